@@ -1,0 +1,55 @@
+import type { Command } from "commander";
+import { loadConfig, type ConfigLayer, type LoadedConfig } from "../config/index.js";
+import { UsageError } from "../core/index.js";
+
+/** Options every command understands; they become the last config layer ("flag --x"). */
+export interface GlobalOptions {
+  model?: string;
+  profile?: string;
+  baseUrl?: string;
+  apiKeyEnv?: string;
+  temperature?: string;
+  maxTokens?: string;
+  contextSize?: string;
+  threads?: string;
+}
+
+export function addGlobalOptions(program: Command): Command {
+  return program
+    .option("-m, --model <name>", "model: alias, OpenAI model, PROVIDER/MODEL, local:PATH.gguf or hf:OWNER/REPO/FILE.gguf")
+    .option("-p, --profile <name>", "use [profiles.NAME] from config")
+    .option("--base-url <url>", "send the model name to this OpenAI-compatible server")
+    .option("--api-key-env <name>", "environment variable that holds the key for --base-url")
+    .option("-t, --temperature <number>", "sampling temperature, 0 to 2")
+    .option("--max-tokens <number>", "most tokens to generate")
+    .option("--context-size <number>", "context window for local models, in tokens")
+    .option("--threads <number>", "CPU threads for local models");
+}
+
+function numberFlag(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isFinite(number)) throw new UsageError(`${flag} expects a number, got "${value}".`);
+  return number;
+}
+
+function flagLayers(options: GlobalOptions): ConfigLayer[] {
+  const layers: ConfigLayer[] = [];
+  const add = (flag: string, data: Record<string, unknown>) => layers.push({ source: `flag ${flag}`, data });
+  if (options.baseUrl !== undefined) add("--base-url", { base_url: options.baseUrl });
+  if (options.apiKeyEnv !== undefined) add("--api-key-env", { api_key_env: options.apiKeyEnv });
+  const temperature = numberFlag("--temperature", options.temperature);
+  if (temperature !== undefined) add("--temperature", { temperature });
+  const maxTokens = numberFlag("--max-tokens", options.maxTokens);
+  if (maxTokens !== undefined) add("--max-tokens", { max_tokens: maxTokens });
+  const contextSize = numberFlag("--context-size", options.contextSize);
+  if (contextSize !== undefined) add("--context-size", { context_size: contextSize });
+  const threads = numberFlag("--threads", options.threads);
+  if (threads !== undefined) add("--threads", { local: { threads } });
+  return layers;
+}
+
+/** Loads the configuration with the command line as its top layer. */
+export function loadWithFlags(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): LoadedConfig {
+  return loadConfig({ cwd, env, flags: flagLayers(options), ...(options.profile ? { profile: options.profile } : {}) });
+}

@@ -1,0 +1,54 @@
+import { SparkError } from "../core/index.js";
+import { describeTarget, modelStatus, providerPresets, resolveModel } from "../models/index.js";
+import type { GlobalOptions } from "./global-options.js";
+import { loadWithFlags } from "./global-options.js";
+
+interface ModelRow {
+  name: string;
+  isDefault: boolean;
+  resolvesTo: string;
+  usable: boolean;
+  detail: string;
+}
+
+/** Every name the config defines (default, aliases, [models.*]), resolved and checked without calling it. */
+function modelRows(options: GlobalOptions): ModelRow[] {
+  const loaded = loadWithFlags(options);
+  const { config } = loaded;
+  const names = new Set<string>([...(config.model ? [config.model] : []), ...Object.keys(config.aliases ?? {}), ...Object.keys(config.models ?? {})]);
+  return [...names].map((name) => {
+    try {
+      const resolved = resolveModel(name, { loaded, env: process.env, cwd: process.cwd() });
+      const status = modelStatus(resolved.target, process.env);
+      const via = resolved.chain.length > 1 ? `${resolved.chain.slice(1).join(" -> ")}: ` : "";
+      return { name, isDefault: name === config.model, resolvesTo: `${via}${describeTarget(resolved.target)}`, ...status };
+    } catch (error) {
+      return { name, isDefault: name === config.model, resolvesTo: "(does not resolve)", usable: false, detail: error instanceof SparkError ? error.message : String(error) };
+    }
+  });
+}
+
+function presetLines(): string[] {
+  return Object.entries(providerPresets).map(([name, preset]) => {
+    const key = preset.apiKeyEnv ? `$${preset.apiKeyEnv} ${process.env[preset.apiKeyEnv] ? "set" : "not set"}` : "no key needed";
+    return `  ${name.padEnd(11)} ${preset.baseUrl.padEnd(32)} ${key}`;
+  });
+}
+
+/** `spark models`: what each configured name resolves to and whether it is usable now. */
+export function listModels(options: GlobalOptions & { json?: boolean }): number {
+  const rows = modelRows(options);
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ models: rows, providers: providerPresets }, null, 2)}\n`);
+    return 0;
+  }
+  if (rows.length === 0) {
+    process.stdout.write("No models configured yet: add aliases to ~/.spark/config.toml, or use -m directly (see `spark --help`).\n");
+  }
+  for (const row of rows) {
+    const mark = row.usable ? "ok " : "-- ";
+    process.stdout.write(`${mark}${row.name}${row.isDefault ? " (default)" : ""}\n     ${row.resolvesTo}\n     ${row.detail}\n`);
+  }
+  process.stdout.write(`\nBuilt-in providers (use as PROVIDER/MODEL):\n${presetLines().join("\n")}\n`);
+  return 0;
+}

@@ -1,0 +1,38 @@
+import type { LoadedConfig } from "../config/index.js";
+import { createLocalEngine, createModelClient, resolveModel, type ModelClient, type ResolvedModel } from "../models/index.js";
+import type { LocalEngine } from "../models/providers/local/index.js";
+import { downloadProgressPrinter } from "./download-progress.js";
+import { loadWithFlags, type GlobalOptions } from "./global-options.js";
+
+export interface OpenModel {
+  client: ModelClient;
+  resolved: ResolvedModel;
+  loaded: LoadedConfig;
+  /** Closes the client and unloads the local engine if one was started. */
+  dispose(): Promise<void>;
+}
+
+/** Config, then `-m`, then the client: the start of every command that talks to a model. */
+export async function openModel(options: GlobalOptions, signal?: AbortSignal): Promise<OpenModel> {
+  const loaded = loadWithFlags(options);
+  const resolved = resolveModel(options.model, { loaded, env: process.env, cwd: process.cwd() });
+  let engine: Promise<LocalEngine> | undefined;
+  const localEngine = () => (engine ??= createLocalEngine({ threads: loaded.config.local?.threads, gpu: loaded.config.local?.gpu }));
+  const client = await createModelClient(resolved, {
+    env: process.env,
+    localEngine,
+    onDownloadProgress: downloadProgressPrinter(),
+    ...(loaded.config.network?.max_retries !== undefined ? { maxRetries: loaded.config.network.max_retries } : {}),
+    ...(loaded.config.network?.timeout_ms !== undefined ? { timeoutMs: loaded.config.network.timeout_ms } : {}),
+    ...(signal ? { signal } : {}),
+  });
+  return {
+    client,
+    resolved,
+    loaded,
+    dispose: async () => {
+      await client.close();
+      if (engine) await (await engine).dispose();
+    },
+  };
+}

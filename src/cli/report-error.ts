@@ -1,0 +1,14 @@
+import { SparkError, toSparkError } from "../core/index.js";
+import { exitCodes } from "./exit-codes.js";
+
+/** Prints an error as one paragraph (no stack trace unless SPARK_DEBUG is set) and returns the exit code. */
+export function reportError(error: unknown, stderr: NodeJS.WritableStream = process.stderr): number {
+  const sparkError = toSparkError(error);
+  stderr.write(`spark: ${sparkError.message}\n`);
+  if (process.env.SPARK_DEBUG && error instanceof Error && error.stack) stderr.write(`${error.stack}\n`);
+  return exitCodeFor(sparkError);
+}
+
+export function exitCodeFor(error: Pick<SparkError, "code">): number {
+  return error.code === "usage_invalid" || error.code === "config_invalid" ? exitCodes.usage : exitCodes.failed;
+}

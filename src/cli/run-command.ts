@@ -1,0 +1,82 @@
+import type { FinishReason, Message, Metrics, StreamEvent, Usage } from "../core/index.js";
+import { UsageError } from "../core/index.js";
+import { exitCodes } from "./exit-codes.js";
+import { formatCallSummary } from "./format-call-summary.js";
+import type { GlobalOptions } from "./global-options.js";
+import { abortOnInterrupt } from "./interrupt.js";
+import { openModel } from "./open-model.js";
+import { readPipedStdin } from "./read-stdin.js";
+import { exitCodeFor } from "./report-error.js";
+
+export interface RunOptions extends GlobalOptions {
+  json?: boolean;
+  system?: string;
+}
+
+interface Outcome {
+  reason: FinishReason;
+  usage?: Usage;
+  metrics?: Metrics;
+  error?: Extract<StreamEvent, { type: "error" }>["error"];
+  endsWithNewline: boolean;
+}
+
+function buildPrompt(words: string[], piped: string | undefined): string {
+  const prompt = words.join(" ").trim();
+  if (!prompt && !piped) {
+    throw new UsageError('Give a task: spark "write a debounce function in TypeScript" (or pipe text in: cat file.ts | spark "explain").');
+  }
+  return [prompt, piped].filter(Boolean).join("\n\n");
+}
+
+/** Writes each event as it arrives: text to stdout, everything else to stderr (or JSONL with --json). */
+function render(event: StreamEvent, outcome: Outcome, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(event)}\n`);
+  } else if (event.type === "text-delta") {
+    process.stdout.write(event.text);
+    if (event.text.length > 0) outcome.endsWithNewline = event.text.endsWith("\n");
+  } else if (event.type === "reasoning-delta") {
+    process.stderr.write(event.text);
+  } else if (event.type === "tool-call") {
+    process.stderr.write(`\n[tool call ${event.toolCall.name} ${event.toolCall.arguments}]\n`);
+  }
+  if (event.type === "usage") outcome.usage = event.usage;
+  if (event.type === "metrics") outcome.metrics = event.metrics;
+  if (event.type === "error") outcome.error = event.error;
+  if (event.type === "finish") outcome.reason = event.reason;
+}
+
+/** `spark [-m MODEL] "task"`: one streamed answer, speed figures on stderr at the end. */
+export async function runPrompt(words: string[], options: RunOptions): Promise<number> {
+  const controller = new AbortController();
+  const removeHandler = abortOnInterrupt(controller);
+  const model = await openModel(options, controller.signal);
+  try {
+    const prompt = buildPrompt(words, await readPipedStdin());
+    const { settings } = model.resolved;
+    const messages: Message[] = [...(options.system ? [{ role: "system" as const, content: options.system }] : []), { role: "user", content: prompt }];
+    const outcome: Outcome = { reason: "stop", endsWithNewline: true };
+    const events = model.client.stream(
+      {
+        messages,
+        ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
+        ...(settings.maxTokens !== undefined ? { maxTokens: settings.maxTokens } : {}),
+      },
+      { signal: controller.signal },
+    );
+    for await (const event of events) render(event, outcome, options.json ?? false);
+    if (!options.json) {
+      if (!outcome.endsWithNewline) process.stdout.write("\n");
+      if (outcome.usage && outcome.metrics) process.stderr.write(`${formatCallSummary(model.client.displayName, outcome.usage, outcome.metrics, outcome.reason)}\n`);
+    }
+    if (outcome.error) {
+      process.stderr.write(`spark: ${outcome.error.message}\n`);
+      return exitCodeFor(outcome.error);
+    }
+    return outcome.reason === "abort" ? exitCodes.interrupted : exitCodes.ok;
+  } finally {
+    removeHandler();
+    await model.dispose();
+  }
+}

@@ -1,0 +1,4 @@
+export type { ConfigFile, ModelEntry, ProfileEntry, ProviderEntry } from "./config-schema.js";
+export { configEnvVars } from "./env-layer.js";
+export type { ConfigLayer } from "./layers.js";
+export { loadConfig, sparkHome, type LoadConfigOptions, type LoadedConfig } from "./load-config.js";

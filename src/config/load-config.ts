@@ -1,0 +1,84 @@
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { ConfigError } from "../core/index.js";
+import { configFileSchema, type ConfigFile, type ProfileEntry } from "./config-schema.js";
+import { describeIssue } from "./describe-issue.js";
+import { envLayers } from "./env-layer.js";
+import { mergeLayers, type ConfigLayer } from "./layers.js";
+import { readConfigFile } from "./read-config-file.js";
+
+export interface LoadConfigOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** `--profile NAME`; falls back to SPARK_PROFILE. */
+  profile?: string;
+  /** Values from command-line flags, the last layer. */
+  flags?: ConfigLayer[];
+}
+
+export interface LoadedConfig {
+  config: ConfigFile;
+  /** For each leaf key ("model", "aliases.spark"), the layer that set it. */
+  sources: Map<string, string>;
+  /** The config files that exist and were read, lowest priority first. */
+  files: string[];
+  /** Where the user config lives (`SPARK_HOME` or ~/.spark). */
+  homeDir: string;
+  profile?: string;
+}
+
+export function sparkHome(env: NodeJS.ProcessEnv): string {
+  return env.SPARK_HOME ? resolve(env.SPARK_HOME) : join(homedir(), ".spark");
+}
+
+/** The nearest `.spark/config.toml` from cwd upwards that is not the user's own config. */
+function findProjectConfig(cwd: string, userConfig: string): string | undefined {
+  let dir = resolve(cwd);
+  for (;;) {
+    const candidate = join(dir, ".spark", "config.toml");
+    if (candidate !== userConfig && existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+function profileLayer(name: string, merged: Record<string, unknown>): ConfigLayer {
+  const profiles = (merged.profiles ?? {}) as Record<string, ProfileEntry>;
+  const profile = profiles[name];
+  if (!profile) {
+    const known = Object.keys(profiles);
+    const hint = known.length > 0 ? `Known profiles: ${known.join(", ")}.` : "No profiles are defined.";
+    throw new ConfigError(`Profile "${name}" is not defined. ${hint} Define it as [profiles.${name}] in ~/.spark/config.toml or .spark/config.toml.`);
+  }
+  const { threads, ...rest } = profile;
+  const data: Record<string, unknown> = { ...rest };
+  if (threads !== undefined) data.local = { threads };
+  return { source: `profile ${name}`, data };
+}
+
+/** Layers, lowest first: user file, project file, profile, environment, flags. */
+export function loadConfig(options: LoadConfigOptions): LoadedConfig {
+  const homeDir = sparkHome(options.env);
+  const userFile = join(homeDir, "config.toml");
+  const files = [existsSync(userFile) ? userFile : undefined, findProjectConfig(options.cwd, userFile)].filter(
+    (file): file is string => file !== undefined,
+  );
+  const fileLayers: ConfigLayer[] = files.map((file) => ({ source: file, data: readConfigFile(file) }));
+  const profile = options.profile ?? (options.env.SPARK_PROFILE || undefined);
+  const layers = [...fileLayers];
+  if (profile) layers.push(profileLayer(profile, mergeLayers(fileLayers).merged));
+  layers.push(...envLayers(options.env), ...(options.flags ?? []));
+
+  const { merged, sources } = mergeLayers(layers);
+  const result = configFileSchema.safeParse(merged);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const source = sources.get(issue.path.map(String).join("."));
+      return `  - ${describeIssue(issue)}${source ? ` (set by ${source})` : ""}`;
+    });
+    throw new ConfigError(`The configuration is invalid:\n${problems.join("\n")}`);
+  }
+  return { config: result.data, sources, files, homeDir, ...(profile ? { profile } : {}) };
+}

@@ -1,0 +1,93 @@
+/**
+ * Every failure a user can meet is a SparkError: a stable `code`, the HTTP status the gateway answers
+ * with, whether retrying can help, and a message that says what to do next.
+ */
+export type SparkErrorCode =
+  | "config_invalid"
+  | "usage_invalid"
+  | "model_not_configured"
+  | "model_unknown"
+  | "model_file_missing"
+  | "model_file_invalid"
+  | "model_download_failed"
+  | "provider_auth"
+  | "provider_rate_limited"
+  | "provider_unreachable"
+  | "provider_bad_request"
+  | "provider_error"
+  | "context_overflow"
+  | "patch_rejected"
+  | "internal";
+
+export interface SparkErrorOptions {
+  status?: number;
+  retryable?: boolean;
+  cause?: unknown;
+}
+
+export class SparkError extends Error {
+  readonly code: SparkErrorCode;
+  readonly status: number;
+  readonly isRetryable: boolean;
+
+  constructor(code: SparkErrorCode, message: string, options: SparkErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.status = options.status ?? 500;
+    this.isRetryable = options.retryable ?? false;
+  }
+
+  toJSON(): { code: SparkErrorCode; message: string; status: number } {
+    return { code: this.code, message: this.message, status: this.status };
+  }
+}
+
+/** A config file or environment variable holds a value Spark cannot use. */
+export class ConfigError extends SparkError {
+  constructor(message: string, options: SparkErrorOptions = {}) {
+    super("config_invalid", message, { status: 400, ...options });
+  }
+}
+
+/** The command line itself is wrong (unknown flag value, missing prompt). */
+export class UsageError extends SparkError {
+  constructor(message: string, options: SparkErrorOptions = {}) {
+    super("usage_invalid", message, { status: 400, ...options });
+  }
+}
+
+/** A model name that resolves to nothing, or a model file that cannot be used. */
+export class ModelError extends SparkError {
+  constructor(
+    code: Extract<
+      SparkErrorCode,
+      "model_not_configured" | "model_unknown" | "model_file_missing" | "model_file_invalid" | "model_download_failed"
+    >,
+    message: string,
+    options: SparkErrorOptions = {},
+  ) {
+    super(code, message, { status: code === "model_unknown" ? 404 : 400, ...options });
+  }
+}
+
+/** A remote model server refused or failed a request. */
+export class ProviderError extends SparkError {
+  constructor(
+    code: Extract<
+      SparkErrorCode,
+      "provider_auth" | "provider_rate_limited" | "provider_unreachable" | "provider_bad_request" | "provider_error"
+    >,
+    message: string,
+    options: SparkErrorOptions = {},
+  ) {
+    super(code, message, options);
+  }
+}
+
+/** Wraps anything thrown that is not already a SparkError, so callers handle one type. */
+export function toSparkError(error: unknown): SparkError {
+  if (error instanceof SparkError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new SparkError("internal", `Unexpected error: ${message}`, { cause: error });
+}

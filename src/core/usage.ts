@@ -1,0 +1,27 @@
+/** Token accounting for one model call; prediction counts use OpenAI's names for Predicted Outputs. */
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  /** Prompt tokens served from a cache (KV reuse locally, prompt caching remotely). */
+  cachedInputTokens: number;
+  acceptedPredictionTokens: number;
+  rejectedPredictionTokens: number;
+}
+
+/** Speed of one model call, measured the same way for every provider. */
+export interface Metrics {
+  /** Milliseconds from sending the request to the first generated token. */
+  ttftMs: number | null;
+  /** Prompt tokens evaluated per second before the first token (local engine only). */
+  prefillTokensPerSecond: number | null;
+  /** Generated tokens per second after the first token. */
+  decodeTokensPerSecond: number | null;
+  totalMs: number;
+  promptTokensReused: number;
+  draftTokensAccepted: number;
+  draftTokensRejected: number;
+}
+
+export function emptyUsage(): Usage {
+  return { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, acceptedPredictionTokens: 0, rejectedPredictionTokens: 0 };
+}

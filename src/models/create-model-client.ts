@@ -1,0 +1,68 @@
+import OpenAI from "openai";
+import { ProviderError } from "../core/index.js";
+import { downloadModel, type DownloadProgress } from "./download-model.js";
+import type { ModelClient } from "./model-client.js";
+import type { ModelTarget, ResolvedModel } from "./model-target.js";
+import type { LocalEngine } from "./providers/local/index.js";
+import { OpenAIChatClient } from "./providers/openai/openai-chat-client.js";
+import { OpenAIResponsesClient } from "./providers/openai/openai-responses-client.js";
+
+export interface ClientDependencies {
+  env: NodeJS.ProcessEnv;
+  /** Creates (or returns) the process's local engine; only called for local models. */
+  localEngine: () => Promise<LocalEngine>;
+  maxRetries?: number;
+  timeoutMs?: number;
+  onDownloadProgress?: (file: string, progress: DownloadProgress) => void;
+  signal?: AbortSignal;
+}
+
+function isLoopback(url: string): boolean {
+  return /^https?:\/\/(127\.|localhost|\[::1\])/.test(url);
+}
+
+function remoteClient(resolved: ResolvedModel, target: Extract<ModelTarget, { kind: "remote" }>, deps: ClientDependencies): ModelClient {
+  const key = target.apiKeyEnv ? deps.env[target.apiKeyEnv] : undefined;
+  if (target.apiKeyEnv && !key && !isLoopback(target.baseUrl)) {
+    throw new ProviderError(
+      "provider_auth",
+      `${target.apiKeyEnv} is not set, and ${resolved.name} (${target.provider}) needs it. Export it (export ${target.apiKeyEnv}=...) or pick another model; \`spark models\` shows which are usable.`,
+      { status: 401 },
+    );
+  }
+  const openai = new OpenAI({
+    // Servers that need no key still get a placeholder: the SDK refuses to run without one.
+    apiKey: key || "no-key",
+    baseURL: target.baseUrl,
+    maxRetries: deps.maxRetries ?? 2,
+    timeout: deps.timeoutMs ?? 600_000,
+  });
+  const context = { baseUrl: target.baseUrl, model: target.model, ...(target.apiKeyEnv ? { apiKeyEnv: target.apiKeyEnv } : {}) };
+  const displayName = target.provider === "openai" || target.provider === "custom" ? target.model : `${target.provider}/${target.model}`;
+  return target.api === "responses"
+    ? new OpenAIResponsesClient(openai, context, displayName)
+    : new OpenAIChatClient(openai, context, displayName);
+}
+
+async function localClient(path: string, displayName: string, resolved: ResolvedModel, deps: ClientDependencies): Promise<ModelClient> {
+  const { LocalModelClient } = await import("./providers/local/local-client.js");
+  return new LocalModelClient(await deps.localEngine(), path, displayName, resolved.settings.contextSize);
+}
+
+/** Builds the client for a resolved model; downloads an `hf:` model into the cache first. */
+export async function createModelClient(resolved: ResolvedModel, deps: ClientDependencies): Promise<ModelClient> {
+  const { target } = resolved;
+  switch (target.kind) {
+    case "remote":
+      return remoteClient(resolved, target, deps);
+    case "local":
+      return localClient(target.path, resolved.name, resolved, deps);
+    case "hf":
+      await downloadModel(target.url, target.cachePath, {
+        ...(deps.signal ? { signal: deps.signal } : {}),
+        ...(deps.env.HF_TOKEN ? { token: deps.env.HF_TOKEN } : {}),
+        onProgress: (progress) => deps.onDownloadProgress?.(target.spec, progress),
+      });
+      return localClient(target.cachePath, resolved.name, resolved, deps);
+  }
+}

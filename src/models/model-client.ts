@@ -1,0 +1,14 @@
+import type { ModelRequest, StreamEvent, StreamOptions } from "../core/index.js";
+
+/**
+ * The one interface every client (CLI, gateway, agent) uses to call a model. `stream` never throws:
+ * failures arrive as an `error` event followed by `finish{reason:"error"}`, and an abort ends the stream
+ * with `finish{reason:"abort"}` after the text generated so far.
+ */
+export interface ModelClient {
+  /** How the model is shown to users, e.g. "cerebras/gpt-oss-120b" or "local:tiny.gguf". */
+  readonly displayName: string;
+  stream(request: ModelRequest, options?: StreamOptions): AsyncIterable<StreamEvent>;
+  /** Releases what the client holds (a loaded model, sockets). */
+  close(): Promise<void>;
+}

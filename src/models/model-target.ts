@@ -1,0 +1,40 @@
+/** Where a model name leads once aliases are followed. */
+export type ModelTarget =
+  | {
+      kind: "remote";
+      /** Preset or config provider name, "openai", or "custom" for --base-url. */
+      provider: string;
+      model: string;
+      baseUrl: string;
+      apiKeyEnv?: string;
+      api: "chat" | "responses";
+    }
+  | { kind: "local"; path: string }
+  | { kind: "hf"; spec: string; url: string; cachePath: string };
+
+/** Per-call defaults from config, applied under the request's own values. */
+export interface CallSettings {
+  temperature?: number;
+  maxTokens?: number;
+  contextSize?: number;
+}
+
+export interface ResolvedModel {
+  /** The name as the user gave it (or the configured default). */
+  name: string;
+  /** Each name followed through aliases, first to last. */
+  chain: string[];
+  target: ModelTarget;
+  settings: CallSettings;
+}
+
+export function describeTarget(target: ModelTarget): string {
+  switch (target.kind) {
+    case "remote":
+      return `${target.provider} ${target.api === "responses" ? "Responses" : "Chat Completions"} API at ${target.baseUrl}, model ${target.model}`;
+    case "local":
+      return `local engine, ${target.path}`;
+    case "hf":
+      return `local engine, ${target.spec} (cached at ${target.cachePath})`;
+  }
+}

@@ -1,0 +1,92 @@
+import type OpenAI from "openai";
+import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
+import type { FinishReason, ModelRequest, StreamEvent, StreamOptions, Usage } from "../../../core/index.js";
+import type { ModelClient } from "../../model-client.js";
+import { guardRemoteStream, type RemoteCallState } from "./guard-remote-stream.js";
+import type { RemoteErrorContext } from "./map-openai-error.js";
+import { toChatMessages, toChatTools } from "./to-chat-messages.js";
+import { ToolCallAssembler } from "./tool-call-assembler.js";
+
+const finishReasons: Record<string, FinishReason> = {
+  stop: "stop",
+  length: "length",
+  tool_calls: "tool-calls",
+  function_call: "tool-calls",
+  content_filter: "error",
+};
+
+function toUsage(usage: NonNullable<ChatCompletionChunk["usage"]>): Usage {
+  return {
+    inputTokens: usage.prompt_tokens,
+    outputTokens: usage.completion_tokens,
+    cachedInputTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
+    acceptedPredictionTokens: usage.completion_tokens_details?.accepted_prediction_tokens ?? 0,
+    rejectedPredictionTokens: usage.completion_tokens_details?.rejected_prediction_tokens ?? 0,
+  };
+}
+
+/** Reasoning text as OpenAI-compatible servers stream it (vLLM, llama.cpp, Groq use these fields). */
+function reasoningOf(delta: ChatCompletionChunk.Choice.Delta): string | undefined {
+  const extended = delta as { reasoning_content?: unknown; reasoning?: unknown };
+  const text = extended.reasoning_content ?? extended.reasoning;
+  return typeof text === "string" && text.length > 0 ? text : undefined;
+}
+
+/** Chat Completions API: OpenAI and every OpenAI-compatible server. */
+export class OpenAIChatClient implements ModelClient {
+  constructor(
+    private readonly openai: OpenAI,
+    private readonly context: RemoteErrorContext,
+    readonly displayName: string,
+  ) {}
+
+  stream(request: ModelRequest, options: StreamOptions = {}): AsyncIterable<StreamEvent> {
+    return guardRemoteStream((state) => this.run(request, options.signal, state), this.context, options.signal);
+  }
+
+  private body(request: ModelRequest): ChatCompletionCreateParamsStreaming {
+    return {
+      model: this.context.model,
+      messages: toChatMessages(request.messages),
+      stream: true,
+      stream_options: { include_usage: true },
+      ...(request.tools?.length ? { tools: toChatTools(request.tools) } : {}),
+      ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+      // max_tokens rather than max_completion_tokens: every compatible server understands it.
+      ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
+      ...(request.seed !== undefined ? { seed: request.seed } : {}),
+      ...(request.prediction !== undefined ? { prediction: { type: "content", content: request.prediction } } : {}),
+      ...(request.jsonSchema
+        ? { response_format: { type: "json_schema", json_schema: { name: request.jsonSchema.name, schema: request.jsonSchema.schema, strict: true } } }
+        : {}),
+    };
+  }
+
+  private async *run(request: ModelRequest, signal: AbortSignal | undefined, state: RemoteCallState): AsyncIterable<StreamEvent> {
+    const stream = await this.openai.chat.completions.create(this.body(request), signal ? { signal } : {});
+    const toolCalls = new ToolCallAssembler();
+    for await (const chunk of stream) {
+      if (chunk.usage) state.usage = toUsage(chunk.usage);
+      const choice = chunk.choices[0];
+      if (!choice) continue;
+      const reasoning = reasoningOf(choice.delta);
+      if (reasoning) {
+        state.meter.markToken();
+        yield { type: "reasoning-delta", text: reasoning };
+      }
+      if (choice.delta.content) {
+        state.meter.markToken();
+        state.outputChunks++;
+        yield { type: "text-delta", text: choice.delta.content };
+      }
+      for (const delta of choice.delta.tool_calls ?? []) {
+        state.meter.markToken();
+        toolCalls.add(delta);
+      }
+      if (choice.finish_reason) state.reason = finishReasons[choice.finish_reason] ?? "stop";
+    }
+    for (const toolCall of toolCalls.finish()) yield { type: "tool-call", toolCall };
+  }
+
+  async close(): Promise<void> {}
+}

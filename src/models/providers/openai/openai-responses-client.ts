@@ -1,0 +1,85 @@
+import type OpenAI from "openai";
+import type { ResponseCreateParamsStreaming, ResponseUsage } from "openai/resources/responses/responses";
+import { ProviderError, type ModelRequest, type StreamEvent, type StreamOptions, type Usage } from "../../../core/index.js";
+import type { ModelClient } from "../../model-client.js";
+import { guardRemoteStream, type RemoteCallState } from "./guard-remote-stream.js";
+import type { RemoteErrorContext } from "./map-openai-error.js";
+import { toResponsesInput, toResponsesTools } from "./to-responses-input.js";
+
+function toUsage(usage: ResponseUsage): Usage {
+  return {
+    inputTokens: usage.input_tokens,
+    outputTokens: usage.output_tokens,
+    cachedInputTokens: usage.input_tokens_details?.cached_tokens ?? 0,
+    acceptedPredictionTokens: 0,
+    rejectedPredictionTokens: 0,
+  };
+}
+
+/** OpenAI's Responses API, the native API of the Codex models. */
+export class OpenAIResponsesClient implements ModelClient {
+  constructor(
+    private readonly openai: OpenAI,
+    private readonly context: RemoteErrorContext,
+    readonly displayName: string,
+  ) {}
+
+  stream(request: ModelRequest, options: StreamOptions = {}): AsyncIterable<StreamEvent> {
+    return guardRemoteStream((state) => this.run(request, options.signal, state), this.context, options.signal);
+  }
+
+  private body(request: ModelRequest): ResponseCreateParamsStreaming {
+    return {
+      model: this.context.model,
+      input: toResponsesInput(request.messages),
+      stream: true,
+      store: false,
+      ...(request.tools?.length ? { tools: toResponsesTools(request.tools) } : {}),
+      ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+      ...(request.maxTokens !== undefined ? { max_output_tokens: request.maxTokens } : {}),
+      ...(request.jsonSchema
+        ? { text: { format: { type: "json_schema", name: request.jsonSchema.name, schema: request.jsonSchema.schema, strict: true } } }
+        : {}),
+    };
+  }
+
+  private async *run(request: ModelRequest, signal: AbortSignal | undefined, state: RemoteCallState): AsyncIterable<StreamEvent> {
+    const stream = await this.openai.responses.create(this.body(request), signal ? { signal } : {});
+    let sawToolCall = false;
+    for await (const event of stream) {
+      switch (event.type) {
+        case "response.output_text.delta":
+          state.meter.markToken();
+          state.outputChunks++;
+          yield { type: "text-delta", text: event.delta };
+          break;
+        case "response.reasoning_summary_text.delta":
+        case "response.reasoning_text.delta":
+          state.meter.markToken();
+          yield { type: "reasoning-delta", text: event.delta };
+          break;
+        case "response.output_item.done":
+          if (event.item.type === "function_call") {
+            sawToolCall = true;
+            yield { type: "tool-call", toolCall: { id: event.item.call_id, name: event.item.name, arguments: event.item.arguments } };
+          }
+          break;
+        case "response.completed":
+        case "response.incomplete":
+          if (event.response.usage) state.usage = toUsage(event.response.usage);
+          state.reason = event.type === "response.incomplete" ? "length" : sawToolCall ? "tool-calls" : "stop";
+          break;
+        case "response.failed":
+          throw new ProviderError("provider_error", `${this.context.baseUrl} failed the response: ${event.response.error?.message ?? "no reason given"}.`, {
+            status: 502,
+          });
+        case "error":
+          throw new ProviderError("provider_error", `${this.context.baseUrl} reported an error: ${event.message}.`, { status: 502 });
+        default:
+          break;
+      }
+    }
+  }
+
+  async close(): Promise<void> {}
+}

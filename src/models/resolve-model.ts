@@ -1,0 +1,122 @@
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import type { LoadedConfig, ModelEntry } from "../config/index.js";
+import { ModelError } from "../core/index.js";
+import { type CallSettings, type ModelTarget, type ResolvedModel } from "./model-target.js";
+import { looksLikeOpenAIModel, providerPresets, type ProviderPreset } from "./provider-presets.js";
+
+export const defaultOpenAIModel = "gpt-5.3-codex-spark";
+
+export interface ResolveContext {
+  loaded: LoadedConfig;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export const gettingStarted = [
+  "No model is configured. Pick one way to get going:",
+  "  - OpenAI: export OPENAI_API_KEY=sk-...  then  spark -m gpt-5.3-codex-spark \"hello\"",
+  "  - any OpenAI-compatible server: spark --base-url http://127.0.0.1:8080/v1 -m MODEL \"hello\"",
+  "  - a local GGUF file: spark -m local:./model.gguf \"hello\"",
+  "Or set a default in ~/.spark/config.toml:  model = \"local:/path/to/model.gguf\"",
+].join("\n");
+
+function expandPath(path: string, cwd: string): string {
+  return path.startsWith("~/") ? join(homedir(), path.slice(2)) : resolve(cwd, path);
+}
+
+/** Follows aliases (`[aliases]` or `[models.NAME] model = ...`) to a name that is not one. */
+function followAliases(name: string, context: ResolveContext): string[] {
+  const { aliases = {}, models = {} } = context.loaded.config;
+  const chain = [name];
+  for (;;) {
+    const current = chain[chain.length - 1] as string;
+    const next = aliases[current] ?? models[current]?.model;
+    if (next === undefined || next === current) return chain;
+    if (chain.includes(next)) throw new ModelError("model_unknown", `The aliases ${[...chain, next].join(" -> ")} form a loop. Point one of them at a real model in your config.`);
+    chain.push(next);
+  }
+}
+
+function hfTarget(spec: string, context: ResolveContext): ModelTarget {
+  const parts = spec.slice("hf:".length).split("/");
+  if (parts.length < 3 || parts.some((part) => part === "" || part === "..") || !spec.endsWith(".gguf")) {
+    throw new ModelError("model_unknown", `"${spec}" is not a Hugging Face model reference. Use hf:OWNER/REPO/FILE.gguf, for example hf:Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf.`);
+  }
+  const [owner, repo, ...file] = parts as [string, string, ...string[]];
+  const endpoint = (context.env.HF_ENDPOINT ?? "https://huggingface.co").replace(/\/$/, "");
+  const cacheDir = context.loaded.config.local?.cache_dir
+    ? expandPath(context.loaded.config.local.cache_dir, context.cwd)
+    : join(context.loaded.homeDir, "models");
+  return {
+    kind: "hf",
+    spec,
+    url: `${endpoint}/${owner}/${repo}/resolve/main/${file.map(encodeURIComponent).join("/")}`,
+    cachePath: join(cacheDir, "hf", owner, repo, ...file),
+  };
+}
+
+function remote(provider: string, model: string, preset: ProviderPreset): ModelTarget {
+  return { kind: "remote", provider, model, baseUrl: preset.baseUrl, api: preset.api, ...(preset.apiKeyEnv ? { apiKeyEnv: preset.apiKeyEnv } : {}) };
+}
+
+/** The server a name goes to: its own [models.NAME] base_url, then --base-url / base_url, then its prefix. */
+function targetFor(name: string, entry: ModelEntry | undefined, context: ResolveContext): ModelTarget {
+  if (name.startsWith("local:")) return { kind: "local", path: expandPath(name.slice("local:".length), context.cwd) };
+  if (name.startsWith("hf:")) return hfTarget(name, context);
+  const { config } = context.loaded;
+  const baseUrl = entry?.base_url ?? config.base_url;
+  if (baseUrl) {
+    const apiKeyEnv = entry?.api_key_env ?? config.api_key_env;
+    return remote("custom", name, { baseUrl, api: entry?.api ?? "chat", ...(apiKeyEnv ? { apiKeyEnv } : {}) });
+  }
+  const slash = name.indexOf("/");
+  if (slash > 0) {
+    const provider = name.slice(0, slash);
+    const preset = config.providers?.[provider] ?? providerPresets[provider];
+    if (!preset) {
+      const known = [...Object.keys(providerPresets), ...Object.keys(config.providers ?? {})].join(", ");
+      throw new ModelError("model_unknown", `Unknown provider "${provider}" in "${name}". Known providers: ${known}. Add your own as [providers.${provider}] with base_url in config, or use --base-url.`);
+    }
+    const normalized = "base_url" in preset ? { baseUrl: preset.base_url, api: preset.api ?? "chat", ...(preset.api_key_env ? { apiKeyEnv: preset.api_key_env } : {}) } : preset;
+    return remote(provider, name.slice(slash + 1), normalized);
+  }
+  if (looksLikeOpenAIModel(name)) return remote("openai", name, providerPresets.openai as ProviderPreset);
+  const aliases = Object.keys(config.aliases ?? {});
+  throw new ModelError(
+    "model_unknown",
+    `Unknown model "${name}". It is not an alias${aliases.length ? ` (yours: ${aliases.join(", ")})` : ""} and not a known model name. Use an OpenAI model (gpt-5.3-codex-spark), PROVIDER/MODEL (${Object.keys(providerPresets).join(", ")}), local:PATH.gguf, hf:OWNER/REPO/FILE.gguf, or --base-url URL. \`spark models\` lists what is configured.`,
+  );
+}
+
+/** Top-level values from files are defaults under [models.*]; from a profile, env or flag they override it. */
+function isOverride(source: string | undefined): boolean {
+  return source !== undefined && /^(profile|env|flag) /.test(source);
+}
+
+function settingsFor(chain: string[], context: ResolveContext): CallSettings {
+  const { config, sources } = context.loaded;
+  const pick = (from: { temperature?: number | undefined; max_tokens?: number | undefined; context_size?: number | undefined }): CallSettings => ({
+    ...(from.temperature !== undefined ? { temperature: from.temperature } : {}),
+    ...(from.max_tokens !== undefined ? { maxTokens: from.max_tokens } : {}),
+    ...(from.context_size !== undefined ? { contextSize: from.context_size } : {}),
+  });
+  const keys = ["temperature", "max_tokens", "context_size"] as const;
+  const topDefaults = Object.fromEntries(keys.filter((key) => !isOverride(sources.get(key))).map((key) => [key, config[key]]));
+  const topOverrides = Object.fromEntries(keys.filter((key) => isOverride(sources.get(key))).map((key) => [key, config[key]]));
+  // The first name in the chain is the most specific: apply the chain from last to first.
+  const perModel = [...chain].reverse().map((name) => pick(config.models?.[name] ?? {}));
+  return Object.assign({}, pick(topDefaults), ...perModel, pick(topOverrides));
+}
+
+/** Resolves `-m NAME` (or the configured default) to a target and its per-call settings. */
+export function resolveModel(requested: string | undefined, context: ResolveContext): ResolvedModel {
+  const name = requested ?? context.loaded.config.model ?? (context.env.OPENAI_API_KEY ? defaultOpenAIModel : undefined);
+  if (!name) throw new ModelError("model_not_configured", gettingStarted);
+  const chain = followAliases(name, context);
+  const final = chain[chain.length - 1] as string;
+  const entry = chain.map((link) => context.loaded.config.models?.[link]).find((found) => found?.base_url);
+  return { name, chain, target: targetFor(final, entry, context), settings: settingsFor(chain, context) };
+}
+
+
