@@ -14,6 +14,7 @@ const numberVars = {
   SPARK_MAX_TOKENS: ["max_tokens"],
   SPARK_CONTEXT_SIZE: ["context_size"],
   SPARK_THREADS: ["local", "threads"],
+  SPARK_MAX_RETRIES: ["network", "max_retries"],
 } as const;
 
 export const configEnvVars = [...Object.keys(stringVars), ...Object.keys(numberVars), "SPARK_PROFILE", "SPARK_HOME"];

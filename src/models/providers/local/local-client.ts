@@ -54,13 +54,15 @@ export class LocalModelClient implements ModelClient {
   }
 
   private async generate(request: ModelRequest, signal: AbortSignal | undefined, events: EventQueue<StreamEvent>): Promise<void> {
-    const meter = new CallMeter();
+    let meter = new CallMeter();
     const usage = emptyUsage();
     let reason: FinishReason = "stop";
     let promptTokensEvaluated: number | null = null;
     try {
       if (signal?.aborted) throw signal.reason;
       const loaded = await this.engine.load(this.path, this.contextSize);
+      // Loading the model is a one-time cost per process; TTFT measures the call itself.
+      meter = new CallMeter();
       const history = toChatHistory(request.messages);
       const functions: ChatModelFunctions | undefined = request.tools?.length ? toChatFunctions(request.tools) : undefined;
       const promptTokens = this.promptTokens(loaded, history, functions);

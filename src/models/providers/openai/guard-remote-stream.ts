@@ -24,13 +24,13 @@ export async function* guardRemoteStream(
   try {
     yield* run(state);
   } catch (error) {
-    if (signal?.aborted) {
-      state.reason = "abort";
-    } else {
+    if (!signal?.aborted) {
       yield { type: "error", error: mapOpenAIError(error, context).toJSON() };
       state.reason = "error";
     }
   }
+  // The SDK may end an aborted stream quietly instead of throwing.
+  if (signal?.aborted) state.reason = "abort";
   if (state.usage.outputTokens === 0) state.usage.outputTokens = state.outputChunks;
   yield { type: "usage", usage: state.usage };
   const metrics = state.meter.finish({

@@ -1,0 +1,60 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "./load-config.js";
+
+function setup(user: string | undefined, project: string | undefined) {
+  const root = mkdtempSync(join(tmpdir(), "spark-config-"));
+  const home = join(root, "home");
+  const cwd = join(root, "repo", "src", "deep");
+  mkdirSync(home, { recursive: true });
+  mkdirSync(cwd, { recursive: true });
+  if (user !== undefined) writeFileSync(join(home, "config.toml"), user);
+  if (project !== undefined) {
+    mkdirSync(join(root, "repo", ".spark"));
+    writeFileSync(join(root, "repo", ".spark", "config.toml"), project);
+  }
+  return { root, cwd, env: { SPARK_HOME: home } as NodeJS.ProcessEnv };
+}
+
+describe("loadConfig", () => {
+  it("lets the project file (found from a subdirectory) win over the user file, key by key", () => {
+    const { cwd, env, root } = setup(`model = "a"\ntemperature = 0.5\n[aliases]\nspark = "x"\n`, `model = "b"\n[aliases]\nreview = "y"\n`);
+    const loaded = loadConfig({ cwd, env });
+    expect(loaded.config.model).toBe("b");
+    expect(loaded.config.temperature).toBe(0.5);
+    expect(loaded.config.aliases).toEqual({ spark: "x", review: "y" });
+    expect(loaded.sources.get("model")).toBe(join(root, "repo", ".spark", "config.toml"));
+    expect(loaded.sources.get("aliases.spark")).toBe(join(root, "home", "config.toml"));
+  });
+
+  it("applies a profile, then environment variables, then flags", () => {
+    const { cwd, env } = setup(`model = "a"\n[profiles.fast]\nmodel = "fast"\nthreads = 3\n`, undefined);
+    const loaded = loadConfig({
+      cwd,
+      env: { ...env, SPARK_PROFILE: "fast", SPARK_MAX_TOKENS: "50" },
+      flags: [{ source: "flag --max-tokens", data: { max_tokens: 70 } }],
+    });
+    expect(loaded.config.model).toBe("fast");
+    expect(loaded.config.local?.threads).toBe(3);
+    expect(loaded.config.max_tokens).toBe(70);
+    expect(loaded.sources.get("local.threads")).toBe("profile fast");
+    expect(loaded.sources.get("max_tokens")).toBe("flag --max-tokens");
+  });
+
+  it("names an unknown profile and the ones that exist", () => {
+    const { cwd, env } = setup(`[profiles.fast]\nmodel = "x"\n`, undefined);
+    expect(() => loadConfig({ cwd, env, profile: "slow" })).toThrow(/Profile "slow" is not defined. Known profiles: fast/);
+  });
+
+  it("rejects a non-numeric environment override with the variable's name", () => {
+    const { cwd, env } = setup(undefined, undefined);
+    expect(() => loadConfig({ cwd, env: { ...env, SPARK_TEMPERATURE: "warm" } })).toThrow(/SPARK_TEMPERATURE="warm" is not a number/);
+  });
+
+  it("says which layer set an out-of-range value", () => {
+    const { cwd, env } = setup(undefined, undefined);
+    expect(() => loadConfig({ cwd, env: { ...env, SPARK_TEMPERATURE: "7" } })).toThrow(/key `temperature`.*\(set by env SPARK_TEMPERATURE\)/);
+  });
+});

@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureTestModel } from "../../../../test/support/tiny-gguf.js";
+import type { ModelRequest, StreamEvent } from "../../../core/index.js";
+import { LocalModelClient } from "./local-client.js";
+import { LocalEngine } from "./local-engine.js";
+
+let engine: LocalEngine;
+let client: LocalModelClient;
+
+beforeAll(async () => {
+  engine = new LocalEngine({ threads: 1, gpu: false });
+  client = new LocalModelClient(engine, await ensureTestModel(), "tiny");
+});
+afterAll(async () => {
+  await client.close();
+  await engine.dispose();
+});
+
+async function collect(request: ModelRequest, signal?: AbortSignal): Promise<StreamEvent[]> {
+  const events: StreamEvent[] = [];
+  for await (const event of client.stream(request, signal ? { signal } : {})) events.push(event);
+  return events;
+}
+
+const textOf = (events: StreamEvent[]) => events.map((event) => (event.type === "text-delta" ? event.text : "")).join("");
+const usageOf = (events: StreamEvent[]) => events.find((event) => event.type === "usage");
+
+describe("LocalModelClient", () => {
+  it("holds the answer to a JSON schema with a grammar", async () => {
+    const schema = { type: "object", properties: { verdict: { enum: ["approve", "revise"] }, count: { type: "integer" } }, required: ["verdict", "count"] };
+    const events = await collect({ messages: [{ role: "user", content: "judge" }], temperature: 0.8, seed: 3, maxTokens: 200, jsonSchema: { name: "verdict", schema } });
+    const parsed = JSON.parse(textOf(events)) as { verdict: string; count: number };
+    expect(["approve", "revise"]).toContain(parsed.verdict);
+    expect(Number.isInteger(parsed.count)).toBe(true);
+  });
+
+  it("reuses the cached prompt prefix on a follow-up turn", async () => {
+    const history: ModelRequest["messages"] = [
+      { role: "system", content: "You are a careful assistant. ".repeat(10) },
+      { role: "user", content: "first question" },
+    ];
+    const first = await collect({ messages: history, temperature: 0, maxTokens: 8 });
+    const second = await collect({ messages: [...history.slice(0, 1), { role: "user", content: "second question" }], temperature: 0, maxTokens: 8 });
+    const firstUsage = usageOf(first);
+    const secondUsage = usageOf(second);
+    if (firstUsage?.type !== "usage" || secondUsage?.type !== "usage") throw new Error("no usage event");
+    // The long system prompt is shared, so the second call evaluates far fewer tokens than its prompt.
+    expect(secondUsage.usage.cachedInputTokens).toBeGreaterThan(secondUsage.usage.inputTokens / 2);
+    const metrics = second.find((event) => event.type === "metrics");
+    expect(metrics?.type === "metrics" && metrics.metrics.promptTokensReused).toBe(secondUsage.usage.cachedInputTokens);
+  });
+
+  it("ends an aborted call with finish abort and keeps the text generated so far", async () => {
+    const controller = new AbortController();
+    const events: StreamEvent[] = [];
+    for await (const event of client.stream({ messages: [{ role: "user", content: "go" }], temperature: 0, maxTokens: 100_000 }, { signal: controller.signal })) {
+      events.push(event);
+      if (event.type === "text-delta" && textOf(events).length > 50) controller.abort();
+    }
+    expect(textOf(events).length).toBeGreaterThan(50);
+    expect(events.at(-1)).toEqual({ type: "finish", reason: "abort" });
+  });
+
+  it("runs concurrent calls one after another without mixing their text", async () => {
+    const request: ModelRequest = { messages: [{ role: "user", content: "same" }], temperature: 0, maxTokens: 30 };
+    const [a, b] = await Promise.all([collect(request), collect(request)]);
+    expect(textOf(a)).toBe(textOf(b));
+    expect(textOf(a).length).toBeGreaterThan(0);
+  });
+});
