@@ -26,6 +26,8 @@ const defaultMaxContext = 8192;
 export class LocalEngine {
   private llama: Promise<Llama> | undefined;
   private readonly models = new Map<string, Promise<LoadedModel>>();
+  /** Set when llama.cpp failed to load a file: its half-built model makes `llama.dispose()` wait forever. */
+  private loadFailed = false;
 
   constructor(private readonly options: LocalEngineOptions) {}
 
@@ -68,6 +70,7 @@ export class LocalEngine {
     try {
       model = await llama.loadModel({ modelPath: path });
     } catch (error) {
+      this.loadFailed = true;
       throw new ModelError(
         "model_file_invalid",
         `Cannot load ${path}: ${(error as Error).message}. The file may be truncated or corrupt; download it again or pick another GGUF file.`,
@@ -85,7 +88,8 @@ export class LocalEngine {
     const models = await Promise.allSettled(this.models.values());
     for (const result of models) if (result.status === "fulfilled") await result.value.model.dispose();
     this.models.clear();
-    if (this.llama) await (await this.llama).dispose();
+    // After a failed load the binding is left to process exit rather than hang here.
+    if (this.llama && !this.loadFailed) await (await this.llama).dispose();
     this.llama = undefined;
   }
 }

@@ -1,0 +1,16 @@
+export { applyPatch, applyParsedPatch, type ApplyPatchOptions } from "./apply-patch.js";
+export { parsePatch } from "./parse-patch.js";
+export { PatchError, type PatchErrorCode } from "./patch-error.js";
+export type { AddFileOperation, DeleteFileOperation, FileOperation, Hunk, ParsedPatch, PatchFormat, UpdateFileOperation } from "./patch-types.js";
+export {
+  formatApplyReport,
+  type ApplyReport,
+  type ApplyStatus,
+  type ChangedFile,
+  type OperationReport,
+  type ReportedError,
+} from "./apply-report.js";
+export type { HunkError, HunkOutcome, MatchStrategy } from "./apply-hunks.js";
+export type { ClosestRegion } from "./closest-region.js";
+export { nodePatchFs, type PatchFileHandle, type PatchFs } from "./patch-fs.js";
+export { DEFAULT_MAX_FILE_BYTES } from "./workspace-file.js";

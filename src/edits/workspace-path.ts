@@ -1,0 +1,104 @@
+import { basename, dirname, isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
+import type { PatchFs } from "./patch-fs.js";
+import { PatchError, errnoCode, toPatchIoError } from "./patch-error.js";
+
+/**
+ * Keeps every path a patch names inside the workspace. A patch is model output, so its paths are
+ * untrusted: absolute paths, `..` that climbs out, and symbolic links (the file itself or any parent
+ * directory) that lead outside are refused before anything is read or written.
+ */
+
+export interface Workspace {
+  /** The workspace directory with every symlink resolved; all checks compare against it. */
+  readonly root: string;
+}
+
+export interface WorkspacePath {
+  /** The path as the report shows it: relative to the workspace, normalised, with "/" separators. */
+  display: string;
+  /**
+   * Absolute path after resolving every symlink, including a dangling last one: what is really read,
+   * written or deleted (so editing through a link inside the workspace keeps the link).
+   */
+  real: string;
+}
+
+const MAX_SYMLINK_HOPS = 40;
+
+export async function openWorkspace(workspace: string, fs: PatchFs): Promise<Workspace> {
+  let root: string;
+  try {
+    root = await fs.realpath(resolve(workspace));
+  } catch (error) {
+    throw new PatchError("file_missing", `The workspace ${workspace} does not exist or cannot be read.`, { cause: error });
+  }
+  const stats = await fs.stat(root);
+  if (!stats.isDirectory()) throw new PatchError("not_a_file", `The workspace ${workspace} is not a directory.`);
+  return { root };
+}
+
+export async function resolveWorkspacePath(workspace: Workspace, patchPath: string, fs: PatchFs): Promise<WorkspacePath> {
+  const display = checkLexicalPath(patchPath);
+  const lexical = join(workspace.root, display);
+  const real = await resolveReal(lexical, fs, patchPath, 0);
+  if (!isInside(workspace.root, real)) {
+    throw new PatchError(
+      "path_escape",
+      `${patchPath} leads outside the workspace through a symbolic link (it resolves to ${real}); Spark only edits files inside the workspace.`,
+    );
+  }
+  return { display, real };
+}
+
+/** Refuses what is wrong with the text of the path alone; returns it normalised and relative. */
+function checkLexicalPath(patchPath: string): string {
+  const refuse = (why: string): never => {
+    throw new PatchError("path_escape", `${JSON.stringify(patchPath)} ${why}`);
+  };
+  if (patchPath.trim() === "") refuse("is not a file path.");
+  if (patchPath.includes("\0")) refuse("contains a NUL character.");
+  if (patchPath.startsWith("~")) refuse("starts with '~'; write the path relative to the workspace root.");
+  if (isAbsolute(patchPath) || /^[A-Za-z]:[\\/]/.test(patchPath) || patchPath.startsWith("\\\\")) {
+    refuse("is an absolute path; patch paths must be relative to the workspace root.");
+  }
+  const normalized = normalize(patchPath).replace(/\/+$/, "");
+  if (normalized === ".." || normalized.startsWith(`..${sep}`)) refuse("uses '..' to leave the workspace; Spark only edits files inside it.");
+  if (normalized === "." || normalized === "") refuse("names the workspace directory itself, not a file.");
+  return normalized.split(sep).join("/");
+}
+
+export function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+/**
+ * realpath() that also works for paths that do not exist yet: the missing tail is appended to the real
+ * path of the deepest existing ancestor, and a dangling symlink is followed to where it would create.
+ */
+async function resolveReal(path: string, fs: PatchFs, patchPath: string, hops: number): Promise<string> {
+  if (hops > MAX_SYMLINK_HOPS) {
+    throw new PatchError("path_escape", `${patchPath} goes through too many symbolic links (a loop?).`);
+  }
+  try {
+    return await fs.realpath(path);
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code === "ELOOP") throw new PatchError("path_escape", `${patchPath} goes through a symbolic link loop.`, { cause: error });
+    if (code !== "ENOENT" && code !== "ENOTDIR") throw toPatchIoError(error, "resolve", patchPath);
+  }
+  const link = await readLinkIfAny(path, fs);
+  if (link !== undefined) return resolveReal(resolve(dirname(path), link), fs, patchPath, hops + 1);
+  const parent = dirname(path);
+  if (parent === path) return path;
+  return join(await resolveReal(parent, fs, patchPath, hops), basename(path));
+}
+
+async function readLinkIfAny(path: string, fs: PatchFs): Promise<string | undefined> {
+  try {
+    const stats = await fs.lstat(path);
+    return stats.isSymbolicLink() ? await fs.readlink(path) : undefined;
+  } catch {
+    return undefined;
+  }
+}
