@@ -1,5 +1,7 @@
+import type { Command } from "commander";
 import { configEnvVars } from "../config/index.js";
 import type { GlobalOptions } from "./global-options.js";
+import type { RegisterCommand } from "./register-command.js";
 import { loadWithFlags } from "./global-options.js";
 
 function leaves(value: unknown, prefix = ""): [string, unknown][] {
@@ -27,3 +29,11 @@ export function showConfig(options: GlobalOptions & { json?: boolean }): number 
   process.stdout.write(`\nenvironment variables read: ${configEnvVars.join(", ")}\n`);
   return 0;
 }
+
+export const registerConfigCommand: RegisterCommand = (program, setExitCode) => {
+  program
+    .command("config")
+    .description("print the effective configuration and where each value came from")
+    .option("--json", "machine-readable output")
+    .action((options: { json?: boolean }, command: Command) => setExitCode(showConfig({ ...command.optsWithGlobals<GlobalOptions>(), ...options })));
+};

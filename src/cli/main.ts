@@ -1,13 +1,16 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
-import { showConfig } from "./config-command.js";
+import { registerConfigCommand } from "./config-command.js";
 import { exitCodes } from "./exit-codes.js";
-import { addGlobalOptions, type GlobalOptions } from "./global-options.js";
-import { listModels } from "./models-command.js";
+import { addGlobalOptions } from "./global-options.js";
+import { registerModelsCommand } from "./models-command.js";
+import type { RegisterCommand } from "./register-command.js";
 import { reportError } from "./report-error.js";
 import { runPrompt, type RunOptions } from "./run-command.js";
 
 const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+
+const commands: RegisterCommand[] = [registerModelsCommand, registerConfigCommand];
 
 function buildProgram(setExitCode: (code: number) => void): Command {
   const program = addGlobalOptions(new Command("spark"))
@@ -18,22 +21,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option("--system <text>", "system prompt")
     .exitOverride()
     .action(async (task: string[], options: RunOptions) => setExitCode(await runPrompt(task, options)));
-
-  program
-    .command("models")
-    .description("list configured models, where each resolves, and whether it is usable now")
-    .option("--json", "machine-readable output")
-    .action((options: { json?: boolean }, command: Command) =>
-      setExitCode(listModels({ ...command.optsWithGlobals<GlobalOptions>(), ...options })),
-    );
-
-  program
-    .command("config")
-    .description("print the effective configuration and where each value came from")
-    .option("--json", "machine-readable output")
-    .action((options: { json?: boolean }, command: Command) =>
-      setExitCode(showConfig({ ...command.optsWithGlobals<GlobalOptions>(), ...options })),
-    );
+  for (const register of commands) register(program, setExitCode);
   return program;
 }
 

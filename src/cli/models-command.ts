@@ -1,6 +1,8 @@
+import type { Command } from "commander";
 import { SparkError } from "../core/index.js";
 import { describeTarget, modelStatus, providerPresets, resolveModel } from "../models/index.js";
 import type { GlobalOptions } from "./global-options.js";
+import type { RegisterCommand } from "./register-command.js";
 import { loadWithFlags } from "./global-options.js";
 
 interface ModelRow {
@@ -52,3 +54,11 @@ export function listModels(options: GlobalOptions & { json?: boolean }): number 
   process.stdout.write(`\nBuilt-in providers (use as PROVIDER/MODEL):\n${presetLines().join("\n")}\n`);
   return 0;
 }
+
+export const registerModelsCommand: RegisterCommand = (program, setExitCode) => {
+  program
+    .command("models")
+    .description("list configured models, where each resolves, and whether it is usable now")
+    .option("--json", "machine-readable output")
+    .action((options: { json?: boolean }, command: Command) => setExitCode(listModels({ ...command.optsWithGlobals<GlobalOptions>(), ...options })));
+};
