@@ -1,16 +1,20 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { registerApplyCommand } from "./apply-command.js";
 import { registerConfigCommand } from "./config-command.js";
+import { registerDiffCommand } from "./diff-command.js";
+import { registerExecCommand } from "./exec-command.js";
 import { exitCodes } from "./exit-codes.js";
 import { addGlobalOptions } from "./global-options.js";
 import { registerModelsCommand } from "./models-command.js";
 import type { RegisterCommand } from "./register-command.js";
 import { reportError } from "./report-error.js";
 import { runPrompt, type RunOptions } from "./run-command.js";
+import { registerUndoCommand } from "./undo-command.js";
 
 const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
-const commands: RegisterCommand[] = [registerModelsCommand, registerConfigCommand];
+const commands: RegisterCommand[] = [registerModelsCommand, registerConfigCommand, registerExecCommand];
 
 function buildProgram(setExitCode: (code: number) => void): Command {
   const program = addGlobalOptions(new Command("spark"))

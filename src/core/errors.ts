@@ -17,6 +17,8 @@ export type SparkErrorCode =
   | "provider_error"
   | "context_overflow"
   | "patch_rejected"
+  | "sandbox_unavailable"
+  | "command_refused"
   | "internal";
 
 export interface SparkErrorOptions {

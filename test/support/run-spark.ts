@@ -22,6 +22,8 @@ export interface RunSparkOptions {
   stdin?: string;
   /** Sends SIGINT once stdout contains this many characters. */
   interruptAfterChars?: number;
+  /** Sends SIGINT this long after the start. */
+  interruptAfterMs?: number;
   timeoutMs?: number;
 }
 
@@ -53,6 +55,7 @@ export function runSpark(args: string[], options: RunSparkOptions = {}): Promise
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
   child.stdin.end(options.stdin ?? "");
   const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
+  if (options.interruptAfterMs !== undefined) setTimeout(() => child.kill("SIGINT"), options.interruptAfterMs).unref();
   return new Promise((resolvePromise) => {
     child.on("close", (code, signal) => {
       clearTimeout(timer);

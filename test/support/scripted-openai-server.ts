@@ -14,7 +14,13 @@ export type ScriptedReply =
       delayMs?: number;
       usage?: { prompt: number; completion: number; acceptedPrediction?: number; rejectedPrediction?: number };
     }
-  | { kind: "tool-calls"; calls: { id: string; name: string; arguments: string }[]; argumentChunkSize?: number }
+  | {
+      kind: "tool-calls";
+      calls: { id: string; name: string; arguments: string }[];
+      argumentChunkSize?: number;
+      /** Chat Completions only: stream the argument slices, then keep the stream open with no finish. */
+      hang?: boolean;
+    }
   | { kind: "error"; status: number; body?: unknown; headers?: Record<string, string> } // e.g. 429 with retry-after, 401
   | { kind: "hang-after"; chunks: string[] }; // sends chunks then keeps the stream open forever (to test client abort)
 
@@ -300,13 +306,14 @@ async function streamChat(turn: Turn): Promise<void> {
   const { res, reply } = turn;
   startSse(res);
   const frames = chatDeltas(reply).map((delta) => () => writeSse(res, chatChunk(turn, [chatChoice(delta)])));
-  if (reply.kind !== "hang-after") {
+  const hangs = reply.kind === "hang-after" || (reply.kind === "tool-calls" && reply.hang === true);
+  if (!hangs) {
     const finish = reply.kind === "tool-calls" ? "tool_calls" : "stop";
     frames.push(() => writeSse(res, chatChunk(turn, [chatChoice({}, finish)])));
     if (includeUsage(turn)) frames.push(() => writeSse(res, { ...chatChunk(turn, []), usage: chatUsage(usageOf(reply)) }));
     frames.push(() => writeSse(res, "[DONE]"));
   }
-  if ((await emitAll(frames, delayOf(reply))) && reply.kind !== "hang-after") res.end();
+  if ((await emitAll(frames, delayOf(reply))) && !hangs) res.end();
 }
 
 function chatCompletion(turn: Turn): Json {

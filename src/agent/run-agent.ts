@@ -1,0 +1,110 @@
+import { emptyUsage, type FinishReason, type Message, type ToolCall, type Usage } from "../core/index.js";
+import type { ModelClient } from "../models/index.js";
+import type { AgentEvent, AgentStatus } from "./agent-events.js";
+import type { FileChange, Tool, ToolContext, ToolResult } from "./tools/index.js";
+
+export interface AgentOptions {
+  client: ModelClient;
+  /** The conversation so far, system prompt first; the new task is its last user message. */
+  messages: Message[];
+  tools: readonly Tool[];
+  toolContext: Omit<ToolContext, "signal">;
+  signal?: AbortSignal;
+  /** Most model calls in one task, so a confused model cannot loop for ever. */
+  maxTurns?: number;
+  temperature?: number;
+  maxTokens?: number;
+}
+
+function addUsage(total: Usage, part: Usage): void {
+  total.inputTokens += part.inputTokens;
+  total.outputTokens += part.outputTokens;
+  total.cachedInputTokens += part.cachedInputTokens;
+  total.acceptedPredictionTokens += part.acceptedPredictionTokens;
+  total.rejectedPredictionTokens += part.rejectedPredictionTokens;
+}
+
+function mergeChanges(into: Map<string, FileChange>, changes: readonly FileChange[]): void {
+  for (const change of changes) {
+    const seen = into.get(change.path) ?? { path: change.path, added: 0, removed: 0 };
+    into.set(change.path, { path: change.path, added: seen.added + change.added, removed: seen.removed + change.removed });
+  }
+}
+
+async function callTool(call: ToolCall, tools: readonly Tool[], context: ToolContext): Promise<ToolResult> {
+  const tool = tools.find((candidate) => candidate.definition.name === call.name);
+  if (!tool) return { ok: false, output: `Error: there is no tool named ${call.name}. Tools: ${tools.map((t) => t.definition.name).join(", ")}.` };
+  let args: unknown;
+  try {
+    args = JSON.parse(call.arguments || "{}");
+  } catch {
+    return { ok: false, output: `Error: the arguments of ${call.name} are not valid JSON. Send them again as a JSON object.` };
+  }
+  if (typeof args !== "object" || args === null || Array.isArray(args)) return { ok: false, output: `Error: the arguments of ${call.name} must be a JSON object.` };
+  return tool.execute(args as Record<string, unknown>, context);
+}
+
+/**
+ * The turn loop: call the model with the tools, run the tools it calls, feed the results back, until
+ * it answers without tool calls. An abort ends it at once; the partial answer is kept, and tool calls
+ * of an interrupted turn (a patch still arriving) are never run.
+ */
+export async function* runAgent(options: AgentOptions): AsyncGenerator<AgentEvent> {
+  const { client, tools, signal } = options;
+  const messages = [...options.messages];
+  const usage = emptyUsage();
+  const changes = new Map<string, FileChange>();
+  const context: ToolContext = { ...options.toolContext, ...(signal ? { signal } : {}) };
+  const maxTurns = options.maxTurns ?? 50;
+  const done = (status: AgentStatus, turns: number, error?: string): AgentEvent => ({
+    type: "done",
+    status,
+    turns,
+    usage,
+    changes: [...changes.values()],
+    ...(error ? { error } : {}),
+  });
+
+  for (let turn = 1; turn <= maxTurns; turn++) {
+    let text = "";
+    let reason: FinishReason = "stop";
+    let error: string | undefined;
+    const calls: ToolCall[] = [];
+    const request = {
+      messages,
+      tools: tools.map((tool) => tool.definition),
+      ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
+      ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
+    };
+    for await (const event of client.stream(request, signal ? { signal } : {})) {
+      if (event.type === "finish") {
+        reason = event.reason;
+        continue;
+      }
+      if (event.type === "text-delta") text += event.text;
+      if (event.type === "tool-call") calls.push(event.toolCall);
+      if (event.type === "usage") addUsage(usage, event.usage);
+      if (event.type === "error") error = event.error.message;
+      yield event;
+    }
+    const interrupted = reason === "abort" || Boolean(signal?.aborted);
+    const assistant: Message = { role: "assistant", content: text, ...(calls.length > 0 && !interrupted ? { toolCalls: calls } : {}) };
+    messages.push(assistant);
+    yield { type: "message", message: assistant, interrupted };
+    if (interrupted) return yield done("interrupted", turn);
+    if (reason === "error") return yield done("failed", turn, error);
+    if (calls.length === 0) return yield done("completed", turn);
+
+    for (const call of calls) {
+      // Every call gets an answer, so the conversation stays valid for a later resume.
+      const result = signal?.aborted ? { ok: false, output: "Not run: the user interrupted the task." } : await callTool(call, tools, context);
+      mergeChanges(changes, result.changes ?? []);
+      yield { type: "tool-result", callId: call.id, name: call.name, ok: result.ok, output: result.output, changes: result.changes ?? [] };
+      const toolMessage: Message = { role: "tool", toolCallId: call.id, content: result.output };
+      messages.push(toolMessage);
+      yield { type: "message", message: toolMessage, interrupted: false };
+    }
+    if (signal?.aborted) return yield done("interrupted", turn);
+  }
+  yield done("max-turns", maxTurns, `the task was not finished after ${maxTurns} model calls`);
+}

@@ -1,0 +1,49 @@
+import type { ToolDefinition } from "../../core/index.js";
+import type { ApprovalMode, Sandbox } from "../../sandbox/index.js";
+
+/** Lines added and removed in one file, for the end-of-task summary. */
+export interface FileChange {
+  /** Workspace-relative, "/"-separated. */
+  path: string;
+  added: number;
+  removed: number;
+}
+
+/** What a tool hands back to the model (always text) and to the user interface. */
+export interface ToolResult {
+  ok: boolean;
+  /** The text the model sees as the tool's answer. */
+  output: string;
+  changes?: FileChange[];
+}
+
+/** A yes/no question to the user; non-interactive callers answer no, with the reason shown. */
+export interface ApprovalRequest {
+  kind: "edit" | "command";
+  /** What would happen, as the user should see it (the patch, or the command line). */
+  detail: string;
+}
+
+export interface ToolContext {
+  /** Absolute, symlinks resolved. */
+  workspace: string;
+  approvalMode: ApprovalMode;
+  /** Asks the user; undefined when nobody can be asked (`spark exec`). */
+  ask?: (request: ApprovalRequest) => Promise<boolean>;
+  /** Undefined when bubblewrap cannot run here; full-auto commands are then refused. */
+  sandbox?: Sandbox;
+  allowNetwork: boolean;
+  signal?: AbortSignal;
+  /** Records an applied patch so `spark undo` can restore it. */
+  applyPatch: (patch: string) => Promise<ToolResult>;
+}
+
+export interface Tool {
+  definition: ToolDefinition;
+  execute(args: Record<string, unknown>, context: ToolContext): Promise<ToolResult>;
+}
+
+/** A failed call the model can correct: the message says what was wrong. */
+export function toolError(message: string): ToolResult {
+  return { ok: false, output: `Error: ${message}` };
+}

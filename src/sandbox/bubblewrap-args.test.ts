@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { bwrapArgs } from "./bubblewrap-args.js";
+
+const layout = { privateDirs: ["/tmp", "/var/tmp", "/run"], networkFilesUnderRun: ["/run/systemd/resolve/stub-resolv.conf"] };
+const mounts = { workspace: "/tmp/ws", readOnlyInWorkspace: ["/tmp/ws/.git"], cwd: "/tmp/ws/src", network: false };
+
+describe("bwrapArgs", () => {
+  it("mounts the workspace after the private /tmp, and .git read-only over it", () => {
+    const args = bwrapArgs(layout, mounts, ["sh", "-c", "true"]);
+    const tmpfs = args.indexOf("/tmp");
+    const bind = args.indexOf("--bind");
+    expect(args[tmpfs - 1]).toBe("--tmpfs");
+    expect(bind).toBeGreaterThan(tmpfs);
+    expect(args.slice(bind, bind + 3)).toEqual(["--bind", "/tmp/ws", "/tmp/ws"]);
+    expect(args.lastIndexOf("--ro-bind")).toBeGreaterThan(bind);
+    expect(args.slice(-6)).toEqual(["--chdir", "/tmp/ws/src", "--", "sh", "-c", "true"]);
+  });
+
+  it("drops capabilities and the network unless the network is allowed", () => {
+    const closed = bwrapArgs(layout, mounts, ["true"]);
+    expect(closed).toContain("--unshare-net");
+    expect(closed.join(" ")).toContain("--cap-drop ALL");
+    expect(closed).not.toContain("/run/systemd/resolve/stub-resolv.conf");
+    const open = bwrapArgs(layout, { ...mounts, network: true }, ["true"]);
+    expect(open).not.toContain("--unshare-net");
+    expect(open).toContain("/run/systemd/resolve/stub-resolv.conf");
+  });
+});

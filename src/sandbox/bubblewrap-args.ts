@@ -1,0 +1,48 @@
+import type { HostLayout } from "./host-layout.js";
+
+/** HOME inside the sandbox: in the private /tmp, so dotfiles a tool writes vanish with the run. */
+export const SANDBOX_HOME = "/tmp/home";
+
+export interface SandboxMounts {
+  /** Real path of the workspace, mounted read-write at the same path. */
+  workspace: string;
+  /** Real paths inside the workspace that stay read-only (see protectedWorkspacePaths). */
+  readOnlyInWorkspace: readonly string[];
+  cwd: string;
+  network: boolean;
+}
+
+/**
+ * The isolation every sandboxed command gets, before any workspace is mounted. Order matters:
+ * bubblewrap applies mounts in argument order, so later mounts cover earlier ones.
+ */
+export function bwrapPolicyArgs(layout: HostLayout, network: boolean): string[] {
+  const args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"];
+  for (const dir of layout.privateDirs) args.push("--tmpfs", dir);
+  if (network) {
+    for (const file of layout.networkFilesUnderRun) args.push("--ro-bind-try", file, file);
+  }
+  args.push("--dir", SANDBOX_HOME);
+  args.push("--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try");
+  if (!network) args.push("--unshare-net");
+  args.push(
+    "--die-with-parent",
+    // A new session: the command cannot push keystrokes into the user's terminal (TIOCSTI).
+    "--new-session",
+    // Run as root, bwrap keeps every capability by default, and CAP_SYS_ADMIN can simply
+    // remount / read-write (measured). Unprivileged runs have none; this makes both the same.
+    "--cap-drop",
+    "ALL",
+  );
+  return args;
+}
+
+/** Everything after the policy: the workspace mounts, the working directory and the command. */
+export function bwrapArgs(layout: HostLayout, mounts: SandboxMounts, argv: readonly string[]): string[] {
+  const args = bwrapPolicyArgs(layout, mounts.network);
+  // After the tmpfs mounts, so a workspace that lives under /tmp (os.tmpdir()) is the host's.
+  args.push("--bind", mounts.workspace, mounts.workspace);
+  for (const path of mounts.readOnlyInWorkspace) args.push("--ro-bind", path, path);
+  args.push("--chdir", mounts.cwd, "--", ...argv);
+  return args;
+}

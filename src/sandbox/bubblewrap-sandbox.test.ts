@@ -1,0 +1,150 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:net";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createSandbox, SandboxUnavailableError, type Sandbox } from "./index.js";
+
+const hasBwrap = spawnSync("bwrap", ["--version"]).status === 0;
+
+describe.skipIf(!hasBwrap)("bubblewrap sandbox isolation", () => {
+  let sandbox: Sandbox;
+  let ws: string;
+  let outside: string;
+  const marker = `spark-sandbox-${process.pid}-${Date.now()}`;
+
+  beforeAll(async () => {
+    sandbox = await createSandbox();
+  });
+  beforeEach(async () => {
+    ws = await mkdtemp(join(tmpdir(), "spark-ws-"));
+    outside = await mkdtemp(join(tmpdir(), "spark-outside-"));
+  });
+  afterEach(async () => {
+    await rm(ws, { recursive: true, force: true });
+    await rm(outside, { recursive: true, force: true });
+    // In case the sandbox failed to hold, do not leave litter on the host.
+    for (const path of [join(homedir(), marker), join("/tmp", marker), join("/var/tmp", marker), join("/dev/shm", marker)]) {
+      await rm(path, { force: true });
+    }
+  });
+
+  it("is a bubblewrap sandbox", () => {
+    expect(sandbox.kind).toBe("bubblewrap");
+  });
+
+  it("writes in the workspace but nowhere outside it", async () => {
+    const hostHome = join(homedir(), marker);
+    const command = [
+      "echo inside > inside.txt && echo wrote-inside",
+      `(echo x > ${join(outside, "escaped.txt")}) 2>/dev/null || echo outside-refused`,
+      `(echo x > ${hostHome}) 2>/dev/null || echo host-home-refused`,
+      `echo x > "$HOME/${marker}" && echo sandbox-home-ok`,
+    ].join("; ");
+    const result = await sandbox.run({ command, workspace: ws });
+    expect(result.output).toBe("wrote-inside\noutside-refused\nhost-home-refused\nsandbox-home-ok\n");
+    expect(await readFile(join(ws, "inside.txt"), "utf8")).toBe("inside\n");
+    expect(existsSync(join(outside, "escaped.txt"))).toBe(false);
+    expect(existsSync(hostHome)).toBe(false);
+  });
+
+  it("keeps /tmp, /var/tmp, /dev/shm and /run private", async () => {
+    const dirs = ["/tmp", "/var/tmp", "/dev/shm", "/run"];
+    const command = dirs.map((dir) => `echo x > ${dir}/${marker} && echo ok`).join("; ") + "; ls /run | wc -l";
+    const result = await sandbox.run({ command, workspace: ws });
+    expect(result.output).toBe("ok\nok\nok\nok\n1\n");
+    for (const dir of dirs) expect(existsSync(join(dir, marker))).toBe(false);
+  });
+
+  it("cannot make the system writable again (capabilities are dropped, even as root)", async () => {
+    const escaped = join(outside, "remounted.txt");
+    const result = await sandbox.run({
+      command: `mount -o remount,bind,rw / 2>/dev/null; touch ${escaped} 2>/dev/null || echo refused; grep CapEff /proc/self/status`,
+      workspace: ws,
+    });
+    expect(result.output).toBe("refused\nCapEff:\t0000000000000000\n");
+    expect(existsSync(escaped)).toBe(false);
+  });
+
+  it("keeps .git read-only so no hook can be planted", async () => {
+    await mkdir(join(ws, ".git", "hooks"), { recursive: true });
+    const result = await sandbox.run({
+      command: "(echo evil > .git/hooks/pre-commit) 2>/dev/null || echo refused; echo ok > file.txt && cat file.txt",
+      workspace: ws,
+    });
+    expect(result.output).toBe("refused\nok\n");
+    expect(existsSync(join(ws, ".git", "hooks", "pre-commit"))).toBe(false);
+  });
+
+  it("sees only its own processes", async () => {
+    const result = await sandbox.run({ command: "ls /proc | grep -c '^[0-9]'", workspace: ws });
+    expect(Number(result.output.trim())).toBeLessThan(6);
+  });
+
+  describe("network", () => {
+    let server: Server;
+    let port: number;
+    beforeAll(async () => {
+      server = createServer((socket) => socket.end("hello\n"));
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      const address = server.address();
+      port = typeof address === "object" && address !== null ? address.port : 0;
+    });
+    afterAll(async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+
+    const connect = (): string =>
+      `'${process.execPath}' -e 'const s=require("net").connect(${port},"127.0.0.1");` +
+      `s.on("data",d=>{process.stdout.write("got "+d);process.exit(0)});` +
+      `s.on("error",e=>{console.log(e.code);process.exit(2)})'`;
+
+    it("is refused by default", async () => {
+      const result = await sandbox.run({ command: connect(), workspace: ws });
+      expect(result.exitCode).toBe(2);
+      expect(result.output).toBe("ECONNREFUSED\n");
+    });
+
+    it("works when the request allows it", async () => {
+      const result = await sandbox.run({ command: connect(), workspace: ws, network: true });
+      expect(result).toMatchObject({ exitCode: 0, output: "got hello\n" });
+    });
+  });
+});
+
+describe("sandbox unavailable", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "spark-nobwrap-"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("says bubblewrap is missing and what to do", async () => {
+    const error = await createSandbox({ bwrapPath: join(dir, "no-such-bwrap") }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SandboxUnavailableError);
+    expect(error).toMatchObject({ code: "sandbox_unavailable" });
+    const message = (error as Error).message;
+    expect(message).toContain("not installed");
+    expect(message).toContain("apt-get install bubblewrap");
+    expect(message).toContain("--approval suggest");
+    expect(message).toContain("--approval auto-edit");
+  });
+
+  it("passes on bwrap's own words when namespaces are denied", async () => {
+    // A stand-in at the process edge: the real bwrap's failure when user namespaces are off.
+    const fake = join(dir, "bwrap");
+    const words = "bwrap: No permissions to create a new namespace, likely because the kernel does not allow non-privileged user namespaces.";
+    await writeFile(fake, `#!/bin/sh\necho '${words}' >&2\nexit 1\n`);
+    await chmod(fake, 0o755);
+    const error = await createSandbox({ bwrapPath: fake }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SandboxUnavailableError);
+    const message = (error as Error).message;
+    expect(message).toContain(words);
+    expect(message).toContain("unprivileged user namespaces");
+    expect(message).toContain("--approval suggest");
+  });
+});
