@@ -5,14 +5,15 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { applyPatch } from "../src/edits/index.js";
+import { runSpark } from "./support/run-spark.js";
 
 /**
  * The Codex apply-patch conformance scenarios (copied from openai/codex into the shared folder), run as
- * upstream runs them: copy input/ to a fresh directory, apply patch.txt there, ignore the outcome, and
- * compare the whole tree (files byte for byte, directories including empty ones) with expected/.
+ * upstream runs them: copy input/ to a fresh directory, apply patch.txt there with the real CLI
+ * (`node bin/spark.js apply patch.txt`, built by `npm run build`), ignore the outcome, and compare the
+ * whole tree (files byte for byte, directories including empty ones) with expected/.
  *
- * The helpers are exported and take the "apply" step as a function, so this file can later drive the
- * real `spark apply` CLI instead of calling the engine in process.
+ * The helpers are exported and take the "apply" step as a function (the engine in process or the CLI).
  */
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -86,11 +87,35 @@ export const applyInProcess: ApplyStep = async (patch, workspace) => {
   await applyPatch(patch, { workspace }).catch(() => undefined);
 };
 
+/** What `spark apply` may exit with: applied, refused, partly applied. Anything else is a crash, not an outcome. */
+const APPLY_OUTCOMES = new Set([0, 1, 3]);
+
+/**
+ * The real CLI, as a user runs it: `node bin/spark.js apply patch.txt` with the workspace as the current
+ * directory. The patch file and SPARK_HOME (where the checkpoint database goes) live in a temp directory
+ * outside the workspace, so neither shows up in the snapshot. Which outcome it reports is ignored, as
+ * upstream ignores it; only a crash (a signal, a usage error, an unexpected error, no report) fails the step.
+ */
+export const applyWithCli: ApplyStep = async (patch, workspace) => {
+  const outside = await mkdtemp(join(tmpdir(), "spark-conformance-cli-"));
+  try {
+    const patchFile = join(outside, "patch.txt");
+    await writeFile(patchFile, patch);
+    const result = await runSpark(["apply", patchFile], { cwd: workspace, env: { SPARK_HOME: join(outside, "spark-home") } });
+    const reported = /^(Patch |The patch )/.test(result.stdout);
+    if (result.code === null || !APPLY_OUTCOMES.has(result.code) || !reported || /Unexpected error/.test(result.stderr)) {
+      throw new Error(`spark apply crashed (exit ${result.code ?? result.signal}):\n${result.stderr}${result.stdout}`);
+    }
+  } finally {
+    await rm(outside, { recursive: true, force: true });
+  }
+};
+
 const scenarios = existsSync(SCENARIOS_DIR) ? await listScenarios(SCENARIOS_DIR) : [];
 
 describe.skipIf(scenarios.length === 0)("codex apply-patch conformance", () => {
   it.each(scenarios.map((scenario) => [scenario.name, scenario] as const))("%s", async (_name, scenario) => {
-    const { actual, expected } = await runScenario(scenario, applyInProcess);
+    const { actual, expected } = await runScenario(scenario, applyWithCli);
     expect(actual).toEqual(expected);
   });
 
@@ -114,7 +139,7 @@ describe.skipIf(scenarios.length === 0)("codex apply-patch conformance", () => {
       const file = join(workspace, "no_newline.txt");
       const input = await readFile(file, "utf8");
       await writeFile(file, input.replace(/\n$/, ""));
-      await applyInProcess(await readFile(join(scenario.dir, "patch.txt"), "utf8"), workspace);
+      await applyWithCli(await readFile(join(scenario.dir, "patch.txt"), "utf8"), workspace);
       const expected = await readFile(join(scenario.dir, "expected", "no_newline.txt"), "utf8");
       expect(await readFile(file, "utf8")).toBe(expected.replace(/\n$/, ""));
       expect(await snapshotTree(workspace)).toEqual({ "no_newline.txt": `file:${expected.replace(/\n$/, "")}` });

@@ -14,7 +14,7 @@ import { registerUndoCommand } from "./undo-command.js";
 
 const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
-const commands: RegisterCommand[] = [registerModelsCommand, registerConfigCommand, registerExecCommand];
+const commands: RegisterCommand[] = [registerModelsCommand, registerConfigCommand, registerExecCommand, registerApplyCommand, registerUndoCommand, registerDiffCommand];
 
 function buildProgram(setExitCode: (code: number) => void): Command {
   const program = addGlobalOptions(new Command("spark"))

@@ -15,3 +15,7 @@ export type { ClosestRegion } from "./closest-region.js";
 export { nodePatchFs, type PatchFileHandle, type PatchFs } from "./patch-fs.js";
 export { DEFAULT_MAX_FILE_BYTES } from "./workspace-file.js";
 export { isInside, openWorkspace, resolveWorkspacePath, type Workspace, type WorkspacePath } from "./workspace-path.js";
+export { applyWithCheckpoint, describeOperations, type ApplyWithCheckpointOptions, type CheckpointedApplyReport } from "./checkpoint.js";
+export { undoCheckpoint, type UndoAction, type UndoneFile, type UndoOptions, type UndoResult } from "./checkpoint-undo.js";
+export { sessionDiff, type DiffedFile, type SessionDiff, type SessionDiffOptions } from "./checkpoint-diff.js";
+export { CheckpointError, type CheckpointErrorReason } from "./checkpoint-error.js";

@@ -12,7 +12,7 @@ export function defineTool<Schema extends z.ZodObject>(
   schema: Schema,
   run: (args: z.infer<Schema>, context: ToolContext) => Promise<ToolResult>,
 ): Tool {
-  const { $schema: _ignored, ...parameters } = z.toJSONSchema(schema) as Record<string, unknown>;
+  const { $schema: _schema, ...parameters } = z.toJSONSchema(schema) as Record<string, unknown>;
   return {
     definition: { name, description, parameters },
     async execute(args, context) {

@@ -1,0 +1,257 @@
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createCheckpointStore, createSessionStore, databasePath, openDatabase, type CheckpointStore, type Database } from "../store/index.js";
+import { applyWithCheckpoint } from "./checkpoint.js";
+import { CheckpointError } from "./checkpoint-error.js";
+import { undoCheckpoint } from "./checkpoint-undo.js";
+import { nodePatchFs, type PatchFs } from "./patch-fs.js";
+
+let ws: string;
+let home: string;
+let db: Database;
+let store: CheckpointStore;
+
+beforeEach(async () => {
+  ws = await mkdtemp(join(tmpdir(), "spark-cp-ws-"));
+  home = await mkdtemp(join(tmpdir(), "spark-cp-home-"));
+  db = openDatabase(databasePath(home));
+  store = createCheckpointStore(db);
+});
+afterEach(async () => {
+  db.close();
+  await rm(ws, { recursive: true, force: true });
+  await rm(home, { recursive: true, force: true });
+});
+
+const codex = (...lines: string[]): string => ["*** Begin Patch", ...lines, "*** End Patch", ""].join("\n");
+
+/** Every file and directory under the workspace: path -> bytes (base64) and mode, or "dir". */
+async function tree(root: string = ws): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      const key = relative(root, path);
+      if (entry.isDirectory()) {
+        out[key] = "dir";
+        await walk(path);
+      } else {
+        out[key] = `${(await readFile(path)).toString("base64")} ${((await stat(path)).mode & 0o7777).toString(8)}`;
+      }
+    }
+  };
+  await walk(root);
+  return out;
+}
+
+async function seed(): Promise<void> {
+  await writeFile(join(ws, "win.txt"), "\uFEFFone\r\ntwo\r\nthree");
+  await writeFile(join(ws, "gone.sh"), "#!/bin/sh\necho bye\n");
+  await chmod(join(ws, "gone.sh"), 0o751);
+  await writeFile(join(ws, "move-me.txt"), "a\nb\n");
+  await writeFile(join(ws, "replaced.txt"), "old contents\n");
+  await chmod(join(ws, "replaced.txt"), 0o600);
+}
+
+const bigPatch = codex(
+  "*** Update File: win.txt",
+  "@@",
+  " one",
+  "-two",
+  "+2",
+  "*** Add File: new/dir/created.txt",
+  "+hello",
+  "*** Delete File: gone.sh",
+  "*** Update File: move-me.txt",
+  "*** Move to: moved/here.txt",
+  "@@",
+  "-a",
+  "+A",
+  "*** Add File: replaced.txt",
+  "+new contents",
+);
+
+describe("applyWithCheckpoint", () => {
+  it("applies and records one checkpoint with the exact before and after bytes of every changed file", async () => {
+    await seed();
+    const report = await applyWithCheckpoint(bigPatch, { workspace: ws, store });
+    expect(report.status).toBe("applied");
+    expect(report.checkpointId).toBeTypeOf("number");
+    const checkpoint = store.get(report.checkpointId ?? -1);
+    expect(checkpoint?.workspace).toBe(await import("node:fs/promises").then((fs) => fs.realpath(ws)));
+    expect(checkpoint?.patch).toBe(bigPatch);
+    expect(checkpoint?.description).toBe("update win.txt, add new/dir/created.txt, delete gone.sh and 2 more");
+    const files = Object.fromEntries((checkpoint?.files ?? []).map((file) => [file.path, file]));
+    expect(Object.keys(files).sort()).toEqual(["gone.sh", "move-me.txt", "moved/here.txt", "new/dir/created.txt", "replaced.txt", "win.txt"]);
+    expect(Buffer.from(files["win.txt"]?.before ?? []).toString()).toBe("\uFEFFone\r\ntwo\r\nthree");
+    expect(Buffer.from(files["win.txt"]?.after ?? []).toString()).toBe("\uFEFFone\r\n2\r\nthree");
+    expect(files["win.txt"]).toMatchObject({ added: 1, removed: 1 });
+    expect(files["new/dir/created.txt"]).toMatchObject({ before: null, mode: null, added: 1, removed: 0 });
+    expect(files["gone.sh"]).toMatchObject({ after: null, mode: 0o751, added: 0, removed: 2 });
+    expect(files["moved/here.txt"]?.before).toBeNull();
+    expect(files["move-me.txt"]?.after).toBeNull();
+    expect(files["replaced.txt"]?.mode).toBe(0o600);
+    expect(checkpoint?.createdDirs).toEqual(["new/dir", "moved", "new"]);
+  });
+
+  it("records nothing for a check, a refusal, a parse error or a patch that changes nothing", async () => {
+    await writeFile(join(ws, "a.txt"), "x\n");
+    const check = await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-x", "+y"), { workspace: ws, store, dryRun: true });
+    expect(check).toMatchObject({ status: "applied", dryRun: true, files: [{ path: "a.txt", change: "modified" }] });
+    const refused = await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-nope", "+y"), { workspace: ws, store });
+    expect(refused.status).toBe("refused");
+    const unparsable = await applyWithCheckpoint("*** Begin Patch\n*** Frobnicate: a.txt\n", { workspace: ws, store });
+    expect(unparsable).toMatchObject({ status: "refused", error: { code: "parse" } });
+    const noop = await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-x", "+x"), { workspace: ws, store });
+    expect(noop.files).toEqual([]);
+    for (const report of [check, refused, unparsable, noop]) expect(report.checkpointId).toBeUndefined();
+    expect(store.list(ws)).toEqual([]);
+    expect(await readFile(join(ws, "a.txt"), "utf8")).toBe("x\n");
+  });
+
+  it("records only the files a partly applied patch really changed", async () => {
+    await writeFile(join(ws, "a.txt"), "x\n");
+    const report = await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-x", "+y", "*** Update File: missing.txt", "@@", "-q", "+r"), {
+      workspace: ws,
+      store,
+    });
+    expect(report.status).toBe("partial");
+    expect(store.get(report.checkpointId ?? -1)?.files.map((file) => file.path)).toEqual(["a.txt"]);
+  });
+
+  it("files the checkpoint under the session that produced it", async () => {
+    await writeFile(join(ws, "a.txt"), "x\n");
+    const sessionId = createSessionStore(db).create({ workspace: ws, model: "m", title: "t" });
+    const report = await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-x", "+y"), { workspace: ws, store, sessionId, description: "mine" });
+    expect(store.get(report.checkpointId ?? -1)).toMatchObject({ sessionId, description: "mine" });
+  });
+});
+
+describe("undoCheckpoint", () => {
+  it("restores every file exactly: content, BOM, CRLF, mode; removes created files and directories; recreates deleted ones", async () => {
+    await seed();
+    const before = await tree();
+    const report = await applyWithCheckpoint(bigPatch, { workspace: ws, store });
+    expect(await tree()).not.toEqual(before);
+    const result = await undoCheckpoint({ workspace: ws, store });
+    expect(await tree()).toEqual(before);
+    expect(result.checkpoint.id).toBe(report.checkpointId);
+    expect(Object.fromEntries(result.files.map((file) => [file.path, file.action]))).toEqual({
+      "win.txt": "restored",
+      "gone.sh": "recreated",
+      "move-me.txt": "recreated",
+      "replaced.txt": "restored",
+      "new/dir/created.txt": "removed",
+      "moved/here.txt": "removed",
+    });
+    expect(store.get(report.checkpointId ?? -1)?.undoneAt).not.toBeNull();
+    expect(store.latest(ws)).toBeUndefined();
+  });
+
+  it("undoes checkpoints newest first, one per call, then says there is nothing left", async () => {
+    await writeFile(join(ws, "a.txt"), "1\n");
+    await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-1", "+2"), { workspace: ws, store });
+    await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-2", "+3"), { workspace: ws, store });
+    await undoCheckpoint({ workspace: ws, store });
+    expect(await readFile(join(ws, "a.txt"), "utf8")).toBe("2\n");
+    await undoCheckpoint({ workspace: ws, store });
+    expect(await readFile(join(ws, "a.txt"), "utf8")).toBe("1\n");
+    await expect(undoCheckpoint({ workspace: ws, store })).rejects.toThrow(/Nothing to undo/);
+  });
+
+  it("refuses, naming the files and restoring nothing, when files changed since; force restores anyway", async () => {
+    await writeFile(join(ws, "a.txt"), "a\n");
+    await writeFile(join(ws, "b.txt"), "b\n");
+    await writeFile(join(ws, "d.txt"), "d\n");
+    const report = await applyWithCheckpoint(
+      codex(
+        ...["*** Update File: a.txt", "@@", "-a", "+A", "*** Update File: b.txt", "@@", "-b", "+B"],
+        ...["*** Add File: c.txt", "+c", "*** Update File: d.txt", "@@", "-d", "+D"],
+      ),
+      { workspace: ws, store },
+    );
+    await writeFile(join(ws, "a.txt"), "A edited by hand\n");
+    await rm(join(ws, "b.txt"));
+    // Already back in its before-state (the patch created it): not a conflict.
+    await rm(join(ws, "c.txt"));
+    const error = await undoCheckpoint({ workspace: ws, store }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(CheckpointError);
+    expect((error as CheckpointError).reason).toBe("conflict");
+    expect((error as CheckpointError).files).toEqual(["a.txt", "b.txt"]);
+    expect((error as Error).message).toMatch(/a\.txt: was modified since/);
+    expect((error as Error).message).toMatch(/b\.txt: was deleted since/);
+    expect(await readFile(join(ws, "a.txt"), "utf8")).toBe("A edited by hand\n");
+    expect(await readFile(join(ws, "d.txt"), "utf8")).toBe("D\n");
+    expect(store.latest(ws)?.id).toBe(report.checkpointId);
+
+    const forced = await undoCheckpoint({ workspace: ws, store, force: true });
+    expect(await readFile(join(ws, "a.txt"), "utf8")).toBe("a\n");
+    expect(await readFile(join(ws, "b.txt"), "utf8")).toBe("b\n");
+    expect(await readFile(join(ws, "d.txt"), "utf8")).toBe("d\n");
+    expect(await readdir(ws)).toEqual(["a.txt", "b.txt", "d.txt"]);
+    expect(forced.files.find((file) => file.path === "a.txt")).toMatchObject({ action: "restored", overwritten: true });
+    expect(forced.files.find((file) => file.path === "b.txt")).toMatchObject({ action: "restored", overwritten: true });
+    expect(forced.files.find((file) => file.path === "d.txt")).toMatchObject({ action: "restored", overwritten: false });
+    expect(forced.files.find((file) => file.path === "c.txt")).toMatchObject({ action: "unchanged" });
+  });
+
+  it("refuses a file created again after the patch deleted it", async () => {
+    await writeFile(join(ws, "a.txt"), "a\n");
+    await applyWithCheckpoint(codex("*** Delete File: a.txt"), { workspace: ws, store });
+    await writeFile(join(ws, "a.txt"), "new life\n");
+    await expect(undoCheckpoint({ workspace: ws, store })).rejects.toThrow(/a\.txt: was created again/);
+  });
+
+  it("keeps a directory that existed before even when the patch emptied it", async () => {
+    await mkdir(join(ws, "keep"));
+    await applyWithCheckpoint(codex("*** Add File: keep/x.txt", "+x"), { workspace: ws, store });
+    await undoCheckpoint({ workspace: ws, store });
+    expect(await tree()).toEqual({ keep: "dir" });
+  });
+
+  it("undoes a chosen checkpoint by id, and refuses unknown, undone or foreign ones", async () => {
+    await writeFile(join(ws, "a.txt"), "1\n");
+    await writeFile(join(ws, "b.txt"), "1\n");
+    const first = await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-1", "+2"), { workspace: ws, store });
+    await applyWithCheckpoint(codex("*** Update File: b.txt", "@@", "-1", "+2"), { workspace: ws, store });
+    await undoCheckpoint({ workspace: ws, store, id: first.checkpointId });
+    expect(await readFile(join(ws, "a.txt"), "utf8")).toBe("1\n");
+    expect(await readFile(join(ws, "b.txt"), "utf8")).toBe("2\n");
+    await expect(undoCheckpoint({ workspace: ws, store, id: first.checkpointId })).rejects.toThrow(/already undone/);
+    await expect(undoCheckpoint({ workspace: ws, store, id: 999 })).rejects.toThrow(/no checkpoint 999/);
+    const other = await mkdtemp(join(tmpdir(), "spark-cp-other-"));
+    try {
+      const latest = store.latest(ws)?.id;
+      await expect(undoCheckpoint({ workspace: other, store, id: latest })).rejects.toThrow(/belongs to the workspace/);
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps the checkpoint in effect, and names the file, when a restore cannot be written", async () => {
+    await writeFile(join(ws, "a.txt"), "a\n");
+    await writeFile(join(ws, "b.txt"), "b\n");
+    await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-a", "+A", "*** Update File: b.txt", "@@", "-b", "+B"), { workspace: ws, store });
+    const failing: PatchFs = {
+      ...nodePatchFs,
+      rename: async (from, to) => {
+        if (to.endsWith("b.txt")) throw Object.assign(new Error("disk full"), { code: "ENOSPC" });
+        await nodePatchFs.rename(from, to);
+      },
+    };
+    const error = await undoCheckpoint({ workspace: ws, store, fs: failing }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(CheckpointError);
+    expect((error as CheckpointError).reason).toBe("restore_failed");
+    expect((error as Error).message).toMatch(/b\.txt: .*disk full/);
+    expect((error as Error).message).toMatch(/Restored: a\.txt/);
+    expect(await readFile(join(ws, "a.txt"), "utf8")).toBe("a\n");
+    expect(await readFile(join(ws, "b.txt"), "utf8")).toBe("B\n");
+    expect(await readdir(ws)).toEqual(["a.txt", "b.txt"]);
+    expect(store.latest(ws)?.undoneAt).toBeNull();
+    await undoCheckpoint({ workspace: ws, store, force: true });
+    expect(await readFile(join(ws, "b.txt"), "utf8")).toBe("b\n");
+    expect(store.latest(ws)).toBeUndefined();
+  });
+});

@@ -1,0 +1,17 @@
+export { databasePath, migrate, openDatabase, schemaVersion, type Database, type OpenDatabaseOptions } from "./database.js";
+export { LATEST_SCHEMA_VERSION, migrations, type Migration } from "./migrations.js";
+export {
+  createCheckpointStore,
+  fileChange,
+  type ActiveCheckpointQuery,
+  type Checkpoint,
+  type CheckpointFile,
+  type CheckpointFileSummary,
+  type CheckpointStore,
+  type CheckpointSummary,
+  type FileChange,
+  type NewCheckpoint,
+} from "./checkpoint-store.js";
+export { createSessionStore, type MessageMeta, type NewSession, type SessionInfo, type SessionStore, type StoredMessage } from "./session-store.js";
+export { openStores, type SparkStores } from "./open-stores.js";
+export { systemClock, type StoreClock } from "./store-clock.js";
