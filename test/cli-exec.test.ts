@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { openStores } from "../src/store/index.js";
 import { jsonEvents, runSpark, tempDir } from "./support/run-spark.js";
 import { startScriptedServer, type ScriptedReply, type ScriptedServer } from "./support/scripted-openai-server.js";
 
@@ -48,7 +49,9 @@ describe("spark exec (agent) against a scripted model", () => {
       call("c5", "shell", { command: "node test.js" }),
       { kind: "text", chunks: ["Fixed add ", "and multiply."] },
     ]);
-    const result = await runSpark(["exec", "--base-url", server.url, "-m", "coder", "--approval", "full-auto", "fix the failing tests"], { cwd });
+    const home = tempDir("spark-home-");
+    const env = { SPARK_HOME: home };
+    const result = await runSpark(["exec", "--base-url", server.url, "-m", "coder", "--approval", "full-auto", "fix the failing tests"], { cwd, env });
     expect(result.stderr).not.toContain("spark: ");
     expect(result.code).toBe(0);
     expect(readFileSync(join(cwd, "src", "math.js"), "utf8")).toBe(fixedMath);
@@ -65,6 +68,29 @@ describe("spark exec (agent) against a scripted model", () => {
     expect(lastToolMessage(bodies[3])).toContain("multiply is wrong");
     expect(lastToolMessage(bodies[5])).toContain("all tests passed");
     expect(lastToolMessage(bodies[5])).toContain("exited with code 0");
+
+    // Each of the agent's patches is a checkpoint: two undos give back the original file.
+    expect((await runSpark(["undo"], { cwd, env })).code).toBe(0);
+    expect((await runSpark(["undo"], { cwd, env })).code).toBe(0);
+    expect(readFileSync(join(cwd, "src", "math.js"), "utf8")).toBe(buggyMath);
+  });
+
+  it("keeps an interrupted answer in the saved session, marked as interrupted", async () => {
+    const cwd = project();
+    const home = tempDir("spark-home-");
+    server = await startScriptedServer([{ kind: "hang-after", chunks: ["I will start by ", "reading the code"] }]);
+    const result = await runSpark(["exec", "--base-url", server.url, "-m", "coder", "explain"], { cwd, env: { SPARK_HOME: home }, interruptAfterChars: 31 });
+    expect(result.code).toBe(130);
+    const stores = openStores(home);
+    try {
+      const [session] = stores.sessions.list(realpathSync(cwd));
+      if (!session) throw new Error("no session saved");
+      const messages = stores.sessions.messages(session.id);
+      expect(messages.map((stored) => stored.message.role)).toEqual(["system", "user", "assistant"]);
+      expect(messages[2]).toMatchObject({ interrupted: true, message: { content: "I will start by reading the code" } });
+    } finally {
+      stores.close();
+    }
   });
 
   it("never applies a patch whose text was still arriving when interrupted", async () => {

@@ -1,14 +1,12 @@
 import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { sparkHome } from "../config/index.js";
 import { UsageError } from "../core/index.js";
-import { applyPatch, formatApplyReport, type ApplyReport, type ApplyStatus } from "../edits/index.js";
-import { applyWithCheckpoint } from "../edits/index.js";
-import { openStores, type SparkStores } from "../store/index.js";
+import { applyPatch, applyWithCheckpoint, formatApplyReport, type ApplyReport, type ApplyStatus } from "../edits/index.js";
 import { exitCodes } from "./exit-codes.js";
 import { readPipedStdin } from "./read-stdin.js";
 import type { RegisterCommand } from "./register-command.js";
+import { withStores } from "./with-stores.js";
 
 export interface ApplyCommandOptions {
   cwd?: string;
@@ -49,16 +47,6 @@ export async function workspaceOption(dir: string | undefined): Promise<string> 
   if (stats === undefined) throw new UsageError(`The workspace directory ${workspace} does not exist (check --cwd).`);
   if (!stats.isDirectory()) throw new UsageError(`The workspace ${workspace} is not a directory (check --cwd).`);
   return workspace;
-}
-
-/** Runs `work` with the stores of Spark's home (SPARK_HOME or ~/.spark), closing the database after. */
-export async function withStores<T>(work: (stores: SparkStores) => Promise<T>): Promise<T> {
-  const stores = openStores(sparkHome(process.env));
-  try {
-    return await work(stores);
-  } finally {
-    stores.close();
-  }
 }
 
 async function readPatch(file: string | undefined): Promise<string> {

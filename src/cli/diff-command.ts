@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { sessionDiff, type SessionDiff } from "../edits/index.js";
-import { workspaceOption, withStores } from "./apply-command.js";
+import { workspaceOption } from "./apply-command.js";
+import { withStores } from "./with-stores.js";
 import { exitCodes } from "./exit-codes.js";
 import type { RegisterCommand } from "./register-command.js";
 

@@ -1,14 +1,16 @@
 import type { Command } from "commander";
 import { collectAgentsInstructions, defaultTools, findWorkspaceRoot, runAgent, systemPrompt, type AgentEvent, type ToolResult } from "../agent/index.js";
-import { UsageError } from "../core/index.js";
-import { applyPatch, formatApplyReport } from "../edits/index.js";
+import { UsageError, type Message } from "../core/index.js";
+import { applyWithCheckpoint, formatApplyReport } from "../edits/index.js";
 import { createSandbox, parseApprovalMode, type ApprovalMode, type Sandbox } from "../sandbox/index.js";
+import type { SparkStores } from "../store/index.js";
 import { exitCodes } from "./exit-codes.js";
 import type { GlobalOptions } from "./global-options.js";
 import { abortOnInterrupt } from "./interrupt.js";
 import { openModel } from "./open-model.js";
 import type { RegisterCommand } from "./register-command.js";
 import { formatAgentSummary, renderAgentEvent } from "./render-agent-event.js";
+import { withStores } from "./with-stores.js";
 
 interface ExecOptions extends GlobalOptions {
   approval?: string;
@@ -18,8 +20,9 @@ interface ExecOptions extends GlobalOptions {
   cd?: string;
 }
 
-async function applyInWorkspace(workspace: string, patch: string): Promise<ToolResult> {
-  const report = await applyPatch(patch, { workspace });
+/** Every patch the agent applies is a checkpoint of its session, so `spark undo` can restore it. */
+async function applyInWorkspace(patch: string, workspace: string, stores: SparkStores, sessionId: string): Promise<ToolResult> {
+  const report = await applyWithCheckpoint(patch, { workspace, store: stores.checkpoints, sessionId });
   const changes = report.operations
     .filter((operation) => operation.status !== "failed")
     .map((operation) => ({ path: operation.moveTo ?? operation.path, added: operation.added, removed: operation.removed }));
@@ -49,29 +52,41 @@ export async function execTask(words: string[], options: ExecOptions): Promise<n
   const started = performance.now();
   try {
     const system = systemPrompt({ workspace, agentsInstructions: await collectAgentsInstructions(workspace, cwd), canRunCommands: approvalMode === "full-auto" });
+    const messages: Message[] = [
+      { role: "system", content: system },
+      { role: "user", content: task },
+    ];
     const { settings } = model.resolved;
-    let final: Extract<AgentEvent, { type: "done" }> | undefined;
-    const events = runAgent({
-      client: model.client,
-      messages: [
-        { role: "system", content: system },
-        { role: "user", content: task },
-      ],
-      tools: defaultTools,
-      toolContext: { workspace, approvalMode, allowNetwork: options.network ?? false, applyPatch: (patch) => applyInWorkspace(workspace, patch), ...(sandbox ? { sandbox } : {}) },
-      signal: controller.signal,
-      ...(maxTurns !== undefined ? { maxTurns } : {}),
-      ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
-      ...(settings.maxTokens !== undefined ? { maxTokens: settings.maxTokens } : {}),
+    return await withStores(async (stores) => {
+      const sessionId = stores.sessions.create({ workspace, model: model.client.displayName, title: task.slice(0, 120) });
+      for (const message of messages) stores.sessions.append(sessionId, message);
+      let final: Extract<AgentEvent, { type: "done" }> | undefined;
+      const events = runAgent({
+        client: model.client,
+        messages,
+        tools: defaultTools,
+        toolContext: {
+          workspace,
+          approvalMode,
+          allowNetwork: options.network ?? false,
+          applyPatch: (patch) => applyInWorkspace(patch, workspace, stores, sessionId),
+          ...(sandbox ? { sandbox } : {}),
+        },
+        signal: controller.signal,
+        ...(maxTurns !== undefined ? { maxTurns } : {}),
+        ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
+        ...(settings.maxTokens !== undefined ? { maxTokens: settings.maxTokens } : {}),
+      });
+      for await (const event of events) {
+        if (event.type === "message") stores.sessions.append(sessionId, event.message, { interrupted: event.interrupted });
+        if (options.json) process.stdout.write(`${JSON.stringify(event)}\n`);
+        else renderAgentEvent(event, process);
+        if (event.type === "done") final = event;
+      }
+      if (!final) return exitCodes.failed;
+      if (!options.json) process.stderr.write(formatAgentSummary(final, performance.now() - started, sessionId));
+      return statusCodes[final.status];
     });
-    for await (const event of events) {
-      if (options.json) process.stdout.write(`${JSON.stringify(event)}\n`);
-      else renderAgentEvent(event, process);
-      if (event.type === "done") final = event;
-    }
-    if (!final) return exitCodes.failed;
-    if (!options.json) process.stderr.write(formatAgentSummary(final, performance.now() - started));
-    return statusCodes[final.status];
   } finally {
     removeHandler();
     await model.dispose();

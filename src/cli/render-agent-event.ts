@@ -29,8 +29,8 @@ export function renderAgentEvent(event: AgentEvent, out: { stdout: NodeJS.Writab
 }
 
 /** The closing summary: files changed with +/- lines, tokens and time. */
-export function formatAgentSummary(event: Extract<AgentEvent, { type: "done" }>, elapsedMs: number): string {
-  const lines = [`\n[${event.status} after ${event.turns} model call${event.turns === 1 ? "" : "s"} · ${event.usage.inputTokens} prompt + ${event.usage.outputTokens} output tokens · ${(elapsedMs / 1000).toFixed(1)} s]`];
+export function formatAgentSummary(event: Extract<AgentEvent, { type: "done" }>, elapsedMs: number, sessionId: string): string {
+  const lines = [`\n[${event.status} after ${event.turns} model call${event.turns === 1 ? "" : "s"} · ${event.usage.inputTokens} prompt + ${event.usage.outputTokens} output tokens · ${(elapsedMs / 1000).toFixed(1)} s · session ${sessionId}]`];
   if (event.changes.length === 0) lines.push("No files changed.");
   else {
     lines.push("Files changed:");

@@ -3,7 +3,8 @@ import { UsageError } from "../core/index.js";
 import { undoCheckpoint, type UndoResult } from "../edits/index.js";
 import { openWorkspace, nodePatchFs } from "../edits/index.js";
 import type { CheckpointSummary } from "../store/index.js";
-import { workspaceOption, withStores } from "./apply-command.js";
+import { workspaceOption } from "./apply-command.js";
+import { withStores } from "./with-stores.js";
 import { exitCodes } from "./exit-codes.js";
 import type { RegisterCommand } from "./register-command.js";
 
