@@ -17,7 +17,7 @@ interface ExecOptions extends GlobalOptions {
   json?: boolean;
   maxTurns?: string;
   network?: boolean;
-  cd?: string;
+  cwd?: string;
 }
 
 /** Every patch the agent applies is a checkpoint of its session, so `spark undo` can restore it. */
@@ -43,7 +43,7 @@ export async function execTask(words: string[], options: ExecOptions): Promise<n
   const maxTurns = options.maxTurns === undefined ? undefined : Number(options.maxTurns);
   if (maxTurns !== undefined && !(Number.isInteger(maxTurns) && maxTurns > 0)) throw new UsageError(`--max-turns expects a positive whole number, got "${options.maxTurns}".`);
   const approvalMode = parseApprovalMode(options.approval ?? "auto-edit");
-  const cwd = options.cd ?? process.cwd();
+  const cwd = options.cwd ?? process.cwd();
   const workspace = await findWorkspaceRoot(cwd);
   const sandbox = await sandboxFor(approvalMode);
   const controller = new AbortController();
@@ -102,7 +102,7 @@ export const registerExecCommand: RegisterCommand = (program, setExitCode) => {
     .option("--json", "print one JSON agent event per line")
     .option("--max-turns <n>", "most model calls for the task", "50")
     .option("--network", "allow network access to sandboxed commands")
-    .option("-C, --cd <dir>", "work in this directory instead of the current one")
+    .option("-C, --cwd <dir>", "work in this directory instead of the current one")
     .action(async (task: string[], options: ExecOptions, command: Command) =>
       setExitCode(await execTask(task, { ...command.optsWithGlobals<GlobalOptions>(), ...options })),
     );
