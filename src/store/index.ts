@@ -15,3 +15,4 @@ export {
 export { createSessionStore, type MessageMeta, type NewSession, type SessionInfo, type SessionStore, type StoredMessage } from "./session-store.js";
 export { openStores, type SparkStores } from "./open-stores.js";
 export { systemClock, type StoreClock } from "./store-clock.js";
+export type { BucketLimits, BucketState, BucketWindow, RateBucketStore, ReserveRequest, ReserveResult, WindowState } from "./rate-bucket-store.js";
