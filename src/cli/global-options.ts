@@ -12,6 +12,7 @@ export interface GlobalOptions {
   maxTokens?: string;
   contextSize?: string;
   threads?: string;
+  draftModel?: string;
 }
 
 export function addGlobalOptions(program: Command): Command {
@@ -23,7 +24,8 @@ export function addGlobalOptions(program: Command): Command {
     .option("-t, --temperature <number>", "sampling temperature, 0 to 2")
     .option("--max-tokens <number>", "most tokens to generate")
     .option("--context-size <number>", "context window for local models, in tokens")
-    .option("--threads <number>", "CPU threads for local models");
+    .option("--threads <number>", "CPU threads for local models")
+    .option("--draft-model <path>", "a small GGUF with the same vocabulary that drafts tokens for a local model");
 }
 
 function numberFlag(flag: string, value: string | undefined): number | undefined {
@@ -46,6 +48,7 @@ function flagLayers(options: GlobalOptions): ConfigLayer[] {
   if (contextSize !== undefined) add("--context-size", { context_size: contextSize });
   const threads = numberFlag("--threads", options.threads);
   if (threads !== undefined) add("--threads", { local: { threads } });
+  if (options.draftModel !== undefined) add("--draft-model", { draft_model: options.draftModel });
   return layers;
 }
 

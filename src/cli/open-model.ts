@@ -17,11 +17,13 @@ export async function openModel(options: GlobalOptions, signal?: AbortSignal): P
   const loaded = loadWithFlags(options);
   const resolved = resolveModel(options.model, { loaded, env: process.env, cwd: process.cwd() });
   let engine: Promise<LocalEngine> | undefined;
-  const localEngine = () => (engine ??= createLocalEngine({ threads: loaded.config.local?.threads, gpu: loaded.config.local?.gpu }));
+  const local = loaded.config.local;
+  const localEngine = () => (engine ??= createLocalEngine({ threads: local?.threads, gpu: local?.gpu, sequences: local?.sequences }));
   const client = await createModelClient(resolved, {
     env: process.env,
     localEngine,
     onDownloadProgress: downloadProgressPrinter(),
+    ...(local?.speculation === false ? { speculation: false } : {}),
     ...(loaded.config.network?.max_retries !== undefined ? { maxRetries: loaded.config.network.max_retries } : {}),
     ...(loaded.config.network?.timeout_ms !== undefined ? { timeoutMs: loaded.config.network.timeout_ms } : {}),
     ...(signal ? { signal } : {}),

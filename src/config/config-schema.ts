@@ -5,6 +5,8 @@ const callSettings = {
   temperature: z.number().min(0).max(2).optional(),
   max_tokens: z.number().int().positive().optional(),
   context_size: z.number().int().min(256).optional(),
+  /** A small GGUF (path, or local:PATH) that drafts tokens for a local model with the same vocabulary. */
+  draft_model: z.string().min(1).optional(),
 };
 
 const modelEntry = z
@@ -36,6 +38,36 @@ const profileEntry = z
   })
   .strict();
 
+/** Limits of one rate-limit bucket (per API key and model family); a missing value means unlimited. */
+const bucketLimits = z
+  .object({
+    requests_per_minute: z.number().int().positive().optional(),
+    tokens_per_minute: z.number().int().positive().optional(),
+    tokens_per_5_hours: z.number().int().positive().optional(),
+    tokens_per_week: z.number().int().positive().optional(),
+  })
+  .strict();
+
+/** `spark serve`: where it listens, what it accepts, and default limits per model family. */
+const gatewaySection = z
+  .object({
+    host: z.string().min(1).optional(),
+    port: z.number().int().min(0).max(65535).optional(),
+    /** Largest request body accepted, in bytes (default 4 MiB). */
+    body_limit: z.number().int().min(1024).optional(),
+    /** max_tokens assumed for a request that names none, for the token reservation (default 4096). */
+    default_max_tokens: z.number().int().positive().optional(),
+    /** Share rate buckets through Redis (several gateways); by default they live in SQLite. */
+    redis_url: z.string().regex(/^rediss?:\/\//, "a redis:// or rediss:// URL").optional(),
+    /** Serve /metrics without an API key even when keys exist. */
+    public_metrics: z.boolean().optional(),
+    /** Default limits per family for keys that set none (and for requests without keys). */
+    limits: z.record(z.string(), bucketLimits).optional(),
+    /** Extra model names to list in /v1/models besides the configured aliases and models. */
+    models: z.array(z.string().min(1)).optional(),
+  })
+  .strict();
+
 /** The shape of `~/.spark/config.toml` and `.spark/config.toml`. */
 export const configFileSchema = z
   .object({
@@ -52,10 +84,17 @@ export const configFileSchema = z
       .object({
         threads: z.number().int().positive().optional(),
         cache_dir: z.string().optional(),
+        /** Context sequences per local model: parallel requests and conversations kept in cache. */
+        sequences: z.number().int().min(1).max(64).optional(),
+        /** False turns off prompt-lookup and draft-model speculation (for comparisons). */
+        speculation: z.boolean().optional(),
         gpu: z.boolean().optional(),
       })
       .strict()
       .optional(),
+    /** Model families for rate limits: name -> patterns (`*` matches anything) of model names; the rest is "standard". */
+    families: z.record(z.string(), z.array(z.string().min(1))).optional(),
+    gateway: gatewaySection.optional(),
     network: z
       .object({
         max_retries: z.number().int().min(0).max(10).optional(),
@@ -70,3 +109,5 @@ export type ConfigFile = z.infer<typeof configFileSchema>;
 export type ModelEntry = z.infer<typeof modelEntry>;
 export type ProviderEntry = z.infer<typeof providerEntry>;
 export type ProfileEntry = z.infer<typeof profileEntry>;
+export type GatewaySection = z.infer<typeof gatewaySection>;
+export type BucketLimitsEntry = z.infer<typeof bucketLimits>;

@@ -12,6 +12,8 @@ export interface ClientDependencies {
   /** Creates (or returns) the process's local engine; only called for local models. */
   localEngine: () => Promise<LocalEngine>;
   maxRetries?: number;
+  /** False turns off prompt-lookup and draft-model speculation in the local engine. */
+  speculation?: boolean;
   timeoutMs?: number;
   onDownloadProgress?: (file: string, progress: DownloadProgress) => void;
   signal?: AbortSignal;
@@ -46,7 +48,12 @@ function remoteClient(resolved: ResolvedModel, target: Extract<ModelTarget, { ki
 
 async function localClient(path: string, displayName: string, resolved: ResolvedModel, deps: ClientDependencies): Promise<ModelClient> {
   const { LocalModelClient } = await import("./providers/local/local-client.js");
-  return new LocalModelClient(await deps.localEngine(), path, displayName, resolved.settings.contextSize);
+  const { contextSize, draftModel } = resolved.settings;
+  return new LocalModelClient(await deps.localEngine(), path, displayName, {
+    ...(contextSize !== undefined ? { contextSize } : {}),
+    ...(draftModel ? { draftModelPath: draftModel } : {}),
+    ...(deps.speculation === false ? { speculation: false } : {}),
+  });
 }
 
 /** Builds the client for a resolved model; downloads an `hf:` model into the cache first. */

@@ -17,6 +17,8 @@ export interface CallSettings {
   temperature?: number;
   maxTokens?: number;
   contextSize?: number;
+  /** Absolute path of a draft model for speculative decoding (local models only). */
+  draftModel?: string;
 }
 
 export interface ResolvedModel {

@@ -96,12 +96,14 @@ function isOverride(source: string | undefined): boolean {
 
 function settingsFor(chain: string[], context: ResolveContext): CallSettings {
   const { config, sources } = context.loaded;
-  const pick = (from: { temperature?: number | undefined; max_tokens?: number | undefined; context_size?: number | undefined }): CallSettings => ({
+  type Settable = { temperature?: number | undefined; max_tokens?: number | undefined; context_size?: number | undefined; draft_model?: string | undefined };
+  const pick = (from: Settable): CallSettings => ({
     ...(from.temperature !== undefined ? { temperature: from.temperature } : {}),
     ...(from.max_tokens !== undefined ? { maxTokens: from.max_tokens } : {}),
     ...(from.context_size !== undefined ? { contextSize: from.context_size } : {}),
+    ...(from.draft_model !== undefined ? { draftModel: expandPath(from.draft_model.replace(/^local:/, ""), context.cwd) } : {}),
   });
-  const keys = ["temperature", "max_tokens", "context_size"] as const;
+  const keys = ["temperature", "max_tokens", "context_size", "draft_model"] as const;
   const topDefaults = Object.fromEntries(keys.filter((key) => !isOverride(sources.get(key))).map((key) => [key, config[key]]));
   const topOverrides = Object.fromEntries(keys.filter((key) => isOverride(sources.get(key))).map((key) => [key, config[key]]));
   // The first name in the chain is the most specific: apply the chain from last to first.

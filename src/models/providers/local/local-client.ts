@@ -1,4 +1,4 @@
-import type { ChatModelFunctions, LLamaChatGenerateResponseOptions, LlamaGrammar, Token } from "node-llama-cpp";
+import type { ChatHistoryItem, ChatModelFunctions, LLamaChatGenerateResponseOptions, LlamaGrammar, Token } from "node-llama-cpp";
 import {
   EventQueue,
   emptyUsage,
@@ -7,10 +7,13 @@ import {
   type ModelRequest,
   type StreamEvent,
   type StreamOptions,
+  type Usage,
 } from "../../../core/index.js";
 import { CallMeter } from "../../../speed/index.js";
+import type { SpeculationMode } from "../../../speed/speculation/index.js";
 import type { ModelClient } from "../../model-client.js";
 import type { LoadedModel, LocalEngine } from "./local-engine.js";
+import type { Slot } from "./sequence-pool.js";
 import { toChatFunctions, toChatHistory } from "./to-chat-history.js";
 
 const stopReasons: Record<string, FinishReason> = {
@@ -22,23 +25,50 @@ const stopReasons: Record<string, FinishReason> = {
   abort: "abort",
 };
 
-/** The embedded engine behind the ModelClient interface. Calls on one model run one at a time. */
+export interface LocalClientOptions {
+  /** Tokens per context sequence. */
+  contextSize?: number;
+  /** A GGUF that drafts tokens for speculative decoding (same vocabulary). */
+  draftModelPath?: string;
+  /** False turns speculative decoding off (prompt lookup and draft model; a request's prediction still speculates). */
+  speculation?: boolean;
+}
+
+interface DraftCounts {
+  validated: number;
+  refuted: number;
+}
+
+/**
+ * The embedded engine behind the ModelClient interface. Each call runs on the context sequence with the
+ * longest cached prefix of its prompt, with speculative decoding from the request's prediction, a draft
+ * model or prompt lookup.
+ */
 export class LocalModelClient implements ModelClient {
-  private queue: Promise<void> = Promise.resolve();
   private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
+  private readonly running = new Set<Promise<void>>();
 
   constructor(
     private readonly engine: LocalEngine,
     private readonly path: string,
     readonly displayName: string,
-    private readonly contextSize?: number,
+    private readonly options: LocalClientOptions = {},
   ) {}
+
+  private load(): Promise<LoadedModel> {
+    return this.engine.load(this.path, {
+      ...(this.options.contextSize !== undefined ? { contextSize: this.options.contextSize } : {}),
+      ...(this.options.draftModelPath ? { draftModelPath: this.options.draftModelPath } : {}),
+    });
+  }
 
   stream(request: ModelRequest, options: StreamOptions = {}): AsyncIterable<StreamEvent> {
     const events = new EventQueue<StreamEvent>();
-    const turn = this.queue.then(() => this.generate(request, options.signal, events));
-    this.queue = turn.catch(() => undefined);
-    void turn.finally(() => events.end());
+    const run = this.generate(request, options.signal, events).finally(() => {
+      events.end();
+      this.running.delete(run);
+    });
+    this.running.add(run);
     return events;
   }
 
@@ -53,48 +83,63 @@ export class LocalModelClient implements ModelClient {
     return grammar;
   }
 
+  private speculationMode(request: ModelRequest, slot: Slot): SpeculationMode {
+    if (request.prediction) return "prediction";
+    if (this.options.speculation === false) return "off";
+    return slot.predictor.hasDraftModel ? "draft" : "input-lookup";
+  }
+
   private async generate(request: ModelRequest, signal: AbortSignal | undefined, events: EventQueue<StreamEvent>): Promise<void> {
     let meter = new CallMeter();
     const usage = emptyUsage();
+    const drafts: DraftCounts = { validated: 0, refuted: 0 };
     let reason: FinishReason = "stop";
     let promptTokensEvaluated: number | null = null;
     try {
-      if (signal?.aborted) throw signal.reason;
-      const loaded = await this.engine.load(this.path, this.contextSize);
+      signal?.throwIfAborted();
+      const loaded = await this.load();
       // Loading the model is a one-time cost per process; TTFT measures the call itself.
       meter = new CallMeter();
       const history = toChatHistory(request.messages);
       const functions: ChatModelFunctions | undefined = request.tools?.length ? toChatFunctions(request.tools) : undefined;
       const promptTokens = this.promptTokens(loaded, history, functions);
-      const reused = loaded.sequence.compareContextTokens(promptTokens).firstDifferentIndex;
-      usage.inputTokens = promptTokens.length;
-      usage.cachedInputTokens = reused;
-      promptTokensEvaluated = promptTokens.length - reused;
-
-      const options: LLamaChatGenerateResponseOptions<ChatModelFunctions> = {
-        ...(signal ? { signal, stopOnAbortSignal: true } : {}),
-        // Without a limit a model that never emits end-of-text would run until the window is full.
-        maxTokens: request.maxTokens ?? Math.max(1, loaded.contextSize - promptTokens.length),
-        ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-        ...(request.seed !== undefined ? { seed: request.seed } : {}),
-        onTextChunk: (text) => {
-          meter.markToken();
-          events.push({ type: "text-delta", text });
-        },
-        onToken: (tokens) => {
-          meter.markToken();
-          usage.outputTokens += tokens.length;
-        },
-        ...(functions ? { functions } : request.jsonSchema ? { grammar: await this.grammarFor(loaded, request.jsonSchema.schema) } : {}),
-      };
-      const result = await loaded.chat.generateResponse(history, options);
-      reason = stopReasons[result.metadata.stopReason] ?? "stop";
-      result.functionCalls?.forEach((call, index: number) => {
-        events.push({
-          type: "tool-call",
-          toolCall: { id: `call_${Date.now().toString(36)}_${index}`, name: call.functionName, arguments: JSON.stringify(call.params ?? {}) },
+      const slot = await loaded.pool.acquire(promptTokens, signal);
+      try {
+        const reused = slot.sequence.compareContextTokens(promptTokens).firstDifferentIndex;
+        usage.inputTokens = promptTokens.length;
+        usage.cachedInputTokens = reused;
+        promptTokensEvaluated = promptTokens.length - reused;
+        slot.predictor.beginRequest(this.speculationMode(request, slot), request.prediction ? loaded.model.tokenize(request.prediction) : []);
+        const before = { ...slot.sequence.tokenPredictions };
+        const options: LLamaChatGenerateResponseOptions<ChatModelFunctions> = {
+          ...(signal ? { signal, stopOnAbortSignal: true } : {}),
+          // Without a limit a model that never emits end-of-text would run until the window is full.
+          maxTokens: request.maxTokens ?? Math.max(1, loaded.contextSize - promptTokens.length),
+          ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+          ...(request.seed !== undefined ? { seed: request.seed } : {}),
+          onTextChunk: (text) => {
+            meter.markToken();
+            events.push({ type: "text-delta", text });
+          },
+          onToken: (tokens) => {
+            meter.markToken();
+            usage.outputTokens += tokens.length;
+          },
+          ...(functions ? { functions } : request.jsonSchema ? { grammar: await this.grammarFor(loaded, request.jsonSchema.schema) } : {}),
+        };
+        const result = await slot.chat.generateResponse(history, options);
+        reason = stopReasons[result.metadata.stopReason] ?? "stop";
+        drafts.validated = slot.sequence.tokenPredictions.validated - before.validated;
+        drafts.refuted = slot.sequence.tokenPredictions.refuted - before.refuted;
+        result.functionCalls?.forEach((call, index: number) => {
+          events.push({
+            type: "tool-call",
+            toolCall: { id: `call_${Date.now().toString(36)}_${index}`, name: call.functionName, arguments: JSON.stringify(call.params ?? {}) },
+          });
         });
-      });
+      } finally {
+        loaded.pool.release(slot);
+      }
     } catch (error) {
       if (signal?.aborted) reason = "abort";
       else {
@@ -102,24 +147,63 @@ export class LocalModelClient implements ModelClient {
         reason = "error";
       }
     }
-    events.push({ type: "usage", usage });
-    events.push({
-      type: "metrics",
-      metrics: meter.finish({ outputTokens: usage.outputTokens, promptTokensEvaluated, promptTokensReused: usage.cachedInputTokens }),
-    });
-    events.push({ type: "finish", reason });
+    this.finish(events, { request, usage, drafts, meter, promptTokensEvaluated, reason });
   }
 
-  /** The prompt exactly as the chat template renders it, to count tokens and cache reuse. */
-  private promptTokens(loaded: LoadedModel, history: ReturnType<typeof toChatHistory>, functions: ChatModelFunctions | undefined): Token[] {
-    const { contextText } = loaded.chat.chatWrapper.generateContextState({
+  private finish(
+    events: EventQueue<StreamEvent>,
+    call: { request: ModelRequest; usage: Usage; drafts: DraftCounts; meter: CallMeter; promptTokensEvaluated: number | null; reason: FinishReason },
+  ): void {
+    const { usage, drafts } = call;
+    // Predicted Outputs report their draft counts in the usage, under OpenAI's names.
+    if (call.request.prediction) {
+      usage.acceptedPredictionTokens = drafts.validated;
+      usage.rejectedPredictionTokens = drafts.refuted;
+    }
+    events.push({ type: "usage", usage });
+    const metrics = call.meter.finish({
+      outputTokens: usage.outputTokens,
+      promptTokensEvaluated: call.promptTokensEvaluated,
+      promptTokensReused: usage.cachedInputTokens,
+      draftTokensAccepted: drafts.validated,
+      draftTokensRejected: drafts.refuted,
+    });
+    events.push({ type: "metrics", metrics });
+    events.push({ type: "finish", reason: call.reason });
+  }
+
+  /** The prompt exactly as the chat template renders it, to pick a sequence and count cache reuse. */
+  private promptTokens(loaded: LoadedModel, history: ChatHistoryItem[], functions: ChatModelFunctions | undefined): Token[] {
+    const chat = loaded.pool.slots[0]?.chat;
+    if (!chat) return [];
+    const { contextText } = chat.chatWrapper.generateContextState({
       chatHistory: history,
       ...(functions ? { availableFunctions: functions, documentFunctionParams: true } : {}),
     });
     return contextText.tokenize(loaded.model.tokenizer);
   }
 
+  /** Saves the most recently used conversation's evaluated state, to resume it later without re-prefill. */
+  async saveSession(filePath: string): Promise<{ tokens: number; fileSize: number }> {
+    const loaded = await this.load();
+    const slot = loaded.pool.mostRecent();
+    if (!slot) throw new Error("no context sequence to save");
+    const { fileSize } = await slot.sequence.saveStateToFile(filePath);
+    return { tokens: slot.sequence.contextTokens.length, fileSize };
+  }
+
+  /** Loads a state saved by saveSession (same model file) into the least recently used sequence. */
+  async loadSession(filePath: string): Promise<void> {
+    const loaded = await this.load();
+    const slot = await loaded.pool.acquire([]);
+    try {
+      await slot.sequence.loadStateFromFile(filePath, { acceptRisk: true });
+    } finally {
+      loaded.pool.release(slot);
+    }
+  }
+
   async close(): Promise<void> {
-    await this.queue;
+    await Promise.allSettled(this.running);
   }
 }

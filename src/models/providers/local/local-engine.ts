@@ -1,27 +1,50 @@
 import { realpath } from "node:fs/promises";
-import { getLlama, LlamaChat, LlamaLogLevel, type Llama, type LlamaContextSequence, type LlamaModel } from "node-llama-cpp";
+import {
+  DraftSequenceTokenPredictor,
+  getLlama,
+  InputLookupTokenPredictor,
+  LlamaChat,
+  LlamaLogLevel,
+  type Llama,
+  type LlamaContext,
+  type LlamaModel,
+} from "node-llama-cpp";
 import { ModelError } from "../../../core/index.js";
+import { PredictionFollower, RequestPredictor } from "../../../speed/speculation/index.js";
 import { checkGgufFile } from "./check-gguf-file.js";
+import { SequencePool, type Slot } from "./sequence-pool.js";
+import { vocabularyMismatch } from "./vocabulary-match.js";
 
 export interface LocalEngineOptions {
   threads: number;
   gpu: boolean;
+  /** Context sequences per model: parallel requests, and conversations whose cache is kept. Default 2. */
+  sequences?: number;
 }
 
-/** A model loaded into memory with one context sequence and the chat driver on it. */
+export interface LoadOptions {
+  /** Tokens per sequence; by default the model's training context, at most 8,192. */
+  contextSize?: number;
+  /** A small GGUF with the same vocabulary that drafts tokens for this model. */
+  draftModelPath?: string;
+}
+
+/** A model loaded into memory with its pool of context sequences. */
 export interface LoadedModel {
   path: string;
   model: LlamaModel;
-  sequence: LlamaContextSequence;
-  chat: LlamaChat;
+  draftModel?: LlamaModel;
+  pool: SequencePool;
   contextSize: number;
 }
 
 const defaultMaxContext = 8192;
+/** Most drafted tokens per step; RequestPredictor shrinks drafts after misses and grows them back. */
+const maxDraftTokens = 16;
 
 /**
- * The embedded llama.cpp engine: one Llama binding and one loaded model per file per process, shared by
- * every client that names the same file. Created by the caller and passed in, never global.
+ * The embedded llama.cpp engine: one Llama binding and one loaded model per file (and options) per
+ * process, shared by every client that names the same file. Created by the caller, never global.
  */
 export class LocalEngine {
   private llama: Promise<Llama> | undefined;
@@ -48,27 +71,26 @@ export class LocalEngine {
     return this.llama;
   }
 
-  /**
-   * Loads the model at `path` once; later calls get the same instance. `contextSize` (tokens) applies to
-   * the first load; by default the model's training context, at most 8,192.
-   */
-  async load(path: string, contextSize?: number): Promise<LoadedModel> {
+  /** Loads the model at `path` once per set of options; later calls get the same instance. */
+  async load(path: string, options: LoadOptions = {}): Promise<LoadedModel> {
     await checkGgufFile(path);
-    const key = await realpath(path);
+    if (options.draftModelPath) await checkGgufFile(options.draftModelPath);
+    const real = await realpath(path);
+    const draft = options.draftModelPath ? await realpath(options.draftModelPath) : undefined;
+    const key = JSON.stringify([real, options.contextSize, draft]);
     let loaded = this.models.get(key);
     if (!loaded) {
-      loaded = this.loadUncached(key, contextSize);
+      loaded = this.loadUncached(real, { ...options, ...(draft ? { draftModelPath: draft } : {}) });
       this.models.set(key, loaded);
       loaded.catch(() => this.models.delete(key));
     }
     return loaded;
   }
 
-  private async loadUncached(path: string, requestedContextSize: number | undefined): Promise<LoadedModel> {
+  private async loadFile(path: string): Promise<LlamaModel> {
     const llama = await this.binding();
-    let model: LlamaModel;
     try {
-      model = await llama.loadModel({ modelPath: path });
+      return await llama.loadModel({ modelPath: path });
     } catch (error) {
       this.loadFailed = true;
       throw new ModelError(
@@ -77,16 +99,47 @@ export class LocalEngine {
         { cause: error },
       );
     }
-    const contextSize = requestedContextSize ?? Math.min(model.trainContextSize, defaultMaxContext);
-    const context = await model.createContext({ contextSize, threads: this.options.threads, sequences: 1 });
-    const sequence = context.getSequence();
-    const chat = new LlamaChat({ contextSequence: sequence });
-    return { path, model, sequence, chat, contextSize: context.contextSize };
+  }
+
+  private async createContext(model: LlamaModel, contextSize: number): Promise<LlamaContext> {
+    return model.createContext({ contextSize, threads: this.options.threads, sequences: this.options.sequences ?? 2 });
+  }
+
+  private async draftContext(target: LlamaModel, draftPath: string, contextSize: number): Promise<LlamaContext> {
+    const draft = await this.loadFile(draftPath);
+    const mismatch = vocabularyMismatch(target, draft);
+    if (mismatch) {
+      await draft.dispose();
+      throw new ModelError("model_file_invalid", `${draftPath} cannot draft for ${target.filename ?? "this model"}: ${mismatch}. A draft model must share the target's vocabulary (usually a smaller model of the same family).`);
+    }
+    return this.createContext(draft, contextSize);
+  }
+
+  private async loadUncached(path: string, options: LoadOptions): Promise<LoadedModel> {
+    const model = await this.loadFile(path);
+    const contextSize = options.contextSize ?? Math.min(model.trainContextSize, defaultMaxContext);
+    const draft = options.draftModelPath ? await this.draftContext(model, options.draftModelPath, contextSize) : undefined;
+    const context = await this.createContext(model, contextSize);
+    const slots: Slot[] = [];
+    for (let index = 0; index < context.totalSequences; index++) {
+      const predictor = new RequestPredictor({
+        prediction: new PredictionFollower(maxDraftTokens),
+        inputLookup: new InputLookupTokenPredictor({ predictionLength: { max: maxDraftTokens } }),
+        ...(draft ? { draft: new DraftSequenceTokenPredictor(draft.getSequence(), { maxTokens: maxDraftTokens }) } : {}),
+      });
+      const sequence = context.getSequence({ tokenPredictor: predictor });
+      slots.push({ sequence, chat: new LlamaChat({ contextSequence: sequence }), predictor, lastUsed: 0, busy: false });
+    }
+    return { path, model, ...(draft ? { draftModel: draft.model } : {}), pool: new SequencePool(slots), contextSize: context.contextSize };
   }
 
   async dispose(): Promise<void> {
     const models = await Promise.allSettled(this.models.values());
-    for (const result of models) if (result.status === "fulfilled") await result.value.model.dispose();
+    for (const result of models) {
+      if (result.status !== "fulfilled") continue;
+      await result.value.model.dispose();
+      await result.value.draftModel?.dispose();
+    }
     this.models.clear();
     // After a failed load the binding is left to process exit rather than hang here.
     if (this.llama && !this.loadFailed) await (await this.llama).dispose();

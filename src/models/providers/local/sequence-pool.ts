@@ -1,0 +1,67 @@
+import type { LlamaChat, LlamaContextSequence, Token } from "node-llama-cpp";
+import type { RequestPredictor } from "../../../speed/speculation/index.js";
+
+/** One context sequence with its chat driver and token predictor: a "slot", as llama.cpp's server says. */
+export interface Slot {
+  sequence: LlamaContextSequence;
+  chat: LlamaChat;
+  predictor: RequestPredictor;
+  lastUsed: number;
+  busy: boolean;
+}
+
+/** Share of a slot's cached tokens a prompt must keep for the slot to be reused rather than evicted. */
+const minimumSimilarity = 0.5;
+
+/**
+ * Sends each request to the idle sequence whose cached tokens share the longest prefix with its prompt,
+ * so follow-up turns and redirects evaluate only their new tokens. With no useful prefix anywhere the
+ * least recently used sequence is taken (its cache is evicted). When every sequence is busy, requests
+ * wait in order.
+ */
+export class SequencePool {
+  private readonly waiters: (() => void)[] = [];
+  private clock = 0;
+
+  constructor(readonly slots: readonly Slot[]) {}
+
+  /**
+   * The idle slot to use: the longest shared prefix among slots that would keep at least half their
+   * cache (as llama.cpp's server requires a prompt similarity), else the least recently used one.
+   */
+  private pick(promptTokens: readonly Token[]): Slot | undefined {
+    let best: { slot: Slot; prefix: number } | undefined;
+    for (const slot of this.slots) {
+      if (slot.busy) continue;
+      const cached = slot.sequence.contextTokens.length;
+      const shared = slot.sequence.compareContextTokens([...promptTokens]).firstDifferentIndex;
+      const prefix = cached > 0 && shared >= cached * minimumSimilarity ? shared : 0;
+      const better = !best || prefix > best.prefix || (prefix === best.prefix && slot.lastUsed < best.slot.lastUsed);
+      if (better) best = { slot, prefix };
+    }
+    return best?.slot;
+  }
+
+  async acquire(promptTokens: readonly Token[], signal?: AbortSignal): Promise<Slot> {
+    for (;;) {
+      signal?.throwIfAborted();
+      const slot = this.pick(promptTokens);
+      if (slot) {
+        slot.busy = true;
+        slot.lastUsed = ++this.clock;
+        return slot;
+      }
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  release(slot: Slot): void {
+    slot.busy = false;
+    this.waiters.shift()?.();
+  }
+
+  /** The sequence used last, whose state a session save keeps. */
+  mostRecent(): Slot | undefined {
+    return [...this.slots].sort((a, b) => b.lastUsed - a.lastUsed)[0];
+  }
+}
