@@ -112,6 +112,17 @@ describe("spark exec (agent) against a scripted model", () => {
     await server.waitForClientDisconnect(5000);
   });
 
+  it("passes a file the agent just read as the next call's prediction, where the server accepts one", async () => {
+    const cwd = project();
+    server = await startScriptedServer([call("c1", "read_file", { path: "src/math.js" }), { kind: "text", chunks: ["done"] }]);
+    mkdirSync(join(cwd, ".spark"));
+    writeFileSync(join(cwd, ".spark", "config.toml"), `[models.coder]\nbase_url = "${server.url}"\npredicted_outputs = true\n`);
+    const result = await runSpark(["exec", "-m", "coder", "look at math.js"], { cwd });
+    expect(result.code).toBe(0);
+    expect(server.requests[0]?.body).not.toHaveProperty("prediction");
+    expect(server.requests[1]?.body).toMatchObject({ prediction: { type: "content", content: `${buggyMath}` } });
+  });
+
   it("refuses, without asking, what needs approval in the chosen mode", async () => {
     const cwd = project();
     server = await startScriptedServer([call("c1", "shell", { command: "touch made-by-shell" }), { kind: "text", chunks: ["ok"] }]);

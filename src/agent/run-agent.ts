@@ -16,6 +16,8 @@ export interface AgentOptions {
   maxTokens?: number;
 }
 
+const maxPredictionChars = 64 * 1024;
+
 function addUsage(total: Usage, part: Usage): void {
   total.inputTokens += part.inputTokens;
   total.outputTokens += part.outputTokens;
@@ -56,6 +58,8 @@ export async function* runAgent(options: AgentOptions): AsyncGenerator<AgentEven
   const changes = new Map<string, FileChange>();
   const context: ToolContext = { ...options.toolContext, ...(signal ? { signal } : {}) };
   const maxTurns = options.maxTurns ?? 50;
+  // A model that edits a file it just read repeats much of it: that text is the next call's prediction.
+  let prediction: string | undefined;
   const done = (status: AgentStatus, turns: number, error?: string): AgentEvent => ({
     type: "done",
     status,
@@ -75,7 +79,9 @@ export async function* runAgent(options: AgentOptions): AsyncGenerator<AgentEven
       tools: tools.map((tool) => tool.definition),
       ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
       ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
+      ...(prediction && client.supportsPrediction ? { prediction: prediction.slice(0, maxPredictionChars) } : {}),
     };
+    prediction = undefined;
     for await (const event of client.stream(request, signal ? { signal } : {})) {
       if (event.type === "finish") {
         reason = event.reason;
@@ -99,6 +105,7 @@ export async function* runAgent(options: AgentOptions): AsyncGenerator<AgentEven
       // Every call gets an answer, so the conversation stays valid for a later resume.
       const result = signal?.aborted ? { ok: false, output: "Not run: the user interrupted the task." } : await callTool(call, tools, context);
       mergeChanges(changes, result.changes ?? []);
+      if (result.predictionHint) prediction = `${prediction ?? ""}${result.predictionHint}\n`;
       yield { type: "tool-result", callId: call.id, name: call.name, ok: result.ok, output: result.output, changes: result.changes ?? [] };
       const toolMessage: Message = { role: "tool", toolCallId: call.id, content: result.output };
       messages.push(toolMessage);

@@ -17,6 +17,8 @@ const modelEntry = z
     base_url: z.url().optional(),
     api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name").optional(),
     api: z.enum(["chat", "responses"]).optional(),
+    /** The server accepts OpenAI's Predicted Outputs (`prediction`) on Chat Completions. */
+    predicted_outputs: z.boolean().optional(),
   })
   .strict();
 
@@ -25,6 +27,7 @@ const providerEntry = z
     base_url: z.url(),
     api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name").optional(),
     api: z.enum(["chat", "responses"]).optional(),
+    predicted_outputs: z.boolean().optional(),
   })
   .strict();
 

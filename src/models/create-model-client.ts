@@ -41,9 +41,10 @@ function remoteClient(resolved: ResolvedModel, target: Extract<ModelTarget, { ki
   });
   const context = { baseUrl: target.baseUrl, model: target.model, ...(target.apiKeyEnv ? { apiKeyEnv: target.apiKeyEnv } : {}) };
   const displayName = target.provider === "openai" || target.provider === "custom" ? target.model : `${target.provider}/${target.model}`;
+  // Predicted Outputs exist on Chat Completions only.
   return target.api === "responses"
     ? new OpenAIResponsesClient(openai, context, displayName)
-    : new OpenAIChatClient(openai, context, displayName);
+    : new OpenAIChatClient(openai, context, displayName, target.predictedOutputs ?? false);
 }
 
 async function localClient(path: string, displayName: string, resolved: ResolvedModel, deps: ClientDependencies): Promise<ModelClient> {

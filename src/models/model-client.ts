@@ -8,6 +8,8 @@ import type { ModelRequest, StreamEvent, StreamOptions } from "../core/index.js"
 export interface ModelClient {
   /** How the model is shown to users, e.g. "cerebras/gpt-oss-120b" or "local:tiny.gguf". */
   readonly displayName: string;
+  /** Whether `request.prediction` is used (speculative decoding locally); callers skip building one otherwise. */
+  readonly supportsPrediction: boolean;
   stream(request: ModelRequest, options?: StreamOptions): AsyncIterable<StreamEvent>;
   /** Releases what the client holds (a loaded model, sockets). */
   close(): Promise<void>;

@@ -8,6 +8,8 @@ export type ModelTarget =
       baseUrl: string;
       apiKeyEnv?: string;
       api: "chat" | "responses";
+      /** Whether the server accepts `prediction` (OpenAI Predicted Outputs). */
+      predictedOutputs?: boolean;
     }
   | { kind: "local"; path: string }
   | { kind: "hf"; spec: string; url: string; cachePath: string };

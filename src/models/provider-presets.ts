@@ -4,6 +4,7 @@ export interface ProviderPreset {
   /** The environment variable holding the key; undefined for servers that run without one. */
   apiKeyEnv?: string;
   api: "chat" | "responses";
+  predictedOutputs?: boolean;
 }
 
 export const providerPresets: Readonly<Record<string, ProviderPreset>> = {

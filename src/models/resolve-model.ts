@@ -57,7 +57,15 @@ function hfTarget(spec: string, context: ResolveContext): ModelTarget {
 }
 
 function remote(provider: string, model: string, preset: ProviderPreset): ModelTarget {
-  return { kind: "remote", provider, model, baseUrl: preset.baseUrl, api: preset.api, ...(preset.apiKeyEnv ? { apiKeyEnv: preset.apiKeyEnv } : {}) };
+  return {
+    kind: "remote",
+    provider,
+    model,
+    baseUrl: preset.baseUrl,
+    api: preset.api,
+    ...(preset.apiKeyEnv ? { apiKeyEnv: preset.apiKeyEnv } : {}),
+    ...(preset.predictedOutputs ? { predictedOutputs: true } : {}),
+  };
 }
 
 /** The server a name goes to: its own [models.NAME] base_url, then --base-url / base_url, then its prefix. */
@@ -68,7 +76,7 @@ function targetFor(name: string, entry: ModelEntry | undefined, context: Resolve
   const baseUrl = entry?.base_url ?? config.base_url;
   if (baseUrl) {
     const apiKeyEnv = entry?.api_key_env ?? config.api_key_env;
-    return remote("custom", name, { baseUrl, api: entry?.api ?? "chat", ...(apiKeyEnv ? { apiKeyEnv } : {}) });
+    return remote("custom", name, { baseUrl, api: entry?.api ?? "chat", ...(apiKeyEnv ? { apiKeyEnv } : {}), ...(entry?.predicted_outputs ? { predictedOutputs: true } : {}) });
   }
   const slash = name.indexOf("/");
   if (slash > 0) {
@@ -78,7 +86,15 @@ function targetFor(name: string, entry: ModelEntry | undefined, context: Resolve
       const known = [...Object.keys(providerPresets), ...Object.keys(config.providers ?? {})].join(", ");
       throw new ModelError("model_unknown", `Unknown provider "${provider}" in "${name}". Known providers: ${known}. Add your own as [providers.${provider}] with base_url in config, or use --base-url.`);
     }
-    const normalized = "base_url" in preset ? { baseUrl: preset.base_url, api: preset.api ?? "chat", ...(preset.api_key_env ? { apiKeyEnv: preset.api_key_env } : {}) } : preset;
+    const normalized: ProviderPreset =
+      "base_url" in preset
+        ? {
+            baseUrl: preset.base_url,
+            api: preset.api ?? "chat",
+            ...(preset.api_key_env ? { apiKeyEnv: preset.api_key_env } : {}),
+            ...(preset.predicted_outputs ? { predictedOutputs: true } : {}),
+          }
+        : preset;
     return remote(provider, name.slice(slash + 1), normalized);
   }
   if (looksLikeOpenAIModel(name)) return remote("openai", name, providerPresets.openai as ProviderPreset);

@@ -40,6 +40,7 @@ export const readFileTool = defineTool(
       .map((line, index) => `${String(first + index).padStart(width)}| ${line.length > maxLineChars ? `${line.slice(0, maxLineChars)}… (line cut)` : line}`)
       .join("\n");
     const more = last < lines.length ? `\n(${path} has ${lines.length} lines; read on with start_line ${last + 1}.)` : "";
-    return { ok: true, output: `${body}${more}` };
+    const raw = lines.slice(first - 1, last).join("\n");
+    return { ok: true, output: `${body}${more}`, predictionHint: raw };
   },
 );

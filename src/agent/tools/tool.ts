@@ -15,6 +15,8 @@ export interface ToolResult {
   /** The text the model sees as the tool's answer. */
   output: string;
   changes?: FileChange[];
+  /** Text the model is likely to repeat next (a file it just read): the next call's prediction. */
+  predictionHint?: string;
 }
 
 /** A yes/no question to the user; non-interactive callers answer no, with the reason shown. */

@@ -47,6 +47,7 @@ interface DraftCounts {
 export class LocalModelClient implements ModelClient {
   private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
   private readonly running = new Set<Promise<void>>();
+  readonly supportsPrediction = true;
 
   constructor(
     private readonly engine: LocalEngine,

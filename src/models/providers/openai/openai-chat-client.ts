@@ -38,6 +38,8 @@ export class OpenAIChatClient implements ModelClient {
     private readonly openai: OpenAI,
     private readonly context: RemoteErrorContext,
     readonly displayName: string,
+    /** Only servers that implement Predicted Outputs accept `prediction`; others reject the request. */
+    readonly supportsPrediction: boolean = false,
   ) {}
 
   stream(request: ModelRequest, options: StreamOptions = {}): AsyncIterable<StreamEvent> {

@@ -24,6 +24,9 @@ export class OpenAIResponsesClient implements ModelClient {
     readonly displayName: string,
   ) {}
 
+  /** The Responses API has no Predicted Outputs. */
+  readonly supportsPrediction = false;
+
   stream(request: ModelRequest, options: StreamOptions = {}): AsyncIterable<StreamEvent> {
     return guardRemoteStream((state) => this.run(request, options.signal, state), this.context, options.signal);
   }
