@@ -1,20 +1,24 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { registerApplyCommand } from "./apply-command.js";
+import { registerBenchCommand } from "./bench-command.js";
 import { registerConfigCommand } from "./config-command.js";
 import { registerDiffCommand } from "./diff-command.js";
 import { registerExecCommand } from "./exec-command.js";
 import { exitCodes } from "./exit-codes.js";
 import { addGlobalOptions } from "./global-options.js";
+import { registerKeysCommand } from "./keys-command.js";
 import { registerModelsCommand } from "./models-command.js";
 import type { RegisterCommand } from "./register-command.js";
 import { reportError } from "./report-error.js";
 import { runPrompt, type RunOptions } from "./run-command.js";
+import { registerServeCommand } from "./serve-command.js";
 import { registerUndoCommand } from "./undo-command.js";
+import { registerUsageCommand } from "./usage-command.js";
 
 const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
-const commands: RegisterCommand[] = [registerModelsCommand, registerConfigCommand, registerExecCommand, registerApplyCommand, registerUndoCommand, registerDiffCommand];
+const commands: RegisterCommand[] = [registerModelsCommand, registerConfigCommand, registerExecCommand, registerApplyCommand, registerUndoCommand, registerDiffCommand, registerBenchCommand, registerServeCommand, registerKeysCommand, registerUsageCommand];
 
 function buildProgram(setExitCode: (code: number) => void): Command {
   const program = addGlobalOptions(new Command("spark"))

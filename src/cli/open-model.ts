@@ -1,5 +1,5 @@
 import type { LoadedConfig } from "../config/index.js";
-import { createLocalEngine, createModelClient, resolveModel, type ModelClient, type ResolvedModel } from "../models/index.js";
+import { createLocalEngine, createModelClient, resolveModel, type ClientDependencies, type ModelClient, type ResolvedModel } from "../models/index.js";
 import type { LocalEngine } from "../models/providers/local/index.js";
 import { downloadProgressPrinter } from "./download-progress.js";
 import { loadWithFlags, type GlobalOptions } from "./global-options.js";
@@ -12,29 +12,35 @@ export interface OpenModel {
   dispose(): Promise<void>;
 }
 
-/** Config, then `-m`, then the client: the start of every command that talks to a model. */
-export async function openModel(options: GlobalOptions, signal?: AbortSignal): Promise<OpenModel> {
-  const loaded = loadWithFlags(options);
-  const resolved = resolveModel(options.model, { loaded, env: process.env, cwd: process.cwd() });
+/** What every client of one command shares: the config, one lazily started local engine, retries. */
+export function clientDependencies(loaded: LoadedConfig, signal?: AbortSignal): { deps: ClientDependencies; disposeEngine(): Promise<void> } {
   let engine: Promise<LocalEngine> | undefined;
   const local = loaded.config.local;
-  const localEngine = () => (engine ??= createLocalEngine({ threads: local?.threads, gpu: local?.gpu, sequences: local?.sequences }));
-  const client = await createModelClient(resolved, {
+  const deps: ClientDependencies = {
     env: process.env,
-    localEngine,
+    localEngine: () => (engine ??= createLocalEngine({ threads: local?.threads, gpu: local?.gpu, sequences: local?.sequences })),
     onDownloadProgress: downloadProgressPrinter(),
     ...(local?.speculation === false ? { speculation: false } : {}),
     ...(loaded.config.network?.max_retries !== undefined ? { maxRetries: loaded.config.network.max_retries } : {}),
     ...(loaded.config.network?.timeout_ms !== undefined ? { timeoutMs: loaded.config.network.timeout_ms } : {}),
     ...(signal ? { signal } : {}),
-  });
+  };
+  return { deps, disposeEngine: async () => void (engine && (await (await engine).dispose())) };
+}
+
+/** Config, then `-m`, then the client: the start of every command that talks to a model. */
+export async function openModel(options: GlobalOptions, signal?: AbortSignal): Promise<OpenModel> {
+  const loaded = loadWithFlags(options);
+  const resolved = resolveModel(options.model, { loaded, env: process.env, cwd: process.cwd() });
+  const { deps, disposeEngine } = clientDependencies(loaded, signal);
+  const client = await createModelClient(resolved, deps);
   return {
     client,
     resolved,
     loaded,
     dispose: async () => {
       await client.close();
-      if (engine) await (await engine).dispose();
+      await disposeEngine();
     },
   };
 }

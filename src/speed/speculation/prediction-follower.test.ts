@@ -47,7 +47,7 @@ describe("PredictionFollower", () => {
 describe("RequestPredictor", () => {
   function requestPredictor(target: number[]) {
     const prediction = new PredictionFollower(4);
-    const predictor = new RequestPredictor({ prediction, inputLookup: new PredictionFollower(4) }, { window: 8, minAcceptance: 0.5 });
+    const predictor = new RequestPredictor({ prediction, inputLookup: new PredictionFollower(4) }, { window: 8, minAcceptance: 0.5, maxConsecutiveMisses: 3 });
     predictor.beginRequest("prediction", tokens(...target));
     predictor.reset({ stateTokens: tokens(900) } as Parameters<RequestPredictor["reset"]>[0]);
     return predictor;

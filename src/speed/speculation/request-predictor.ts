@@ -9,9 +9,13 @@ export interface AdaptiveOptions {
   window: number;
   /** Under this acceptance rate over a full window, speculation stops for the rest of the request. */
   minAcceptance: number;
+  /** This many drafts in a row with not one token accepted also stop it. */
+  maxConsecutiveMisses: number;
 }
 
-export const defaultAdaptive: AdaptiveOptions = { window: 48, minAcceptance: 0.3 };
+export const defaultAdaptive: AdaptiveOptions = { window: 64, minAcceptance: 0.25, maxConsecutiveMisses: 6 };
+/** Drafts start short (a wrong guess costs little), double while fully accepted, halve after a miss. */
+const initialDraftLimit = 4;
 const maxDraftLimit = 16;
 
 export interface PredictorSources {
@@ -39,8 +43,10 @@ export class RequestPredictor extends TokenPredictor {
   /** Outcome of each recent drafted token: accepted or not. */
   private outcomes: boolean[] = [];
   private stats: SpeculationStats = { mode: "off", proposed: 0, accepted: 0, switchedOff: false };
-  /** Drafts grow while fully accepted and shrink after a miss, so a wrong guess costs little. */
-  private draftLimit = maxDraftLimit;
+  private draftLimit = initialDraftLimit;
+  private consecutiveMisses = 0;
+  /** Tokens of the pending draft accepted so far, to tell a total miss from a partial one. */
+  private acceptedOfDraft = 0;
 
   constructor(
     private readonly sources: PredictorSources,
@@ -59,7 +65,8 @@ export class RequestPredictor extends TokenPredictor {
     if (this.mode === "prediction") this.sources.prediction.setTarget(predictionTokens);
     this.pendingDraft = [];
     this.outcomes = [];
-    this.draftLimit = maxDraftLimit;
+    this.draftLimit = initialDraftLimit;
+    this.consecutiveMisses = 0;
     this.stats = { mode: this.mode, proposed: 0, accepted: 0, switchedOff: false };
   }
 
@@ -100,17 +107,26 @@ export class RequestPredictor extends TokenPredictor {
     if (this.pendingDraft[0] === token) {
       this.pendingDraft.shift();
       this.stats.accepted++;
+      this.acceptedOfDraft++;
+      this.consecutiveMisses = 0;
       this.outcomes.push(true);
       if (this.pendingDraft.length === 0) this.draftLimit = Math.min(maxDraftLimit, this.draftLimit * 2);
     } else {
-      this.outcomes.push(...this.pendingDraft.map(() => false));
-      this.pendingDraft = [];
-      this.draftLimit = Math.max(1, Math.floor(this.draftLimit / 2));
+      this.rejectPending();
     }
     if (this.outcomes.length > this.adaptive.window) this.outcomes.splice(0, this.outcomes.length - this.adaptive.window);
   }
 
+  private rejectPending(): void {
+    if (this.pendingDraft.length === 0) return;
+    if (this.acceptedOfDraft === 0) this.consecutiveMisses++;
+    this.outcomes.push(...this.pendingDraft.map(() => false));
+    this.pendingDraft = [];
+    this.draftLimit = Math.max(1, Math.floor(this.draftLimit / 2));
+  }
+
   private pays(): boolean {
+    if (this.consecutiveMisses >= this.adaptive.maxConsecutiveMisses) return false;
     if (this.outcomes.length < this.adaptive.window) return true;
     const accepted = this.outcomes.filter(Boolean).length;
     return accepted / this.outcomes.length >= this.adaptive.minAcceptance;
@@ -120,7 +136,7 @@ export class RequestPredictor extends TokenPredictor {
     const active = this.active;
     if (!active || this.stats.switchedOff) return [];
     // A draft still pending when new drafts are asked for was not used: count it as rejected.
-    this.outcomes.push(...this.pendingDraft.map(() => false));
+    this.rejectPending();
     if (!this.pays()) {
       this.stats.switchedOff = true;
       await active.stop();
@@ -128,6 +144,7 @@ export class RequestPredictor extends TokenPredictor {
     }
     const draft = (await active.predictTokens()).slice(0, this.draftLimit);
     this.pendingDraft = draft.slice();
+    this.acceptedOfDraft = 0;
     this.stats.proposed += draft.length;
     return draft;
   }

@@ -1,0 +1,104 @@
+import type { Message, ModelRequest } from "../core/index.js";
+import type { ModelClient } from "../models/index.js";
+import type { BenchRow } from "./bench-row.js";
+import { runCall, type CallResult } from "./run-call.js";
+
+export interface SpeedBenchOptions {
+  /** Decodes without prompt-lookup or draft speculation (for remote models: the same client as `fast`). */
+  plain: ModelClient;
+  /** The same model with every lever on. */
+  fast: ModelClient;
+  /** The code the rewrite and continue workloads work on. */
+  source: string;
+  maxTokens: number;
+  /** Label of the speculation `fast` uses without a prediction ("prompt lookup" or "draft model"). */
+  defaultLever: string;
+  /** Remote models: only the prediction workloads apply. */
+  remote: boolean;
+}
+
+const ask = (messages: Message[], maxTokens: number, extra: Partial<ModelRequest> = {}): ModelRequest => ({ messages, temperature: 0, maxTokens, ...extra });
+
+function compare(workload: string, lever: string, plain: CallResult, fast: CallResult, note?: string): BenchRow {
+  const plainRate = plain.metrics.decodeTokensPerSecond;
+  const leverRate = fast.metrics.decodeTokensPerSecond;
+  return {
+    workload,
+    lever,
+    plainTokensPerSecond: plainRate,
+    leverTokensPerSecond: leverRate,
+    plainTtftMs: plain.metrics.ttftMs,
+    leverTtftMs: fast.metrics.ttftMs,
+    speedup: plainRate && leverRate ? leverRate / plainRate : null,
+    draftAccepted: fast.metrics.draftTokensAccepted,
+    draftRejected: fast.metrics.draftTokensRejected,
+    identical: plain.text === fast.text,
+    ...(note ? { note } : {}),
+  };
+}
+
+/** Shuffled lines of the source: text of the right shape that the output will not follow. */
+function uselessPrediction(source: string): string {
+  return source
+    .split("\n")
+    .map((line) => [...line].reverse().join(""))
+    .reverse()
+    .join("\n");
+}
+
+/** Rewrite with the old file as prediction; continue with prompt lookup or a draft; a useless prediction. */
+export async function speculationRows(options: SpeedBenchOptions): Promise<BenchRow[]> {
+  const { plain, fast, source, maxTokens } = options;
+  // A first call warms the engine so the first measured call is not slower for reasons of its own.
+  await runCall(plain, ask([{ role: "user", content: "warm up" }], 8));
+  const rewrite = ask([{ role: "system", content: "Output only the file, rewritten with the requested change." }, { role: "user", content: `Add a comment at the top of this file:\n\n${source}` }], maxTokens);
+  const rows: BenchRow[] = [];
+  const rewritePlain = await runCall(plain, rewrite);
+  rows.push(compare("rewrite a file", "prediction = old file", rewritePlain, await runCall(fast, { ...rewrite, prediction: source })));
+  rows.push(compare("rewrite a file", "useless prediction", rewritePlain, await runCall(fast, { ...rewrite, prediction: uselessPrediction(source) }), "adaptive switch-off"));
+  if (!options.remote) {
+    const continuation = ask([{ role: "user", content: `Continue this code:\n\n${source}` }], maxTokens);
+    rows.push(compare("continue code", options.defaultLever, await runCall(plain, continuation), await runCall(fast, continuation)));
+  }
+  return rows;
+}
+
+/** A conversation of `turns` review turns over the source, for the cache workloads. */
+function conversation(source: string, turns: number, tag: string): Message[] {
+  const messages: Message[] = [{ role: "system", content: `You are a coding assistant (${tag}).` }];
+  for (let turn = 0; turn < turns; turn++) {
+    messages.push({ role: "user", content: `Step ${turn + 1}: review this code.\n${source}` });
+    messages.push({ role: "assistant", content: `Step ${turn + 1} reviewed.` });
+  }
+  return messages;
+}
+
+/** Cold vs warm TTFT on a follow-up turn, and a redirect after an interrupt. */
+export async function cacheRows(options: SpeedBenchOptions & { conversationTurns: number }): Promise<BenchRow[]> {
+  const { fast, source } = options;
+  const history = conversation(source, options.conversationTurns, `run ${Date.now()}`);
+  const first = await runCall(fast, ask([...history, { role: "user", content: "Summarise." }], 8));
+  const followUp = await runCall(fast, ask([...history, { role: "user", content: "Summarise." }, { role: "assistant", content: first.text }, { role: "user", content: "Shorter." }], 8));
+  const row = (workload: string, cold: CallResult, warm: CallResult): BenchRow => ({
+    workload,
+    lever: "prefix reuse",
+    plainTokensPerSecond: null,
+    leverTokensPerSecond: null,
+    plainTtftMs: cold.metrics.ttftMs,
+    leverTtftMs: warm.metrics.ttftMs,
+    speedup: cold.metrics.ttftMs && warm.metrics.ttftMs ? cold.metrics.ttftMs / warm.metrics.ttftMs : null,
+    draftAccepted: warm.metrics.draftTokensAccepted,
+    draftRejected: warm.metrics.draftTokensRejected,
+    promptTokensEvaluated: warm.usage.inputTokens - warm.usage.cachedInputTokens,
+    note: `${cold.usage.inputTokens}-token prompt cold, ${warm.usage.inputTokens} warm; speed-up = cold TTFT / warm TTFT`,
+  });
+  const rows = [row("multi-turn follow-up", first, followUp)];
+  const redirectHistory = conversation(source, options.conversationTurns, `redirect ${Date.now()}`);
+  const coldRedirect = await runCall(fast, ask([...redirectHistory, { role: "user", content: "Rewrite it all." }], options.maxTokens), 20);
+  const redirect = await runCall(
+    fast,
+    ask([...redirectHistory, { role: "user", content: "Rewrite it all." }, { role: "assistant", content: coldRedirect.text }, { role: "user", content: "No: only the first function." }], 8),
+  );
+  rows.push(row("interrupt then redirect", coldRedirect, redirect));
+  return rows;
+}
