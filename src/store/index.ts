@@ -16,3 +16,8 @@ export { createSessionStore, type MessageMeta, type NewSession, type SessionInfo
 export { openStores, type SparkStores } from "./open-stores.js";
 export { systemClock, type StoreClock } from "./store-clock.js";
 export type { BucketLimits, BucketState, BucketWindow, RateBucketStore, ReserveRequest, ReserveResult, WindowState } from "./rate-bucket-store.js";
+export { createApiKeyStore, type ApiKeyInfo, type ApiKeyStore, type KeyLimits, type NewApiKey } from "./api-key-store.js";
+export { createUsageStore, type StoredUsageRecord, type UsageRecord, type UsageStore, type UsageTotals } from "./usage-store.js";
+export { createSqliteRateBuckets } from "./rate-bucket-sqlite.js";
+export { createRedisRateBuckets, type RedisRateBucketOptions } from "./rate-bucket-redis.js";
+export { FIVE_HOURS_MS, MINUTE_MS, RETRY_NEVER, WEEK_MS, WINDOWS, type WindowSpec } from "./rate-bucket-windows.js";

@@ -63,6 +63,78 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    description: "gateway API keys (hashed) and per-request usage records",
+    up(db) {
+      db.exec(`
+        CREATE TABLE api_keys (
+          id TEXT PRIMARY KEY,
+          name TEXT NOT NULL,
+          salt TEXT NOT NULL,
+          hash TEXT NOT NULL,
+          limits TEXT NOT NULL DEFAULT '{}',
+          created_at TEXT NOT NULL,
+          revoked_at TEXT NULL,
+          last_used_at TEXT NULL
+        );
+        CREATE UNIQUE INDEX api_keys_active_name ON api_keys (name) WHERE revoked_at IS NULL;
+
+        CREATE TABLE usage_records (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          at TEXT NOT NULL,
+          key_id TEXT NOT NULL,
+          key_name TEXT NOT NULL,
+          family TEXT NOT NULL,
+          model TEXT NOT NULL,
+          route TEXT NOT NULL,
+          status INTEGER NOT NULL,
+          finish TEXT NOT NULL,
+          input_tokens INTEGER NOT NULL,
+          output_tokens INTEGER NOT NULL,
+          reserved_tokens INTEGER NOT NULL,
+          ttft_ms REAL NULL,
+          duration_ms REAL NOT NULL
+        );
+        CREATE INDEX usage_records_by_key ON usage_records (key_id, at);
+        CREATE INDEX usage_records_by_time ON usage_records (at);
+      `);
+    },
+  },
+  {
+    version: 3,
+    description: "rate-limit buckets: one row of running window sums per (key, family), and their charges",
+    up(db) {
+      // rate_buckets keeps, per window, the sum of the tokens of the charges newer than its cut (a
+      // timestamp that only moves forward): reserve reads sums in O(1) instead of summing a week of rows.
+      // Charges at or below cut_week are outside every window and are deleted as the cut passes them.
+      db.exec(`
+        CREATE TABLE rate_buckets (
+          key TEXT NOT NULL,
+          family TEXT NOT NULL,
+          cut_minute INTEGER NOT NULL,
+          sum_minute INTEGER NOT NULL,
+          cut_5_hours INTEGER NOT NULL,
+          sum_5_hours INTEGER NOT NULL,
+          cut_week INTEGER NOT NULL,
+          sum_week INTEGER NOT NULL,
+          last_ts INTEGER NOT NULL,
+          PRIMARY KEY (key, family)
+        ) WITHOUT ROWID;
+        CREATE INDEX rate_buckets_by_last_ts ON rate_buckets (last_ts);
+
+        CREATE TABLE rate_bucket_charges (
+          id TEXT PRIMARY KEY,
+          key TEXT NOT NULL,
+          family TEXT NOT NULL,
+          ts INTEGER NOT NULL,
+          tokens INTEGER NOT NULL,
+          settled INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX rate_bucket_charges_by_bucket ON rate_bucket_charges (key, family, ts, tokens);
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);

@@ -42,6 +42,12 @@ export interface ReserveRequest {
   limits: BucketLimits;
 }
 
+/**
+ * A refusal names the most binding window: one the request can never fit first, else the one that frees
+ * up last. `retryAfterMs` is the time until enough of that window's oldest charges age out for the
+ * request to fit (pending reservations still count at their reserved tokens), or -1 (RETRY_NEVER in
+ * rate-bucket-windows.ts) when the request alone exceeds the limit and waiting cannot help.
+ */
 export type ReserveResult =
   | { ok: true; reservationId: string; state: BucketState }
   | { ok: false; window: BucketWindow; retryAfterMs: number; state: BucketState };
