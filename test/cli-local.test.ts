@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { jsonEvents, runSpark, tempDir } from "./support/run-spark.js";
+import { jsonEvents, runSpark, sparkBin, tempDir } from "./support/run-spark.js";
 import { ensureTestModel } from "./support/tiny-gguf.js";
 
 let modelPath: string;
@@ -50,6 +51,34 @@ describe("spark -m local:MODEL.gguf (embedded engine, tiny test model)", () => {
     const events = jsonEvents(result.stdout);
     expect(events.filter((event) => event.type === "text-delta").length).toBeGreaterThan(0);
     expect(events.at(-1)).toEqual({ type: "finish", reason: "abort" });
+  });
+
+  it("speculates on --prediction and reports accepted prediction tokens, with the same output", async () => {
+    const args = ["-m", `local:${modelPath}`, "-t", "0", "--max-tokens", "80", "--json", "rewrite"];
+    const plain = await runSpark(args);
+    const text = jsonEvents(plain.stdout)
+      .filter((event) => event.type === "text-delta")
+      .map((event) => event.text as string)
+      .join("");
+    const file = join(tempDir(), "prediction.txt");
+    writeFileSync(file, text);
+    const predicted = await runSpark([...args, "--prediction", file]);
+    expect(predicted.stderr).toBe("");
+    const events = jsonEvents(predicted.stdout);
+    const predictedText = events.filter((event) => event.type === "text-delta").map((event) => event.text as string).join("");
+    expect(predictedText).toBe(text);
+    const usage = events.find((event) => event.type === "usage") as { usage: { acceptedPredictionTokens: number } } | undefined;
+    expect(usage?.usage.acceptedPredictionTokens).toBeGreaterThan(40);
+  });
+
+  it("stops quietly when the reader of its output goes away (spark … | head)", async () => {
+    const child = spawn(process.execPath, [sparkBin, "-m", `local:${modelPath}`, "--max-tokens", "100000", "--context-size", "100000", "hi"], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.once("data", () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(stderr).not.toContain("EPIPE");
+    expect(code).toBe(0);
   });
 
   it("refuses a truncated model with a clear message", async () => {

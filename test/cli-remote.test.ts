@@ -36,6 +36,16 @@ describe("spark against an OpenAI-compatible server (--base-url)", () => {
     expect(events[4]).toEqual({ type: "finish", reason: "stop" });
   });
 
+  it("passes --prediction through as OpenAI Predicted Outputs", async () => {
+    server = await startScriptedServer([{ kind: "text", chunks: ["x"], usage: { prompt: 3, completion: 1, acceptedPrediction: 7, rejectedPrediction: 2 } }]);
+    const file = join(tempDir(), "old.ts");
+    writeFileSync(file, "export const a = 1;\n");
+    const result = await runSpark(["--base-url", server.url, "-m", "coder", "--prediction", file, "rewrite"]);
+    expect(result.code).toBe(0);
+    expect(server.requests[0]?.body).toMatchObject({ prediction: { type: "content", content: "export const a = 1;\n" } });
+    expect(result.stderr).toContain("prediction 7 accepted / 2 rejected");
+  });
+
   it("assembles streamed tool calls", async () => {
     server = await startScriptedServer([{ kind: "tool-calls", calls: [{ id: "call_1", name: "read_file", arguments: '{"path":"src/index.ts","start":1}' }], argumentChunkSize: 5 }]);
     const result = await runSpark(["--base-url", server.url, "-m", "coder", "--json", "read it"]);

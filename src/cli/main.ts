@@ -27,13 +27,23 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .argument("[task...]", "what to do; piped stdin is appended")
     .option("--json", "print one JSON stream event per line")
     .option("--system <text>", "system prompt")
+    .option("--prediction <file>", "text the answer should largely repeat, e.g. the file being rewritten (Predicted Outputs; speculative decoding locally)")
     .exitOverride()
     .action(async (task: string[], options: RunOptions) => setExitCode(await runPrompt(task, options)));
   for (const register of commands) register(program, setExitCode);
   return program;
 }
 
+/** `spark … | head` closes the pipe early: stop quietly, as Unix tools do, instead of crashing. */
+function exitQuietlyOnClosedPipe(): void {
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    process.exit(exitCodes.ok);
+  });
+}
+
 async function main(): Promise<void> {
+  exitQuietlyOnClosedPipe();
   let exitCode: number = exitCodes.ok;
   const program = buildProgram((code) => (exitCode = code));
   try {

@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import type { FinishReason, Message, Metrics, StreamEvent, Usage } from "../core/index.js";
 import { UsageError } from "../core/index.js";
 import { exitCodes } from "./exit-codes.js";
@@ -11,6 +12,8 @@ import { exitCodeFor } from "./report-error.js";
 export interface RunOptions extends GlobalOptions {
   json?: boolean;
   system?: string;
+  /** A file whose text the answer is expected to repeat (OpenAI Predicted Outputs). */
+  prediction?: string;
 }
 
 interface Outcome {
@@ -27,6 +30,14 @@ function buildPrompt(words: string[], piped: string | undefined): string {
     throw new UsageError('Give a task: spark "write a debounce function in TypeScript" (or pipe text in: cat file.ts | spark "explain").');
   }
   return [prompt, piped].filter(Boolean).join("\n\n");
+}
+
+async function readPrediction(file: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (error) {
+    throw new UsageError(`Cannot read the prediction file ${file}: ${(error as Error).message}.`, { cause: error });
+  }
 }
 
 /** Writes each event as it arrives: text to stdout, everything else to stderr (or JSONL with --json). */
@@ -54,6 +65,7 @@ export async function runPrompt(words: string[], options: RunOptions): Promise<n
   const model = await openModel(options, controller.signal);
   try {
     const prompt = buildPrompt(words, await readPipedStdin());
+    const prediction = options.prediction === undefined ? undefined : await readPrediction(options.prediction);
     const { settings } = model.resolved;
     const messages: Message[] = [...(options.system ? [{ role: "system" as const, content: options.system }] : []), { role: "user", content: prompt }];
     const outcome: Outcome = { reason: "stop", endsWithNewline: true };
@@ -62,6 +74,7 @@ export async function runPrompt(words: string[], options: RunOptions): Promise<n
         messages,
         ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
         ...(settings.maxTokens !== undefined ? { maxTokens: settings.maxTokens } : {}),
+        ...(prediction !== undefined ? { prediction } : {}),
       },
       { signal: controller.signal },
     );
