@@ -30,6 +30,13 @@ export interface SourceFile {
   eol: "\n" | "\r\n";
   bom: boolean;
   finalNewline: boolean;
+  /**
+   * Mixed line endings: `lines` then hold the text as the engine splits it (on LF only), so CRLF lines
+   * keep their "\r" and `eol` is "\n".
+   */
+  mixedEol: boolean;
+  /** What lines added to the file end with: "\r" in a mixed file whose breaks are mostly CRLF. */
+  addedSuffix: "" | "\r";
   /** [start, end) of the two copies of the duplicated region, when one was asked for. */
   duplicate?: { first: [number, number]; second: [number, number]; firstUnit: number; secondUnit: number };
 }
@@ -45,12 +52,17 @@ export interface SourceOptions {
   /** Write comments with typographic punctuation (curly quotes, dashes). */
   unicodeComments?: boolean;
   crlf?: boolean;
+  /** Mostly CRLF with a few LF line endings (ignored when `crlf` is given). */
+  mixedEol?: boolean;
   bom?: boolean;
   finalNewline?: boolean;
 }
 
+/** Uniform: fast-check's integers lean towards the bounds, which would skew every probability here. */
+const uniformInteger = (min: number, max: number): fc.Arbitrary<number> => fc.noBias(fc.integer({ min, max }));
+
 export function int(g: GeneratorValue, min: number, max: number): number {
-  return g(fc.integer, { min, max });
+  return g(uniformInteger, min, max);
 }
 
 export function pick<T>(g: GeneratorValue, list: readonly T[]): T {
@@ -239,6 +251,8 @@ export function genSource(g: GeneratorValue, options: SourceOptions = {}): Sourc
     eol: options.crlf ?? chance(g, 0.3) ? "\r\n" : "\n",
     bom: options.bom ?? chance(g, 0.1),
     finalNewline: options.finalNewline ?? chance(g, 0.8),
+    mixedEol: false,
+    addedSuffix: "",
   };
   if (duplicateOf !== undefined) {
     const firstStart = unitStarts[0] ?? 0;
@@ -254,7 +268,25 @@ export function genSource(g: GeneratorValue, options: SourceOptions = {}): Sourc
   if (options.unicodeComments === true) {
     file.lines = file.lines.map((line) => (/^\s*(\/\/|#)/.test(line) ? typographic(line) : line));
   }
+  if (options.crlf === undefined && (options.mixedEol ?? chance(g, 0.07))) mixLineEndings(g, file);
   return file;
+}
+
+/**
+ * Some lines end in CRLF, others (at least one) in LF; the last line has no ending without a final
+ * newline. Added lines get "\r" when more than half of the breaks are CRLF (the engine's rule).
+ */
+function mixLineEndings(g: GeneratorValue, file: SourceFile): void {
+  const last = file.lines.length - 1;
+  const breaks = file.finalNewline ? file.lines.length : last;
+  const lfShare = pick(g, [0.1, 0.2, 0.6]);
+  const lf = new Set<number>([int(g, 0, breaks - 1)]);
+  for (let k = 0; k < breaks; k++) if (chance(g, lfShare)) lf.add(k);
+  file.lines = file.lines.map((line, k) => (lf.has(k) || (k === last && !file.finalNewline) ? line : `${line}\r`));
+  file.eol = "\n";
+  file.mixedEol = true;
+  const crlf = breaks - lf.size;
+  file.addedSuffix = crlf * 2 > breaks ? "\r" : "";
 }
 
 /** What a word processor does to ASCII punctuation. */

@@ -1,0 +1,113 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { availableParallelism, cpus } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { EDITS_DEFAULTS, editsMarkdown, runEdits } from "./edits/workload.js";
+
+/**
+ * The benchmark runner: `npm run bench` runs every workload, `npm run bench -- edits` the named ones.
+ * Options: `--cases N` and `--seed S` (corpus size and seed for `edits`), `--time-budget S` (seconds
+ * of timed passes per workload). Each workload writes bench/results/<name>.json and <name>.md, labelled
+ * with the machine. Benchmarks are not tests: they report, they do not fail on a number.
+ */
+
+interface Machine {
+  cpu: string;
+  cores: number;
+  node: string;
+  date: string;
+}
+
+interface Workload {
+  description: string;
+  run(args: Args, log: (line: string) => void): Promise<{ json: unknown; markdown: string }>;
+}
+
+interface Args {
+  workloads: string[];
+  cases: number | undefined;
+  seed: number | undefined;
+  timeBudgetS: number | undefined;
+}
+
+const WORKLOADS: Record<string, Workload> = {
+  edits: {
+    description: "patch corpus: Spark's matcher vs an exact-match baseline, success rate per drift kind and apply time",
+    run: async (args, log) => {
+      const result = await runEdits(
+        {
+          cases: args.cases ?? EDITS_DEFAULTS.cases,
+          seed: args.seed ?? EDITS_DEFAULTS.seed,
+          timeBudgetS: args.timeBudgetS ?? EDITS_DEFAULTS.timeBudgetS,
+        },
+        log,
+      );
+      return { json: result, markdown: editsMarkdown(result) };
+    },
+  },
+};
+
+const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), "results");
+
+function machine(): Machine {
+  const list = cpus();
+  return {
+    cpu: list[0]?.model.trim() ?? "unknown CPU",
+    cores: typeof availableParallelism === "function" ? availableParallelism() : list.length,
+    node: process.version,
+    date: new Date().toISOString(),
+  };
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const args: Args = { workloads: [], cases: undefined, seed: undefined, timeBudgetS: undefined };
+  const number = (flag: string, value: string | undefined): number => {
+    const parsed = Number(value);
+    if (value === undefined || !Number.isFinite(parsed) || parsed < 0) throw new Error(`${flag} expects a non-negative number`);
+    return parsed;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    if (arg === "--cases") args.cases = Math.min(100_000, Math.max(1, Math.floor(number(arg, argv[++i]))));
+    else if (arg === "--seed") args.seed = Math.floor(number(arg, argv[++i]));
+    else if (arg === "--time-budget") args.timeBudgetS = Math.min(3600, number(arg, argv[++i]));
+    else if (arg.startsWith("--")) throw new Error(`unknown option ${arg}`);
+    else args.workloads.push(arg);
+  }
+  return args;
+}
+
+async function main(): Promise<number> {
+  let args: Args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).message}\n`);
+    return 2;
+  }
+  const names = args.workloads.length > 0 ? args.workloads : Object.keys(WORKLOADS);
+  const unknown = names.filter((name) => WORKLOADS[name] === undefined);
+  if (unknown.length > 0) {
+    process.stderr.write(`bench: unknown workload ${unknown.join(", ")}; known: ${Object.keys(WORKLOADS).join(", ")}\n`);
+    return 2;
+  }
+  const host = machine();
+  const label = `${host.cpu}, ${host.cores} cores, Node ${host.node}, ${host.date}`;
+  await mkdir(RESULTS_DIR, { recursive: true });
+  for (const name of names) {
+    const workload = WORKLOADS[name];
+    if (workload === undefined) continue;
+    const log = (line: string): void => void process.stdout.write(`${line}\n`);
+    log(`bench ${name}: ${workload.description}`);
+    const started = performance.now();
+    const { json, markdown } = await workload.run(args, log);
+    const seconds = (performance.now() - started) / 1000;
+    await writeFile(join(RESULTS_DIR, `${name}.json`), `${JSON.stringify({ workload: name, machine: host, seconds: Number(seconds.toFixed(1)), result: json }, null, 2)}\n`);
+    const page = `# Benchmark: ${name}\n\nMachine: ${label}. Run time ${seconds.toFixed(1)} s.\n\n${markdown}`;
+    await writeFile(join(RESULTS_DIR, `${name}.md`), page);
+    log(page);
+  }
+  return 0;
+}
+
+process.exitCode = await main();
