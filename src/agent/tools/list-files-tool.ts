@@ -1,8 +1,6 @@
 import { z } from "zod";
-import { SparkError } from "../../core/index.js";
 import { defineTool } from "./define-tool.js";
 import { resolveToolPath } from "./resolve-tool-path.js";
-import { toolError } from "./tool.js";
 import { walkWorkspace } from "./workspace-walk.js";
 
 const listLimit = 500;
@@ -15,12 +13,9 @@ export const listFilesTool = defineTool(
     depth: z.number().int().min(1).max(20).optional().describe("how many levels to descend; default 3"),
   }),
   async ({ path, depth }, context) => {
-    let display: string;
-    try {
-      ({ display } = await resolveToolPath(context.workspace, path));
-    } catch (error) {
-      return toolError(error instanceof SparkError ? error.message : String(error));
-    }
+    const resolved = await resolveToolPath(context.workspace, path);
+    if (resolved.refusal) return resolved.refusal;
+    const { display } = resolved;
     const lines: string[] = [];
     for await (const entry of walkWorkspace(context.workspace, { start: display, maxDepth: depth ?? 3, limit: listLimit + 1 })) {
       lines.push(`${entry.path}${entry.isDirectory ? "/" : ""}`);

@@ -1,6 +1,5 @@
 import { readFile, stat } from "node:fs/promises";
 import { z } from "zod";
-import { SparkError } from "../../core/index.js";
 import { defineTool } from "./define-tool.js";
 import { resolveToolPath } from "./resolve-tool-path.js";
 import { toolError } from "./tool.js";
@@ -18,12 +17,9 @@ export const readFileTool = defineTool(
     end_line: z.number().int().min(1).optional(),
   }),
   async ({ path, start_line, end_line }, context) => {
-    let real: string;
-    try {
-      ({ real } = await resolveToolPath(context.workspace, path));
-    } catch (error) {
-      return toolError(error instanceof SparkError ? error.message : String(error));
-    }
+    const resolved = await resolveToolPath(context.workspace, path);
+    if (resolved.refusal) return resolved.refusal;
+    const { real } = resolved;
     const info = await stat(real).catch(() => undefined);
     if (!info) return toolError(`${path} does not exist. Use list_files to see what is there.`);
     if (!info.isFile()) return toolError(`${path} is not a file.`);

@@ -1,7 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import { SparkError } from "../../core/index.js";
 import { defineTool } from "./define-tool.js";
 import { resolveToolPath } from "./resolve-tool-path.js";
 import { toolError } from "./tool.js";
@@ -26,12 +25,9 @@ export const searchTool = defineTool(
     } catch (error) {
       return toolError(`invalid regular expression: ${(error as Error).message}`);
     }
-    let display: string;
-    try {
-      ({ display } = await resolveToolPath(context.workspace, path));
-    } catch (error) {
-      return toolError(error instanceof SparkError ? error.message : String(error));
-    }
+    const resolved = await resolveToolPath(context.workspace, path);
+    if (resolved.refusal) return resolved.refusal;
+    const { display } = resolved;
     const matches: string[] = [];
     for await (const entry of walkWorkspace(context.workspace, { start: display, limit: maxFiles })) {
       if (entry.isDirectory) continue;
