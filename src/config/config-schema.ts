@@ -62,6 +62,8 @@ const gatewaySection = z
     default_max_tokens: z.number().int().positive().optional(),
     /** Share rate buckets through Redis (several gateways); by default they live in SQLite. */
     redis_url: z.string().regex(/^rediss?:\/\//, "a redis:// or rediss:// URL").optional(),
+    /** False re-encodes upstream streams through Spark's ModelClient instead of passing them through (for comparisons). */
+    passthrough: z.boolean().optional(),
     /** Serve /metrics without an API key even when keys exist. */
     public_metrics: z.boolean().optional(),
     /** Default limits per family for keys that set none (and for requests without keys). */

@@ -39,6 +39,8 @@ export interface ApiKeyStore {
   verify(presented: string): ApiKeyInfo | undefined;
   /** How many keys are active (not revoked). */
   activeCount(): number;
+  /** How many keys were ever created, revoked ones included. */
+  totalCount(): number;
   /** Records that the key was used (at most about once a minute per key is worth writing). */
   touch(id: string): void;
 }
@@ -79,6 +81,7 @@ export function createApiKeyStore(db: Database, clock: StoreClock = systemClock)
   const selectActiveByName = db.prepare("SELECT id FROM api_keys WHERE name = ? AND revoked_at IS NULL");
   const revokeByName = db.prepare("UPDATE api_keys SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL");
   const countActive = db.prepare("SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NULL");
+  const countAll = db.prepare("SELECT COUNT(*) AS n FROM api_keys");
   const touchKey = db.prepare("UPDATE api_keys SET last_used_at = ? WHERE id = ?");
   // Compared against when the id is unknown, so a miss costs what a hit costs.
   const decoySalt = randomBytes(16).toString("hex");
@@ -111,6 +114,7 @@ export function createApiKeyStore(db: Database, clock: StoreClock = systemClock)
       return row && equal && row.revoked_at === null ? toInfo(row) : undefined;
     },
     activeCount: () => (countActive.get() as { n: number }).n,
+    totalCount: () => (countAll.get() as { n: number }).n,
     touch: (id) => void touchKey.run(clock.now().toISOString(), id),
   };
 }

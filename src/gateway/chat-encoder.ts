@@ -1,0 +1,69 @@
+import type { ToolCall } from "../core/index.js";
+import type { GenerationSummary, StreamEncoder } from "./stream-encoder.js";
+import { chatFinishReasons, chatToolCall, chatUsage, newId, nowSeconds, sseFrame } from "./wire-format.js";
+
+/** Chat Completions: `chat.completion.chunk` frames, a finish chunk, an optional usage chunk, `[DONE]`. */
+export class ChatEncoder implements StreamEncoder {
+  private readonly id = newId("chatcmpl-");
+  private readonly created = nowSeconds();
+
+  constructor(
+    private readonly model: string,
+    private readonly includeUsage: boolean,
+  ) {}
+
+  private chunk(delta: Record<string, unknown>, finishReason: string | null = null): string {
+    const chunk: Record<string, unknown> = {
+      id: this.id,
+      object: "chat.completion.chunk",
+      created: this.created,
+      model: this.model,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    };
+    // As OpenAI does once include_usage is on: `usage: null` on every chunk but the last.
+    if (this.includeUsage) chunk.usage = null;
+    return sseFrame(chunk);
+  }
+
+  start(): string {
+    return this.chunk({ role: "assistant", content: "" });
+  }
+
+  text(text: string): string {
+    return this.chunk({ content: text });
+  }
+
+  reasoning(text: string): string {
+    return this.chunk({ reasoning_content: text });
+  }
+
+  toolCall(call: ToolCall, index: number): string {
+    return this.chunk({ tool_calls: [{ index, ...chatToolCall(call) }] });
+  }
+
+  end(summary: GenerationSummary): string {
+    let frames = this.chunk({}, chatFinishReasons[summary.reason]);
+    if (this.includeUsage) {
+      frames += sseFrame({ id: this.id, object: "chat.completion.chunk", created: this.created, model: this.model, choices: [], usage: chatUsage(summary.usage) });
+    }
+    return `${frames}${sseFrame("[DONE]")}`;
+  }
+
+  error(error: { code: string; message: string }): string {
+    return sseFrame({ error: { message: error.message, type: "server_error", param: null, code: error.code } });
+  }
+
+  body(summary: GenerationSummary): Record<string, unknown> {
+    const message: Record<string, unknown> = { role: "assistant", content: summary.toolCalls.length && !summary.text ? null : summary.text, refusal: null };
+    if (summary.reasoning) message.reasoning_content = summary.reasoning;
+    if (summary.toolCalls.length) message.tool_calls = summary.toolCalls.map(chatToolCall);
+    return {
+      id: this.id,
+      object: "chat.completion",
+      created: this.created,
+      model: this.model,
+      choices: [{ index: 0, message, logprobs: null, finish_reason: chatFinishReasons[summary.reason] }],
+      usage: chatUsage(summary.usage),
+    };
+  }
+}

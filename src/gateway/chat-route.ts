@@ -1,0 +1,60 @@
+import type { GatewayContext } from "./gateway-context.js";
+import type { GenerationPlan } from "./generation-route.js";
+import { ChatEncoder } from "./chat-encoder.js";
+import { chatRequestSchema, parseBody, type ChatRequest } from "./request-schemas.js";
+import { serveEvents } from "./serve-events.js";
+import { StopFilter } from "./stop-filter.js";
+import { chatToModelRequest, estimatePromptTokens, stopSequences, withDefaults } from "./to-model-request.js";
+import { proxyToUpstream } from "./upstream-proxy.js";
+
+/** The upstream body for a pass-through: the upstream's model name, usage asked for, max tokens when limited. */
+function upstreamBody(body: ChatRequest, model: string, provider: string, maxTokens: number, limitsTokens: boolean): { body: Record<string, unknown>; stripUsage: boolean } {
+  const stream = body.stream === true;
+  const wantsUsage = body.stream_options?.include_usage === true;
+  const forwarded: Record<string, unknown> = { ...body, model };
+  if (stream) forwarded.stream_options = { ...body.stream_options, include_usage: true };
+  const hasMax = (body.max_tokens ?? body.max_completion_tokens ?? undefined) !== undefined;
+  // OpenAI's own models refuse max_tokens for reasoning models; every other server knows max_tokens.
+  if (limitsTokens && !hasMax) forwarded[provider === "openai" ? "max_completion_tokens" : "max_tokens"] = maxTokens;
+  return { body: forwarded, stripUsage: stream && !wantsUsage };
+}
+
+/**
+ * POST /v1/chat/completions. An upstream that speaks Chat Completions gets the body passed through and
+ * its stream passed back byte for byte; the local engine (and an upstream of the Responses API) goes
+ * through ModelClient and is re-encoded as `chat.completion.chunk` frames.
+ */
+export function planChat(gateway: GatewayContext, raw: unknown): GenerationPlan {
+  const body = parseBody(chatRequestSchema, raw);
+  const backend = gateway.router.resolve(body.model);
+  const stream = body.stream === true;
+  const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
+  if (backend.kind === "upstream" && backend.target.api === "chat" && gateway.config.gateway?.passthrough !== false) {
+    const { target, apiKey } = backend;
+    const promptEstimate = Math.ceil(JSON.stringify(body.messages).length / 4) + Math.ceil(JSON.stringify(body.tools ?? []).length / 4);
+    return {
+      backend,
+      stream,
+      promptEstimate,
+      maxTokens,
+      run: (context) => {
+        const { body: forwarded, stripUsage } = upstreamBody(body, target.model, target.provider, context.maxTokens, context.limitsTokens);
+        return proxyToUpstream(gateway.agents, context, { target, apiKey, path: "/chat/completions", body: forwarded, stripUsage, promptEstimate, timeoutMs: gateway.timeoutMs });
+      },
+    };
+  }
+  const backendName = backend.kind === "local" ? `the local model '${backend.name}'` : `the model '${backend.name}' (its upstream speaks the Responses API)`;
+  const modelRequest = chatToModelRequest(body, backendName);
+  const stop = stopSequences(body.stop);
+  return {
+    backend,
+    stream,
+    promptEstimate: estimatePromptTokens(modelRequest),
+    maxTokens,
+    run: async (context) => {
+      const client = await backend.client();
+      const events = client.stream(withDefaults(modelRequest, backend.resolved.settings, context.maxTokens), { signal: context.signal });
+      return serveEvents(context, events, new ChatEncoder(body.model, body.stream_options?.include_usage === true), new StopFilter(stop));
+    },
+  };
+}

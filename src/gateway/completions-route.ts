@@ -1,0 +1,84 @@
+import { CompletionsEncoder } from "./completions-encoder.js";
+import type { GatewayContext } from "./gateway-context.js";
+import type { GenerationPlan } from "./generation-route.js";
+import { unsupported } from "./openai-error.js";
+import { completionsRequestSchema, parseBody, refuseUnknownFields } from "./request-schemas.js";
+import { serveEvents } from "./serve-events.js";
+import { StopFilter } from "./stop-filter.js";
+import { stopSequences } from "./to-model-request.js";
+import { proxyToUpstream } from "./upstream-proxy.js";
+
+const localFields = ["model", "prompt", "suffix", "stream", "stream_options", "max_tokens", "temperature", "top_p", "n", "best_of", "echo", "logprobs", "seed", "stop", "presence_penalty", "frequency_penalty", "user"] as const;
+
+/**
+ * POST /v1/completions, the editors' fill-in-the-middle route: `prompt` is the text before the cursor and
+ * `suffix` the text after it. Local models get a FIM prompt (their infill tokens, or the common
+ * `<|fim_prefix|>` layout); upstreams get the request forwarded as it is.
+ */
+export function planCompletions(gateway: GatewayContext, raw: unknown): GenerationPlan {
+  const body = parseBody(completionsRequestSchema, raw);
+  const backend = gateway.router.resolve(body.model);
+  const stream = body.stream === true;
+  const prompt = typeof body.prompt === "string" ? body.prompt : (body.prompt[0] ?? "");
+  const suffix = body.suffix ?? undefined;
+  const promptEstimate = Math.ceil((prompt.length + (suffix?.length ?? 0)) / 4) + 3;
+  const maxTokens = body.max_tokens ?? undefined;
+  if (backend.kind === "upstream") {
+    const { target, apiKey } = backend;
+    const wantsUsage = body.stream_options?.include_usage === true;
+    return {
+      backend,
+      stream,
+      promptEstimate,
+      maxTokens,
+      run: (context) => {
+        const forwarded: Record<string, unknown> = { ...body, model: target.model };
+        if (stream) forwarded.stream_options = { ...body.stream_options, include_usage: true };
+        if (context.limitsTokens && maxTokens === undefined) forwarded.max_tokens = context.maxTokens;
+        return proxyToUpstream(gateway.agents, context, {
+          target,
+          apiKey,
+          path: "/completions",
+          body: forwarded,
+          stripUsage: stream && !wantsUsage,
+          promptEstimate,
+          timeoutMs: gateway.timeoutMs,
+        });
+      },
+    };
+  }
+  const backendName = `the local model '${backend.name}'`;
+  const unknown = refuseUnknownFields(body, localFields, backendName);
+  if (unknown) throw unknown;
+  for (const [param, value, fallback] of [["n", body.n, 1], ["best_of", body.best_of, 1], ["echo", body.echo, false], ["logprobs", body.logprobs, 0], ["top_p", body.top_p, 1], ["presence_penalty", body.presence_penalty, 0], ["frequency_penalty", body.frequency_penalty, 0]] as const) {
+    if (value !== undefined && value !== null && value !== fallback) throw unsupported(param, `'${param}' = ${JSON.stringify(value)} is not supported for ${backendName}; leave it out.`);
+  }
+  const { target, settings } = backend.resolved;
+  return {
+    backend,
+    stream,
+    promptEstimate,
+    maxTokens,
+    run: async (context) => {
+      // An hf: model is downloaded by its client on first use; the completion then reads the cached file.
+      await backend.client();
+      const path = target.kind === "local" ? target.path : target.kind === "hf" ? target.cachePath : "";
+      const { localCompletion } = await import("./local-completion.js");
+      const events = localCompletion(
+        await gateway.localEngine(),
+        {
+          path,
+          contextSize: settings.contextSize,
+          prompt,
+          suffix,
+          maxTokens: context.maxTokens,
+          temperature: body.temperature ?? settings.temperature,
+          seed: body.seed ?? undefined,
+          stop: stopSequences(body.stop),
+        },
+        context.signal,
+      );
+      return serveEvents(context, events, new CompletionsEncoder(body.model, body.stream_options?.include_usage === true), new StopFilter([]));
+    },
+  };
+}

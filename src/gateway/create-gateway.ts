@@ -1,0 +1,170 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import type { LoadedConfig } from "../config/index.js";
+import { SparkError, toSparkError } from "../core/index.js";
+import type { LocalEngine } from "../models/providers/local/index.js";
+import { createApiKeyStore, createUsageStore, type Database, type RateBucketStore } from "../store/index.js";
+import { Authenticator } from "./authenticate.js";
+import { planChat } from "./chat-route.js";
+import { planCompletions } from "./completions-route.js";
+import type { GatewayContext, GatewayLog } from "./gateway-context.js";
+import { GatewayMetrics } from "./gateway-metrics.js";
+import { handleGeneration } from "./generation-route.js";
+import { defaultFamilies, FamilyMatcher } from "./model-families.js";
+import { ModelRouter } from "./model-router.js";
+import { fromSparkError, GatewayError } from "./openai-error.js";
+import { planResponses } from "./responses-route.js";
+import { createUpstreamAgents } from "./upstream-proxy.js";
+import { UsageRecorder } from "./usage-recorder.js";
+
+export interface GatewayOptions {
+  loaded: LoadedConfig;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Spark's SQLite database: API keys and usage records. */
+  db: Database;
+  buckets: RateBucketStore;
+  localEngine: () => Promise<LocalEngine>;
+  log: GatewayLog;
+}
+
+export interface Gateway {
+  app: FastifyInstance;
+  context: GatewayContext;
+  /** Stops accepting requests, ends open streams, flushes usage and releases clients. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
+
+/** Fastify's own errors (body parsing, limits) as OpenAI-style errors that say what to fix. */
+function toGatewayError(error: unknown, bodyLimit: number): GatewayError {
+  if (error instanceof GatewayError) return error;
+  if (error instanceof SparkError) return fromSparkError(error);
+  const fastifyError = error as Partial<FastifyError>;
+  switch (fastifyError.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return new GatewayError(413, `The request body is larger than this gateway accepts (${bodyLimit} bytes). Send less (shorter messages or fewer tools), or raise gateway.body_limit in config.`, "request_too_large");
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return new GatewayError(415, "Send the request body as JSON, with the header Content-Type: application/json.", "unsupported_media_type");
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return new GatewayError(400, "The request body is empty; send a JSON object.", "invalid_body");
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+      return new GatewayError(400, `The request body is not valid JSON (${fastifyError.message ?? "parse error"}). Send a JSON object.`, "invalid_json");
+    default:
+      break;
+  }
+  if (error instanceof SyntaxError) return new GatewayError(400, `The request body is not valid JSON (${error.message}). Send a JSON object.`, "invalid_json");
+  const status = fastifyError.statusCode;
+  if (typeof status === "number" && status >= 400 && status < 500) {
+    return new GatewayError(status, fastifyError.message ?? "The request is invalid.", fastifyError.code ?? "invalid_request");
+  }
+  return fromSparkError(toSparkError(error));
+}
+
+function drainThen(body: IncomingMessage, maxBytes: number, then: () => void): void {
+  let seen = 0;
+  let done = false;
+  const finish = () => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    then();
+  };
+  const timer = setTimeout(() => body.destroy(), 10_000);
+  body.on("data", (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > maxBytes) body.destroy();
+  });
+  body.once("end", finish);
+  body.once("close", finish);
+  body.resume();
+}
+
+/** Builds the gateway's Fastify app and its context; `listen` is the caller's. */
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  const { config } = options.loaded;
+  const bodyLimit = config.gateway?.body_limit ?? DEFAULT_BODY_LIMIT;
+  const metrics = new GatewayMetrics();
+  const keys = createApiKeyStore(options.db);
+  const usage = new UsageRecorder(
+    createUsageStore(options.db),
+    (work) => options.db.transaction(work)(),
+    (error) => options.log("error", `could not record usage: ${toSparkError(error).message}`),
+  );
+  const router = new ModelRouter({ loaded: options.loaded, env: options.env, cwd: options.cwd, localEngine: options.localEngine });
+  const context: GatewayContext = {
+    config,
+    router,
+    auth: new Authenticator(keys),
+    buckets: options.buckets,
+    usage,
+    metrics,
+    families: new FamilyMatcher(config.families ?? defaultFamilies),
+    agents: createUpstreamAgents(),
+    localEngine: options.localEngine,
+    log: options.log,
+    defaultMaxTokens: config.gateway?.default_max_tokens ?? 4096,
+    timeoutMs: config.network?.timeout_ms ?? 600_000,
+  };
+
+  const app = Fastify({ logger: false, bodyLimit, genReqId: () => randomUUID(), return503OnClosing: true, forceCloseConnections: true });
+
+  app.setErrorHandler((error, request, reply) => {
+    const failure = toGatewayError(error, bodyLimit);
+    if (!failure.counted) {
+      metrics.requests.inc({ route: request.routeOptions.url ?? "unmatched", model: "-", status: String(failure.status) });
+      metrics.errors.inc({ code: failure.code ?? "error" });
+    }
+    if (failure.status >= 500) options.log("error", `${request.method} ${request.routeOptions.url ?? request.url}: ${failure.message}`);
+    if (reply.sent || reply.raw.headersSent) return;
+    const send = () => void reply.code(failure.status).headers(failure.headers).send(failure.body());
+    // A body refused unread (too large) is drained first: answering mid-upload makes the client see a
+    // broken pipe instead of the 413. Draining is bounded; past that the connection is cut.
+    if (failure.status === 413 && !request.raw.complete && !request.raw.destroyed) drainThen(request.raw, bodyLimit * 4, send);
+    else send();
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const failure = new GatewayError(
+      404,
+      `There is no route ${request.method} ${request.url.split("?")[0] ?? ""}. This gateway serves GET /v1/models, POST /v1/chat/completions, POST /v1/responses, POST /v1/completions, GET /healthz and GET /metrics.`,
+      "unknown_route",
+    );
+    metrics.requests.inc({ route: "unmatched", model: "-", status: "404" });
+    void reply.code(404).send(failure.body());
+  });
+
+  app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/v1/models", async (request) => {
+    context.auth.authenticate(request.headers);
+    return { object: "list", data: router.list() };
+  });
+  app.get<{ Params: { "*": string } }>("/v1/models/*", async (request) => {
+    context.auth.authenticate(request.headers);
+    const id = request.params["*"];
+    const found = router.list().find((model) => model.id === id);
+    if (!found) throw new GatewayError(404, `The model '${id}' does not exist on this gateway. GET /v1/models lists them.`, "model_not_found", "model");
+    return found;
+  });
+  app.post("/v1/chat/completions", (request, reply) => handleGeneration(context, request, reply, "/v1/chat/completions", (body) => planChat(context, body)));
+  app.post("/v1/responses", (request, reply) => handleGeneration(context, request, reply, "/v1/responses", (body) => planResponses(context, body)));
+  app.post("/v1/completions", (request, reply) => handleGeneration(context, request, reply, "/v1/completions", (body) => planCompletions(context, body)));
+  app.get("/metrics", async (request, reply) => {
+    if (!config.gateway?.public_metrics) context.auth.authenticate(request.headers);
+    return reply.header("content-type", metrics.registry.contentType).send(await metrics.text());
+  });
+
+  await app.ready();
+  return {
+    app,
+    context,
+    close: async () => {
+      await app.close();
+      usage.close();
+      await router.close();
+      context.agents.http.destroy();
+      context.agents.https.destroy();
+    },
+  };
+}

@@ -1,0 +1,124 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { emptyUsage, toSparkError } from "../core/index.js";
+import type { Principal } from "./authenticate.js";
+import type { GatewayContext } from "./gateway-context.js";
+import { effectiveLimits } from "./model-families.js";
+import type { Backend } from "./model-router.js";
+import { fromSparkError, GatewayError } from "./openai-error.js";
+import { RequestCharge } from "./request-charge.js";
+import type { Outcome, RunContext } from "./serve-events.js";
+
+/** A parsed, routed request, ready to be charged and run. */
+export interface GenerationPlan {
+  backend: Backend;
+  stream: boolean;
+  /** Prompt tokens, estimated before running. */
+  promptEstimate: number;
+  /** The request's max tokens, if it gave one. */
+  maxTokens: number | undefined;
+  run(context: RunContext): Promise<Outcome>;
+}
+
+/**
+ * The life of every model request: authenticate, parse and route (the planner), reserve tokens in the
+ * key's bucket for the model's family, run, then settle the charge to what was really generated, record
+ * usage and metrics. A client that goes away aborts the run at once; it is charged what was generated.
+ */
+export async function handleGeneration(
+  gateway: GatewayContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  route: string,
+  planner: (body: unknown, principal: Principal) => GenerationPlan,
+): Promise<FastifyReply> {
+  const startedAt = performance.now();
+  const principal = gateway.auth.authenticate(request.headers);
+  const plan = planner(request.body, principal);
+  const { backend } = plan;
+  const family = gateway.families.familyOf([...backend.resolved.chain, ...(backend.kind === "upstream" ? [backend.target.model] : [])]);
+  const limits = effectiveLimits(family, principal.limits, gateway.config.gateway?.limits);
+  const maxTokens = plan.maxTokens ?? backend.resolved.settings.maxTokens ?? gateway.defaultMaxTokens;
+  const reserved = plan.promptEstimate + maxTokens;
+  const charge = await RequestCharge.reserve(gateway.buckets, gateway.metrics, principal, family, limits, reserved);
+
+  const controller = new AbortController();
+  let clientGone = false;
+  const onClose = () => {
+    if (reply.raw.writableFinished) return;
+    clientGone = true;
+    controller.abort();
+  };
+  reply.raw.on("close", onClose);
+  // The client may have gone while the reservation was made.
+  if (reply.raw.destroyed || reply.raw.socket?.destroyed === true) onClose();
+  gateway.metrics.activeGenerations.inc();
+  const context: RunContext = {
+    reply,
+    headers: { ...charge.headers, "x-request-id": String(request.id) },
+    stream: plan.stream,
+    startedAt,
+    signal: controller.signal,
+    stopGeneration: () => controller.abort(),
+    clientGone: () => clientGone,
+    maxTokens,
+    limitsTokens: limits.tokensPerMinute !== undefined || limits.tokensPer5Hours !== undefined || limits.tokensPerWeek !== undefined,
+  };
+  let outcome: Outcome;
+  try {
+    outcome = await plan.run(context);
+  } catch (error) {
+    const failure = error instanceof GatewayError ? error : fromSparkError(toSparkError(error));
+    if (failure.status >= 500) gateway.log("error", `${route} ${backend.name}: ${failure.message}`);
+    outcome = { status: failure.status, usage: emptyUsage(), reason: "error", failure, errorCode: failure.code ?? "error", ttftMs: null, outputTokensPerSecond: null, disconnected: clientGone };
+  } finally {
+    reply.raw.off("close", onClose);
+    gateway.metrics.activeGenerations.dec();
+  }
+  const used = outcome.usage.inputTokens + outcome.usage.outputTokens;
+  await charge.settle(used).catch((error: unknown) => gateway.log("error", `could not settle a charge for ${principal.name}/${family}: ${toSparkError(error).message}`));
+  record(gateway, { route, backend, principal, family, outcome, reserved, startedAt });
+  if (outcome.disconnected && !reply.sent) {
+    // Nobody to answer: tell Fastify the response is handled here.
+    reply.hijack();
+    reply.raw.destroy();
+    return reply;
+  }
+  if (outcome.failure && !reply.sent) {
+    reply.headers(context.headers);
+    outcome.failure.counted = true;
+    throw outcome.failure;
+  }
+  return reply;
+}
+
+function record(
+  gateway: GatewayContext,
+  entry: { route: string; backend: Backend; principal: Principal; family: string; outcome: Outcome; reserved: number; startedAt: number },
+): void {
+  const { outcome, backend, family, route } = entry;
+  const model = backend.name;
+  const durationMs = performance.now() - entry.startedAt;
+  const { metrics } = gateway;
+  metrics.requests.inc({ route, model, status: String(outcome.status) });
+  metrics.tokens.inc({ model, family, kind: "input" }, outcome.usage.inputTokens);
+  metrics.tokens.inc({ model, family, kind: "output" }, outcome.usage.outputTokens);
+  metrics.duration.observe({ route }, durationMs / 1000);
+  if (outcome.ttftMs !== null) metrics.ttft.observe({ route, model }, outcome.ttftMs / 1000);
+  if (outcome.outputTokensPerSecond !== null) metrics.tokensPerSecond.observe({ model }, outcome.outputTokensPerSecond);
+  if (outcome.errorCode) metrics.errors.inc({ code: outcome.errorCode });
+  if (outcome.disconnected) metrics.disconnects.inc({ route, model });
+  gateway.usage.record({
+    keyId: entry.principal.id,
+    keyName: entry.principal.name,
+    family,
+    model,
+    route,
+    status: outcome.status,
+    finish: outcome.reason,
+    inputTokens: outcome.usage.inputTokens,
+    outputTokens: outcome.usage.outputTokens,
+    reservedTokens: entry.reserved,
+    ttftMs: outcome.ttftMs,
+    durationMs,
+  });
+}

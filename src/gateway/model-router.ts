@@ -1,0 +1,122 @@
+import type { LoadedConfig } from "../config/index.js";
+import { SparkError } from "../core/index.js";
+import { createModelClient, resolveModel, type ModelClient, type ModelTarget, type ResolvedModel } from "../models/index.js";
+import type { LocalEngine } from "../models/providers/local/index.js";
+import { GatewayError } from "./openai-error.js";
+
+export type RemoteTarget = Extract<ModelTarget, { kind: "remote" }>;
+
+/** Where one model name goes: the engine in this process, or an OpenAI-compatible upstream. */
+export type Backend =
+  | { kind: "local"; name: string; resolved: ResolvedModel; client(): Promise<ModelClient> }
+  | { kind: "upstream"; name: string; resolved: ResolvedModel; target: RemoteTarget; apiKey: string | undefined; client(): Promise<ModelClient> };
+
+export interface RouterDependencies {
+  loaded: LoadedConfig;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  localEngine: () => Promise<LocalEngine>;
+}
+
+export interface ListedModel {
+  id: string;
+  object: "model";
+  created: number;
+  owned_by: string;
+}
+
+const MAX_CACHED = 1000;
+
+function isLoopback(url: string): boolean {
+  return /^https?:\/\/(127\.|localhost|\[::1\])/.test(url);
+}
+
+/**
+ * Resolves the `model` of a request through Spark's registry (aliases, [models.*], providers) and keeps
+ * one client per name. Clients may not name files on the gateway's disk (`local:` / `hf:`) directly: only
+ * names the operator configured reach the local engine.
+ */
+export class ModelRouter {
+  private readonly backends = new Map<string, Backend>();
+  private readonly clients = new Map<string, Promise<ModelClient>>();
+
+  constructor(private readonly deps: RouterDependencies) {}
+
+  /** Names the config defines: default model, aliases, [models.*] and [gateway] models. */
+  configuredNames(): string[] {
+    const { config } = this.deps.loaded;
+    return [
+      ...new Set([...(config.model ? [config.model] : []), ...Object.keys(config.aliases ?? {}), ...Object.keys(config.models ?? {}), ...(config.gateway?.models ?? [])]),
+    ];
+  }
+
+  resolve(name: string): Backend {
+    const cached = this.backends.get(name);
+    if (cached) return cached;
+    const backend = this.build(name);
+    if (this.backends.size < MAX_CACHED) this.backends.set(name, backend);
+    return backend;
+  }
+
+  private notFound(name: string): GatewayError {
+    const names = this.configuredNames();
+    const list = names.length ? ` Models here: ${names.join(", ")}.` : "";
+    return new GatewayError(404, `The model '${name}' does not exist on this gateway.${list} GET /v1/models lists them.`, "model_not_found", "model");
+  }
+
+  private build(name: string): Backend {
+    const configured = this.configuredNames().includes(name);
+    if (!configured && /^(local|hf):/.test(name)) throw this.notFound(name);
+    let resolved: ResolvedModel;
+    try {
+      resolved = resolveModel(name, { loaded: this.deps.loaded, env: this.deps.env, cwd: this.deps.cwd });
+    } catch (error) {
+      if (error instanceof SparkError && (error.code === "model_unknown" || error.code === "model_not_configured")) throw this.notFound(name);
+      throw error;
+    }
+    const client = () => this.client(name, resolved);
+    const { target } = resolved;
+    if (target.kind !== "remote") return { kind: "local", name, resolved, client };
+    const apiKey = target.apiKeyEnv ? this.deps.env[target.apiKeyEnv] : undefined;
+    if (target.apiKeyEnv && !apiKey && !isLoopback(target.baseUrl)) {
+      throw new GatewayError(503, `The model '${name}' is configured but the gateway has no key for it ($${target.apiKeyEnv} is not set where the gateway runs). Ask the operator to set it.`, "model_unavailable", "model");
+    }
+    return { kind: "upstream", name, resolved, target, apiKey, client };
+  }
+
+  private client(name: string, resolved: ResolvedModel): Promise<ModelClient> {
+    let client = this.clients.get(name);
+    if (!client) {
+      const { network } = this.deps.loaded.config;
+      client = createModelClient(resolved, {
+        env: this.deps.env,
+        localEngine: this.deps.localEngine,
+        // The gateway's client retries itself; a retry here would double the latency it sees.
+        maxRetries: 0,
+        ...(network?.timeout_ms !== undefined ? { timeoutMs: network.timeout_ms } : {}),
+      });
+      this.clients.set(name, client);
+      client.catch(() => this.clients.delete(name));
+    }
+    return client;
+  }
+
+  /** The configured names that resolve, for GET /v1/models. */
+  list(): ListedModel[] {
+    return this.configuredNames().flatMap((name): ListedModel[] => {
+      try {
+        const backend = this.resolve(name);
+        const owner = backend.kind === "local" ? "spark-local" : backend.target.provider;
+        return [{ id: name, object: "model", created: 0, owned_by: owner }];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    const clients = await Promise.allSettled(this.clients.values());
+    for (const result of clients) if (result.status === "fulfilled") await result.value.close().catch(() => undefined);
+    this.clients.clear();
+  }
+}

@@ -1,0 +1,68 @@
+import type { BucketLimits, BucketState, RateBucketStore } from "../store/index.js";
+import type { Principal } from "./authenticate.js";
+import type { GatewayMetrics } from "./gateway-metrics.js";
+import { GatewayError } from "./openai-error.js";
+import { formatReset, rateLimitHeaders, windowNames } from "./rate-limit-headers.js";
+
+/**
+ * One request's claim on its bucket: tokens are reserved before any work starts (prompt estimate plus
+ * max tokens) and settled once, to what was really used, when the request ends however it ends.
+ */
+export class RequestCharge {
+  private settled = false;
+
+  private constructor(
+    private readonly buckets: RateBucketStore,
+    private readonly reservationId: string,
+    readonly reserved: number,
+    readonly headers: Record<string, string>,
+  ) {}
+
+  /** Reserves `tokens` in the principal's bucket for `family`, or throws a 429 naming the bucket. */
+  static async reserve(
+    buckets: RateBucketStore,
+    metrics: GatewayMetrics,
+    principal: Principal,
+    family: string,
+    limits: BucketLimits,
+    tokens: number,
+  ): Promise<RequestCharge> {
+    const result = await buckets.reserve({ key: principal.id, family, tokens, limits });
+    metrics.bucket(principal.name, result.state);
+    const headers = rateLimitHeaders(result.state);
+    if (result.ok) return new RequestCharge(buckets, result.reservationId, tokens, headers);
+    throw limitedError(principal, family, tokens, result.window, result.retryAfterMs, result.state, headers);
+  }
+
+  /**
+   * Charges what was really used (input + output tokens); later calls change nothing. The bucket gauges
+   * keep the levels seen at reservation: reading the bucket again here would cost every request a query.
+   */
+  async settle(usedTokens: number): Promise<void> {
+    if (this.settled) return;
+    this.settled = true;
+    await this.buckets.settle(this.reservationId, Math.max(0, Math.round(usedTokens)));
+  }
+}
+
+function limitedError(
+  principal: Principal,
+  family: string,
+  tokens: number,
+  window: keyof typeof windowNames,
+  retryAfterMs: number,
+  state: BucketState,
+  headers: Record<string, string>,
+): GatewayError {
+  const detail = state.windows.find((candidate) => candidate.window === window);
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  const at = new Date(Date.now() + retryAfterMs).toISOString();
+  const whose = principal.id === "anonymous" ? "this gateway" : `key "${principal.name}"`;
+  const usage = detail ? ` (limit ${detail.limit}, used ${detail.used}, remaining ${detail.remaining}${window === "requests-per-minute" ? "" : `, this request needs ${tokens}`})` : "";
+  const tooBig = detail && window !== "requests-per-minute" && tokens > detail.limit;
+  const message = tooBig
+    ? `This request needs ${tokens} tokens (prompt estimate + max tokens), more than the ${windowNames[window]} limit of ${detail.limit} for the "${family}" family of ${whose}. Lower max_tokens or shorten the prompt.`
+    : `Rate limit reached for the "${family}" family of ${whose} on ${windowNames[window]}${usage}. The bucket refills in ${formatReset(retryAfterMs)} (at ${at}); retry after ${seconds} s.`;
+  const type = window === "requests-per-minute" ? "requests" : "tokens";
+  return new GatewayError(429, message, "rate_limit_exceeded", null, type, { ...headers, "retry-after": String(seconds), "retry-after-ms": String(Math.ceil(retryAfterMs)) });
+}

@@ -1,0 +1,125 @@
+import type { ToolCall } from "../core/index.js";
+import type { GenerationSummary, StreamEncoder } from "./stream-encoder.js";
+import { newId, nowSeconds, responsesUsage, sseFrame } from "./wire-format.js";
+
+type Json = Record<string, unknown>;
+
+const outputText = (text: string): Json => ({ type: "output_text", text, annotations: [], logprobs: [] });
+
+/**
+ * The Responses API: `response.created`, `response.in_progress`, then per output item its `added`, deltas
+ * and `done` events, and `response.completed` (or `.incomplete` / `.failed`) with usage. Every event has a
+ * `sequence_number` and an `event:` line naming its type, as OpenAI sends them.
+ */
+export class ResponsesEncoder implements StreamEncoder {
+  private readonly id = newId("resp_");
+  private readonly createdAt = nowSeconds();
+  private sequence = 0;
+  private readonly items: Json[] = [];
+  private message: { id: string; index: number; text: string } | undefined;
+
+  constructor(
+    private readonly model: string,
+    private readonly request: { instructions?: string | null | undefined; temperature?: number | null | undefined; metadata?: Record<string, string> | null | undefined },
+  ) {}
+
+  private event(type: string, fields: Json): string {
+    return sseFrame({ type, ...fields, sequence_number: this.sequence++ }, type);
+  }
+
+  private response(status: string, extra: Json = {}): Json {
+    return {
+      id: this.id,
+      object: "response",
+      created_at: this.createdAt,
+      status,
+      model: this.model,
+      output: this.items,
+      usage: null,
+      error: null,
+      incomplete_details: null,
+      instructions: this.request.instructions ?? null,
+      metadata: this.request.metadata ?? {},
+      parallel_tool_calls: true,
+      temperature: this.request.temperature ?? 1,
+      tool_choice: "auto",
+      tools: [],
+      top_p: 1,
+      ...extra,
+    };
+  }
+
+  start(): string {
+    return this.event("response.created", { response: this.response("in_progress", { output: [] }) }) + this.event("response.in_progress", { response: this.response("in_progress", { output: [] }) });
+  }
+
+  text(text: string): string {
+    let frames = "";
+    if (!this.message) {
+      this.message = { id: newId("msg_"), index: this.items.length, text: "" };
+      const item = { id: this.message.id, type: "message", status: "in_progress", role: "assistant", content: [] };
+      frames += this.event("response.output_item.added", { output_index: this.message.index, item });
+      frames += this.event("response.content_part.added", { item_id: this.message.id, output_index: this.message.index, content_index: 0, part: outputText("") });
+      this.items.push(item);
+    }
+    this.message.text += text;
+    return frames + this.event("response.output_text.delta", { item_id: this.message.id, output_index: this.message.index, content_index: 0, delta: text, logprobs: [] });
+  }
+
+  reasoning(): string {
+    return "";
+  }
+
+  private closeMessage(): string {
+    const message = this.message;
+    if (!message) return "";
+    this.message = undefined;
+    const ids = { item_id: message.id, output_index: message.index, content_index: 0 };
+    const item = { id: message.id, type: "message", status: "completed", role: "assistant", content: [outputText(message.text)] };
+    this.items[message.index] = item;
+    return (
+      this.event("response.output_text.done", { ...ids, text: message.text, logprobs: [] }) +
+      this.event("response.content_part.done", { ...ids, part: outputText(message.text) }) +
+      this.event("response.output_item.done", { output_index: message.index, item })
+    );
+  }
+
+  toolCall(call: ToolCall): string {
+    let frames = this.closeMessage();
+    const index = this.items.length;
+    const id = `fc_${call.id}`;
+    const item = (status: string, args: string): Json => ({ id, type: "function_call", status, call_id: call.id, name: call.name, arguments: args });
+    this.items.push(item("completed", call.arguments));
+    frames += this.event("response.output_item.added", { output_index: index, item: item("in_progress", "") });
+    frames += this.event("response.function_call_arguments.delta", { item_id: id, output_index: index, delta: call.arguments });
+    frames += this.event("response.function_call_arguments.done", { item_id: id, output_index: index, name: call.name, arguments: call.arguments });
+    frames += this.event("response.output_item.done", { output_index: index, item: item("completed", call.arguments) });
+    return frames;
+  }
+
+  private final(summary: GenerationSummary): Json {
+    const usage = responsesUsage(summary.usage);
+    return summary.reason === "length"
+      ? this.response("incomplete", { usage, incomplete_details: { reason: "max_output_tokens" } })
+      : this.response("completed", { usage });
+  }
+
+  end(summary: GenerationSummary): string {
+    const frames = this.closeMessage();
+    const response = this.final(summary);
+    return frames + this.event(response.status === "incomplete" ? "response.incomplete" : "response.completed", { response });
+  }
+
+  error(error: { code: string; message: string }): string {
+    return this.closeMessage() + this.event("response.failed", { response: this.response("failed", { error: { code: error.code, message: error.message } }) });
+  }
+
+  body(summary: GenerationSummary): Json {
+    this.items.length = 0;
+    if (summary.text) this.items.push({ id: newId("msg_"), type: "message", status: "completed", role: "assistant", content: [outputText(summary.text)] });
+    for (const call of summary.toolCalls) {
+      this.items.push({ id: `fc_${call.id}`, type: "function_call", status: "completed", call_id: call.id, name: call.name, arguments: call.arguments });
+    }
+    return this.final(summary);
+  }
+}

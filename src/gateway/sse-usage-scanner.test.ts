@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { SseUsageScanner } from "./sse-usage-scanner.js";
+
+const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+  `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", choices: [{ index: 0, delta, finish_reason: finish }], usage: null })}\n\n`;
+const usage = `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", choices: [], usage: { prompt_tokens: 7, completion_tokens: 2, total_tokens: 9, prompt_tokens_details: { cached_tokens: 3 } } })}\n\n`;
+const stream = chunk({ role: "assistant", content: "" }) + chunk({ content: "Hé" }) + chunk({ content: "llo" }) + chunk({}, "length") + usage + "data: [DONE]\n\n";
+
+describe("SseUsageScanner", () => {
+  it("forwards the upstream's bytes untouched and reads usage, content frames and the finish reason", () => {
+    const scanner = new SseUsageScanner(false);
+    const bytes = Buffer.from(stream);
+    // Split inside a multi-byte character and inside frames.
+    const cut = bytes.indexOf(Buffer.from("é")) + 1;
+    const parts = [bytes.subarray(0, cut), bytes.subarray(cut, cut + 40), bytes.subarray(cut + 40)];
+    const out = Buffer.concat(parts.map((part) => scanner.push(part) as Buffer));
+    expect(out.equals(bytes)).toBe(true);
+    expect(scanner.flush()).toBe("");
+    expect(scanner.usage).toMatchObject({ inputTokens: 7, outputTokens: 2, cachedInputTokens: 3 });
+    expect(scanner.contentFrames).toBe(2);
+    expect(scanner.finishReason).toBe("length");
+  });
+
+  it("drops only the usage frame when the gateway asked for usage on the client's behalf", () => {
+    const scanner = new SseUsageScanner(true);
+    let out = "";
+    for (let i = 0; i < stream.length; i += 17) out += String(scanner.push(Buffer.from(stream.slice(i, i + 17))));
+    out += scanner.flush();
+    expect(out).toBe(stream.replace(usage, ""));
+    expect(scanner.usage?.outputTokens).toBe(2);
+  });
+
+  it("reads usage from a Responses API completed event", () => {
+    const scanner = new SseUsageScanner(false);
+    const completed = `event: response.completed\ndata: ${JSON.stringify({ type: "response.completed", response: { usage: { input_tokens: 4, output_tokens: 5 } } })}\n\n`;
+    scanner.push(Buffer.from(completed));
+    expect(scanner.usage).toMatchObject({ inputTokens: 4, outputTokens: 5 });
+  });
+});

@@ -1,0 +1,89 @@
+import { StringDecoder } from "node:string_decoder";
+import { emptyUsage, type FinishReason, type Usage } from "../core/index.js";
+
+/** Usage as OpenAI-compatible servers report it (Chat/Completions `usage`, or a Response's `usage`). */
+export function usageFromJson(value: unknown): Usage | undefined {
+  const record = value as { usage?: Record<string, unknown> | null; response?: { usage?: Record<string, unknown> | null } } | null;
+  const usage = record?.usage ?? record?.response?.usage;
+  if (!usage || typeof usage !== "object") return undefined;
+  const number = (key: string) => (typeof usage[key] === "number" ? (usage[key] as number) : 0);
+  const details = (usage.prompt_tokens_details ?? usage.input_tokens_details) as { cached_tokens?: number } | undefined;
+  const completion = usage.completion_tokens_details as { accepted_prediction_tokens?: number; rejected_prediction_tokens?: number } | undefined;
+  return {
+    ...emptyUsage(),
+    inputTokens: number("prompt_tokens") || number("input_tokens"),
+    outputTokens: number("completion_tokens") || number("output_tokens"),
+    cachedInputTokens: details?.cached_tokens ?? 0,
+    acceptedPredictionTokens: completion?.accepted_prediction_tokens ?? 0,
+    rejectedPredictionTokens: completion?.rejected_prediction_tokens ?? 0,
+  };
+}
+
+/** A frame carrying generated text: a non-empty content, arguments, text or delta string. */
+const contentPattern = /"(?:content|arguments|text|delta)":"(?!")/;
+const finishPattern = /"finish_reason":"(length|tool_calls|function_call)"|"type":"response\.incomplete"/;
+
+/**
+ * Watches an upstream SSE stream on its way through: finds the usage frame, counts frames with generated
+ * text (the output estimate when the stream is cut before usage), and notes the finish reason. Only the
+ * frames that mention usage are parsed as JSON. Without `stripUsage` the caller forwards the upstream's
+ * bytes untouched; with it, complete frames are returned, less the usage-only frame.
+ */
+export class SseUsageScanner {
+  usage: Usage | undefined;
+  contentFrames = 0;
+  finishReason: FinishReason = "stop";
+  private readonly decoder = new StringDecoder("utf8");
+  private pending = "";
+
+  constructor(private readonly stripUsage: boolean) {}
+
+  /** Takes the next chunk; returns what to send on now. */
+  push(chunk: Buffer): Buffer | string {
+    const text = this.pending + this.decoder.write(chunk);
+    let start = 0;
+    let out = "";
+    for (;;) {
+      const lf = text.indexOf("\n\n", start);
+      const crlf = text.indexOf("\r\n\r\n", start);
+      const end = lf === -1 ? crlf : crlf === -1 ? lf : Math.min(lf, crlf);
+      if (end === -1) break;
+      const next = end + (end === crlf ? 4 : 2);
+      const frame = text.slice(start, end);
+      if (this.inspect(frame) || !this.stripUsage) out += text.slice(start, next);
+      start = next;
+    }
+    this.pending = text.slice(start);
+    if (!this.stripUsage) return chunk;
+    return out;
+  }
+
+  /** What is left at the end of the stream (an unterminated last frame). */
+  flush(): string {
+    const rest = this.pending + this.decoder.end();
+    this.pending = "";
+    if (rest.trim() !== "") this.inspect(rest);
+    return this.stripUsage ? rest : "";
+  }
+
+  /** Reads one frame; false when it is the usage-only frame (to drop when stripping). */
+  private inspect(frame: string): boolean {
+    if (contentPattern.test(frame)) this.contentFrames++;
+    const finish = finishPattern.exec(frame);
+    if (finish) this.finishReason = finish[1] === undefined ? "length" : finish[1] === "length" ? "length" : "tool-calls";
+    if (!frame.includes('"usage":{')) return true;
+    const data = frame
+      .split(/\r?\n/)
+      .filter((line) => line.startsWith("data:"))
+      .map((line) => line.slice(5).trimStart())
+      .join("\n");
+    try {
+      const parsed = JSON.parse(data) as { choices?: unknown[] };
+      const usage = usageFromJson(parsed);
+      if (usage) this.usage = usage;
+      return !(usage && Array.isArray(parsed.choices) && parsed.choices.length === 0);
+    } catch {
+      return true;
+    }
+  }
+}

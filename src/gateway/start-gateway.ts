@@ -1,0 +1,92 @@
+import type { AddressInfo } from "node:net";
+import type { LoadedConfig } from "../config/index.js";
+import { toSparkError, UsageError } from "../core/index.js";
+import { createLocalEngine } from "../models/index.js";
+import type { LocalEngine } from "../models/providers/local/index.js";
+import { createApiKeyStore, databasePath, openDatabase, type Database, type RateBucketStore } from "../store/index.js";
+import { createSqliteRateBuckets } from "../store/rate-bucket-sqlite.js";
+import { createGateway, type Gateway } from "./create-gateway.js";
+import type { GatewayLog } from "./gateway-context.js";
+
+export interface StartOptions {
+  loaded: LoadedConfig;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  host: string;
+  port: number;
+  /** Share rate buckets through this Redis server instead of SQLite. */
+  redisUrl?: string | undefined;
+  log: GatewayLog;
+}
+
+export interface RunningGateway {
+  gateway: Gateway;
+  /** http://HOST:PORT, with the port really bound (for --port 0). */
+  url: string;
+  /** Whether requests need a key (one was created, even if all are revoked now). */
+  keysExist: boolean;
+  close(): Promise<void>;
+}
+
+/** SQLite buckets in Spark's database, or Redis ones (loaded only when asked for) shared by several gateways. */
+export async function openRateBuckets(db: Database, redisUrl: string | undefined): Promise<RateBucketStore> {
+  if (!redisUrl) return createSqliteRateBuckets(db);
+  const { createRedisRateBuckets } = await import("../store/rate-bucket-redis.js");
+  return createRedisRateBuckets(redisUrl);
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * Opens the stores, checks that the gateway may listen where asked, and starts it. Without any API key the
+ * gateway answers anyone who can reach it, so it refuses an address other than loopback.
+ */
+export async function startGateway(options: StartOptions): Promise<RunningGateway> {
+  const db = openDatabase(databasePath(options.loaded.homeDir));
+  // WAL with NORMAL sync cannot corrupt the file; a crash may lose the last moment's usage rows only.
+  db.pragma("synchronous = NORMAL");
+  let buckets: RateBucketStore | undefined;
+  let engine: Promise<LocalEngine> | undefined;
+  try {
+    const keyStore = createApiKeyStore(db);
+    const keysExist = keyStore.totalCount() > 0;
+    if (keyStore.activeCount() === 0 && !isLoopbackHost(options.host)) {
+      throw new UsageError(
+        `Refusing to listen on ${options.host} without API keys: anyone who can reach it could use your models. Create a key first (spark keys create --name NAME), or listen on 127.0.0.1.`,
+      );
+    }
+    buckets = await openRateBuckets(db, options.redisUrl);
+    const { local } = options.loaded.config;
+    const localEngine = () => (engine ??= createLocalEngine({ threads: local?.threads, gpu: local?.gpu, sequences: local?.sequences }));
+    const gateway = await createGateway({ loaded: options.loaded, env: options.env, cwd: options.cwd, db, buckets, localEngine, log: options.log });
+    await gateway.app.listen({ host: options.host, port: options.port });
+    const address = gateway.app.server.address() as AddressInfo;
+    const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+    const openBuckets = buckets;
+    let closing: Promise<void> | undefined;
+    return {
+      gateway,
+      url: `http://${host}:${address.port}`,
+      keysExist,
+      close: () =>
+        (closing ??= (async () => {
+          await gateway.close();
+          await openBuckets.close().catch(() => undefined);
+          if (engine) await (await engine).dispose().catch(() => undefined);
+          db.close();
+        })()),
+    };
+  } catch (error) {
+    await buckets?.close().catch(() => undefined);
+    db.close();
+    throw error;
+  }
+}
+
+/** Logs what would otherwise end the process: the gateway keeps serving. */
+export function keepAlive(log: GatewayLog): void {
+  process.on("unhandledRejection", (reason) => log("error", `unhandled rejection (kept running): ${toSparkError(reason).message}`));
+  process.on("uncaughtException", (error) => log("error", `uncaught exception (kept running): ${toSparkError(error).message}`));
+}

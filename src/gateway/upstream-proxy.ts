@@ -1,0 +1,173 @@
+import http from "node:http";
+import https from "node:https";
+import { emptyUsage, type FinishReason, type Usage } from "../core/index.js";
+import type { RemoteTarget } from "./model-router.js";
+import { GatewayError } from "./openai-error.js";
+import { drained, sseHeaders, type Outcome, type RunContext } from "./serve-events.js";
+import { SseUsageScanner, usageFromJson } from "./sse-usage-scanner.js";
+
+/** Keep-alive connections to upstreams, shared by every request of one gateway. */
+export interface UpstreamAgents {
+  http: http.Agent;
+  https: https.Agent;
+}
+
+export function createUpstreamAgents(): UpstreamAgents {
+  return { http: new http.Agent({ keepAlive: true, maxSockets: 1024 }), https: new https.Agent({ keepAlive: true, maxSockets: 1024 }) };
+}
+
+export interface ProxyRequest {
+  target: RemoteTarget;
+  apiKey: string | undefined;
+  /** "/chat/completions", "/responses" or "/completions", under the upstream's base URL. */
+  path: string;
+  body: Record<string, unknown>;
+  /** The upstream's usage frame was asked for by the gateway, not the client: drop it. */
+  stripUsage: boolean;
+  /** Input tokens to charge if the upstream never reports usage (a disconnect). */
+  promptEstimate: number;
+  timeoutMs: number;
+}
+
+/** Upstream statuses as the gateway's answer: a client mistake stays 4xx, the upstream's failures are 502. */
+function upstreamError(status: number, bodyText: string, target: RemoteTarget, headers: http.IncomingHttpHeaders): GatewayError {
+  let detail = bodyText.slice(0, 500);
+  try {
+    const parsed = JSON.parse(bodyText) as { error?: { message?: unknown } | string; message?: unknown };
+    const message = typeof parsed.error === "object" ? parsed.error?.message : (parsed.error ?? parsed.message);
+    if (typeof message === "string") detail = message;
+  } catch {
+    // Not JSON: keep the text.
+  }
+  const where = `The upstream ${target.baseUrl} (model ${target.model})`;
+  if (status === 401 || status === 403) {
+    return new GatewayError(502, `${where} rejected the gateway's key (${status}). The gateway's operator must fix ${target.apiKeyEnv ? `$${target.apiKeyEnv}` : "its upstream key"}.`, "upstream_auth");
+  }
+  if (status === 429) {
+    const retryAfter = headers["retry-after"];
+    return new GatewayError(429, `${where} is rate limiting (429: ${detail}). Wait and retry.`, "upstream_rate_limited", null, "rate_limit_error", typeof retryAfter === "string" ? { "retry-after": retryAfter } : {});
+  }
+  if (status === 404) return new GatewayError(404, `${where} does not know this model or route (404: ${detail}).`, "model_not_found", "model");
+  if (status === 413) return new GatewayError(413, `${where} refused the request as too large (413: ${detail}).`, "request_too_large");
+  if (status >= 400 && status < 500) return new GatewayError(400, `${where} refused the request (${status}: ${detail}).`, "upstream_bad_request");
+  return new GatewayError(502, `${where} failed (${status}: ${detail}). Try again later.`, "upstream_error");
+}
+
+function readAll(stream: http.IncomingMessage, limit = 16 * 1024 * 1024): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    stream.on("data", (part: Buffer) => {
+      size += part.length;
+      if (size <= limit) parts.push(part);
+    });
+    stream.on("end", () => resolve(Buffer.concat(parts)));
+    stream.on("error", reject);
+    stream.on("aborted", () => reject(new Error("the upstream closed the connection mid-answer")));
+  });
+}
+
+/**
+ * Forwards a request to an upstream OpenAI-compatible server and passes its answer through. Streams go
+ * through byte for byte (frame-aligned, so the one usage frame the gateway asked for can be dropped);
+ * the scanner reads usage from them for the charge. The client going away destroys the upstream request,
+ * which closes its connection and stops the generation there.
+ */
+export function proxyToUpstream(agents: UpstreamAgents, context: RunContext, request: ProxyRequest): Promise<Outcome> {
+  const url = new URL(request.target.baseUrl.replace(/\/$/, "") + request.path);
+  const payload = Buffer.from(JSON.stringify(request.body));
+  const isHttps = url.protocol === "https:";
+  const headers: http.OutgoingHttpHeaders = {
+    "content-type": "application/json",
+    accept: context.stream ? "text/event-stream" : "application/json",
+    "content-length": payload.length,
+    ...(request.apiKey ? { authorization: `Bearer ${request.apiKey}` } : {}),
+  };
+  return new Promise<Outcome>((resolve, reject) => {
+    const outgoing = (isHttps ? https : http).request(url, { method: "POST", headers, agent: isHttps ? agents.https : agents.http, timeout: request.timeoutMs });
+    const onAbort = () => outgoing.destroy();
+    context.signal.addEventListener("abort", onAbort, { once: true });
+    const finish = (outcome: Outcome) => {
+      context.signal.removeEventListener("abort", onAbort);
+      resolve(outcome);
+    };
+    const fail = (error: unknown) => {
+      context.signal.removeEventListener("abort", onAbort);
+      reject(error);
+    };
+    const gone = (): Outcome => ({
+      status: 499,
+      usage: { ...emptyUsage(), inputTokens: request.promptEstimate },
+      reason: "abort",
+      ttftMs: null,
+      outputTokensPerSecond: null,
+      disconnected: true,
+    });
+    outgoing.on("timeout", () => outgoing.destroy(new Error(`no answer within ${request.timeoutMs} ms`)));
+    outgoing.on("error", (error) => {
+      if (context.clientGone()) return finish(gone());
+      fail(new GatewayError(502, `Cannot reach the upstream ${request.target.baseUrl} (model ${request.target.model}): ${error.message}. The gateway's operator should check that it is running.`, "upstream_unreachable"));
+    });
+    outgoing.on("response", (incoming) => {
+      const status = incoming.statusCode ?? 502;
+      if (status >= 400) {
+        readAll(incoming, 1024 * 1024).then(
+          (body) => fail(upstreamError(status, body.toString("utf8"), request.target, incoming.headers)),
+          (error: unknown) => fail(error),
+        );
+        return;
+      }
+      const isSse = String(incoming.headers["content-type"] ?? "").includes("text/event-stream");
+      if (!context.stream || !isSse) {
+        readAll(incoming).then((body) => {
+          let usage: Usage | undefined;
+          try {
+            usage = usageFromJson(JSON.parse(body.toString("utf8")));
+          } catch {
+            usage = undefined;
+          }
+          const reply = context.reply.code(status).headers({ ...context.headers, "content-type": String(incoming.headers["content-type"] ?? "application/json") });
+          void reply.send(body);
+          finish({ status, usage: usage ?? { ...emptyUsage(), inputTokens: request.promptEstimate }, reason: "stop", ttftMs: null, outputTokensPerSecond: null, disconnected: false });
+        }, (error: unknown) => (context.clientGone() ? finish(gone()) : fail(error)));
+        return;
+      }
+      pipeStream(context, incoming, request).then(finish, fail);
+    });
+    outgoing.end(payload);
+  });
+}
+
+async function pipeStream(context: RunContext, incoming: http.IncomingMessage, request: ProxyRequest): Promise<Outcome> {
+  const raw = context.reply.raw;
+  context.reply.hijack();
+  raw.writeHead(200, { ...sseHeaders, ...context.headers });
+  const scanner = new SseUsageScanner(request.stripUsage);
+  let firstAt: number | undefined;
+  let failed = false;
+  try {
+    for await (const chunk of incoming) {
+      if (raw.destroyed) break;
+      const out = scanner.push(chunk as Buffer);
+      if (firstAt === undefined && scanner.contentFrames > 0) firstAt = performance.now();
+      if (out.length > 0 && !raw.write(out)) await drained(raw);
+    }
+  } catch {
+    failed = !context.clientGone();
+  }
+  const rest = scanner.flush();
+  if (rest.length > 0 && !raw.destroyed) raw.write(rest);
+  raw.end();
+  const endedAt = performance.now();
+  const usage = scanner.usage ?? { ...emptyUsage(), inputTokens: request.promptEstimate, outputTokens: scanner.contentFrames };
+  const reason: FinishReason = context.clientGone() ? "abort" : failed ? "error" : scanner.finishReason;
+  return {
+    status: context.clientGone() ? 499 : 200,
+    usage,
+    reason,
+    ...(failed ? { errorCode: "upstream_stream_broken" } : {}),
+    ttftMs: firstAt === undefined ? null : firstAt - context.startedAt,
+    outputTokensPerSecond: firstAt !== undefined && endedAt > firstAt && usage.outputTokens > 1 ? ((usage.outputTokens - 1) / (endedAt - firstAt)) * 1000 : null,
+    disconnected: context.clientGone(),
+  };
+}
