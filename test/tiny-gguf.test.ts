@@ -1,16 +1,21 @@
 /**
  * The tiny GGUF writer, checked against the real node-llama-cpp (prebuilt CPU binary, one thread).
- * Only properties that hold for random weights are asserted: loading, determinism, readable ASCII,
- * running to maxTokens, the chat wrapper, and rejection of a damaged file.
+ * For the random-weight models only properties that hold for any weights are asserted: loading,
+ * determinism, readable ASCII, running to maxTokens, the chat wrapper, and rejection of a damaged file.
+ * The chain models are asserted to follow their text exactly, with and without speculative decoding
+ * (never how fast: timings are for `npm run bench`), and the "alt" vocabulary to differ from the default.
  */
 import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm, truncate, copyFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ChatMLChatWrapper, LlamaChatSession, LlamaCompletion, LlamaLogLevel, getLlama, resolveChatWrapper } from "node-llama-cpp";
-import type { Llama, LlamaContext, LlamaModel, Token } from "node-llama-cpp";
-import { ensureTestModel, writeTinyGguf } from "./support/tiny-gguf.js";
+import {
+  ChatMLChatWrapper, DraftSequenceTokenPredictor, InputLookupTokenPredictor, LlamaChatSession, LlamaCompletion,
+  LlamaLogLevel, TokenPredictor, getLlama, resolveChatWrapper,
+} from "node-llama-cpp";
+import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
+import { CHAIN_TEXT, ensureAltVocabModel, ensureChainModel, ensureTestModel, writeTinyGguf } from "./support/tiny-gguf.js";
 
 const PRINTABLE = /^[\x20-\x7e\n]*$/;
 const PROMPT = "export function add(a, b) {\n  return";
@@ -136,6 +141,177 @@ describe("tiny GGUF model", () => {
       await copyFile(source, path);
       await truncate(path, length);
       await expect(llama.loadModel({ modelPath: path })).rejects.toThrow();
+    }
+  });
+});
+
+/**
+ * Drafts the next `length` tokens of a cyclic chain after the last token seen (the chain's start after
+ * any token off it), as the chain models themselves do: every draft should be accepted.
+ */
+class ChainTokenPredictor extends TokenPredictor {
+  private last: Token | undefined;
+
+  constructor(private readonly chain: readonly Token[], private readonly length: number) {
+    super();
+  }
+  override reset({ stateTokens }: { stateTokens: Token[] }): void {
+    this.last = stateTokens.at(-1);
+  }
+  override pushTokens(tokens: Token[]): void {
+    this.last = tokens.at(-1) ?? this.last;
+  }
+  override predictTokens(): Token[] {
+    const at = this.last === undefined ? -1 : this.chain.indexOf(this.last);
+    return Array.from({ length: this.length }, (_, k) => this.chain[(at + 1 + k) % this.chain.length] as Token);
+  }
+}
+
+/** Greedy completion on `sequence` (disposed after), with the tokens generated and the predictor statistics. */
+async function greedy(sequence: LlamaContextSequence, prompt: string, maxTokens: number) {
+  try {
+    const tokens: Token[] = [];
+    const completion = new LlamaCompletion({ contextSequence: sequence });
+    const result = await completion.generateCompletionWithMeta(prompt, {
+      maxTokens, temperature: 0, onToken: (chunk) => tokens.push(...chunk),
+    });
+    return { text: result.response, tokens, stopReason: result.metadata.stopReason, predictions: { ...sequence.tokenPredictions } };
+  } finally {
+    sequence.dispose();
+  }
+}
+
+describe("chain model", () => {
+  let chainModel: LlamaModel;
+  let chainContext: LlamaContext;
+  /** CHAIN_TEXT's tokens: the cycle greedy decoding follows. */
+  let chain: Token[];
+  /** The chain's tokens from position `start`, `count` of them, wrapping around. */
+  const chainFrom = (start: number, count: number): Token[] =>
+    Array.from({ length: count }, (_, i) => chain[(start + i) % chain.length] as Token);
+
+  beforeAll(async () => {
+    chainModel = await llama.loadModel({ modelPath: await ensureChainModel() });
+    chainContext = await chainModel.createContext({ contextSize: 1024, threads: 1, sequences: 2 });
+    chain = chainModel.tokenize(CHAIN_TEXT);
+  });
+
+  afterAll(async () => {
+    await chainContext?.dispose();
+    await chainModel?.dispose();
+  });
+
+  it("tokenizes CHAIN_TEXT into distinct tokens, the same alone, repeated, or from any token on", () => {
+    expect(CHAIN_TEXT.length).toBeGreaterThan(300);
+    expect(chain.length).toBeGreaterThan(40);
+    expect(new Set(chain).size).toBe(chain.length);
+    expect(chainModel.detokenize(chain)).toBe(CHAIN_TEXT);
+    expect(chainModel.tokenize(CHAIN_TEXT.repeat(3))).toEqual([...chain, ...chain, ...chain]);
+    for (const start of [1, 17, chain.length - 1]) {
+      const rest = chainModel.detokenize(chain.slice(start)) + CHAIN_TEXT;
+      expect(chainModel.tokenize(rest)).toEqual(chainFrom(start, 2 * chain.length - start));
+    }
+  });
+
+  it("continues any prefix of CHAIN_TEXT with the rest of it at temperature 0, cycling", async () => {
+    for (const start of [1, 12, chain.length - 1]) {
+      const prompt = chainModel.detokenize(chain.slice(0, start));
+      const count = 2 * chain.length + 5;
+      const result = await greedy(chainContext.getSequence(), prompt, count);
+      expect(result.stopReason).toBe("maxTokens");
+      expect(result.tokens).toEqual(chainFrom(start, count));
+      expect(result.text).toBe(CHAIN_TEXT.repeat(4).slice(prompt.length, prompt.length + result.text.length));
+      // Generated text re-tokenizes into the very tokens generated: drafts taken from text line up.
+      expect(chainModel.tokenize(result.text)).toEqual(result.tokens);
+    }
+  });
+
+  it("starts the chain after a prompt from outside it, and follows it at temperature 1 too", async () => {
+    const offChain = await greedy(chainContext.getSequence(), "hello", chain.length);
+    expect(offChain.text).toBe(CHAIN_TEXT);
+    const sequence = chainContext.getSequence();
+    try {
+      const completion = new LlamaCompletion({ contextSequence: sequence });
+      const hot = await completion.generateCompletion(CHAIN_TEXT, { maxTokens: 2 * chain.length, temperature: 1, seed: 3 });
+      expect(hot).toBe(CHAIN_TEXT.repeat(2));
+    } finally {
+      sequence.dispose();
+    }
+  });
+
+  it("accepts every draft of InputLookupTokenPredictor fed the text in the prompt, with identical output", async () => {
+    const prompt = CHAIN_TEXT + chainModel.detokenize(chain.slice(0, 12));
+    const count = 2 * chain.length;
+    const plain = await greedy(chainContext.getSequence(), prompt, count);
+    const lookup = new InputLookupTokenPredictor({ predictionLength: { max: 8 } });
+    const speculative = await greedy(chainContext.getSequence({ tokenPredictor: lookup }), prompt, count);
+    expect(speculative.tokens).toEqual(plain.tokens);
+    expect(speculative.tokens).toEqual(chainFrom(12, count));
+    expect(speculative.predictions.refuted).toBe(0);
+    // A batch of 8 accepted drafts yields 9 tokens (its last logits give one more), and at the end of the
+    // prompt the lookup has nothing to draft for one token: about 8/9 of the tokens are validated drafts.
+    expect(speculative.predictions.validated).toBeGreaterThanOrEqual(0.8 * count);
+  });
+
+  it("accepts every draft of a predictor that follows the chain, with identical output", async () => {
+    const prompt = chainModel.detokenize(chain.slice(0, 5));
+    const count = 3 * chain.length;
+    const plain = await greedy(chainContext.getSequence(), prompt, count);
+    const predictor = new ChainTokenPredictor(chain, 8);
+    const speculative = await greedy(chainContext.getSequence({ tokenPredictor: predictor }), prompt, count);
+    expect(speculative.text).toBe(plain.text);
+    expect(speculative.tokens).toEqual(plain.tokens);
+    expect(speculative.predictions.refuted).toBe(0);
+    expect(speculative.predictions.validated).toBeGreaterThanOrEqual(0.85 * count); // 8 of every 9 tokens
+  });
+
+  it("the wide chain model follows the same chain, and the small one drafts for it with every draft accepted", async () => {
+    const wideModel = await llama.loadModel({ modelPath: await ensureChainModel({ wide: true }) });
+    try {
+      expect(wideModel.fileInfo.metadata.llama?.embedding_length).toBe(512);
+      expect(wideModel.tokenize(CHAIN_TEXT)).toEqual(chain);
+      const wideContext = await wideModel.createContext({ contextSize: 512, threads: 1 });
+      const prompt = chainModel.detokenize(chain.slice(0, 30));
+      const count = chain.length + 10;
+      const draftSequence = chainContext.getSequence();
+      const drafter = new DraftSequenceTokenPredictor(draftSequence, { minTokens: 4, maxTokens: 8 });
+      try {
+        const result = await greedy(wideContext.getSequence({ tokenPredictor: drafter }), prompt, count);
+        expect(result.tokens).toEqual(chainFrom(30, count));
+        expect(result.predictions.refuted).toBe(0);
+        expect(result.predictions.validated).toBeGreaterThan(count / 2);
+      } finally {
+        draftSequence.dispose();
+      }
+    } finally {
+      await wideModel.dispose();
+    }
+  });
+
+  it("refuses chain texts whose tokens would not be distinct, and too narrow a model", async () => {
+    const path = join(tmp, "bad-chain.gguf");
+    await expect(writeTinyGguf(path, { chainText: "\nlet a = 1;\nlet b = 2;" })).rejects.toThrow(/repeats the word "\\nlet"/);
+    await expect(writeTinyGguf(path, { chainText: "no leading whitespace" })).rejects.toThrow(/start with/);
+    await expect(writeTinyGguf(path, { chainText: CHAIN_TEXT, embeddingLength: 32 })).rejects.toThrow(/embeddingLength >= /);
+    await expect(writeTinyGguf(path, { chainText: CHAIN_TEXT, vocabularyVariant: "alt" })).rejects.toThrow(/vocabularyVariant/);
+  });
+});
+
+describe("alt vocabulary model", () => {
+  it("has as many tokens as the default, the same special and byte tokens, and different pieces", async () => {
+    const alt = await llama.loadModel({ modelPath: await ensureAltVocabModel(), vocabOnly: true });
+    try {
+      const tokensOf = (m: LlamaModel): string[] => m.fileInfo.metadata.tokenizer.ggml.tokens as string[];
+      const [base, other] = [tokensOf(model), tokensOf(alt)];
+      expect(other.length).toBe(base.length);
+      expect(other.slice(0, 261)).toEqual(base.slice(0, 261)); // 5 special tokens, 256 byte tokens
+      expect(other.slice(261)).not.toEqual(base.slice(261));
+      expect(new Set(other)).not.toEqual(new Set(base));
+      expect([alt.tokens.bos, alt.tokens.eos]).toEqual([model.tokens.bos, model.tokens.eos]);
+      expect(alt.tokenize("the function returns")).not.toEqual(model.tokenize("the function returns"));
+      expect(alt.detokenize(alt.tokenize("the function returns\n"))).toBe("the function returns\n");
+    } finally {
+      await alt.dispose();
     }
   });
 });

@@ -3,16 +3,30 @@
  * vocabulary, ChatML chat template) that node-llama-cpp loads and generates from. No weights can be
  * downloaded on the project's machines, so tests and benchmarks build their models with this.
  *
- * The weights are random, so the text is noise; what tests rely on is that generation is deterministic,
- * always printable ASCII, and (by default) never ends by itself. See `outputWeights` for how that is forced.
+ * Three kinds of model:
+ * - the default: random weights, so the text is noise; what tests rely on is that generation is
+ *   deterministic, always printable ASCII, and (by default) never ends by itself (see `outputWeights`);
+ * - `vocabularyVariant: "alt"`: the same with a different vocabulary of the same size (gguf-vocab.ts),
+ *   for checking that a draft model whose vocabulary differs is refused;
+ * - `chainText`: a chain model (gguf-chain-weights.ts, chain-text.ts): greedy decoding follows the
+ *   text's tokens in a cycle, so a drafter holding the text is always right and speculation pays off.
+ * `ensureTestModel`, `ensureAltVocabModel` and `ensureChainModel` write them under `<repo>/.models`.
  */
-import { mkdir, open, rename, unlink } from "node:fs/promises";
-import type { FileHandle } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { createHash } from "node:crypto";
+import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CHAIN_TEXT } from "./chain-text.js";
+import { chainChannelsNeeded, chainTensorSpecs } from "./gguf-chain-weights.js";
+import { ALIGNMENT, bool, f32, fileHasMetadataEntry, float32s, int32s, str, strings, u32, writeGgufFile } from "./gguf-file.js";
+import type { MetaValue, TensorSpec } from "./gguf-file.js";
+import { BOS_ID, EOS_ID, UNK_ID, buildChainVocab, buildVocab } from "./gguf-vocab.js";
+import type { Vocab, VocabularyVariant } from "./gguf-vocab.js";
+
+export { CHAIN_TEXT } from "./chain-text.js";
+export type { VocabularyVariant } from "./gguf-vocab.js";
 
 export interface TinyModelOptions {
-  /** Width of the residual stream (n_embd). Default 64. */
+  /** Width of the residual stream (n_embd). Default 64 (chain models: the channels the chain needs, rounded up to 32). */
   embeddingLength?: number;
   /** Number of transformer blocks. Default 2. */
   blockCount?: number;
@@ -28,97 +42,28 @@ export interface TinyModelOptions {
   seed?: number;
   /** When true, `<|im_end|>` can be generated, so generation may end by itself. Default false. */
   eosReachable?: boolean;
-  /** Stored as general.name. Default DEFAULT_MODEL_NAME. */
+  /** Stored as general.name. Default DEFAULT_MODEL_NAME (or ALT_MODEL_NAME, CHAIN_MODEL_NAME). */
   name?: string;
+  /**
+   * "alt": a vocabulary with other pieces, in another order, but as many tokens and the same special
+   * and byte tokens as the default (see gguf-vocab.ts). Default "default". Not with chainText.
+   */
+  vocabularyVariant?: VocabularyVariant;
+  /**
+   * Makes a chain model: at temperature 0, after any token of this text the model emits the token that
+   * follows it in the text (after the last, the first; after any other token, the first), so generation
+   * reproduces the text from wherever it is, cycling, for as long as it runs. The text must start with
+   * whitespace, end without it, be printable ASCII, and never repeat a whitespace-led word (chain-text.ts
+   * says why); CHAIN_TEXT is one. The vocabulary is cut from the text, and embeddingLength must be at
+   * least the number of its tokens + 2.
+   */
+  chainText?: string;
 }
 
 /** Bump the version whenever the generated weights change, so cached test models get rewritten. */
 const DEFAULT_MODEL_NAME = "spark-tiny-v1";
-const GGUF_MAGIC = 0x46554747; // "GGUF" read as a little-endian uint32
-const GGUF_VERSION = 3;
-const ALIGNMENT = 32;
-const GGML_TYPE_F32 = 0;
-
-/** GGUF metadata value types (gguf_type in ggml). */
-const enum ValueType { Uint32 = 4, Int32 = 5, Float32 = 6, Bool = 7, String = 8, Array = 9 }
-/** llama.cpp token types (llama_token_type). */
-const enum TokenType { Normal = 1, Unknown = 2, Control = 3, Byte = 6 }
-
-type MetaValue =
-  | { type: ValueType.Uint32 | ValueType.Int32 | ValueType.Float32; value: number }
-  | { type: ValueType.Bool; value: boolean }
-  | { type: ValueType.String; value: string }
-  | { type: ValueType.Array; itemType: ValueType.String; value: readonly string[] }
-  | { type: ValueType.Array; itemType: ValueType.Int32 | ValueType.Float32; value: readonly number[] };
-
-const u32 = (value: number): MetaValue => ({ type: ValueType.Uint32, value });
-const f32 = (value: number): MetaValue => ({ type: ValueType.Float32, value });
-const str = (value: string): MetaValue => ({ type: ValueType.String, value });
-
-// ---------------------------------------------------------------------------------------------------
-// Vocabulary
-
-const SPECIAL_TOKENS = ["<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>"] as const;
-const UNK_ID = 0;
-const BOS_ID = 1;
-const EOS_ID = 2;
-const IM_END_ID = 4;
-
-/**
- * Common pieces so SPM tokenization is not purely bytes. SPM merges pairs of adjacent symbols only when
- * the concatenation is itself a token, so every prefix (of 2+ characters) of a piece is added too;
- * otherwise a long piece could never be reached. "▁" is SPM's escaped space.
- */
-const COMMON_PIECES = [
-  "▁", "▁the", "▁function", "▁return", "▁const", "▁let", "▁if", "▁else", "▁for", "▁import", "▁export",
-  "▁from", "▁class", "▁new", "▁this", "▁to", "▁of", "▁and", "▁in", "▁is", "▁a", "▁that", "▁it", "▁with",
-  "▁as", "▁on", "▁true", "▁false", "▁null", "▁string", "▁number", "ing", "ion", "ed", "er", "es", "en",
-  "re", "th", "st", "▁=", "▁{", "▁}", "();", "▁=>",
-];
-
-interface Vocab {
-  tokens: string[];
-  scores: number[];
-  types: number[];
-  /** Per token id: may the model generate it? (See outputWeights.) */
-  allowed: boolean[];
-}
-
-function byteToken(byte: number): string {
-  return `<0x${byte.toString(16).toUpperCase().padStart(2, "0")}>`;
-}
-
-/** Printable ASCII and "\n": the only bytes a generated text may contain. */
-function isAllowedByte(byte: number): boolean {
-  return (byte >= 0x20 && byte <= 0x7e) || byte === 0x0a;
-}
-
-function piecesWithPrefixes(): string[] {
-  const out = new Set<string>();
-  for (const piece of COMMON_PIECES) {
-    const chars = [...piece];
-    for (let end = Math.min(2, chars.length); end <= chars.length; end++) out.add(chars.slice(0, end).join(""));
-  }
-  return [...out];
-}
-
-function buildVocab(eosReachable: boolean): Vocab {
-  const vocab: Vocab = { tokens: [], scores: [], types: [], allowed: [] };
-  const add = (text: string, type: TokenType, score: number, allowed: boolean): void => {
-    vocab.tokens.push(text);
-    vocab.types.push(type);
-    vocab.scores.push(score);
-    vocab.allowed.push(allowed);
-  };
-  SPECIAL_TOKENS.forEach((text, id) => {
-    const type = id === UNK_ID ? TokenType.Unknown : TokenType.Control;
-    add(text, type, 0, eosReachable && id === IM_END_ID);
-  });
-  for (let byte = 0; byte < 256; byte++) add(byteToken(byte), TokenType.Byte, 0, isAllowedByte(byte));
-  // Longer pieces get higher scores so SPM prefers the longest merge.
-  for (const piece of piecesWithPrefixes()) add(piece, TokenType.Normal, [...piece].length - 10, true);
-  return vocab;
-}
+const ALT_MODEL_NAME = "spark-tiny-alt-v1";
+const CHAIN_MODEL_NAME = "spark-chain-v1";
 
 const CHATML_TEMPLATE =
   "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}" +
@@ -138,8 +83,10 @@ interface Dims {
   seed: number;
 }
 
-function resolveDims(options: TinyModelOptions, vocabSize: number): Dims {
-  const embd = options.embeddingLength ?? 64;
+const roundUp = (n: number, step: number): number => Math.ceil(n / step) * step;
+
+function resolveDims(options: TinyModelOptions, vocabSize: number, defaultEmbd: number): Dims {
+  const embd = options.embeddingLength ?? defaultEmbd;
   const heads = options.headCount ?? 4;
   const headsKv = options.headCountKv ?? heads;
   if (embd % heads !== 0) throw new Error(`headCount ${heads} must divide embeddingLength ${embd}`);
@@ -154,8 +101,8 @@ function resolveDims(options: TinyModelOptions, vocabSize: number): Dims {
   };
 }
 
-function buildMetadata(d: Dims, vocab: Vocab, name: string): Array<[string, MetaValue]> {
-  return [
+function buildMetadata(d: Dims, vocab: Vocab, name: string, spacePrefix: boolean): Array<[string, MetaValue]> {
+  const meta: Array<[string, MetaValue]> = [
     ["general.architecture", str("llama")],
     ["general.name", str(name)],
     ["general.alignment", u32(ALIGNMENT)],
@@ -171,39 +118,23 @@ function buildMetadata(d: Dims, vocab: Vocab, name: string): Array<[string, Meta
     ["llama.rope.freq_base", f32(10000)],
     ["llama.attention.layer_norm_rms_epsilon", f32(1e-5)],
     ["tokenizer.ggml.model", str("llama")],
-    ["tokenizer.ggml.tokens", { type: ValueType.Array, itemType: ValueType.String, value: vocab.tokens }],
-    ["tokenizer.ggml.scores", { type: ValueType.Array, itemType: ValueType.Float32, value: vocab.scores }],
-    ["tokenizer.ggml.token_type", { type: ValueType.Array, itemType: ValueType.Int32, value: vocab.types }],
+    ["tokenizer.ggml.tokens", strings(vocab.tokens)],
+    ["tokenizer.ggml.scores", float32s(vocab.scores)],
+    ["tokenizer.ggml.token_type", int32s(vocab.types)],
     ["tokenizer.ggml.bos_token_id", u32(BOS_ID)],
     ["tokenizer.ggml.eos_token_id", u32(EOS_ID)],
     ["tokenizer.ggml.unknown_token_id", u32(UNK_ID)],
-    ["tokenizer.ggml.add_bos_token", { type: ValueType.Bool, value: true }],
-    ["tokenizer.ggml.add_eos_token", { type: ValueType.Bool, value: false }],
-    ["tokenizer.chat_template", str(CHATML_TEMPLATE)],
+    ["tokenizer.ggml.add_bos_token", bool(true)],
+    ["tokenizer.ggml.add_eos_token", bool(false)],
   ];
+  // llama.cpp's default for SPM is true (a text gets a leading space); left out, not written, when true.
+  if (!spacePrefix) meta.push(["tokenizer.ggml.add_space_prefix", bool(false)]);
+  meta.push(["tokenizer.chat_template", str(CHATML_TEMPLATE)]);
+  return meta;
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Weights
-
-/** mulberry32: tiny, fast, and identical on every platform, which is all determinism needs. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Each tensor gets its own stream (seed mixed with the name), so tensors are independent of order. */
-function tensorRng(seed: number, name: string): () => number {
-  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b);
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
-  return prng(h);
-}
+// Random weights (the default and "alt" models)
 
 /** Uniform values with the given standard deviation (uniform on [-a, a] has std a / sqrt(3)). */
 function randomMatrix(rng: () => number, count: number, std: number): Float32Array {
@@ -273,14 +204,7 @@ function residualWrite(rng: () => number, cols: number, rows: number, gain: numb
   return out;
 }
 
-interface TensorSpec {
-  name: string;
-  /** GGUF/ggml order: dims[0] is the contiguous (innermost) dimension. */
-  dims: number[];
-  make: (rng: () => number) => Float32Array;
-}
-
-function tensorSpecs(d: Dims, vocab: Vocab): TensorSpec[] {
+function randomTensorSpecs(d: Dims, vocab: Vocab): TensorSpec[] {
   const kv = (d.embd / d.heads) * d.headsKv;
   const specs: TensorSpec[] = [
     { name: "token_embd.weight", dims: [d.embd, d.vocab], make: (rng) => embeddingWeights(d, rng) },
@@ -305,118 +229,87 @@ function tensorSpecs(d: Dims, vocab: Vocab): TensorSpec[] {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Serialization
+// Writing
 
-/** Little-endian append-only byte builder for the header (metadata and tensor infos). */
-class ByteWriter {
-  private readonly chunks: Buffer[] = [];
-  length = 0;
+interface ModelPlan {
+  vocab: Vocab;
+  dims: Dims;
+  specs: TensorSpec[];
+  name: string;
+  spacePrefix: boolean;
+}
 
-  private push(buf: Buffer): void {
-    this.chunks.push(buf);
-    this.length += buf.length;
+function planModel(options: TinyModelOptions): ModelPlan {
+  const eosReachable = options.eosReachable ?? false;
+  if (options.chainText === undefined) {
+    const variant = options.vocabularyVariant ?? "default";
+    const vocab = buildVocab(eosReachable, variant);
+    const dims = resolveDims(options, vocab.tokens.length, 64);
+    const name = options.name ?? (variant === "alt" ? ALT_MODEL_NAME : DEFAULT_MODEL_NAME);
+    return { vocab, dims, specs: randomTensorSpecs(dims, vocab), name, spacePrefix: true };
   }
-  u32(v: number): void { const b = Buffer.alloc(4); b.writeUInt32LE(v); this.push(b); }
-  i32(v: number): void { const b = Buffer.alloc(4); b.writeInt32LE(v); this.push(b); }
-  u64(v: number): void { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(v)); this.push(b); }
-  f32(v: number): void { const b = Buffer.alloc(4); b.writeFloatLE(v); this.push(b); }
-  u8(v: number): void { this.push(Buffer.from([v])); }
-  string(s: string): void { const b = Buffer.from(s, "utf8"); this.u64(b.length); this.push(b); }
-  zeros(n: number): void { this.push(Buffer.alloc(n)); }
-  toBuffer(): Buffer { return Buffer.concat(this.chunks); }
-}
-
-function writeScalar(w: ByteWriter, type: ValueType, value: number | boolean | string): void {
-  if (type === ValueType.Uint32) w.u32(value as number);
-  else if (type === ValueType.Int32) w.i32(value as number);
-  else if (type === ValueType.Float32) w.f32(value as number);
-  else if (type === ValueType.Bool) w.u8(value ? 1 : 0);
-  else if (type === ValueType.String) w.string(value as string);
-  else throw new Error(`unsupported scalar type ${type}`);
-}
-
-function writeMeta(w: ByteWriter, key: string, meta: MetaValue): void {
-  w.string(key);
-  w.u32(meta.type);
-  if (meta.type !== ValueType.Array) return writeScalar(w, meta.type, meta.value);
-  w.u32(meta.itemType);
-  w.u64(meta.value.length);
-  for (const item of meta.value) writeScalar(w, meta.itemType, item);
-}
-
-const alignUp = (n: number): number => Math.ceil(n / ALIGNMENT) * ALIGNMENT;
-const tensorBytes = (spec: TensorSpec): number => 4 * spec.dims.reduce((a, b) => a * b, 1);
-
-function buildHeader(meta: Array<[string, MetaValue]>, specs: TensorSpec[]): Buffer {
-  const w = new ByteWriter();
-  w.u32(GGUF_MAGIC);
-  w.u32(GGUF_VERSION);
-  w.u64(specs.length);
-  w.u64(meta.length);
-  for (const [key, value] of meta) writeMeta(w, key, value);
-  let offset = 0; // relative to the start of the (aligned) data section
-  for (const spec of specs) {
-    w.string(spec.name);
-    w.u32(spec.dims.length);
-    for (const dim of spec.dims) w.u64(dim);
-    w.u32(GGML_TYPE_F32);
-    w.u64(offset);
-    offset = alignUp(offset + tensorBytes(spec));
+  if ((options.vocabularyVariant ?? "default") !== "default") {
+    throw new Error("vocabularyVariant does not apply to chain models: their vocabulary is cut from chainText");
   }
-  w.zeros(alignUp(w.length) - w.length);
-  return w.toBuffer();
-}
-
-/** Tensors are generated and written one at a time so wide models never sit in memory whole. */
-async function writeTensors(file: FileHandle, specs: TensorSpec[], seed: number): Promise<void> {
-  for (const spec of specs) {
-    const data = spec.make(tensorRng(seed, spec.name));
-    const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    await file.write(bytes);
-    const pad = alignUp(bytes.length) - bytes.length;
-    if (pad > 0) await file.write(Buffer.alloc(pad));
-  }
+  const { vocab, chain } = buildChainVocab(options.chainText, eosReachable);
+  const dims = resolveDims(options, vocab.tokens.length, Math.max(64, roundUp(chainChannelsNeeded(chain.length), 32)));
+  const name = options.name ?? CHAIN_MODEL_NAME;
+  return { vocab, dims, specs: chainTensorSpecs(dims, vocab, chain), name, spacePrefix: false };
 }
 
 /** Writes a tiny llama GGUF to `path` (atomically: a temporary file renamed into place). */
 export async function writeTinyGguf(path: string, options: TinyModelOptions = {}): Promise<void> {
-  const vocab = buildVocab(options.eosReachable ?? false);
-  const dims = resolveDims(options, vocab.tokens.length);
-  const specs = tensorSpecs(dims, vocab);
-  const header = buildHeader(buildMetadata(dims, vocab, options.name ?? DEFAULT_MODEL_NAME), specs);
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  const file = await open(tmp, "w");
-  try {
-    await file.write(header);
-    await writeTensors(file, specs, dims.seed);
-  } catch (error) {
-    await file.close();
-    await unlink(tmp).catch(() => undefined);
-    throw error;
-  }
-  await file.close();
-  await rename(tmp, path);
+  const plan = planModel(options);
+  const meta = buildMetadata(plan.dims, plan.vocab, plan.name, plan.spacePrefix);
+  await writeGgufFile(path, meta, plan.specs, plan.dims.seed);
 }
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const MODELS_DIR = join(REPO_ROOT, ".models");
 
-/** True when `path` holds a model written by this version of the generator (the name sits in the header). */
-async function isCurrentModel(path: string): Promise<boolean> {
-  const file = await open(path, "r").catch(() => undefined);
-  if (!file) return false;
-  try {
-    const head = Buffer.alloc(4096);
-    const { bytesRead } = await file.read(head, 0, head.length, 0);
-    return head.subarray(0, bytesRead).includes(DEFAULT_MODEL_NAME);
-  } finally {
-    await file.close();
-  }
+/**
+ * Writes the model to `path` unless a model of this name is there already. Names carry a version (and,
+ * for chain models, a hash of the text and sizes), so a stale model is rewritten.
+ */
+async function ensureModel(path: string, options: TinyModelOptions & { name: string }): Promise<string> {
+  if (!(await fileHasMetadataEntry(path, "general.name", str(options.name)))) await writeTinyGguf(path, options);
+  return path;
 }
 
 /** Writes the default model to `<dir>/tiny.gguf` (default `<repo>/.models`) if missing; returns its path. */
-export async function ensureTestModel(dir: string = join(REPO_ROOT, ".models")): Promise<string> {
-  const path = resolve(dir, "tiny.gguf");
-  if (!(await isCurrentModel(path))) await writeTinyGguf(path);
-  return path;
+export async function ensureTestModel(dir: string = MODELS_DIR): Promise<string> {
+  return ensureModel(resolve(dir, "tiny.gguf"), { name: DEFAULT_MODEL_NAME });
+}
+
+/**
+ * Writes `<dir>/tiny-alt-vocab.gguf`: the default model's sizes and weights with the "alt" vocabulary,
+ * which a draft-model pairing with tiny.gguf must refuse. Returns its path.
+ */
+export async function ensureAltVocabModel(dir: string = MODELS_DIR): Promise<string> {
+  return ensureModel(resolve(dir, "tiny-alt-vocab.gguf"), { name: ALT_MODEL_NAME, vocabularyVariant: "alt" });
+}
+
+/**
+ * Sizes of the two chain models. Both have the same vocabulary, so the small one can draft for the wide
+ * one. Their training context is 8,192 tokens so that long generations need no context overflow.
+ */
+const CHAIN_SIZES = {
+  /** For tests: 64 wide (the 59-token chain needs 61 channels), 2 blocks; 0.8 MiB, ~1,000+ tokens/s on one thread. */
+  small: { file: "chain.gguf", options: { embeddingLength: 64, blockCount: 2, contextLength: 8192 } },
+  /** For benchmarks: 512 wide, 8 blocks, 8 heads; 130 MiB, where verifying a batch of drafts costs far less than its tokens one by one. */
+  wide: { file: "chain-wide.gguf", options: { embeddingLength: 512, blockCount: 8, headCount: 8, contextLength: 8192 } },
+} as const;
+
+/**
+ * Writes the chain model of CHAIN_TEXT to `<dir>/chain.gguf` (default `<repo>/.models`), or with
+ * `wide: true` the larger `<dir>/chain-wide.gguf`, if missing or stale; returns its path. At temperature 0
+ * either one continues any prefix of CHAIN_TEXT (cut between tokens) with the rest of it, then CHAIN_TEXT
+ * again and again. The text tokenizes the same standalone or inside its repetitions (chain-text.ts).
+ */
+export async function ensureChainModel(options: { wide?: boolean; dir?: string } = {}): Promise<string> {
+  const size = CHAIN_SIZES[options.wide ? "wide" : "small"];
+  const hash = createHash("sha256").update(JSON.stringify([CHAIN_TEXT, size.options])).digest("hex").slice(0, 12);
+  return ensureModel(resolve(options.dir ?? MODELS_DIR, size.file), {
+    ...size.options, chainText: CHAIN_TEXT, name: `${CHAIN_MODEL_NAME}-${hash}`,
+  });
 }
