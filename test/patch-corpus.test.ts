@@ -19,28 +19,29 @@ const SEED = 20_260_611;
 const corpus = generateCorpus(CORPUS_SIZE, SEED);
 
 /**
- * Cases that show a known engine bug, run with it.fails until it is fixed (then the marker must go).
- * Each entry names the bug; the predicate selects exactly the generated cases it affects.
+ * Cases that once showed an engine bug, now fixed: each entry names the bug; the predicate selects the
+ * generated cases it affected. They run with their drift kind like every other case, and once more here
+ * by name, so a regression says which bug came back.
  */
-const KNOWN_BUGS: ReadonlyArray<{ name: string; affects: (c: PatchCase) => boolean }> = [
+const FIXED_BUGS: ReadonlyArray<{ name: string; affects: (c: PatchCase) => boolean }> = [
   {
-    // src/edits/reindent.ts translates an added line deeper (or shallower) than every matched line by
+    // src/edits/reindent.ts translated an added line deeper (or shallower) than every matched line by
     // keeping the patch's own leftover indentation on top of the file's base: with spaces in the patch
-    // and tabs in the file (or the reverse) it writes "\t\t    return x" instead of "\t\t\treturn x".
-    name: "tabs/spaces mix: added lines at a new indentation level keep the patch's spaces (or tabs)",
+    // and tabs in the file (or the reverse) it wrote "\t\t    return x" instead of "\t\t\treturn x". It now
+    // counts levels in the patch's unit and writes them in the file's (from the matched lines, else from
+    // the file's style).
+    name: "tabs/spaces mix: added lines at a new indentation level are written in the file's unit",
     affects: (c) => c.drift === "tabs-vs-spaces" && c.traits.includes("added-indent-new"),
   },
   {
-    // src/edits/apply-hunks.ts finds the lines a hunk keeps by diffing its old and new text, ignoring the
-    // Codex ' ', '-' and '+' markers: when a removed line reads like a context or an added line, the file's
-    // copy of the removed line can take that line's place (with its own line ending, trailing spaces or
-    // punctuation). Not every such case goes wrong (the diff often pairs them right).
-    name: "Codex ' '/'-'/'+' markers ignored when pairing kept lines",
+    // src/edits/apply-hunks.ts found the lines a hunk keeps by diffing its old and new text, ignoring the
+    // Codex ' ', '-' and '+' markers: when a removed line read like a context or an added line, the file's
+    // copy of the removed line could take that line's place (with its own line ending, trailing spaces or
+    // punctuation). The parser now records the context lines and the applier keeps exactly those.
+    name: "Codex ' '/'-'/'+' markers decide which lines are kept",
     affects: (c) => c.format === "codex" && c.traits.includes("pairing-sensitive"),
   },
 ];
-
-const isKnownBug = (c: PatchCase): boolean => KNOWN_BUGS.some((bug) => bug.affects(c));
 
 let root = "";
 beforeAll(async () => {
@@ -156,16 +157,17 @@ describe("generated patch corpus (fast-check)", () => {
   });
 
   for (const kind of DRIFT_KINDS) {
-    const cases = corpus.filter((c) => c.drift === kind && !isKnownBug(c));
+    const cases = corpus.filter((c) => c.drift === kind);
     it(`${kind}: ${cases.length} cases give their exact expected result`, async () => {
       const failures = await runAll(cases);
       if (failures.length > 0) expect.fail(failureReport(failures, cases.length));
     });
   }
 
-  for (const bug of KNOWN_BUGS) {
+  for (const bug of FIXED_BUGS) {
     const cases = corpus.filter(bug.affects);
-    it.fails(`known engine bug: ${bug.name} (${cases.length} cases)`, async () => {
+    it(`fixed engine bug stays fixed: ${bug.name} (${cases.length} cases)`, async () => {
+      expect(cases.length, "the corpus still holds cases of this bug").toBeGreaterThan(0);
       const failures = await runAll(cases);
       if (failures.length > 0) expect.fail(failureReport(failures, cases.length));
     });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { applyHunks } from "./apply-hunks.js";
 import type { Hunk } from "./patch-types.js";
+import { parseCodexPatch } from "./parse-codex-patch.js";
 
 function hunk(oldLines: string[], newLines: string[], extra: Partial<Hunk> = {}): Hunk {
   return { contextHeaders: [], oldLines, newLines, endOfFile: false, sourceLine: 1, ...extra };
@@ -8,6 +9,13 @@ function hunk(oldLines: string[], newLines: string[], extra: Partial<Hunk> = {})
 
 function run(lines: string[], hunks: Hunk[]) {
   return applyHunks(lines, hunks, { displayPath: "f.ts", addedLineSuffix: "" });
+}
+
+/** The hunks of a one-file Codex patch body (its ' ', '-' and '+' lines), as the parser reads them. */
+function codexHunks(...body: string[]): Hunk[] {
+  const [op] = parseCodexPatch(["*** Begin Patch", "*** Update File: f.ts", "@@", ...body, "*** End Patch"].join("\n"));
+  if (op?.kind !== "update") throw new Error("expected an update");
+  return op.hunks;
 }
 
 describe("applyHunks: the matcher chain", () => {
@@ -56,6 +64,100 @@ describe("applyHunks: the matcher chain", () => {
   it("prefers a stricter level even when a looser one would match elsewhere", () => {
     const result = run(["  x", "x"], [hunk(["x"], ["y"])]);
     expect(result.lines).toEqual(["  x", "y"]);
+  });
+});
+
+describe("applyHunks: re-indenting added lines level by level", () => {
+  const nested = ["    if (b) {", "        stop();", "    }"];
+
+  it("writes a spaces patch's deeper levels as tabs in a tab-indented file", () => {
+    const result = run(["if (a) {", "\tgo();", "}"], codexHunks(" if (a) {", "-    go();", ...nested.map((line) => `+${line}`), " }"));
+    expect(result.lines).toEqual(["if (a) {", "\tif (b) {", "\t\tstop();", "\t}", "}"]);
+    expect(result.outcomes[0]?.matchedBy).toBe("indentation");
+  });
+
+  it("writes a tabs patch's deeper levels as spaces in a space-indented file", () => {
+    const tabbed = nested.map((line) => `+${line.replace(/ {4}/g, "\t")}`);
+    const result = run(["if (a) {", "    go();", "}"], codexHunks(" if (a) {", "-\tgo();", ...tabbed, " }"));
+    expect(result.lines).toEqual(["if (a) {", "    if (b) {", "        stop();", "    }", "}"]);
+  });
+
+  it("takes the spaces per tab from the matched lines (2 here), and maps shallower levels too", () => {
+    const file = ["class A {", "\trun() {", "\t\tgo();", "\t}", "}"];
+    const patch = hunk(["    go();", "  }"], ["    go();", "      deeper();", "  }", "top();"]);
+    expect(run(file, [patch]).lines).toEqual(["class A {", "\trun() {", "\t\tgo();", "\t\t\tdeeper();", "\t}", "top();", "}"]);
+    const shallower = hunk(["    go();"], ["  if (x) {", "    go();", "  }"]);
+    expect(run(file, [shallower]).lines).toEqual(["class A {", "\trun() {", "\tif (x) {", "\t\tgo();", "\t}", "\t}", "}"]);
+  });
+
+  it("keeps spaces short of a level after the levels, and a shifted block's extra indentation as written", () => {
+    const file = ["if (a) {", "\tcall(x,", "\t  y);", "}"];
+    const patch = hunk(["if (a) {", "    call(x,"], ["if (a) {", "    call(x,", "      z,", "          w,"]);
+    expect(run(file, [patch]).lines).toEqual(["if (a) {", "\tcall(x,", "\t  z,", "\t\t  w,", "\t  y);", "}"]);
+    const shifted = hunk([" if (a) {", "     go();"], [" if (a) {", "     go();", "         deeper();"]);
+    expect(run(["if (a) {", "    go();"], [shifted]).lines).toEqual(["if (a) {", "    go();", "        deeper();"]);
+  });
+
+  it("rescales a patch indented by 4 spaces against a file indented by 2 when the matched levels show it", () => {
+    const file = ["a {", "  b {", "    c;", "  }", "}"];
+    const patch = hunk(["a {", "    b {", "        c;"], ["a {", "    b {", "        c;", "            d;"]);
+    expect(run(file, [patch]).lines).toEqual(["a {", "  b {", "    c;", "      d;", "  }", "}"]);
+  });
+
+  it("uses the file's style when the matched lines are indented alike on both sides", () => {
+    // Only column-0 lines matched, so nothing showed the mismatch: the file indents with 4 spaces only.
+    const file = ["import a;", "import b;", "", "function f() {", "    return 1;", "}"];
+    const patch = hunk(["import a;", "import b;"], ["import a;", "if (x) {", "\treturn 2;", "}", "import b;"]);
+    expect(run(file, [patch]).lines.slice(0, 5)).toEqual(["import a;", "if (x) {", "    return 2;", "}", "import b;"]);
+    const tabFile = ["package p", "", "func f() {", "\treturn", "}"];
+    const spaced = hunk(["package p"], ["package p", "func g() {", "  if x {", "    y()", "  }", "}"]);
+    expect(run(tabFile, [spaced]).lines.slice(0, 6)).toEqual(["package p", "func g() {", "\tif x {", "\t\ty()", "\t}", "}"]);
+  });
+
+  it("counts a lone space-indented added line in 4-space levels when nothing else tells", () => {
+    const file = ["func f() {", "\tif x {", "\t\tgo()", "\t}", "}"];
+    const patch = hunk(["\t\tgo()"], ["\t\tgo()", "        stop()"]);
+    expect(run(file, [patch]).lines[3]).toBe("\t\tstop()");
+  });
+
+  it("does not take the one-space step of a comment block for the patch's unit", () => {
+    const file = ["package p", "", "func f() {", "\treturn", "}"];
+    const patch = hunk(["package p"], ["package p", "/**", " * Doc.", " */", "func g() {", "    y()", "}"]);
+    expect(run(file, [patch]).lines.slice(0, 7)).toEqual(["package p", "/**", " * Doc.", " */", "func g() {", "\ty()", "}"]);
+  });
+
+  it("leaves a line in the file's own style alone, alignment included", () => {
+    const file = ["func f() {", "\tcall(a,", "\t     b)", "}"];
+    const patch = hunk(["func f() {"], ["func f() {", "\tx := g(1,", "\t       2)"]);
+    expect(run(file, [patch]).lines).toEqual(["func f() {", "\tx := g(1,", "\t       2)", "\tcall(a,", "\t     b)", "}"]);
+  });
+});
+
+describe("applyHunks: which lines a hunk keeps", () => {
+  it("follows the Codex markers: a context line keeps the file's copy of the line it matched", () => {
+    const patch = codexHunks("-x = 1", "-y = 2", " x = 1");
+    expect(run(["def f():", "    x = 1", "y = 2", "x = 1"], patch).lines).toEqual(["def f():", "x = 1"]);
+    expect(run(["x = 1  ", "y = 2", "x = 1"], patch).lines).toEqual(["x = 1"]);
+    expect(run(["x = 1  ", "y = 2", "x = 1"], patch)).toMatchObject({ added: 0, removed: 2 });
+  });
+
+  it("never lets a removed line stand in for an added one that reads the same", () => {
+    const file = ["function f() {", "  if (a) {", "    go();", "  }  ", "}"];
+    const result = run(file, codexHunks("   if (a) {", "     go();", "-  }", "+    stop();", "+  }", " }"));
+    expect(result.lines).toEqual(["function f() {", "  if (a) {", "    go();", "    stop();", "  }", "}"]);
+    expect(result).toMatchObject({ added: 2, removed: 1 });
+  });
+
+  it("drops the context pair of a trailing empty line that stood for the final newline", () => {
+    expect(run(["a", "b"], codexHunks(" a", "-b", "+c", "")).lines).toEqual(["a", "c"]);
+  });
+
+  it("pairs SEARCH/REPLACE lines (no markers) by position: common first and last lines stay in place", () => {
+    // Without markers the first line of each side is the one kept; the file's copy of it survives.
+    const search = hunk(["x = 1", "y = 2", "x = 1"], ["x = 1"]);
+    expect(run(["x = 1  ", "y = 2", "x = 1"], [search]).lines).toEqual(["x = 1  "]);
+    const block = hunk(["  go();", "}"], ["  go();", "  if (b) {", "    stop();", "  }", "}"]);
+    expect(run(["f() {", "  go(); ", "} ", "g();"], [block]).lines).toEqual(["f() {", "  go(); ", "  if (b) {", "    stop();", "  }", "} ", "g();"]);
   });
 });
 

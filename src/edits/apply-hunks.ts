@@ -2,7 +2,7 @@ import type { Hunk } from "./patch-types.js";
 import { NormalizedLines } from "./line-normalize.js";
 import { describeLevel, findAnchor, type HunkLocation, type LineRange, locateHunk } from "./match-hunk.js";
 import { type ClosestRegion, findClosestRegion, formatNumberedLines } from "./closest-region.js";
-import { buildReindenter } from "./reindent.js";
+import { buildReindenter, FileIndentation } from "./reindent.js";
 import { commonLinePairs } from "./line-diff.js";
 
 /**
@@ -58,6 +58,7 @@ const MAX_QUOTED_LINES = 12;
 
 export function applyHunks(lines: readonly string[], hunks: readonly Hunk[], options: ApplyHunksOptions): ApplyHunksResult {
   const doc = new NormalizedLines(lines);
+  const indentation = new FileIndentation(lines);
   const splices: Splice[] = [];
   const claimed: LineRange[] = [];
   const outcomes: HunkOutcome[] = [];
@@ -65,7 +66,7 @@ export function applyHunks(lines: readonly string[], hunks: readonly Hunk[], opt
   let added = 0;
   let removed = 0;
   hunks.forEach((hunk, index) => {
-    const step = applyOne(doc, hunk, index, cursor, claimed, options);
+    const step = applyOne({ doc, indentation }, hunk, index, cursor, claimed, options);
     outcomes.push(step.outcome);
     if (step.splice === undefined) return;
     splices.push(step.splice);
@@ -85,8 +86,14 @@ interface Step {
   removed: number;
 }
 
+/** The file a hunk is applied to: its lines per match level, and how it indents. */
+interface FileView {
+  doc: NormalizedLines;
+  indentation: FileIndentation;
+}
+
 function applyOne(
-  doc: NormalizedLines,
+  { doc, indentation }: FileView,
   hunk: Hunk,
   index: number,
   cursor: number,
@@ -97,11 +104,14 @@ function applyOne(
   const request = { headers: hunk.contextHeaders, endOfFile: hunk.endOfFile, cursor, claimed };
   let oldLines = hunk.oldLines;
   let newLines = hunk.newLines;
+  let context = hunk.context;
   let result = locateHunk(doc, { ...request, pattern: oldLines });
   // A trailing empty context line often stands for the file's final newline, which is not a line here.
   if (!result.ok && result.code === "no_match" && oldLines.at(-1) === "" && oldLines.length > 1) {
     oldLines = oldLines.slice(0, -1);
     newLines = newLines.at(-1) === "" ? newLines.slice(0, -1) : newLines;
+    const [oldLength, newLength] = [oldLines.length, newLines.length];
+    context = context?.filter(([oldIndex, newIndex]) => oldIndex < oldLength && newIndex < newLength);
     result = locateHunk(doc, { ...request, pattern: oldLines });
   }
   const base = { index, sourceLine: hunk.sourceLine };
@@ -114,7 +124,7 @@ function applyOne(
   }
   const location = result.location;
   const window = doc.lines.slice(location.start, location.start + oldLines.length);
-  const built = buildReplacement(oldLines, newLines, window, options.addedLineSuffix);
+  const built = buildReplacement({ oldLines, newLines, context }, window, indentation, options.addedLineSuffix);
   const matchedBy = location.level === "whitespace" && built.reindented ? "indentation" : location.level;
   return {
     outcome: { ...base, status: "applied", matchedBy, fileLine: location.start + 1, notes: locationNotes(location) },
@@ -150,16 +160,22 @@ function insert(doc: NormalizedLines, hunk: Hunk, index: number, cursor: number,
 /**
  * The lines that replace the match: lines the hunk keeps are copied from the file (so a fuzzy match
  * never rewrites them), added lines are re-indented to the file.
+ *
+ * Which lines are kept: a Codex hunk says so with its ' ' markers, and those are followed exactly (a
+ * removed line that reads like a kept or an added one must not lend the file's copy of itself to that
+ * line). SEARCH/REPLACE blocks have no markers, so equal lines of the two sides are paired by a diff,
+ * which keeps a common first and last stretch in place and pairs the middle in order.
  */
 function buildReplacement(
-  oldLines: readonly string[],
-  newLines: readonly string[],
+  hunk: { oldLines: readonly string[]; newLines: readonly string[]; context: ReadonlyArray<readonly [number, number]> | undefined },
   window: readonly string[],
+  indentation: FileIndentation,
   suffix: string,
 ): { lines: string[]; added: number; kept: number; reindented: boolean } {
-  const pairs = commonLinePairs(oldLines, newLines);
+  const { oldLines, newLines } = hunk;
+  const pairs = hunk.context ?? commonLinePairs(oldLines, newLines);
   const keptFrom = new Map<number, number>(pairs.map(([oldIndex, newIndex]) => [newIndex, oldIndex]));
-  const reindenter = buildReindenter(oldLines, window);
+  const reindenter = buildReindenter(oldLines, window, { newLines, file: indentation });
   const lines = newLines.map((line, j) => {
     const oldIndex = keptFrom.get(j);
     if (oldIndex !== undefined) return window[oldIndex] ?? line;

@@ -44,8 +44,15 @@ describe("parseCodexPatch", () => {
         createIfMissing: false,
         sourceLine: 6,
         hunks: [
-          { contextHeaders: ["function f() {"], oldLines: ["keep", "gone"], newLines: ["keep", "added"], endOfFile: false, sourceLine: 8 },
-          { contextHeaders: [], oldLines: ["last"], newLines: ["LAST"], endOfFile: true, sourceLine: 12 },
+          {
+            contextHeaders: ["function f() {"],
+            oldLines: ["keep", "gone"],
+            newLines: ["keep", "added"],
+            context: [[0, 0]],
+            endOfFile: false,
+            sourceLine: 8,
+          },
+          { contextHeaders: [], oldLines: ["last"], newLines: ["LAST"], context: [], endOfFile: true, sourceLine: 12 },
         ],
       },
     ]);
@@ -53,7 +60,12 @@ describe("parseCodexPatch", () => {
 
   it("lets the first hunk omit @@ and reads an empty line as empty context", () => {
     const [op] = parseCodexPatch("*** Begin Patch\n*** Update File: f\n a\n\n-b\n*** End Patch");
-    expect(op).toMatchObject({ hunks: [{ oldLines: ["a", "", "b"], newLines: ["a", ""] }] });
+    expect(op).toMatchObject({ hunks: [{ oldLines: ["a", "", "b"], newLines: ["a", ""], context: [[0, 0], [1, 1]] }] });
+  });
+
+  it("records which lines are context, so a removed line that reads like one is never kept in its place", () => {
+    const [op] = parseCodexPatch("*** Begin Patch\n*** Update File: f\n@@\n-x = 1\n-y = 2\n x = 1\n+z = 3\n*** End Patch");
+    expect(op).toMatchObject({ hunks: [{ oldLines: ["x = 1", "y = 2", "x = 1"], newLines: ["x = 1", "z = 3"], context: [[2, 0]] }] });
   });
 
   it("accepts stacked @@ headers, unified-diff ranges, CRLF, padding and text around the envelope", () => {

@@ -170,7 +170,7 @@ class CodexParser {
   }
 
   private parseHunk(start: number, headerOptional: boolean): { hunk: Hunk; next: number } {
-    const hunk: Hunk = { contextHeaders: [], oldLines: [], newLines: [], endOfFile: false, sourceLine: start + 1 };
+    const hunk: Hunk = { contextHeaders: [], oldLines: [], newLines: [], context: [], endOfFile: false, sourceLine: start + 1 };
     let j = start;
     for (let header = readHeader(this.at(j)); header !== null && j < this.end; header = readHeader(this.at(j))) {
       if (header !== "") hunk.contextHeaders.push(header);
@@ -202,16 +202,14 @@ class CodexParser {
   /** Adds one body line to the hunk; false when the line does not belong to a hunk body. */
   private addHunkLine(hunk: Hunk, line: string): boolean {
     if (line === "") {
-      hunk.oldLines.push("");
-      hunk.newLines.push("");
+      addContextLine(hunk, "");
       return true;
     }
     if (isOperationMarker(line)) return false;
     const body = line.slice(1);
     switch (line[0]) {
       case " ":
-        hunk.oldLines.push(body);
-        hunk.newLines.push(body);
+        addContextLine(hunk, body);
         return true;
       case "-":
         hunk.oldLines.push(body);
@@ -226,6 +224,13 @@ class CodexParser {
         return false;
     }
   }
+}
+
+/** A line the hunk keeps: on both sides, and recorded as kept so the applier need not guess it. */
+function addContextLine(hunk: Hunk, text: string): void {
+  hunk.context?.push([hunk.oldLines.length, hunk.newLines.length]);
+  hunk.oldLines.push(text);
+  hunk.newLines.push(text);
 }
 
 /**

@@ -15,6 +15,13 @@ export interface Hunk {
   oldLines: string[];
   /** Lines to put in their place (context and added lines, in order). */
   newLines: string[];
+  /**
+   * Codex hunks only: the context (' ') lines, as [index in oldLines, index in newLines] pairs in
+   * increasing order. The applier keeps the file's own text for exactly these lines; every other old
+   * line is removed and every other new line is added. Absent for SEARCH/REPLACE blocks, which have no
+   * markers: the applier pairs equal lines of the two sides instead.
+   */
+  context?: Array<[oldIndex: number, newIndex: number]>;
   /** `*** End of File` followed the hunk: its lines should be the last lines of the file. */
   endOfFile: boolean;
   /** 1-based line of the patch text where the hunk starts, for error messages. */
