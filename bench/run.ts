@@ -3,6 +3,7 @@ import { availableParallelism, cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EDITS_DEFAULTS, editsMarkdown, runEdits } from "./edits/workload.js";
+import { runSpeed, speedMarkdown } from "./speed/workload.js";
 
 /**
  * The benchmark runner: `npm run bench` runs every workload, `npm run bench -- edits` the named ones.
@@ -31,6 +32,13 @@ interface Args {
 }
 
 const WORKLOADS: Record<string, Workload> = {
+  speed: {
+    description: "local engine levers (prediction, prompt lookup, draft model, prefix reuse) against plain decoding, on the chain test model",
+    run: async (_args, log) => {
+      const result = await runSpeed(log);
+      return { json: result, markdown: speedMarkdown(result) };
+    },
+  },
   edits: {
     description: "patch corpus: Spark's matcher vs an exact-match baseline, success rate per drift kind and apply time",
     run: async (args, log) => {

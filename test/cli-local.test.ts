@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { jsonEvents, runSpark, sparkBin, tempDir } from "./support/run-spark.js";
-import { ensureTestModel } from "./support/tiny-gguf.js";
+import { CHAIN_TEXT, ensureAltVocabModel, ensureChainModel, ensureTestModel } from "./support/tiny-gguf.js";
 
 let modelPath: string;
 beforeAll(async () => {
@@ -79,6 +79,30 @@ describe("spark -m local:MODEL.gguf (embedded engine, tiny test model)", () => {
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
     expect(stderr).not.toContain("EPIPE");
     expect(code).toBe(0);
+  });
+
+  it("drafts with --draft-model and refuses a draft model with another vocabulary", async () => {
+    const chain = await ensureChainModel();
+    const result = await runSpark(["-m", `local:${chain}`, "--draft-model", chain, "-t", "0", "--max-tokens", "120", "--json", "go"]);
+    expect(result.code).toBe(0);
+    const metrics = jsonEvents(result.stdout).find((event) => event.type === "metrics") as { metrics: { draftTokensAccepted: number } } | undefined;
+    expect(metrics?.metrics.draftTokensAccepted).toBeGreaterThan(50);
+    const mismatch = await runSpark(["-m", `local:${modelPath}`, "--draft-model", await ensureAltVocabModel(), "hi"]);
+    expect(mismatch.code).toBe(1);
+    expect(mismatch.stderr).toContain("A draft model must share the target's vocabulary");
+  });
+
+  it("spark bench compares every lever with plain decoding and saves the results", async () => {
+    const chain = await ensureChainModel();
+    const source = join(tempDir(), "source.ts");
+    writeFileSync(source, CHAIN_TEXT);
+    const out = tempDir();
+    const result = await runSpark(["bench", "-m", `local:${chain}`, "--source", source, "--max-tokens", "120", "--turns", "3", "--out", out], { timeoutMs: 120_000 });
+    expect(result.code).toBe(0);
+    for (const workload of ["rewrite a file", "continue code", "multi-turn follow-up", "interrupt then redirect"]) expect(result.stdout).toContain(`| ${workload} |`);
+    const saved = JSON.parse(readFileSync(join(out, "speed.json"), "utf8")) as { rows: { identical?: boolean; draftAccepted: number; lever: string }[] };
+    expect(saved.rows.filter((row) => row.identical !== undefined).every((row) => row.identical)).toBe(true);
+    expect(saved.rows.find((row) => row.lever === "prediction = old file")?.draftAccepted).toBeGreaterThan(60);
   });
 
   it("refuses a truncated model with a clear message", async () => {

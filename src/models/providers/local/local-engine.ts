@@ -125,7 +125,7 @@ export class LocalEngine {
       const predictor = new RequestPredictor({
         prediction: new PredictionFollower(maxDraftTokens),
         inputLookup: new InputLookupTokenPredictor({ predictionLength: { max: maxDraftTokens } }),
-        ...(draft ? { draft: new DraftSequenceTokenPredictor(draft.getSequence(), { maxTokens: maxDraftTokens }) } : {}),
+        ...(draft ? { draft: new DraftSequenceTokenPredictor(draft.getSequence(), { minTokens: 4, maxTokens: maxDraftTokens }) } : {}),
       });
       const sequence = context.getSequence({ tokenPredictor: predictor });
       slots.push({ sequence, chat: new LlamaChat({ contextSequence: sequence }), predictor, lastUsed: 0, busy: false });

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureTestModel } from "../../../../test/support/tiny-gguf.js";
+import { CHAIN_TEXT, ensureAltVocabModel, ensureChainModel, ensureTestModel } from "../../../../test/support/tiny-gguf.js";
 import type { Message, Metrics, ModelRequest, StreamEvent, Usage } from "../../../core/index.js";
 import { LocalModelClient } from "./local-client.js";
 import { LocalEngine } from "./local-engine.js";
@@ -17,13 +17,14 @@ afterAll(async () => {
   for (const engine of engines) await engine.dispose();
 });
 
-function client(options: ConstructorParameters<typeof LocalModelClient>[3] = {}): LocalModelClient {
+function client(options: ConstructorParameters<typeof LocalModelClient>[3] = {}, path: string = modelPath): LocalModelClient {
   const engine = new LocalEngine({ threads: 1, gpu: false, sequences: 2 });
   engines.push(engine);
-  return new LocalModelClient(engine, modelPath, "tiny", options);
+  return new LocalModelClient(engine, path, "tiny", options);
 }
 
 interface Outcome {
+  error?: string;
   text: string;
   usage: Usage;
   metrics: Metrics;
@@ -40,7 +41,8 @@ async function run(target: LocalModelClient, request: ModelRequest, abortAfterCh
     if (abortAfterChars !== undefined && text.length >= abortAfterChars) controller.abort();
   }
   const find = <T extends StreamEvent["type"]>(type: T) => events.find((event) => event.type === type) as Extract<StreamEvent, { type: T }>;
-  return { text, usage: find("usage").usage, metrics: find("metrics").metrics, finish: find("finish").reason };
+  const error = find("error")?.error.message;
+  return { text, usage: find("usage").usage, metrics: find("metrics").metrics, finish: find("finish").reason, ...(error ? { error } : {}) };
 }
 
 const ask = (content: string, extra: Partial<ModelRequest> = {}): ModelRequest => ({ messages: [{ role: "user", content }], temperature: 0, maxTokens: 160, ...extra });
@@ -122,5 +124,29 @@ describe("prefix reuse across a pool of sequences", () => {
     await resumed.loadSession(file);
     const next = await run(resumed, { ...ask(""), messages, maxTokens: 5 });
     expect(next.usage.cachedInputTokens).toBeGreaterThan(100);
+  });
+});
+
+describe("speculation on a model whose greedy output follows a known text (chain model)", () => {
+  const request = (extra: Partial<ModelRequest> = {}) => ask(`Continue:\n${CHAIN_TEXT}${CHAIN_TEXT}`, { maxTokens: 200, ...extra });
+
+  it("accepts nearly every drafted token of a matching prediction, prompt lookup and draft model, with identical output", async () => {
+    const chain = await ensureChainModel();
+    const plain = await run(client({ speculation: false }, chain), request());
+    const predicted = await run(client({}, chain), request({ prediction: CHAIN_TEXT.repeat(2) }));
+    const lookup = await run(client({}, chain), request());
+    const drafted = await run(client({ draftModelPath: chain }, chain), request());
+    for (const lever of [predicted, lookup, drafted]) {
+      expect(lever.text).toBe(plain.text);
+      expect(lever.metrics.draftTokensAccepted).toBeGreaterThan(plain.usage.outputTokens * 0.5);
+      expect(lever.metrics.draftTokensRejected).toBeLessThan(lever.metrics.draftTokensAccepted / 10);
+    }
+    expect(predicted.usage.acceptedPredictionTokens).toBeGreaterThan(plain.usage.outputTokens * 0.8);
+  });
+
+  it("refuses a draft model whose vocabulary differs, saying why", async () => {
+    const result = await run(client({ draftModelPath: await ensureAltVocabModel() }), ask("hi", { maxTokens: 5 }));
+    expect(result.finish).toBe("error");
+    expect(result.error).toMatch(/cannot draft for .*: token \d+ differs/);
   });
 });
