@@ -1,0 +1,394 @@
+/**
+ * `spark lsp` end to end: the built CLI spawned as an editor would, spoken to over stdio with
+ * vscode-jsonrpc's client side and the protocol types of vscode-languageserver. The tiny GGUF model
+ * (random weights) drives completions and cancellation; the scripted OpenAI-compatible server returns an
+ * exact patch for the edit action, so the resulting WorkspaceEdit can be checked to the character.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { CancellationTokenSource, createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from "vscode-jsonrpc/node";
+import {
+  ApplyWorkspaceEditRequest,
+  CodeActionRequest,
+  DidChangeTextDocumentNotification,
+  DidOpenTextDocumentNotification,
+  ExecuteCommandRequest,
+  ExitNotification,
+  InitializedNotification,
+  InitializeRequest,
+  InlineCompletionRequest,
+  LogMessageNotification,
+  ShutdownRequest,
+  type ApplyWorkspaceEditParams,
+  type InitializeResult,
+  type InlineCompletionList,
+  type TextEdit,
+  type WorkspaceEdit,
+} from "vscode-languageserver/node";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import { sparkBin, tempDir } from "./support/run-spark.js";
+import { startScriptedServer, type ScriptedServer } from "./support/scripted-openai-server.js";
+import { ensureTestModel } from "./support/tiny-gguf.js";
+
+interface Metrics {
+  kind: string;
+  uri: string;
+  model: string;
+  role: string;
+  mode: string;
+  finish: string;
+  ttftMs: number | null;
+  tokensPerSecond: number | null;
+  outputTokens: number;
+  promptTokensReused: number;
+  totalMs: number;
+  chars: number;
+}
+
+interface Session {
+  connection: MessageConnection;
+  child: ChildProcessWithoutNullStreams;
+  logs: string[];
+  metrics: Metrics[];
+  applyEdits: ApplyWorkspaceEditParams[];
+  initialize: InitializeResult;
+  stderr: () => string;
+  /** Resolves with the `nth` (1-based, default 1) log line, now or later, that matches. */
+  waitForLog(pattern: RegExp, nth?: number, timeoutMs?: number): Promise<string>;
+  waitForMetrics(count: number, timeoutMs?: number): Promise<Metrics[]>;
+  open(uri: string, text: string, languageId?: string): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Copies a GGUF file with extra uint32 metadata entries (here: the FIM token ids, which the tiny model
+ * lacks). GGUF v3: header, metadata, tensor infos, padding to the alignment (32 in the test models),
+ * tensor data; tensor offsets are relative to the data, so only the header grows.
+ */
+function withUint32Metadata(source: string, target: string, entries: Record<string, number>): void {
+  const file = readFileSync(source);
+  let at = 24;
+  const u64 = (): number => {
+    const value = Number(file.readBigUInt64LE(at));
+    at += 8;
+    return value;
+  };
+  /** Skips a GGUF string (u64 length, then the bytes). */
+  const skipString = (): void => {
+    const length = u64();
+    at += length;
+  };
+  const skipValue = (type: number): void => {
+    const sizes: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8 };
+    if (type === 8) skipString();
+    else if (type === 9) {
+      const itemType = file.readUInt32LE(at);
+      at += 4;
+      const count = u64();
+      for (let i = 0; i < count; i++) skipValue(itemType);
+    } else at += sizes[type] ?? 0;
+  };
+  const tensorCount = Number(file.readBigUInt64LE(8));
+  const kvCount = Number(file.readBigUInt64LE(16));
+  for (let i = 0; i < kvCount; i++) {
+    skipString();
+    const type = file.readUInt32LE(at);
+    at += 4;
+    skipValue(type);
+  }
+  const metadataEnd = at;
+  for (let i = 0; i < tensorCount; i++) {
+    skipString();
+    const dims = file.readUInt32LE(at);
+    at += 4 + dims * 8 + 4 + 8;
+  }
+  const infosEnd = at;
+  const dataStart = Math.ceil(infosEnd / 32) * 32;
+  const extra = Object.entries(entries).map(([key, value]) => {
+    const name = Buffer.from(key, "utf8");
+    const entry = Buffer.alloc(8 + name.length + 8);
+    entry.writeBigUInt64LE(BigInt(name.length), 0);
+    name.copy(entry, 8);
+    entry.writeUInt32LE(4, 8 + name.length);
+    entry.writeUInt32LE(value, 12 + name.length);
+    return entry;
+  });
+  const header = Buffer.from(file.subarray(0, 24));
+  header.writeBigUInt64LE(BigInt(kvCount + extra.length), 16);
+  const head = Buffer.concat([header, file.subarray(24, metadataEnd), ...extra, file.subarray(metadataEnd, infosEnd)]);
+  const padding = Buffer.alloc(Math.ceil(head.length / 32) * 32 - head.length);
+  writeFileSync(target, Buffer.concat([head, padding, file.subarray(dataStart)]));
+}
+
+const sessions: Session[] = [];
+
+async function startServer(args: string[], options: { initializationOptions?: object; workspace?: string } = {}): Promise<Session> {
+  const home = tempDir("spark-lsp-home-");
+  const child = spawn(process.execPath, [sparkBin, "lsp", "--stdio", ...args], {
+    cwd: options.workspace ?? tempDir("spark-lsp-cwd-"),
+    env: { PATH: process.env.PATH ?? "", HOME: home, SPARK_HOME: join(home, ".spark") },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+  const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  const logs: string[] = [];
+  const metrics: Metrics[] = [];
+  const applyEdits: ApplyWorkspaceEditParams[] = [];
+  const waiters = new Set<() => void>();
+  const wake = (): void => waiters.forEach((check) => check());
+  connection.onNotification(LogMessageNotification.type, (params) => {
+    logs.push(params.message);
+    wake();
+  });
+  connection.onNotification("spark/metrics", (params: Metrics) => {
+    metrics.push(params);
+    wake();
+  });
+  connection.onRequest(ApplyWorkspaceEditRequest.type, (params) => {
+    applyEdits.push(params);
+    return { applied: true };
+  });
+  connection.listen();
+  const waitFor = <T>(probe: () => T | undefined, what: string, timeoutMs: number): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        const found = probe();
+        if (found === undefined) return;
+        clearTimeout(timer);
+        waiters.delete(check);
+        resolve(found);
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`timed out waiting for ${what}; logs:\n${logs.join("\n")}\nstderr:\n${stderr}`));
+      }, timeoutMs);
+      waiters.add(check);
+      check();
+    });
+  const workspaceUri = options.workspace ? pathToFileURL(options.workspace).href : null;
+  const initialize = await connection.sendRequest(InitializeRequest.type, {
+    processId: process.pid,
+    rootUri: workspaceUri,
+    workspaceFolders: workspaceUri ? [{ uri: workspaceUri, name: "workspace" }] : null,
+    capabilities: { workspace: { applyEdit: true, workspaceEdit: { documentChanges: true } }, textDocument: { inlineCompletion: { dynamicRegistration: false } } },
+    ...(options.initializationOptions ? { initializationOptions: options.initializationOptions } : {}),
+  });
+  await connection.sendNotification(InitializedNotification.type, {});
+  const session: Session = {
+    connection,
+    child,
+    logs,
+    metrics,
+    applyEdits,
+    initialize,
+    stderr: () => stderr,
+    waitForLog: (pattern, nth = 1, timeoutMs = 15_000) => waitFor(() => logs.filter((line) => pattern.test(line))[nth - 1], `log line ${nth} matching ${pattern}`, timeoutMs),
+    waitForMetrics: (count, timeoutMs = 15_000) => waitFor(() => (metrics.length >= count ? metrics.slice(0, count) : undefined), `${count} metrics notifications`, timeoutMs),
+    open: (uri, text, languageId = "typescript") => void connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId, version: 1, text } }),
+    close: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+        await connection.sendRequest(ShutdownRequest.type).catch(() => undefined);
+        await connection.sendNotification(ExitNotification.type).catch(() => undefined);
+        const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      connection.dispose();
+    },
+  };
+  sessions.push(session);
+  return session;
+}
+
+afterEach(async () => {
+  if (process.env.SPARK_LSP_DEBUG) for (const session of sessions) console.log(session.logs.join("\n"), JSON.stringify(session.metrics, null, 1), session.stderr());
+  await Promise.all(sessions.splice(0).map((session) => session.close()));
+});
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function endOf(text: string): { line: number; character: number } {
+  const lines = text.split("\n");
+  return { line: lines.length - 1, character: (lines.at(-1) ?? "").length };
+}
+
+function applyEdits(text: string, edits: TextEdit[]): string {
+  return TextDocument.applyEdits(TextDocument.create("file:///x", "typescript", 1, text), edits);
+}
+
+describe("spark lsp with the tiny local model", () => {
+  let model: string;
+  beforeAll(async () => {
+    model = `local:${await ensureTestModel()}`;
+  });
+
+  it("initializes, completes at the cursor, reports metrics, and serves typing-through from the cache", async () => {
+    const lsp = await startServer(["-m", model], { initializationOptions: { debounceMs: 0, maxCompletionTokens: 24 } });
+    expect(lsp.initialize.capabilities.inlineCompletionProvider).toBeTruthy();
+    expect(lsp.initialize.capabilities.executeCommandProvider?.commands).toEqual(["spark.editSelection", "spark.toggleModel"]);
+    await lsp.waitForLog(/fast model .* ready in \d+ ms \(chat prompt completions\)/);
+
+    const uri = "file:///project/src/math.ts";
+    const text = "export function add(a: number, b: number): number {\n  return a + b;\n}\n\nconst total = ";
+    lsp.open(uri, text);
+    const result = (await lsp.connection.sendRequest(InlineCompletionRequest.type, { textDocument: { uri }, position: endOf(text), context: { triggerKind: 2 } })) as InlineCompletionList;
+    expect(result.items).toHaveLength(1);
+    const suggestion = result.items[0]?.insertText as string;
+    expect(typeof suggestion).toBe("string");
+    expect(suggestion.trim().length).toBeGreaterThan(1);
+    expect(result.items[0]?.range).toEqual({ start: endOf(text), end: endOf(text) });
+
+    const [first] = await lsp.waitForMetrics(1);
+    expect(first).toMatchObject({ kind: "completion", uri, role: "fast", mode: "chat", chars: suggestion.length });
+    expect(["stop", "length"]).toContain(first?.finish);
+    expect(first?.model).toContain("tiny.gguf");
+    expect(first?.ttftMs).toBeGreaterThan(0);
+    expect(first?.outputTokens).toBeGreaterThan(0);
+    expect(lsp.logs.some((line) => /completion (stop|length) · .* first token [\d.]+ ms/.test(line))).toBe(true);
+
+    // Type the suggestion's first two characters: the rest comes from the cache, with no model call.
+    const typed = suggestion.slice(0, 2);
+    await lsp.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ range: { start: endOf(text), end: endOf(text) }, text: typed }],
+    });
+    const again = (await lsp.connection.sendRequest(InlineCompletionRequest.type, { textDocument: { uri }, position: endOf(text + typed), context: { triggerKind: 1 } })) as InlineCompletionList;
+    expect(again.items[0]?.insertText).toBe(suggestion.slice(2));
+    const [, second] = await lsp.waitForMetrics(2);
+    expect(second).toMatchObject({ mode: "cache", finish: "cached", outputTokens: 0 });
+  });
+
+  it("aborts the running generation at once on $/cancelRequest and on a new keystroke", async () => {
+    // Long multi-line suggestions, so the generation is still running when the cancel arrives.
+    const lsp = await startServer(["-m", model], { initializationOptions: { debounceMs: 0, maxCompletionTokens: 4000, maxLines: 100000 } });
+    await lsp.waitForLog(/ready in/);
+    const uri = "file:///project/notes.ts";
+    const text = "// notes\n\n";
+    lsp.open(uri, text);
+
+    const cancel = new CancellationTokenSource();
+    const request = lsp.connection.sendRequest(InlineCompletionRequest.type, { textDocument: { uri }, position: endOf(text), context: { triggerKind: 2 } }, cancel.token);
+    await lsp.waitForLog(/completion started/);
+    await sleep(150);
+    const cancelledAt = performance.now();
+    cancel.cancel();
+    await expect(request).rejects.toMatchObject({ code: -32800 });
+    const [aborted] = await lsp.waitForMetrics(1);
+    expect(performance.now() - cancelledAt).toBeLessThan(2_000);
+    expect(aborted).toMatchObject({ kind: "completion", finish: "abort" });
+    expect(aborted?.outputTokens).toBeGreaterThan(0);
+    expect(aborted?.outputTokens).toBeLessThan(4000);
+
+    // A keystroke in the document stops the running generation just the same.
+    const pending = lsp.connection.sendRequest(InlineCompletionRequest.type, { textDocument: { uri }, position: endOf(text), context: { triggerKind: 2 } });
+    await lsp.waitForLog(/completion started/, 2);
+    await sleep(150);
+    await lsp.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ range: { start: endOf(text), end: endOf(text) }, text: "c" }],
+    });
+    const answer = (await pending) as InlineCompletionList;
+    expect(answer.items).toEqual([]);
+    const [, superseded] = await lsp.waitForMetrics(2);
+    expect(superseded).toMatchObject({ kind: "completion", finish: "superseded" });
+    expect(superseded?.outputTokens).toBeGreaterThan(0);
+    expect(superseded?.outputTokens).toBeLessThan(4000);
+  });
+
+  it("fills in the middle natively when the model has FIM tokens, and re-evaluates only from the cursor on", async () => {
+    // The tiny model with FIM token ids added (three byte tokens it never generates).
+    const fimModel = join(tempDir("spark-lsp-fim-"), "tiny-fim.gguf");
+    withUint32Metadata(await ensureTestModel(), fimModel, { "tokenizer.ggml.fim_pre_token_id": 6, "tokenizer.ggml.fim_suf_token_id": 7, "tokenizer.ggml.fim_mid_token_id": 8 });
+    const lsp = await startServer(["-m", `local:${fimModel}`], { initializationOptions: { debounceMs: 0, maxCompletionTokens: 16 } });
+    await lsp.waitForLog(/ready in \d+ ms \(fill-in-the-middle tokens completions\)/);
+    lsp.open("file:///project/src/util.ts", "export const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));\n");
+    const uri = "file:///project/src/main.ts";
+    const text = "import { clamp } from './util';\n\nconst level = clamp(;\nconsole.log(level);\n";
+    lsp.open(uri, text);
+    const cursor = { line: 2, character: "const level = clamp(".length };
+    const first = (await lsp.connection.sendRequest(InlineCompletionRequest.type, { textDocument: { uri }, position: cursor, context: { triggerKind: 2 } })) as InlineCompletionList;
+    expect(first.items).toHaveLength(1);
+    // Line mode (text follows the cursor): one line at most.
+    expect(first.items[0]?.insertText).not.toContain("\n");
+    const [fim] = await lsp.waitForMetrics(1);
+    expect(fim).toMatchObject({ mode: "fim", kind: "completion" });
+
+    // A keystroke that leaves the suggestion: the model runs again, on the cached prompt up to the cursor.
+    const typed = (first.items[0]?.insertText as string).startsWith("0") ? "1" : "0";
+    await lsp.connection.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: cursor, end: cursor }, text: typed }] });
+    await lsp.connection.sendRequest(InlineCompletionRequest.type, { textDocument: { uri }, position: { line: 2, character: cursor.character + 1 }, context: { triggerKind: 1 } });
+    const [, next] = await lsp.waitForMetrics(2);
+    expect(next).toMatchObject({ mode: "fim" });
+    expect(next?.promptTokensReused).toBeGreaterThan(20);
+  });
+});
+
+describe("spark lsp edit selection against a scripted OpenAI-compatible server", () => {
+  let server: ScriptedServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it("offers the code action, and the command returns a WorkspaceEdit that gives the exact expected text", async () => {
+    const patch = [
+      "src/greet.ts",
+      "<<<<<<< SEARCH",
+      "  return 'hello ' + name;",
+      "=======",
+      "  return `Hello, ${name}!`;",
+      ">>>>>>> REPLACE",
+      "",
+    ].join("\n");
+    server = await startScriptedServer([{ kind: "text", chunks: [patch.slice(0, 20), patch.slice(20, 60), patch.slice(60)] }]);
+    const workspace = tempDir("spark-lsp-ws-");
+    mkdirSync(join(workspace, "src"));
+    // On disk the file is different: the edit must use the editor's text, not the disk's.
+    writeFileSync(join(workspace, "src", "greet.ts"), "stale\n");
+    const lsp = await startServer(["--base-url", server.url, "-m", "scripted-model"], { workspace });
+    const uri = pathToFileURL(join(workspace, "src", "greet.ts")).href;
+    const text = "export function greet(name: string): string {\n  return 'hello ' + name;\n}\n";
+    lsp.open(uri, text);
+
+    const range = { start: { line: 1, character: 0 }, end: { line: 2, character: 0 } };
+    const actions = await lsp.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range, context: { diagnostics: [] } });
+    expect(actions?.[0]).toMatchObject({ title: "Spark: edit selection…", kind: "refactor.rewrite", command: { command: "spark.editSelection", arguments: [{ uri, range }] } });
+
+    const result = (await lsp.connection.sendRequest(ExecuteCommandRequest.type, {
+      command: "spark.editSelection",
+      arguments: [{ uri, range, instruction: "use a template literal and capitalise the greeting" }],
+    })) as { edit: WorkspaceEdit; applied: boolean; status: string };
+    const expected = "export function greet(name: string): string {\n  return `Hello, ${name}!`;\n}\n";
+    expect(result.status).toBe("applied");
+    expect(result.applied).toBe(true);
+    const documentEdit = result.edit.documentChanges?.[0];
+    expect(documentEdit).toMatchObject({ textDocument: { uri, version: 1 } });
+    expect(applyEdits(text, (documentEdit as { edits: TextEdit[] }).edits)).toBe(expected);
+    // The same edit went to the client through workspace/applyEdit.
+    expect(lsp.applyEdits[0]?.edit).toEqual(result.edit);
+
+    const body = server.requests.find((request) => request.path === "/v1/chat/completions")?.body as { messages: { role: string; content: string }[] };
+    const prompt = body.messages.map((message) => message.content).join("\n");
+    expect(prompt).toContain("use a template literal and capitalise the greeting");
+    expect(prompt).toContain("File src/greet.ts:");
+    expect(prompt).toContain("Selected lines 2-2:\n```typescript\n  return 'hello ' + name;\n```");
+    const metrics = await lsp.waitForMetrics(1);
+    expect(metrics[0]).toMatchObject({ kind: "edit", mode: "patch", model: "scripted-model", chars: patch.length });
+  });
+
+  it("refuses an edit without an instruction and reports a patch that does not apply", async () => {
+    server = await startScriptedServer([{ kind: "text", chunks: ["x.ts\n<<<<<<< SEARCH\nnot in the file\n=======\nnew\n>>>>>>> REPLACE\n"] }]);
+    const lsp = await startServer(["--base-url", server.url, "-m", "scripted-model"]);
+    const uri = "file:///elsewhere/x.ts";
+    lsp.open(uri, "const a = 1;\n");
+    const range = { start: { line: 0, character: 0 }, end: { line: 0, character: 12 } };
+    await expect(lsp.connection.sendRequest(ExecuteCommandRequest.type, { command: "spark.editSelection", arguments: [{ uri, range }] })).rejects.toThrow(/needs an instruction/);
+    await expect(lsp.connection.sendRequest(ExecuteCommandRequest.type, { command: "spark.editSelection", arguments: [{ uri, range, instruction: "rename a" }] })).rejects.toThrow(/did not apply/);
+    expect(lsp.applyEdits).toEqual([]);
+  });
+});
