@@ -3,12 +3,15 @@ import { availableParallelism, cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EDITS_DEFAULTS, editsMarkdown, runEdits } from "./edits/workload.js";
+import { gatewayMarkdown } from "./gateway/report.js";
+import { GATEWAY_DEFAULTS, runGateway } from "./gateway/workload.js";
 import { runSpeed, speedMarkdown } from "./speed/workload.js";
 
 /**
  * The benchmark runner: `npm run bench` runs every workload, `npm run bench -- edits` the named ones.
- * Options: `--cases N` and `--seed S` (corpus size and seed for `edits`), `--time-budget S` (seconds
- * of timed passes per workload). Each workload writes bench/results/<name>.json and <name>.md, labelled
+ * Options: `--cases N` and `--seed S` (corpus size and seed for `edits`; for `gateway`, `--cases` is the
+ * latency rounds per mode), `--time-budget S` (seconds of timed passes per workload; for `gateway`, per
+ * latency mode). Each workload writes bench/results/<name>.json and <name>.md, labelled
  * with the machine. Benchmarks are not tests: they report, they do not fail on a number.
  */
 
@@ -51,6 +54,16 @@ const WORKLOADS: Record<string, Workload> = {
         log,
       );
       return { json: result, markdown: editsMarkdown(result) };
+    },
+  },
+  gateway: {
+    description: "spark serve vs @portkey-ai/gateway over one fast upstream on loopback: added latency, single-stream throughput, 1,000 concurrent streams",
+    run: async (args, log) => {
+      const result = await runGateway(
+        { ...GATEWAY_DEFAULTS, rounds: args.cases ?? GATEWAY_DEFAULTS.rounds, timeBudgetS: args.timeBudgetS ?? GATEWAY_DEFAULTS.timeBudgetS },
+        log,
+      );
+      return { json: result, markdown: gatewayMarkdown(result) };
     },
   },
 };

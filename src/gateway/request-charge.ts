@@ -7,13 +7,18 @@ import { formatReset, rateLimitHeaders, windowNames } from "./rate-limit-headers
 /**
  * One request's claim on its bucket: tokens are reserved before any work starts (prompt estimate plus
  * max tokens) and settled once, to what was really used, when the request ends however it ends.
+ *
+ * A bucket without any limit (no key limit and no config limit for the family) is not touched at all: there
+ * is nothing to refuse and no header to send, and skipping it saves every such request two write
+ * transactions. Its use is still recorded in usage_records (`spark usage` shows it as "last 7 days"); only
+ * a limit set later does not see the requests made while there was none.
  */
 export class RequestCharge {
   private settled = false;
 
   private constructor(
     private readonly buckets: RateBucketStore,
-    private readonly reservationId: string,
+    private readonly reservationId: string | undefined,
     readonly reserved: number,
     readonly headers: Record<string, string>,
   ) {}
@@ -27,6 +32,7 @@ export class RequestCharge {
     limits: BucketLimits,
     tokens: number,
   ): Promise<RequestCharge> {
+    if (!hasLimit(limits)) return new RequestCharge(buckets, undefined, tokens, rateLimitHeaders({ key: principal.id, family, windows: [] }));
     const result = await buckets.reserve({ key: principal.id, family, tokens, limits });
     metrics.bucket(principal.name, result.state);
     const headers = rateLimitHeaders(result.state);
@@ -39,10 +45,14 @@ export class RequestCharge {
    * keep the levels seen at reservation: reading the bucket again here would cost every request a query.
    */
   async settle(usedTokens: number): Promise<void> {
-    if (this.settled) return;
+    if (this.settled || this.reservationId === undefined) return;
     this.settled = true;
     await this.buckets.settle(this.reservationId, Math.max(0, Math.round(usedTokens)));
   }
+}
+
+function hasLimit(limits: BucketLimits): boolean {
+  return limits.requestsPerMinute !== undefined || limits.tokensPerMinute !== undefined || limits.tokensPer5Hours !== undefined || limits.tokensPerWeek !== undefined;
 }
 
 function limitedError(

@@ -28,6 +28,13 @@ import {
  * writer wait). `clock` (ms since the epoch, default Date.now) is the only source of time; processes
  * sharing a file share the machine's clock.
  *
+ * Requests per minute have no sum column: they are counted from the log. So that a busy key's reserve does
+ * not count the whole minute's charges every time, the store keeps each bucket's count in memory, moving
+ * it like the sums (minus the charges that age out, plus its own), and trusts it only while nothing else
+ * wrote to the database since this store's last transaction: another connection's commit changes
+ * `data_version`, any other write on this connection changes `total_changes()`; either one, or a failed
+ * transaction, drops every kept count, and the next reserve counts from the log again.
+ *
  * `close()` does nothing: the database belongs to the caller, who closes it.
  */
 export function createSqliteRateBuckets(db: Database, clock: () => number = Date.now): RateBucketStore {
@@ -41,6 +48,9 @@ export function createSqliteRateBuckets(db: Database, clock: () => number = Date
       cut_week = excluded.cut_week, sum_week = excluded.sum_week, last_ts = excluded.last_ts`);
   const sumBetween = db.prepare(
     "SELECT COALESCE(SUM(tokens), 0) AS n FROM rate_bucket_charges WHERE key = ? AND family = ? AND ts > ? AND ts <= ?",
+  );
+  const countAndSumBetween = db.prepare(
+    "SELECT COUNT(*) AS n, COALESCE(SUM(tokens), 0) AS tokens FROM rate_bucket_charges WHERE key = ? AND family = ? AND ts > ? AND ts <= ?",
   );
   const sumAfter = db.prepare("SELECT COALESCE(SUM(tokens), 0) AS n FROM rate_bucket_charges WHERE key = ? AND family = ? AND ts > ?");
   const countAfter = db.prepare("SELECT COUNT(*) AS n FROM rate_bucket_charges WHERE key = ? AND family = ? AND ts > ?");
@@ -64,20 +74,58 @@ export function createSqliteRateBuckets(db: Database, clock: () => number = Date
     "DELETE FROM rate_bucket_charges WHERE (key, family) IN (SELECT key, family FROM rate_buckets WHERE last_ts <= ?)",
   );
   const deleteIdleBuckets = db.prepare("DELETE FROM rate_buckets WHERE last_ts <= ?");
+  const writeMarks = db.prepare("SELECT total_changes() AS changes, (SELECT data_version FROM pragma_data_version()) AS version");
+
+  /**
+   * Requests in the minute window of each bucket (by bucketId) as of its minute cut, valid while the
+   * database's write marks are the ones this store saw at the end of its last write transaction.
+   */
+  const requestCounts = new Map<string, { cut: number; count: number }>();
+  let trustedMarks: WriteMarks | undefined;
+
+  /** At the start of a write transaction: keeps the counts only if nobody else wrote since. */
+  function checkMarks(): void {
+    const marks = writeMarks.get() as WriteMarks;
+    if (trustedMarks === undefined || marks.changes !== trustedMarks.changes || marks.version !== trustedMarks.version) requestCounts.clear();
+  }
+
+  /** Runs a write transaction; the counts are trusted afterwards only if it committed. */
+  function write<A extends unknown[], R>(transaction: (...args: A) => { result: R; marks: WriteMarks }, ...args: A): R {
+    try {
+      const { result, marks } = transaction(...args);
+      trustedMarks = marks;
+      return result;
+    } catch (error) {
+      requestCounts.clear();
+      trustedMarks = undefined;
+      throw error;
+    }
+  }
 
   /** A bucket's token windows as of `now`: cut (charges at or before it are out) and the sum after it. */
   interface Bucket {
     key: string;
     family: string;
+    id: string;
     now: number;
     exists: boolean;
+    /** Its cuts moved and the aged-out charges were deleted: it must be saved in this transaction. */
+    dirty: boolean;
     lastTs: number;
     cuts: number[]; // per WINDOWS index; requests share the minute's cut
     sums: number[];
   }
 
+  /**
+   * The bucket as of `now`, its cuts moved forward. With `persist` (inside a write transaction) the
+   * charges older than the week are deleted and the kept request count follows the minute's cut; the
+   * caller saves the bucket (`dirty`) in the same transaction.
+   */
   function load(key: string, family: string, now: number, persist: boolean): Bucket {
     const row = selectBucket.get(key, family) as BucketRow | undefined;
+    const id = bucketId(key, family);
+    const kept = persist ? requestCounts.get(id) : undefined;
+    if (persist && row === undefined) requestCounts.delete(id);
     const cuts: number[] = [];
     const sums: number[] = [];
     let moved = row === undefined;
@@ -94,18 +142,28 @@ export function createSqliteRateBuckets(db: Database, clock: () => number = Date
       let sum = row[columns.sum];
       // Cuts only move forward: a clock stepping back does not bring aged-out charges back.
       if (target > cut) {
-        sum -= (sumBetween.get(key, family, cut, target) as { n: number }).n;
+        if (index === MINUTE_INDEX) {
+          // The minute's cut is also the requests' cut: one look at the charges ageing out serves both.
+          const aged = countAndSumBetween.get(key, family, cut, target) as { n: number; tokens: number };
+          sum -= aged.tokens;
+          if (kept !== undefined) {
+            if (kept.cut === cut) Object.assign(kept, { cut: target, count: kept.count - aged.n });
+            else requestCounts.delete(id);
+          }
+        } else {
+          sum -= (sumBetween.get(key, family, cut, target) as { n: number }).n;
+        }
         cut = target;
         moved = true;
       }
       cuts[index] = cut;
       sums[index] = sum;
     });
-    cuts[0] = cuts[1] ?? now - WINDOWS[0]!.spanMs;
-    const bucket: Bucket = { key, family, now, exists: row !== undefined, lastTs: row?.last_ts ?? now, cuts, sums };
+    cuts[0] = cuts[MINUTE_INDEX] ?? now - WINDOWS[0]!.spanMs;
+    const bucket: Bucket = { key, family, id, now, exists: row !== undefined, dirty: false, lastTs: row?.last_ts ?? now, cuts, sums };
     if (persist && moved) {
       deleteUpTo.run(key, family, weekCut(bucket));
-      if (bucket.exists) save(bucket);
+      bucket.dirty = bucket.exists;
     }
     return bucket;
   }
@@ -124,10 +182,19 @@ export function createSqliteRateBuckets(db: Database, clock: () => number = Date
     });
   }
 
-  function usage(bucket: Bucket, limits: BucketLimits): number[] {
+  /** Each window's use, by WINDOWS index; `keep` (write transactions only) uses and fills the kept counts. */
+  function usage(bucket: Bucket, limits: BucketLimits, keep: boolean): number[] {
     const requestsLimited = WINDOWS[0]!.limitOf(limits) !== undefined;
-    const requests = requestsLimited ? (countAfter.get(bucket.key, bucket.family, bucket.cuts[0]) as { n: number }).n : 0;
-    return [requests, bucket.sums[1] ?? 0, bucket.sums[2] ?? 0, bucket.sums[3] ?? 0];
+    return [requestsLimited ? requestCount(bucket, keep) : 0, bucket.sums[1] ?? 0, bucket.sums[2] ?? 0, bucket.sums[3] ?? 0];
+  }
+
+  function requestCount(bucket: Bucket, keep: boolean): number {
+    const cut = bucket.cuts[0]!;
+    const kept = keep ? requestCounts.get(bucket.id) : undefined;
+    if (kept !== undefined && kept.cut === cut) return kept.count;
+    const count = (countAfter.get(bucket.key, bucket.family, cut) as { n: number }).n;
+    if (keep) requestCounts.set(bucket.id, { cut, count });
+    return count;
   }
 
   function ageOut(bucket: Bucket): AgeOut {
@@ -138,6 +205,10 @@ export function createSqliteRateBuckets(db: Database, clock: () => number = Date
         const row = nthAfter.get(bucket.key, bucket.family, cut, threshold) as { ts: number } | undefined;
         return row === undefined ? undefined : row.ts + spanMs - bucket.now;
       }
+      // Usually the oldest charge alone is enough (the threshold is 0 unless the window is over its limit).
+      const oldest = oldestAfter.get(bucket.key, bucket.family, cut) as { ts: number; tokens: number } | undefined;
+      if (oldest === undefined) return undefined;
+      if (oldest.tokens > threshold) return oldest.ts + spanMs - bucket.now;
       let aged = 0;
       let seen = 0;
       let lastTs: number | undefined;
@@ -164,17 +235,18 @@ export function createSqliteRateBuckets(db: Database, clock: () => number = Date
 
   let nextIdlePruneAt = Number.NEGATIVE_INFINITY;
 
-  const reserveTx = db.transaction((request: ReserveRequest): ReserveResult => {
+  function reserveInTransaction(request: ReserveRequest): ReserveResult {
     const now = clock();
     if (now >= nextIdlePruneAt) {
-      deleteIdleCharges.run(now - WEEK_MS);
-      deleteIdleBuckets.run(now - WEEK_MS);
+      const pruned = deleteIdleCharges.run(now - WEEK_MS).changes + deleteIdleBuckets.run(now - WEEK_MS).changes;
+      if (pruned > 0) requestCounts.clear();
       nextIdlePruneAt = now + IDLE_PRUNE_INTERVAL_MS;
     }
     const bucket = load(request.key, request.family, now, true);
-    const used = usage(bucket, request.limits);
+    const used = usage(bucket, request.limits, true);
     const decision = decide(request.limits, request.tokens, used, ageOut(bucket));
     if (!decision.ok) {
+      if (bucket.dirty) save(bucket);
       return {
         ok: false,
         window: WINDOWS[decision.windowIndex]!.window,
@@ -182,36 +254,47 @@ export function createSqliteRateBuckets(db: Database, clock: () => number = Date
         state: stateOf(bucket, request.limits, used),
       };
     }
-    const reservationId = randomUUID();
+    const reservationId = newReservationId(now);
     insertCharge.run(reservationId, request.key, request.family, now, request.tokens);
+    const kept = requestCounts.get(bucket.id);
+    if (kept !== undefined && kept.cut === bucket.cuts[0] && now > kept.cut) kept.count += 1;
     for (let index = 1; index < WINDOWS.length; index++) bucket.sums[index] = (bucket.sums[index] ?? 0) + request.tokens;
     bucket.lastTs = Math.max(bucket.lastTs, now);
     save(bucket);
     const after = used.map((value, index) => value + (WINDOWS[index]!.unit === "requests" ? 1 : request.tokens));
     return { ok: true, reservationId, state: stateOf(bucket, request.limits, after) };
+  }
+
+  const reserveTx = db.transaction((request: ReserveRequest) => {
+    checkMarks();
+    const result = reserveInTransaction(request);
+    return { result, marks: writeMarks.get() as WriteMarks };
   });
 
-  const settleTx = db.transaction((reservationId: string, usedTokens: number): void => {
+  const settleTx = db.transaction((reservationId: string, usedTokens: number) => {
+    checkMarks();
     const row = selectCharge.get(reservationId) as ChargeRow | undefined;
-    if (row === undefined || row.settled !== 0) return;
-    settleCharge.run(usedTokens, reservationId);
-    const delta = usedTokens - row.tokens;
-    if (delta !== 0) adjustSums.run({ ts: row.ts, delta, key: row.key, family: row.family });
+    if (row !== undefined && row.settled === 0) {
+      settleCharge.run(usedTokens, reservationId);
+      const delta = usedTokens - row.tokens;
+      if (delta !== 0) adjustSums.run({ ts: row.ts, delta, key: row.key, family: row.family });
+    }
+    return { result: undefined, marks: writeMarks.get() as WriteMarks };
   });
 
   const stateTx = db.transaction((key: string, family: string, limits: BucketLimits): BucketState => {
     const bucket = load(key, family, clock(), false);
-    return stateOf(bucket, limits, usage(bucket, limits));
+    return stateOf(bucket, limits, usage(bucket, limits, false));
   });
 
   return {
     async reserve(request) {
       checkReserveRequest(request);
-      return guard(() => reserveTx.immediate(request));
+      return guard(() => write(reserveTx.immediate, request));
     },
     async settle(reservationId, usedTokens) {
       checkTokens(usedTokens, "settle");
-      guard(() => settleTx.immediate(reservationId, usedTokens));
+      guard(() => write(settleTx.immediate, reservationId, usedTokens));
     },
     async state(key, family, limits) {
       checkLimits(limits);
@@ -246,6 +329,29 @@ interface BucketRow {
   cut_week: number;
   sum_week: number;
   last_ts: number;
+}
+
+interface WriteMarks {
+  /** Rows changed by this connection since it opened. */
+  changes: number;
+  /** Changes when another connection commits. */
+  version: number;
+}
+
+/** The index in WINDOWS of tokens per minute, whose cut the requests window shares. */
+const MINUTE_INDEX = 1;
+
+/**
+ * Reservation ids sort by time (base-36 milliseconds, then 62 random bits), so a new charge goes to the
+ * end of the id index, as it does in the others, instead of to a random page of a week-long index.
+ */
+function newReservationId(now: number): string {
+  const uuid = randomUUID();
+  return `${Math.max(0, Math.floor(now)).toString(36).padStart(9, "0")}-${uuid.slice(19, 23)}${uuid.slice(24)}`;
+}
+
+function bucketId(key: string, family: string): string {
+  return `${key.length}:${key}${family}`;
 }
 
 interface ChargeRow {
