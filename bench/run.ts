@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { EDITS_DEFAULTS, editsMarkdown, runEdits } from "./edits/workload.js";
 import { gatewayMarkdown } from "./gateway/report.js";
 import { GATEWAY_DEFAULTS, runGateway } from "./gateway/workload.js";
+import { SESSION_DEFAULTS, runSessionBench, sessionMarkdown } from "./session/workload.js";
 import { runSpeed, speedMarkdown } from "./speed/workload.js";
 
 /**
@@ -64,6 +65,15 @@ const WORKLOADS: Record<string, Workload> = {
         log,
       );
       return { json: result, markdown: gatewayMarkdown(result) };
+    },
+  },
+  session: {
+    description: "the interactive session in a pseudo-terminal at 5,000 tokens/s: frame times and token-to-screen lag, batched vs naive rendering",
+    run: async (args, log) => {
+      // --time-budget S: seconds of streaming per render path (at most 20, the figure).
+      const seconds = Math.max(1, Math.min(SESSION_DEFAULTS.seconds, args.timeBudgetS ?? SESSION_DEFAULTS.seconds));
+      const result = await runSessionBench({ tokensPerSecond: SESSION_DEFAULTS.tokensPerSecond, seconds }, log);
+      return { json: result, markdown: sessionMarkdown(result) };
     },
   },
 };

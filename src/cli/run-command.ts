@@ -60,6 +60,11 @@ function render(event: StreamEvent, outcome: Outcome, json: boolean): void {
 
 /** `spark [-m MODEL] "task"`: one streamed answer, speed figures on stderr at the end. */
 export async function runPrompt(words: string[], options: RunOptions): Promise<number> {
+  // No task, nothing piped, a terminal on both ends: the interactive session (Ink loads only then).
+  if (words.join(" ").trim() === "" && process.stdin.isTTY && process.stdout.isTTY && !options.json) {
+    const { openSession } = await import("./session/open-session.js");
+    return openSession(options);
+  }
   const controller = new AbortController();
   const removeHandler = abortOnInterrupt(controller);
   const model = await openModel(options, controller.signal);

@@ -1,0 +1,94 @@
+import { collectAgentsInstructions, findWorkspaceRoot, systemPrompt, type AgentOptions, type ApprovalRequest, type ToolContext, type ToolResult } from "../agent/index.js";
+import type { Message } from "../core/index.js";
+import { applyWithCheckpoint, formatApplyReport } from "../edits/index.js";
+import type { CallSettings } from "../models/index.js";
+import { createSandbox, parseApprovalMode, type ApprovalMode, type Sandbox } from "../sandbox/index.js";
+import type { SparkStores } from "../store/index.js";
+
+/**
+ * What every command that runs the coding agent shares (`spark exec`, the interactive session): the
+ * workspace, the approval mode and its sandbox, the system prompt, patches recorded as checkpoints of
+ * the saved session, and the session itself in the store.
+ */
+
+export interface AgentWiringOptions {
+  /** suggest | auto-edit | full-auto; auto-edit when absent. */
+  approval?: string | undefined;
+  /** The directory the user works in; the current directory when absent. */
+  cwd?: string | undefined;
+  /** Sandboxed commands may reach the network. */
+  network?: boolean | undefined;
+}
+
+export interface AgentWiring {
+  cwd: string;
+  /** The enclosing git repository's root, else cwd; symlinks resolved. */
+  workspace: string;
+  approvalMode: ApprovalMode;
+  /** Present in full-auto mode, where commands run in bubblewrap without asking. */
+  sandbox: Sandbox | undefined;
+  allowNetwork: boolean;
+}
+
+/** full-auto needs the sandbox; refuse up front, saying why, rather than fail at the first command. */
+export async function sandboxFor(mode: ApprovalMode): Promise<Sandbox | undefined> {
+  return mode === "full-auto" ? createSandbox() : undefined;
+}
+
+export async function prepareAgentWiring(options: AgentWiringOptions): Promise<AgentWiring> {
+  const approvalMode = parseApprovalMode(options.approval ?? "auto-edit");
+  const cwd = options.cwd ?? process.cwd();
+  const workspace = await findWorkspaceRoot(cwd);
+  const sandbox = await sandboxFor(approvalMode);
+  return { cwd, workspace, approvalMode, sandbox, allowNetwork: options.network ?? false };
+}
+
+/** The agent's standing instructions for this workspace, AGENTS.md files included. */
+export async function agentSystemPrompt(wiring: AgentWiring): Promise<string> {
+  return systemPrompt({
+    workspace: wiring.workspace,
+    agentsInstructions: await collectAgentsInstructions(wiring.workspace, wiring.cwd),
+    canRunCommands: wiring.approvalMode === "full-auto",
+  });
+}
+
+/** Every patch the agent applies is a checkpoint of its session, so `spark undo` can restore it. */
+export async function applyInWorkspace(patch: string, workspace: string, stores: SparkStores, sessionId: string): Promise<ToolResult> {
+  const report = await applyWithCheckpoint(patch, { workspace, store: stores.checkpoints, sessionId });
+  const changes = report.operations
+    .filter((operation) => operation.status !== "failed")
+    .map((operation) => ({ path: operation.moveTo ?? operation.path, added: operation.added, removed: operation.removed }));
+  return { ok: report.status === "applied", output: formatApplyReport(report), changes };
+}
+
+/** The tools' view of the wiring; `ask` is given where a user can answer (the session), absent in exec. */
+export function agentToolContext(
+  wiring: AgentWiring,
+  stores: SparkStores,
+  sessionId: string,
+  ask?: (request: ApprovalRequest) => Promise<boolean>,
+): Omit<ToolContext, "signal"> {
+  return {
+    workspace: wiring.workspace,
+    approvalMode: wiring.approvalMode,
+    allowNetwork: wiring.allowNetwork,
+    applyPatch: (patch) => applyInWorkspace(patch, wiring.workspace, stores, sessionId),
+    ...(wiring.sandbox ? { sandbox: wiring.sandbox } : {}),
+    ...(ask ? { ask } : {}),
+  };
+}
+
+/** The model's configured temperature and token limit, as runAgent takes them. */
+export function agentCallSettings(settings: CallSettings): Pick<AgentOptions, "temperature" | "maxTokens"> {
+  return {
+    ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
+    ...(settings.maxTokens !== undefined ? { maxTokens: settings.maxTokens } : {}),
+  };
+}
+
+/** Starts a saved session holding `messages`; returns its id. */
+export function startSavedSession(stores: SparkStores, session: { workspace: string; model: string; title: string }, messages: readonly Message[]): string {
+  const sessionId = stores.sessions.create({ ...session, title: session.title.slice(0, 120) });
+  for (const message of messages) stores.sessions.append(sessionId, message);
+  return sessionId;
+}

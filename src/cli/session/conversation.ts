@@ -1,0 +1,61 @@
+import type { Message } from "../../core/index.js";
+import type { SessionInfo, SessionStore, StoredMessage } from "../../store/index.js";
+
+/**
+ * The conversation of the session and its saved copy: every message is appended to the SessionStore
+ * as it joins (an interrupted answer marked so). A fresh conversation is saved from its first user
+ * message on, so opening the session and leaving at once leaves nothing behind.
+ */
+export class Conversation {
+  private readonly list: Message[];
+  private id: string | undefined;
+
+  private constructor(
+    private readonly store: SessionStore,
+    private readonly workspace: string,
+    messages: Message[],
+    id: string | undefined,
+  ) {
+    this.list = messages;
+    this.id = id;
+  }
+
+  static fresh(store: SessionStore, workspace: string, systemPrompt: string): Conversation {
+    return new Conversation(store, workspace, [{ role: "system", content: systemPrompt }], undefined);
+  }
+
+  /** A saved session, to continue where it stopped. */
+  static resumed(store: SessionStore, info: SessionInfo): { conversation: Conversation; stored: StoredMessage[] } {
+    const stored = store.messages(info.id);
+    return { conversation: new Conversation(store, info.workspace, stored.map((entry) => entry.message), info.id), stored };
+  }
+
+  get sessionId(): string | undefined {
+    return this.id;
+  }
+
+  get messages(): readonly Message[] {
+    return this.list;
+  }
+
+  /** What the user sent before, oldest first (the input box's history). */
+  userTexts(): string[] {
+    return this.list.flatMap((message) => (message.role === "user" ? [message.content] : []));
+  }
+
+  /** Adds the user's message, saving the session first if this is its first; returns the session id. */
+  addUser(text: string, model: string): string {
+    if (this.id === undefined) {
+      this.id = this.store.create({ workspace: this.workspace, model, title: text.replace(/\s+/g, " ").slice(0, 120) });
+      for (const message of this.list) this.store.append(this.id, message);
+    }
+    this.add({ role: "user", content: text }, false);
+    return this.id;
+  }
+
+  /** A message the agent produced (its answer, possibly interrupted, or a tool's result). */
+  add(message: Message, interrupted: boolean): void {
+    this.list.push(message);
+    if (this.id !== undefined) this.store.append(this.id, message, { interrupted });
+  }
+}

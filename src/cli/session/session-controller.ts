@@ -1,0 +1,278 @@
+import type { AgentStatus, ApprovalRequest, Tool } from "../../agent/index.js";
+import type { ApprovalMode } from "../../sandbox/index.js";
+import type { SparkStores } from "../../store/index.js";
+import { sandboxFor, type AgentWiring } from "../agent-wiring.js";
+import { paint } from "./ansi-style.js";
+import { errorLines, runTurn } from "./agent-turn.js";
+import { Conversation } from "./conversation.js";
+import { patchDiffLines } from "./edit-diff.js";
+import type { FrameTrace, InterruptRecord } from "./frame-trace.js";
+import { resumedHeader, storedMessageLines } from "./history-lines.js";
+import { LiveMeter } from "./live-meter.js";
+import type { ModelSwitcher } from "./model-switcher.js";
+import { isCommand, runCommand, type CommandHost } from "./slash-commands.js";
+import { ViewStore, type ApprovalChoice, type RenderMode, type SessionState } from "./view-store.js";
+
+/**
+ * The interactive session's logic, apart from its components: sends messages as agent turns, keeps the
+ * input live while a turn runs (Enter interrupts and redirects, Tab queues), interrupts at once on Esc
+ * (the turn's AbortSignal cancels the model call or the running tool; the partial answer is kept),
+ * asks for approvals, and runs the slash commands.
+ */
+
+export interface SessionDeps {
+  wiring: AgentWiring;
+  stores: SparkStores;
+  models: ModelSwitcher;
+  systemPrompt: string;
+  mode: RenderMode;
+  columns: () => number;
+  rows: () => number;
+  trace?: FrameTrace | undefined;
+  tools?: readonly Tool[];
+}
+
+interface RunningTurn {
+  controller: AbortController;
+  done: Promise<void>;
+  interrupt: InterruptRecord | undefined;
+  interruptAt: number | undefined;
+}
+
+export class SessionController implements CommandHost {
+  readonly view: ViewStore;
+  readonly stores: SparkStores;
+  readonly models: ModelSwitcher;
+  readonly workspace: string;
+  private conversation: Conversation;
+  private readonly wiring: AgentWiring;
+  private readonly meter = new LiveMeter();
+  private state: SessionState = "idle";
+  private turn: RunningTurn | undefined;
+  private redirect: string | undefined;
+  private queue: string[] = [];
+  private readonly alwaysAllowed = new Set<ApprovalRequest["kind"]>();
+  private readonly exitListeners = new Set<() => void>();
+  private ticker: NodeJS.Timeout | undefined;
+  private inputSerial = 0;
+  private lastCtrlC = -Infinity;
+  private exiting = false;
+
+  constructor(private readonly deps: SessionDeps) {
+    this.stores = deps.stores;
+    this.models = deps.models;
+    this.wiring = { ...deps.wiring };
+    this.workspace = deps.wiring.workspace;
+    this.conversation = Conversation.fresh(deps.stores.sessions, this.workspace, deps.systemPrompt);
+    this.view = new ViewStore({
+      mode: deps.mode,
+      columns: deps.columns,
+      trace: deps.trace,
+      status: () => ({
+        ...this.meter.figures(),
+        model: this.models.current.client.displayName,
+        state: this.state,
+        approvalMode: this.wiring.approvalMode,
+        sessionId: this.conversation.sessionId,
+      }),
+    });
+  }
+
+  busy(): boolean {
+    return this.turn !== undefined;
+  }
+
+  sessionId(): string | undefined {
+    return this.conversation.sessionId;
+  }
+
+  approvalMode(): ApprovalMode {
+    return this.wiring.approvalMode;
+  }
+
+  /** What the user sent in this conversation, oldest first (the input box's ↑ history). */
+  history(): string[] {
+    return this.conversation.userTexts();
+  }
+
+  onExit(listener: () => void): () => void {
+    this.exitListeners.add(listener);
+    return () => this.exitListeners.delete(listener);
+  }
+
+  /** Enter ("send": now, interrupting a running turn) or Tab ("queue": after the running turn). */
+  submit(raw: string, how: "send" | "queue"): void {
+    const text = raw.trim();
+    if (text === "" || this.exiting) return;
+    if (!this.turn) {
+      if (isCommand(text)) void runCommand(this, text).then(() => this.view.touch());
+      else this.startTurn(text);
+      return;
+    }
+    if (how === "queue") {
+      this.queue.push(text);
+      this.view.set({ queued: [...this.queue] });
+    } else if (isCommand(text)) {
+      void runCommand(this, text).then(() => this.view.touch());
+    } else if (this.redirect !== undefined) {
+      // A second Enter before the interrupted turn has ended: sent after the first redirect.
+      this.queue.push(text);
+      this.view.set({ queued: [...this.queue] });
+    } else {
+      this.redirect = text;
+      this.interrupt();
+    }
+  }
+
+  /** Esc: stop the running turn now. Returns false when nothing was running. */
+  interrupt(): boolean {
+    const turn = this.turn;
+    if (!turn || turn.controller.signal.aborted) return false;
+    turn.interruptAt = performance.now();
+    turn.interrupt = this.deps.trace?.interruptRequested(turn.interruptAt);
+    turn.controller.abort(new Error("interrupted by the user"));
+    this.setState("interrupting");
+    this.view.set({ approval: undefined }, true);
+    return true;
+  }
+
+  /** Ctrl-C: interrupts a running turn; twice in a row, or when idle, leaves. */
+  ctrlC(): void {
+    const now = performance.now();
+    const twice = now - this.lastCtrlC < 1500;
+    this.lastCtrlC = now;
+    if (!twice && this.interrupt()) return;
+    this.exit();
+  }
+
+  exit(): void {
+    if (this.exiting) return;
+    this.exiting = true;
+    this.turn?.controller.abort(new Error("the session is closing"));
+    for (const listener of this.exitListeners) listener();
+  }
+
+  /** Waits for a running turn to stop and releases the view; the caller closes models and stores. */
+  async close(): Promise<void> {
+    this.exiting = true;
+    this.turn?.controller.abort(new Error("the session is closing"));
+    await this.turn?.done;
+    this.stopTicker();
+    this.view.dispose();
+  }
+
+  async setApprovalMode(mode: ApprovalMode): Promise<void> {
+    const sandbox = mode === "full-auto" ? (this.wiring.sandbox ?? (await sandboxFor(mode))) : this.wiring.sandbox;
+    this.wiring.approvalMode = mode;
+    this.wiring.sandbox = sandbox;
+  }
+
+  newConversation(): void {
+    this.conversation = Conversation.fresh(this.stores.sessions, this.workspace, this.deps.systemPrompt);
+    this.meter.resetTotal();
+    this.view.print([paint.dim("── new conversation ──")]);
+  }
+
+  resume(id: string): void {
+    const info = this.stores.sessions.get(id);
+    if (!info) {
+      this.view.print(errorLines(`There is no saved session ${id}.`));
+      return;
+    }
+    const { conversation, stored } = Conversation.resumed(this.stores.sessions, info);
+    this.conversation = conversation;
+    this.meter.resetTotal();
+    this.view.print([...resumedHeader(info), ...storedMessageLines(stored, this.deps.columns)]);
+  }
+
+  modelChanged(): void {
+    this.view.touch();
+  }
+
+  private setState(state: SessionState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.view.touch();
+  }
+
+  private startTurn(text: string): void {
+    const controller = new AbortController();
+    const turn: RunningTurn = { controller, done: Promise.resolve(), interrupt: undefined, interruptAt: undefined };
+    this.turn = turn;
+    this.startTicker();
+    turn.done = runTurn(
+      {
+        view: this.view,
+        meter: this.meter,
+        conversation: this.conversation,
+        model: this.models.current,
+        wiring: { ...this.wiring },
+        stores: this.stores,
+        setState: (state) => this.setState(state),
+        ask: (request, signal) => this.ask(request, signal),
+        onStopped: () => {
+          if (turn.interrupt && turn.interruptAt !== undefined) turn.interrupt.stoppedMs = performance.now() - turn.interruptAt;
+        },
+        ...(this.deps.tools ? { tools: this.deps.tools } : {}),
+      },
+      text,
+      controller.signal,
+    )
+      .catch((error: unknown): AgentStatus => {
+        this.view.print(errorLines(error instanceof Error ? error.message : String(error)));
+        return "failed";
+      })
+      .then((status) => this.afterTurn(status));
+  }
+
+  private afterTurn(status: AgentStatus): void {
+    this.turn = undefined;
+    this.setState("idle");
+    this.stopTicker();
+    if (this.exiting) return;
+    const redirect = this.redirect;
+    this.redirect = undefined;
+    if (redirect !== undefined) return this.startTurn(redirect);
+    if (status === "interrupted" && this.queue.length > 0) {
+      // Esc stops everything: what was queued goes back to the input box, to send or drop.
+      this.view.set({ queued: [], inputRestore: { text: this.queue.join("\n"), serial: ++this.inputSerial } });
+      this.queue = [];
+      return;
+    }
+    const next = this.queue.shift();
+    this.view.set({ queued: [...this.queue] });
+    if (next !== undefined) this.submit(next, "send");
+  }
+
+  private ask(request: ApprovalRequest, signal: AbortSignal): Promise<boolean> {
+    if (this.alwaysAllowed.has(request.kind)) return Promise.resolve(true);
+    if (signal.aborted) return Promise.resolve(false);
+    const previous = this.state;
+    return new Promise<boolean>((resolve) => {
+      let settled = false;
+      const settle = (choice: ApprovalChoice) => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener("abort", onAbort);
+        if (choice === "always") this.alwaysAllowed.add(request.kind);
+        this.view.set({ approval: undefined }, true);
+        if (!signal.aborted) this.setState(previous);
+        resolve(choice !== "no");
+      };
+      const onAbort = () => settle("no");
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.setState("approval");
+      const lines = request.kind === "edit" ? (patchDiffLines(request.detail, Math.max(4, this.deps.rows() - 12)) ?? [request.detail]) : [`$ ${request.detail}`];
+      this.view.set({ approval: { kind: request.kind, lines, answer: settle } }, true);
+    });
+  }
+
+  private startTicker(): void {
+    this.ticker ??= setInterval(() => this.view.touch(), 250);
+  }
+
+  private stopTicker(): void {
+    if (this.ticker !== undefined) clearInterval(this.ticker);
+    this.ticker = undefined;
+  }
+}

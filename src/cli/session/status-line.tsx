@@ -1,0 +1,37 @@
+import { Text } from "ink";
+import { memo } from "react";
+import type { SessionState, StatusView } from "./view-store.js";
+
+/** The line under the input: state, model, TTFT, live tokens/s, tokens used, cache reuse, approval mode, session. */
+
+const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+
+const STATES: Record<SessionState, { label: string; color: string }> = {
+  idle: { label: "ready", color: "green" },
+  waiting: { label: "waiting for the model", color: "yellow" },
+  streaming: { label: "streaming", color: "cyan" },
+  tool: { label: "running a tool", color: "magenta" },
+  approval: { label: "waiting for your answer", color: "yellow" },
+  interrupting: { label: "interrupting", color: "red" },
+};
+
+export function statusParts(status: StatusView): string[] {
+  const parts = [status.model];
+  if (status.ttftMs !== undefined) parts.push(`TTFT ${integer.format(status.ttftMs)} ms`);
+  if (status.tokensPerSecond !== undefined) parts.push(`${integer.format(status.tokensPerSecond)} tok/s`);
+  parts.push(`${integer.format(status.totalTokens)} tokens`);
+  if (status.promptTokensReused) parts.push(`${integer.format(status.promptTokensReused)} reused`);
+  parts.push(status.approvalMode);
+  if (status.sessionId) parts.push(`session ${status.sessionId.slice(0, 8)}`);
+  return parts;
+}
+
+export const StatusLine = memo(function StatusLine({ status }: { status: StatusView }) {
+  const state = STATES[status.state];
+  return (
+    <Text wrap="truncate-end">
+      <Text color={state.color}>● {state.label}</Text>
+      <Text dimColor> · {statusParts(status).join(" · ")}</Text>
+    </Text>
+  );
+});
