@@ -10,7 +10,7 @@ export interface Slot {
   busy: boolean;
 }
 
-/** Share of a slot's cached tokens a prompt must keep for the slot to be reused rather than evicted. */
+/** Share of the shorter of cache and prompt that must be shared for a slot to be reused rather than evicted. */
 const minimumSimilarity = 0.5;
 
 /**
@@ -26,8 +26,10 @@ export class SequencePool {
   constructor(readonly slots: readonly Slot[]) {}
 
   /**
-   * The idle slot to use: the longest shared prefix among slots that would keep at least half their
-   * cache (as llama.cpp's server requires a prompt similarity), else the least recently used one.
+   * The idle slot to use: the longest shared prefix among slots where that prefix is at least half of
+   * the shorter of the cache and the prompt (as llama.cpp's server requires a prompt similarity, so an
+   * unrelated conversation's cache is not thrown away for a few shared tokens, while a redirect whose
+   * interrupted answer outgrew its prompt still finds its slot), else the least recently used one.
    */
   private pick(promptTokens: readonly Token[]): Slot | undefined {
     let best: { slot: Slot; prefix: number } | undefined;
@@ -35,7 +37,7 @@ export class SequencePool {
       if (slot.busy) continue;
       const cached = slot.sequence.contextTokens.length;
       const shared = slot.sequence.compareContextTokens([...promptTokens]).firstDifferentIndex;
-      const prefix = cached > 0 && shared >= cached * minimumSimilarity ? shared : 0;
+      const prefix = shared > 0 && shared >= Math.min(cached, promptTokens.length) * minimumSimilarity ? shared : 0;
       const better = !best || prefix > best.prefix || (prefix === best.prefix && slot.lastUsed < best.slot.lastUsed);
       if (better) best = { slot, prefix };
     }
