@@ -6,56 +6,14 @@
  * naming the bucket, no refused request reaches the upstream, and `spark usage --json` totals are exact:
  * every success charged once, at what the upstream reported, and nothing charged for a refusal.
  */
-import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { runSpark, sparkBin, tempDir } from "./support/run-spark.js";
+import { runSpark, tempDir } from "./support/run-spark.js";
+import { startGateway, type GatewayProcess } from "./support/gateway-process.js";
 import { startScriptedServer, type RecordedRequest, type ScriptedReply, type ScriptedServer } from "./support/scripted-openai-server.js";
 
-interface Gateway {
-  url: string;
-  stderr: () => string;
-  stop(): Promise<number | null>;
-}
-
-/** Starts `spark serve --port 0` and reads the URL from its one stdout line. */
-async function startGateway(cwd: string, env: Record<string, string>, args: string[]): Promise<Gateway> {
-  const child = spawn(process.execPath, [sparkBin, "serve", "--port", "0", ...args], { cwd, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the gateway did not start:\n${stderr}`)), 20_000);
-    child.stdout?.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString("utf8");
-      const match = /listening on (http:\/\/\S+)/.exec(stdout);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the gateway exited (${code}):\n${stderr}`));
-    });
-  });
-  return {
-    url,
-    stderr: () => stderr,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
-        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-        child.once("exit", (code) => {
-          clearTimeout(timer);
-          resolve(code);
-        });
-        child.kill("SIGTERM");
-      }),
-  };
-}
 
 const redis = inject("redis");
 
@@ -78,7 +36,7 @@ function storeChecks(store: "sqlite" | "redis") {
   let upstream: ScriptedServer;
   let project: string;
   let env: Record<string, string>;
-  let gateways: Gateway[] = [];
+  let gateways: GatewayProcess[] = [];
   /** Tokens one "count me" request reserves (prompt estimate + MAX_TOKENS), read from a probe's headers. */
   let reservation = 0;
   const storeArgs = () => (store === "redis" && "url" in redis ? ["--redis", redis.url] : []);
@@ -91,7 +49,7 @@ function storeChecks(store: "sqlite" | "redis") {
   }
 
   /** `count` requests at once, round-robin over `targets`: a third SDK, a third SDK streaming, a third fetch. */
-  async function burst(targets: Gateway[], key: string, count: number, model: string, marker: string): Promise<Outcomes> {
+  async function burst(targets: GatewayProcess[], key: string, count: number, model: string, marker: string): Promise<Outcomes> {
     const clients = targets.map((gateway) => new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: key, maxRetries: 0, timeout: 30_000 }));
     const outcomes: Outcomes = { ok: 0, limited: [], other: [] };
     const body = { model, messages: [{ role: "user" as const, content: marker }], max_tokens: MAX_TOKENS };

@@ -3,51 +3,14 @@
  * the gateway started by the CLI, the official `openai` SDK as the client, the tiny local GGUF as the
  * model under two names in two families. The same checks run against Redis buckets (`--redis`).
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { runSpark, sparkBin, tempDir } from "./support/run-spark.js";
+import { runSpark, tempDir } from "./support/run-spark.js";
+import { startGateway, type GatewayProcess } from "./support/gateway-process.js";
 import { ensureTestModel } from "./support/tiny-gguf.js";
 
-interface Gateway {
-  url: string;
-  stderr: () => string;
-  stop(): Promise<number | null>;
-}
-
-async function startGateway(cwd: string, env: Record<string, string>, args: string[] = []): Promise<Gateway> {
-  const child: ChildProcess = spawn(process.execPath, [sparkBin, "serve", "--port", "0", ...args], { cwd, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the gateway did not start:\n${stderr}`)), 20_000);
-    child.stdout?.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString("utf8");
-      const match = /listening on (http:\/\/\S+)/.exec(stdout);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the gateway exited (${code}):\n${stderr}`));
-    });
-  });
-  return {
-    url,
-    stderr: () => stderr,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
-        child.once("exit", (code) => resolve(code));
-        child.kill("SIGTERM");
-      }),
-  };
-}
 
 const redis = inject("redis");
 
@@ -75,7 +38,7 @@ const ask = (client: OpenAI, model: string) =>
 
 function bucketChecks(store: "sqlite" | "redis") {
   let setup: Setup;
-  let gateway: Gateway;
+  let gateway: GatewayProcess;
   let key: string;
   let client: OpenAI;
   const storeArgs = () => (store === "redis" && "url" in redis ? ["--redis", redis.url] : []);

@@ -3,55 +3,15 @@
  * SDK is the client: against the local tiny GGUF (aliased in the project config) and against a scripted
  * upstream, streaming and not; bad input; a client that disconnects mid-stream.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runSpark, sparkBin, tempDir } from "./support/run-spark.js";
+import { runSpark, tempDir } from "./support/run-spark.js";
+import { startGateway, type GatewayProcess } from "./support/gateway-process.js";
 import { startScriptedServer, type RecordedRequest, type ScriptedReply, type ScriptedServer } from "./support/scripted-openai-server.js";
 import { ensureTestModel } from "./support/tiny-gguf.js";
 
-interface Gateway {
-  url: string;
-  child: ChildProcess;
-  stderr: () => string;
-  stop(): Promise<number | null>;
-}
-
-/** Starts `spark serve --port 0` and reads the URL from its one stdout line. */
-async function startGateway(cwd: string, env: Record<string, string>, args: string[] = []): Promise<Gateway> {
-  const child = spawn(process.execPath, [sparkBin, "serve", "--port", "0", ...args], { cwd, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the gateway did not start:\n${stderr}`)), 20_000);
-    child.stdout?.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString("utf8");
-      const match = /listening on (http:\/\/\S+)/.exec(stdout);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the gateway exited (${code}):\n${stderr}`));
-    });
-  });
-  return {
-    url,
-    child,
-    stderr: () => stderr,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
-        child.once("exit", (code) => resolve(code));
-        child.kill("SIGTERM");
-      }),
-  };
-}
 
 function metricValue(text: string, name: string, labels: Record<string, string>): number {
   const line = text.split("\n").find((candidate) => candidate.startsWith(`${name}{`) && Object.entries(labels).every(([key, value]) => candidate.includes(`${key}="${value}"`)));
@@ -69,7 +29,7 @@ const reply = (request: RecordedRequest): ScriptedReply => {
 };
 
 let upstream: ScriptedServer;
-let gateway: Gateway;
+let gateway: GatewayProcess;
 let client: OpenAI;
 let project: string;
 let home: string;

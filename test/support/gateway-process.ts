@@ -1,0 +1,48 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { sparkBin } from "./run-spark.js";
+
+export interface GatewayProcess {
+  url: string;
+  child: ChildProcess;
+  stderr: () => string;
+  /** SIGTERM, then SIGKILL after 10 s; resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts the built `spark serve --port 0` and reads the URL from its one stdout line. */
+export async function startGateway(cwd: string, env: Record<string, string>, args: string[] = []): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, [sparkBin, "serve", "--port", "0", ...args], { cwd, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the gateway did not start:\n${stderr}`)), 20_000);
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString("utf8");
+      const match = /listening on (http:\/\/\S+)/.exec(stdout);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the gateway exited (${code}):\n${stderr}`));
+    });
+  });
+  return {
+    url,
+    child,
+    stderr: () => stderr,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        child.once("exit", (code) => {
+          clearTimeout(timer);
+          resolve(code);
+        });
+        child.kill("SIGTERM");
+      }),
+  };
+}
