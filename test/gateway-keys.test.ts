@@ -115,6 +115,16 @@ function bucketChecks(store: "sqlite" | "redis") {
     expect(text.stdout).toMatch(/spark\s+requests per minute: 2\/2 used, 0 left, refills in/);
   });
 
+  it("serves the spark CLI through --server with the key from $SPARK_API_KEY", async () => {
+    const args = ["--server", gateway.url, "-m", "tiny", "--max-tokens", "3", "hi"];
+    const answered = await runSpark(args, { env: { SPARK_API_KEY: key } });
+    expect(answered.code).toBe(0);
+    expect(answered.stdout.trim().length).toBeGreaterThan(0);
+    const refused = await runSpark(args);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("$SPARK_API_KEY");
+  });
+
   it("spark keys list never shows a secret; revoke locks the key out of the running gateway", async () => {
     const list = await setup.spark(["keys", "list"]);
     expect(list.stdout).toContain("ci-bot");

@@ -328,7 +328,7 @@ describe("spark lsp with the tiny local model", () => {
   });
 });
 
-describe("spark lsp edit selection against a scripted OpenAI-compatible server", () => {
+describe("spark lsp against a scripted OpenAI-compatible server", () => {
   let server: ScriptedServer | undefined;
   afterEach(async () => {
     await server?.close();
@@ -379,6 +379,58 @@ describe("spark lsp edit selection against a scripted OpenAI-compatible server",
     expect(prompt).toContain("Selected lines 2-2:\n```typescript\n  return 'hello ' + name;\n```");
     const metrics = await lsp.waitForMetrics(1);
     expect(metrics[0]).toMatchObject({ kind: "edit", mode: "patch", model: "scripted-model", chars: patch.length });
+  });
+
+  it("fills in the middle through /v1/completions with the text after the cursor as suffix", async () => {
+    server = await startScriptedServer((request) =>
+      request.path === "/v1/completions" ? { kind: "text", chunks: ["a + ", "b;"] } : { kind: "text", chunks: ["wrong"] },
+    );
+    const lsp = await startServer(["--base-url", server.url, "-m", "coder"], { initializationOptions: { debounceMs: 0 } });
+    await lsp.waitForLog(/fast model coder ready in \d+ ms \(fill-in-the-middle/);
+    const uri = "file:///project/src/add.ts";
+    const before = "export function add(a: number, b: number): number {\n  return ";
+    const after = "\n}\n\nconsole.log(add(1, 2));\n";
+    lsp.open(uri, before + after);
+    const result = (await lsp.connection.sendRequest(InlineCompletionRequest.type, { textDocument: { uri }, position: endOf(before), context: { triggerKind: 2 } })) as InlineCompletionList;
+    expect(result.items[0]?.insertText).toBe("a + b;");
+    const [metrics] = await lsp.waitForMetrics(1);
+    expect(metrics).toMatchObject({ kind: "completion", mode: "fim", finish: "stop", model: "coder", chars: 6 });
+
+    const completions = server.requests.filter((request) => request.path === "/v1/completions");
+    expect(completions).toHaveLength(1);
+    const body = completions[0]?.body as { model: string; prompt: string; suffix: string; stream: boolean; max_tokens: number };
+    expect(body).toMatchObject({ model: "coder", stream: true });
+    expect(body.max_tokens).toBeGreaterThan(0);
+    expect(body.prompt.endsWith(before)).toBe(true);
+    expect(body.suffix.startsWith(after)).toBe(true);
+    expect(server.requests.some((request) => request.path === "/v1/chat/completions")).toBe(false);
+  });
+
+  it("falls back to the chat prompt, for good, when the server has no /v1/completions", async () => {
+    server = await startScriptedServer((request) =>
+      request.path === "/v1/completions" ? { kind: "error", status: 404 } : { kind: "text", chunks: ["```typescript\n", "a * b;", "\n```"] },
+    );
+    const lsp = await startServer(["--base-url", server.url, "-m", "coder"], { initializationOptions: { debounceMs: 0 } });
+    await lsp.waitForLog(/ready in/);
+    const uri = "file:///project/src/mul.ts";
+    const before = "export function mul(a: number, b: number): number {\n  return ";
+    const after = "\n}\n";
+    lsp.open(uri, before + after);
+    const result = (await lsp.connection.sendRequest(InlineCompletionRequest.type, { textDocument: { uri }, position: endOf(before), context: { triggerKind: 2 } })) as InlineCompletionList;
+    expect(result.items[0]?.insertText).toBe("a * b;");
+    const [first] = await lsp.waitForMetrics(1);
+    expect(first).toMatchObject({ kind: "completion", mode: "chat", finish: "stop" });
+
+    // The next request goes straight to the chat prompt: /v1/completions is not asked again.
+    await lsp.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ range: { start: endOf(before), end: endOf(before) }, text: "x" }],
+    });
+    await lsp.connection.sendRequest(InlineCompletionRequest.type, { textDocument: { uri }, position: endOf(before + "x"), context: { triggerKind: 2 } });
+    const [, second] = await lsp.waitForMetrics(2);
+    expect(second).toMatchObject({ mode: "chat" });
+    expect(server.requests.filter((request) => request.path === "/v1/completions")).toHaveLength(1);
+    expect(server.requests.filter((request) => request.path === "/v1/chat/completions")).toHaveLength(2);
   });
 
   it("refuses an edit without an instruction and reports a patch that does not apply", async () => {

@@ -7,6 +7,7 @@ export interface GlobalOptions {
   model?: string;
   profile?: string;
   baseUrl?: string;
+  server?: string;
   apiKeyEnv?: string;
   temperature?: string;
   maxTokens?: string;
@@ -20,6 +21,7 @@ export function addGlobalOptions(program: Command): Command {
     .option("-m, --model <name>", "model: alias, OpenAI model, PROVIDER/MODEL, local:PATH.gguf or hf:OWNER/REPO/FILE.gguf")
     .option("-p, --profile <name>", "use [profiles.NAME] from config")
     .option("--base-url <url>", "send the model name to this OpenAI-compatible server")
+    .option("--server <url>", "use a Spark gateway (spark serve) at this URL; its key comes from $SPARK_API_KEY")
     .option("--api-key-env <name>", "environment variable that holds the key for --base-url")
     .option("-t, --temperature <number>", "sampling temperature, 0 to 2")
     .option("--max-tokens <number>", "most tokens to generate")
@@ -35,10 +37,17 @@ function numberFlag(flag: string, value: string | undefined): number | undefined
   return number;
 }
 
+/** A Spark gateway is an OpenAI-compatible server under /v1, keyed by a Spark API key. */
+function serverLayer(url: string): Record<string, unknown> {
+  const trimmed = url.replace(/\/+$/, "");
+  return { base_url: trimmed.endsWith("/v1") ? trimmed : `${trimmed}/v1`, api_key_env: "SPARK_API_KEY" };
+}
+
 function flagLayers(options: GlobalOptions): ConfigLayer[] {
   const layers: ConfigLayer[] = [];
   const add = (flag: string, data: Record<string, unknown>) => layers.push({ source: `flag ${flag}`, data });
   if (options.baseUrl !== undefined) add("--base-url", { base_url: options.baseUrl });
+  if (options.server !== undefined) add("--server", serverLayer(options.server));
   if (options.apiKeyEnv !== undefined) add("--api-key-env", { api_key_env: options.apiKeyEnv });
   const temperature = numberFlag("--temperature", options.temperature);
   if (temperature !== undefined) add("--temperature", { temperature });

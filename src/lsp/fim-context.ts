@@ -98,3 +98,10 @@ export function lineComment(languageId: string, text: string): string {
   if (languageId === "html" || languageId === "xml" || languageId === "markdown") return `<!-- ${text} -->`;
   return `// ${text}`;
 }
+
+/** The prefix a FIM model sees: other open files first (they change least, so their tokens stay cached), then the document. */
+export function fimPrefix(context: FimContext): string {
+  const parts = context.neighbors.map((neighbor) => `${lineComment(context.languageId, neighbor.path)}\n${neighbor.text}${neighbor.text.endsWith("\n") ? "" : "\n"}\n`);
+  if (parts.length > 0) parts.push(`${lineComment(context.languageId, context.path)}\n`);
+  return parts.join("") + context.prefix;
+}

@@ -118,7 +118,7 @@ export class InlineCompleter {
       maxLines: settings.maxLines,
     });
     const mode = await active.source.mode();
-    const chat = mode === "chat";
+    let chat = mode === "chat";
     // Reaching a boundary stops the generation through this controller; it is not a cancel.
     const atBoundary = new AbortController();
     const generation: Generation = { mode, text: "", finish: "stop", metrics: undefined, outputTokens: 0, firstTextAt: undefined, error: undefined };
@@ -130,7 +130,14 @@ export class InlineCompleter {
       maxTokens: settings.maxCompletionTokens,
       ...(temperature !== undefined ? { temperature } : {}),
     });
+    let first = true;
     for await (const event of events) {
+      if (first) {
+        first = false;
+        // A source may switch to the chat prompt on this very call (a server without FIM); by its first event it knows.
+        generation.mode = await active.source.mode();
+        chat = generation.mode === "chat";
+      }
       switch (event.type) {
         case "text-delta": {
           if (atBoundary.signal.aborted) break;

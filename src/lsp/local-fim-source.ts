@@ -3,7 +3,7 @@ import { EventQueue, emptyUsage, toSparkError, type FinishReason, type StreamEve
 import type { LoadedModel, LoadOptions, LocalEngine } from "../models/providers/local/index.js";
 import { CallMeter } from "../speed/index.js";
 import type { CompletionCall, CompletionSource } from "./completion-source.js";
-import { lineComment, type FimContext } from "./fim-context.js";
+import { fimPrefix, type FimContext } from "./fim-context.js";
 
 const stopReasons: Record<LlamaCompletionResponse["metadata"]["stopReason"], FinishReason> = {
   eogToken: "stop",
@@ -22,13 +22,6 @@ export interface LocalFimOptions {
   fallback: CompletionSource;
   /** False: no prompt-lookup speculation. */
   speculation?: boolean;
-}
-
-/** The prefix the model sees: other open files first (they change least, so their tokens stay cached), then the document. */
-export function fimPrefix(context: FimContext): string {
-  const parts = context.neighbors.map((neighbor) => `${lineComment(context.languageId, neighbor.path)}\n${neighbor.text}${neighbor.text.endsWith("\n") ? "" : "\n"}\n`);
-  if (parts.length > 0) parts.push(`${lineComment(context.languageId, context.path)}\n`);
-  return parts.join("") + context.prefix;
 }
 
 function hasInfillTokens(loaded: LoadedModel): boolean {

@@ -1,8 +1,10 @@
-import type { CallSettings, ClientDependencies, ModelClient, ResolvedModel } from "../models/index.js";
+import OpenAI from "openai";
+import type { CallSettings, ClientDependencies, ModelClient, ModelTarget, ResolvedModel } from "../models/index.js";
 import { createModelClient } from "../models/index.js";
 import { ChatCompletionSource } from "./chat-completion-source.js";
 import type { CompletionSource } from "./completion-source.js";
 import type { ModelInfo, ModelRole } from "./lsp-protocol.js";
+import { RemoteFimSource } from "./remote-fim-source.js";
 
 /** One model as the language server uses it: a client for edits and a source of inline suggestions. */
 export interface LspModel {
@@ -25,9 +27,26 @@ function localPath(resolved: ResolvedModel): string | undefined {
 }
 
 /**
+ * Fill-in-the-middle through the server's `/v1/completions` with `suffix`, with the same key, retries and
+ * timeout as the chat client (createModelClient has already refused a missing key where one is needed).
+ */
+function remoteFim(target: Extract<ModelTarget, { kind: "remote" }>, deps: ClientDependencies, client: ModelClient, chat: CompletionSource): RemoteFimSource {
+  const key = target.apiKeyEnv ? deps.env[target.apiKeyEnv] : undefined;
+  const openai = new OpenAI({
+    // Servers that need no key still get a placeholder: the SDK refuses to run without one.
+    apiKey: key || "no-key",
+    baseURL: target.baseUrl,
+    maxRetries: deps.maxRetries ?? 2,
+    timeout: deps.timeoutMs ?? 600_000,
+  });
+  const context = { baseUrl: target.baseUrl, model: target.model, ...(target.apiKeyEnv ? { apiKeyEnv: target.apiKeyEnv } : {}) };
+  return new RemoteFimSource({ openai, context, displayName: client.displayName, fallback: chat });
+}
+
+/**
  * Builds the model for a resolved name: local GGUF models complete through native fill-in-the-middle
- * when they have FIM tokens (else a chat prompt); remote models through a chat prompt, since the
- * ModelClient interface has no text-completion (`/v1/completions` with `suffix`) call.
+ * when they have FIM tokens (else a chat prompt); remote models through the server's `/v1/completions`
+ * with `suffix`, or a chat prompt once the server shows it has none (404 or 400).
  */
 export async function openLspModel(resolved: ResolvedModel, deps: ClientDependencies, disposeDeps: () => Promise<void>): Promise<LspModel> {
   const client = await createModelClient(resolved, deps);
@@ -37,7 +56,10 @@ export async function openLspModel(resolved: ResolvedModel, deps: ClientDependen
     await client.close();
     await disposeDeps();
   };
-  if (path === undefined) return { name: resolved.name, settings: resolved.settings, client, completions: chat, warm: () => Promise.resolve(), dispose };
+  if (path === undefined) {
+    const completions = resolved.target.kind === "remote" ? remoteFim(resolved.target, deps, client, chat) : chat;
+    return { name: resolved.name, settings: resolved.settings, client, completions, warm: () => Promise.resolve(), dispose };
+  }
   const engine = await deps.localEngine();
   const { contextSize, draftModel } = resolved.settings;
   // The same options as the chat client's, so both share one loaded model and its context sequences.

@@ -126,7 +126,7 @@ export async function startScriptedServer(script: Script): Promise<ScriptedServe
     state.requests.push(recorded);
     const route = `${recorded.method} ${recorded.path}`;
     if (route === "GET /v1/models") return sendModels(res);
-    if (route !== "POST /v1/chat/completions" && route !== "POST /v1/responses") {
+    if (route !== "POST /v1/chat/completions" && route !== "POST /v1/responses" && route !== "POST /v1/completions") {
       return sendJson(res, 404, errorBody(404, `no route ${route}`));
     }
 
@@ -140,6 +140,12 @@ export async function startScriptedServer(script: Script): Promise<ScriptedServe
     const body = recorded.body;
     const model = typeof body?.model === "string" ? body.model : SCRIPTED_MODEL;
     const turn: Turn = { res, reply, model, seq, body };
+    if (recorded.path === "/v1/completions") {
+      if (reply.kind === "tool-calls") return sendJson(res, 400, errorBody(400, "tool calls have no text completion"));
+      if (body?.stream === true) return streamTextCompletion(turn);
+      if (reply.kind === "hang-after") return void res.writeHead(200, { "content-type": "application/json" }).flushHeaders();
+      return sendJson(res, 200, textCompletion(turn));
+    }
     const chat = recorded.path === "/v1/chat/completions";
     if (body?.stream === true) return chat ? streamChat(turn) : streamResponses(turn);
     // A non-streaming hang: headers go out, the body never does (a stalled server).
@@ -334,6 +340,43 @@ function chatCompletion(turn: Turn): Json {
 }
 
 const chatToolCall = (c: Call): Json => ({ id: c.id, type: "function", function: { name: c.name, arguments: c.arguments } });
+
+// ---------------------------------------------------------------------------
+// Legacy text completions (POST /v1/completions, with `suffix` for fill-in-the-middle)
+
+function textChunk(turn: Turn, text: string, finishReason: string | null = null): Json {
+  return {
+    id: `cmpl-scripted-${turn.seq}`,
+    object: "text_completion",
+    created: CREATED,
+    model: turn.model,
+    choices: [{ index: 0, text, finish_reason: finishReason, logprobs: null }],
+  };
+}
+
+function textUsage(u: Usage): Json {
+  return { prompt_tokens: u.prompt, completion_tokens: u.completion, total_tokens: u.prompt + u.completion };
+}
+
+async function streamTextCompletion(turn: Turn): Promise<void> {
+  const { res, reply } = turn;
+  if (reply.kind === "tool-calls") return;
+  startSse(res);
+  const frames = reply.chunks.map((text) => () => writeSse(res, textChunk(turn, text)));
+  const hangs = reply.kind === "hang-after";
+  if (!hangs) {
+    frames.push(() => writeSse(res, textChunk(turn, "", "stop")));
+    if (includeUsage(turn)) frames.push(() => writeSse(res, { ...textChunk(turn, ""), choices: [], usage: textUsage(usageOf(reply)) }));
+    frames.push(() => writeSse(res, "[DONE]"));
+  }
+  if ((await emitAll(frames, delayOf(reply))) && !hangs) res.end();
+}
+
+function textCompletion(turn: Turn): Json {
+  const { reply } = turn;
+  const text = reply.kind === "tool-calls" ? "" : reply.chunks.join("");
+  return { ...textChunk(turn, text, "stop"), usage: textUsage(usageOf(reply)) };
+}
 
 // ---------------------------------------------------------------------------
 // Responses API (POST /v1/responses)
