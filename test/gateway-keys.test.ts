@@ -117,9 +117,12 @@ function bucketChecks(store: "sqlite" | "redis") {
 
   it("serves the spark CLI through --server with the key from $SPARK_API_KEY", async () => {
     const args = ["--server", gateway.url, "-m", "tiny", "--max-tokens", "3", "hi"];
-    const answered = await runSpark(args, { env: { SPARK_API_KEY: key } });
+    const answered = await runSpark([...args, "--json"], { env: { SPARK_API_KEY: key } });
     expect(answered.code).toBe(0);
-    expect(answered.stdout.trim().length).toBeGreaterThan(0);
+    const events = answered.stdout.trim().split("\n").map((line) => JSON.parse(line) as { type: string; metrics?: { rateLimit?: { remainingRequests?: number; limitRequests?: number } } });
+    expect(events.some((event) => event.type === "text-delta")).toBe(true);
+    // The gateway's rate-limit headers reach the metrics, for the session's quota display.
+    expect(events.find((event) => event.type === "metrics")?.metrics?.rateLimit).toMatchObject({ limitRequests: 50 });
     const refused = await runSpark(args);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("$SPARK_API_KEY");

@@ -11,7 +11,7 @@ import { ViewStore, type StatusView } from "../src/cli/session/view-store.js";
 
 /** The session's rendering pieces on their own: markdown, highlighting, diffs, input editing, batching. */
 
-const status: StatusView = { model: "m", state: "idle", approvalMode: "auto-edit", sessionId: undefined, ttftMs: undefined, tokensPerSecond: undefined, promptTokensReused: undefined, totalTokens: 0 };
+const status: StatusView = { model: "m", state: "idle", approvalMode: "auto-edit", sessionId: undefined, ttftMs: undefined, tokensPerSecond: undefined, promptTokensReused: undefined, totalTokens: 0, quota: undefined };
 const waitMs = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("streamed markdown", () => {
@@ -161,5 +161,13 @@ describe("status line", () => {
     meter.finishCall({ ttftMs: 118, decodeTokensPerSecond: 210, prefillTokensPerSecond: null, totalMs: 600, promptTokensReused: 900, draftTokensAccepted: 0, draftTokensRejected: 0 });
     const parts = statusParts({ ...status, ...meter.figures(), sessionId: "3f2c91ab-0000" });
     expect(parts).toEqual(["m", "TTFT 118 ms", "210 tok/s", "1,100 tokens", "900 reused", "auto-edit", "session 3f2c91ab"]);
+  });
+
+  it("shows the quota left in the model's bucket when a gateway reports it", () => {
+    const meter = new LiveMeter(() => 0);
+    meter.startCall();
+    const rateLimit = { limitTokens: 100_000, remainingTokens: 98_765, limitRequests: 60, remainingRequests: 59 };
+    meter.finishCall({ ttftMs: 5, decodeTokensPerSecond: 900, prefillTokensPerSecond: null, totalMs: 50, promptTokensReused: 0, draftTokensAccepted: 0, draftTokensRejected: 0, rateLimit });
+    expect(statusParts({ ...status, ...meter.figures() })).toContain("quota 98,765 of 100,000 tokens left");
   });
 });

@@ -8,6 +8,14 @@ export interface Usage {
   rejectedPredictionTokens: number;
 }
 
+/** What a server's rate-limit headers (`x-ratelimit-*`, as OpenAI and Spark's gateway send them) said. */
+export interface RateLimitState {
+  limitRequests?: number;
+  remainingRequests?: number;
+  limitTokens?: number;
+  remainingTokens?: number;
+}
+
 /** Speed of one model call, measured the same way for every provider. */
 export interface Metrics {
   /** Milliseconds from sending the request to the first generated token. */
@@ -20,6 +28,8 @@ export interface Metrics {
   promptTokensReused: number;
   draftTokensAccepted: number;
   draftTokensRejected: number;
+  /** The quota left in the server's rate-limit bucket for this model, when it said. */
+  rateLimit?: RateLimitState;
 }
 
 export function emptyUsage(): Usage {

@@ -17,6 +17,8 @@ export interface SpeedFigures {
   promptTokensReused: number | undefined;
   /** Tokens used in this session: prompts and outputs of every call. */
   totalTokens: number;
+  /** Tokens left in the model's rate-limit bucket, when a gateway reports it. */
+  quota: { remainingTokens: number; limitTokens: number | undefined } | undefined;
 }
 
 export class LiveMeter {
@@ -26,6 +28,7 @@ export class LiveMeter {
   private bucketAt = 0;
   private final: { ttftMs: number | null; tokensPerSecond: number | null; reused: number } | undefined;
   private total = 0;
+  private quota: SpeedFigures["quota"];
 
   constructor(private readonly now: () => number = () => performance.now()) {}
 
@@ -52,6 +55,8 @@ export class LiveMeter {
   /** The call's own figures, reported at its end. */
   finishCall(metrics: Metrics): void {
     this.final = { ttftMs: metrics.ttftMs, tokensPerSecond: metrics.decodeTokensPerSecond, reused: metrics.promptTokensReused };
+    const remaining = metrics.rateLimit?.remainingTokens;
+    if (remaining !== undefined) this.quota = { remainingTokens: remaining, limitTokens: metrics.rateLimit?.limitTokens };
     this.callStart = undefined;
   }
 
@@ -69,13 +74,14 @@ export class LiveMeter {
       const windowMs = Math.min(WINDOW_BUCKETS * BUCKET_MS, now - (this.firstToken ?? now));
       const tokens = this.buckets.reduce((sum, count) => sum + count, 0);
       const tokensPerSecond = windowMs >= 200 ? (tokens * 1000) / windowMs : undefined;
-      return { ttftMs, tokensPerSecond, promptTokensReused: this.final?.reused, totalTokens: this.total };
+      return { ttftMs, tokensPerSecond, promptTokensReused: this.final?.reused, totalTokens: this.total, quota: this.quota };
     }
     return {
       ttftMs: this.final?.ttftMs ?? undefined,
       tokensPerSecond: this.final?.tokensPerSecond ?? undefined,
       promptTokensReused: this.final?.reused,
       totalTokens: this.total,
+      quota: this.quota,
     };
   }
 

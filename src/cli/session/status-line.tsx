@@ -2,7 +2,7 @@ import { Text } from "ink";
 import { memo } from "react";
 import type { SessionState, StatusView } from "./view-store.js";
 
-/** The line under the input: state, model, TTFT, live tokens/s, tokens used, cache reuse, approval mode, session. */
+/** The line under the input: state, model, TTFT, live tokens/s, tokens used, cache reuse, bucket quota, approval mode, session. */
 
 const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 
@@ -21,6 +21,10 @@ export function statusParts(status: StatusView): string[] {
   if (status.tokensPerSecond !== undefined) parts.push(`${integer.format(status.tokensPerSecond)} tok/s`);
   parts.push(`${integer.format(status.totalTokens)} tokens`);
   if (status.promptTokensReused) parts.push(`${integer.format(status.promptTokensReused)} reused`);
+  if (status.quota) {
+    const of = status.quota.limitTokens === undefined ? "" : ` of ${integer.format(status.quota.limitTokens)}`;
+    parts.push(`quota ${integer.format(status.quota.remainingTokens)}${of} tokens left`);
+  }
   parts.push(status.approvalMode);
   if (status.sessionId) parts.push(`session ${status.sessionId.slice(0, 8)}`);
   return parts;

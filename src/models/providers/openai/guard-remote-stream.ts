@@ -1,4 +1,4 @@
-import { emptyUsage, type FinishReason, type StreamEvent, type Usage } from "../../../core/index.js";
+import { emptyUsage, type FinishReason, type RateLimitState, type StreamEvent, type Usage } from "../../../core/index.js";
 import { CallMeter } from "../../../speed/index.js";
 import { mapOpenAIError, type RemoteErrorContext } from "./map-openai-error.js";
 
@@ -9,6 +9,7 @@ export interface RemoteCallState {
   /** Content chunks seen; the output token estimate when the server reports no usage (an abort). */
   outputChunks: number;
   reason: FinishReason;
+  rateLimit?: RateLimitState;
 }
 
 /**
@@ -38,6 +39,6 @@ export async function* guardRemoteStream(
     promptTokensEvaluated: null,
     promptTokensReused: state.usage.cachedInputTokens,
   });
-  yield { type: "metrics", metrics };
+  yield { type: "metrics", metrics: state.rateLimit ? { ...metrics, rateLimit: state.rateLimit } : metrics };
   yield { type: "finish", reason: state.reason };
 }

@@ -3,6 +3,7 @@ import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from "o
 import type { FinishReason, ModelRequest, StreamEvent, StreamOptions, Usage } from "../../../core/index.js";
 import type { ModelClient } from "../../model-client.js";
 import { guardRemoteStream, type RemoteCallState } from "./guard-remote-stream.js";
+import { rateLimitFromHeaders } from "./rate-limit-headers.js";
 import type { RemoteErrorContext } from "./map-openai-error.js";
 import { toChatMessages, toChatTools } from "./to-chat-messages.js";
 import { ToolCallAssembler } from "./tool-call-assembler.js";
@@ -65,7 +66,9 @@ export class OpenAIChatClient implements ModelClient {
   }
 
   private async *run(request: ModelRequest, signal: AbortSignal | undefined, state: RemoteCallState): AsyncIterable<StreamEvent> {
-    const stream = await this.openai.chat.completions.create(this.body(request), signal ? { signal } : {});
+    const { data: stream, response } = await this.openai.chat.completions.create(this.body(request), signal ? { signal } : {}).withResponse();
+    const rateLimit = rateLimitFromHeaders(response.headers);
+    if (rateLimit) state.rateLimit = rateLimit;
     const toolCalls = new ToolCallAssembler();
     for await (const chunk of stream) {
       if (chunk.usage) state.usage = toUsage(chunk.usage);

@@ -3,6 +3,7 @@ import type { ResponseCreateParamsStreaming, ResponseUsage } from "openai/resour
 import { ProviderError, type ModelRequest, type StreamEvent, type StreamOptions, type Usage } from "../../../core/index.js";
 import type { ModelClient } from "../../model-client.js";
 import { guardRemoteStream, type RemoteCallState } from "./guard-remote-stream.js";
+import { rateLimitFromHeaders } from "./rate-limit-headers.js";
 import type { RemoteErrorContext } from "./map-openai-error.js";
 import { toResponsesInput, toResponsesTools } from "./to-responses-input.js";
 
@@ -47,7 +48,9 @@ export class OpenAIResponsesClient implements ModelClient {
   }
 
   private async *run(request: ModelRequest, signal: AbortSignal | undefined, state: RemoteCallState): AsyncIterable<StreamEvent> {
-    const stream = await this.openai.responses.create(this.body(request), signal ? { signal } : {});
+    const { data: stream, response } = await this.openai.responses.create(this.body(request), signal ? { signal } : {}).withResponse();
+    const rateLimit = rateLimitFromHeaders(response.headers);
+    if (rateLimit) state.rateLimit = rateLimit;
     let sawToolCall = false;
     for await (const event of stream) {
       switch (event.type) {
