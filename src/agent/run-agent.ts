@@ -1,4 +1,4 @@
-import { emptyUsage, type FinishReason, type Message, type ToolCall, type Usage } from "../core/index.js";
+import { emptyUsage, toSparkError, type FinishReason, type Message, type ToolCall, type Usage } from "../core/index.js";
 import type { ModelClient } from "../models/index.js";
 import type { AgentEvent, AgentStatus } from "./agent-events.js";
 import type { FileChange, Tool, ToolContext, ToolResult } from "./tools/index.js";
@@ -43,7 +43,12 @@ async function callTool(call: ToolCall, tools: readonly Tool[], context: ToolCon
     return { ok: false, output: `Error: the arguments of ${call.name} are not valid JSON. Send them again as a JSON object.` };
   }
   if (typeof args !== "object" || args === null || Array.isArray(args)) return { ok: false, output: `Error: the arguments of ${call.name} must be a JSON object.` };
-  return tool.execute(args as Record<string, unknown>, context);
+  try {
+    return await tool.execute(args as Record<string, unknown>, context);
+  } catch (error) {
+    // A tool that fails (a file it cannot read, a full disk) is the model's to know about, not the end of the task.
+    return { ok: false, output: `Error: ${call.name} failed: ${toSparkError(error).message}` };
+  }
 }
 
 /**

@@ -92,6 +92,7 @@ export async function runPrompt(words: string[], options: RunOptions): Promise<n
       process.stderr.write(`spark: ${outcome.error.message}\n`);
       return exitCodeFor(outcome.error);
     }
+    if (outcome.reason === "error") return exitCodes.failed;
     return outcome.reason === "abort" ? exitCodes.interrupted : exitCodes.ok;
   } finally {
     removeHandler();

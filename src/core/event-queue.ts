@@ -7,6 +7,9 @@ export class EventQueue<T> implements AsyncIterable<T> {
   private waiter: (() => void) | undefined;
   private ended = false;
 
+  /** `onCancel` runs when the consumer stops reading before the end, so the producer can stop too. */
+  constructor(private readonly onCancel?: () => void) {}
+
   push(item: T): void {
     this.items.push(item);
     this.wake();
@@ -24,14 +27,18 @@ export class EventQueue<T> implements AsyncIterable<T> {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    for (;;) {
-      const item = this.items.shift();
-      if (item !== undefined) {
-        yield item;
-        continue;
+    try {
+      for (;;) {
+        const item = this.items.shift();
+        if (item !== undefined) {
+          yield item;
+          continue;
+        }
+        if (this.ended) return;
+        await new Promise<void>((resolve) => (this.waiter = resolve));
       }
-      if (this.ended) return;
-      await new Promise<void>((resolve) => (this.waiter = resolve));
+    } finally {
+      if (!this.ended) this.onCancel?.();
     }
   }
 }

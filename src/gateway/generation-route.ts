@@ -70,6 +70,8 @@ export async function handleGeneration(
     const failure = error instanceof GatewayError ? error : fromSparkError(toSparkError(error));
     if (failure.status >= 500) gateway.log("error", `${route} ${backend.name}: ${failure.message}`);
     outcome = { status: failure.status, usage: emptyUsage(), reason: "error", failure, errorCode: failure.code ?? "error", ttftMs: null, outputTokensPerSecond: null, disconnected: clientGone };
+    // A stream already under way cannot get an error status any more: at least do not leave it open.
+    if (reply.raw.headersSent && !reply.raw.writableEnded) reply.raw.end();
   } finally {
     reply.raw.off("close", onClose);
     gateway.metrics.activeGenerations.dec();

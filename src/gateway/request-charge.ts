@@ -55,6 +55,12 @@ function hasLimit(limits: BucketLimits): boolean {
   return limits.requestsPerMinute !== undefined || limits.tokensPerMinute !== undefined || limits.tokensPer5Hours !== undefined || limits.tokensPerWeek !== undefined;
 }
 
+/**
+ * The 429 for a refused reservation. A request that can never fit (retryAfterMs < 0, RETRY_NEVER: it alone
+ * is over a window's limit) stays a 429, as OpenAI answers "request too large" (type `tokens`, code
+ * `rate_limit_exceeded`), but carries no Retry-After: waiting does not help, and clients that honour the
+ * header would retry forever. The message says to ask for less instead.
+ */
 function limitedError(
   principal: Principal,
   family: string,
@@ -65,14 +71,19 @@ function limitedError(
   headers: Record<string, string>,
 ): GatewayError {
   const detail = state.windows.find((candidate) => candidate.window === window);
+  const whose = principal.id === "anonymous" ? "this gateway" : `key "${principal.name}"`;
+  const type = window === "requests-per-minute" ? "requests" : "tokens";
+  if (retryAfterMs < 0) {
+    const limit = detail ? ` of ${detail.limit}` : "";
+    const message =
+      window === "requests-per-minute"
+        ? `The ${windowNames[window]} limit${limit} for the "${family}" family of ${whose} admits no request at all. Waiting does not help; the gateway's operator must raise the limit.`
+        : `This request needs ${tokens} tokens (prompt estimate + max tokens), more than the ${windowNames[window]} limit${limit} for the "${family}" family of ${whose}. Waiting does not help: lower max_tokens or shorten the prompt.`;
+    return new GatewayError(429, message, "rate_limit_exceeded", null, type, headers);
+  }
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
   const at = new Date(Date.now() + retryAfterMs).toISOString();
-  const whose = principal.id === "anonymous" ? "this gateway" : `key "${principal.name}"`;
   const usage = detail ? ` (limit ${detail.limit}, used ${detail.used}, remaining ${detail.remaining}${window === "requests-per-minute" ? "" : `, this request needs ${tokens}`})` : "";
-  const tooBig = detail && window !== "requests-per-minute" && tokens > detail.limit;
-  const message = tooBig
-    ? `This request needs ${tokens} tokens (prompt estimate + max tokens), more than the ${windowNames[window]} limit of ${detail.limit} for the "${family}" family of ${whose}. Lower max_tokens or shorten the prompt.`
-    : `Rate limit reached for the "${family}" family of ${whose} on ${windowNames[window]}${usage}. The bucket refills in ${formatReset(retryAfterMs)} (at ${at}); retry after ${seconds} s.`;
-  const type = window === "requests-per-minute" ? "requests" : "tokens";
+  const message = `Rate limit reached for the "${family}" family of ${whose} on ${windowNames[window]}${usage}. The bucket refills in ${formatReset(retryAfterMs)} (at ${at}); retry after ${seconds} s.`;
   return new GatewayError(429, message, "rate_limit_exceeded", null, type, { ...headers, "retry-after": String(seconds), "retry-after-ms": String(Math.ceil(retryAfterMs)) });
 }

@@ -1,7 +1,7 @@
 import type { FastifyReply } from "fastify";
 import type { ServerResponse } from "node:http";
-import { emptyUsage, SparkError, type FinishReason, type StreamEvent, type ToolCall, type Usage } from "../core/index.js";
-import { fromSparkError, type GatewayError } from "./openai-error.js";
+import { emptyUsage, SparkError, toSparkError, type FinishReason, type StreamEvent, type ToolCall, type Usage } from "../core/index.js";
+import { fromSparkError, GatewayError } from "./openai-error.js";
 import type { StopFilter } from "./stop-filter.js";
 import type { StreamEncoder } from "./stream-encoder.js";
 
@@ -70,6 +70,8 @@ export async function serveEvents(context: RunContext, events: AsyncIterable<Str
   let usage = emptyUsage();
   let reason: FinishReason = "stop";
   let error: { code: string; message: string; status: number } | undefined;
+  /** What the event iterator threw: answered like an error event, keeping the usage seen so far. */
+  let thrown: GatewayError | undefined;
   let firstAt: number | undefined;
 
   const open = async () => {
@@ -89,44 +91,49 @@ export async function serveEvents(context: RunContext, events: AsyncIterable<Str
     }
   };
 
-  for await (const event of events) {
-    switch (event.type) {
-      case "text-delta": {
-        const chunk = stop.push(event.text);
-        if (stop.stopped) context.stopGeneration();
-        await sendText(chunk);
-        break;
+  try {
+    for await (const event of events) {
+      switch (event.type) {
+        case "text-delta": {
+          const chunk = stop.push(event.text);
+          if (stop.stopped) context.stopGeneration();
+          await sendText(chunk);
+          break;
+        }
+        case "reasoning-delta":
+          firstAt ??= performance.now();
+          reasoning += event.text;
+          if (context.stream) {
+            await open();
+            await writeFrames(raw, encoder.reasoning(event.text));
+          }
+          break;
+        case "tool-call":
+          firstAt ??= performance.now();
+          toolCalls.push(event.toolCall);
+          if (context.stream) {
+            await open();
+            await writeFrames(raw, encoder.toolCall(event.toolCall, toolCalls.length - 1));
+          }
+          break;
+        case "usage":
+          usage = event.usage;
+          break;
+        case "error":
+          error = event.error;
+          break;
+        case "finish":
+          reason = event.reason;
+          break;
+        default:
+          break;
       }
-      case "reasoning-delta":
-        firstAt ??= performance.now();
-        reasoning += event.text;
-        if (context.stream) {
-          await open();
-          await writeFrames(raw, encoder.reasoning(event.text));
-        }
-        break;
-      case "tool-call":
-        firstAt ??= performance.now();
-        toolCalls.push(event.toolCall);
-        if (context.stream) {
-          await open();
-          await writeFrames(raw, encoder.toolCall(event.toolCall, toolCalls.length - 1));
-        }
-        break;
-      case "usage":
-        usage = event.usage;
-        break;
-      case "error":
-        error = event.error;
-        break;
-      case "finish":
-        reason = event.reason;
-        break;
-      default:
-        break;
     }
+  } catch (cause) {
+    // A client that went away is answered below as a disconnect, whatever the iterator threw.
+    if (!context.clientGone()) thrown = cause instanceof GatewayError ? cause : fromSparkError(toSparkError(cause));
   }
-  await sendText(stop.flush());
+  if (!thrown) await sendText(stop.flush());
   if (stop.stopped && reason === "abort" && !context.clientGone()) reason = "stop";
   const endedAt = performance.now();
   const outcome: Outcome = {
@@ -139,8 +146,8 @@ export async function serveEvents(context: RunContext, events: AsyncIterable<Str
   };
   if (outcome.disconnected) return { ...outcome, status: 499, reason: "abort" };
   const summary = { text, reasoning, toolCalls, reason, usage };
-  if (error) {
-    const failure = fromSparkError(new SparkError(error.code as SparkError["code"], error.message, { status: error.status }));
+  const failure = thrown ?? (error ? fromSparkError(new SparkError(error.code as SparkError["code"], error.message, { status: error.status })) : undefined);
+  if (failure) {
     if (!opened) return { ...outcome, status: failure.status, reason: "error", failure, errorCode: failure.code ?? "error" };
     await writeFrames(raw, encoder.error({ code: failure.code ?? "error", message: failure.message }));
     raw.end();

@@ -53,13 +53,18 @@ function upstreamError(status: number, bodyText: string, target: RemoteTarget, h
   return new GatewayError(502, `${where} failed (${status}: ${detail}). Try again later.`, "upstream_error");
 }
 
+/** An upstream answer longer than readAll's limit: refused whole rather than passed on cut short. */
+export class UpstreamTooLargeError extends Error {}
+
 function readAll(stream: http.IncomingMessage, limit = 16 * 1024 * 1024): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let size = 0;
     stream.on("data", (part: Buffer) => {
       size += part.length;
-      if (size <= limit) parts.push(part);
+      if (size <= limit) return void parts.push(part);
+      reject(new UpstreamTooLargeError(`the answer is over ${limit} bytes`));
+      stream.destroy();
     });
     stream.on("end", () => resolve(Buffer.concat(parts)));
     stream.on("error", reject);
@@ -84,17 +89,6 @@ export function proxyToUpstream(agents: UpstreamAgents, context: RunContext, req
     ...(request.apiKey ? { authorization: `Bearer ${request.apiKey}` } : {}),
   };
   return new Promise<Outcome>((resolve, reject) => {
-    const outgoing = (isHttps ? https : http).request(url, { method: "POST", headers, agent: isHttps ? agents.https : agents.http, timeout: request.timeoutMs });
-    const onAbort = () => outgoing.destroy();
-    context.signal.addEventListener("abort", onAbort, { once: true });
-    const finish = (outcome: Outcome) => {
-      context.signal.removeEventListener("abort", onAbort);
-      resolve(outcome);
-    };
-    const fail = (error: unknown) => {
-      context.signal.removeEventListener("abort", onAbort);
-      reject(error);
-    };
     const gone = (): Outcome => ({
       status: 499,
       usage: { ...emptyUsage(), inputTokens: request.promptEstimate },
@@ -103,6 +97,19 @@ export function proxyToUpstream(agents: UpstreamAgents, context: RunContext, req
       outputTokensPerSecond: null,
       disconnected: true,
     });
+    // The client may be gone already: an abort that fired before this point is never heard again.
+    if (context.signal.aborted) return resolve(gone());
+    const outgoing = (isHttps ? https : http).request(url, { method: "POST", headers, agent: isHttps ? agents.https : agents.http, timeout: request.timeoutMs });
+    const onAbort = () => outgoing.destroy();
+    const finish = (outcome: Outcome) => {
+      context.signal.removeEventListener("abort", onAbort);
+      resolve(outcome);
+    };
+    const fail = (error: unknown) => {
+      context.signal.removeEventListener("abort", onAbort);
+      reject(error);
+    };
+    context.signal.addEventListener("abort", onAbort, { once: true });
     outgoing.on("timeout", () => outgoing.destroy(new Error(`no answer within ${request.timeoutMs} ms`)));
     outgoing.on("error", (error) => {
       if (context.clientGone()) return finish(gone());
@@ -113,7 +120,7 @@ export function proxyToUpstream(agents: UpstreamAgents, context: RunContext, req
       if (status >= 400) {
         readAll(incoming, 1024 * 1024).then(
           (body) => fail(upstreamError(status, body.toString("utf8"), request.target, incoming.headers)),
-          (error: unknown) => fail(error),
+          (error: unknown) => fail(error instanceof UpstreamTooLargeError ? upstreamError(status, "(an error answer over 1 MiB)", request.target, incoming.headers) : error),
         );
         return;
       }
@@ -129,7 +136,13 @@ export function proxyToUpstream(agents: UpstreamAgents, context: RunContext, req
           const reply = context.reply.code(status).headers({ ...context.headers, "content-type": String(incoming.headers["content-type"] ?? "application/json") });
           void reply.send(body);
           finish({ status, usage: usage ?? { ...emptyUsage(), inputTokens: request.promptEstimate }, reason: "stop", ttftMs: null, outputTokensPerSecond: null, disconnected: false });
-        }, (error: unknown) => (context.clientGone() ? finish(gone()) : fail(error)));
+        }, (error: unknown) => {
+          if (context.clientGone()) return finish(gone());
+          if (error instanceof UpstreamTooLargeError) {
+            return fail(new GatewayError(502, `The upstream ${request.target.baseUrl} (model ${request.target.model}) answered too large: ${error.message}, more than the gateway passes on.`, "upstream_answer_too_large"));
+          }
+          fail(error);
+        });
         return;
       }
       pipeStream(context, incoming, request).then(finish, fail);

@@ -29,14 +29,18 @@ function failure(url: string, reason: string, cause?: unknown): ModelError {
 }
 
 async function request(url: string, options: DownloadOptions): Promise<Response> {
-  const timeout = AbortSignal.timeout(options.connectTimeoutMs ?? 15_000);
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  // The time limit covers connecting and the headers only: a large model may take long to stream.
+  const connect = new AbortController();
+  const timer = setTimeout(() => connect.abort(), options.connectTimeoutMs ?? 15_000);
+  const signal = options.signal ? AbortSignal.any([options.signal, connect.signal]) : connect.signal;
   let response: Response;
   try {
     response = await fetch(url, { signal, headers: options.token ? { authorization: `Bearer ${options.token}` } : {} });
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw failure(url, timeout.aborted ? "the server did not answer in time" : (cause?.code ?? cause?.message ?? (error as Error).message), error);
+    throw failure(url, connect.signal.aborted ? "the server did not answer in time" : (cause?.code ?? cause?.message ?? (error as Error).message), error);
+  } finally {
+    clearTimeout(timer);
   }
   if (response.status === 401 || response.status === 403) throw failure(url, `access denied (${response.status}); for a gated model set HF_TOKEN`);
   if (response.status === 404) throw failure(url, "no such file (404); check OWNER/REPO/FILE");

@@ -16,6 +16,14 @@ describe("bwrapArgs", () => {
     expect(args.slice(-6)).toEqual(["--chdir", "/tmp/ws/src", "--", "sh", "-c", "true"]);
   });
 
+  it("mounts an empty read-only directory where a protected entry is missing", () => {
+    const args = bwrapArgs(layout, { ...mounts, readOnlyInWorkspace: [], emptyReadOnlyInWorkspace: ["/tmp/ws/.git"] }, ["true"]);
+    const bind = args.indexOf("--bind");
+    const tmpfs = args.lastIndexOf("--tmpfs");
+    expect(tmpfs).toBeGreaterThan(bind);
+    expect(args.slice(tmpfs, tmpfs + 4)).toEqual(["--tmpfs", "/tmp/ws/.git", "--remount-ro", "/tmp/ws/.git"]);
+  });
+
   it("drops capabilities and the network unless the network is allowed", () => {
     const closed = bwrapArgs(layout, mounts, ["true"]);
     expect(closed).toContain("--unshare-net");

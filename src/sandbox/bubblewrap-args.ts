@@ -8,6 +8,8 @@ export interface SandboxMounts {
   workspace: string;
   /** Real paths inside the workspace that stay read-only (see protectedWorkspacePaths). */
   readOnlyInWorkspace: readonly string[];
+  /** Paths inside the workspace that get an empty read-only directory (see missingProtectedPaths). */
+  emptyReadOnlyInWorkspace?: readonly string[];
   cwd: string;
   network: boolean;
 }
@@ -43,6 +45,7 @@ export function bwrapArgs(layout: HostLayout, mounts: SandboxMounts, argv: reado
   // After the tmpfs mounts, so a workspace that lives under /tmp (os.tmpdir()) is the host's.
   args.push("--bind", mounts.workspace, mounts.workspace);
   for (const path of mounts.readOnlyInWorkspace) args.push("--ro-bind", path, path);
+  for (const path of mounts.emptyReadOnlyInWorkspace ?? []) args.push("--tmpfs", path, "--remount-ro", path);
   args.push("--chdir", mounts.cwd, "--", ...argv);
   return args;
 }

@@ -78,6 +78,18 @@ describe.skipIf(!hasBwrap)("bubblewrap sandbox isolation", () => {
     expect(existsSync(join(ws, ".git", "hooks", "pre-commit"))).toBe(false);
   });
 
+  it("cannot create a .git where there is none, and leaves none behind", async () => {
+    const result = await sandbox.run({
+      command:
+        "(mkdir -p .git/hooks) 2>/dev/null || echo mkdir-refused; " +
+        "(git init -q .) >/dev/null 2>&1 || echo init-refused; " +
+        "(git init -q sub && mv sub/.git .git) >/dev/null 2>&1 || echo move-refused; echo ok > file.txt && cat file.txt",
+      workspace: ws,
+    });
+    expect(result.output).toBe("mkdir-refused\ninit-refused\nmove-refused\nok\n");
+    expect(existsSync(join(ws, ".git"))).toBe(false);
+  });
+
   it("sees only its own processes", async () => {
     const result = await sandbox.run({ command: "ls /proc | grep -c '^[0-9]'", workspace: ws });
     expect(Number(result.output.trim())).toBeLessThan(6);

@@ -3,7 +3,7 @@ import { resolveCommandRequest, type CommandRequest, type CommandResult } from "
 import { chooseShell, minimalEnv, shellArgv } from "./command-shell.js";
 import { readHostLayout, type HostLayout } from "./host-layout.js";
 import { probeBubblewrap } from "./probe-bubblewrap.js";
-import { protectedWorkspacePaths } from "./protected-paths.js";
+import { missingProtectedPaths, protectedWorkspacePaths, removeEmptyMountPoints } from "./protected-paths.js";
 import { runCaptured } from "./spawn-captured.js";
 
 /**
@@ -38,17 +38,24 @@ class BubblewrapSandbox implements Sandbox {
 
   async run(request: CommandRequest): Promise<CommandResult> {
     const resolved = await resolveCommandRequest(request);
+    const missing = await missingProtectedPaths(resolved.workspace);
     const mounts = {
       workspace: resolved.workspace,
       readOnlyInWorkspace: await protectedWorkspacePaths(resolved.workspace),
+      emptyReadOnlyInWorkspace: missing,
       cwd: resolved.cwd,
       network: resolved.network,
     };
     const argv = bwrapArgs(this.layout, mounts, shellArgv(chooseShell(), resolved.command));
-    return runCaptured(
-      // bwrap passes its own environment on to the command, so this is the command's environment.
-      { argv: [this.bwrapPath, ...argv], cwd: resolved.workspace, env: minimalEnv(SANDBOX_HOME, resolved.env) },
-      resolved,
-    );
+    try {
+      return await runCaptured(
+        // bwrap passes its own environment on to the command, so this is the command's environment.
+        { argv: [this.bwrapPath, ...argv], cwd: resolved.workspace, env: minimalEnv(SANDBOX_HOME, resolved.env) },
+        resolved,
+      );
+    } finally {
+      // bubblewrap creates the mount point for a missing .git on the host; do not leave it behind.
+      await removeEmptyMountPoints(missing);
+    }
   }
 }

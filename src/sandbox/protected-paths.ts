@@ -1,4 +1,4 @@
-import { realpath } from "node:fs/promises";
+import { lstat, realpath, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import { isInside } from "./command-request.js";
 
@@ -18,6 +18,37 @@ export async function protectedWorkspacePaths(workspace: string): Promise<string
     if (real !== undefined && isInside(workspace, real) && real !== workspace) paths.push(real);
   }
   return paths;
+}
+
+/**
+ * Protected entries absent from this workspace. Without a .git a sandboxed command could
+ * `git init` one and plant hooks in it, so these get an empty read-only directory instead.
+ * bubblewrap creates the mount point on the host; removeEmptyMountPoints takes it away again.
+ */
+export async function missingProtectedPaths(workspace: string): Promise<string[]> {
+  const paths: string[] = [];
+  for (const entry of PROTECTED_ENTRIES) {
+    const path = join(workspace, entry);
+    if (!(await exists(path))) paths.push(path);
+  }
+  return paths;
+}
+
+/** Removes the mount points bubblewrap left for missing entries; only empty directories go. */
+export async function removeEmptyMountPoints(paths: readonly string[]): Promise<void> {
+  for (const path of paths) {
+    // rmdir refuses a non-empty directory, and anything that is not a directory.
+    await rmdir(path).catch(() => undefined);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function realpathOrUndefined(path: string): Promise<string | undefined> {

@@ -83,9 +83,10 @@ export type Decision = { ok: true } | { ok: false; windowIndex: number; retryAft
  * Would a reservation of `tokens` fit every limited window, given each window's `used` (same order as
  * WINDOWS)? When several windows refuse, the answer names the most binding one: a window the request can
  * never fit (RETRY_NEVER) first, else the one that frees up last, so retrying after `retryAfterMs` is not
- * refused by another window's older charges. Ties go to the earlier window in WINDOWS order.
+ * refused by another window's older charges. Ties go to the earlier window in WINDOWS order. `untilEmpty`
+ * (ms until a window's last charge ages out) is the fallback when `ageOut` finds no point; without it, the span.
  */
-export function decide(limits: BucketLimits, tokens: number, used: readonly number[], ageOut: AgeOut): Decision {
+export function decide(limits: BucketLimits, tokens: number, used: readonly number[], ageOut: AgeOut, untilEmpty?: (windowIndex: number) => number): Decision {
   let refusal: { windowIndex: number; retryAfterMs: number } | undefined;
   WINDOWS.forEach((spec, index) => {
     const limit = spec.limitOf(limits);
@@ -94,7 +95,9 @@ export function decide(limits: BucketLimits, tokens: number, used: readonly numb
     const inWindow = used[index] ?? 0;
     if (inWindow + add <= limit) return;
     // Enough must age out that inWindow - aged + add <= limit, i.e. aged > inWindow + add - limit - 1.
-    const retryAfterMs = add > limit ? RETRY_NEVER : (ageOut(index, inWindow + add - limit - 1) ?? RETRY_NEVER);
+    // The request alone fits, so it fits once the window is empty: a scan that found no age-out point (a
+    // scan cut short, or charges it did not see) falls back to that, at the latest a whole span away.
+    const retryAfterMs = add > limit ? RETRY_NEVER : (ageOut(index, inWindow + add - limit - 1) ?? untilEmpty?.(index) ?? spec.spanMs);
     if (refusal === undefined || moreBinding(retryAfterMs, refusal.retryAfterMs)) refusal = { windowIndex: index, retryAfterMs };
   });
   return refusal === undefined ? { ok: true } : { ok: false, ...refusal };

@@ -30,7 +30,7 @@ export const searchTool = defineTool(
     const { display } = resolved;
     const matches: string[] = [];
     for await (const entry of walkWorkspace(context.workspace, { start: display, limit: maxFiles })) {
-      if (entry.isDirectory) continue;
+      if (entry.isDirectory || entry.isSymbolicLink) continue;
       const bytes = await readFile(join(context.workspace, entry.path)).catch(() => undefined);
       if (!bytes || bytes.length > maxFileBytes || bytes.includes(0)) continue;
       const lines = bytes.toString("utf8").split(/\r?\n/);

@@ -62,6 +62,15 @@ describe("list_files and search", () => {
     expect(found.output).toBe("src/deep/util.ts:1: export function needle() {}");
   });
 
+  it("search does not follow a symbolic link out of the workspace", async () => {
+    const root = workspace();
+    const outside = mkdtempSync(join(tmpdir(), "spark-outside-"));
+    writeFileSync(join(outside, "secret.txt"), "needle in a private file\n");
+    symlinkSync(join(outside, "secret.txt"), join(root, "notes.txt"));
+    const found = await searchTool.execute({ pattern: "private" }, context(root));
+    expect(found.output).toBe("No matches.");
+  });
+
   it("reports an invalid regular expression", async () => {
     expect((await searchTool.execute({ pattern: "(" }, context(workspace()))).output).toMatch(/invalid regular expression/);
   });

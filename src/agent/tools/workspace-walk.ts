@@ -35,6 +35,8 @@ export interface WalkEntry {
   /** Relative to the workspace root, "/"-separated. */
   path: string;
   isDirectory: boolean;
+  /** A link may lead outside the workspace: tools that read files skip it. */
+  isSymbolicLink: boolean;
   depth: number;
 }
 
@@ -62,7 +64,7 @@ export async function* walkWorkspace(root: string, options: WalkOptions = {}): A
       const isDirectory = entry.isDirectory();
       if (isIgnored(inherited, path, isDirectory)) continue;
       remaining--;
-      yield { path, isDirectory, depth };
+      yield { path, isDirectory, isSymbolicLink: entry.isSymbolicLink(), depth };
       if (isDirectory && depth + 1 < (options.maxDepth ?? Infinity)) {
         const own = await scopeFor(root, path);
         yield* visit(path, depth + 1, own ? [...inherited, own] : inherited);

@@ -61,10 +61,43 @@ describe("LocalModelClient", () => {
     expect(events.at(-1)).toEqual({ type: "finish", reason: "abort" });
   });
 
-  it("runs concurrent calls one after another without mixing their text", async () => {
+  it("runs concurrent calls on separate sequences without mixing their text", async () => {
     const request: ModelRequest = { messages: [{ role: "user", content: "same" }], temperature: 0, maxTokens: 30 };
     const [a, b] = await Promise.all([collect(request), collect(request)]);
     expect(textOf(a)).toBe(textOf(b));
     expect(textOf(a).length).toBeGreaterThan(0);
+  });
+
+  it("queues calls when every sequence is busy; an aborted waiter gives its turn to the next", async () => {
+    const single = new LocalEngine({ threads: 1, gpu: false, sequences: 1 });
+    const queued = new LocalModelClient(single, await ensureTestModel(), "tiny");
+    try {
+      const run = async (signal?: AbortSignal) => {
+        const events: StreamEvent[] = [];
+        for await (const event of queued.stream({ messages: [{ role: "user", content: "q" }], temperature: 0, maxTokens: 200 }, signal ? { signal } : {})) events.push(event);
+        return events.at(-1);
+      };
+      const waiting = new AbortController();
+      const first = run();
+      const second = run(waiting.signal);
+      const third = run();
+      waiting.abort();
+      expect(await second).toEqual({ type: "finish", reason: "abort" });
+      expect(await first).toEqual({ type: "finish", reason: "length" });
+      expect(await third).toEqual({ type: "finish", reason: "length" });
+    } finally {
+      await queued.close();
+      await single.dispose();
+    }
+  });
+
+  it("stops generating when the reader stops reading", async () => {
+    for await (const event of client.stream({ messages: [{ role: "user", content: "break" }], temperature: 0, maxTokens: 1_000_000 })) {
+      if (event.type === "text-delta") break;
+    }
+    await client.close();
+    const loaded = await engine.load(await ensureTestModel());
+    // Without the stop, the sequence would hold the whole context window of generated tokens.
+    expect(Math.max(...loaded.pool.slots.map((slot) => slot.sequence.contextTokens.length))).toBeLessThan(500);
   });
 });

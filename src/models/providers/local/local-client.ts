@@ -64,8 +64,11 @@ export class LocalModelClient implements ModelClient {
   }
 
   stream(request: ModelRequest, options: StreamOptions = {}): AsyncIterable<StreamEvent> {
-    const events = new EventQueue<StreamEvent>();
-    const run = this.generate(request, options.signal, events).finally(() => {
+    // A consumer that stops reading (a break, a closed connection) stops the generation too.
+    const stop = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+    const events = new EventQueue<StreamEvent>(() => stop.abort());
+    const run = this.generate(request, signal, events).finally(() => {
       events.end();
       this.running.delete(run);
     });
@@ -80,6 +83,7 @@ export class LocalModelClient implements ModelClient {
       // JSON Schema in general is wider than the GBNF converter's type; it validates at run time.
       grammar = loaded.model.llama.createGrammarForJsonSchema(schema as Parameters<typeof loaded.model.llama.createGrammarForJsonSchema>[0]);
       this.grammars.set(key, grammar);
+      grammar.catch(() => this.grammars.delete(key));
     }
     return grammar;
   }

@@ -107,19 +107,36 @@ export class LocalEngine {
 
   private async draftContext(target: LlamaModel, draftPath: string, contextSize: number): Promise<LlamaContext> {
     const draft = await this.loadFile(draftPath);
-    const mismatch = vocabularyMismatch(target, draft);
-    if (mismatch) {
+    try {
+      const mismatch = vocabularyMismatch(target, draft);
+      if (mismatch) {
+        throw new ModelError("model_file_invalid", `${draftPath} cannot draft for ${target.filename ?? "this model"}: ${mismatch}. A draft model must share the target's vocabulary (usually a smaller model of the same family).`);
+      }
+      return await this.createContext(draft, contextSize);
+    } catch (error) {
       await draft.dispose();
-      throw new ModelError("model_file_invalid", `${draftPath} cannot draft for ${target.filename ?? "this model"}: ${mismatch}. A draft model must share the target's vocabulary (usually a smaller model of the same family).`);
+      throw error;
     }
-    return this.createContext(draft, contextSize);
   }
 
+  /** Loads the model and its sequences; what was loaded is unloaded again if a later step fails. */
   private async loadUncached(path: string, options: LoadOptions): Promise<LoadedModel> {
     const model = await this.loadFile(path);
+    try {
+      return await this.prepare(path, model, options);
+    } catch (error) {
+      await model.dispose();
+      throw error;
+    }
+  }
+
+  private async prepare(path: string, model: LlamaModel, options: LoadOptions): Promise<LoadedModel> {
     const contextSize = options.contextSize ?? Math.min(model.trainContextSize, defaultMaxContext);
     const draft = options.draftModelPath ? await this.draftContext(model, options.draftModelPath, contextSize) : undefined;
-    const context = await this.createContext(model, contextSize);
+    const context = await this.createContext(model, contextSize).catch(async (error: unknown) => {
+      await draft?.model.dispose();
+      throw error;
+    });
     const slots: Slot[] = [];
     for (let index = 0; index < context.totalSequences; index++) {
       const predictor = new RequestPredictor({

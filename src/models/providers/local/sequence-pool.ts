@@ -53,8 +53,24 @@ export class SequencePool {
         slot.lastUsed = ++this.clock;
         return slot;
       }
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
+      await this.waitForRelease(signal);
     }
+  }
+
+  /** Resolves at the next release; an abort stops waiting at once and passes its turn on. */
+  private waitForRelease(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const wake = () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        this.waiters.splice(this.waiters.indexOf(wake), 1);
+        reject(signal?.reason);
+      };
+      this.waiters.push(wake);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
   }
 
   release(slot: Slot): void {

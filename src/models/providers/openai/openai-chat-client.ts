@@ -1,6 +1,6 @@
 import type OpenAI from "openai";
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
-import type { FinishReason, ModelRequest, StreamEvent, StreamOptions, Usage } from "../../../core/index.js";
+import { ProviderError, type FinishReason, type ModelRequest, type StreamEvent, type StreamOptions, type Usage } from "../../../core/index.js";
 import type { ModelClient } from "../../model-client.js";
 import { guardRemoteStream, type RemoteCallState } from "./guard-remote-stream.js";
 import { rateLimitFromHeaders } from "./rate-limit-headers.js";
@@ -13,7 +13,6 @@ const finishReasons: Record<string, FinishReason> = {
   length: "length",
   tool_calls: "tool-calls",
   function_call: "tool-calls",
-  content_filter: "error",
 };
 
 function toUsage(usage: NonNullable<ChatCompletionChunk["usage"]>): Usage {
@@ -87,6 +86,9 @@ export class OpenAIChatClient implements ModelClient {
       for (const delta of choice.delta.tool_calls ?? []) {
         state.meter.markToken();
         toolCalls.add(delta);
+      }
+      if (choice.finish_reason === "content_filter") {
+        throw new ProviderError("provider_bad_request", `${this.context.baseUrl} stopped the answer with its content filter. Rephrase the request or use another model.`, { status: 400 });
       }
       if (choice.finish_reason) state.reason = finishReasons[choice.finish_reason] ?? "stop";
     }
