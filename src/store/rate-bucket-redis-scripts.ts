@@ -112,7 +112,8 @@ if id ~= '' then
       if i == 1 then add = 1 end
       if used[i] + add > lim then
         local r = RETRY_NEVER
-        if add <= lim then r = ageOut(i, used[i] + add - lim - 1) or RETRY_NEVER end
+        -- The request alone fits: once the window empties at the latest (a scan may miss the age-out point).
+        if add <= lim then r = ageOut(i, used[i] + add - lim - 1) or untilEmpty(i) end
         if refused == -1 or (retry ~= RETRY_NEVER and (r == RETRY_NEVER or r > retry)) then
           refused, retry = i - 1, r
         end

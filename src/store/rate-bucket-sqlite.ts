@@ -244,7 +244,7 @@ export function createSqliteRateBuckets(db: Database, clock: () => number = Date
     }
     const bucket = load(request.key, request.family, now, true);
     const used = usage(bucket, request.limits, true);
-    const decision = decide(request.limits, request.tokens, used, ageOut(bucket));
+    const decision = decide(request.limits, request.tokens, used, ageOut(bucket), untilEmpty(bucket));
     if (!decision.ok) {
       if (bucket.dirty) save(bucket);
       return {
