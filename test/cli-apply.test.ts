@@ -1,9 +1,10 @@
 import { existsSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runSpark, type SparkResult } from "./support/run-spark.js";
+import { treeSnapshot } from "./support/tree-snapshot.js";
 
 /**
  * `spark apply`, `spark undo` and `spark diff` through the built CLI (`npm run build` first). Each test
@@ -36,24 +37,7 @@ async function patchFile(text: string, name = "change.patch"): Promise<string> {
   return path;
 }
 
-/** path -> "dir", or base64 bytes and the permission bits. */
-async function tree(root: string = ws): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      const key = relative(root, path);
-      if (entry.isDirectory()) {
-        out[key] = "dir";
-        await walk(path);
-      } else {
-        out[key] = `${(await readFile(path)).toString("base64")} ${((await stat(path)).mode & 0o7777).toString(8)}`;
-      }
-    }
-  };
-  await walk(root);
-  return out;
-}
+const tree = (): Promise<Record<string, string>> => treeSnapshot(ws);
 
 const read = (name: string): Promise<string> => readFile(join(ws, name), "utf8");
 

@@ -1,11 +1,12 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApplyReport, applyPatch, formatApplyReport } from "../src/edits/index.js";
+import { type ApplyReport, formatApplyReport } from "../src/edits/index.js";
 import { DRIFT_KINDS, type PatchCase, generateCorpus } from "../bench/edits/patch-corpus.js";
 import type { ExpectedOutcome } from "../bench/edits/corpus-types.js";
+import { applyCaseOnDisk } from "../bench/edits/apply-case.js";
 
 /**
  * The generated patch corpus (bench/edits/patch-corpus.ts, fast-check): random TS/Python/Go files, random
@@ -51,33 +52,6 @@ afterAll(async () => {
   if (root !== "") await rm(root, { recursive: true, force: true });
 });
 
-async function snapshotFiles(dir: string): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
-  const walk = async (at: string): Promise<void> => {
-    for (const entry of await readdir(at, { withFileTypes: true })) {
-      const path = join(at, entry.name);
-      if (entry.isDirectory()) await walk(path);
-      else files[relative(dir, path).split("\\").join("/")] = await readFile(path, "utf8");
-    }
-  };
-  await walk(dir);
-  return files;
-}
-
-function outcomeOf(report: ApplyReport, files: Record<string, string>): ExpectedOutcome {
-  return {
-    status: report.status,
-    parseError: report.error?.code === "parse",
-    operations: report.operations.map((op) => ({
-      kind: op.kind,
-      path: op.path,
-      status: op.status,
-      hunks: op.hunks.map((hunk) => (hunk.status === "applied" ? "applied" : (hunk.error?.code ?? "no_match"))),
-    })),
-    files,
-  };
-}
-
 interface Failure {
   c: PatchCase;
   actual: ExpectedOutcome;
@@ -85,19 +59,8 @@ interface Failure {
 }
 
 async function runCase(c: PatchCase, index: number): Promise<Failure | undefined> {
-  const workspace = join(root, `case-${index}`);
-  await mkdir(workspace, { recursive: true });
-  try {
-    for (const [path, text] of Object.entries(c.files)) {
-      await mkdir(dirname(join(workspace, path)), { recursive: true });
-      await writeFile(join(workspace, path), text);
-    }
-    const report = await applyPatch(c.patch, { workspace });
-    const actual = outcomeOf(report, await snapshotFiles(workspace));
-    return isDeepStrictEqual(actual, c.expected) ? undefined : { c, actual, report };
-  } finally {
-    await rm(workspace, { recursive: true, force: true });
-  }
+  const { report, outcome } = await applyCaseOnDisk(c, root, index);
+  return isDeepStrictEqual(outcome, c.expected) ? undefined : { c, actual: outcome, report };
 }
 
 /** Everything needed to debug a case by hand: the files, the patch, what was expected, what happened. */

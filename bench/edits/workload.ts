@@ -1,12 +1,13 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { type ApplyReport, applyPatch } from "../../src/edits/index.js";
+import { applyPatch } from "../../src/edits/index.js";
 import { DRIFT_KINDS, type ExpectedOutcome, type PatchCase } from "./corpus-types.js";
 import { generateCorpus } from "./patch-corpus.js";
 import { applyExactBaseline } from "./exact-baseline.js";
 import { MemoryPatchFs } from "./memory-fs.js";
+import { applyCaseOnDisk, outcomeOf } from "./apply-case.js";
 
 /**
  * The `edits` workload: the generated patch corpus through Spark's applyPatch and through the exact-match
@@ -59,20 +60,6 @@ function verdict(outcome: ExpectedOutcome): unknown {
   };
 }
 
-function outcomeOf(report: ApplyReport, files: Record<string, string>): ExpectedOutcome {
-  return {
-    status: report.status,
-    parseError: report.error?.code === "parse",
-    operations: report.operations.map((op) => ({
-      kind: op.kind,
-      path: op.path,
-      status: op.status,
-      hunks: op.hunks.map((h) => (h.status === "applied" ? "applied" : (h.error?.code ?? "no_match"))),
-    })),
-    files,
-  };
-}
-
 const MEMORY_ROOT = "/workspace";
 
 async function sparkInMemory(c: PatchCase): Promise<{ ms: number; outcome: ExpectedOutcome }> {
@@ -81,36 +68,6 @@ async function sparkInMemory(c: PatchCase): Promise<{ ms: number; outcome: Expec
   const report = await applyPatch(c.patch, { workspace: MEMORY_ROOT, fs });
   const ms = performance.now() - start;
   return { ms, outcome: outcomeOf(report, fs.snapshot(MEMORY_ROOT)) };
-}
-
-async function sparkOnDisk(c: PatchCase, root: string, index: number): Promise<{ ms: number; outcome: ExpectedOutcome }> {
-  const workspace = join(root, `case-${index}`);
-  try {
-    await mkdir(workspace, { recursive: true });
-    for (const [path, text] of Object.entries(c.files)) {
-      await mkdir(dirname(join(workspace, path)), { recursive: true });
-      await writeFile(join(workspace, path), text);
-    }
-    const start = performance.now();
-    const report = await applyPatch(c.patch, { workspace });
-    const ms = performance.now() - start;
-    return { ms, outcome: outcomeOf(report, await snapshot(workspace)) };
-  } finally {
-    await rm(workspace, { recursive: true, force: true });
-  }
-}
-
-async function snapshot(dir: string): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
-  const walk = async (at: string): Promise<void> => {
-    for (const entry of await readdir(at, { withFileTypes: true })) {
-      const path = join(at, entry.name);
-      if (entry.isDirectory()) await walk(path);
-      else files[relative(dir, path).split("\\").join("/")] = await readFile(path, "utf8");
-    }
-  };
-  await walk(dir);
-  return files;
 }
 
 function baseline(c: PatchCase): { ms: number; outcome: ExpectedOutcome } {
@@ -142,7 +99,7 @@ export async function runEdits(options: EditsOptions, log: (line: string) => voi
     for (const [index, c] of corpus.entries()) {
       const want = verdict(c.expected);
       const memory = await sparkInMemory(c);
-      const disk = await sparkOnDisk(c, root, index);
+      const disk = await applyCaseOnDisk(c, root, index);
       const strict = baseline(c);
       samples.disk.push(disk.ms);
       sparkOk.set(c.id, isDeepStrictEqual(verdict(disk.outcome), want));

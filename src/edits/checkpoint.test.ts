@@ -1,12 +1,13 @@
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createCheckpointStore, createSessionStore, databasePath, openDatabase, type CheckpointStore, type Database } from "../store/index.js";
 import { applyWithCheckpoint } from "./checkpoint.js";
 import { CheckpointError } from "./checkpoint-error.js";
 import { undoCheckpoint } from "./checkpoint-undo.js";
 import { nodePatchFs, type PatchFs } from "./patch-fs.js";
+import { treeSnapshot } from "../../test/support/tree-snapshot.js";
 
 let ws: string;
 let home: string;
@@ -27,24 +28,7 @@ afterEach(async () => {
 
 const codex = (...lines: string[]): string => ["*** Begin Patch", ...lines, "*** End Patch", ""].join("\n");
 
-/** Every file and directory under the workspace: path -> bytes (base64) and mode, or "dir". */
-async function tree(root: string = ws): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      const key = relative(root, path);
-      if (entry.isDirectory()) {
-        out[key] = "dir";
-        await walk(path);
-      } else {
-        out[key] = `${(await readFile(path)).toString("base64")} ${((await stat(path)).mode & 0o7777).toString(8)}`;
-      }
-    }
-  };
-  await walk(root);
-  return out;
-}
+const tree = (): Promise<Record<string, string>> => treeSnapshot(ws);
 
 async function seed(): Promise<void> {
   await writeFile(join(ws, "win.txt"), "\uFEFFone\r\ntwo\r\nthree");
