@@ -2,15 +2,18 @@ import type { Command } from "commander";
 import { defaultTools, runAgent, type AgentEvent } from "../agent/index.js";
 import { UsageError, type Message } from "../core/index.js";
 import { agentCallSettings, agentSystemPrompt, agentToolContext, prepareAgentWiring, startSavedSession } from "./agent-wiring.js";
+import { execReviewed, wantsPipeline } from "./exec-review.js";
 import { exitCodes } from "./exit-codes.js";
 import type { GlobalOptions } from "./global-options.js";
 import { abortOnInterrupt } from "./interrupt.js";
 import { openModel } from "./open-model.js";
 import type { RegisterCommand } from "./register-command.js";
 import { formatAgentSummary, renderAgentEvent } from "./render-agent-event.js";
+import type { ReviewFlags } from "./review-wiring.js";
 import { withStores } from "./with-stores.js";
 
-interface ExecOptions extends GlobalOptions {
+interface ExecOptions extends GlobalOptions, ReviewFlags {
+  review?: boolean;
   approval?: string;
   json?: boolean;
   maxTurns?: string;
@@ -38,6 +41,10 @@ export async function execTask(words: string[], options: ExecOptions): Promise<n
     ];
     return await withStores(async (stores) => {
       const sessionId = startSavedSession(stores, { workspace: wiring.workspace, model: model.client.displayName, title: task }, messages);
+      const review = options.review ?? false;
+      if (wantsPipeline(model.loaded, review, options)) {
+        return execReviewed({ task, messages, model, wiring, stores, sessionId, review, flags: options, maxTurns, json: options.json ?? false, signal: controller.signal });
+      }
       let final: Extract<AgentEvent, { type: "done" }> | undefined;
       const events = runAgent({
         client: model.client,
@@ -74,6 +81,10 @@ export const registerExecCommand: RegisterCommand = (program, setExitCode) => {
     .option("--max-turns <n>", "most model calls for the task", "50")
     .option("--network", "allow network access to sandboxed commands")
     .option("-C, --cwd <dir>", "work in this directory instead of the current one")
+    .option("--review", "have the review model review the change; the drafter revises until it approves")
+    .option("--review-model <name>", 'the review model (default: the "review" alias)')
+    .option("--no-escalate", "never review or hand off a change the escalation policy picks")
+    .option("--max-review-rounds <n>", "most drafting rounds, the first draft included (default 3)")
     .action(async (task: string[], options: ExecOptions, command: Command) =>
       setExitCode(await execTask(task, { ...command.optsWithGlobals<GlobalOptions>(), ...options })),
     );

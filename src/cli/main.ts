@@ -13,6 +13,7 @@ import { registerModelsCommand } from "./models-command.js";
 import type { RegisterCommand } from "./register-command.js";
 import { reportError } from "./report-error.js";
 import { registerResumeCommand } from "./resume-command.js";
+import { registerReviewCommand } from "./review-command.js";
 import { runPrompt, type RunOptions } from "./run-command.js";
 import { registerServeCommand } from "./serve-command.js";
 import { registerUndoCommand } from "./undo-command.js";
@@ -20,7 +21,7 @@ import { registerUsageCommand } from "./usage-command.js";
 
 const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
-const commands: RegisterCommand[] = [registerModelsCommand, registerConfigCommand, registerExecCommand, registerApplyCommand, registerUndoCommand, registerDiffCommand, registerBenchCommand, registerServeCommand, registerKeysCommand, registerUsageCommand, registerLspCommand, registerResumeCommand];
+const commands: RegisterCommand[] = [registerModelsCommand, registerConfigCommand, registerExecCommand, registerApplyCommand, registerUndoCommand, registerDiffCommand, registerBenchCommand, registerServeCommand, registerKeysCommand, registerUsageCommand, registerLspCommand, registerResumeCommand, registerReviewCommand];
 
 function buildProgram(setExitCode: (code: number) => void): Command {
   const program = addGlobalOptions(new Command("spark"))

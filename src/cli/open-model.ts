@@ -8,6 +8,8 @@ export interface OpenModel {
   client: ModelClient;
   resolved: ResolvedModel;
   loaded: LoadedConfig;
+  /** For more models in the same command (the review model): they share the local engine. */
+  deps: ClientDependencies;
   /** Closes the client and unloads the local engine if one was started. */
   dispose(): Promise<void>;
 }
@@ -38,6 +40,7 @@ export async function openModel(options: GlobalOptions, signal?: AbortSignal): P
     client,
     resolved,
     loaded,
+    deps,
     dispose: async () => {
       await client.close();
       await disposeEngine();

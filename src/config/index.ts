@@ -1,4 +1,5 @@
 export type { ConfigFile, ModelEntry, ProfileEntry, ProviderEntry } from "./config-schema.js";
 export { configEnvVars } from "./env-layer.js";
 export type { ConfigLayer } from "./layers.js";
+export type { ReviewSection } from "./review-section.js";
 export { loadConfig, sparkHome, type LoadConfigOptions, type LoadedConfig } from "./load-config.js";

@@ -19,6 +19,7 @@ export type SparkErrorCode =
   | "patch_rejected"
   | "sandbox_unavailable"
   | "command_refused"
+  | "review_failed"
   | "internal";
 
 export interface SparkErrorOptions {

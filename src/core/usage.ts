@@ -14,6 +14,8 @@ export interface RateLimitState {
   remainingRequests?: number;
   limitTokens?: number;
   remainingTokens?: number;
+  /** The rate-limit bucket (model family) a Spark gateway charged the call to (`x-spark-family`). */
+  family?: string;
 }
 
 /** Speed of one model call, measured the same way for every provider. */

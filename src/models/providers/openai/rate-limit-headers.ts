@@ -10,7 +10,9 @@ const headerNames = {
 /** Reads OpenAI-style rate-limit headers; undefined when the server sent none. */
 export function rateLimitFromHeaders(headers: Headers): RateLimitState | undefined {
   const state: RateLimitState = {};
-  for (const [field, name] of Object.entries(headerNames) as [keyof RateLimitState, string][]) {
+  const family = headers.get("x-spark-family");
+  if (family) state.family = family;
+  for (const [field, name] of Object.entries(headerNames) as [keyof typeof headerNames, string][]) {
     const value = Number(headers.get(name) ?? Number.NaN);
     if (Number.isFinite(value)) state[field] = value;
   }

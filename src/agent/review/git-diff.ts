@@ -1,0 +1,32 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { ReviewError } from "./review-error.js";
+import type { WorkspaceChange } from "./run-review-pipeline.js";
+
+const run = promisify(execFile);
+
+/** Which change to review: a revision range (`main..HEAD`), the staged changes, or the working tree against HEAD. */
+export type GitChangeSelection = { range: string } | { staged: true } | { worktree: true };
+
+async function git(cwd: string, args: string[]): Promise<string> {
+  try {
+    const { stdout } = await run("git", args, { cwd, maxBuffer: 64 * 1024 * 1024 });
+    return stdout;
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr?.trim();
+    throw new ReviewError(`git ${args.join(" ")} failed in ${cwd}: ${stderr || (error instanceof Error ? error.message : String(error))}. Run it inside a git repository, with a valid range.`, { status: 400 });
+  }
+}
+
+function selectionArgs(selection: GitChangeSelection): string[] {
+  if ("range" in selection) return [selection.range];
+  if ("staged" in selection) return ["--cached"];
+  return ["HEAD"];
+}
+
+/** The change as git sees it: a unified diff and the files it touches (new files count once they are added). */
+export async function gitChange(cwd: string, selection: GitChangeSelection): Promise<WorkspaceChange> {
+  const args = selectionArgs(selection);
+  const [diff, names] = await Promise.all([git(cwd, ["diff", "--no-color", "--no-ext-diff", ...args]), git(cwd, ["diff", "--name-only", ...args])]);
+  return { diff, files: names.split("\n").filter((name) => name !== "") };
+}

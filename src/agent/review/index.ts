@@ -1,0 +1,13 @@
+export { detectChecks } from "./detect-checks.js";
+export { decideEscalation, defaultEscalationPolicy, type EscalationDecision, type EscalationPolicy } from "./escalation-policy.js";
+export { formatReviewReport, formatVerdict } from "./format-review-report.js";
+export { gitChange, type GitChangeSelection } from "./git-diff.js";
+export { globToRegExp, matchesAnyGlob } from "./glob-pattern.js";
+export { parseVerdict } from "./parse-verdict.js";
+export { ReviewError } from "./review-error.js";
+export type { ReviewEvent, ReviewOutcome, ReviewReport, ReviewRole, ReviewRound } from "./review-events.js";
+export { requestVerdict, type VerdictRequest } from "./request-verdict.js";
+export { runChecks, checksFailed, type CheckResult, type CheckRunner, type CheckStatus } from "./run-checks.js";
+export { runReviewPipeline, type PipelineDrafter, type PipelineReviewer, type ReviewPipelineOptions, type WorkspaceChange } from "./run-review-pipeline.js";
+export { UsageLedger, type ModelAccount, type ModelPrice } from "./usage-ledger.js";
+export { reviewVerdictSchema, verdictJsonSchema, type ReviewComment, type ReviewVerdict, type VerdictKind } from "./verdict-schema.js";

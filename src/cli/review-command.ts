@@ -1,0 +1,86 @@
+import type { Command } from "commander";
+import { findWorkspaceRoot } from "../agent/index.js";
+import { formatVerdict, gitChange, requestVerdict, runChecks, UsageLedger, type GitChangeSelection, type ReviewVerdict } from "../agent/review/index.js";
+import { UsageError } from "../core/index.js";
+import { exitCodes } from "./exit-codes.js";
+import type { GlobalOptions } from "./global-options.js";
+import { abortOnInterrupt } from "./interrupt.js";
+import { clientDependencies } from "./open-model.js";
+import { loadWithFlags } from "./global-options.js";
+import type { RegisterCommand } from "./register-command.js";
+import { checkRunnerFor, checksFor, pricesFrom, reviewerFor } from "./review-wiring.js";
+
+interface ReviewOptions extends GlobalOptions {
+  diff?: string;
+  staged?: boolean;
+  task?: string;
+  reviewModel?: string;
+  checks?: boolean;
+  json?: boolean;
+  cwd?: string;
+}
+
+/** `spark review`: 0 when the reviewer approves, 1 when it asks for changes or rejects (or the review failed). */
+const verdictExitCodes: Record<ReviewVerdict["verdict"], number> = { approve: exitCodes.ok, revise: exitCodes.failed, reject: exitCodes.failed };
+
+function selectionOf(options: ReviewOptions): GitChangeSelection {
+  if (options.diff !== undefined && options.staged) throw new UsageError("Give --diff RANGE or --staged, not both.");
+  if (options.diff !== undefined) return { range: options.diff };
+  return options.staged ? { staged: true } : { worktree: true };
+}
+
+/** Reviews a change made by anyone: git's diff, the project's checks in the sandbox, the review model's verdict. */
+export async function reviewChange(options: ReviewOptions): Promise<number> {
+  const selection = selectionOf(options);
+  const cwd = options.cwd ?? process.cwd();
+  const workspace = await findWorkspaceRoot(cwd);
+  const change = await gitChange(cwd, selection);
+  if (change.files.length === 0) {
+    process.stderr.write("Nothing to review: the selected diff is empty.\n");
+    return exitCodes.ok;
+  }
+  const loaded = loadWithFlags(options, process.env, cwd);
+  const controller = new AbortController();
+  const removeHandler = abortOnInterrupt(controller);
+  const { deps, disposeEngine } = clientDependencies(loaded, controller.signal);
+  const opened: { close(): Promise<void> }[] = [];
+  try {
+    const checks = options.checks === false ? [] : await runChecks(await checksFor(loaded, workspace), await checkRunnerFor(loaded, workspace), controller.signal);
+    for (const check of checks) process.stderr.write(`check ${check.command}: ${check.status}\n`);
+    const reviewer = reviewerFor(loaded, deps, options.reviewModel ?? options.model, (client) => opened.push(client));
+    const ledger = new UsageLedger(pricesFrom(loaded));
+    const verdicts = requestVerdict({
+      client: await reviewer.open(),
+      subject: { task: options.task ?? "Review this change.", diff: change.diff, checks },
+      boundedSchema: reviewer.boundedSchema,
+      signal: controller.signal,
+      ...(reviewer.temperature !== undefined ? { temperature: reviewer.temperature } : {}),
+      ...(reviewer.maxTokens !== undefined ? { maxTokens: reviewer.maxTokens } : {}),
+    });
+    let next = await verdicts.next();
+    for (; !next.done; next = await verdicts.next()) ledger.observe(reviewer.name, "reviewer", next.value);
+    const verdict = next.value;
+    if (!verdict) return exitCodes.interrupted;
+    if (options.json) process.stdout.write(`${JSON.stringify({ verdict, files: change.files, checks, accounting: ledger.accounts() })}\n`);
+    else process.stdout.write(`${formatVerdict(verdict, "").join("\n")}\n`);
+    return verdictExitCodes[verdict.verdict];
+  } finally {
+    removeHandler();
+    await Promise.allSettled(opened.map((client) => client.close()));
+    await disposeEngine();
+  }
+}
+
+export const registerReviewCommand: RegisterCommand = (program, setExitCode) => {
+  program
+    .command("review")
+    .description("have the review model review a change (the working tree against HEAD by default); exit 0 approve, 1 revise or reject")
+    .option("--diff <range>", "review a git revision range, e.g. main..HEAD")
+    .option("--staged", "review the staged changes")
+    .option("--task <text>", "what the change was meant to do, for the reviewer")
+    .option("--review-model <name>", 'the review model (default: -m, else the "review" alias)')
+    .option("--no-checks", "do not run the project's checks")
+    .option("--json", "print the verdict, the checks and the accounting as one JSON object")
+    .option("-C, --cwd <dir>", "the repository to review instead of the current directory")
+    .action(async (options: ReviewOptions, command: Command) => setExitCode(await reviewChange({ ...command.optsWithGlobals<GlobalOptions>(), ...options })));
+};
