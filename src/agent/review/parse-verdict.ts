@@ -15,7 +15,7 @@ export function parseVerdict(answer: string): ParsedVerdict {
   try {
     value = JSON.parse(jsonText(answer));
   } catch (error) {
-    return { ok: false, problem: `not JSON (${error instanceof Error ? error.message : String(error)})` };
+    return { ok: false, problem: `is not JSON (${error instanceof Error ? error.message : String(error)})` };
   }
   const result = reviewVerdictSchema.safeParse(value);
   if (result.success) return { ok: true, verdict: result.data };
