@@ -1,6 +1,6 @@
-import { collectAgentsInstructions, findWorkspaceRoot, systemPrompt, type AgentOptions, type ApprovalRequest, type ToolContext, type ToolResult } from "../agent/index.js";
+import { collectAgentsInstructions, findWorkspaceRoot, patchToolResult, systemPrompt, type AgentOptions, type ApprovalRequest, type ToolContext, type ToolResult } from "../agent/index.js";
 import type { Message } from "../core/index.js";
-import { applyWithCheckpoint, formatApplyReport } from "../edits/index.js";
+import { applyWithCheckpoint } from "../edits/index.js";
 import type { CallSettings } from "../models/index.js";
 import { createSandbox, parseApprovalMode, type ApprovalMode, type Sandbox } from "../sandbox/index.js";
 import type { SparkStores } from "../store/index.js";
@@ -54,11 +54,7 @@ export async function agentSystemPrompt(wiring: AgentWiring): Promise<string> {
 
 /** Every patch the agent applies is a checkpoint of its session, so `spark undo` can restore it. */
 export async function applyInWorkspace(patch: string, workspace: string, stores: SparkStores, sessionId: string): Promise<ToolResult> {
-  const report = await applyWithCheckpoint(patch, { workspace, store: stores.checkpoints, sessionId });
-  const changes = report.operations
-    .filter((operation) => operation.status !== "failed")
-    .map((operation) => ({ path: operation.moveTo ?? operation.path, added: operation.added, removed: operation.removed }));
-  return { ok: report.status === "applied", output: formatApplyReport(report), changes };
+  return patchToolResult(await applyWithCheckpoint(patch, { workspace, store: stores.checkpoints, sessionId }));
 }
 
 /** The tools' view of the wiring; `ask` is given where a user can answer (the session), absent in exec. */

@@ -4,6 +4,7 @@ import { registerApplyCommand } from "./apply-command.js";
 import { registerBenchCommand } from "./bench-command.js";
 import { registerConfigCommand } from "./config-command.js";
 import { registerDiffCommand } from "./diff-command.js";
+import { registerEvalCommand } from "./eval-command.js";
 import { registerExecCommand } from "./exec-command.js";
 import { exitCodes } from "./exit-codes.js";
 import { addGlobalOptions } from "./global-options.js";
@@ -21,7 +22,7 @@ import { registerUsageCommand } from "./usage-command.js";
 
 const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
-const commands: RegisterCommand[] = [registerModelsCommand, registerConfigCommand, registerExecCommand, registerApplyCommand, registerUndoCommand, registerDiffCommand, registerBenchCommand, registerServeCommand, registerKeysCommand, registerUsageCommand, registerLspCommand, registerResumeCommand, registerReviewCommand];
+const commands: RegisterCommand[] = [registerModelsCommand, registerConfigCommand, registerExecCommand, registerApplyCommand, registerUndoCommand, registerDiffCommand, registerBenchCommand, registerServeCommand, registerKeysCommand, registerUsageCommand, registerLspCommand, registerResumeCommand, registerReviewCommand, registerEvalCommand];
 
 function buildProgram(setExitCode: (code: number) => void): Command {
   const program = addGlobalOptions(new Command("spark"))

@@ -6,6 +6,7 @@ import { runAgent } from "../run-agent.js";
 import type { Tool, ToolContext } from "../tools/index.js";
 import { decideEscalation, type EscalationDecision, type EscalationPolicy } from "./escalation-policy.js";
 import { requestVerdict } from "./request-verdict.js";
+import { ReviewError } from "./review-error.js";
 import type { ReviewEvent, ReviewOutcome, ReviewReport, ReviewRound } from "./review-events.js";
 import { handoffRequest, revisionRequest } from "./review-prompt.js";
 import { runChecks, type CheckRunner } from "./run-checks.js";
@@ -41,7 +42,8 @@ export interface ReviewPipelineOptions {
   /** The drafter's conversation, system prompt first and the task last; it grows as the drafter works. */
   messages: Message[];
   drafter: PipelineDrafter;
-  reviewer: PipelineReviewer;
+  /** Needed when a review or handoff happens; its absence then fails the run, saying so. */
+  reviewer?: PipelineReviewer;
   tools: readonly Tool[];
   toolContext: Omit<ToolContext, "signal">;
   currentChange(): Promise<WorkspaceChange>;
@@ -72,7 +74,11 @@ export async function* runReviewPipeline(options: ReviewPipelineOptions): AsyncG
   const rounds: ReviewRound[] = [];
   let escalation: EscalationDecision | undefined;
   let reviewer: ModelClient | undefined;
-  const openReviewer = async () => (reviewer ??= await options.reviewer.open());
+  const reviewerModel = (): PipelineReviewer => {
+    if (!options.reviewer) throw new ReviewError("The change needs a review, but no review model is set: configure the `review` alias or pass --review-model NAME.");
+    return options.reviewer;
+  };
+  const openReviewer = async () => (reviewer ??= await reviewerModel().open());
   const finish = (outcome: ReviewOutcome, error?: string): ReviewEvent => {
     const report: ReviewReport = { task: options.task, outcome, rounds, accounting: ledger.accounts(), elapsedMs: Math.round(performance.now() - started), ...(escalation ? { escalation } : {}), ...(error ? { error } : {}) };
     return { type: "report", report };
@@ -113,20 +119,21 @@ export async function* runReviewPipeline(options: ReviewPipelineOptions): AsyncG
   }
 
   async function* review(round: ReviewRound): AsyncGenerator<ReviewEvent, ReviewVerdict | undefined> {
-    yield { type: "stage", round: round.round, stage: "review", model: options.reviewer.name };
+    const model = reviewerModel();
+    yield { type: "stage", round: round.round, stage: "review", model: model.name };
     const client = await openReviewer();
     const { diff } = await options.currentChange();
     const verdicts = requestVerdict({
       client,
       subject: { task: options.task, diff, checks: round.checks },
-      boundedSchema: options.reviewer.boundedSchema,
-      ...(options.reviewer.temperature !== undefined ? { temperature: options.reviewer.temperature } : {}),
-      ...(options.reviewer.maxTokens !== undefined ? { maxTokens: options.reviewer.maxTokens } : {}),
+      boundedSchema: model.boundedSchema,
+      ...(model.temperature !== undefined ? { temperature: model.temperature } : {}),
+      ...(model.maxTokens !== undefined ? { maxTokens: model.maxTokens } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
     let next = await verdicts.next();
     while (!next.done) {
-      ledger.observe(options.reviewer.name, "reviewer", next.value);
+      ledger.observe(model.name, "reviewer", next.value);
       yield { type: "reviewer-stream", round: round.round, event: next.value };
       next = await verdicts.next();
     }
@@ -149,7 +156,7 @@ export async function* runReviewPipeline(options: ReviewPipelineOptions): AsyncG
       const { diff } = await options.currentChange();
       const system = options.messages.find((message) => message.role === "system");
       const messages: Message[] = [...(system ? [system] : []), { role: "user", content: handoffRequest(escalation.reasons, { task: options.task, diff, checks: round.checks }) }];
-      const handoff = yield* workRound("handoff", { ...options.reviewer, client: await openReviewer() }, messages);
+      const handoff = yield* workRound("handoff", { ...reviewerModel(), client: await openReviewer() }, messages);
       return yield finish(agentOutcome[handoff.agentStatus] ?? "handed-off");
     }
     if (!options.review && !escalation?.escalate) return yield finish("not-reviewed");

@@ -7,3 +7,4 @@ import type { Tool } from "./tool.js";
 
 export const defaultTools: readonly Tool[] = [readFileTool, listFilesTool, searchTool, applyPatchTool, shellTool];
 export type { ApprovalRequest, FileChange, Tool, ToolContext, ToolResult } from "./tool.js";
+export { patchToolResult } from "./patch-tool-result.js";

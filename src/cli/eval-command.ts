@@ -1,0 +1,123 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { cpus, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import type { Command } from "commander";
+import { bundledTasksDir, formatEvalMarkdown, loadEvalTasks, modelTotals, runEval, type EvalSummary, type EvalTaskResult } from "../eval/index.js";
+import { UsageError, toSparkError } from "../core/index.js";
+import { createSandbox, runUnsandboxed, type Sandbox } from "../sandbox/index.js";
+import { agentCallSettings } from "./agent-wiring.js";
+import { exitCodes } from "./exit-codes.js";
+import type { GlobalOptions } from "./global-options.js";
+import { abortOnInterrupt } from "./interrupt.js";
+import { openModel } from "./open-model.js";
+import type { RegisterCommand } from "./register-command.js";
+import { maxRoundsFrom, reviewerFor } from "./review-wiring.js";
+
+interface EvalOptions extends GlobalOptions {
+  tasks?: string;
+  tasksDir?: string;
+  jobs?: string;
+  reviewModel?: string;
+  maxReviewRounds?: string;
+  taskTimeout?: string;
+  out?: string;
+  json?: boolean;
+}
+
+function positive(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number <= 0) throw new UsageError(`${flag} expects a positive whole number, got "${value}".`);
+  return number;
+}
+
+function machineLabel(): string {
+  const cores = cpus();
+  return `${cores.length} vCPU ${cores[0]?.model.trim() ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+}
+
+/** Hidden tests run in the sandbox; where it cannot run, unsandboxed, since the user asked for the eval (said once). */
+async function evalSandbox(): Promise<Sandbox | undefined> {
+  try {
+    return await createSandbox();
+  } catch (error) {
+    process.stderr.write(`spark eval: ${toSparkError(error).message} Tests run without the sandbox.\n`);
+    return undefined;
+  }
+}
+
+const resultLine = (result: EvalTaskResult) => `${result.passed ? "pass" : "FAIL"} ${result.task} (${result.language}, ${result.outcome}, ${(result.wallMs / 1000).toFixed(1)} s)\n`;
+
+/** `spark eval`: the bundled tasks against one model or drafter + reviewer; a table under bench/results/. */
+export async function runEvalCommand(options: EvalOptions): Promise<number> {
+  const tasks = await loadEvalTasks(options.tasksDir ?? bundledTasksDir, options.tasks?.split(",").map((name) => name.trim()).filter(Boolean));
+  const jobs = positive("--jobs", options.jobs, 2);
+  const taskTimeoutMs = positive("--task-timeout", options.taskTimeout, 300) * 1000;
+  const controller = new AbortController();
+  const removeHandler = abortOnInterrupt(controller);
+  const model = await openModel(options, controller.signal);
+  const opened: { close(): Promise<void> }[] = [];
+  try {
+    const sandbox = await evalSandbox();
+    const reviewer = options.reviewModel === undefined ? undefined : reviewerFor(model.loaded, model.deps, options.reviewModel, (client) => opened.push(client));
+    const startedAt = new Date().toISOString();
+    const started = performance.now();
+    const results: EvalTaskResult[] = [];
+    const setup = {
+      drafter: { name: model.resolved.name, client: model.client, ...agentCallSettings(model.resolved.settings) },
+      ...(reviewer ? { reviewer } : {}),
+      ...(sandbox ? { sandbox } : {}),
+      checkRunner: (workspace: string) => (command: string, signal?: AbortSignal) =>
+        (sandbox ? sandbox.run.bind(sandbox) : runUnsandboxed)({ command, workspace, timeoutMs: 60_000, network: false, ...(signal ? { signal } : {}) }),
+      maxRounds: maxRoundsFrom(model.loaded, options.maxReviewRounds),
+      maxTurns: 30,
+      taskTimeoutMs,
+      signal: controller.signal,
+    };
+    for await (const result of runEval(tasks, setup, jobs)) {
+      results.push(result);
+      process.stderr.write(resultLine(result));
+    }
+    const order = tasks.map((task) => task.name);
+    results.sort((a, b) => order.indexOf(a.task) - order.indexOf(b.task));
+    const passed = results.filter((result) => result.passed).length;
+    const summary: EvalSummary = {
+      configuration: reviewer ? `${model.resolved.name} + ${reviewer.name}` : model.resolved.name,
+      machine: machineLabel(),
+      startedAt,
+      tasks: results.length,
+      passed,
+      passRate: results.length === 0 ? 0 : passed / results.length,
+      wallMs: Math.round(performance.now() - started),
+      models: modelTotals(results),
+      results,
+    };
+    const out = resolve(options.out ?? join("bench", "results"));
+    await mkdir(out, { recursive: true });
+    const markdown = formatEvalMarkdown(summary);
+    await writeFile(join(out, "eval.json"), `${JSON.stringify(summary, null, 2)}\n`);
+    await writeFile(join(out, "eval.md"), markdown);
+    process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : markdown);
+    process.stderr.write(`Results: ${join(out, "eval.json")} and eval.md\n`);
+    return controller.signal.aborted ? exitCodes.interrupted : exitCodes.ok;
+  } finally {
+    removeHandler();
+    await Promise.allSettled(opened.map((client) => client.close()));
+    await model.dispose();
+  }
+}
+
+export const registerEvalCommand: RegisterCommand = (program, setExitCode) => {
+  program
+    .command("eval")
+    .description("run the bundled coding tasks against a model (or drafter + reviewer): pass rate, time, tokens and tokens/s per model")
+    .option("--tasks <names>", "only these tasks, comma-separated")
+    .option("--tasks-dir <dir>", "a suite of your own (folders with task.json, repo/, hidden/)")
+    .option("-j, --jobs <n>", "tasks run at the same time (default 2)")
+    .option("--review-model <name>", "review every change with this model (drafter + reviewer)")
+    .option("--max-review-rounds <n>", "most drafting rounds per task with a reviewer (default 3)")
+    .option("--task-timeout <seconds>", "time limit of one task (default 300)")
+    .option("--out <dir>", "where eval.json and eval.md go (default bench/results)")
+    .option("--json", "print the summary as JSON instead of the Markdown table")
+    .action(async (options: EvalOptions, command: Command) => setExitCode(await runEvalCommand({ ...command.optsWithGlobals<GlobalOptions>(), ...options })));
+};
