@@ -265,7 +265,7 @@ describe("interactive session (Ink, in process, scripted model)", () => {
     session.type("/help\r");
     await session.waitFor((current) => plain(current).includes("Commands") && plain(current).includes("/resume [ID|N]"));
     session.type("/review\r");
-    await session.waitFor("/review is not available yet");
+    await session.waitFor("Nothing to review: this session has changed no files.");
     session.type("/model\r");
     await session.waitFor('No "review" model is configured');
     session.type("/model other-model\r");

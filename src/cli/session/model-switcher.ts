@@ -1,7 +1,9 @@
 import type { LoadedConfig } from "../../config/index.js";
 import { createModelClient, resolveModel, type ClientDependencies, type ModelClient, type ResolvedModel } from "../../models/index.js";
+import type { PipelineReviewer } from "../../agent/review/index.js";
 import { loadWithFlags, type GlobalOptions } from "../global-options.js";
 import { clientDependencies } from "../open-model.js";
+import { reviewerFor } from "../review-wiring.js";
 
 /**
  * The session's model and `/model`: opens a client for a name (alias, PROVIDER/MODEL, local:…), keeps
@@ -69,6 +71,15 @@ export class ModelSwitcher {
   isConfigured(name: string): boolean {
     const { aliases = {}, models = {} } = this.loaded.config;
     return name in aliases || name in models;
+  }
+
+  get config(): LoadedConfig {
+    return this.loaded;
+  }
+
+  /** The review model for /review, opened when first used and sharing the local engine; closed with the session. */
+  reviewModel(): PipelineReviewer {
+    return reviewerFor(this.loaded, this.deps, undefined, (client) => this.retired.push(client));
   }
 
   async dispose(): Promise<void> {

@@ -6,6 +6,7 @@ import { errorLines } from "./agent-turn.js";
 import { unifiedDiffLines } from "./edit-diff.js";
 import { sessionLabel } from "./history-lines.js";
 import { FAST_ALIAS, REVIEW_ALIAS, type ModelSwitcher } from "./model-switcher.js";
+import { reviewSessionChanges } from "./review-session.js";
 import type { ViewStore } from "./view-store.js";
 
 /** The session's slash commands: /model, /review, /undo, /diff, /new, /resume, /approval, /help, /quit. */
@@ -40,7 +41,7 @@ const note = (text: string) => [paint.dim(text)];
 const COMMANDS: Command[] = [
   { name: "help", usage: "/help", help: "this list", run: (host) => host.view.print(helpLines()) },
   { name: "model", usage: "/model [NAME]", help: `switch model; alone, toggle between ${FAST_ALIAS} and ${REVIEW_ALIAS}`, run: switchModel },
-  { name: "review", usage: "/review", help: "have the review model check the work (not available yet)", run: review },
+  { name: "review", usage: "/review", help: "the review model reviews this session's changes (with the project's checks)", idleOnly: true, run: reviewSessionChanges },
   { name: "undo", usage: "/undo", help: "restore the files of the latest patch in this workspace", idleOnly: true, run: undo },
   { name: "diff", usage: "/diff", help: "what this session's patches changed, as a diff", run: diff },
   { name: "new", usage: "/new", help: "start a new conversation (this one stays saved)", idleOnly: true, run: (host) => host.newConversation() },
@@ -101,13 +102,6 @@ async function switchModel(host: CommandHost, args: string): Promise<void> {
   host.modelChanged();
   const when = host.busy() ? " from the next turn" : "";
   host.view.print(note(`Model${when}: ${active.name}${active.name === active.client.displayName ? "" : ` (${active.client.displayName})`}`));
-}
-
-function review(host: CommandHost): void {
-  host.view.print([
-    paint.yellow("/review is not available yet: the review pipeline (the fast model drafts, the review model checks and the fast model revises) is still being built."),
-    paint.dim(`Meanwhile, /model ${REVIEW_ALIAS} switches this conversation to the review model, and /model again switches back.`),
-  ]);
 }
 
 async function undo(host: CommandHost): Promise<void> {
