@@ -2,7 +2,8 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "coverage/", "test-output/", "bin/"] },
+  // eval/tasks: fixture repositories of the eval suite, deliberately buggy or unfinished code in several languages.
+  { ignores: ["dist/", "node_modules/", "coverage/", "test-output/", "bin/", "eval/tasks/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

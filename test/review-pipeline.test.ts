@@ -78,8 +78,8 @@ describe("spark exec --review: the fast model drafts, the review model reviews",
     expect(userText(drafter.requests[2]?.body)).toContain("src/math.js:6 [major] multiply adds instead of multiplying");
 
     expect(result.stderr).toContain("Review: approved by the reviewer");
-    expect(result.stderr).toMatch(/Round 1 · draft by coder[^\n]*\n  checks: node test\.js: failed\n  verdict: revise/);
-    expect(result.stderr).toMatch(/Round 2 · revision by coder[^\n]*\n  checks: node test\.js: passed\n  verdict: approve/);
+    expect(result.stderr).toMatch(/Round 1 · draft by coder[^\n]*\n {2}checks: node test\.js: failed\n {2}verdict: revise/);
+    expect(result.stderr).toMatch(/Round 2 · revision by coder[^\n]*\n {2}checks: node test\.js: passed\n {2}verdict: approve/);
     expect(result.stderr).toMatch(/drafter coder: 4 calls .* prompt \+ \d+ output tokens/);
     expect(result.stderr).toMatch(/reviewer review: 2 calls/);
   });
@@ -135,7 +135,7 @@ describe("spark exec --review: the fast model drafts, the review model reviews",
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain("Escalated (handoff): checks failed: node test.js");
     expect(result.stderr).toContain("Review: handed off to the review model");
-    expect(result.stderr).toMatch(/Round 2 · handoff by review[^\n]*\n  checks: node test\.js: passed/);
+    expect(result.stderr).toMatch(/Round 2 · handoff by review[^\n]*\n {2}checks: node test\.js: passed/);
     expect(userText(reviewer.requests[0]?.body)).toContain("Why it was handed to you: checks failed: node test.js");
     expect(readFileSync(join(cwd, "src", "math.js"), "utf8")).toContain("return a * b;");
   });
