@@ -2,16 +2,7 @@ import type { ModelAccount } from "../agent/review/index.js";
 import type { EvalTaskResult } from "./run-eval-task.js";
 
 /** One model's totals over the run: the speed side of the speed-versus-intelligence table. */
-export interface EvalModelTotals {
-  model: string;
-  role: ModelAccount["role"];
-  calls: number;
-  ms: number;
-  inputTokens: number;
-  outputTokens: number;
-  tokensPerSecond: number | null;
-  cost: number | null;
-}
+export type EvalModelTotals = ModelAccount;
 
 export interface EvalSummary {
   /** The configuration: "coder" or "coder + review". */
@@ -30,13 +21,14 @@ export function modelTotals(results: readonly EvalTaskResult[]): EvalModelTotals
   const totals = new Map<string, EvalModelTotals>();
   for (const account of results.flatMap((result) => result.accounting)) {
     const key = `${account.role}\u0000${account.model}`;
-    const sum = totals.get(key) ?? { model: account.model, role: account.role, calls: 0, ms: 0, inputTokens: 0, outputTokens: 0, tokensPerSecond: null, cost: null };
+    const sum = totals.get(key) ?? { model: account.model, role: account.role, calls: 0, ms: 0, inputTokens: 0, outputTokens: 0, tokensPerSecond: null, cost: null, buckets: [] };
     sum.calls += account.calls;
     sum.ms += account.ms;
     sum.inputTokens += account.inputTokens;
     sum.outputTokens += account.outputTokens;
     sum.tokensPerSecond = sum.ms > 0 ? sum.outputTokens / (sum.ms / 1000) : null;
     if (account.cost !== null) sum.cost = (sum.cost ?? 0) + account.cost;
+    sum.buckets = [...new Set([...sum.buckets, ...account.buckets])];
     totals.set(key, sum);
   }
   return [...totals.values()];

@@ -18,6 +18,8 @@ export interface ReviewRound {
   files: string[];
   checks: CheckResult[];
   verdict?: ReviewVerdict;
+  /** Why the agent failed, when it did. */
+  error?: string;
 }
 
 export type ReviewOutcome =

@@ -90,6 +90,7 @@ export async function* runReviewPipeline(options: ReviewPipelineOptions): AsyncG
     const role = kind === "handoff" ? "reviewer" : "drafter";
     yield { type: "stage", round, stage: kind, model: model.name };
     let agentStatus: AgentStatus = "failed";
+    let agentError: string | undefined;
     const agent = runAgent({
       client: model.client,
       messages,
@@ -103,7 +104,10 @@ export async function* runReviewPipeline(options: ReviewPipelineOptions): AsyncG
     for await (const event of agent) {
       ledger.observe(model.name, role, event);
       if (event.type === "message") messages.push(event.message);
-      if (event.type === "done") agentStatus = event.status;
+      if (event.type === "done") {
+        agentStatus = event.status;
+        agentError = event.error;
+      }
       yield { type: "agent", round, role, event };
     }
     const change = await options.currentChange();
@@ -113,7 +117,7 @@ export async function* runReviewPipeline(options: ReviewPipelineOptions): AsyncG
       checks = await runChecks(options.checks, options.checkRunner, options.signal);
       yield { type: "checks", round, results: checks };
     }
-    const result: ReviewRound = { round, kind, model: model.name, agentStatus, files: change.files, checks };
+    const result: ReviewRound = { round, kind, model: model.name, agentStatus, files: change.files, checks, ...(agentError ? { error: agentError } : {}) };
     rounds.push(result);
     return result;
   }
@@ -146,7 +150,7 @@ export async function* runReviewPipeline(options: ReviewPipelineOptions): AsyncG
 
   try {
     let round = yield* workRound("draft", options.drafter, options.messages);
-    if (agentOutcome[round.agentStatus]) return yield finish(agentOutcome[round.agentStatus] ?? "failed");
+    if (agentOutcome[round.agentStatus]) return yield finish(agentOutcome[round.agentStatus] ?? "failed", round.error);
     if (round.files.length === 0) return yield finish("no-changes");
     if (options.escalation) {
       escalation = decideEscalation(options.escalation, round.files, round.checks);
@@ -157,7 +161,7 @@ export async function* runReviewPipeline(options: ReviewPipelineOptions): AsyncG
       const system = options.messages.find((message) => message.role === "system");
       const messages: Message[] = [...(system ? [system] : []), { role: "user", content: handoffRequest(escalation.reasons, { task: options.task, diff, checks: round.checks }) }];
       const handoff = yield* workRound("handoff", { ...reviewerModel(), client: await openReviewer() }, messages);
-      return yield finish(agentOutcome[handoff.agentStatus] ?? "handed-off");
+      return yield finish(agentOutcome[handoff.agentStatus] ?? "handed-off", handoff.error);
     }
     if (!options.review && !escalation?.escalate) return yield finish("not-reviewed");
     for (;;) {
@@ -170,7 +174,7 @@ export async function* runReviewPipeline(options: ReviewPipelineOptions): AsyncG
       options.messages.push(request);
       yield { type: "agent", round: round.round + 1, role: "drafter", event: { type: "message", message: request, interrupted: false } };
       round = yield* workRound("revision", options.drafter, options.messages);
-      if (agentOutcome[round.agentStatus]) return yield finish(agentOutcome[round.agentStatus] ?? "failed");
+      if (agentOutcome[round.agentStatus]) return yield finish(agentOutcome[round.agentStatus] ?? "failed", round.error);
     }
   } catch (error) {
     return yield finish(options.signal?.aborted ? "interrupted" : "failed", toSparkError(error).message);
