@@ -183,6 +183,17 @@ describe("spark review: a change made by anyone", () => {
     expect(approved.code, approved.stderr).toBe(0);
   });
 
+  it("asks a Responses API reviewer for the verdict through text.format", async () => {
+    const reviewer = await scripted([verdict("approve")]);
+    const cwd = stagedRepo();
+    mkdirSync(join(cwd, ".spark"));
+    writeFileSync(join(cwd, ".spark", "config.toml"), `[models.critic]\nbase_url = "${reviewer.url}"\napi = "responses"\n`);
+    const result = await runSpark(["review", "--staged", "--review-model", "critic"], { cwd });
+    expect(result.code, result.stderr).toBe(0);
+    expect(reviewer.requests[0]?.path).toBe("/v1/responses");
+    expect(reviewer.requests[0]?.body).toMatchObject({ text: { format: { type: "json_schema", name: "review_verdict", strict: true } } });
+  });
+
   it("holds a local model to the verdict schema with a grammar: the tiny model's verdict always parses", async () => {
     const model = await ensureTestModel();
     const cwd = stagedRepo();
