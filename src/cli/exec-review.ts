@@ -7,7 +7,7 @@ import { agentCallSettings, agentToolContext, type AgentWiring } from "./agent-w
 import { exitCodes } from "./exit-codes.js";
 import type { OpenModel } from "./open-model.js";
 import { renderReviewEvent } from "./render-review-event.js";
-import { checkRunnerFor, checksFor, escalationPolicyFrom, maxRoundsFrom, pricesFrom, reviewerFor, type ReviewFlags } from "./review-wiring.js";
+import { checkRunnerFor, checksFor, escalationPolicyFrom, isConfigured, maxRoundsFrom, pricesFrom, REVIEW_MODEL, reviewerFor, type ReviewFlags } from "./review-wiring.js";
 
 /** `spark exec --review` (and exec with escalation): exit 0 when the change stands, 1 when the reviewer did not approve it. */
 export const reviewExitCodes: Record<ReviewOutcome, number> = {
@@ -39,8 +39,7 @@ export interface ReviewedExec {
 export function wantsPipeline(loaded: OpenModel["loaded"], review: boolean, flags: ReviewFlags): boolean {
   if (review) return true;
   if (!escalationPolicyFrom(loaded, flags)) return false;
-  const name = flags.reviewModel ?? "review";
-  return flags.reviewModel !== undefined || name in (loaded.config.aliases ?? {}) || name in (loaded.config.models ?? {});
+  return flags.reviewModel !== undefined || isConfigured(loaded, REVIEW_MODEL);
 }
 
 /** Runs the task through the drafter–reviewer pipeline, saving the drafter's conversation in the session. */

@@ -1,12 +1,11 @@
 import type { Command } from "commander";
 import { findWorkspaceRoot } from "../agent/index.js";
-import { formatVerdict, gitChange, requestVerdict, runChecks, UsageLedger, type GitChangeSelection, type ReviewVerdict } from "../agent/review/index.js";
+import { awaitVerdict, formatVerdict, gitChange, reviewerSettings, runChecks, UsageLedger, type GitChangeSelection, type ReviewVerdict } from "../agent/review/index.js";
 import { UsageError } from "../core/index.js";
 import { exitCodes } from "./exit-codes.js";
-import type { GlobalOptions } from "./global-options.js";
+import { loadWithFlags, type GlobalOptions } from "./global-options.js";
 import { abortOnInterrupt } from "./interrupt.js";
 import { clientDependencies } from "./open-model.js";
-import { loadWithFlags } from "./global-options.js";
 import type { RegisterCommand } from "./register-command.js";
 import { checkRunnerFor, checksFor, pricesFrom, reviewerFor } from "./review-wiring.js";
 
@@ -49,17 +48,15 @@ export async function reviewChange(options: ReviewOptions): Promise<number> {
     for (const check of checks) process.stderr.write(`check ${check.command}: ${check.status}\n`);
     const reviewer = reviewerFor(loaded, deps, options.reviewModel ?? options.model, (client) => opened.push(client));
     const ledger = new UsageLedger(pricesFrom(loaded));
-    const verdicts = requestVerdict({
-      client: await reviewer.open(),
-      subject: { task: options.task ?? "Review this change.", diff: change.diff, checks },
-      boundedSchema: reviewer.boundedSchema,
-      signal: controller.signal,
-      ...(reviewer.temperature !== undefined ? { temperature: reviewer.temperature } : {}),
-      ...(reviewer.maxTokens !== undefined ? { maxTokens: reviewer.maxTokens } : {}),
-    });
-    let next = await verdicts.next();
-    for (; !next.done; next = await verdicts.next()) ledger.observe(reviewer.name, "reviewer", next.value);
-    const verdict = next.value;
+    const verdict = await awaitVerdict(
+      {
+        client: await reviewer.open(),
+        subject: { task: options.task ?? "Review this change.", diff: change.diff, checks },
+        signal: controller.signal,
+        ...reviewerSettings(reviewer),
+      },
+      (event) => ledger.observe(reviewer.name, "reviewer", event),
+    );
     if (!verdict) return exitCodes.interrupted;
     if (options.json) process.stdout.write(`${JSON.stringify({ verdict, files: change.files, checks, accounting: ledger.accounts() })}\n`);
     else process.stdout.write(`${formatVerdict(verdict, "").join("\n")}\n`);

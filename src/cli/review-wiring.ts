@@ -58,7 +58,8 @@ export async function checkRunnerFor(loaded: LoadedConfig, workspace: string, sa
   return (command, signal) => box.run({ command, workspace, timeoutMs, network: false, ...(signal ? { signal } : {}) });
 }
 
-function isConfigured(loaded: LoadedConfig, name: string): boolean {
+/** Whether a name is one of the configured aliases or models. */
+export function isConfigured(loaded: LoadedConfig, name: string): boolean {
   return name in (loaded.config.aliases ?? {}) || name in (loaded.config.models ?? {});
 }
 

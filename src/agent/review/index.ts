@@ -6,7 +6,7 @@ export { globToRegExp, matchesAnyGlob } from "./glob-pattern.js";
 export { parseVerdict } from "./parse-verdict.js";
 export { ReviewError } from "./review-error.js";
 export type { ReviewEvent, ReviewOutcome, ReviewReport, ReviewRole, ReviewRound } from "./review-events.js";
-export { requestVerdict, type VerdictRequest } from "./request-verdict.js";
+export { awaitVerdict, requestVerdict, reviewerSettings, type VerdictRequest } from "./request-verdict.js";
 export { runChecks, checksFailed, type CheckResult, type CheckRunner, type CheckStatus } from "./run-checks.js";
 export { runReviewPipeline, type PipelineDrafter, type PipelineReviewer, type ReviewPipelineOptions, type WorkspaceChange } from "./run-review-pipeline.js";
 export { UsageLedger, type ModelAccount, type ModelPrice } from "./usage-ledger.js";

@@ -15,6 +15,17 @@ export interface VerdictRequest {
   signal?: AbortSignal;
 }
 
+type ReviewerSettings = Pick<VerdictRequest, "boundedSchema" | "temperature" | "maxTokens">;
+
+/** The review model's own settings for a verdict request, leaving out what it does not set. */
+export function reviewerSettings(model: ReviewerSettings): ReviewerSettings {
+  return {
+    boundedSchema: model.boundedSchema,
+    ...(model.temperature !== undefined ? { temperature: model.temperature } : {}),
+    ...(model.maxTokens !== undefined ? { maxTokens: model.maxTokens } : {}),
+  };
+}
+
 /** Attempts in all: a remote model that ignores the schema gets one more chance, told what was wrong. */
 const attempts = 2;
 
@@ -53,4 +64,12 @@ export async function* requestVerdict(request: VerdictRequest): AsyncGenerator<S
   throw new ReviewError(
     `The review model ${request.client.displayName} did not return a valid verdict after ${attempts} attempts: its answer ${problem}. Use a model that supports structured outputs (json_schema), or a local GGUF model, which is held to the schema by a grammar.`,
   );
+}
+
+/** The verdict alone, each stream event handed to `onEvent` (for accounting) on the way. */
+export async function awaitVerdict(request: VerdictRequest, onEvent: (event: StreamEvent) => void = () => {}): Promise<ReviewVerdict | undefined> {
+  const verdicts = requestVerdict(request);
+  let next = await verdicts.next();
+  for (; !next.done; next = await verdicts.next()) onEvent(next.value);
+  return next.value;
 }

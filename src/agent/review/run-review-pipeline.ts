@@ -5,7 +5,7 @@ import type { AgentStatus } from "../agent-events.js";
 import { runAgent } from "../run-agent.js";
 import type { Tool, ToolContext } from "../tools/index.js";
 import { decideEscalation, type EscalationDecision, type EscalationPolicy } from "./escalation-policy.js";
-import { requestVerdict } from "./request-verdict.js";
+import { requestVerdict, reviewerSettings } from "./request-verdict.js";
 import { ReviewError } from "./review-error.js";
 import type { ReviewEvent, ReviewOutcome, ReviewReport, ReviewRound } from "./review-events.js";
 import { handoffRequest, revisionRequest } from "./review-prompt.js";
@@ -130,9 +130,7 @@ export async function* runReviewPipeline(options: ReviewPipelineOptions): AsyncG
     const verdicts = requestVerdict({
       client,
       subject: { task: options.task, diff, checks: round.checks },
-      boundedSchema: model.boundedSchema,
-      ...(model.temperature !== undefined ? { temperature: model.temperature } : {}),
-      ...(model.maxTokens !== undefined ? { maxTokens: model.maxTokens } : {}),
+      ...reviewerSettings(model),
       ...(options.signal ? { signal: options.signal } : {}),
     });
     let next = await verdicts.next();

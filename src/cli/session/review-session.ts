@@ -1,4 +1,4 @@
-import { formatVerdict, requestVerdict, runChecks, type CheckResult } from "../../agent/review/index.js";
+import { awaitVerdict, formatVerdict, reviewerSettings, runChecks, type CheckResult } from "../../agent/review/index.js";
 import { sessionDiff } from "../../edits/index.js";
 import { checkRunnerFor, checksFor } from "../review-wiring.js";
 import { paint } from "./ansi-style.js";
@@ -22,15 +22,12 @@ export async function reviewSessionChanges(host: CommandHost): Promise<void> {
   const reviewer = host.models.reviewModel();
   host.view.print([paint.dim(`Reviewing ${diff.files.length} changed file${diff.files.length === 1 ? "" : "s"} with ${reviewer.name}…`)]);
   const checks = await runChecks(await checksFor(config, host.workspace), await checkRunnerFor(config, host.workspace));
-  const verdicts = requestVerdict({
+  const verdict = await awaitVerdict({
     client: await reviewer.open(),
     subject: { task: "Review the changes made in this session.", diff: diff.text, checks },
-    boundedSchema: reviewer.boundedSchema,
-    ...(reviewer.maxTokens !== undefined ? { maxTokens: reviewer.maxTokens } : {}),
+    ...reviewerSettings(reviewer),
   });
-  let next = await verdicts.next();
-  while (!next.done) next = await verdicts.next();
-  if (!next.value) return;
-  const color = next.value.verdict === "approve" ? paint.green : paint.yellow;
-  host.view.print([...checks.map(checkLine), ...formatVerdict(next.value).map((line, index) => (index === 0 ? color(line) : line))]);
+  if (!verdict) return;
+  const color = verdict.verdict === "approve" ? paint.green : paint.yellow;
+  host.view.print([...checks.map(checkLine), ...formatVerdict(verdict).map((line, index) => (index === 0 ? color(line) : line))]);
 }
