@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { decideEscalation, defaultEscalationPolicy } from "./escalation-policy.js";
-import { globToRegExp } from "./glob-pattern.js";
+import { matchesGlob } from "./glob-pattern.js";
 import type { CheckResult } from "./run-checks.js";
 
-describe("globToRegExp", () => {
+describe("matchesGlob", () => {
   it.each([
     ["**/auth/**", "src/auth/login.ts", true],
     ["**/auth/**", "auth/login.ts", true],
@@ -14,8 +14,11 @@ describe("globToRegExp", () => {
     ["src/{db,api}/*.ts", "src/api/x.ts", true],
     ["migrations", "db/migrations/001.sql", true],
     ["file?.js", "file1.js", true],
+    ["**/*secret*", "config/Secrets.json", true],
+    [".github/workflows/**", ".github/workflows/ci.yml", true],
+    ["**/auth/**", "src/AUTH/x.ts", true],
   ])("%s matches %s: %s", (pattern, path, expected) => {
-    expect(globToRegExp(pattern).test(path)).toBe(expected);
+    expect(matchesGlob(path, pattern)).toBe(expected);
   });
 });
 

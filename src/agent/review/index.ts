@@ -2,7 +2,7 @@ export { detectChecks } from "./detect-checks.js";
 export { decideEscalation, defaultEscalationPolicy, type EscalationDecision, type EscalationPolicy } from "./escalation-policy.js";
 export { formatReviewReport, formatVerdict } from "./format-review-report.js";
 export { gitChange, type GitChangeSelection } from "./git-diff.js";
-export { globToRegExp, matchesAnyGlob } from "./glob-pattern.js";
+export { matchesAnyGlob, matchesGlob } from "./glob-pattern.js";
 export { parseVerdict } from "./parse-verdict.js";
 export { ReviewError } from "./review-error.js";
 export type { ReviewEvent, ReviewOutcome, ReviewReport, ReviewRole, ReviewRound } from "./review-events.js";
