@@ -1,6 +1,7 @@
-import { emptyUsage, toSparkError, type FinishReason, type Message, type ToolCall, type Usage } from "../core/index.js";
+import { emptyUsage, toSparkError, type FinishReason, type Message, type ModelRequest, type ToolCall, type Usage } from "../core/index.js";
 import type { ModelClient } from "../models/index.js";
 import type { AgentEvent, AgentStatus } from "./agent-events.js";
+import { capToolOutput, fitContext, toolOutputLimits, type ContextPolicy, type FitResult } from "./context/index.js";
 import type { FileChange, Tool, ToolContext, ToolResult } from "./tools/index.js";
 
 export interface AgentOptions {
@@ -14,6 +15,8 @@ export interface AgentOptions {
   maxTurns?: number;
   temperature?: number;
   maxTokens?: number;
+  /** Keeps every request inside the model's window (compacting older turns); without it nothing is counted. */
+  context?: ContextPolicy;
 }
 
 const maxPredictionChars = 64 * 1024;
@@ -49,6 +52,14 @@ async function callTool(call: ToolCall, tools: readonly Tool[], context: ToolCon
     // A tool that fails (a file it cannot read, a full disk) is the model's to know about, not the end of the task.
     return { ok: false, output: `Error: ${call.name} failed: ${toSparkError(error).message}` };
   }
+}
+
+/** Fits the request into the window; yields the agent's context events; the fitted conversation, or undefined on abort. */
+async function* fitRequest(options: AgentOptions, request: ModelRequest, usage: Usage): AsyncGenerator<AgentEvent, FitResult | undefined> {
+  if (!options.context) return { messages: request.messages, summaryUsage: undefined };
+  const result = yield* fitContext(options.client, request, options.context, options.signal);
+  if (result?.summaryUsage) addUsage(usage, result.summaryUsage);
+  return result;
 }
 
 /**
@@ -87,6 +98,17 @@ export async function* runAgent(options: AgentOptions): AsyncGenerator<AgentEven
       ...(prediction && client.supportsPrediction ? { prediction: prediction.slice(0, maxPredictionChars) } : {}),
     };
     prediction = undefined;
+    let fitted: FitResult | undefined;
+    try {
+      fitted = yield* fitRequest(options, request, usage);
+    } catch (failure) {
+      const sparkError = toSparkError(failure);
+      yield { type: "error", error: sparkError.toJSON() };
+      return yield done("failed", turn, sparkError.message);
+    }
+    if (!fitted) return yield done("interrupted", turn);
+    // Compaction replaced the older turns: the conversation goes on from the compacted one.
+    if (fitted.messages !== messages) messages.splice(0, messages.length, ...fitted.messages);
     for await (const event of client.stream(request, signal ? { signal } : {})) {
       if (event.type === "finish") {
         reason = event.reason;
@@ -112,7 +134,7 @@ export async function* runAgent(options: AgentOptions): AsyncGenerator<AgentEven
       mergeChanges(changes, result.changes ?? []);
       if (result.predictionHint) prediction = `${prediction ?? ""}${result.predictionHint}\n`;
       yield { type: "tool-result", callId: call.id, name: call.name, ok: result.ok, output: result.output, changes: result.changes ?? [] };
-      const toolMessage: Message = { role: "tool", toolCallId: call.id, content: result.output };
+      const toolMessage: Message = { role: "tool", toolCallId: call.id, content: capToolOutput(result.output, toolOutputLimits(options.context)) };
       messages.push(toolMessage);
       yield { type: "message", message: toolMessage, interrupted: false };
     }

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { contextSection } from "./context-section.js";
+import { mcpSection } from "./mcp-section.js";
 
 /** Settings that shape a model call; they may sit at the top level, in a profile or per model. */
 const callSettings = {
@@ -100,6 +102,8 @@ export const configFileSchema = z
     /** Model families for rate limits: name -> patterns (`*` matches anything) of model names; the rest is "standard". */
     families: z.record(z.string(), z.array(z.string().min(1))).optional(),
     gateway: gatewaySection.optional(),
+    context: contextSection.optional(),
+    mcp: mcpSection.optional(),
     network: z
       .object({
         max_retries: z.number().int().min(0).max(10).optional(),

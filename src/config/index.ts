@@ -2,3 +2,5 @@ export type { ConfigFile, ModelEntry, ProfileEntry, ProviderEntry } from "./conf
 export { configEnvVars } from "./env-layer.js";
 export type { ConfigLayer } from "./layers.js";
 export { loadConfig, sparkHome, type LoadConfigOptions, type LoadedConfig } from "./load-config.js";
+export type { ContextSection } from "./context-section.js";
+export type { McpSection, McpServerEntry } from "./mcp-section.js";

@@ -1,0 +1,2 @@
+export { McpConnections, type McpStartOptions } from "./mcp-connections.js";
+export { mcpToolName } from "./mcp-tool.js";
