@@ -1,0 +1,69 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { mcpFactsServerCommand } from "./support/mcp-facts-server.js";
+import { runSpark, tempDir } from "./support/run-spark.js";
+import { startScriptedServer, type ScriptedServer } from "./support/scripted-openai-server.js";
+
+let server: ScriptedServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+type ChatBody = { messages: { role: string; content: string | null }[]; tools?: { function: { name: string } }[] };
+
+const toml = (value: unknown) => JSON.stringify(value);
+
+/** A workspace whose .spark/config.toml starts the facts server (trusted or not) and a server that cannot start. */
+function workspace(trusted: boolean): string {
+  const dir = tempDir("spark-mcp-");
+  const { command, args } = mcpFactsServerCommand();
+  mkdirSync(join(dir, ".spark"));
+  writeFileSync(
+    join(dir, ".spark", "config.toml"),
+    [
+      "[mcp.servers.facts]",
+      `command = ${toml(command)}`,
+      `args = ${toml(args)}`,
+      `trusted = ${trusted}`,
+      "[mcp.servers.broken]",
+      `command = ${toml(join(dir, "no-such-server"))}`,
+      "startup_timeout_ms = 5000",
+    ].join("\n"),
+  );
+  return dir;
+}
+
+describe("spark exec with MCP servers from config", () => {
+  it("starts a stdio server, offers its tools, runs the model's call and feeds the result back; a broken server is reported", async () => {
+    const cwd = workspace(true);
+    server = await startScriptedServer([
+      { kind: "tool-calls", calls: [{ id: "m1", name: "mcp__facts__lookup_fact", arguments: JSON.stringify({ key: "spark-port" }) }] },
+      { kind: "text", chunks: ["Port 4100."] },
+    ]);
+    const result = await runSpark(["exec", "--base-url", server.url, "-m", "coder", "which port?"], { cwd, timeoutMs: 60_000 });
+    expect(result.stderr).toContain('MCP server "broken"');
+    expect(result.stderr).toContain("Its tools are not available");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("Port 4100.");
+    const bodies = server.requests.map((request) => request.body as ChatBody);
+    expect(bodies[0]?.tools?.map((tool) => tool.function.name)).toEqual(expect.arrayContaining(["read_file", "apply_patch", "mcp__facts__lookup_fact"]));
+    const toolAnswer = bodies[1]?.messages.filter((message) => message.role === "tool").at(-1)?.content;
+    expect(toolAnswer).toContain("fact #7731");
+  });
+
+  it("an untrusted server's tool needs approval: exec cannot ask, so the call is refused and the model is told how to allow it", async () => {
+    const cwd = workspace(false);
+    server = await startScriptedServer([
+      { kind: "tool-calls", calls: [{ id: "m1", name: "mcp__facts__lookup_fact", arguments: JSON.stringify({ key: "spark-port" }) }] },
+      { kind: "text", chunks: ["I could not look it up."] },
+    ]);
+    const result = await runSpark(["exec", "--base-url", server.url, "-m", "coder", "which port?"], { cwd, timeoutMs: 60_000 });
+    expect(result.code).toBe(0);
+    const toolAnswer = (server.requests[1]?.body as ChatBody).messages.filter((message) => message.role === "tool").at(-1)?.content;
+    expect(toolAnswer).toContain("need approval");
+    expect(toolAnswer).toContain("trusted = true");
+    expect(toolAnswer).not.toContain("fact #7731");
+  });
+});
