@@ -72,7 +72,8 @@ export async function* runAgent(options: AgentOptions): AsyncGenerator<AgentEven
   const messages = [...options.messages];
   const usage = emptyUsage();
   const changes = new Map<string, FileChange>();
-  const context: ToolContext = { ...options.toolContext, ...(signal ? { signal } : {}) };
+  const outputLimits = toolOutputLimits(options.context);
+  const context: ToolContext = { ...options.toolContext, maxOutputBytes: outputLimits.maxBytes, ...(signal ? { signal } : {}) };
   const maxTurns = options.maxTurns ?? 50;
   // A model that edits a file it just read repeats much of it: that text is the next call's prediction.
   let prediction: string | undefined;
@@ -134,7 +135,7 @@ export async function* runAgent(options: AgentOptions): AsyncGenerator<AgentEven
       mergeChanges(changes, result.changes ?? []);
       if (result.predictionHint) prediction = `${prediction ?? ""}${result.predictionHint}\n`;
       yield { type: "tool-result", callId: call.id, name: call.name, ok: result.ok, output: result.output, changes: result.changes ?? [] };
-      const toolMessage: Message = { role: "tool", toolCallId: call.id, content: capToolOutput(result.output, toolOutputLimits(options.context)) };
+      const toolMessage: Message = { role: "tool", toolCallId: call.id, content: capToolOutput(result.output, outputLimits) };
       messages.push(toolMessage);
       yield { type: "message", message: toolMessage, interrupted: false };
     }

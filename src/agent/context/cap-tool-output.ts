@@ -12,14 +12,22 @@ function elisionNote(lines: number, bytes: number): string {
   return `[… ${lines.toLocaleString("en-US")} lines (${bytes.toLocaleString("en-US")} bytes) elided to fit the context window; narrow the command or read the file in pages to see them …]`;
 }
 
-/** The last `bytes` bytes of `text` (at a character boundary). */
+/** The last `bytes` bytes of `text`, from a line start where the cut leaves more than one line. */
 function byteTail(text: string, bytes: number): string {
   const buffer = Buffer.from(text, "utf8");
-  return buffer.subarray(Math.max(0, buffer.length - bytes)).toString("utf8").replace(/^\uFFFD+/, "");
+  if (buffer.length <= bytes) return text;
+  const cut = buffer.subarray(buffer.length - bytes).toString("utf8");
+  const newline = cut.indexOf("\n");
+  return newline >= 0 && newline < cut.length - 1 ? cut.slice(newline + 1) : cut.replace(/^\uFFFD+/, "");
 }
 
+/** The first `bytes` bytes of `text`, up to a line end where the cut leaves more than one line. */
 function byteHead(text: string, bytes: number): string {
-  return Buffer.from(text, "utf8").subarray(0, bytes).toString("utf8").replace(/\uFFFD+$/, "");
+  const buffer = Buffer.from(text, "utf8");
+  if (buffer.length <= bytes) return text;
+  const cut = buffer.subarray(0, bytes).toString("utf8");
+  const newline = cut.lastIndexOf("\n");
+  return newline > 0 ? cut.slice(0, newline) : cut.replace(/\uFFFD+$/, "");
 }
 
 export function capToolOutput(output: string, limits: OutputLimits): string {

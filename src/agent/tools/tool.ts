@@ -36,6 +36,8 @@ export interface ToolContext {
   sandbox?: Sandbox;
   allowNetwork: boolean;
   signal?: AbortSignal;
+  /** Most bytes of one tool output the history keeps (the rest is elided); read_file pages to fit it. */
+  maxOutputBytes?: number;
   /** Records an applied patch so `spark undo` can restore it. */
   applyPatch: (patch: string) => Promise<ToolResult>;
 }
