@@ -3,7 +3,6 @@ import type { ModelClient } from "../../models/index.js";
 import { capToolOutput } from "./cap-tool-output.js";
 import { countRequestTokens, promptBudget, type ContextPolicy } from "./context-policy.js";
 import { collectFacts, renderState } from "./conversation-facts.js";
-import { estimateRequestTokens } from "./estimate-tokens.js";
 
 /**
  * Compaction: the older turns of a conversation become one compact state (task, files touched, and
@@ -41,10 +40,12 @@ const summaryInstruction = [
   "Open problems: what is left to do, what fails, the next step.",
 ].join("\n");
 
-/** Share of the budget kept for the recent turns that stay verbatim. */
-const recentShare = 0.3;
+/** Share of the budget a compacted conversation aims at, so the next compaction is many turns away. */
+const targetShare = 0.5;
 /** Share of the budget the model's summary may take. */
-const summaryShare = 0.2;
+const summaryShare = 0.15;
+
+const summaryMaxTokens = (policy: ContextPolicy) => Math.max(64, Math.floor(promptBudget(policy) * summaryShare));
 
 /** A user message, or an assistant message with the tool results that answer it: never split. */
 function turnUnits(messages: readonly Message[]): Message[][] {
@@ -57,13 +58,16 @@ function turnUnits(messages: readonly Message[]): Message[][] {
   return units;
 }
 
-/** Splits the history after the system prompt into older units (to summarise) and recent ones (kept). */
-function splitRecent(rest: readonly Message[], keepTokens: number): { older: Message[]; recent: Message[] } {
+/**
+ * Splits the history after the system prompt into older units (to summarise) and recent ones (kept):
+ * the latest unit always stays, earlier ones while they fit `keepTokens`.
+ */
+async function splitRecent(client: ModelClient, rest: readonly Message[], keepTokens: number): Promise<{ older: Message[]; recent: Message[] }> {
   const units = turnUnits(rest);
   let kept = 1;
-  let tokens = estimateRequestTokens({ messages: units.at(-1) ?? [] });
+  let tokens = await countRequestTokens(client, { messages: units.at(-1) ?? [] });
   while (kept < units.length - 1) {
-    const next = estimateRequestTokens({ messages: units[units.length - 1 - kept] ?? [] });
+    const next = await countRequestTokens(client, { messages: units[units.length - 1 - kept] ?? [] });
     if (tokens + next > keepTokens) break;
     tokens += next;
     kept++;
@@ -87,7 +91,7 @@ async function collectText(client: ModelClient, request: ModelRequest, signal: A
 
 /** The summary request: the conversation as it stands plus the question, else (too long) its recent part. */
 async function summaryRequest(summarizer: ModelClient, head: Message[], older: Message[], tools: readonly ToolDefinition[], policy: ContextPolicy): Promise<ModelRequest> {
-  const maxTokens = Math.max(64, Math.floor(promptBudget(policy) * summaryShare));
+  const maxTokens = summaryMaxTokens(policy);
   const question: Message = { role: "user", content: summaryInstruction };
   let body = older;
   for (;;) {
@@ -105,7 +109,10 @@ async function summaryRequest(summarizer: ModelClient, head: Message[], older: M
 export async function compactConversation(options: CompactOptions, summarizer: ModelClient = options.client): Promise<Compaction | undefined> {
   const { client, messages, tools, policy, signal } = options;
   const head = messages[0]?.role === "system" ? [messages[0]] : [];
-  const { older, recent } = splitRecent(messages.slice(head.length), promptBudget(policy) * recentShare);
+  // What stays verbatim: the room the target leaves after the system prompt (and tools) and the summary.
+  const headTokens = await countRequestTokens(client, { messages: head, tools: [...tools] });
+  const keepTokens = promptBudget(policy) * targetShare - headTokens - summaryMaxTokens(policy);
+  const { older, recent } = await splitRecent(client, messages.slice(head.length), keepTokens);
   if (older.length === 0) return undefined;
   const tokensBefore = await countRequestTokens(client, { messages: [...messages], tools: [...tools] });
   let summary: { text: string; reused: number; usage: Usage | undefined };
@@ -117,8 +124,8 @@ export async function compactConversation(options: CompactOptions, summarizer: M
     summary = { text: `(The summary could not be written: ${(error as Error).message})`, reused: 0, usage: undefined };
   }
   if (signal?.aborted) return undefined;
-  const summaryBytes = Math.floor(promptBudget(policy) * summaryShare * 3);
-  const state = renderState(collectFacts(older), capToolOutput(summary.text, { maxBytes: summaryBytes, maxLines: 200 }));
+  // The summary call's max tokens bound the summary; the line cap guards against a model that rambles in short lines.
+  const state = renderState(collectFacts(older), capToolOutput(summary.text, { maxBytes: Number.MAX_SAFE_INTEGER, maxLines: 200 }));
   const compacted: Message[] = [...head, { role: "user", content: state }, ...recent];
   const tokensAfter = await countRequestTokens(client, { messages: compacted, tools: [...tools] });
   return { messages: compacted, state, tokensBefore, tokensAfter, summaryTokensReused: summary.reused, usage: summary.usage };
