@@ -60,6 +60,18 @@ export class ModelSwitcher {
     return this.active;
   }
 
+  /** The configuration the session was opened with. */
+  get config(): LoadedConfig {
+    return this.loaded;
+  }
+
+  /** Opens another model beside the active one (the one that compacts, for instance); closed with the session. */
+  async openAnother(name: string): Promise<ModelClient> {
+    const client = await createModelClient(resolveModel(name, { loaded: this.loaded, env: process.env, cwd: process.cwd() }), this.deps);
+    this.retired.push(client);
+    return client;
+  }
+
   /** `/model` alone: the review model when on anything else, the fast model when on the review model. */
   toggleTarget(): string {
     return this.active.name === REVIEW_ALIAS ? FAST_ALIAS : REVIEW_ALIAS;

@@ -32,6 +32,8 @@ export interface StatusView extends SpeedFigures {
   state: SessionState;
   approvalMode: string;
   sessionId: string | undefined;
+  /** How full the model's context window was at the last call, 0 to 1. */
+  contextFill?: number | undefined;
 }
 
 export type ApprovalChoice = "yes" | "no" | "always";
