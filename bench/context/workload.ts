@@ -99,15 +99,15 @@ export async function runContextBench(log: (line: string) => void): Promise<Cont
       tokensBefore: compaction.tokensBefore,
       tokensAfter: compaction.tokensAfter,
       phases: [
-        { phase: "summary call (older turns → state)", promptTokens: summaryPrompt, warmReused: compaction.summaryTokensReused, warmEvaluated: summaryPrompt - compaction.summaryTokensReused, warmMs: summaryMs, coldEvaluated: coldSummary.evaluated, coldMs: coldSummary.ms },
+        { phase: "summary call (older turns → state)", promptTokens: summaryPrompt, warmReused: compaction.summaryTokensReused, warmEvaluated: summaryPrompt - compaction.summaryTokensReused, warmMs: Math.round(summaryMs), coldEvaluated: coldSummary.evaluated, coldMs: Math.round(coldSummary.ms) },
         {
           phase: "first call on the compacted conversation",
           promptTokens: next.usage.inputTokens,
           warmReused: next.metrics.promptTokensReused,
           warmEvaluated: next.usage.inputTokens - next.metrics.promptTokensReused,
-          warmMs: next.metrics.totalMs,
+          warmMs: Math.round(next.metrics.totalMs),
           coldEvaluated: coldNext.usage.inputTokens - coldNext.metrics.promptTokensReused,
-          coldMs: coldNext.metrics.totalMs,
+          coldMs: Math.round(coldNext.metrics.totalMs),
         },
       ],
     };
