@@ -116,4 +116,15 @@ describe("context management with a scripted remote model", () => {
     expect(result.stderr).toContain("Split the input");
     expect(server.requests.filter((request) => request.method === "POST")).toHaveLength(0);
   });
+
+  it("spark models shows each model's context window and where it comes from", async () => {
+    const cwd = tempDir("spark-context-models-");
+    mkdirSync(join(cwd, ".spark"));
+    writeFileSync(join(cwd, ".spark", "config.toml"), ['[aliases]', 'fast = "gpt-5.3-codex-spark"', 'strong = "gpt-5.3-codex"', "[models.lab]", 'base_url = "http://127.0.0.1:9/v1"', "context_size = 32000", ""].join("\n"));
+    const result = await runSpark(["models"], { cwd });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/fast\n.*\n.*context window: 128,000 tokens \(known model\)/);
+    expect(result.stdout).toMatch(/strong\n.*\n.*context window: 400,000 tokens \(known model\)/);
+    expect(result.stdout).toMatch(/lab\n.*\n.*context window: 32,000 tokens \(from config\)/);
+  });
 });
