@@ -43,7 +43,7 @@ async function allowed(owner: McpToolOwner, detail: string, context: ToolContext
   if (!context.ask) {
     return `MCP tools need approval in ${context.approvalMode} mode and nobody can be asked here; run with --approval full-auto, or mark the server trusted (trusted = true under [mcp.servers.${owner.server}]).`;
   }
-  return (await context.ask({ kind: "command", detail })) ? undefined : "the user declined this tool call.";
+  return (await context.ask({ kind: "tool", detail })) ? undefined : "the user declined this tool call.";
 }
 
 /** An MCP server's tool behind the agent's Tool interface, under the same approval modes as shell commands. */

@@ -21,8 +21,9 @@ export interface ToolResult {
 
 /** A yes/no question to the user; non-interactive callers answer no, with the reason shown. */
 export interface ApprovalRequest {
-  kind: "edit" | "command";
-  /** What would happen, as the user should see it (the patch, or the command line). */
+  /** "tool": a tool of an MCP server, approved like commands but answered "always" on its own. */
+  kind: "edit" | "command" | "tool";
+  /** What would happen, as the user should see it (the patch, the command line, the tool call). */
   detail: string;
 }
 

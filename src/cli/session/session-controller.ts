@@ -309,7 +309,8 @@ export class SessionController implements CommandHost {
       const onAbort = () => settle("no");
       signal.addEventListener("abort", onAbort, { once: true });
       this.setState("approval");
-      const lines = request.kind === "edit" ? (patchDiffLines(request.detail, Math.max(4, this.deps.rows() - 12)) ?? [request.detail]) : [`$ ${request.detail}`];
+      const lines =
+        request.kind === "edit" ? (patchDiffLines(request.detail, Math.max(4, this.deps.rows() - 12)) ?? [request.detail]) : request.kind === "command" ? [`$ ${request.detail}`] : [request.detail];
       this.view.set({ approval: { kind: request.kind, lines, answer: settle } }, true);
     });
   }

@@ -1,3 +1,4 @@
+import type { ApprovalRequest } from "../../agent/index.js";
 import type { FrameTrace } from "./frame-trace.js";
 import { FrameScheduler } from "./frame-scheduler.js";
 import { MarkdownStream } from "./markdown-stream.js";
@@ -39,7 +40,7 @@ export interface StatusView extends SpeedFigures {
 export type ApprovalChoice = "yes" | "no" | "always";
 
 export interface ApprovalView {
-  kind: "edit" | "command";
+  kind: ApprovalRequest["kind"];
   /** What would happen, styled (a diff, a command line). */
   lines: string[];
   answer(choice: ApprovalChoice): void;
