@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { sparkBin, tempDir } from "./support/run-spark.js";
 import { startScriptedServer, type ScriptedServer } from "./support/scripted-openai-server.js";
+import { ensureTestModel } from "./support/tiny-gguf.js";
 
 let server: ScriptedServer | undefined;
 let client: Client | undefined;
@@ -65,5 +66,18 @@ describe("spark mcp (Spark as an MCP server over stdio)", () => {
     expect(result.isError).toBe(true);
     expect((result.content as TextContent)[0]?.text).toContain("No model is configured");
     expect((await client.listTools()).tools).toHaveLength(2);
+  });
+
+  it("answers complete from the embedded engine without writing anything but the protocol to stdout", async () => {
+    client = await connectSpark(tempDir("spark-mcp-ws-"), ["-m", `local:${await ensureTestModel()}`, "--threads", "1"]);
+    const first = await client.callTool({ name: "complete", arguments: { prompt: "write a loop", max_tokens: 8, temperature: 0 } });
+    const second = await client.callTool({ name: "complete", arguments: { prompt: "write a loop", max_tokens: 8, temperature: 0 } });
+    const [answer, summary] = first.content as TextContent;
+    expect(first.isError).toBeFalsy();
+    expect(answer?.text.length).toBeGreaterThan(0);
+    expect(summary?.text).toMatch(/8 output tokens/);
+    // Greedy decoding of the same prompt: the same answer, the second from the cached prompt.
+    expect((second.content as TextContent)[0]?.text).toBe(answer?.text);
+    expect((second.content as TextContent)[1]?.text).toMatch(/cached/);
   });
 });
