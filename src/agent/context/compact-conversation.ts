@@ -96,7 +96,8 @@ async function summaryRequest(summarizer: ModelClient, head: Message[], older: M
   let body = older;
   for (;;) {
     const request: ModelRequest = { messages: [...head, ...body, question], tools: [...tools], temperature: 0, maxTokens };
-    if (body.length <= 1 || (await countRequestTokens(summarizer, request)) <= promptBudget(policy)) return request;
+    // The summary's own answer must fit beside it, whatever reserve the agent's calls keep.
+    if (body.length <= 1 || (await countRequestTokens(summarizer, request)) + maxTokens <= policy.windowTokens) return request;
     // Too long to summarise at once: the oldest units go (their task and files survive in the facts).
     body = turnUnits(body).slice(1).flat();
   }
