@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { mcpFactsServerCommand } from "./support/mcp-facts-server.js";
+import { mcpFactsServerCommand, startHttpFactsServer } from "./support/mcp-facts-server.js";
 import { runSpark, tempDir } from "./support/run-spark.js";
 import { startScriptedServer, type ScriptedServer } from "./support/scripted-openai-server.js";
 
@@ -65,5 +65,26 @@ describe("spark exec with MCP servers from config", () => {
     expect(toolAnswer).toContain("need approval");
     expect(toolAnswer).toContain("trusted = true");
     expect(toolAnswer).not.toContain("fact #7731");
+  });
+
+  it("connects to a streamable HTTP server with the configured headers and calls its tool", async () => {
+    const facts = await startHttpFactsServer();
+    try {
+      const cwd = tempDir("spark-mcp-http-");
+      mkdirSync(join(cwd, ".spark"));
+      writeFileSync(join(cwd, ".spark", "config.toml"), ["[mcp.servers.remote]", `url = "${facts.url}"`, 'headers = { Authorization = "Bearer test-token" }', "trusted = true", ""].join("\n"));
+      server = await startScriptedServer([
+        { kind: "tool-calls", calls: [{ id: "h1", name: "mcp__remote__lookup_fact", arguments: JSON.stringify({ key: "spark-port" }) }] },
+        { kind: "text", chunks: ["Done."] },
+      ]);
+      const result = await runSpark(["exec", "--base-url", server.url, "-m", "coder", "which port?"], { cwd, timeoutMs: 60_000 });
+      expect(result.stderr).not.toContain("MCP server");
+      expect(result.code).toBe(0);
+      const toolAnswer = (server.requests[1]?.body as ChatBody).messages.filter((message) => message.role === "tool").at(-1)?.content;
+      expect(toolAnswer).toContain("fact #7731");
+      expect(facts.headers.every((header) => header.authorization === "Bearer test-token")).toBe(true);
+    } finally {
+      await facts.close();
+    }
   });
 });
