@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { estimateRequestTokens, stateMarker } from "../src/agent/context/index.js";
@@ -62,6 +62,8 @@ describe("context management with a scripted remote model", () => {
         ? { kind: "text", chunks: ["Decisions: rename in src/limits.ts only (the decision #42).\nOpen problems: the patch is not written yet."] }
         : (steps[Math.min(step++, steps.length - 1)] as ScriptedReply),
     );
+    // The strong model, configured as `review`, writes the summary.
+    appendFileSync(join(cwd, ".spark", "config.toml"), `[models.review]\nbase_url = "${server.url}"\n`);
     const result = await runSpark(["exec", "--base-url", server.url, "-m", "coder", TASK], { cwd, timeoutMs: 60_000 });
     expect(result.stderr).toContain("context compacted");
     expect(result.code).toBe(0);
@@ -71,6 +73,7 @@ describe("context management with a scripted remote model", () => {
     const summaryIndex = server.requests.findIndex(isSummaryRequest);
     expect(summaryIndex).toBeGreaterThan(0);
     // The summary call is the conversation as it stood plus the question, so a local engine reuses its cache.
+    expect(server.requests.map((request) => (request.body as { model: string }).model)).toEqual(bodies.map((_, index) => (index === summaryIndex ? "review" : "coder")));
     const summary = bodies[summaryIndex] as ChatBody;
     const before = bodies[summaryIndex - 1] as ChatBody;
     expect(summary.messages[0]).toEqual(before.messages[0]);
