@@ -100,7 +100,7 @@ export class ContextOverflowError extends SparkError {
   ) {
     super(
       "context_overflow",
-      `The input is about ${inputTokens.toLocaleString("en-US")} tokens, but ${model} has a context window of ${windowTokens.toLocaleString("en-US")} tokens ` +
+      `The request is about ${inputTokens.toLocaleString("en-US")} tokens (instructions, tools and input), but ${model} has a context window of ${windowTokens.toLocaleString("en-US")} tokens ` +
         `(${reservedTokens.toLocaleString("en-US")} kept for the answer). Split the input into smaller parts, use a model with a larger window, ` +
         "or raise the window of a local model with --context-size (or context_size in config).",
       { status: 400 },
