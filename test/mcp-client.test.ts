@@ -35,33 +35,31 @@ function workspace(trusted: boolean): string {
   return dir;
 }
 
+/** The model looks the fact up through server `serverName`, then answers `answer`; spark exec runs in `cwd`. */
+async function execLookup(cwd: string, serverName: string, answer: string) {
+  server = await startScriptedServer([
+    { kind: "tool-calls", calls: [{ id: "m1", name: `mcp__${serverName}__lookup_fact`, arguments: JSON.stringify({ key: "spark-port" }) }] },
+    { kind: "text", chunks: [answer] },
+  ]);
+  const result = await runSpark(["exec", "--base-url", server.url, "-m", "coder", "which port?"], { cwd, timeoutMs: 60_000 });
+  const bodies = server.requests.map((request) => request.body as ChatBody);
+  return { result, bodies, toolAnswer: bodies[1]?.messages.filter((message) => message.role === "tool").at(-1)?.content };
+}
+
 describe("spark exec with MCP servers from config", () => {
   it("starts a stdio server, offers its tools, runs the model's call and feeds the result back; a broken server is reported", async () => {
-    const cwd = workspace(true);
-    server = await startScriptedServer([
-      { kind: "tool-calls", calls: [{ id: "m1", name: "mcp__facts__lookup_fact", arguments: JSON.stringify({ key: "spark-port" }) }] },
-      { kind: "text", chunks: ["Port 4100."] },
-    ]);
-    const result = await runSpark(["exec", "--base-url", server.url, "-m", "coder", "which port?"], { cwd, timeoutMs: 60_000 });
+    const { result, bodies, toolAnswer } = await execLookup(workspace(true), "facts", "Port 4100.");
     expect(result.stderr).toContain('MCP server "broken"');
     expect(result.stderr).toContain("Its tools are not available");
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("Port 4100.");
-    const bodies = server.requests.map((request) => request.body as ChatBody);
     expect(bodies[0]?.tools?.map((tool) => tool.function.name)).toEqual(expect.arrayContaining(["read_file", "apply_patch", "mcp__facts__lookup_fact"]));
-    const toolAnswer = bodies[1]?.messages.filter((message) => message.role === "tool").at(-1)?.content;
     expect(toolAnswer).toContain("fact #7731");
   });
 
   it("an untrusted server's tool needs approval: exec cannot ask, so the call is refused and the model is told how to allow it", async () => {
-    const cwd = workspace(false);
-    server = await startScriptedServer([
-      { kind: "tool-calls", calls: [{ id: "m1", name: "mcp__facts__lookup_fact", arguments: JSON.stringify({ key: "spark-port" }) }] },
-      { kind: "text", chunks: ["I could not look it up."] },
-    ]);
-    const result = await runSpark(["exec", "--base-url", server.url, "-m", "coder", "which port?"], { cwd, timeoutMs: 60_000 });
+    const { result, toolAnswer } = await execLookup(workspace(false), "facts", "I could not look it up.");
     expect(result.code).toBe(0);
-    const toolAnswer = (server.requests[1]?.body as ChatBody).messages.filter((message) => message.role === "tool").at(-1)?.content;
     expect(toolAnswer).toContain("need approval");
     expect(toolAnswer).toContain("trusted = true");
     expect(toolAnswer).not.toContain("fact #7731");
@@ -73,14 +71,9 @@ describe("spark exec with MCP servers from config", () => {
       const cwd = tempDir("spark-mcp-http-");
       mkdirSync(join(cwd, ".spark"));
       writeFileSync(join(cwd, ".spark", "config.toml"), ["[mcp.servers.remote]", `url = "${facts.url}"`, 'headers = { Authorization = "Bearer test-token" }', "trusted = true", ""].join("\n"));
-      server = await startScriptedServer([
-        { kind: "tool-calls", calls: [{ id: "h1", name: "mcp__remote__lookup_fact", arguments: JSON.stringify({ key: "spark-port" }) }] },
-        { kind: "text", chunks: ["Done."] },
-      ]);
-      const result = await runSpark(["exec", "--base-url", server.url, "-m", "coder", "which port?"], { cwd, timeoutMs: 60_000 });
+      const { result, toolAnswer } = await execLookup(cwd, "remote", "Done.");
       expect(result.stderr).not.toContain("MCP server");
       expect(result.code).toBe(0);
-      const toolAnswer = (server.requests[1]?.body as ChatBody).messages.filter((message) => message.role === "tool").at(-1)?.content;
       expect(toolAnswer).toContain("fact #7731");
       expect(facts.headers.every((header) => header.authorization === "Bearer test-token")).toBe(true);
     } finally {
