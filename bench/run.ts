@@ -2,6 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { contextMarkdown, runContextBench } from "./context/workload.js";
 import { EDITS_DEFAULTS, editsMarkdown, runEdits } from "./edits/workload.js";
 import { gatewayMarkdown } from "./gateway/report.js";
 import { GATEWAY_DEFAULTS, runGateway } from "./gateway/workload.js";
@@ -65,6 +66,13 @@ const WORKLOADS: Record<string, Workload> = {
         log,
       );
       return { json: result, markdown: gatewayMarkdown(result) };
+    },
+  },
+  context: {
+    description: "compaction on the local engine: prompt tokens evaluated when a session is compacted and goes on, KV cache kept vs a cold rebuild",
+    run: async (_args, log) => {
+      const result = await runContextBench(log);
+      return { json: result, markdown: contextMarkdown(result) };
     },
   },
   session: {

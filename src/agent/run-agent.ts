@@ -1,6 +1,7 @@
-import { emptyUsage, toSparkError, type FinishReason, type Message, type ToolCall, type Usage } from "../core/index.js";
+import { emptyUsage, toSparkError, type FinishReason, type Message, type ModelRequest, type ToolCall, type Usage } from "../core/index.js";
 import type { ModelClient } from "../models/index.js";
 import type { AgentEvent, AgentStatus } from "./agent-events.js";
+import { capToolOutput, fitContext, toolOutputLimits, type ContextPolicy, type FitResult } from "./context/index.js";
 import type { FileChange, Tool, ToolContext, ToolResult } from "./tools/index.js";
 
 export interface AgentOptions {
@@ -14,6 +15,8 @@ export interface AgentOptions {
   maxTurns?: number;
   temperature?: number;
   maxTokens?: number;
+  /** Keeps every request inside the model's window (compacting older turns); without it nothing is counted. */
+  context?: ContextPolicy;
 }
 
 const maxPredictionChars = 64 * 1024;
@@ -51,6 +54,14 @@ async function callTool(call: ToolCall, tools: readonly Tool[], context: ToolCon
   }
 }
 
+/** Fits the request into the window; yields the agent's context events; the fitted conversation, or undefined on abort. */
+async function* fitRequest(options: AgentOptions, request: ModelRequest, usage: Usage): AsyncGenerator<AgentEvent, FitResult | undefined> {
+  if (!options.context) return { messages: request.messages, summaryUsage: undefined };
+  const result = yield* fitContext(options.client, request, options.context, options.signal);
+  if (result?.summaryUsage) addUsage(usage, result.summaryUsage);
+  return result;
+}
+
 /**
  * The turn loop: call the model with the tools, run the tools it calls, feed the results back, until
  * it answers without tool calls. An abort ends it at once; the partial answer is kept, and tool calls
@@ -61,7 +72,8 @@ export async function* runAgent(options: AgentOptions): AsyncGenerator<AgentEven
   const messages = [...options.messages];
   const usage = emptyUsage();
   const changes = new Map<string, FileChange>();
-  const context: ToolContext = { ...options.toolContext, ...(signal ? { signal } : {}) };
+  const outputLimits = toolOutputLimits(options.context);
+  const context: ToolContext = { ...options.toolContext, maxOutputBytes: outputLimits.maxBytes, ...(signal ? { signal } : {}) };
   const maxTurns = options.maxTurns ?? 50;
   // A model that edits a file it just read repeats much of it: that text is the next call's prediction.
   let prediction: string | undefined;
@@ -87,6 +99,17 @@ export async function* runAgent(options: AgentOptions): AsyncGenerator<AgentEven
       ...(prediction && client.supportsPrediction ? { prediction: prediction.slice(0, maxPredictionChars) } : {}),
     };
     prediction = undefined;
+    let fitted: FitResult | undefined;
+    try {
+      fitted = yield* fitRequest(options, request, usage);
+    } catch (failure) {
+      const sparkError = toSparkError(failure);
+      yield { type: "error", error: sparkError.toJSON() };
+      return yield done("failed", turn, sparkError.message);
+    }
+    if (!fitted) return yield done("interrupted", turn);
+    // Compaction replaced the older turns: the conversation goes on from the compacted one.
+    if (fitted.messages !== messages) messages.splice(0, messages.length, ...fitted.messages);
     for await (const event of client.stream(request, signal ? { signal } : {})) {
       if (event.type === "finish") {
         reason = event.reason;
@@ -112,7 +135,7 @@ export async function* runAgent(options: AgentOptions): AsyncGenerator<AgentEven
       mergeChanges(changes, result.changes ?? []);
       if (result.predictionHint) prediction = `${prediction ?? ""}${result.predictionHint}\n`;
       yield { type: "tool-result", callId: call.id, name: call.name, ok: result.ok, output: result.output, changes: result.changes ?? [] };
-      const toolMessage: Message = { role: "tool", toolCallId: call.id, content: result.output };
+      const toolMessage: Message = { role: "tool", toolCallId: call.id, content: capToolOutput(result.output, outputLimits) };
       messages.push(toolMessage);
       yield { type: "message", message: toolMessage, interrupted: false };
     }

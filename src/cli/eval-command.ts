@@ -56,10 +56,9 @@ export async function runEvalCommand(options: EvalOptions): Promise<number> {
   const controller = new AbortController();
   const removeHandler = abortOnInterrupt(controller);
   const model = await openModel(options, controller.signal);
-  const opened: { close(): Promise<void> }[] = [];
   try {
     const sandbox = await evalSandbox();
-    const reviewer = options.reviewModel === undefined ? undefined : reviewerFor(model.loaded, model.deps, options.reviewModel, (client) => opened.push(client));
+    const reviewer = options.reviewModel === undefined ? undefined : reviewerFor(model.loaded, options.reviewModel, model.openAnother);
     const startedAt = new Date().toISOString();
     const started = performance.now();
     const results: EvalTaskResult[] = [];
@@ -102,7 +101,6 @@ export async function runEvalCommand(options: EvalOptions): Promise<number> {
     return controller.signal.aborted ? exitCodes.interrupted : exitCodes.ok;
   } finally {
     removeHandler();
-    await Promise.allSettled(opened.map((client) => client.close()));
     await model.dispose();
   }
 }

@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import { defaultTools, runAgent, type AgentEvent } from "../agent/index.js";
 import { UsageError, type Message } from "../core/index.js";
+import { agentContextPolicy } from "./agent-context.js";
+import { startAgentMcp } from "./agent-mcp.js";
 import { agentCallSettings, agentSystemPrompt, agentToolContext, prepareAgentWiring, startSavedSession } from "./agent-wiring.js";
 import { execReviewed, wantsPipeline } from "./exec-review.js";
 import { exitCodes } from "./exit-codes.js";
@@ -34,6 +36,7 @@ export async function execTask(words: string[], options: ExecOptions): Promise<n
   const removeHandler = abortOnInterrupt(controller);
   const model = await openModel(options, controller.signal);
   const started = performance.now();
+  const mcp = await startAgentMcp(model.loaded, wiring.workspace, (message) => process.stderr.write(`spark: ${message}\n`));
   try {
     const messages: Message[] = [
       { role: "system", content: await agentSystemPrompt(wiring) },
@@ -49,11 +52,12 @@ export async function execTask(words: string[], options: ExecOptions): Promise<n
       const events = runAgent({
         client: model.client,
         messages,
-        tools: defaultTools,
+        tools: [...defaultTools, ...mcp.tools],
         toolContext: agentToolContext(wiring, stores, sessionId),
         signal: controller.signal,
         ...(maxTurns !== undefined ? { maxTurns } : {}),
         ...agentCallSettings(model.resolved.settings),
+        context: await agentContextPolicy(model),
       });
       for await (const event of events) {
         if (event.type === "message") stores.sessions.append(sessionId, event.message, { interrupted: event.interrupted });
@@ -67,6 +71,7 @@ export async function execTask(words: string[], options: ExecOptions): Promise<n
     });
   } finally {
     removeHandler();
+    await mcp.close();
     await model.dispose();
   }
 }

@@ -45,42 +45,36 @@ export function wantsPipeline(loaded: OpenModel["loaded"], review: boolean, flag
 /** Runs the task through the drafter–reviewer pipeline, saving the drafter's conversation in the session. */
 export async function execReviewed(run: ReviewedExec): Promise<number> {
   const { loaded } = run.model;
-  const opened: { close(): Promise<void> }[] = [];
-  try {
-    const events = runReviewPipeline({
-      task: run.task,
-      messages: run.messages,
-      drafter: { name: run.model.resolved.name, client: run.model.client, ...agentCallSettings(run.model.resolved.settings) },
-      reviewer: reviewerFor(loaded, run.model.deps, run.flags.reviewModel, (client) => opened.push(client)),
-      tools: defaultTools,
-      toolContext: agentToolContext(run.wiring, run.stores, run.sessionId),
-      currentChange: async () => {
-        const diff = await sessionDiff({ workspace: run.wiring.workspace, store: run.stores.checkpoints, sessionId: run.sessionId });
-        return { diff: diff.text, files: diff.files.map((file) => file.path) };
-      },
-      checks: await checksFor(loaded, run.wiring.workspace),
-      checkRunner: await checkRunnerFor(loaded, run.wiring.workspace, run.wiring.sandbox),
-      review: run.review,
-      escalation: escalationPolicyFrom(loaded, run.flags),
-      maxRounds: maxRoundsFrom(loaded, run.flags.maxReviewRounds),
-      prices: pricesFrom(loaded),
-      signal: run.signal,
-      ...(run.maxTurns !== undefined ? { maxTurns: run.maxTurns } : {}),
-    });
-    let report: ReviewReport | undefined;
-    for await (const event of events) {
-      if (event.type === "agent" && event.role === "drafter" && event.event.type === "message") {
-        run.stores.sessions.append(run.sessionId, event.event.message, { interrupted: event.event.interrupted });
-      }
-      if (run.json) process.stdout.write(`${JSON.stringify(event)}\n`);
-      else renderReviewEvent(event, process);
-      if (event.type === "report") report = event.report;
+  const events = runReviewPipeline({
+    task: run.task,
+    messages: run.messages,
+    drafter: { name: run.model.resolved.name, client: run.model.client, ...agentCallSettings(run.model.resolved.settings) },
+    reviewer: reviewerFor(loaded, run.flags.reviewModel, run.model.openAnother),
+    tools: defaultTools,
+    toolContext: agentToolContext(run.wiring, run.stores, run.sessionId),
+    currentChange: async () => {
+      const diff = await sessionDiff({ workspace: run.wiring.workspace, store: run.stores.checkpoints, sessionId: run.sessionId });
+      return { diff: diff.text, files: diff.files.map((file) => file.path) };
+    },
+    checks: await checksFor(loaded, run.wiring.workspace),
+    checkRunner: await checkRunnerFor(loaded, run.wiring.workspace, run.wiring.sandbox),
+    review: run.review,
+    escalation: escalationPolicyFrom(loaded, run.flags),
+    maxRounds: maxRoundsFrom(loaded, run.flags.maxReviewRounds),
+    prices: pricesFrom(loaded),
+    signal: run.signal,
+    ...(run.maxTurns !== undefined ? { maxTurns: run.maxTurns } : {}),
+  });
+  let report: ReviewReport | undefined;
+  for await (const event of events) {
+    if (event.type === "agent" && event.role === "drafter" && event.event.type === "message") {
+      run.stores.sessions.append(run.sessionId, event.event.message, { interrupted: event.event.interrupted });
     }
-    if (!report) return exitCodes.failed;
-    if (!run.json) process.stderr.write(`${formatReviewReport(report)}[session ${run.sessionId}]\n`);
-    return reviewExitCodes[report.outcome];
-  } finally {
-    // The engine is the drafter's too: openModel's dispose unloads it.
-    await Promise.allSettled(opened.map((client) => client.close()));
+    if (run.json) process.stdout.write(`${JSON.stringify(event)}\n`);
+    else renderReviewEvent(event, process);
+    if (event.type === "report") report = event.report;
   }
+  if (!report) return exitCodes.failed;
+  if (!run.json) process.stderr.write(`${formatReviewReport(report)}[session ${run.sessionId}]\n`);
+  return reviewExitCodes[report.outcome];
 }

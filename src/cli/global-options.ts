@@ -25,7 +25,7 @@ export function addGlobalOptions(program: Command): Command {
     .option("--api-key-env <name>", "environment variable that holds the key for --base-url")
     .option("-t, --temperature <number>", "sampling temperature, 0 to 2")
     .option("--max-tokens <number>", "most tokens to generate")
-    .option("--context-size <number>", "context window for local models, in tokens")
+    .option("--context-size <number>", "context window in tokens (allocated for local models; the budget for remote ones)")
     .option("--threads <number>", "CPU threads for local models")
     .option("--draft-model <path>", "a small GGUF with the same vocabulary that drafts tokens for a local model");
 }

@@ -10,6 +10,7 @@ import { exitCodes } from "./exit-codes.js";
 import { addGlobalOptions } from "./global-options.js";
 import { registerKeysCommand } from "./keys-command.js";
 import { registerLspCommand } from "./lsp-command.js";
+import { registerMcpCommand } from "./mcp-command.js";
 import { registerModelsCommand } from "./models-command.js";
 import type { RegisterCommand } from "./register-command.js";
 import { reportError } from "./report-error.js";
@@ -22,7 +23,7 @@ import { registerUsageCommand } from "./usage-command.js";
 
 const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
-const commands: RegisterCommand[] = [registerModelsCommand, registerConfigCommand, registerExecCommand, registerApplyCommand, registerUndoCommand, registerDiffCommand, registerBenchCommand, registerServeCommand, registerKeysCommand, registerUsageCommand, registerLspCommand, registerResumeCommand, registerReviewCommand, registerEvalCommand];
+const commands: RegisterCommand[] = [registerModelsCommand, registerConfigCommand, registerExecCommand, registerApplyCommand, registerUndoCommand, registerDiffCommand, registerBenchCommand, registerServeCommand, registerKeysCommand, registerUsageCommand, registerLspCommand, registerResumeCommand, registerReviewCommand, registerEvalCommand, registerMcpCommand];
 
 function buildProgram(setExitCode: (code: number) => void): Command {
   const program = addGlobalOptions(new Command("spark"))

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { SparkError } from "../core/index.js";
-import { describeTarget, modelStatus, providerPresets, resolveModel } from "../models/index.js";
+import { declaredContextWindow, describeTarget, modelStatus, providerPresets, resolveModel, type ResolvedModel } from "../models/index.js";
 import type { GlobalOptions } from "./global-options.js";
 import type { RegisterCommand } from "./register-command.js";
 import { loadWithFlags } from "./global-options.js";
@@ -11,6 +11,15 @@ interface ModelRow {
   resolvesTo: string;
   usable: boolean;
   detail: string;
+  contextWindow?: string;
+}
+
+const sources = { model: "", config: "from config", preset: "known model", assumed: "assumed; set context_size" } as const;
+
+function describeWindow(resolved: ResolvedModel): string {
+  const window = declaredContextWindow(resolved);
+  if (!window) return "context window: the GGUF's training context, at most 8,192 tokens (context_size to change)";
+  return `context window: ${window.tokens.toLocaleString("en-US")} tokens (${sources[window.source]})`;
 }
 
 /** Every name the config defines (default, aliases, [models.*]), resolved and checked without calling it. */
@@ -23,7 +32,7 @@ function modelRows(options: GlobalOptions): ModelRow[] {
       const resolved = resolveModel(name, { loaded, env: process.env, cwd: process.cwd() });
       const status = modelStatus(resolved.target, process.env);
       const via = resolved.chain.length > 1 ? `${resolved.chain.slice(1).join(" -> ")}: ` : "";
-      return { name, isDefault: name === config.model, resolvesTo: `${via}${describeTarget(resolved.target)}`, ...status };
+      return { name, isDefault: name === config.model, resolvesTo: `${via}${describeTarget(resolved.target)}`, ...status, contextWindow: describeWindow(resolved) };
     } catch (error) {
       return { name, isDefault: name === config.model, resolvesTo: "(does not resolve)", usable: false, detail: error instanceof SparkError ? error.message : String(error) };
     }
@@ -49,7 +58,7 @@ export function listModels(options: GlobalOptions & { json?: boolean }): number 
   }
   for (const row of rows) {
     const mark = row.usable ? "ok " : "-- ";
-    process.stdout.write(`${mark}${row.name}${row.isDefault ? " (default)" : ""}\n     ${row.resolvesTo}\n     ${row.detail}\n`);
+    process.stdout.write(`${mark}${row.name}${row.isDefault ? " (default)" : ""}\n     ${row.resolvesTo}\n     ${row.detail}${row.contextWindow ? ` · ${row.contextWindow}` : ""}\n`);
   }
   process.stdout.write(`\nBuilt-in providers (use as PROVIDER/MODEL):\n${presetLines().join("\n")}\n`);
   return 0;

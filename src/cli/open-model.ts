@@ -8,8 +8,8 @@ export interface OpenModel {
   client: ModelClient;
   resolved: ResolvedModel;
   loaded: LoadedConfig;
-  /** For more models in the same command (the review model): they share the local engine. */
-  deps: ClientDependencies;
+  /** Opens another model with the same config and local engine (the one that compacts, for instance); closed by dispose. */
+  openAnother(name: string): Promise<ModelClient>;
   /** Closes the client and unloads the local engine if one was started. */
   dispose(): Promise<void>;
 }
@@ -36,13 +36,18 @@ export async function openModel(options: GlobalOptions, signal?: AbortSignal): P
   const resolved = resolveModel(options.model, { loaded, env: process.env, cwd: process.cwd() });
   const { deps, disposeEngine } = clientDependencies(loaded, signal);
   const client = await createModelClient(resolved, deps);
+  const others: ModelClient[] = [];
   return {
     client,
     resolved,
     loaded,
-    deps,
+    openAnother: async (name) => {
+      const other = await createModelClient(resolveModel(name, { loaded, env: process.env, cwd: process.cwd() }), deps);
+      others.push(other);
+      return other;
+    },
     dispose: async () => {
-      await client.close();
+      await Promise.allSettled([client, ...others].map((each) => each.close()));
       await disposeEngine();
     },
   };

@@ -23,6 +23,9 @@ export function renderAgentEvent(event: AgentEvent, out: { stdout: NodeJS.Writab
     case "error":
       out.stderr.write(`spark: ${event.error.message}\n`);
       break;
+    case "compacted":
+      out.stderr.write(`\n[context compacted: ${event.tokensBefore} → ${event.tokensAfter} prompt tokens; older turns summarised]\n`);
+      break;
     default:
       break;
   }

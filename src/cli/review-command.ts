@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { findWorkspaceRoot } from "../agent/index.js";
 import { awaitVerdict, formatVerdict, gitChange, reviewerSettings, runChecks, UsageLedger, type GitChangeSelection, type ReviewVerdict } from "../agent/review/index.js";
 import { UsageError } from "../core/index.js";
+import { createModelClient, resolveModel } from "../models/index.js";
 import { exitCodes } from "./exit-codes.js";
 import { loadWithFlags, type GlobalOptions } from "./global-options.js";
 import { abortOnInterrupt } from "./interrupt.js";
@@ -46,7 +47,11 @@ export async function reviewChange(options: ReviewOptions): Promise<number> {
   try {
     const checks = options.checks === false ? [] : await runChecks(await checksFor(loaded, workspace), await checkRunnerFor(loaded, workspace), controller.signal);
     for (const check of checks) process.stderr.write(`check ${check.command}: ${check.status}\n`);
-    const reviewer = reviewerFor(loaded, deps, options.reviewModel ?? options.model, (client) => opened.push(client));
+    const reviewer = reviewerFor(loaded, options.reviewModel ?? options.model, async (name) => {
+      const client = await createModelClient(resolveModel(name, { loaded, env: process.env, cwd }), deps);
+      opened.push(client);
+      return client;
+    });
     const ledger = new UsageLedger(pricesFrom(loaded));
     const verdict = await awaitVerdict(
       {

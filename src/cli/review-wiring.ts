@@ -1,7 +1,7 @@
 import { defaultEscalationPolicy, detectChecks, type CheckRunner, type EscalationPolicy, type ModelPrice, type PipelineReviewer } from "../agent/review/index.js";
 import type { LoadedConfig } from "../config/index.js";
 import { UsageError, toSparkError } from "../core/index.js";
-import { createModelClient, resolveModel, type ClientDependencies, type ModelClient } from "../models/index.js";
+import { resolveModel, type ModelClient } from "../models/index.js";
 import { createSandbox, type Sandbox } from "../sandbox/index.js";
 
 /**
@@ -64,7 +64,7 @@ export function isConfigured(loaded: LoadedConfig, name: string): boolean {
 }
 
 /** The review model (`--review-model`, else the `review` alias), resolved now and opened when first needed. */
-export function reviewerFor(loaded: LoadedConfig, deps: ClientDependencies, name: string | undefined, onOpen: (client: ModelClient) => void): PipelineReviewer {
+export function reviewerFor(loaded: LoadedConfig, name: string | undefined, openAnother: (name: string) => Promise<ModelClient>): PipelineReviewer {
   const chosen = name ?? REVIEW_MODEL;
   if (name === undefined && !isConfigured(loaded, chosen)) {
     throw new UsageError(`No review model: set one in config ([aliases] ${REVIEW_MODEL} = "PROVIDER/MODEL") or pass --review-model NAME.`);
@@ -75,10 +75,6 @@ export function reviewerFor(loaded: LoadedConfig, deps: ClientDependencies, name
     boundedSchema: resolved.target.kind !== "remote",
     ...(resolved.settings.temperature !== undefined ? { temperature: resolved.settings.temperature } : {}),
     ...(resolved.settings.maxTokens !== undefined ? { maxTokens: resolved.settings.maxTokens } : {}),
-    open: async () => {
-      const client = await createModelClient(resolved, deps);
-      onOpen(client);
-      return client;
-    },
+    open: () => openAnother(chosen),
   };
 }

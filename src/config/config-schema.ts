@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { reviewSection } from "./review-section.js";
+import { contextSection } from "./context-section.js";
+import { mcpSection } from "./mcp-section.js";
 
 /** Settings that shape a model call; they may sit at the top level, in a profile or per model. */
 const callSettings = {
@@ -102,6 +104,8 @@ export const configFileSchema = z
     families: z.record(z.string(), z.array(z.string().min(1))).optional(),
     gateway: gatewaySection.optional(),
     review: reviewSection.optional(),
+    context: contextSection.optional(),
+    mcp: mcpSection.optional(),
     network: z
       .object({
         max_retries: z.number().int().min(0).max(10).optional(),

@@ -3,3 +3,5 @@ export { configEnvVars } from "./env-layer.js";
 export type { ConfigLayer } from "./layers.js";
 export type { ReviewSection } from "./review-section.js";
 export { loadConfig, sparkHome, type LoadConfigOptions, type LoadedConfig } from "./load-config.js";
+export type { ContextSection } from "./context-section.js";
+export type { McpSection, McpServerEntry } from "./mcp-section.js";

@@ -88,6 +88,27 @@ export class ProviderError extends SparkError {
   }
 }
 
+/**
+ * One input (a task, a pasted file) is larger than the model's context window even after the history
+ * is compacted: nothing Spark can drop makes it fit, so the user must change the input or the model.
+ */
+export class ContextOverflowError extends SparkError {
+  constructor(
+    readonly inputTokens: number,
+    readonly windowTokens: number,
+    readonly reservedTokens: number,
+    model: string,
+  ) {
+    super(
+      "context_overflow",
+      `The request is about ${inputTokens.toLocaleString("en-US")} tokens (instructions, tools and input), but ${model} has a context window of ${windowTokens.toLocaleString("en-US")} tokens ` +
+        `(${reservedTokens.toLocaleString("en-US")} kept for the answer). Split the input into smaller parts, use a model with a larger window, ` +
+        "or raise the window of a local model with --context-size (or context_size in config).",
+      { status: 400 },
+    );
+  }
+}
+
 /** Wraps anything thrown that is not already a SparkError, so callers handle one type. */
 export function toSparkError(error: unknown): SparkError {
   if (error instanceof SparkError) return error;

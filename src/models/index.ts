@@ -6,3 +6,5 @@ export { describeTarget, type CallSettings, type ModelTarget, type ResolvedModel
 export { looksLikeOpenAIModel, providerPresets, type ProviderPreset } from "./provider-presets.js";
 export { defaultOpenAIModel, gettingStarted, resolveModel, type ResolveContext } from "./resolve-model.js";
 export { createLocalEngine } from "./create-local-engine.js";
+export { declaredContextWindow, modelContextWindow, type ContextWindow } from "./model-context-window.js";
+export { fallbackContextWindow, knownContextWindow } from "./context-windows.js";

@@ -11,6 +11,10 @@ export interface ModelClient {
   /** Whether `request.prediction` is used (speculative decoding locally); callers skip building one otherwise. */
   readonly supportsPrediction: boolean;
   stream(request: ModelRequest, options?: StreamOptions): AsyncIterable<StreamEvent>;
+  /** Tokens the model attends to (prompt and answer), where the model itself knows (a loaded GGUF). */
+  contextWindow?(): Promise<number>;
+  /** The request's prompt tokens counted with the model's own tokenizer and chat template, where it has them. */
+  countPromptTokens?(request: ModelRequest): Promise<number>;
   /** Releases what the client holds (a loaded model, sockets). */
   close(): Promise<void>;
 }

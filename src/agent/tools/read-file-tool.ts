@@ -8,6 +8,18 @@ import { toolError } from "./tool.js";
 export const readPageLines = 400;
 const maxLineChars = 2000;
 
+/** The page's last line: at most `last`, fewer when the page would not fit the tool output limit (at least one line). */
+function pageEnd(lines: readonly string[], first: number, last: number, maxBytes: number | undefined): number {
+  if (maxBytes === undefined) return last;
+  // Room for the line numbers and the note saying where to read on.
+  let room = maxBytes - 160;
+  for (let line = first; line <= last; line++) {
+    room -= Math.min((lines[line - 1] ?? "").length, maxLineChars) + 10;
+    if (room < 0) return Math.max(first, line - 1);
+  }
+  return last;
+}
+
 export const readFileTool = defineTool(
   "read_file",
   `Read a text file of the workspace, with line numbers. Reads at most ${readPageLines} lines per call; use start_line and end_line (1-based, inclusive) to page.`,
@@ -28,8 +40,8 @@ export const readFileTool = defineTool(
     const lines = bytes.toString("utf8").split(/\r?\n/);
     if (lines.at(-1) === "") lines.pop();
     const first = start_line ?? 1;
-    const last = Math.min(lines.length, end_line ?? first + readPageLines - 1, first + readPageLines - 1);
     if (first > Math.max(lines.length, 1)) return toolError(`${path} has ${lines.length} lines; start_line ${first} is past the end.`);
+    const last = pageEnd(lines, first, Math.min(lines.length, end_line ?? first + readPageLines - 1, first + readPageLines - 1), context.maxOutputBytes);
     const width = String(last).length;
     const body = lines
       .slice(first - 1, last)

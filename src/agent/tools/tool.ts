@@ -21,8 +21,9 @@ export interface ToolResult {
 
 /** A yes/no question to the user; non-interactive callers answer no, with the reason shown. */
 export interface ApprovalRequest {
-  kind: "edit" | "command";
-  /** What would happen, as the user should see it (the patch, or the command line). */
+  /** "tool": a tool of an MCP server, approved like commands but answered "always" on its own. */
+  kind: "edit" | "command" | "tool";
+  /** What would happen, as the user should see it (the patch, the command line, the tool call). */
   detail: string;
 }
 
@@ -36,6 +37,8 @@ export interface ToolContext {
   sandbox?: Sandbox;
   allowNetwork: boolean;
   signal?: AbortSignal;
+  /** Most bytes of one tool output the history keeps (the rest is elided); read_file pages to fit it. */
+  maxOutputBytes?: number;
   /** Records an applied patch so `spark undo` can restore it. */
   applyPatch: (patch: string) => Promise<ToolResult>;
 }

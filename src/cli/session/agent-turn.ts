@@ -1,4 +1,4 @@
-import { defaultTools, runAgent, type AgentStatus, type ApprovalRequest, type Tool } from "../../agent/index.js";
+import { defaultTools, runAgent, type AgentStatus, type ApprovalRequest, type ContextPolicy, type Tool } from "../../agent/index.js";
 import type { ToolCall } from "../../core/index.js";
 import type { SparkStores } from "../../store/index.js";
 import { agentCallSettings, agentToolContext, type AgentWiring } from "../agent-wiring.js";
@@ -27,6 +27,14 @@ export interface TurnContext {
   /** Called when the model stream of an interrupted call has ended (the benchmark times interrupts by it). */
   onStopped(): void;
   tools?: readonly Tool[];
+  /** Keeps the conversation inside the model's window; absent: nothing is counted. */
+  contextPolicy?: ContextPolicy;
+  /** How full the window is before each model call, 0 to 1 (the status line shows it). */
+  onContextFill?(fill: number): void;
+}
+
+export function compactedLines(tokensBefore: number, tokensAfter: number): string[] {
+  return [paint.dim(`── context compacted: ${tokensBefore.toLocaleString("en-US")} → ${tokensAfter.toLocaleString("en-US")} prompt tokens; older turns summarised ──`)];
 }
 
 const YIELD_EVERY_MS = 4;
@@ -60,6 +68,7 @@ export async function runTurn(context: TurnContext, text: string, signal: AbortS
     toolContext: agentToolContext(context.wiring, context.stores, sessionId, (request) => context.ask(request, signal)),
     signal,
     ...agentCallSettings(model.resolved.settings),
+    ...(context.contextPolicy ? { context: context.contextPolicy } : {}),
   });
   let lastYield = performance.now();
   for await (const event of events) {
@@ -118,6 +127,13 @@ export async function runTurn(context: TurnContext, text: string, signal: AbortS
         view.set({ activity: next ? describeToolCall(next) : undefined });
         break;
       }
+      case "context":
+        context.onContextFill?.(event.usedTokens / event.windowTokens);
+        break;
+      case "compacted":
+        conversation.replaceWith(event.messages);
+        view.print(compactedLines(event.tokensBefore, event.tokensAfter));
+        break;
       case "done":
         status = event.status;
         // Interrupted while a tool ran: the answer was complete, the tool was cancelled.

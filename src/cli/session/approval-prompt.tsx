@@ -9,7 +9,7 @@ export function ApprovalPrompt({ approval }: { approval: ApprovalView }) {
     else if (answer === "n") approval.answer("no");
     else if (answer === "a") approval.answer("always");
   });
-  const what = approval.kind === "edit" ? "Apply this edit?" : "Run this command?";
+  const what = { edit: "Apply this edit?", command: "Run this command?", tool: "Call this MCP tool?" }[approval.kind];
   return (
     <Box flexDirection="column" borderStyle="round" borderColor="yellow" paddingX={1}>
       <Text>{approval.lines.join("\n")}</Text>
@@ -17,7 +17,7 @@ export function ApprovalPrompt({ approval }: { approval: ApprovalView }) {
         <Text bold color="yellow">
           {what}
         </Text>
-        <Text> [y]es · [n]o · [a]lways for {approval.kind === "edit" ? "edits" : "commands"} this session · Esc interrupts</Text>
+        <Text> [y]es · [n]o · [a]lways for {{ edit: "edits", command: "commands", tool: "MCP tools" }[approval.kind]} this session · Esc interrupts</Text>
       </Text>
     </Box>
   );

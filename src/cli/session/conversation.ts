@@ -53,6 +53,14 @@ export class Conversation {
     return this.id;
   }
 
+  /**
+   * The conversation after compaction: older turns replaced by their state. The saved session keeps the
+   * full history (a resumed session is compacted again when it needs to be).
+   */
+  replaceWith(messages: readonly Message[]): void {
+    this.list.splice(0, this.list.length, ...messages);
+  }
+
   /** A message the agent produced (its answer, possibly interrupted, or a tool's result). */
   add(message: Message, interrupted: boolean): void {
     this.list.push(message);

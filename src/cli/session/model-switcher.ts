@@ -62,6 +62,18 @@ export class ModelSwitcher {
     return this.active;
   }
 
+  /** The configuration the session was opened with. */
+  get config(): LoadedConfig {
+    return this.loaded;
+  }
+
+  /** Opens another model beside the active one (the one that compacts, for instance); closed with the session. */
+  async openAnother(name: string): Promise<ModelClient> {
+    const client = await createModelClient(resolveModel(name, { loaded: this.loaded, env: process.env, cwd: process.cwd() }), this.deps);
+    this.retired.push(client);
+    return client;
+  }
+
   /** `/model` alone: the review model when on anything else, the fast model when on the review model. */
   toggleTarget(): string {
     return this.active.name === REVIEW_ALIAS ? FAST_ALIAS : REVIEW_ALIAS;
@@ -73,13 +85,9 @@ export class ModelSwitcher {
     return name in aliases || name in models;
   }
 
-  get config(): LoadedConfig {
-    return this.loaded;
-  }
-
   /** The review model for /review, opened when first used and sharing the local engine; closed with the session. */
   reviewModel(): PipelineReviewer {
-    return reviewerFor(this.loaded, this.deps, undefined, (client) => this.retired.push(client));
+    return reviewerFor(this.loaded, undefined, (name) => this.openAnother(name));
   }
 
   async dispose(): Promise<void> {

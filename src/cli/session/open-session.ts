@@ -2,8 +2,10 @@
 import "./react-production.js";
 import { render } from "ink";
 import { createElement } from "react";
+import { defaultTools } from "../../agent/index.js";
 import { sparkHome } from "../../config/index.js";
 import { openStores } from "../../store/index.js";
+import { startAgentMcp } from "../agent-mcp.js";
 import { agentSystemPrompt, prepareAgentWiring, type AgentWiringOptions } from "../agent-wiring.js";
 import { exitCodes } from "../exit-codes.js";
 import type { GlobalOptions } from "../global-options.js";
@@ -33,6 +35,8 @@ export async function openSession(options: SessionOptions): Promise<number> {
   const wiring = await prepareAgentWiring(options);
   const models = await ModelSwitcher.open(options);
   const stores = openStores(sparkHome(process.env));
+  const mcpProblems: string[] = [];
+  const mcp = await startAgentMcp(models.config, wiring.workspace, (message) => mcpProblems.push(message));
   const requested = process.env.SPARK_SESSION_RENDER;
   const mode: RenderMode = requested === "naive" || requested === "static" ? requested : "batched";
   const trace = FrameTrace.fromEnv(process.env, mode);
@@ -47,10 +51,12 @@ export async function openSession(options: SessionOptions): Promise<number> {
       columns: () => process.stdout.columns || 80,
       rows: () => process.stdout.rows || 24,
       trace,
+      tools: [...defaultTools, ...mcp.tools],
     });
     controller.view.print([
       `${paint.bold(paint.cyan("Spark"))} ${paint.dim(`· ${models.current.client.displayName} · ${wiring.workspace} · ${wiring.approvalMode}`)}`,
       paint.dim("Enter sends · while the model writes, Enter redirects it and Tab queues · Esc interrupts · /help"),
+      ...mcpProblems.map((problem) => paint.yellow(`⚠ ${problem}`)),
     ]);
     if (options.resumeId !== undefined) controller.resume(options.resumeId);
     else if (options.pickSession) await runCommand(controller, "/resume");
@@ -66,6 +72,7 @@ export async function openSession(options: SessionOptions): Promise<number> {
     sessionId = controller.sessionId();
   } finally {
     trace?.write();
+    await mcp.close();
     await models.dispose();
     stores.close();
   }

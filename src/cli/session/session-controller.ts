@@ -1,15 +1,17 @@
-import type { AgentStatus, ApprovalRequest, Tool } from "../../agent/index.js";
+import { compactConversation, defaultTools, type AgentStatus, type ApprovalRequest, type ContextPolicy, type Tool } from "../../agent/index.js";
+import type { ModelClient } from "../../models/index.js";
 import type { ApprovalMode } from "../../sandbox/index.js";
 import type { SparkStores } from "../../store/index.js";
+import { agentContextPolicy } from "../agent-context.js";
 import { sandboxFor, type AgentWiring } from "../agent-wiring.js";
 import { paint } from "./ansi-style.js";
-import { errorLines, runTurn } from "./agent-turn.js";
+import { compactedLines, errorLines, runTurn } from "./agent-turn.js";
 import { Conversation } from "./conversation.js";
 import { patchDiffLines } from "./edit-diff.js";
 import type { FrameTrace, InterruptRecord } from "./frame-trace.js";
 import { resumedHeader, storedMessageLines } from "./history-lines.js";
 import { LiveMeter } from "./live-meter.js";
-import type { ModelSwitcher } from "./model-switcher.js";
+import type { ActiveModel, ModelSwitcher } from "./model-switcher.js";
 import { isCommand, runCommand, type CommandHost } from "./slash-commands.js";
 import { ViewStore, type ApprovalChoice, type RenderMode, type SessionState } from "./view-store.js";
 
@@ -57,6 +59,9 @@ export class SessionController implements CommandHost {
   private inputSerial = 0;
   private lastCtrlC = -Infinity;
   private exiting = false;
+  private contextFill: number | undefined;
+  /** Per model client: its window and how the session is compacted on it. */
+  private readonly policies = new WeakMap<ModelClient, Promise<ContextPolicy>>();
 
   constructor(private readonly deps: SessionDeps) {
     this.stores = deps.stores;
@@ -74,6 +79,7 @@ export class SessionController implements CommandHost {
         state: this.state,
         approvalMode: this.wiring.approvalMode,
         sessionId: this.conversation.sessionId,
+        contextFill: this.contextFill,
       }),
     });
   }
@@ -170,6 +176,7 @@ export class SessionController implements CommandHost {
   newConversation(): void {
     this.conversation = Conversation.fresh(this.stores.sessions, this.workspace, this.deps.systemPrompt);
     this.meter.resetTotal();
+    this.contextFill = undefined;
     this.view.print([paint.dim("── new conversation ──")]);
   }
 
@@ -189,6 +196,38 @@ export class SessionController implements CommandHost {
     this.view.touch();
   }
 
+  private contextPolicy(model: ActiveModel): Promise<ContextPolicy> {
+    let policy = this.policies.get(model.client);
+    if (!policy) {
+      policy = agentContextPolicy({ ...model, loaded: this.models.config, openAnother: (name) => this.models.openAnother(name) });
+      this.policies.set(model.client, policy);
+      policy.catch(() => this.policies.delete(model.client));
+    }
+    return policy;
+  }
+
+  async compact(): Promise<void> {
+    const model = this.models.current;
+    const policy = await this.contextPolicy(model);
+    this.setState("waiting");
+    this.view.set({ activity: "compacting the conversation…" });
+    try {
+      const summarizer = policy.summarizer ? await policy.summarizer().catch(() => model.client) : model.client;
+      const tools = (this.deps.tools ?? defaultTools).map((tool) => tool.definition);
+      const compaction = await compactConversation({ client: model.client, messages: this.conversation.messages, tools, policy }, summarizer);
+      if (!compaction) {
+        this.view.print([paint.dim("Nothing to compact: the conversation has no older turns yet.")]);
+        return;
+      }
+      this.conversation.replaceWith(compaction.messages);
+      this.contextFill = compaction.tokensAfter / policy.windowTokens;
+      this.view.print(compactedLines(compaction.tokensBefore, compaction.tokensAfter));
+    } finally {
+      this.view.set({ activity: undefined });
+      this.setState("idle");
+    }
+  }
+
   private setState(state: SessionState): void {
     if (this.state === state) return;
     this.state = state;
@@ -200,12 +239,23 @@ export class SessionController implements CommandHost {
     const turn: RunningTurn = { controller, done: Promise.resolve(), interrupt: undefined, interruptAt: undefined };
     this.turn = turn;
     this.startTicker();
-    turn.done = runTurn(
+    turn.done = this.runTurnOn(this.models.current, turn, text)
+      .catch((error: unknown): AgentStatus => {
+        this.view.print(errorLines(error instanceof Error ? error.message : String(error)));
+        return "failed";
+      })
+      .then((status) => this.afterTurn(status));
+  }
+
+  private async runTurnOn(model: ActiveModel, turn: RunningTurn, text: string): Promise<AgentStatus> {
+    // Without a known window (a model that fails to load) the turn runs uncounted and fails itself, saying why.
+    const contextPolicy = await this.contextPolicy(model).catch(() => undefined);
+    return runTurn(
       {
         view: this.view,
         meter: this.meter,
         conversation: this.conversation,
-        model: this.models.current,
+        model,
         wiring: { ...this.wiring },
         stores: this.stores,
         setState: (state) => this.setState(state),
@@ -214,15 +264,12 @@ export class SessionController implements CommandHost {
           if (turn.interrupt && turn.interruptAt !== undefined) turn.interrupt.stoppedMs = performance.now() - turn.interruptAt;
         },
         ...(this.deps.tools ? { tools: this.deps.tools } : {}),
+        ...(contextPolicy ? { contextPolicy } : {}),
+        onContextFill: (fill) => (this.contextFill = fill),
       },
       text,
-      controller.signal,
-    )
-      .catch((error: unknown): AgentStatus => {
-        this.view.print(errorLines(error instanceof Error ? error.message : String(error)));
-        return "failed";
-      })
-      .then((status) => this.afterTurn(status));
+      turn.controller.signal,
+    );
   }
 
   private afterTurn(status: AgentStatus): void {
@@ -262,7 +309,8 @@ export class SessionController implements CommandHost {
       const onAbort = () => settle("no");
       signal.addEventListener("abort", onAbort, { once: true });
       this.setState("approval");
-      const lines = request.kind === "edit" ? (patchDiffLines(request.detail, Math.max(4, this.deps.rows() - 12)) ?? [request.detail]) : [`$ ${request.detail}`];
+      const lines =
+        request.kind === "edit" ? (patchDiffLines(request.detail, Math.max(4, this.deps.rows() - 12)) ?? [request.detail]) : request.kind === "command" ? [`$ ${request.detail}`] : [request.detail];
       this.view.set({ approval: { kind: request.kind, lines, answer: settle } }, true);
     });
   }

@@ -9,7 +9,7 @@ import { FAST_ALIAS, REVIEW_ALIAS, type ModelSwitcher } from "./model-switcher.j
 import { reviewSessionChanges } from "./review-session.js";
 import type { ViewStore } from "./view-store.js";
 
-/** The session's slash commands: /model, /review, /undo, /diff, /new, /resume, /approval, /help, /quit. */
+/** The session's slash commands: /model, /review, /undo, /diff, /compact, /new, /resume, /approval, /help, /quit. */
 
 export interface CommandHost {
   view: ViewStore;
@@ -24,6 +24,8 @@ export interface CommandHost {
   newConversation(): void;
   resume(id: string): void;
   modelChanged(): void;
+  /** Summarises the older turns now, as happens by itself near the window's end. */
+  compact(): Promise<void>;
   exit(): void;
 }
 
@@ -44,6 +46,7 @@ const COMMANDS: Command[] = [
   { name: "review", usage: "/review", help: "the review model reviews this session's changes (with the project's checks)", idleOnly: true, run: reviewSessionChanges },
   { name: "undo", usage: "/undo", help: "restore the files of the latest patch in this workspace", idleOnly: true, run: undo },
   { name: "diff", usage: "/diff", help: "what this session's patches changed, as a diff", run: diff },
+  { name: "compact", usage: "/compact", help: "summarise older turns now, to free the context window", idleOnly: true, run: (host) => host.compact() },
   { name: "new", usage: "/new", help: "start a new conversation (this one stays saved)", idleOnly: true, run: (host) => host.newConversation() },
   { name: "resume", usage: "/resume [ID|N]", help: "reopen a saved session of this workspace", idleOnly: true, run: resume },
   { name: "approval", usage: "/approval [MODE]", help: `show or set the approval mode (${approvalModes.join(", ")})`, run: approval },

@@ -2,7 +2,7 @@ import { Text } from "ink";
 import { memo } from "react";
 import type { SessionState, StatusView } from "./view-store.js";
 
-/** The line under the input: state, model, TTFT, live tokens/s, tokens used, cache reuse, bucket quota, approval mode, session. */
+/** The line under the input: state, model, TTFT, live tokens/s, tokens used, context window fill, cache reuse, bucket quota, approval mode, session. */
 
 const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 
@@ -20,6 +20,7 @@ export function statusParts(status: StatusView): string[] {
   if (status.ttftMs !== undefined) parts.push(`TTFT ${integer.format(status.ttftMs)} ms`);
   if (status.tokensPerSecond !== undefined) parts.push(`${integer.format(status.tokensPerSecond)} tok/s`);
   parts.push(`${integer.format(status.totalTokens)} tokens`);
+  if (status.contextFill !== undefined) parts.push(`ctx ${Math.round(status.contextFill * 100)}%`);
   if (status.promptTokensReused) parts.push(`${integer.format(status.promptTokensReused)} reused`);
   if (status.quota) {
     const of = status.quota.limitTokens === undefined ? "" : ` of ${integer.format(status.quota.limitTokens)}`;

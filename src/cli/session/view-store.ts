@@ -1,3 +1,4 @@
+import type { ApprovalRequest } from "../../agent/index.js";
 import type { FrameTrace } from "./frame-trace.js";
 import { FrameScheduler } from "./frame-scheduler.js";
 import { MarkdownStream } from "./markdown-stream.js";
@@ -32,12 +33,14 @@ export interface StatusView extends SpeedFigures {
   state: SessionState;
   approvalMode: string;
   sessionId: string | undefined;
+  /** How full the model's context window was at the last call, 0 to 1. */
+  contextFill?: number | undefined;
 }
 
 export type ApprovalChoice = "yes" | "no" | "always";
 
 export interface ApprovalView {
-  kind: "edit" | "command";
+  kind: ApprovalRequest["kind"];
   /** What would happen, styled (a diff, a command line). */
   lines: string[];
   answer(choice: ApprovalChoice): void;

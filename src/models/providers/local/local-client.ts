@@ -1,5 +1,6 @@
 import type { ChatHistoryItem, ChatModelFunctions, LLamaChatGenerateResponseOptions, LlamaGrammar, Token } from "node-llama-cpp";
 import {
+  ContextOverflowError,
   EventQueue,
   emptyUsage,
   toSparkError,
@@ -108,6 +109,8 @@ export class LocalModelClient implements ModelClient {
       const history = toChatHistory(request.messages);
       const functions: ChatModelFunctions | undefined = request.tools?.length ? toChatFunctions(request.tools) : undefined;
       const promptTokens = this.promptTokens(loaded, history, functions);
+      // llama.cpp would silently drop the start of the conversation to make room: say so instead.
+      if (promptTokens.length >= loaded.contextSize) throw new ContextOverflowError(promptTokens.length, loaded.contextSize, 0, this.displayName);
       const slot = await loaded.pool.acquire(promptTokens, signal);
       try {
         const reused = slot.sequence.compareContextTokens(promptTokens).firstDifferentIndex;
@@ -186,6 +189,16 @@ export class LocalModelClient implements ModelClient {
       ...(functions ? { availableFunctions: functions, documentFunctionParams: true } : {}),
     });
     return contextText.tokenize(loaded.model.tokenizer);
+  }
+
+  async contextWindow(): Promise<number> {
+    return (await this.load()).contextSize;
+  }
+
+  async countPromptTokens(request: ModelRequest): Promise<number> {
+    const loaded = await this.load();
+    const functions = request.tools?.length ? toChatFunctions(request.tools) : undefined;
+    return this.promptTokens(loaded, toChatHistory(request.messages), functions).length;
   }
 
   /** Saves the most recently used conversation's evaluated state, to resume it later without re-prefill. */

@@ -1,0 +1,113 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { stateMarker } from "../src/agent/context/index.js";
+import { prepareAgentWiring } from "../src/cli/agent-wiring.js";
+import { stripAnsi } from "../src/cli/session/ansi-style.js";
+import { ModelSwitcher } from "../src/cli/session/model-switcher.js";
+import { SessionController } from "../src/cli/session/session-controller.js";
+import { statusParts } from "../src/cli/session/status-line.js";
+import { openStores, type SparkStores } from "../src/store/index.js";
+import { tempDir } from "./support/run-spark.js";
+import { startScriptedServer, type RecordedRequest, type ScriptedServer } from "./support/scripted-openai-server.js";
+
+/**
+ * Context management in the interactive session, through its controller (the real agent, stores and
+ * client; the scripted server as the model): the status line's window fill, /compact, automatic
+ * compaction, and an oversize message that is refused while the session goes on.
+ */
+
+interface Harness {
+  controller: SessionController;
+  server: ScriptedServer;
+  output(): string;
+  send(text: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+type ChatBody = { messages: { role: string; content: string | null }[] };
+const messagesOf = (request: RecordedRequest | undefined) => (request?.body as ChatBody | undefined)?.messages ?? [];
+const isSummary = (request: RecordedRequest) => messagesOf(request).at(-1)?.content?.includes("Summarise them for yourself") ?? false;
+
+async function startHarness(contextSize: number): Promise<Harness> {
+  let turn = 0;
+  const server = await startScriptedServer((request) =>
+    isSummary(request) ? { kind: "text", chunks: ["Decisions: keep the session alive (decision #9)."] } : { kind: "text", chunks: [`answer ${++turn}`] },
+  );
+  const home = tempDir("spark-ctx-session-home-");
+  vi.stubEnv("SPARK_HOME", home);
+  const wiring = await prepareAgentWiring({ cwd: tempDir("spark-ctx-session-ws-") });
+  const models = await ModelSwitcher.open({ baseUrl: server.url, model: "coder", contextSize: String(contextSize) });
+  const stores: SparkStores = openStores(home);
+  const controller = new SessionController({ wiring, stores, models, systemPrompt: "You are a test.", mode: "batched", columns: () => 100, rows: () => 30, tools: [] });
+  let written = "";
+  controller.view.attachWriter((text) => (written += text));
+  return {
+    controller,
+    server,
+    output: () => stripAnsi(written),
+    async send(text) {
+      controller.submit(text, "send");
+      const deadline = Date.now() + 10_000;
+      // A command or turn has started within a tick; wait until it has ended.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      while (controller.busy() || controller.view.getSnapshot().status.state !== "idle") {
+        if (Date.now() > deadline) throw new Error(`"${text}" did not finish; output:\n${stripAnsi(written)}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      controller.view.flushNow();
+    },
+    async close() {
+      await controller.close();
+      await models.dispose();
+      stores.close();
+      await server.close();
+      vi.unstubAllEnvs();
+    },
+  };
+}
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+const paragraph = (label: string, times = 12) => `${label}: ${"some context the user pasted into the session. ".repeat(times)}`;
+
+describe("context management in the interactive session", () => {
+  it("shows the window fill, compacts on /compact and carries on from the summary", async () => {
+    harness = await startHarness(4000);
+    await harness.send(`TASK-ALPHA ${paragraph("first")}`);
+    const fill = harness.controller.view.getSnapshot().status.contextFill;
+    expect(fill).toBeGreaterThan(0);
+    expect(statusParts(harness.controller.view.getSnapshot().status).join(" · ")).toMatch(/ctx \d+%/);
+    await harness.send(paragraph("second"));
+    await harness.send("/compact");
+    expect(harness.output()).toMatch(/context compacted: [\d,]+ → [\d,]+ prompt tokens/);
+    expect(harness.server.requests.filter(isSummary)).toHaveLength(1);
+    await harness.send("and now?");
+    const last = messagesOf(harness.server.requests.at(-1));
+    expect(last[1]?.content?.startsWith(stateMarker)).toBe(true);
+    expect(last[1]?.content).toContain("TASK-ALPHA");
+    expect(last[1]?.content).toContain("decision #9");
+    expect(last.at(-1)?.content).toBe("and now?");
+  });
+
+  it("compacts by itself near the end of the window", async () => {
+    harness = await startHarness(2400);
+    for (const label of ["one", "two", "three", "four", "five"]) await harness.send(`${label.toUpperCase()} ${paragraph(label, 24)}`);
+    expect(harness.output()).toContain("context compacted");
+    const summaries = harness.server.requests.filter(isSummary);
+    expect(summaries.length).toBeGreaterThan(0);
+    const after = harness.server.requests[harness.server.requests.indexOf(summaries[0] as RecordedRequest) + 1];
+    expect(messagesOf(after)[1]?.content).toContain("ONE");
+  });
+
+  it("refuses a message larger than the window, saying what to do, and the session goes on", async () => {
+    harness = await startHarness(2000);
+    await harness.send(`please read: ${"x".repeat(20_000)}`);
+    expect(harness.output()).toContain("context window of 2,000 tokens");
+    expect(harness.output()).toContain("Split the input");
+    await harness.send("a short question");
+    expect(harness.output()).toContain("answer 1");
+  });
+});
