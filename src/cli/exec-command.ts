@@ -45,14 +45,15 @@ export async function execTask(words: string[], options: ExecOptions): Promise<n
     return await withStores(async (stores) => {
       const sessionId = startSavedSession(stores, { workspace: wiring.workspace, model: model.client.displayName, title: task }, messages);
       const review = options.review ?? false;
+      const tools = [...defaultTools, ...mcp.tools];
       if (wantsPipeline(model.loaded, review, options)) {
-        return execReviewed({ task, messages, model, wiring, stores, sessionId, review, flags: options, maxTurns, json: options.json ?? false, signal: controller.signal });
+        return execReviewed({ task, messages, model, tools, wiring, stores, sessionId, review, flags: options, maxTurns, json: options.json ?? false, signal: controller.signal });
       }
       let final: Extract<AgentEvent, { type: "done" }> | undefined;
       const events = runAgent({
         client: model.client,
         messages,
-        tools: [...defaultTools, ...mcp.tools],
+        tools,
         toolContext: agentToolContext(wiring, stores, sessionId),
         signal: controller.signal,
         ...(maxTurns !== undefined ? { maxTurns } : {}),

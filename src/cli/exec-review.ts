@@ -1,8 +1,9 @@
-import { defaultTools } from "../agent/index.js";
+import type { Tool } from "../agent/index.js";
 import { formatReviewReport, runReviewPipeline, type ReviewOutcome, type ReviewReport } from "../agent/review/index.js";
 import type { Message } from "../core/index.js";
 import { sessionDiff } from "../edits/index.js";
 import type { SparkStores } from "../store/index.js";
+import { agentContextPolicy } from "./agent-context.js";
 import { agentCallSettings, agentToolContext, type AgentWiring } from "./agent-wiring.js";
 import { exitCodes } from "./exit-codes.js";
 import type { OpenModel } from "./open-model.js";
@@ -25,6 +26,8 @@ export interface ReviewedExec {
   task: string;
   messages: Message[];
   model: OpenModel;
+  /** Spark's tools and those of the configured MCP servers. */
+  tools: readonly Tool[];
   wiring: AgentWiring;
   stores: SparkStores;
   sessionId: string;
@@ -48,9 +51,9 @@ export async function execReviewed(run: ReviewedExec): Promise<number> {
   const events = runReviewPipeline({
     task: run.task,
     messages: run.messages,
-    drafter: { name: run.model.resolved.name, client: run.model.client, ...agentCallSettings(run.model.resolved.settings) },
+    drafter: { name: run.model.resolved.name, client: run.model.client, ...agentCallSettings(run.model.resolved.settings), context: await agentContextPolicy(run.model) },
     reviewer: reviewerFor(loaded, run.flags.reviewModel, run.model.openAnother),
-    tools: defaultTools,
+    tools: run.tools,
     toolContext: agentToolContext(run.wiring, run.stores, run.sessionId),
     currentChange: async () => {
       const diff = await sessionDiff({ workspace: run.wiring.workspace, store: run.stores.checkpoints, sessionId: run.sessionId });

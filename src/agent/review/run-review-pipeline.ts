@@ -2,6 +2,7 @@ import type { Message } from "../../core/index.js";
 import { toSparkError } from "../../core/index.js";
 import type { ModelClient } from "../../models/index.js";
 import type { AgentStatus } from "../agent-events.js";
+import type { ContextPolicy } from "../context/index.js";
 import { runAgent } from "../run-agent.js";
 import type { Tool, ToolContext } from "../tools/index.js";
 import { decideEscalation, type EscalationDecision, type EscalationPolicy } from "./escalation-policy.js";
@@ -22,6 +23,8 @@ export interface WorkspaceChange {
 interface CallSettings {
   temperature?: number;
   maxTokens?: number;
+  /** The model's window: the agent compacts the conversation to fit it. */
+  context?: ContextPolicy;
 }
 
 export interface PipelineDrafter extends CallSettings {
@@ -100,6 +103,7 @@ export async function* runReviewPipeline(options: ReviewPipelineOptions): AsyncG
       ...(options.maxTurns !== undefined ? { maxTurns: options.maxTurns } : {}),
       ...(model.temperature !== undefined ? { temperature: model.temperature } : {}),
       ...(model.maxTokens !== undefined ? { maxTokens: model.maxTokens } : {}),
+      ...(model.context ? { context: model.context } : {}),
     });
     for await (const event of agent) {
       ledger.observe(model.name, role, event);
