@@ -61,7 +61,9 @@ async function withClient<T>(model: string, threads: number, work: (client: Loca
   }
 }
 
-const request = (messages: Message[]): ModelRequest => ({ messages, tools, temperature: 0, maxTokens: answerTokens });
+/** One conversation: its calls carry the same cacheKey, as the agent's do. */
+const conversationKey = "bench-session";
+const request = (messages: Message[]): ModelRequest => ({ messages, tools, temperature: 0, maxTokens: answerTokens, cacheKey: conversationKey });
 
 /** Steps of the session just under the compaction threshold, and one more step past it. */
 async function sessionSize(client: LocalModelClient): Promise<number> {
@@ -81,13 +83,13 @@ export async function runContextBench(log: (line: string) => void): Promise<Cont
     log(`context: a session of ${steps} steps in the cache, then ${steps + 2} steps past the threshold`);
     await runCall(warm, request(before));
     const started = performance.now();
-    const compaction = await compactConversation({ client: warm, messages: past, tools, policy });
+    const compaction = await compactConversation({ client: warm, messages: past, tools, policy, cacheKey: conversationKey });
     const summaryMs = performance.now() - started;
     if (!compaction?.usage) throw new Error("the session did not compact");
     const next = await runCall(warm, request(compaction.messages));
     const coldSummary = await withClient(model, threads, async (cold) => {
       const coldStart = performance.now();
-      const coldCompaction = await compactConversation({ client: cold, messages: past, tools, policy });
+      const coldCompaction = await compactConversation({ client: cold, messages: past, tools, policy, cacheKey: conversationKey });
       return { ms: performance.now() - coldStart, evaluated: coldCompaction?.usage?.inputTokens ?? 0 };
     });
     const coldNext = await withClient(model, threads, (cold) => runCall(cold, request(compaction.messages)));

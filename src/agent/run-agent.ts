@@ -17,6 +17,8 @@ export interface AgentOptions {
   maxTokens?: number;
   /** Keeps every request inside the model's window (compacting older turns); without it nothing is counted. */
   context?: ContextPolicy;
+  /** The conversation's id (ModelRequest.cacheKey), so the local engine keeps its cache across compactions. */
+  cacheKey?: string;
 }
 
 const maxPredictionChars = 64 * 1024;
@@ -97,6 +99,7 @@ export async function* runAgent(options: AgentOptions): AsyncGenerator<AgentEven
       ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
       ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
       ...(prediction && client.supportsPrediction ? { prediction: prediction.slice(0, maxPredictionChars) } : {}),
+      ...(options.cacheKey !== undefined ? { cacheKey: options.cacheKey } : {}),
     };
     prediction = undefined;
     let fitted: FitResult | undefined;

@@ -59,6 +59,7 @@ export async function execTask(words: string[], options: ExecOptions): Promise<n
         ...(maxTurns !== undefined ? { maxTurns } : {}),
         ...agentCallSettings(model.resolved.settings),
         context: await agentContextPolicy(model),
+        cacheKey: sessionId,
       });
       for await (const event of events) {
         if (event.type === "message") stores.sessions.append(sessionId, event.message, { interrupted: event.interrupted });

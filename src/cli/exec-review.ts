@@ -65,6 +65,7 @@ export async function execReviewed(run: ReviewedExec): Promise<number> {
     escalation: escalationPolicyFrom(loaded, run.flags),
     maxRounds: maxRoundsFrom(loaded, run.flags.maxReviewRounds),
     prices: pricesFrom(loaded),
+    cacheKey: run.sessionId,
     signal: run.signal,
     ...(run.maxTurns !== undefined ? { maxTurns: run.maxTurns } : {}),
   });

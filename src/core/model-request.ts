@@ -11,6 +11,12 @@ export interface ModelRequest {
   prediction?: string;
   /** Constrain the answer to JSON matching this schema (a grammar locally, structured outputs remotely). */
   jsonSchema?: { name: string; schema: Record<string, unknown> };
+  /**
+   * The conversation this call continues (as OpenAI's prompt_cache_key): the local engine serves it from
+   * the sequence that holds it even when most of its prompt changed (after a compaction), so the shared
+   * prefix stays cached. Not sent to remote servers.
+   */
+  cacheKey?: string;
 }
 
 export interface StreamOptions {

@@ -18,6 +18,8 @@ export interface CompactOptions {
   tools: readonly ToolDefinition[];
   policy: ContextPolicy;
   signal?: AbortSignal | undefined;
+  /** The conversation's ModelRequest.cacheKey: the summary call continues its cached prompt. */
+  cacheKey?: string | undefined;
 }
 
 export interface Compaction {
@@ -118,7 +120,8 @@ export async function compactConversation(options: CompactOptions, summarizer: M
   const tokensBefore = await countRequestTokens(client, { messages: [...messages], tools: [...tools] });
   let summary: { text: string; reused: number; usage: Usage | undefined };
   try {
-    summary = await collectText(summarizer, await summaryRequest(summarizer, head, older, tools, policy), signal);
+    const request = await summaryRequest(summarizer, head, older, tools, policy);
+    summary = await collectText(summarizer, options.cacheKey === undefined ? request : { ...request, cacheKey: options.cacheKey }, signal);
   } catch (error) {
     if (signal?.aborted) return undefined;
     // The facts alone still carry the task: a failed summary must not end the session.

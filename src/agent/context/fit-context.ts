@@ -38,7 +38,7 @@ export async function* fitContext(
   if (used > budget * policy.compactAt) {
     // A summariser that cannot be opened (no key for the review model) is no reason to fail: the model itself summarises.
     const summarizer = policy.summarizer ? await policy.summarizer().catch(() => client) : client;
-    const compaction = await compactConversation({ client, messages: request.messages, tools: request.tools ?? [], policy, signal }, summarizer);
+    const compaction = await compactConversation({ client, messages: request.messages, tools: request.tools ?? [], policy, signal, cacheKey: request.cacheKey }, summarizer);
     if (signal?.aborted) return undefined;
     if (compaction) {
       yield compactedEvent(compaction);

@@ -60,6 +60,8 @@ export interface ReviewPipelineOptions {
   maxRounds: number;
   maxTurns?: number;
   prices?: Readonly<Record<string, ModelPrice>>;
+  /** The session's id (ModelRequest.cacheKey) for the drafter's calls. */
+  cacheKey?: string;
   signal?: AbortSignal;
 }
 
@@ -104,6 +106,7 @@ export async function* runReviewPipeline(options: ReviewPipelineOptions): AsyncG
       ...(model.temperature !== undefined ? { temperature: model.temperature } : {}),
       ...(model.maxTokens !== undefined ? { maxTokens: model.maxTokens } : {}),
       ...(model.context ? { context: model.context } : {}),
+      ...(options.cacheKey !== undefined && role === "drafter" ? { cacheKey: options.cacheKey } : {}),
     });
     for await (const event of agent) {
       ledger.observe(model.name, role, event);

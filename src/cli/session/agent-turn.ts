@@ -69,6 +69,7 @@ export async function runTurn(context: TurnContext, text: string, signal: AbortS
     signal,
     ...agentCallSettings(model.resolved.settings),
     ...(context.contextPolicy ? { context: context.contextPolicy } : {}),
+    cacheKey: sessionId,
   });
   let lastYield = performance.now();
   for await (const event of events) {

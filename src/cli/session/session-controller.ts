@@ -214,7 +214,7 @@ export class SessionController implements CommandHost {
     try {
       const summarizer = policy.summarizer ? await policy.summarizer().catch(() => model.client) : model.client;
       const tools = (this.deps.tools ?? defaultTools).map((tool) => tool.definition);
-      const compaction = await compactConversation({ client: model.client, messages: this.conversation.messages, tools, policy }, summarizer);
+      const compaction = await compactConversation({ client: model.client, messages: this.conversation.messages, tools, policy, cacheKey: this.conversation.sessionId }, summarizer);
       if (!compaction) {
         this.view.print([paint.dim("Nothing to compact: the conversation has no older turns yet.")]);
         return;

@@ -50,6 +50,23 @@ describe("LocalModelClient", () => {
     expect(metrics?.type === "metrics" && metrics.metrics.promptTokensReused).toBe(secondUsage.usage.cachedInputTokens);
   });
 
+  it("serves a conversation (cacheKey) from its sequence even when most of its prompt changed, as after a compaction", async () => {
+    const system: ModelRequest["messages"][number] = { role: "system", content: "Rules of the workspace, kept verbatim. ".repeat(8) };
+    const call = async (topic: string, cacheKey?: string) => {
+      const events = await collect({ messages: [system, { role: "user", content: `${topic} `.repeat(150) }], temperature: 0, maxTokens: 4, ...(cacheKey ? { cacheKey } : {}) });
+      const usage = usageOf(events);
+      if (usage?.type !== "usage") throw new Error("no usage event");
+      return usage.usage;
+    };
+    await call("alpha", "conversation-1");
+    // The compacted prompt shares only the system prompt: under the pool's similarity bar, yet the same conversation.
+    const compacted = await call("beta", "conversation-1");
+    const unrelated = await call("gamma");
+    expect(compacted.cachedInputTokens).toBeGreaterThan(40);
+    expect(compacted.cachedInputTokens).toBeLessThan(compacted.inputTokens / 2);
+    expect(unrelated.cachedInputTokens).toBeLessThan(compacted.cachedInputTokens);
+  });
+
   it("ends an aborted call with finish abort and keeps the text generated so far", async () => {
     const controller = new AbortController();
     const events: StreamEvent[] = [];

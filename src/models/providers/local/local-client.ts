@@ -111,7 +111,7 @@ export class LocalModelClient implements ModelClient {
       const promptTokens = this.promptTokens(loaded, history, functions);
       // llama.cpp would silently drop the start of the conversation to make room: say so instead.
       if (promptTokens.length >= loaded.contextSize) throw new ContextOverflowError(promptTokens.length, loaded.contextSize, 0, this.displayName);
-      const slot = await loaded.pool.acquire(promptTokens, signal);
+      const slot = await loaded.pool.acquire(promptTokens, signal, request.cacheKey);
       try {
         const reused = slot.sequence.compareContextTokens(promptTokens).firstDifferentIndex;
         usage.inputTokens = promptTokens.length;

@@ -8,6 +8,8 @@ export interface Slot {
   predictor: RequestPredictor;
   lastUsed: number;
   busy: boolean;
+  /** The conversation served last (ModelRequest.cacheKey). */
+  cacheKey?: string | undefined;
 }
 
 /** Share of the shorter of cache and prompt that must be shared for a slot to be reused rather than evicted. */
@@ -29,28 +31,31 @@ export class SequencePool {
    * The idle slot to use: the longest shared prefix among slots where that prefix is at least half of
    * the shorter of the cache and the prompt (as llama.cpp's server requires a prompt similarity, so an
    * unrelated conversation's cache is not thrown away for a few shared tokens, while a redirect whose
-   * interrupted answer outgrew its prompt still finds its slot), else the least recently used one.
+   * interrupted answer outgrew its prompt still finds its slot), else the least recently used one. The
+   * slot that served the same conversation (`cacheKey`) needs no similarity: its cache is that conversation's.
    */
-  private pick(promptTokens: readonly Token[]): Slot | undefined {
+  private pick(promptTokens: readonly Token[], cacheKey: string | undefined): Slot | undefined {
     let best: { slot: Slot; prefix: number } | undefined;
     for (const slot of this.slots) {
       if (slot.busy) continue;
       const cached = slot.sequence.contextTokens.length;
       const shared = slot.sequence.compareContextTokens([...promptTokens]).firstDifferentIndex;
-      const prefix = shared > 0 && shared >= Math.min(cached, promptTokens.length) * minimumSimilarity ? shared : 0;
+      const sameConversation = cacheKey !== undefined && slot.cacheKey === cacheKey;
+      const prefix = shared > 0 && (sameConversation || shared >= Math.min(cached, promptTokens.length) * minimumSimilarity) ? shared : 0;
       const better = !best || prefix > best.prefix || (prefix === best.prefix && slot.lastUsed < best.slot.lastUsed);
       if (better) best = { slot, prefix };
     }
     return best?.slot;
   }
 
-  async acquire(promptTokens: readonly Token[], signal?: AbortSignal): Promise<Slot> {
+  async acquire(promptTokens: readonly Token[], signal?: AbortSignal, cacheKey?: string): Promise<Slot> {
     for (;;) {
       signal?.throwIfAborted();
-      const slot = this.pick(promptTokens);
+      const slot = this.pick(promptTokens, cacheKey);
       if (slot) {
         slot.busy = true;
         slot.lastUsed = ++this.clock;
+        slot.cacheKey = cacheKey;
         return slot;
       }
       await this.waitForRelease(signal);
