@@ -32,6 +32,9 @@ const functionTool = z.looseObject({
 
 const stop = z.union([z.string(), z.array(z.string()).max(4)]).nullish();
 
+/** OpenAI's prompt_cache_key: which conversation a request continues (the local engine keeps its sequence). */
+const promptCacheKey = z.string().max(1024).nullish();
+
 export const chatRequestSchema = z.looseObject({
   model: z.string().min(1),
   messages: z.array(chatMessageSchema).min(1),
@@ -54,6 +57,7 @@ export const chatRequestSchema = z.looseObject({
     ])
     .nullish(),
   prediction: z.looseObject({ type: z.literal("content"), content }).nullish(),
+  prompt_cache_key: promptCacheKey,
   logprobs: z.boolean().nullish(),
   top_logprobs: nonNegativeInt.nullish(),
   presence_penalty: z.number().min(-2).max(2).nullish(),
@@ -77,6 +81,7 @@ export const responsesRequestSchema = z.looseObject({
   input: z.union([z.string(), z.array(responsesInputItem).min(1)]),
   instructions: z.string().nullish(),
   stream: z.boolean().nullish(),
+  prompt_cache_key: promptCacheKey,
   max_output_tokens: positiveInt.nullish(),
   temperature: temperature.nullish(),
   top_p: z.number().min(0).max(1).nullish(),

@@ -27,7 +27,7 @@ function refuseNonDefault(value: unknown, fallback: unknown, param: string, back
 const chatFields = [
   "model", "messages", "stream", "stream_options", "max_tokens", "max_completion_tokens", "temperature", "top_p", "n", "seed", "stop",
   "tools", "tool_choice", "response_format", "prediction", "logprobs", "top_logprobs", "presence_penalty", "frequency_penalty", "user",
-  "metadata", "store", "parallel_tool_calls", "service_tier",
+  "metadata", "store", "parallel_tool_calls", "service_tier", "prompt_cache_key",
 ] as const;
 
 export function stopSequences(stop: string | string[] | null | undefined): string[] {
@@ -81,6 +81,7 @@ export function chatToModelRequest(body: ChatRequest, backend: string): ModelReq
     ...(maxTokens !== undefined && maxTokens !== null ? { maxTokens } : {}),
     ...(body.seed !== undefined && body.seed !== null ? { seed: body.seed } : {}),
     ...(body.prediction ? { prediction: textOf(body.prediction.content, "prediction.content") } : {}),
+    ...(body.prompt_cache_key ? { cacheKey: body.prompt_cache_key } : {}),
     ...(format?.type === "json_schema"
       ? { jsonSchema: { name: String(format.json_schema.name), schema: (format.json_schema.schema as Record<string, unknown> | undefined) ?? { type: "object" } } }
       : format?.type === "json_object"
@@ -91,7 +92,7 @@ export function chatToModelRequest(body: ChatRequest, backend: string): ModelReq
 
 const responsesFields = [
   "model", "input", "instructions", "stream", "max_output_tokens", "temperature", "top_p", "tools", "tool_choice", "text", "store",
-  "metadata", "user", "parallel_tool_calls", "truncation", "service_tier", "include", "previous_response_id",
+  "metadata", "user", "parallel_tool_calls", "truncation", "service_tier", "include", "previous_response_id", "prompt_cache_key",
 ] as const;
 
 /** A Responses API body as a ModelRequest. Tool calls and their outputs become messages. */
@@ -139,6 +140,7 @@ export function responsesToModelRequest(body: ResponsesRequest, backend: string)
     ...(tools.length ? { tools } : {}),
     ...(body.temperature !== undefined && body.temperature !== null ? { temperature: body.temperature } : {}),
     ...(body.max_output_tokens !== undefined && body.max_output_tokens !== null ? { maxTokens: body.max_output_tokens } : {}),
+    ...(body.prompt_cache_key ? { cacheKey: body.prompt_cache_key } : {}),
     ...(format?.type === "json_schema"
       ? { jsonSchema: { name: String(format.name), schema: format.schema as Record<string, unknown> } }
       : format?.type === "json_object"
