@@ -49,10 +49,20 @@ function wireComposer(page: PageElements, chat: ChatController): void {
   page.stopButton.addEventListener("click", () => void chat.stop());
 }
 
+/** On a phone the conversation list covers the chat: it closes once used. */
+function closePhoneSidebar(page: PageElements): void {
+  if (!page.sidebar.classList.contains("open")) return;
+  page.sidebar.classList.remove("open");
+  page.sidebarToggle.setAttribute("aria-expanded", "false");
+}
+
 function wireShortcuts(page: PageElements, chat: ChatController, models: ModelPicker): void {
   document.addEventListener("keydown", (event) => {
-    // Esc stops the answer, unless it is closing a dialog.
-    if (event.key === "Escape" && !page.keyDialog.open && !page.fullsizeDialog.open) void chat.stop();
+    // Esc stops the answer (and closes the conversation list on a phone), unless it is closing a dialog.
+    if (event.key === "Escape" && !page.keyDialog.open && !page.fullsizeDialog.open) {
+      void chat.stop();
+      closePhoneSidebar(page);
+    }
     if (event.altKey && (event.key === "m" || event.key === "µ")) {
       event.preventDefault();
       models.flip();
@@ -80,6 +90,7 @@ function start(): void {
   const highlight = createHighlighter();
   // The sidebar and the chat refer to each other; both closures run only after start() has built both.
   const sidebar = new ConversationSidebar(page.conversationList, conversations, (id) => {
+    closePhoneSidebar(page);
     chat.open(id).then(refresh, (error: unknown) => status(String(error)));
   });
   const refresh = () => void sidebar.refresh(chat.currentConversation).catch((error: unknown) => status(String(error)));
@@ -111,6 +122,7 @@ function start(): void {
     onNeedKey: () => askForKey(page, keys, load),
   });
   page.newConversation.addEventListener("click", () => {
+    closePhoneSidebar(page);
     void chat.startNew().then(refresh);
     page.input.focus();
   });
