@@ -138,7 +138,7 @@ export class ChatController {
         if (event.type === "text-delta") {
           if (firstAt === undefined) stats.showTtft((firstAt = performance.now()) - startedAt);
           text += event.text;
-          deltas++;
+          deltas += event.deltas;
           view.append(event.text);
           if (performance.now() - statsAt > STATS_INTERVAL_MS) {
             statsAt = performance.now();

@@ -4,7 +4,8 @@ import { quotaFromHeaders, type BucketQuota } from "./quota.js";
 /** One chat answer from the gateway's /v1/chat/completions (stream: true) as typed events. */
 export type ChatStreamEvent =
   | { type: "quota"; quota: BucketQuota }
-  | { type: "text-delta"; text: string }
+  /** `deltas`: how many of the server's deltas this text merges (about one token each). */
+  | { type: "text-delta"; text: string; deltas: number }
   | { type: "usage"; promptTokens: number; completionTokens: number }
   | { type: "error"; message: string }
   | { type: "finish"; reason: string };
@@ -20,8 +21,12 @@ interface ChunkFrame {
   error?: { message?: string };
 }
 
-/** Splits an SSE byte stream into the payloads of its `data:` lines, one per event. */
-async function* ssePayloads(body: ReadableStream<Uint8Array>): AsyncIterable<string> {
+/**
+ * Splits an SSE byte stream into the payloads of its `data:` lines, one batch per network read: a fast
+ * model sends hundreds of events per read, and handling them one await at a time would cost more than
+ * rendering them.
+ */
+async function* ssePayloadBatches(body: ReadableStream<Uint8Array>): AsyncIterable<string[]> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffer = "";
@@ -29,14 +34,14 @@ async function* ssePayloads(body: ReadableStream<Uint8Array>): AsyncIterable<str
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      let end: number;
-      while ((end = buffer.search(/\r?\n\r?\n/)) !== -1) {
-        const event = buffer.slice(0, end);
-        buffer = buffer.slice(end).replace(/^\r?\n\r?\n/, "");
-        const data = event.split(/\r?\n/).filter((line) => line.startsWith("data:")).map((line) => line.slice(5).replace(/^ /, ""));
-        if (data.length > 0) yield data.join("\n");
-      }
+      buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, "\n");
+      const events = buffer.split("\n\n");
+      buffer = events.pop() ?? "";
+      const payloads = events.flatMap((event) => {
+        const data = event.split("\n").filter((line) => line.startsWith("data:")).map((line) => line.slice(line.startsWith("data: ") ? 6 : 5));
+        return data.length > 0 ? [data.join("\n")] : [];
+      });
+      if (payloads.length > 0) yield payloads;
     }
   } finally {
     reader.releaseLock();
@@ -47,9 +52,35 @@ function* eventsOf(frame: ChunkFrame): Iterable<ChatStreamEvent> {
   if (frame.error) yield { type: "error", message: frame.error.message ?? "the model failed" };
   const choice = frame.choices?.[0];
   const text = choice?.delta?.content;
-  if (text) yield { type: "text-delta", text };
+  if (text) yield { type: "text-delta", text, deltas: 1 };
   if (choice?.finish_reason) yield { type: "finish", reason: choice.finish_reason };
   if (frame.usage) yield { type: "usage", promptTokens: frame.usage.prompt_tokens ?? 0, completionTokens: frame.usage.completion_tokens ?? 0 };
+}
+
+/** The events of one read; its text deltas merged into one, so the page does one update per read. */
+function eventsOfBatch(payloads: string[]): ChatStreamEvent[] {
+  const events: ChatStreamEvent[] = [];
+  let text = "";
+  let deltas = 0;
+  const flushText = () => {
+    if (deltas > 0) events.push({ type: "text-delta", text, deltas });
+    text = "";
+    deltas = 0;
+  };
+  for (const payload of payloads) {
+    if (payload === "[DONE]") break;
+    for (const event of eventsOf(JSON.parse(payload) as ChunkFrame)) {
+      if (event.type === "text-delta") {
+        text += event.text;
+        deltas += event.deltas;
+      } else {
+        flushText();
+        events.push(event);
+      }
+    }
+  }
+  flushText();
+  return events;
 }
 
 function isAbort(error: unknown, signal: AbortSignal): boolean {
@@ -72,9 +103,8 @@ export async function* streamChat(client: GatewayClient, model: string, messages
   if (quota) yield { type: "quota", quota };
   let finished = false;
   try {
-    for await (const payload of ssePayloads(response.body ?? new ReadableStream())) {
-      if (payload === "[DONE]") break;
-      for (const event of eventsOf(JSON.parse(payload) as ChunkFrame)) {
+    for await (const payloads of ssePayloadBatches(response.body ?? new ReadableStream())) {
+      for (const event of eventsOfBatch(payloads)) {
         if (event.type === "finish") finished = true;
         yield event;
       }

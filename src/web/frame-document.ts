@@ -11,7 +11,7 @@ export const FRAME_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-
 const REPORTER = `(function () {
   var failed = false;
   function post(message) { message.type = "spark-frame"; parent.postMessage(message, "*"); }
-  function height() { return Math.ceil(document.documentElement.scrollHeight); }
+  function height() { return Math.ceil(document.body.getBoundingClientRect().bottom + 8); }
   addEventListener("error", function (event) { failed = true; post({ kind: "error", message: String(event.message || "script error") }); });
   addEventListener("unhandledrejection", function (event) { post({ kind: "error", message: "unhandled rejection: " + String(event.reason) }); });
   addEventListener("load", function () {
