@@ -15,7 +15,9 @@ import { ThemeSwitch } from "./theme.js";
 /** Wires the page: every part gets what it needs here; nothing is global. */
 
 function askForKey(page: PageElements, keys: KeyStore, then: () => void): void {
+  if (page.keyDialog.open) return;
   page.keyInput.value = keys.get() ?? "";
+  page.keyDialog.returnValue = "";
   page.keyDialog.showModal();
   page.keyDialog.addEventListener(
     "close",
@@ -127,6 +129,7 @@ function start(): void {
     page.input.focus();
   });
   page.keyButton.addEventListener("click", () => askForKey(page, keys, load));
+  page.keyCancel.addEventListener("click", () => page.keyDialog.close("cancel"));
   wireComposer(page, chat);
   wireShortcuts(page, chat, models);
   load();

@@ -27,6 +27,7 @@ export function pageElements() {
     keyDialog: byId("key-dialog", HTMLDialogElement),
     keyForm: byId("key-form", HTMLFormElement),
     keyInput: byId("key-input", HTMLInputElement),
+    keyCancel: byId("key-cancel", HTMLButtonElement),
     fullsizeDialog: byId("fullsize-dialog", HTMLDialogElement),
     fullsizeStage: byId("fullsize-stage", HTMLDivElement),
     fullsizeTitle: byId("fullsize-title", HTMLElement),
