@@ -32,6 +32,9 @@ export class InteractiveBlock implements BlockView {
   private renderAgain = false;
   private timer: number | undefined;
   private lastRenderAt = 0;
+  private attempted: string | undefined;
+  /** The last render's error, if it failed. */
+  private problem: string | undefined;
 
   constructor(private readonly kind: InteractiveKind, private readonly deps: RenderDeps, private readonly viewer: FullSizeViewer) {
     this.element.className = "interactive-block";
@@ -97,20 +100,32 @@ export class InteractiveBlock implements BlockView {
     }, delayMs);
   }
 
+  /** While streaming, the source up to its last complete line: a half-written line rarely renders. */
+  private renderable(): string {
+    return this.final ? this.source : this.source.slice(0, this.source.lastIndexOf("\n") + 1);
+  }
+
   private async render(): Promise<void> {
     if (this.rendering) {
       this.renderAgain = true;
       return;
     }
+    const source = this.renderable();
+    const final = this.final;
+    // Renders (Mermaid's above all) cost main-thread time: the same text is never rendered twice; when
+    // the final text is what was last tried, only the verdict changes (an error now stays shown).
+    if (source === this.attempted) {
+      if (final) this.showProblem(this.problem, true);
+      return;
+    }
+    this.attempted = source;
     this.rendering = true;
     this.lastRenderAt = performance.now();
-    const source = this.source;
-    const final = this.final;
     try {
       await this.renderSource(source, final);
     } finally {
       this.rendering = false;
-      if (this.renderAgain || source !== this.source || final !== this.final) {
+      if (this.renderAgain || source !== this.renderable() || (this.final && !final)) {
         this.renderAgain = false;
         this.scheduleRender(this.final ? 0 : STREAMING_RENDER_INTERVAL_MS);
       }
@@ -154,6 +169,7 @@ export class InteractiveBlock implements BlockView {
 
   /** States: waiting (nothing good yet), rendered, or error; while streaming a problem is only "incomplete". */
   private showProblem(message: string | undefined, final: boolean): void {
+    this.problem = message;
     const hasRender = this.lastGoodHtml !== undefined;
     if (message === undefined) {
       this.status.textContent = "";
