@@ -9,8 +9,11 @@ export interface FullSizeViewer {
   open(title: string, html: string): void;
 }
 
-/** While a block streams, re-render at most this often; its final text renders at once. */
-const STREAMING_RENDER_INTERVAL_MS = 150;
+/**
+ * While a block streams, re-render at most this often (a Mermaid layout costs far more main-thread time
+ * than loading an SVG or an app into a frame); its final text renders at once.
+ */
+const STREAMING_RENDER_INTERVAL_MS: Record<InteractiveKind, number> = { mermaid: 300, svg: 150, html: 150 };
 const MIN_FRAME_HEIGHT = 60;
 const MAX_FRAME_HEIGHT = 640;
 
@@ -54,7 +57,7 @@ export class InteractiveBlock implements BlockView {
     this.final = final;
     this.sourceView.textContent = block.code;
     if (final) this.scheduleRender(0);
-    else this.scheduleRender(Math.max(0, this.lastRenderAt + STREAMING_RENDER_INTERVAL_MS - performance.now()));
+    else this.scheduleRender(Math.max(0, this.lastRenderAt + STREAMING_RENDER_INTERVAL_MS[this.kind] - performance.now()));
   }
 
   private toolbar(): HTMLElement {
@@ -127,7 +130,7 @@ export class InteractiveBlock implements BlockView {
       this.rendering = false;
       if (this.renderAgain || source !== this.renderable() || (this.final && !final)) {
         this.renderAgain = false;
-        this.scheduleRender(this.final ? 0 : STREAMING_RENDER_INTERVAL_MS);
+        this.scheduleRender(this.final ? 0 : STREAMING_RENDER_INTERVAL_MS[this.kind]);
       }
     }
   }

@@ -29,6 +29,8 @@ export class MermaidRenderer {
     }
     // parse() throws a readable error for invalid or unfinished source; render() would draw an error bomb.
     await mermaid.parse(source);
+    // Parsing and laying out are both long: let a frame be drawn between them.
+    await new Promise((resolve) => setTimeout(resolve, 0));
     const { svg } = await mermaid.render(`spark-mermaid-${++this.renders}`, source);
     return svg;
   }

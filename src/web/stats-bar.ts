@@ -19,7 +19,8 @@ export class StatsBar {
   showSpeed(tokens: number, seconds: number): void {
     if (seconds <= 0 || tokens <= 0) return;
     const perSecond = tokens / seconds;
-    this.speed.textContent = `${perSecond >= 100 ? Math.round(perSecond).toLocaleString("en") : perSecond.toFixed(1)} tok/s · ${tokens} tokens`;
+    // Plain number formatting: Intl's toLocaleString costs more than the rest of a stats update.
+    this.speed.textContent = `${perSecond >= 100 ? Math.round(perSecond) : perSecond.toFixed(1)} tok/s · ${tokens} tokens`;
     this.speed.dataset.value = perSecond.toFixed(1);
   }
 
