@@ -92,6 +92,10 @@ async function openPage(options: Parameters<Browser["newContext"]>[0] = {}): Pro
   page.setDefaultTimeout(STEP_MS);
   const errors: string[] = [];
   page.on("pageerror", (error) => errors.push(error.message));
+  // A CSP violation in the page or a frame means something the UI itself does is blocked.
+  page.on("console", (message) => {
+    if (message.text().includes("Content Security Policy")) errors.push(`${message.location().url}: ${message.text()}`);
+  });
   await page.goto(gateway.url);
   await expect.poll(() => page.locator("#model-select option").count(), { timeout: STEP_MS }).toBeGreaterThan(0);
   return { context, page, errors };

@@ -13,9 +13,9 @@ export interface SizeFigure {
 export interface PageSize {
   /** index.html plus the scripts, styles and preloads it names. */
   initial: SizeFigure;
-  /** Every other script chunk: Mermaid and its diagram types, fetched only when a diagram appears. */
+  /** Every other script chunk: the diagram renderer frame (Mermaid and its diagram types), fetched only when a diagram appears. */
   lazy: SizeFigure;
-  /** Mermaid's core chunk alone (the first thing a diagram fetches). */
+  /** The diagram renderer frame's entry chunk alone (Mermaid's core, the first thing a diagram fetches). */
   mermaidCore: SizeFigure;
 }
 
@@ -38,6 +38,6 @@ export function measurePageSize(webDir: string): PageSize {
   return {
     initial: figure(webDir, ["index.html", ...referenced]),
     lazy: figure(webDir, lazy),
-    mermaidCore: figure(webDir, lazy.filter((chunk) => chunk.includes("mermaid.core"))),
+    mermaidCore: figure(webDir, lazy.filter((chunk) => /\/mermaid(-frame|\.core)-/.test(chunk))),
   };
 }

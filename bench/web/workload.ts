@@ -167,7 +167,7 @@ export function webMarkdown(result: WebBenchResult): string {
     "| --- | ---: | ---: | ---: |",
     `| first load (index.html + its JS and CSS) | ${size.initial.files} | ${kb(size.initial.bytes)} | ${kb(size.initial.gzipBytes)} |`,
     `| Mermaid, loaded when a diagram appears (all lazy chunks) | ${size.lazy.files} | ${kb(size.lazy.bytes)} | ${kb(size.lazy.gzipBytes)} |`,
-    `| of which mermaid.core | ${size.mermaidCore.files} | ${kb(size.mermaidCore.bytes)} | ${kb(size.mermaidCore.gzipBytes)} |`,
+    `| of which the renderer's entry (Mermaid's core) | ${size.mermaidCore.files} | ${kb(size.mermaidCore.bytes)} | ${kb(size.mermaidCore.gzipBytes)} |`,
     "",
     `Page load on loopback: DOMContentLoaded ${result.pageLoadMs.domContentLoaded} ms, load ${result.pageLoadMs.load} ms.`,
     "",

@@ -18,8 +18,7 @@ export const DEFAULT_WEB_DIR = fileURLToPath(new URL("../web", import.meta.url))
 export const PAGE_CSP = [
   "default-src 'self'",
   "script-src 'self'",
-  // Mermaid writes <style> into the diagrams it renders in the page before they move into a frame.
-  "style-src 'self' 'unsafe-inline'",
+    "style-src 'self'",
   "img-src 'self' data: blob:",
   "font-src 'self' data:",
   "connect-src 'self'",
@@ -29,6 +28,12 @@ export const PAGE_CSP = [
   "form-action 'self'",
   "frame-ancestors 'none'",
 ].join("; ");
+
+/**
+ * The diagram renderer frame (sandboxed, opaque origin): the UI's own scripts (Mermaid), no network
+ * otherwise; Mermaid writes inline styles into its SVG.
+ */
+export const MERMAID_FRAME_CSP = "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src data:; font-src data:; form-action 'none'; frame-ancestors 'self'";
 
 /** The interactive blocks' frames: inline script and style only, no network, not even the gateway. */
 export const SANDBOX_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:; font-src data:; media-src data: blob:; form-action 'none'; frame-ancestors 'self'";
@@ -63,6 +68,9 @@ function cacheControl(path: string): string {
 function securityHeaders(path: string): Record<string, string> {
   const common = { "x-content-type-options": "nosniff", "referrer-policy": "no-referrer" };
   if (path === "/sandbox.html") return { ...common, "content-security-policy": SANDBOX_CSP };
+  if (path === "/mermaid-frame.html") return { ...common, "content-security-policy": MERMAID_FRAME_CSP };
+  // The diagram renderer frame has an opaque origin, so its module scripts are cross-origin requests.
+  if (path.startsWith("/assets/")) return { ...common, "access-control-allow-origin": "*" };
   if (path === "/index.html") return { ...common, "content-security-policy": PAGE_CSP, "x-frame-options": "DENY" };
   return common;
 }

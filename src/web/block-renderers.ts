@@ -1,4 +1,4 @@
-import { frameDocument, type Theme } from "./frame-document.js";
+import { frameDocument, svgFrameBody, type Theme } from "./frame-document.js";
 import type { MermaidRenderer } from "./mermaid-renderer.js";
 
 /** The fenced languages that come alive, and how each becomes a frame document. */
@@ -19,22 +19,13 @@ export interface RenderDeps {
   theme: () => Theme;
 }
 
-/** Throws with a readable message when the source cannot render (yet): the caller keeps its last render. */
-function checkSvg(source: string): void {
-  const parsed = new DOMParser().parseFromString(source, "image/svg+xml");
-  const error = parsed.querySelector("parsererror");
-  if (error || parsed.documentElement.localName !== "svg") {
-    throw new Error(`the SVG is not well-formed: ${(error?.textContent ?? "no <svg> root").trim().split("\n")[0] ?? ""}`);
-  }
-}
-
+/** The frame document of a block; throws with a readable message when the source cannot render (yet). */
 export async function frameDocumentFor(kind: InteractiveKind, source: string, deps: RenderDeps): Promise<string> {
   switch (kind) {
     case "html":
       return frameDocument(source, deps.theme(), false);
     case "svg":
-      checkSvg(source);
-      return frameDocument(source, deps.theme(), true);
+      return frameDocument(svgFrameBody(source), deps.theme(), true);
     case "mermaid":
       return frameDocument(await deps.mermaid.render(source), deps.theme(), true);
   }

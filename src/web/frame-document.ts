@@ -12,7 +12,9 @@ const REPORTER = `(function () {
   var failed = false;
   function post(message) { message.type = "spark-frame"; parent.postMessage(message, "*"); }
   function height() { return Math.ceil(document.body.getBoundingClientRect().bottom + 8); }
-  addEventListener("error", function (event) { failed = true; post({ kind: "error", message: String(event.message || "script error") }); });
+  function fail(message) { failed = true; post({ kind: "error", message: message }); }
+  window.sparkFail = fail;
+  addEventListener("error", function (event) { fail(String(event.message || "script error")); });
   addEventListener("unhandledrejection", function (event) { post({ kind: "error", message: "unhandled rejection: " + String(event.reason) }); });
   addEventListener("load", function () {
     post({ kind: failed ? "failed" : "rendered", height: height() });
@@ -37,4 +39,25 @@ export function frameDocument(body: string, theme: Theme, centred: boolean): str
     body,
     "</body></html>",
   ].join("");
+}
+
+/** Text as a JavaScript string literal that cannot end the <script> element it sits in. */
+function scriptString(text: string): string {
+  return JSON.stringify(text).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+}
+
+/**
+ * A body that checks the SVG inside the frame (as XML: a cut-off or malformed image fails there and the
+ * page keeps its last good render) and shows it. The page never parses the model's SVG itself.
+ */
+export function svgFrameBody(svg: string): string {
+  return `<script>(function () {
+  var parsed = new DOMParser().parseFromString(${scriptString(svg)}, "image/svg+xml");
+  var problem = parsed.querySelector("parsererror");
+  if (problem || parsed.documentElement.localName !== "svg") {
+    sparkFail("the SVG is not well-formed: " + (problem ? (problem.textContent.match(/error on line.*?(?=Below is a rendering|$)/) || [problem.textContent])[0].trim() : "no <svg> root"));
+    return;
+  }
+  document.body.append(document.importNode(parsed.documentElement, true));
+})();</script>`;
 }
