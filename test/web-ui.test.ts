@@ -280,6 +280,11 @@ describe("conversations, keyboard, phone, theme", () => {
     await expect.poll(() => page.locator("article.message").count()).toBe(2);
     expect(await page.locator("article.message.assistant strong").textContent()).toBe("upstream");
     await screenshot(page, "07-conversation-reopened");
+    page.once("dialog", (dialog) => void dialog.accept());
+    await page.getByRole("button", { name: 'Delete the conversation "remember this"' }).click();
+    await expect.poll(() => page.locator(".conversation-link", { hasText: "remember this" }).count()).toBe(0);
+    expect(await page.locator("article.message").count()).toBe(0);
+    expect((await fetch(`${gateway.url}/v1/spark/conversations/${saved?.id ?? ""}`)).status).toBe(404);
     await context.close();
   });
 

@@ -91,9 +91,14 @@ function start(): void {
   const status = (text: string) => (page.statusLine.textContent = text);
   const highlight = createHighlighter();
   // The sidebar and the chat refer to each other; both closures run only after start() has built both.
-  const sidebar = new ConversationSidebar(page.conversationList, conversations, (id) => {
-    closePhoneSidebar(page);
-    chat.open(id).then(refresh, (error: unknown) => status(String(error)));
+  const sidebar = new ConversationSidebar(page.conversationList, conversations, {
+    open: (id) => {
+      closePhoneSidebar(page);
+      chat.open(id).then(refresh, (error: unknown) => status(String(error)));
+    },
+    deleted: (id) => {
+      if (chat.currentConversation === id) void chat.startNew();
+    },
   });
   const refresh = () => void sidebar.refresh(chat.currentConversation).catch((error: unknown) => status(String(error)));
   const load = () => {
