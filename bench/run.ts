@@ -8,6 +8,7 @@ import { gatewayMarkdown } from "./gateway/report.js";
 import { GATEWAY_DEFAULTS, runGateway } from "./gateway/workload.js";
 import { SESSION_DEFAULTS, runSessionBench, sessionMarkdown } from "./session/workload.js";
 import { runSpeed, speedMarkdown } from "./speed/workload.js";
+import { runWebBench, WEB_DEFAULTS, webMarkdown } from "./web/workload.js";
 
 /**
  * The benchmark runner: `npm run bench` runs every workload, `npm run bench -- edits` the named ones.
@@ -82,6 +83,14 @@ const WORKLOADS: Record<string, Workload> = {
       const seconds = Math.max(1, Math.min(SESSION_DEFAULTS.seconds, args.timeBudgetS ?? SESSION_DEFAULTS.seconds));
       const result = await runSessionBench({ tokensPerSecond: SESSION_DEFAULTS.tokensPerSecond, seconds }, log);
       return { json: result, markdown: sessionMarkdown(result) };
+    },
+  },
+  web: {
+    description: "the web UI: page size (initial and Mermaid's lazy chunks) and frame times in headless Chromium while 5,000 tokens/s of markdown with live blocks stream through the gateway",
+    run: async (args, log) => {
+      // --time-budget S: seconds of streaming (default 10).
+      const result = await runWebBench({ tokensPerSecond: WEB_DEFAULTS.tokensPerSecond, seconds: Math.max(1, args.timeBudgetS ?? WEB_DEFAULTS.seconds) }, log);
+      return { json: result, markdown: webMarkdown(result) };
     },
   },
 };

@@ -4,10 +4,11 @@ import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import type { LoadedConfig } from "../config/index.js";
 import { SparkError, toSparkError } from "../core/index.js";
 import type { LocalEngine } from "../models/providers/local/index.js";
-import { createApiKeyStore, createUsageStore, type Database, type RateBucketStore } from "../store/index.js";
+import { createApiKeyStore, createUsageStore, createWebConversationStore, type Database, type RateBucketStore } from "../store/index.js";
 import { Authenticator } from "./authenticate.js";
 import { planChat } from "./chat-route.js";
 import { planCompletions } from "./completions-route.js";
+import { registerConversationRoutes } from "./conversation-routes.js";
 import type { GatewayContext, GatewayLog } from "./gateway-context.js";
 import { GatewayMetrics } from "./gateway-metrics.js";
 import { handleGeneration } from "./generation-route.js";
@@ -17,6 +18,8 @@ import { fromSparkError, GatewayError } from "./openai-error.js";
 import { planResponses } from "./responses-route.js";
 import { createUpstreamAgents } from "./upstream-proxy.js";
 import { UsageRecorder } from "./usage-recorder.js";
+import { registerWebModelsRoute } from "./web-models-route.js";
+import { registerWebStatic } from "./web-static.js";
 
 export interface GatewayOptions {
   loaded: LoadedConfig;
@@ -27,6 +30,8 @@ export interface GatewayOptions {
   buckets: RateBucketStore;
   localEngine: () => Promise<LocalEngine>;
   log: GatewayLog;
+  /** The built web UI served at `/` (default: dist/web beside the compiled gateway). */
+  webDir?: string;
 }
 
 export interface Gateway {
@@ -128,7 +133,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   app.setNotFoundHandler((request, reply) => {
     const failure = new GatewayError(
       404,
-      `There is no route ${request.method} ${request.url.split("?")[0] ?? ""}. This gateway serves GET /v1/models, POST /v1/chat/completions, POST /v1/responses, POST /v1/completions, GET /healthz and GET /metrics.`,
+      `There is no route ${request.method} ${request.url.split("?")[0] ?? ""}. This gateway serves the web UI at GET /, GET /v1/models, POST /v1/chat/completions, POST /v1/responses, POST /v1/completions, /v1/spark/conversations, GET /healthz and GET /metrics.`,
       "unknown_route",
     );
     metrics.requests.inc({ route: "unmatched", model: "-", status: "404" });
@@ -150,6 +155,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   app.post("/v1/chat/completions", (request, reply) => handleGeneration(context, request, reply, "/v1/chat/completions", (body) => planChat(context, body)));
   app.post("/v1/responses", (request, reply) => handleGeneration(context, request, reply, "/v1/responses", (body) => planResponses(context, body)));
   app.post("/v1/completions", (request, reply) => handleGeneration(context, request, reply, "/v1/completions", (body) => planCompletions(context, body)));
+  registerWebModelsRoute(app, context.auth, router, context.families);
+  registerConversationRoutes(app, context.auth, createWebConversationStore(options.db));
+  registerWebStatic(app, options.webDir);
   app.get("/metrics", async (request, reply) => {
     if (!config.gateway?.public_metrics) context.auth.authenticate(request.headers);
     return reply.header("content-type", metrics.registry.contentType).send(await metrics.text());

@@ -21,3 +21,11 @@ export { createUsageStore, type StoredUsageRecord, type UsageRecord, type UsageS
 export { createSqliteRateBuckets } from "./rate-bucket-sqlite.js";
 export { createRedisRateBuckets, type RedisRateBucketOptions } from "./rate-bucket-redis.js";
 export { FIVE_HOURS_MS, MINUTE_MS, RETRY_NEVER, WEEK_MS, WINDOWS, type WindowSpec } from "./rate-bucket-windows.js";
+export {
+  createWebConversationStore,
+  type WebConversation,
+  type WebConversationInfo,
+  type WebConversationStore,
+  type WebMessage,
+  type WebMessageRole,
+} from "./web-conversation-store.js";

@@ -135,6 +135,34 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    description: "the web UI's conversations, per API key, and their messages",
+    up(db) {
+      // owner is the API key's id ("anonymous" without keys): a key lists and reads only its own.
+      db.exec(`
+        CREATE TABLE web_conversations (
+          id TEXT PRIMARY KEY,
+          owner TEXT NOT NULL,
+          title TEXT NOT NULL,
+          model TEXT NOT NULL,
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL
+        );
+        CREATE INDEX web_conversations_by_owner ON web_conversations (owner, updated_at);
+
+        CREATE TABLE web_conversation_messages (
+          conversation_id TEXT NOT NULL REFERENCES web_conversations (id) ON DELETE CASCADE,
+          seq INTEGER NOT NULL,
+          role TEXT NOT NULL,
+          content TEXT NOT NULL,
+          interrupted INTEGER NOT NULL DEFAULT 0,
+          created_at TEXT NOT NULL,
+          PRIMARY KEY (conversation_id, seq)
+        );
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);

@@ -1,0 +1,104 @@
+import { randomUUID } from "node:crypto";
+import type { Database } from "better-sqlite3";
+import { systemClock, type StoreClock } from "./store-clock.js";
+
+/**
+ * The web UI's conversations: a title, the model, and the messages in order, owned by the API key that
+ * made them ("anonymous" when the gateway has no keys). Every read and write names the owner, so one key
+ * never sees another's conversations.
+ */
+
+export type WebMessageRole = "user" | "assistant";
+
+export interface WebMessage {
+  role: WebMessageRole;
+  content: string;
+  /** An answer cut short by Stop or a redirect, kept as generated. */
+  interrupted: boolean;
+}
+
+export interface WebConversationInfo {
+  id: string;
+  title: string;
+  model: string;
+  /** ISO 8601. */
+  createdAt: string;
+  /** ISO 8601; the time of the last message. */
+  updatedAt: string;
+  messageCount: number;
+}
+
+export interface WebConversation extends WebConversationInfo {
+  messages: WebMessage[];
+}
+
+export interface WebConversationStore {
+  create(owner: string, title: string, model: string): WebConversationInfo;
+  /** The owner's conversations, most recently updated first. */
+  list(owner: string, limit?: number): WebConversationInfo[];
+  /** Undefined when there is no such conversation of this owner. */
+  get(owner: string, id: string): WebConversation | undefined;
+  /** Appends a message; false when there is no such conversation of this owner. */
+  append(owner: string, id: string, message: WebMessage): boolean;
+  /** False when there is no such conversation of this owner. */
+  remove(owner: string, id: string): boolean;
+}
+
+interface ConversationRow {
+  id: string;
+  title: string;
+  model: string;
+  created_at: string;
+  updated_at: string;
+  message_count: number;
+}
+
+const COLUMNS =
+  "id, title, model, created_at, updated_at, (SELECT COUNT(*) FROM web_conversation_messages m WHERE m.conversation_id = web_conversations.id) AS message_count";
+
+function toInfo(row: ConversationRow): WebConversationInfo {
+  return { id: row.id, title: row.title, model: row.model, createdAt: row.created_at, updatedAt: row.updated_at, messageCount: row.message_count };
+}
+
+export function createWebConversationStore(db: Database, clock: StoreClock = systemClock): WebConversationStore {
+  const insert = db.prepare("INSERT INTO web_conversations (id, owner, title, model, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)");
+  const selectOne = db.prepare(`SELECT ${COLUMNS} FROM web_conversations WHERE owner = ? AND id = ?`);
+  const selectMany = db.prepare(`SELECT ${COLUMNS} FROM web_conversations WHERE owner = ? ORDER BY updated_at DESC, rowid DESC LIMIT ?`);
+  const touch = db.prepare("UPDATE web_conversations SET updated_at = ? WHERE owner = ? AND id = ?");
+  const nextSeq = db.prepare("SELECT COALESCE(MAX(seq) + 1, 0) AS seq FROM web_conversation_messages WHERE conversation_id = ?");
+  const insertMessage = db.prepare("INSERT INTO web_conversation_messages (conversation_id, seq, role, content, interrupted, created_at) VALUES (?, ?, ?, ?, ?, ?)");
+  const selectMessages = db.prepare("SELECT role, content, interrupted FROM web_conversation_messages WHERE conversation_id = ? ORDER BY seq");
+  const deleteOne = db.prepare("DELETE FROM web_conversations WHERE owner = ? AND id = ?");
+
+  const append = db.transaction((owner: string, id: string, message: WebMessage): boolean => {
+    const now = clock.now().toISOString();
+    if (touch.run(now, owner, id).changes === 0) return false;
+    const { seq } = nextSeq.get(id) as { seq: number };
+    insertMessage.run(id, seq, message.role, message.content, message.interrupted ? 1 : 0, now);
+    return true;
+  });
+
+  return {
+    create(owner, title, model) {
+      const id = randomUUID();
+      const now = clock.now().toISOString();
+      insert.run(id, owner, title, model, now, now);
+      return { id, title, model, createdAt: now, updatedAt: now, messageCount: 0 };
+    },
+    list(owner, limit = 100) {
+      return (selectMany.all(owner, limit) as ConversationRow[]).map(toInfo);
+    },
+    get(owner, id) {
+      const row = selectOne.get(owner, id) as ConversationRow | undefined;
+      if (!row) return undefined;
+      const messages = (selectMessages.all(id) as { role: WebMessageRole; content: string; interrupted: number }[]).map((message) => ({
+        role: message.role,
+        content: message.content,
+        interrupted: message.interrupted !== 0,
+      }));
+      return { ...toInfo(row), messages };
+    },
+    append: (owner, id, message) => append.immediate(owner, id, message),
+    remove: (owner, id) => deleteOne.run(owner, id).changes > 0,
+  };
+}

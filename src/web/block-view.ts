@@ -1,0 +1,7 @@
+import type { Block } from "./markdown-blocks.js";
+
+/** The page's view of one markdown block: updated while it is written, then once more when final. */
+export interface BlockView {
+  readonly element: HTMLElement;
+  update(block: Block, final: boolean): void;
+}

@@ -1,0 +1,183 @@
+import type { ChatMessage } from "./chat-stream.js";
+import { streamChat } from "./chat-stream.js";
+import type { ConversationApi, SavedMessage } from "./conversation-api.js";
+import { GatewayRequestError, type GatewayClient } from "./gateway-client.js";
+import { MessageView, type MessageRenderDeps } from "./message-view.js";
+import type { StatsBar } from "./stats-bar.js";
+
+export interface ChatControllerDeps {
+  client: GatewayClient;
+  conversations: ConversationApi;
+  transcript: HTMLElement;
+  stats: StatsBar;
+  render: MessageRenderDeps;
+  model: () => string;
+  /** True while an answer streams (the Stop button's state). */
+  onBusy: (busy: boolean) => void;
+  /** A message was saved: the sidebar lists the conversation first. */
+  onSaved: (conversationId: string) => void;
+  /** A quiet line under the transcript: errors, "stopped". */
+  onStatus: (text: string) => void;
+  onNeedKey: () => void;
+}
+
+interface RunningTurn {
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+const TITLE_LENGTH = 80;
+const STATS_INTERVAL_MS = 200;
+
+/**
+ * The conversation on screen: sends messages, streams answers into the transcript, and saves both to the
+ * gateway. Sending while an answer streams interrupts it (its partial text is kept, marked interrupted)
+ * and redirects: the new message goes out with the partial answer in its history.
+ */
+export class ChatController {
+  private history: ChatMessage[] = [];
+  private conversationId: string | undefined;
+  private running: RunningTurn | undefined;
+  private saving: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: ChatControllerDeps) {}
+
+  get currentConversation(): string | undefined {
+    return this.conversationId;
+  }
+
+  async send(text: string): Promise<void> {
+    // Two quick sends both wait here; whichever resumes second stops the answer the first one started.
+    while (this.running) await this.stop();
+    this.history.push({ role: "user", content: text });
+    this.renderUser(text);
+    this.save({ role: "user", content: text, interrupted: false }, text);
+    const controller = new AbortController();
+    const turn: RunningTurn = { controller, done: this.answer(controller.signal) };
+    this.running = turn;
+    await turn.done;
+  }
+
+  /** Stops the answer being streamed, if any; resolves once it has ended and been saved. */
+  async stop(): Promise<void> {
+    const turn = this.running;
+    if (!turn) return;
+    turn.controller.abort();
+    await turn.done;
+  }
+
+  async open(id: string): Promise<void> {
+    await this.stop();
+    const conversation = await this.deps.conversations.get(id);
+    this.clearScreen();
+    this.conversationId = conversation.id;
+    this.history = conversation.messages.map(({ role, content }) => ({ role, content }));
+    for (const message of conversation.messages) {
+      if (message.role === "user") this.renderUser(message.content);
+      else this.renderSavedAnswer(message);
+    }
+  }
+
+  async startNew(): Promise<void> {
+    await this.stop();
+    this.clearScreen();
+    this.conversationId = undefined;
+    this.history = [];
+  }
+
+  private clearScreen(): void {
+    this.deps.transcript.replaceChildren();
+    this.deps.onStatus("");
+  }
+
+  private renderUser(text: string): void {
+    const bubble = this.bubble("user");
+    const body = document.createElement("p");
+    body.className = "user-text";
+    body.textContent = text;
+    bubble.append(body);
+  }
+
+  private renderSavedAnswer(message: SavedMessage): void {
+    const bubble = this.bubble("assistant");
+    const view = new MessageView(this.deps.render);
+    bubble.append(view.element);
+    view.append(message.content);
+    view.finish();
+    bubble.dataset.finish = message.interrupted ? "abort" : "stop";
+  }
+
+  private bubble(role: "user" | "assistant"): HTMLElement {
+    const bubble = document.createElement("article");
+    bubble.className = `message ${role}`;
+    bubble.setAttribute("aria-label", role === "user" ? "You" : "Spark");
+    this.deps.transcript.append(bubble);
+    bubble.scrollIntoView({ block: "end" });
+    return bubble;
+  }
+
+  private async answer(signal: AbortSignal): Promise<void> {
+    const { stats } = this.deps;
+    const bubble = this.bubble("assistant");
+    bubble.dataset.finish = "streaming";
+    const view = new MessageView(this.deps.render);
+    bubble.append(view.element);
+    this.deps.onBusy(true);
+    this.deps.onStatus("");
+    stats.reset();
+    const startedAt = performance.now();
+    let firstAt: number | undefined;
+    let statsAt = 0;
+    let text = "";
+    let deltas = 0;
+    let completionTokens: number | undefined;
+    let reason = "stop";
+    const showSpeed = () => firstAt !== undefined && stats.showSpeed(completionTokens ?? deltas, (performance.now() - firstAt) / 1000);
+    try {
+      for await (const event of streamChat(this.deps.client, this.deps.model(), [...this.history], signal)) {
+        if (event.type === "text-delta") {
+          if (firstAt === undefined) stats.showTtft((firstAt = performance.now()) - startedAt);
+          text += event.text;
+          deltas += event.deltas;
+          view.append(event.text);
+          if (performance.now() - statsAt > STATS_INTERVAL_MS) {
+            statsAt = performance.now();
+            showSpeed();
+          }
+        } else if (event.type === "quota") stats.showQuota(event.quota);
+        else if (event.type === "usage") completionTokens = event.completionTokens;
+        else if (event.type === "finish") reason = event.reason;
+        else this.deps.onStatus(`The model failed: ${event.message}`);
+      }
+    } catch (error) {
+      reason = "error";
+      if (error instanceof GatewayRequestError && error.needsKey) this.deps.onNeedKey();
+      this.deps.onStatus(error instanceof Error ? error.message : String(error));
+    }
+    view.finish();
+    showSpeed();
+    bubble.dataset.finish = reason;
+    if (reason === "abort") this.deps.onStatus("Stopped; the partial answer is kept.");
+    if (text !== "") {
+      this.history.push({ role: "assistant", content: text });
+      this.save({ role: "assistant", content: text, interrupted: reason === "abort" }, text);
+    }
+    this.running = undefined;
+    this.deps.onBusy(false);
+    await this.saving;
+  }
+
+  /** Saves in order, creating the conversation on its first message; a failure is reported, not thrown. */
+  private save(message: SavedMessage, titleSource: string): void {
+    const model = this.deps.model();
+    this.saving = this.saving.then(async () => {
+      try {
+        this.conversationId ??= (await this.deps.conversations.create(titleSource.split("\n")[0]?.slice(0, TITLE_LENGTH) ?? "Conversation", model)).id;
+        await this.deps.conversations.append(this.conversationId, message);
+        this.deps.onSaved(this.conversationId);
+      } catch (error) {
+        this.deps.onStatus(`Could not save the conversation: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    });
+  }
+}

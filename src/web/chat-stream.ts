@@ -1,0 +1,117 @@
+import type { GatewayClient } from "./gateway-client.js";
+import { quotaFromHeaders, type BucketQuota } from "./quota.js";
+
+/** One chat answer from the gateway's /v1/chat/completions (stream: true) as typed events. */
+export type ChatStreamEvent =
+  | { type: "quota"; quota: BucketQuota }
+  /** `deltas`: how many of the server's deltas this text merges (about one token each). */
+  | { type: "text-delta"; text: string; deltas: number }
+  | { type: "usage"; promptTokens: number; completionTokens: number }
+  | { type: "error"; message: string }
+  | { type: "finish"; reason: string };
+
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+interface ChunkFrame {
+  choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];
+  usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
+  error?: { message?: string };
+}
+
+/**
+ * Splits an SSE byte stream into the payloads of its `data:` lines, one batch per network read: a fast
+ * model sends hundreds of events per read, and handling them one await at a time would cost more than
+ * rendering them.
+ */
+async function* ssePayloadBatches(body: ReadableStream<Uint8Array>): AsyncIterable<string[]> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, "\n");
+      const events = buffer.split("\n\n");
+      buffer = events.pop() ?? "";
+      const payloads = events.flatMap((event) => {
+        const data = event.split("\n").filter((line) => line.startsWith("data:")).map((line) => line.slice(line.startsWith("data: ") ? 6 : 5));
+        return data.length > 0 ? [data.join("\n")] : [];
+      });
+      if (payloads.length > 0) yield payloads;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+function* eventsOf(frame: ChunkFrame): Iterable<ChatStreamEvent> {
+  if (frame.error) yield { type: "error", message: frame.error.message ?? "the model failed" };
+  const choice = frame.choices?.[0];
+  const text = choice?.delta?.content;
+  if (text) yield { type: "text-delta", text, deltas: 1 };
+  if (choice?.finish_reason) yield { type: "finish", reason: choice.finish_reason };
+  if (frame.usage) yield { type: "usage", promptTokens: frame.usage.prompt_tokens ?? 0, completionTokens: frame.usage.completion_tokens ?? 0 };
+}
+
+/** The events of one read; its text deltas merged into one, so the page does one update per read. */
+function eventsOfBatch(payloads: string[]): ChatStreamEvent[] {
+  const events: ChatStreamEvent[] = [];
+  let text = "";
+  let deltas = 0;
+  const flushText = () => {
+    if (deltas > 0) events.push({ type: "text-delta", text, deltas });
+    text = "";
+    deltas = 0;
+  };
+  for (const payload of payloads) {
+    if (payload === "[DONE]") break;
+    for (const event of eventsOf(JSON.parse(payload) as ChunkFrame)) {
+      if (event.type === "text-delta") {
+        text += event.text;
+        deltas += event.deltas;
+      } else {
+        flushText();
+        events.push(event);
+      }
+    }
+  }
+  flushText();
+  return events;
+}
+
+function isAbort(error: unknown, signal: AbortSignal): boolean {
+  return signal.aborted || (error instanceof DOMException && error.name === "AbortError");
+}
+
+/**
+ * Streams one answer. Stopping (the signal) ends the stream with finish "abort", keeping what came; it
+ * never throws for that. A refused request (401, 429, unknown model…) throws GatewayRequestError.
+ */
+export async function* streamChat(client: GatewayClient, model: string, messages: ChatMessage[], signal: AbortSignal): AsyncIterable<ChatStreamEvent> {
+  let response: Response;
+  try {
+    response = await client.request("/v1/chat/completions", { method: "POST", body: { model, messages, stream: true, stream_options: { include_usage: true } }, signal });
+  } catch (error) {
+    if (isAbort(error, signal)) return yield { type: "finish", reason: "abort" };
+    throw error;
+  }
+  const quota = quotaFromHeaders(response.headers);
+  if (quota) yield { type: "quota", quota };
+  let finished = false;
+  try {
+    for await (const payloads of ssePayloadBatches(response.body ?? new ReadableStream())) {
+      for (const event of eventsOfBatch(payloads)) {
+        if (event.type === "finish") finished = true;
+        yield event;
+      }
+    }
+  } catch (error) {
+    if (isAbort(error, signal)) return yield { type: "finish", reason: "abort" };
+    throw error;
+  }
+  if (!finished) yield { type: "finish", reason: signal.aborted ? "abort" : "error" };
+}

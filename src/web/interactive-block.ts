@@ -1,0 +1,187 @@
+import { actionButton, copyText, downloadText, flashLabel } from "./block-actions.js";
+import { frameDocumentFor, KIND_INFO, type InteractiveKind, type RenderDeps } from "./block-renderers.js";
+import type { BlockView } from "./block-view.js";
+import type { Block } from "./markdown-blocks.js";
+import { SandboxFrame, type FrameEvent } from "./sandbox-frame.js";
+
+/** Opens a document full size (a dialog with a larger sandboxed frame). */
+export interface FullSizeViewer {
+  open(title: string, html: string): void;
+}
+
+/**
+ * While a block streams, re-render at most this often (a Mermaid layout costs far more main-thread time
+ * than loading an SVG or an app into a frame); its final text renders at once.
+ */
+const STREAMING_RENDER_INTERVAL_MS: Record<InteractiveKind, number> = { mermaid: 300, svg: 150, html: 150 };
+const MIN_FRAME_HEIGHT = 60;
+const MAX_FRAME_HEIGHT = 640;
+
+/**
+ * A fenced mermaid, svg or html block that renders live in a sandboxed frame as its source streams in.
+ * Each render loads into a fresh hidden frame and replaces the shown one only when it rendered without
+ * error, so an unfinished or invalid block keeps its last good render and shows the error quietly.
+ */
+export class InteractiveBlock implements BlockView {
+  readonly element = document.createElement("figure");
+  private readonly stage = document.createElement("div");
+  private readonly sourceView = document.createElement("pre");
+  private readonly status = document.createElement("span");
+  private shown: SandboxFrame | undefined;
+  private lastGoodHtml: string | undefined;
+  private source = "";
+  private final = false;
+  private rendering = false;
+  private renderAgain = false;
+  private timer: number | undefined;
+  private lastRenderAt = 0;
+  private attempted: string | undefined;
+  /** The last render's error, if it failed. */
+  private problem: string | undefined;
+
+  constructor(private readonly kind: InteractiveKind, private readonly deps: RenderDeps, private readonly viewer: FullSizeViewer) {
+    this.element.className = "interactive-block";
+    this.element.dataset.kind = kind;
+    this.element.dataset.state = "waiting";
+    this.stage.className = "frame-stage";
+    this.sourceView.className = "block-source";
+    this.sourceView.hidden = true;
+    this.status.className = "block-status";
+    this.status.setAttribute("role", "status");
+    this.element.append(this.toolbar(), this.stage, this.sourceView);
+  }
+
+  update(block: Block, final: boolean): void {
+    if (block.kind !== "fence") return;
+    this.source = block.code;
+    this.final = final;
+    this.sourceView.textContent = block.code;
+    if (final) this.scheduleRender(0);
+    else this.scheduleRender(Math.max(0, this.lastRenderAt + STREAMING_RENDER_INTERVAL_MS[this.kind] - performance.now()));
+  }
+
+  private toolbar(): HTMLElement {
+    const info = KIND_INFO[this.kind];
+    const bar = document.createElement("figcaption");
+    bar.className = "block-toolbar";
+    const label = document.createElement("span");
+    label.textContent = info.label;
+    const flip = actionButton("Source", `Show the ${info.label}'s source`, (button) => this.flip(button));
+    flip.setAttribute("aria-pressed", "false");
+    bar.append(
+      label,
+      this.status,
+      flip,
+      actionButton("Copy", `Copy the ${info.label}'s source`, async (button) => {
+        await copyText(this.source);
+        flashLabel(button, "Copied");
+      }),
+      actionButton("Full size", `Open the ${info.label} full size`, () => {
+        if (this.lastGoodHtml !== undefined) this.viewer.open(info.label, this.lastGoodHtml);
+      }),
+      actionButton("Download", `Download the ${info.label} as ${info.file}`, () => downloadText(info.file, this.source, info.mime)),
+    );
+    return bar;
+  }
+
+  private flip(button: HTMLButtonElement): void {
+    const showSource = this.sourceView.hidden;
+    this.sourceView.hidden = !showSource;
+    this.stage.hidden = showSource;
+    button.textContent = showSource ? "Preview" : "Source";
+    button.setAttribute("aria-pressed", String(showSource));
+  }
+
+  private scheduleRender(delayMs: number): void {
+    if (this.timer !== undefined) {
+      if (delayMs > 0) return;
+      window.clearTimeout(this.timer);
+    }
+    this.timer = window.setTimeout(() => {
+      this.timer = undefined;
+      void this.render();
+    }, delayMs);
+  }
+
+  /** While streaming, the source up to its last complete line: a half-written line rarely renders. */
+  private renderable(): string {
+    return this.final ? this.source : this.source.slice(0, this.source.lastIndexOf("\n") + 1);
+  }
+
+  private async render(): Promise<void> {
+    if (this.rendering) {
+      this.renderAgain = true;
+      return;
+    }
+    const source = this.renderable();
+    const final = this.final;
+    // Renders (Mermaid's above all) cost main-thread time: the same text is never rendered twice; when
+    // the final text is what was last tried, only the verdict changes (an error now stays shown).
+    if (source === this.attempted) {
+      if (final) this.showProblem(this.problem, true);
+      return;
+    }
+    this.attempted = source;
+    this.rendering = true;
+    this.lastRenderAt = performance.now();
+    try {
+      await this.renderSource(source, final);
+    } finally {
+      this.rendering = false;
+      if (this.renderAgain || source !== this.renderable() || (this.final && !final)) {
+        this.renderAgain = false;
+        this.scheduleRender(this.final ? 0 : STREAMING_RENDER_INTERVAL_MS[this.kind]);
+      }
+    }
+  }
+
+  private async renderSource(source: string, final: boolean): Promise<void> {
+    let html: string;
+    try {
+      html = await frameDocumentFor(this.kind, source, this.deps);
+    } catch (error) {
+      this.showProblem(error instanceof Error ? error.message : String(error), final);
+      return;
+    }
+    if (html === this.lastGoodHtml) return this.showProblem(undefined, final);
+    const candidate = new SandboxFrame(`${KIND_INFO[this.kind].label} preview`, (event) => this.onFrameEvent(candidate, event));
+    candidate.element.classList.add("candidate");
+    this.stage.append(candidate.element);
+    const outcome = await candidate.load(html);
+    if (!outcome.ok) {
+      candidate.dispose();
+      this.showProblem(outcome.message, final);
+      return;
+    }
+    this.shown?.dispose();
+    this.shown = candidate;
+    this.lastGoodHtml = html;
+    candidate.element.classList.remove("candidate");
+    this.setHeight(candidate, outcome.height);
+    this.showProblem(undefined, final);
+  }
+
+  private onFrameEvent(frame: SandboxFrame, event: FrameEvent): void {
+    if (event.kind === "height") this.setHeight(frame, event.height);
+    else if (frame === this.shown) this.showProblem(event.message, true);
+  }
+
+  private setHeight(frame: SandboxFrame, height: number): void {
+    frame.element.style.height = `${Math.min(MAX_FRAME_HEIGHT, Math.max(MIN_FRAME_HEIGHT, height))}px`;
+  }
+
+  /** States: waiting (nothing good yet), rendered, or error; while streaming a problem is only "incomplete". */
+  private showProblem(message: string | undefined, final: boolean): void {
+    this.problem = message;
+    const hasRender = this.lastGoodHtml !== undefined;
+    if (message === undefined) {
+      this.status.textContent = "";
+      this.status.title = "";
+      this.element.dataset.state = hasRender ? "rendered" : "waiting";
+      return;
+    }
+    this.element.dataset.state = final ? "error" : hasRender ? "rendered" : "waiting";
+    this.status.textContent = final ? `⚠ ${message}` : hasRender ? "updating…" : "waiting for more…";
+    this.status.title = message;
+  }
+}

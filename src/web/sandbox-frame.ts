@@ -1,0 +1,81 @@
+/**
+ * One sandboxed iframe: sandbox="allow-scripts" without allow-same-origin, so its script runs in an
+ * opaque origin and cannot touch the page, its cookies or its storage. It loads the gateway's
+ * /sandbox.html shell (strict CSP header: no network), then receives its document by postMessage.
+ */
+
+export type FrameOutcome = { ok: true; height: number } | { ok: false; message: string };
+
+export type FrameEvent = { kind: "error"; message: string } | { kind: "height"; height: number };
+
+/** How long a document may take to load before the page gives up on it and keeps the last good one. */
+const LOAD_TIMEOUT_MS = 4_000;
+export const SANDBOX_URL = "/sandbox.html";
+
+interface FrameMessage {
+  type: string;
+  kind?: string;
+  message?: string;
+  height?: number;
+}
+
+function isFrameMessage(data: unknown): data is FrameMessage {
+  return typeof data === "object" && data !== null && typeof (data as { type?: unknown }).type === "string";
+}
+
+export class SandboxFrame {
+  readonly element: HTMLIFrameElement;
+  private settle: ((outcome: FrameOutcome) => void) | undefined;
+  private html = "";
+  private readonly listener = (event: MessageEvent) => this.onMessage(event);
+
+  constructor(title: string, private readonly onEvent: (event: FrameEvent) => void) {
+    this.element = document.createElement("iframe");
+    this.element.setAttribute("sandbox", "allow-scripts");
+    this.element.setAttribute("referrerpolicy", "no-referrer");
+    this.element.title = title;
+    this.element.className = "sandbox-frame";
+  }
+
+  /** Loads `html` into the frame (which must be in the page); resolves once it rendered or failed. */
+  load(html: string): Promise<FrameOutcome> {
+    this.html = html;
+    window.addEventListener("message", this.listener);
+    const outcome = new Promise<FrameOutcome>((resolve) => {
+      const timer = window.setTimeout(() => resolve({ ok: false, message: "the block took too long to render" }), LOAD_TIMEOUT_MS);
+      this.settle = (value) => {
+        window.clearTimeout(timer);
+        this.settle = undefined;
+        resolve(value);
+      };
+    });
+    this.element.src = SANDBOX_URL;
+    return outcome;
+  }
+
+  dispose(): void {
+    window.removeEventListener("message", this.listener);
+    this.settle?.({ ok: false, message: "replaced" });
+    this.element.remove();
+  }
+
+  private onMessage(event: MessageEvent): void {
+    // Only this frame's own window; its origin is opaque ("null"), so the source is what identifies it.
+    if (event.source !== this.element.contentWindow || !isFrameMessage(event.data)) return;
+    const data = event.data;
+    if (data.type === "spark-sandbox-ready") {
+      this.element.contentWindow?.postMessage({ type: "spark-render", html: this.html }, "*");
+      return;
+    }
+    if (data.type !== "spark-frame") return;
+    const height = typeof data.height === "number" ? data.height : 0;
+    const message = typeof data.message === "string" ? data.message : "script error";
+    if (data.kind === "rendered") this.settle?.({ ok: true, height });
+    else if (data.kind === "failed") this.settle?.({ ok: false, message: "the block's script failed" });
+    else if (data.kind === "height") this.onEvent({ kind: "height", height });
+    else if (data.kind === "error") {
+      if (this.settle) this.settle({ ok: false, message });
+      else this.onEvent({ kind: "error", message });
+    }
+  }
+}
