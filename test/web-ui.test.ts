@@ -254,7 +254,10 @@ describe("stop and redirect", () => {
     await waitForFinish(page, "stop");
     expect(await lastAnswer(page).textContent()).toContain("Redirected answer.");
     expect(await page.locator("article.message.assistant").first().getAttribute("data-finish")).toBe("abort");
-    const redirect = upstream.requests.filter((request) => request.method === "POST").at(-1);
+    const [first, redirect] = upstream.requests.filter((request) => request.method === "POST").slice(-2);
+    // One conversation, one cache key: the local engine keeps serving it from the sequence that holds it.
+    expect(redirect?.body.prompt_cache_key).toMatch(/^[0-9a-f]{32}$/);
+    expect(redirect?.body.prompt_cache_key).toBe(first?.body.prompt_cache_key);
     expect(redirect?.body.messages.slice(-3)).toEqual([
       { role: "user", content: "hang" },
       { role: "assistant", content: "Partial answer so far. " },

@@ -34,9 +34,16 @@ const STATS_INTERVAL_MS = 200;
  * gateway. Sending while an answer streams interrupts it (its partial text is kept, marked interrupted)
  * and redirects: the new message goes out with the partial answer in its history.
  */
+/** A random conversation key; crypto.randomUUID exists only in secure contexts (not http://LAN-IP). */
+function randomKey(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
 export class ChatController {
   private history: ChatMessage[] = [];
   private conversationId: string | undefined;
+  /** Sent as prompt_cache_key: the local engine keeps this conversation's cache on one sequence. */
+  private cacheKey: string = randomKey();
   private running: RunningTurn | undefined;
   private saving: Promise<void> = Promise.resolve();
 
@@ -71,6 +78,7 @@ export class ChatController {
     const conversation = await this.deps.conversations.get(id);
     this.clearScreen();
     this.conversationId = conversation.id;
+    this.cacheKey = conversation.id;
     this.history = conversation.messages.map(({ role, content }) => ({ role, content }));
     for (const message of conversation.messages) {
       if (message.role === "user") this.renderUser(message.content);
@@ -82,6 +90,7 @@ export class ChatController {
     await this.stop();
     this.clearScreen();
     this.conversationId = undefined;
+    this.cacheKey = randomKey();
     this.history = [];
   }
 
@@ -134,7 +143,7 @@ export class ChatController {
     let reason = "stop";
     const showSpeed = () => firstAt !== undefined && stats.showSpeed(completionTokens ?? deltas, (performance.now() - firstAt) / 1000);
     try {
-      for await (const event of streamChat(this.deps.client, this.deps.model(), [...this.history], signal)) {
+      for await (const event of streamChat(this.deps.client, { model: this.deps.model(), messages: [...this.history], cacheKey: this.cacheKey }, signal)) {
         if (event.type === "text-delta") {
           if (firstAt === undefined) stats.showTtft((firstAt = performance.now()) - startedAt);
           text += event.text;

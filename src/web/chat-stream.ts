@@ -83,6 +83,13 @@ function eventsOfBatch(payloads: string[]): ChatStreamEvent[] {
   return events;
 }
 
+/** One answer to ask for: the conversation so far and the key its calls share (OpenAI's prompt_cache_key). */
+export interface ChatCall {
+  model: string;
+  messages: ChatMessage[];
+  cacheKey: string;
+}
+
 function isAbort(error: unknown, signal: AbortSignal): boolean {
   return signal.aborted || (error instanceof DOMException && error.name === "AbortError");
 }
@@ -91,10 +98,12 @@ function isAbort(error: unknown, signal: AbortSignal): boolean {
  * Streams one answer. Stopping (the signal) ends the stream with finish "abort", keeping what came; it
  * never throws for that. A refused request (401, 429, unknown model…) throws GatewayRequestError.
  */
-export async function* streamChat(client: GatewayClient, model: string, messages: ChatMessage[], signal: AbortSignal): AsyncIterable<ChatStreamEvent> {
+export async function* streamChat(client: GatewayClient, chat: ChatCall, signal: AbortSignal): AsyncIterable<ChatStreamEvent> {
+  const { model, messages, cacheKey } = chat;
   let response: Response;
   try {
-    response = await client.request("/v1/chat/completions", { method: "POST", body: { model, messages, stream: true, stream_options: { include_usage: true } }, signal });
+    const body = { model, messages, stream: true, stream_options: { include_usage: true }, prompt_cache_key: cacheKey };
+    response = await client.request("/v1/chat/completions", { method: "POST", body, signal });
   } catch (error) {
     if (isAbort(error, signal)) return yield { type: "finish", reason: "abort" };
     throw error;
