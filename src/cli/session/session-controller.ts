@@ -274,18 +274,18 @@ export class SessionController implements CommandHost {
 
   private afterTurn(status: AgentStatus): void {
     this.turn = undefined;
-    this.setState("idle");
     this.stopTicker();
-    if (this.exiting) return;
+    const restoreQueued = !this.exiting && this.redirect === undefined && status === "interrupted" && this.queue.length > 0;
+    if (restoreQueued) {
+      // Esc stops everything: what was queued goes back to the input box (before "ready" shows), to send or drop.
+      this.view.set({ queued: [], inputRestore: { text: this.queue.join("\n"), serial: ++this.inputSerial } });
+      this.queue = [];
+    }
+    this.setState("idle");
+    if (this.exiting || restoreQueued) return;
     const redirect = this.redirect;
     this.redirect = undefined;
     if (redirect !== undefined) return this.startTurn(redirect);
-    if (status === "interrupted" && this.queue.length > 0) {
-      // Esc stops everything: what was queued goes back to the input box, to send or drop.
-      this.view.set({ queued: [], inputRestore: { text: this.queue.join("\n"), serial: ++this.inputSerial } });
-      this.queue = [];
-      return;
-    }
     const next = this.queue.shift();
     this.view.set({ queued: [...this.queue] });
     if (next !== undefined) this.submit(next, "send");
