@@ -140,6 +140,17 @@ describe("spark exec --review: the fast model drafts, the review model reviews",
     expect(readFileSync(join(cwd, "src", "math.js"), "utf8")).toContain("return a * b;");
   });
 
+  it("fails (exit 1) a handoff whose checks still fail, saying why", async () => {
+    const drafter = await scripted([patch("src/math.js", "  return a - b;", "  return a + b;"), say("Fixed add.")]);
+    const reviewer = await scripted([say("I looked; it is fine as it is.")]);
+    const cwd = project(drafter, reviewer, { extra: '[review.escalate]\nmode = "handoff"' });
+    const result = await runSpark(["exec", "-m", "coder", "fix add"], { cwd });
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(/Round 2 · handoff by review[^\n]*\n {2}checks: node test\.js: failed/);
+    expect(result.stderr).toContain("The review model's handoff still fails its checks (node test.js)");
+    expect(result.stderr).not.toContain("Review: handed off to the review model");
+  });
+
   it("reports a clear error when the remote reviewer's answer twice does not parse", async () => {
     const drafter = await scripted([patch("src/math.js", "  return a - b;", "  return a + b;"), say("Fixed add.")]);
     const reviewer = await scripted([say("Looks good to me!")]);
