@@ -194,6 +194,36 @@ describe("spark review: a change made by anyone", () => {
     expect(approved.code, approved.stderr).toBe(0);
   });
 
+  it("runs the checks on the reviewed revision: a range's tip, the staged state, not the working tree", async () => {
+    const cwd = tempDir("spark-review-git-");
+    git(cwd, "init", "-q");
+    writeFileSync(join(cwd, "math.js"), buggyMath);
+    writeFileSync(join(cwd, "test.js"), testJs.replace("./src/math.js", "./math.js"));
+    mkdirSync(join(cwd, ".spark"));
+    writeFileSync(join(cwd, ".spark", "config.toml"), '[review]\nchecks = ["node test.js"]\n');
+    git(cwd, "add", "-A");
+    git(cwd, "commit", "-qm", "base");
+    const fixed = buggyMath.replace("a - b", "a + b").replace("return a + b;\n}\n\nmodule", "return a * b;\n}\n\nmodule");
+    writeFileSync(join(cwd, "math.js"), fixed);
+    git(cwd, "commit", "-qam", "fix");
+    // The working tree breaks it again; the range base..tip (and the index) hold the fix.
+    writeFileSync(join(cwd, "math.js"), buggyMath);
+    const reviewer = await scripted([verdict("approve"), verdict("approve")]);
+    const range = await runSpark(["review", "--diff", "HEAD~1..HEAD", "--base-url", reviewer.url, "--review-model", "critic"], { cwd });
+    expect(range.code, range.stderr).toBe(0);
+    expect(range.stderr).toContain("check node test.js: passed");
+    expect(userText(reviewer.requests[0]?.body)).toMatch(/node test\.js\npassed/);
+
+    git(cwd, "reset", "-q", "--hard", "HEAD~1");
+    writeFileSync(join(cwd, "math.js"), fixed);
+    git(cwd, "add", "math.js");
+    writeFileSync(join(cwd, "math.js"), buggyMath);
+    const staged = await runSpark(["review", "--staged", "--base-url", reviewer.url, "--review-model", "critic"], { cwd });
+    expect(staged.code, staged.stderr).toBe(0);
+    expect(staged.stderr).toContain("check node test.js: passed");
+    expect(execFileSync("git", ["worktree", "list"], { cwd, encoding: "utf8" }).trim().split("\n")).toHaveLength(1);
+  });
+
   it("asks a Responses API reviewer for the verdict through text.format", async () => {
     const reviewer = await scripted([verdict("approve")]);
     const cwd = stagedRepo();
