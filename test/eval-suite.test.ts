@@ -149,6 +149,28 @@ describe.skipIf(!hasBwrap)("spark eval keeps the hidden tests out of the agent's
   });
 });
 
+describe("spark eval's drafter", () => {
+  it("runs with the model's context policy: a long task compacts", async () => {
+    const tasksDir = tempDir("spark-evaltasks-");
+    const notes = Array.from({ length: 300 }, (_, index) => `note ${index + 1}: ${"the quick brown fox jumps over the lazy dog ".repeat(3)}`).join("\n");
+    writeTask(tasksDir, "long", { instruction: "Read NOTES.md, then write the answer.", check: "grep -qx right answer.txt" }, { "NOTES.md": `${notes}\n`, "answer.txt": "wrong\n" }, { "keep.txt": "\n" });
+    const isSummary = (request: RecordedRequest) => messagesOf(request).at(-1)?.content?.includes("Summarise them for yourself") ?? false;
+    const reads = [1, 51, 101, 151, 201, 251].map((line): ScriptedReply => ({ kind: "tool-calls", calls: [{ id: `r${line}`, name: "read_file", arguments: JSON.stringify({ path: "NOTES.md", start_line: line }) }] }));
+    const steps = [...reads, patchCall("answer.txt\n<<<<<<< SEARCH\nwrong\n=======\nright\n>>>>>>> REPLACE\n"), { kind: "text", chunks: ["Done."] } as ScriptedReply];
+    let step = 0;
+    const drafter = await startScriptedServer((request) => (isSummary(request) ? { kind: "text", chunks: ["Decisions: write right."] } : (steps[Math.min(step++, steps.length - 1)] as ScriptedReply)));
+    servers.push(drafter);
+    const cwd = evalConfig(drafter.url);
+    writeFileSync(join(cwd, ".spark", "config.toml"), `context_size = 6000\n${readFileSync(join(cwd, ".spark", "config.toml"), "utf8")}[context]\ntool_output_max_bytes = 3000\n`);
+    const out = join(cwd, "results");
+    const result = await runSpark(["eval", "-m", "coder", "--tasks-dir", tasksDir, "--out", out], { cwd, timeoutMs: 90_000 });
+    expect(result.code, result.stderr).toBe(0);
+    expect(drafter.requests.some(isSummary)).toBe(true);
+    const summary = JSON.parse(readFileSync(join(out, "eval.json"), "utf8")) as { results: { task: string; passed: boolean }[] };
+    expect(summary.results).toEqual([expect.objectContaining({ task: "long", passed: true })]);
+  });
+});
+
 describe("spark eval with a broken task", () => {
   it("refuses the suite before running anything, naming the task and the missing directory", async () => {
     const tasksDir = tempDir("spark-evaltasks-");

@@ -151,6 +151,28 @@ describe("spark exec --review: the fast model drafts, the review model reviews",
     expect(result.stderr).not.toContain("Review: handed off to the review model");
   });
 
+  it("gives the handoff agent the review model's context policy: a long handoff compacts", async () => {
+    const isSummary = (body: unknown) => (body as ChatBody).messages.at(-1)?.content?.includes("Summarise them for yourself") ?? false;
+    const drafter = await scripted([patch("src/math.js", "  return a - b;", "  return a + b;"), say("Fixed add.")]);
+    const reads = [1, 51, 101, 151, 201, 251].map((line): ScriptedReply => ({ kind: "tool-calls", calls: [{ id: `r${line}`, name: "read_file", arguments: JSON.stringify({ path: "NOTES.md", start_line: line }) }] }));
+    const steps = [...reads, patch("src/math.js", "function multiply(a, b) {\n  return a + b;", "function multiply(a, b) {\n  return a * b;"), say("Fixed multiply.")];
+    let step = 0;
+    const reviewer = await startScriptedServer((request) =>
+      isSummary(request.body) ? say("Decisions: fix multiply in src/math.js.") : (steps[Math.min(step++, steps.length - 1)] as ScriptedReply),
+    );
+    servers.push(reviewer);
+    const cwd = project(drafter, reviewer, { extra: '[review.escalate]\nmode = "handoff"\n[context]\ntool_output_max_bytes = 3000' });
+    const config = join(cwd, ".spark", "config.toml");
+    writeFileSync(config, `context_size = 6000\n${readFileSync(config, "utf8")}`);
+    const notes = Array.from({ length: 300 }, (_, index) => `note ${index + 1}: ${"the quick brown fox jumps over the lazy dog ".repeat(3)}`);
+    writeFileSync(join(cwd, "NOTES.md"), `${notes.join("\n")}\n`);
+    const result = await runSpark(["exec", "-m", "coder", "fix add"], { cwd, timeoutMs: 60_000 });
+    expect(result.code, result.stderr).toBe(0);
+    expect(reviewer.requests.some((request) => isSummary(request.body))).toBe(true);
+    expect(result.stderr).toContain("context compacted");
+    expect(readFileSync(join(cwd, "src", "math.js"), "utf8")).toContain("return a * b;");
+  });
+
   it("reports a clear error when the remote reviewer's answer twice does not parse", async () => {
     const drafter = await scripted([patch("src/math.js", "  return a - b;", "  return a + b;"), say("Fixed add.")]);
     const reviewer = await scripted([say("Looks good to me!")]);

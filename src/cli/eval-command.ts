@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { bundledTasksDir, formatEvalMarkdown, loadEvalTasks, modelTotals, runEval, type EvalSummary, type EvalTaskResult } from "../eval/index.js";
 import { UsageError, toSparkError } from "../core/index.js";
 import { createSandbox, runUnsandboxed, type Sandbox } from "../sandbox/index.js";
+import { agentContextPolicy } from "./agent-context.js";
 import { agentCallSettings } from "./agent-wiring.js";
 import { exitCodes } from "./exit-codes.js";
 import type { GlobalOptions } from "./global-options.js";
@@ -68,7 +69,7 @@ export async function runEvalCommand(options: EvalOptions): Promise<number> {
     const started = performance.now();
     const results: EvalTaskResult[] = [];
     const setup = {
-      drafter: { name: model.resolved.name, client: model.client, ...agentCallSettings(model.resolved.settings) },
+      drafter: { name: model.resolved.name, client: model.client, ...agentCallSettings(model.resolved.settings), context: await agentContextPolicy(model) },
       ...(reviewer ? { reviewer } : {}),
       ...(sandbox ? { sandbox } : {}),
       checkRunner: (workspace: string) => (command: string, signal?: AbortSignal) =>
