@@ -140,6 +140,39 @@ describe("spark exec --review: the fast model drafts, the review model reviews",
     expect(readFileSync(join(cwd, "src", "math.js"), "utf8")).toContain("return a * b;");
   });
 
+  it("fails (exit 1) a handoff whose checks still fail, saying why", async () => {
+    const drafter = await scripted([patch("src/math.js", "  return a - b;", "  return a + b;"), say("Fixed add.")]);
+    const reviewer = await scripted([say("I looked; it is fine as it is.")]);
+    const cwd = project(drafter, reviewer, { extra: '[review.escalate]\nmode = "handoff"' });
+    const result = await runSpark(["exec", "-m", "coder", "fix add"], { cwd });
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(/Round 2 · handoff by review[^\n]*\n {2}checks: node test\.js: failed/);
+    expect(result.stderr).toContain("The review model's handoff still fails its checks (node test.js)");
+    expect(result.stderr).not.toContain("Review: handed off to the review model");
+  });
+
+  it("gives the handoff agent the review model's context policy: a long handoff compacts", async () => {
+    const isSummary = (body: unknown) => (body as ChatBody).messages.at(-1)?.content?.includes("Summarise them for yourself") ?? false;
+    const drafter = await scripted([patch("src/math.js", "  return a - b;", "  return a + b;"), say("Fixed add.")]);
+    const reads = [1, 51, 101, 151, 201, 251].map((line): ScriptedReply => ({ kind: "tool-calls", calls: [{ id: `r${line}`, name: "read_file", arguments: JSON.stringify({ path: "NOTES.md", start_line: line }) }] }));
+    const steps = [...reads, patch("src/math.js", "function multiply(a, b) {\n  return a + b;", "function multiply(a, b) {\n  return a * b;"), say("Fixed multiply.")];
+    let step = 0;
+    const reviewer = await startScriptedServer((request) =>
+      isSummary(request.body) ? say("Decisions: fix multiply in src/math.js.") : (steps[Math.min(step++, steps.length - 1)] as ScriptedReply),
+    );
+    servers.push(reviewer);
+    const cwd = project(drafter, reviewer, { extra: '[review.escalate]\nmode = "handoff"\n[context]\ntool_output_max_bytes = 3000' });
+    const config = join(cwd, ".spark", "config.toml");
+    writeFileSync(config, `context_size = 6000\n${readFileSync(config, "utf8")}`);
+    const notes = Array.from({ length: 300 }, (_, index) => `note ${index + 1}: ${"the quick brown fox jumps over the lazy dog ".repeat(3)}`);
+    writeFileSync(join(cwd, "NOTES.md"), `${notes.join("\n")}\n`);
+    const result = await runSpark(["exec", "-m", "coder", "fix add"], { cwd, timeoutMs: 60_000 });
+    expect(result.code, result.stderr).toBe(0);
+    expect(reviewer.requests.some((request) => isSummary(request.body))).toBe(true);
+    expect(result.stderr).toContain("context compacted");
+    expect(readFileSync(join(cwd, "src", "math.js"), "utf8")).toContain("return a * b;");
+  });
+
   it("reports a clear error when the remote reviewer's answer twice does not parse", async () => {
     const drafter = await scripted([patch("src/math.js", "  return a - b;", "  return a + b;"), say("Fixed add.")]);
     const reviewer = await scripted([say("Looks good to me!")]);
@@ -181,6 +214,36 @@ describe("spark review: a change made by anyone", () => {
     const approving = await scripted([verdict("approve")]);
     const approved = await runSpark(["review", "--staged", "--base-url", approving.url, "--review-model", "critic"], { cwd });
     expect(approved.code, approved.stderr).toBe(0);
+  });
+
+  it("runs the checks on the reviewed revision: a range's tip, the staged state, not the working tree", async () => {
+    const cwd = tempDir("spark-review-git-");
+    git(cwd, "init", "-q");
+    writeFileSync(join(cwd, "math.js"), buggyMath);
+    writeFileSync(join(cwd, "test.js"), testJs.replace("./src/math.js", "./math.js"));
+    mkdirSync(join(cwd, ".spark"));
+    writeFileSync(join(cwd, ".spark", "config.toml"), '[review]\nchecks = ["node test.js"]\n');
+    git(cwd, "add", "-A");
+    git(cwd, "commit", "-qm", "base");
+    const fixed = buggyMath.replace("a - b", "a + b").replace("return a + b;\n}\n\nmodule", "return a * b;\n}\n\nmodule");
+    writeFileSync(join(cwd, "math.js"), fixed);
+    git(cwd, "commit", "-qam", "fix");
+    // The working tree breaks it again; the range base..tip (and the index) hold the fix.
+    writeFileSync(join(cwd, "math.js"), buggyMath);
+    const reviewer = await scripted([verdict("approve"), verdict("approve")]);
+    const range = await runSpark(["review", "--diff", "HEAD~1..HEAD", "--base-url", reviewer.url, "--review-model", "critic"], { cwd });
+    expect(range.code, range.stderr).toBe(0);
+    expect(range.stderr).toContain("check node test.js: passed");
+    expect(userText(reviewer.requests[0]?.body)).toMatch(/node test\.js\npassed/);
+
+    git(cwd, "reset", "-q", "--hard", "HEAD~1");
+    writeFileSync(join(cwd, "math.js"), fixed);
+    git(cwd, "add", "math.js");
+    writeFileSync(join(cwd, "math.js"), buggyMath);
+    const staged = await runSpark(["review", "--staged", "--base-url", reviewer.url, "--review-model", "critic"], { cwd });
+    expect(staged.code, staged.stderr).toBe(0);
+    expect(staged.stderr).toContain("check node test.js: passed");
+    expect(execFileSync("git", ["worktree", "list"], { cwd, encoding: "utf8" }).trim().split("\n")).toHaveLength(1);
   });
 
   it("asks a Responses API reviewer for the verdict through text.format", async () => {

@@ -1,10 +1,11 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, realpath, writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { bundledTasksDir, formatEvalMarkdown, loadEvalTasks, modelTotals, runEval, type EvalSummary, type EvalTaskResult } from "../eval/index.js";
 import { UsageError, toSparkError } from "../core/index.js";
 import { createSandbox, runUnsandboxed, type Sandbox } from "../sandbox/index.js";
+import { agentContextPolicy } from "./agent-context.js";
 import { agentCallSettings } from "./agent-wiring.js";
 import { exitCodes } from "./exit-codes.js";
 import type { GlobalOptions } from "./global-options.js";
@@ -36,10 +37,14 @@ function machineLabel(): string {
   return `${cores.length} vCPU ${cores[0]?.model.trim() ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 }
 
-/** Hidden tests run in the sandbox; where it cannot run, unsandboxed, since the user asked for the eval (said once). */
-async function evalSandbox(): Promise<Sandbox | undefined> {
+/**
+ * The agent's commands and the hidden tests run in the sandbox, where the suite's folder (every task's
+ * hidden/ tests) is an empty directory; where it cannot run, the agent gets no shell and the tests run
+ * unsandboxed, since the user asked for the eval (said once).
+ */
+async function evalSandbox(tasksDir: string): Promise<Sandbox | undefined> {
   try {
-    return await createSandbox();
+    return await createSandbox({ hiddenPaths: [await realpath(tasksDir)] });
   } catch (error) {
     process.stderr.write(`spark eval: ${toSparkError(error).message} Tests run without the sandbox.\n`);
     return undefined;
@@ -50,20 +55,21 @@ const resultLine = (result: EvalTaskResult) => `${result.passed ? "pass" : "FAIL
 
 /** `spark eval`: the bundled tasks against one model or drafter + reviewer; a table under bench/results/. */
 export async function runEvalCommand(options: EvalOptions): Promise<number> {
-  const tasks = await loadEvalTasks(options.tasksDir ?? bundledTasksDir, options.tasks?.split(",").map((name) => name.trim()).filter(Boolean));
+  const tasksDir = resolve(options.tasksDir ?? bundledTasksDir);
+  const tasks = await loadEvalTasks(tasksDir, options.tasks?.split(",").map((name) => name.trim()).filter(Boolean));
   const jobs = positive("--jobs", options.jobs, 2);
   const taskTimeoutMs = positive("--task-timeout", options.taskTimeout, 300) * 1000;
   const controller = new AbortController();
   const removeHandler = abortOnInterrupt(controller);
   const model = await openModel(options, controller.signal);
   try {
-    const sandbox = await evalSandbox();
+    const sandbox = await evalSandbox(tasksDir);
     const reviewer = options.reviewModel === undefined ? undefined : reviewerFor(model.loaded, options.reviewModel, model.openAnother);
     const startedAt = new Date().toISOString();
     const started = performance.now();
     const results: EvalTaskResult[] = [];
     const setup = {
-      drafter: { name: model.resolved.name, client: model.client, ...agentCallSettings(model.resolved.settings) },
+      drafter: { name: model.resolved.name, client: model.client, ...agentCallSettings(model.resolved.settings), context: await agentContextPolicy(model) },
       ...(reviewer ? { reviewer } : {}),
       ...(sandbox ? { sandbox } : {}),
       checkRunner: (workspace: string) => (command: string, signal?: AbortSignal) =>

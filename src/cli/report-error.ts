@@ -10,5 +10,6 @@ export function reportError(error: unknown, stderr: NodeJS.WritableStream = proc
 }
 
 export function exitCodeFor(error: Pick<SparkError, "code">): number {
-  return error.code === "usage_invalid" || error.code === "config_invalid" ? exitCodes.usage : exitCodes.failed;
+  const usage: readonly string[] = ["usage_invalid", "config_invalid", "eval_task_invalid"];
+  return usage.includes(error.code) ? exitCodes.usage : exitCodes.failed;
 }

@@ -8,6 +8,7 @@ import { loadWithFlags, type GlobalOptions } from "./global-options.js";
 import { abortOnInterrupt } from "./interrupt.js";
 import { clientDependencies } from "./open-model.js";
 import type { RegisterCommand } from "./register-command.js";
+import { withReviewedTree } from "./review-checkout.js";
 import { checkRunnerFor, checksFor, pricesFrom, reviewerFor } from "./review-wiring.js";
 
 interface ReviewOptions extends GlobalOptions {
@@ -45,7 +46,11 @@ export async function reviewChange(options: ReviewOptions): Promise<number> {
   const { deps, disposeEngine } = clientDependencies(loaded, controller.signal);
   const opened: { close(): Promise<void> }[] = [];
   try {
-    const checks = options.checks === false ? [] : await runChecks(await checksFor(loaded, workspace), await checkRunnerFor(loaded, workspace), controller.signal);
+    // On the reviewed revision (a temporary worktree for a range's tip or the staged state), not on whatever the working tree holds.
+    const checks =
+      options.checks === false
+        ? []
+        : await withReviewedTree(workspace, selection, async (tree) => runChecks(await checksFor(loaded, tree), await checkRunnerFor(loaded, tree), controller.signal));
     for (const check of checks) process.stderr.write(`check ${check.command}: ${check.status}\n`);
     const reviewer = reviewerFor(loaded, options.reviewModel ?? options.model, async (name) => {
       const client = await createModelClient(resolveModel(name, { loaded, env: process.env, cwd }), deps);

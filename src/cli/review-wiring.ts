@@ -3,6 +3,7 @@ import type { LoadedConfig } from "../config/index.js";
 import { UsageError, toSparkError } from "../core/index.js";
 import { resolveModel, type ModelClient } from "../models/index.js";
 import { createSandbox, type Sandbox } from "../sandbox/index.js";
+import { agentContextPolicy } from "./agent-context.js";
 
 /**
  * What every command that reviews shares (`spark exec --review`, `spark review`, `spark eval`, the
@@ -76,5 +77,6 @@ export function reviewerFor(loaded: LoadedConfig, name: string | undefined, open
     ...(resolved.settings.temperature !== undefined ? { temperature: resolved.settings.temperature } : {}),
     ...(resolved.settings.maxTokens !== undefined ? { maxTokens: resolved.settings.maxTokens } : {}),
     open: () => openAnother(chosen),
+    contextFor: (client) => agentContextPolicy({ client, resolved, loaded, openAnother }),
   };
 }

@@ -20,6 +20,7 @@ export type SparkErrorCode =
   | "sandbox_unavailable"
   | "command_refused"
   | "review_failed"
+  | "eval_task_invalid"
   | "internal";
 
 export interface SparkErrorOptions {
@@ -50,6 +51,13 @@ export class SparkError extends Error {
 export class ConfigError extends SparkError {
   constructor(message: string, options: SparkErrorOptions = {}) {
     super("config_invalid", message, { status: 400, ...options });
+  }
+}
+
+/** A task of an eval suite (`spark eval --tasks-dir`) is incomplete: said before any task runs. */
+export class EvalTaskError extends SparkError {
+  constructor(message: string, options: SparkErrorOptions = {}) {
+    super("eval_task_invalid", message, { status: 400, ...options });
   }
 }
 

@@ -1,8 +1,8 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { ConfigError, UsageError } from "../core/index.js";
+import { EvalTaskError, UsageError } from "../core/index.js";
 
 /**
  * One task of the eval suite, a folder: `task.json` (the instruction, the language, the command that runs
@@ -27,11 +27,35 @@ const taskFile = z.strictObject({
 /** The suite that ships with Spark: <package>/eval/tasks (this file is at dist/eval/ or src/eval/). */
 export const bundledTasksDir = fileURLToPath(new URL("../../eval/tasks", import.meta.url));
 
+const isDirectory = (path: string) => stat(path).then((info) => info.isDirectory(), () => false);
+
+async function readTaskFile(path: string, name: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new EvalTaskError(`Eval task "${name}" has no readable task.json (${path}): add one with instruction, language and check, or remove the folder.`, { cause: error });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new EvalTaskError(`Eval task "${name}": ${path} is not valid JSON (${(error as Error).message}).`, { cause: error });
+  }
+}
+
+/**
+ * A task, checked whole before any task runs: a broken one is a usage error of the run (exit 2), so a
+ * suite is never half run because one folder is incomplete.
+ */
 async function loadTask(dir: string, name: string): Promise<EvalTask> {
   const path = join(dir, name, "task.json");
-  const parsed = taskFile.safeParse(JSON.parse(await readFile(path, "utf8")));
-  if (!parsed.success) throw new ConfigError(`${path} is not a valid eval task: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}.`);
-  return { name, ...parsed.data, repoDir: join(dir, name, "repo"), hiddenDir: join(dir, name, "hidden") };
+  const parsed = taskFile.safeParse(await readTaskFile(path, name));
+  if (!parsed.success) throw new EvalTaskError(`Eval task "${name}": ${path} is not a valid eval task: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}.`);
+  const task = { name, ...parsed.data, repoDir: join(dir, name, "repo"), hiddenDir: join(dir, name, "hidden") };
+  for (const [folder, what] of [[task.repoDir, "repo/ (the fixture the agent works on)"], [task.hiddenDir, "hidden/ (the tests run afterwards)"]] as const) {
+    if (!(await isDirectory(folder))) throw new EvalTaskError(`Eval task "${name}" has no ${what}: expected the directory ${folder}. Add it, or leave the task out with --tasks.`);
+  }
+  return task;
 }
 
 /** The tasks under `dir`, by name; `only` picks some (an unknown name is refused, listing the known ones). */

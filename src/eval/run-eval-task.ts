@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { cp, mkdtemp, realpath, rm } from "node:fs/promises";
+import { cp, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -39,14 +39,45 @@ export interface EvalTaskResult {
 }
 
 /** A copy of the fixture as a git repository, so the reviewer sees the change as a diff. */
-async function prepareWorkspace(task: EvalTask): Promise<string> {
-  const workspace = await realpath(await mkdtemp(join(tmpdir(), `spark-eval-${task.name}-`)));
-  await cp(task.repoDir, workspace, { recursive: true });
-  const git = (...args: string[]) => run("git", ["-c", "user.email=eval@spark", "-c", "user.name=spark-eval", ...args], { cwd: workspace });
-  await git("init", "-q");
-  await git("add", "-A");
-  await git("commit", "-qm", "fixture");
-  return workspace;
+async function prepareWorkspace(task: EvalTask, purpose: string): Promise<string> {
+  const workspace = await realpath(await mkdtemp(join(tmpdir(), `spark-eval-${task.name}-${purpose}-`)));
+  try {
+    await cp(task.repoDir, workspace, { recursive: true });
+    await gitIn(workspace, "init", "-q");
+    await gitIn(workspace, "add", "-A");
+    await gitIn(workspace, "commit", "-qm", "fixture");
+    return workspace;
+  } catch (error) {
+    await rm(workspace, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+const gitIn = (workspace: string, ...args: string[]) =>
+  run("git", ["-c", "user.email=eval@spark", "-c", "user.name=spark-eval", ...args], { cwd: workspace, maxBuffer: 64 * 1024 * 1024 });
+
+/**
+ * Where the hidden tests run: a fresh copy of the fixture with only the agent's change to its files
+ * applied (binary-safe), never the tree the agent controlled, where an ignored or planted file could
+ * fake a pass. The hidden tests go in last, over anything of the same name.
+ */
+async function testWorkspace(task: EvalTask, agentWorkspace: string): Promise<string> {
+  await gitIn(agentWorkspace, "add", "-A");
+  // Bytes, not text: a change to a file that is not UTF-8 must apply as it is.
+  const { stdout: diff } = await run("git", ["diff", "--cached", "--binary", "HEAD"], { cwd: agentWorkspace, encoding: "buffer", maxBuffer: 256 * 1024 * 1024 });
+  const fresh = await prepareWorkspace(task, "test");
+  try {
+    if (diff.length > 0) {
+      const patch = join(fresh, ".git", "agent-change.patch");
+      await writeFile(patch, diff);
+      await gitIn(fresh, "apply", "--binary", "--whitespace=nowarn", patch);
+    }
+    await cp(task.hiddenDir, fresh, { recursive: true, force: true });
+    return fresh;
+  } catch (error) {
+    await rm(fresh, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 function toolContext(workspace: string, sandbox: Sandbox | undefined): Omit<ToolContext, "signal"> {
@@ -69,11 +100,14 @@ async function worktreeChange(workspace: string) {
 export async function runEvalTask(task: EvalTask, setup: EvalSetup, tools: readonly Tool[] = defaultTools): Promise<EvalTaskResult> {
   const started = performance.now();
   const signal = AbortSignal.any([AbortSignal.timeout(setup.taskTimeoutMs), ...(setup.signal ? [setup.signal] : [])]);
-  const workspace = await prepareWorkspace(task);
+  let workspace: string | undefined;
+  let tested: string | undefined;
   const result = (passed: boolean, outcome: ReviewOutcome, accounting: ModelAccount[], detail: string): EvalTaskResult => ({
     task: task.name, language: task.language, passed, outcome, wallMs: Math.round(performance.now() - started), accounting, detail,
   });
   try {
+    workspace = await prepareWorkspace(task, "agent");
+    const agentWorkspace = workspace;
     const events = runReviewPipeline({
       task: task.instruction,
       messages: [
@@ -84,7 +118,7 @@ export async function runEvalTask(task: EvalTask, setup: EvalSetup, tools: reado
       ...(setup.reviewer ? { reviewer: setup.reviewer } : {}),
       tools,
       toolContext: toolContext(workspace, setup.sandbox),
-      currentChange: () => worktreeChange(workspace),
+      currentChange: () => worktreeChange(agentWorkspace),
       checks: [],
       checkRunner: setup.checkRunner(workspace),
       review: setup.reviewer !== undefined,
@@ -97,13 +131,13 @@ export async function runEvalTask(task: EvalTask, setup: EvalSetup, tools: reado
     for await (const event of events) if (event.type === "report") report = event.report;
     if (!report) return result(false, "failed", [], "the pipeline ended without a report");
     if (signal.aborted) return result(false, "interrupted", report.accounting, `stopped: over the ${setup.taskTimeoutMs} ms limit, or interrupted`);
-    await cp(task.hiddenDir, workspace, { recursive: true });
-    const check = await setup.checkRunner(workspace)(task.check, setup.signal);
+    tested = await testWorkspace(task, workspace);
+    const check = await setup.checkRunner(tested)(task.check, setup.signal);
     const passed = check.exitCode === 0 && !check.timedOut;
     return result(passed, report.outcome, report.accounting, `${report.error ? `${report.error}\n` : ""}${check.output.slice(-2000)}`);
   } catch (error) {
     return result(false, "failed", [], toSparkError(error).message);
   } finally {
-    await rm(workspace, { recursive: true, force: true });
+    for (const dir of [workspace, tested]) if (dir) await rm(dir, { recursive: true, force: true });
   }
 }

@@ -1,3 +1,4 @@
+import { toSparkError } from "../core/index.js";
 import type { EvalTask } from "./eval-task.js";
 import { runEvalTask, type EvalSetup, type EvalTaskResult } from "./run-eval-task.js";
 
@@ -14,7 +15,11 @@ export async function* runEval(tasks: readonly EvalTask[], setup: EvalSetup, job
     const task = tasks[next++];
     if (!task) return;
     running++;
-    void runEvalTask(task, setup).then((result) => {
+    void runEvalTask(task, setup)
+      .catch((error: unknown): EvalTaskResult => ({
+        task: task.name, language: task.language, passed: false, outcome: "failed", wallMs: 0, accounting: [], detail: toSparkError(error).message,
+      }))
+      .then((result) => {
       running--;
       finished.push(result);
       startNext();

@@ -12,6 +12,8 @@ export interface SandboxMounts {
   emptyReadOnlyInWorkspace?: readonly string[];
   cwd: string;
   network: boolean;
+  /** Host directories the command must not read (an eval's hidden tests): each gets an empty tmpfs. */
+  hidden?: readonly string[];
 }
 
 /**
@@ -42,6 +44,8 @@ export function bwrapPolicyArgs(layout: HostLayout, network: boolean): string[] 
 /** Everything after the policy: the workspace mounts, the working directory and the command. */
 export function bwrapArgs(layout: HostLayout, mounts: SandboxMounts, argv: readonly string[]): string[] {
   const args = bwrapPolicyArgs(layout, mounts.network);
+  // Over the read-only `/` and the private dirs; before the workspace, which may not lie inside one.
+  for (const path of mounts.hidden ?? []) args.push("--tmpfs", path);
   // After the tmpfs mounts, so a workspace that lives under /tmp (os.tmpdir()) is the host's.
   args.push("--bind", mounts.workspace, mounts.workspace);
   for (const path of mounts.readOnlyInWorkspace) args.push("--ro-bind", path, path);

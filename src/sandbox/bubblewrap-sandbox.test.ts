@@ -50,6 +50,20 @@ describe.skipIf(!hasBwrap)("bubblewrap sandbox isolation", () => {
     expect(existsSync(hostHome)).toBe(false);
   });
 
+  it("shows a hidden host directory as empty, even one outside the private dirs", async () => {
+    // Outside /tmp (private anyway), where `/` is mounted read-only: the eval suite's place.
+    const secret = await mkdtemp(join(homedir(), ".spark-hidden-"));
+    try {
+      await writeFile(join(secret, "answer.txt"), "42\n");
+      const hiding = await createSandbox({ hiddenPaths: [secret] });
+      const command = `cat ${join(secret, "answer.txt")} 2>/dev/null || echo unreadable; ls -A ${secret} | wc -l; echo ok > in.txt && cat in.txt`;
+      expect((await hiding.run({ command, workspace: ws })).output).toBe("unreadable\n0\nok\n");
+      expect((await sandbox.run({ command: `cat ${join(secret, "answer.txt")}`, workspace: ws })).output).toBe("42\n");
+    } finally {
+      await rm(secret, { recursive: true, force: true });
+    }
+  });
+
   it("keeps /tmp, /var/tmp, /dev/shm and /run private", async () => {
     const dirs = ["/tmp", "/var/tmp", "/dev/shm", "/run"];
     const command = dirs.map((dir) => `echo x > ${dir}/${marker} && echo ok`).join("; ") + "; ls /run | wc -l";

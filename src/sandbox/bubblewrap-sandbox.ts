@@ -18,6 +18,11 @@ export interface Sandbox {
 export interface CreateSandboxOptions {
   /** The bwrap executable; default `bwrap` from PATH. */
   bwrapPath?: string;
+  /**
+   * Real paths of host directories every command sees as empty (`spark eval` hides its suite, where
+   * the hidden tests are). A workspace may not lie inside one.
+   */
+  hiddenPaths?: readonly string[];
 }
 
 /** Probes bubblewrap once; throws SandboxUnavailableError (why, and what to do) when it cannot run. */
@@ -25,7 +30,7 @@ export async function createSandbox(options: CreateSandboxOptions = {}): Promise
   const bwrapPath = options.bwrapPath ?? "bwrap";
   const layout = await readHostLayout();
   await probeBubblewrap(bwrapPath, layout);
-  return new BubblewrapSandbox(bwrapPath, layout);
+  return new BubblewrapSandbox(bwrapPath, layout, options.hiddenPaths ?? []);
 }
 
 class BubblewrapSandbox implements Sandbox {
@@ -34,6 +39,7 @@ class BubblewrapSandbox implements Sandbox {
   constructor(
     private readonly bwrapPath: string,
     private readonly layout: HostLayout,
+    private readonly hiddenPaths: readonly string[],
   ) {}
 
   async run(request: CommandRequest): Promise<CommandResult> {
@@ -45,6 +51,7 @@ class BubblewrapSandbox implements Sandbox {
       emptyReadOnlyInWorkspace: missing,
       cwd: resolved.cwd,
       network: resolved.network,
+      hidden: this.hiddenPaths,
     };
     const argv = bwrapArgs(this.layout, mounts, shellArgv(chooseShell(), resolved.command));
     try {

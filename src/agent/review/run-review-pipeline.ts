@@ -38,6 +38,8 @@ export interface PipelineReviewer extends CallSettings {
   open(): Promise<ModelClient>;
   /** A local model: its grammar needs a schema with bounded strings and lists. */
   boundedSchema: boolean;
+  /** The context policy for its window, once opened: a handoff runs the agent on it and must compact too. */
+  contextFor?(client: ModelClient): Promise<ContextPolicy>;
 }
 
 export interface ReviewPipelineOptions {
@@ -165,8 +167,16 @@ export async function* runReviewPipeline(options: ReviewPipelineOptions): AsyncG
       const { diff } = await options.currentChange();
       const system = options.messages.find((message) => message.role === "system");
       const messages: Message[] = [...(system ? [system] : []), { role: "user", content: handoffRequest(escalation.reasons, { task: options.task, diff, checks: round.checks }) }];
-      const handoff = yield* workRound("handoff", { ...reviewerModel(), client: await openReviewer() }, messages);
-      return yield finish(agentOutcome[handoff.agentStatus] ?? "handed-off", handoff.error);
+      const client = await openReviewer();
+      const context = await reviewerModel().contextFor?.(client);
+      const handoff = yield* workRound("handoff", { ...reviewerModel(), client, ...(context ? { context } : {}) }, messages);
+      const stopped = agentOutcome[handoff.agentStatus];
+      if (stopped) return yield finish(stopped, handoff.error);
+      const failing = handoff.checks.filter((check) => check.status === "failed").map((check) => check.command);
+      if (failing.length > 0) {
+        return yield finish("failed", `The review model's handoff still fails its checks (${failing.join(", ")}): the change is not done. See the checks' output above, fix it by hand or run the task again.`);
+      }
+      return yield finish("handed-off");
     }
     if (!options.review && !escalation?.escalate) return yield finish("not-reviewed");
     for (;;) {
