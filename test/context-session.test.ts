@@ -111,6 +111,22 @@ describe("context management in the interactive session", () => {
     expect(harness.output()).toContain("answer 1");
   });
 
+  it("takes an oversize message out of the conversation, so later calls and summaries do not carry it", async () => {
+    harness = await startHarness(2000);
+    await harness.send("TASK-BETA a first short message");
+    await harness.send(`please read: ${"x".repeat(20_000)}`);
+    expect(harness.output()).toContain("Split the input");
+    expect(harness.output()).toContain("That message was taken out of the conversation");
+    await harness.send("a short question");
+    await harness.send("/compact");
+    const sent = harness.server.requests.map((request) => JSON.stringify(messagesOf(request)));
+    expect(sent.some((body) => body.includes("x".repeat(1000)))).toBe(false);
+    expect(harness.server.requests.filter(isSummary).length).toBeGreaterThan(0);
+    const last = messagesOf(harness.server.requests.filter((request) => !isSummary(request)).at(-1));
+    expect(last.at(-1)?.content).toBe("a short question");
+    expect(JSON.stringify(last)).toContain("TASK-BETA");
+  });
+
   /** Starts /compact and returns once its summary request has reached the model. */
   async function compactStarted(h: Harness): Promise<void> {
     h.controller.submit("/compact", "send");
