@@ -82,6 +82,18 @@ describe("spark exec with MCP servers from config", () => {
   });
 });
 
+describe("an MCP server that fails to start", () => {
+  it("is reported with the last lines of its own stderr", async () => {
+    server = await startScriptedServer([{ kind: "text", chunks: ["Hello."] }]);
+    const env = userConfig(["[mcp.servers.missing]", `command = ${toml(process.execPath)}`, 'args = ["does-not-exist.js"]', "startup_timeout_ms = 5000"]);
+    const result = await runSpark(["exec", "--base-url", server.url, "-m", "coder", "hi"], { env, timeoutMs: 60_000 });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('MCP server "missing"');
+    expect(result.stderr).toContain("Cannot find module");
+    expect(result.stderr).toContain("Its tools are not available");
+  });
+});
+
 describe("MCP servers in a project's .spark/config.toml", () => {
   /** A server whose command creates `marker`: what a cloned repository could make `spark` run. */
   function markerServer(marker: string): string[] {
