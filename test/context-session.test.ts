@@ -7,7 +7,7 @@ import { SessionController } from "../src/cli/session/session-controller.js";
 import { statusParts } from "../src/cli/session/status-line.js";
 import { openStores, type SparkStores } from "../src/store/index.js";
 import { tempDir } from "./support/run-spark.js";
-import { startScriptedServer, type RecordedRequest, type ScriptedServer } from "./support/scripted-openai-server.js";
+import { startScriptedServer, type RecordedRequest, type ScriptedReply, type ScriptedServer } from "./support/scripted-openai-server.js";
 
 /**
  * Context management in the interactive session, through its controller (the real agent, stores and
@@ -27,11 +27,11 @@ type ChatBody = { messages: { role: string; content: string | null }[] };
 const messagesOf = (request: RecordedRequest | undefined) => (request?.body as ChatBody | undefined)?.messages ?? [];
 const isSummary = (request: RecordedRequest) => messagesOf(request).at(-1)?.content?.includes("Summarise them for yourself") ?? false;
 
-async function startHarness(contextSize: number): Promise<Harness> {
+const quickSummary: ScriptedReply = { kind: "text", chunks: ["Decisions: keep the session alive (decision #9)."] };
+
+async function startHarness(contextSize: number, summaryReply: ScriptedReply = quickSummary): Promise<Harness> {
   let turn = 0;
-  const server = await startScriptedServer((request) =>
-    isSummary(request) ? { kind: "text", chunks: ["Decisions: keep the session alive (decision #9)."] } : { kind: "text", chunks: [`answer ${++turn}`] },
-  );
+  const server = await startScriptedServer((request) => (isSummary(request) ? summaryReply : { kind: "text", chunks: [`answer ${++turn}`] }));
   const home = tempDir("spark-ctx-session-home-");
   vi.stubEnv("SPARK_HOME", home);
   const wiring = await prepareAgentWiring({ cwd: tempDir("spark-ctx-session-ws-") });
@@ -109,5 +109,74 @@ describe("context management in the interactive session", () => {
     expect(harness.output()).toContain("Split the input");
     await harness.send("a short question");
     expect(harness.output()).toContain("answer 1");
+  });
+
+  it("takes an oversize message out of the conversation, so later calls and summaries do not carry it", async () => {
+    harness = await startHarness(2000);
+    await harness.send("TASK-BETA a first short message");
+    await harness.send(`please read: ${"x".repeat(20_000)}`);
+    expect(harness.output()).toContain("Split the input");
+    expect(harness.output()).toContain("That message was taken out of the conversation");
+    await harness.send("a short question");
+    await harness.send("/compact");
+    const sent = harness.server.requests.map((request) => JSON.stringify(messagesOf(request)));
+    expect(sent.some((body) => body.includes("x".repeat(1000)))).toBe(false);
+    expect(harness.server.requests.filter(isSummary).length).toBeGreaterThan(0);
+    const last = messagesOf(harness.server.requests.filter((request) => !isSummary(request)).at(-1));
+    expect(last.at(-1)?.content).toBe("a short question");
+    expect(JSON.stringify(last)).toContain("TASK-BETA");
+  });
+
+  /** Starts /compact and returns once its summary request has reached the model. */
+  async function compactStarted(h: Harness): Promise<void> {
+    h.controller.submit("/compact", "send");
+    const deadline = Date.now() + 10_000;
+    while (!h.server.requests.some(isSummary)) {
+      if (Date.now() > deadline) throw new Error("no summary request");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  it("/compact is a busy operation: Esc cancels it, the conversation is unchanged and the session idle again", async () => {
+    harness = await startHarness(4000, { kind: "hang-after", chunks: [] });
+    await harness.send(`TASK-ALPHA ${paragraph("first")}`);
+    await harness.send(paragraph("second"));
+    await compactStarted(harness);
+    expect(harness.controller.busy()).toBe(true);
+    harness.controller.submit("typed meanwhile", "send");
+    harness.controller.view.flushNow();
+    expect(harness.controller.view.getSnapshot().queued).toEqual(["typed meanwhile"]);
+    expect(harness.controller.interrupt()).toBe(true);
+    await harness.send("/help");
+    expect(harness.controller.busy()).toBe(false);
+    expect(harness.controller.view.getSnapshot().status.state).toBe("idle");
+    expect(harness.output()).not.toContain("context compacted");
+    expect(harness.output()).toContain("Interrupted: compacting the conversation stopped");
+    // Esc stops everything: the queued message goes back to the input box, not lost.
+    expect(harness.controller.view.getSnapshot().inputRestore?.text).toBe("typed meanwhile");
+    await harness.send("and now?");
+    const last = messagesOf(harness.server.requests.at(-1));
+    expect(last[1]?.content).toContain("TASK-ALPHA");
+    expect(last[1]?.content?.startsWith(stateMarker)).toBe(false);
+    expect(last.at(-1)?.content).toBe("and now?");
+  });
+
+  it("a message sent during /compact is queued and sent after it, on the compacted conversation; /new waits", async () => {
+    harness = await startHarness(4000, { kind: "text", chunks: ["Decisions: ", "keep going ", "(decision #9)."], delayMs: 300 });
+    await harness.send(`TASK-ALPHA ${paragraph("first")}`);
+    await harness.send(paragraph("second"));
+    await compactStarted(harness);
+    harness.controller.submit("/new", "send");
+    harness.controller.submit("typed meanwhile", "send");
+    harness.controller.view.flushNow();
+    expect(harness.output()).toContain("Queued: sent when the command ends");
+    await harness.send("/help");
+    expect(harness.output()).toContain("/new waits for the turn to end");
+    expect(harness.output()).not.toContain("── new conversation ──");
+    expect(harness.output()).toMatch(/context compacted/);
+    const last = messagesOf(harness.server.requests.at(-1));
+    expect(last.at(-1)?.content).toBe("typed meanwhile");
+    expect(last[1]?.content?.startsWith(stateMarker)).toBe(true);
+    expect(last[1]?.content).toContain("decision #9");
   });
 });

@@ -1,6 +1,6 @@
 import { contextDefaults, defaultReserve, type ContextPolicy } from "../agent/index.js";
 import type { LoadedConfig } from "../config/index.js";
-import { modelContextWindow, type ModelClient, type ResolvedModel } from "../models/index.js";
+import { declaredContextWindow, modelContextWindow, resolveModel, type ModelClient, type ResolvedModel } from "../models/index.js";
 
 /** The model the agent runs on, and how to open another one (for compaction). */
 export interface AgentModel {
@@ -18,6 +18,16 @@ function compactModelName(model: AgentModel): string | undefined {
   return reviewConfigured && model.resolved.name !== "review" ? "review" : undefined;
 }
 
+/** The summariser's window as config and the known models tell, without opening it; undefined when unknown. */
+function declaredWindowOf(name: string, loaded: LoadedConfig): number | undefined {
+  try {
+    const window = declaredContextWindow(resolveModel(name, { loaded, env: process.env, cwd: process.cwd() }));
+    return window?.source === "assumed" ? undefined : window?.tokens;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The agent's context policy for this model: its window, the answer's reserve, `[context]` settings. */
 export async function agentContextPolicy(model: AgentModel): Promise<ContextPolicy> {
   const window = await modelContextWindow(model.client, model.resolved);
@@ -30,6 +40,6 @@ export async function agentContextPolicy(model: AgentModel): Promise<ContextPoli
     compactAt: context.compact_at ?? contextDefaults.compactAt,
     toolOutputMaxBytes: context.tool_output_max_bytes ?? contextDefaults.toolOutputMaxBytes,
     toolOutputMaxLines: context.tool_output_max_lines ?? contextDefaults.toolOutputMaxLines,
-    ...(compactName ? { summarizer: () => (summarizer ??= model.openAnother(compactName)) } : {}),
+    ...(compactName ? { summarizer: () => (summarizer ??= model.openAnother(compactName)), summarizerWindowTokens: () => declaredWindowOf(compactName, model.loaded) } : {}),
   };
 }

@@ -12,6 +12,7 @@ function leaves(value: unknown, prefix = ""): [string, unknown][] {
 /** `spark config`: the effective configuration and where each value came from. */
 export function showConfig(options: GlobalOptions & { json?: boolean }): number {
   const loaded = loadWithFlags(options);
+  for (const warning of loaded.warnings) process.stderr.write(`spark: ${warning}\n`);
   const entries = leaves(loaded.config).filter(([key]) => key !== "");
   if (options.json) {
     const values = Object.fromEntries(entries.map(([key, value]) => [key, { value, source: loaded.sources.get(key) }]));

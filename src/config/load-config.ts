@@ -6,6 +6,7 @@ import { configFileSchema, type ConfigFile, type ProfileEntry } from "./config-s
 import { describeIssue } from "./describe-issue.js";
 import { envLayers } from "./env-layer.js";
 import { mergeLayers, type ConfigLayer } from "./layers.js";
+import { withoutProjectMcp } from "./project-mcp.js";
 import { readConfigFile } from "./read-config-file.js";
 
 export interface LoadConfigOptions {
@@ -26,6 +27,8 @@ export interface LoadedConfig {
   /** Where the user config lives (`SPARK_HOME` or ~/.spark). */
   homeDir: string;
   profile?: string;
+  /** Settings that were found but ignored, each with what to do instead (the CLI prints them). */
+  warnings: string[];
 }
 
 export function sparkHome(env: NodeJS.ProcessEnv): string {
@@ -65,7 +68,14 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   const files = [existsSync(userFile) ? userFile : undefined, findProjectConfig(options.cwd, userFile)].filter(
     (file): file is string => file !== undefined,
   );
-  const fileLayers: ConfigLayer[] = files.map((file) => ({ source: file, data: readConfigFile(file) }));
+  const warnings: string[] = [];
+  const fileLayers: ConfigLayer[] = files.map((file) => {
+    const layer: ConfigLayer = { source: file, data: readConfigFile(file) };
+    if (file === userFile) return layer;
+    const checked = withoutProjectMcp(layer, userFile);
+    if (checked.warning) warnings.push(checked.warning);
+    return checked.layer;
+  });
   const profile = options.profile ?? (options.env.SPARK_PROFILE || undefined);
   const layers = [...fileLayers];
   if (profile) layers.push(profileLayer(profile, mergeLayers(fileLayers).merged));
@@ -80,5 +90,5 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     });
     throw new ConfigError(`The configuration is invalid:\n${problems.join("\n")}`);
   }
-  return { config: result.data, sources, files, homeDir, ...(profile ? { profile } : {}) };
+  return { config: result.data, sources, files, homeDir, warnings, ...(profile ? { profile } : {}) };
 }

@@ -47,8 +47,7 @@ async function allowed(owner: McpToolOwner, detail: string, context: ToolContext
 }
 
 /** An MCP server's tool behind the agent's Tool interface, under the same approval modes as shell commands. */
-export function mcpTool(owner: McpToolOwner, info: McpToolInfo): Tool {
-  const name = mcpToolName(owner.server, info.name);
+export function mcpTool(owner: McpToolOwner, info: McpToolInfo, name: string = mcpToolName(owner.server, info.name)): Tool {
   return {
     definition: { name, description: `${info.description ?? info.name} (MCP server "${owner.server}")`, parameters: info.inputSchema },
     async execute(args, context): Promise<ToolResult> {

@@ -3,7 +3,7 @@ import type { ConfigFile, LoadedConfig } from "../config/index.js";
 import { resolveModel } from "./resolve-model.js";
 
 function context(config: ConfigFile, sources: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}) {
-  const loaded: LoadedConfig = { config, sources: new Map(Object.entries(sources)), files: [], homeDir: "/home/u/.spark" };
+  const loaded: LoadedConfig = { config, sources: new Map(Object.entries(sources)), files: [], homeDir: "/home/u/.spark", warnings: [] };
   return { loaded, env, cwd: "/work/project" };
 }
 

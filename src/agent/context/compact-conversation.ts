@@ -91,18 +91,31 @@ async function collectText(client: ModelClient, request: ModelRequest, signal: A
   return { text, reused, usage };
 }
 
-/** The summary request: the conversation as it stands plus the question, else (too long) its recent part. */
-async function summaryRequest(summarizer: ModelClient, head: Message[], older: Message[], tools: readonly ToolDefinition[], policy: ContextPolicy): Promise<ModelRequest> {
-  const maxTokens = summaryMaxTokens(policy);
+/** The summariser's own window: what it reports (a loaded GGUF), else what config or the known models say, else the agent's. */
+async function summarizerWindow(summarizer: ModelClient, client: ModelClient, policy: ContextPolicy): Promise<number> {
+  if (summarizer === client) return policy.windowTokens;
+  if (summarizer.contextWindow) return summarizer.contextWindow();
+  return policy.summarizerWindowTokens?.() ?? policy.windowTokens;
+}
+
+/**
+ * The summary request: the conversation as it stands plus the question; when that is too long for the
+ * summariser's window, a unit that alone does not fit goes first (an oversize paste, a huge tool output),
+ * then the oldest units, until it fits (their task and files survive in the facts either way).
+ */
+async function summaryRequest(summarizer: ModelClient, head: Message[], older: Message[], tools: readonly ToolDefinition[], policy: ContextPolicy, windowTokens: number): Promise<ModelRequest> {
+  const maxTokens = Math.min(summaryMaxTokens(policy), Math.floor(windowTokens / 4));
   const question: Message = { role: "user", content: summaryInstruction };
-  let body = older;
-  for (;;) {
-    const request: ModelRequest = { messages: [...head, ...body, question], tools: [...tools], temperature: 0, maxTokens };
-    // The summary's own answer must fit beside it, whatever reserve the agent's calls keep.
-    if (body.length <= 1 || (await countRequestTokens(summarizer, request)) + maxTokens <= policy.windowTokens) return request;
-    // Too long to summarise at once: the oldest units go (their task and files survive in the facts).
-    body = turnUnits(body).slice(1).flat();
-  }
+  const build = (body: Message[][]): ModelRequest => ({ messages: [...head, ...body.flat(), question], tools: [...tools], temperature: 0, maxTokens });
+  // The summary's own answer must fit beside it, whatever reserve the agent's calls keep.
+  const limit = windowTokens - maxTokens;
+  const whole = build(turnUnits(older));
+  if ((await countRequestTokens(summarizer, whole)) <= limit) return whole;
+  const room = limit - (await countRequestTokens(summarizer, build([])));
+  let units: Message[][] = [];
+  for (const unit of turnUnits(older)) if ((await countRequestTokens(summarizer, { messages: unit })) <= room) units.push(unit);
+  while (units.length > 0 && (await countRequestTokens(summarizer, build(units))) > limit) units = units.slice(1);
+  return build(units);
 }
 
 /**
@@ -120,7 +133,7 @@ export async function compactConversation(options: CompactOptions, summarizer: M
   const tokensBefore = await countRequestTokens(client, { messages: [...messages], tools: [...tools] });
   let summary: { text: string; reused: number; usage: Usage | undefined };
   try {
-    const request = await summaryRequest(summarizer, head, older, tools, policy);
+    const request = await summaryRequest(summarizer, head, older, tools, policy, await summarizerWindow(summarizer, client, policy));
     summary = await collectText(summarizer, options.cacheKey === undefined ? request : { ...request, cacheKey: options.cacheKey }, signal);
   } catch (error) {
     if (signal?.aborted) return undefined;

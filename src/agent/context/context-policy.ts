@@ -15,6 +15,11 @@ export interface ContextPolicy {
   toolOutputMaxLines: number;
   /** The model that summarises older turns; the agent's own model when absent. */
   summarizer?: () => Promise<ModelClient>;
+  /**
+   * The summariser's window as config and the known-model table tell (a loaded GGUF reports its own through
+   * ModelClient.contextWindow); undefined when unknown, then the agent's window is assumed.
+   */
+  summarizerWindowTokens?: () => number | undefined;
 }
 
 export const contextDefaults = { compactAt: 0.8, toolOutputMaxBytes: 16 * 1024, toolOutputMaxLines: 400, maxReserveTokens: 4096 } as const;

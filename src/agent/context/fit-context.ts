@@ -2,6 +2,7 @@ import { ContextOverflowError, type Message, type ModelRequest, type Usage } fro
 import type { ModelClient } from "../../models/index.js";
 import { compactConversation, type Compaction } from "./compact-conversation.js";
 import { countRequestTokens, promptBudget, type ContextPolicy } from "./context-policy.js";
+import { shareToolResults } from "./share-tool-results.js";
 
 /** What keeping a request inside the window reports to the agent's listeners. */
 export type ContextEvent =
@@ -22,7 +23,8 @@ function compactedEvent(compaction: Compaction): ContextEvent {
 
 /**
  * Before a model call: counts the request's tokens; past the compaction threshold, compacts the older
- * turns; if even the compacted request exceeds the budget, the input itself is too large and a
+ * turns; if the compacted request still exceeds the budget, the latest step's tool results share what is
+ * left (shareToolResults); if even that does not fit, the input itself is too large and a
  * ContextOverflowError says what to do. Yields the window's fill and any compaction; returns the
  * conversation to send, or undefined when the signal aborted the compaction.
  */
@@ -46,7 +48,13 @@ export async function* fitContext(
       result = { messages: compaction.messages, summaryUsage: compaction.usage };
     }
   }
-  if (used > budget) throw new ContextOverflowError(used, policy.windowTokens, policy.reserveTokens, client.displayName);
+  if (used > budget) {
+    // Several tool results of the latest step, each within its own cap, may exceed the budget together: they share it.
+    const shared = await shareToolResults(client, { ...request, messages: result.messages }, budget);
+    if (!shared) throw new ContextOverflowError(used, policy.windowTokens, policy.reserveTokens, client.displayName);
+    used = shared.tokens;
+    result = { ...result, messages: shared.messages };
+  }
   yield { type: "context", usedTokens: used, windowTokens: policy.windowTokens };
   return result;
 }

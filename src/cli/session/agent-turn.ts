@@ -60,6 +60,7 @@ export async function runTurn(context: TurnContext, text: string, signal: AbortS
   const pending: ToolCall[] = [];
   let status: AgentStatus = "failed";
   let stopped = false;
+  let overflow = false;
   meter.startCall();
   const events = runAgent({
     client: model.client,
@@ -101,6 +102,7 @@ export async function runTurn(context: TurnContext, text: string, signal: AbortS
         break;
       case "error":
         view.print(errorLines(event.error.message));
+        if (event.error.code === "context_overflow") overflow = true;
         break;
       case "message":
         conversation.add(event.message, event.interrupted);
@@ -147,5 +149,8 @@ export async function runTurn(context: TurnContext, text: string, signal: AbortS
     }
   }
   view.set({ activity: undefined });
+  if (status === "failed" && overflow && conversation.forgetLastTurn()) {
+    view.print([paint.dim("That message was taken out of the conversation (it stays in the saved session), so the next turns and summaries are not blocked by it.")]);
+  }
   return status;
 }

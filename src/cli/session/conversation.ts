@@ -9,6 +9,8 @@ import type { SessionInfo, SessionStore, StoredMessage } from "../../store/index
 export class Conversation {
   private readonly list: Message[];
   private id: string | undefined;
+  /** The latest user message, to forget its turn when it cannot fit the window. */
+  private lastUser: Message | undefined;
 
   private constructor(
     private readonly store: SessionStore,
@@ -49,8 +51,22 @@ export class Conversation {
       this.id = this.store.create({ workspace: this.workspace, model, title: text.replace(/\s+/g, " ").slice(0, 120) });
       for (const message of this.list) this.store.append(this.id, message);
     }
-    this.add({ role: "user", content: text }, false);
+    this.lastUser = { role: "user", content: text };
+    this.add(this.lastUser, false);
     return this.id;
+  }
+
+  /**
+   * Removes the latest user message and what followed it from the in-memory conversation (a turn that
+   * failed because the message cannot fit the window: kept, it would fail every later call and summary).
+   * The saved session keeps it. Returns whether it was still there to remove.
+   */
+  forgetLastTurn(): boolean {
+    const index = this.lastUser ? this.list.lastIndexOf(this.lastUser) : -1;
+    if (index < 0) return false;
+    this.list.splice(index);
+    this.lastUser = undefined;
+    return true;
   }
 
   /**

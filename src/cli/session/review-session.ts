@@ -11,7 +11,7 @@ const checkLine = (check: CheckResult) => `  check ${check.command}: ${check.sta
  * in the sandbox, and its verdict is shown with each comment's file and line. Revising stays the
  * user's call: the next message can ask the model to address the comments.
  */
-export async function reviewSessionChanges(host: CommandHost): Promise<void> {
+export async function reviewSessionChanges(host: CommandHost, signal?: AbortSignal): Promise<void> {
   const sessionId = host.sessionId();
   const diff = sessionId === undefined ? undefined : await sessionDiff({ workspace: host.workspace, store: host.stores.checkpoints, sessionId });
   if (!diff || diff.files.length === 0) {
@@ -21,13 +21,14 @@ export async function reviewSessionChanges(host: CommandHost): Promise<void> {
   const config = host.models.config;
   const reviewer = host.models.reviewModel();
   host.view.print([paint.dim(`Reviewing ${diff.files.length} changed file${diff.files.length === 1 ? "" : "s"} with ${reviewer.name}…`)]);
-  const checks = await runChecks(await checksFor(config, host.workspace), await checkRunnerFor(config, host.workspace));
+  const checks = await runChecks(await checksFor(config, host.workspace), await checkRunnerFor(config, host.workspace), signal);
   const verdict = await awaitVerdict({
     client: await reviewer.open(),
     subject: { task: "Review the changes made in this session.", diff: diff.text, checks },
     ...reviewerSettings(reviewer),
+    ...(signal ? { signal } : {}),
   });
-  if (!verdict) return;
+  if (!verdict || signal?.aborted) return;
   const color = verdict.verdict === "approve" ? paint.green : paint.yellow;
   host.view.print([...checks.map(checkLine), ...formatVerdict(verdict).map((line, index) => (index === 0 ? color(line) : line))]);
 }

@@ -35,6 +35,8 @@ export interface SessionDeps {
 }
 
 interface RunningTurn {
+  /** A model turn, or a command that must not overlap one (/compact, /review): same busy state, same Esc. */
+  kind: "turn" | "command";
   controller: AbortController;
   done: Promise<void>;
   interrupt: InterruptRecord | undefined;
@@ -115,7 +117,9 @@ export class SessionController implements CommandHost {
       else this.startTurn(text);
       return;
     }
-    if (how === "queue") {
+    if (how === "queue" || (this.turn.kind === "command" && !isCommand(text))) {
+      // A command such as /compact has no answer to redirect: the message waits for it (Esc cancels it).
+      if (how === "send" && this.turn.kind === "command") this.view.print([paint.dim("Queued: sent when the command ends (Esc cancels the command).")]);
       this.queue.push(text);
       this.view.set({ queued: [...this.queue] });
     } else if (isCommand(text)) {
@@ -206,26 +210,54 @@ export class SessionController implements CommandHost {
     return policy;
   }
 
-  async compact(): Promise<void> {
-    const model = this.models.current;
-    const policy = await this.contextPolicy(model);
+  /**
+   * Runs a command that changes the conversation or waits on a model (/compact, /review) as the session's
+   * busy operation: other commands that need an idle session wait, messages are queued, Esc aborts `signal`.
+   * Resolves when it has ended.
+   */
+  runBusy(activity: string, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
+    if (this.turn) return Promise.resolve();
+    const controller = new AbortController();
+    const turn: RunningTurn = { kind: "command", controller, done: Promise.resolve(), interrupt: undefined, interruptAt: undefined };
+    this.turn = turn;
+    this.startTicker();
     this.setState("waiting");
-    this.view.set({ activity: "compacting the conversation…" });
-    try {
+    this.view.set({ activity });
+    turn.done = work(controller.signal)
+      .then((): AgentStatus => (controller.signal.aborted ? "interrupted" : "completed"))
+      .catch((error: unknown): AgentStatus => {
+        if (controller.signal.aborted) return "interrupted";
+        this.view.print(errorLines(error instanceof Error ? error.message : String(error)));
+        return "failed";
+      })
+      .then((status) => {
+        this.view.set({ activity: undefined });
+        if (status === "interrupted") this.view.print([paint.dim(`Interrupted: ${activity.replace(/…$/, "")} stopped; nothing changed.`)]);
+        this.afterTurn(status);
+      });
+    return turn.done;
+  }
+
+  /** /compact: summarises the older turns now, as a busy operation that Esc cancels (nothing changes then). */
+  compact(): Promise<void> {
+    const model = this.models.current;
+    // The conversation as it is now: a /new or /resume cannot run meanwhile, and the result applies to this one only.
+    const conversation = this.conversation;
+    return this.runBusy("compacting the conversation…", async (signal) => {
+      const policy = await this.contextPolicy(model);
       const summarizer = policy.summarizer ? await policy.summarizer().catch(() => model.client) : model.client;
+      if (signal.aborted) return;
       const tools = (this.deps.tools ?? defaultTools).map((tool) => tool.definition);
-      const compaction = await compactConversation({ client: model.client, messages: this.conversation.messages, tools, policy, cacheKey: this.conversation.sessionId }, summarizer);
+      const compaction = await compactConversation({ client: model.client, messages: [...conversation.messages], tools, policy, cacheKey: conversation.sessionId, signal }, summarizer);
+      if (signal.aborted || this.conversation !== conversation) return;
       if (!compaction) {
         this.view.print([paint.dim("Nothing to compact: the conversation has no older turns yet.")]);
         return;
       }
-      this.conversation.replaceWith(compaction.messages);
+      conversation.replaceWith(compaction.messages);
       this.contextFill = compaction.tokensAfter / policy.windowTokens;
       this.view.print(compactedLines(compaction.tokensBefore, compaction.tokensAfter));
-    } finally {
-      this.view.set({ activity: undefined });
-      this.setState("idle");
-    }
+    });
   }
 
   private setState(state: SessionState): void {
@@ -236,7 +268,7 @@ export class SessionController implements CommandHost {
 
   private startTurn(text: string): void {
     const controller = new AbortController();
-    const turn: RunningTurn = { controller, done: Promise.resolve(), interrupt: undefined, interruptAt: undefined };
+    const turn: RunningTurn = { kind: "turn", controller, done: Promise.resolve(), interrupt: undefined, interruptAt: undefined };
     this.turn = turn;
     this.startTicker();
     turn.done = this.runTurnOn(this.models.current, turn, text)

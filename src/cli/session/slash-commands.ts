@@ -24,8 +24,10 @@ export interface CommandHost {
   newConversation(): void;
   resume(id: string): void;
   modelChanged(): void;
-  /** Summarises the older turns now, as happens by itself near the window's end. */
+  /** Summarises the older turns now, as happens by itself near the window's end (a busy operation, see runBusy). */
   compact(): Promise<void>;
+  /** Runs `work` as the session's busy operation: Esc aborts its signal, messages sent meanwhile are queued. */
+  runBusy(activity: string, work: (signal: AbortSignal) => Promise<void>): Promise<void>;
   exit(): void;
 }
 
@@ -43,7 +45,7 @@ const note = (text: string) => [paint.dim(text)];
 const COMMANDS: Command[] = [
   { name: "help", usage: "/help", help: "this list", run: (host) => host.view.print(helpLines()) },
   { name: "model", usage: "/model [NAME]", help: `switch model; alone, toggle between ${FAST_ALIAS} and ${REVIEW_ALIAS}`, run: switchModel },
-  { name: "review", usage: "/review", help: "the review model reviews this session's changes (with the project's checks)", idleOnly: true, run: reviewSessionChanges },
+  { name: "review", usage: "/review", help: "the review model reviews this session's changes (with the project's checks)", idleOnly: true, run: (host) => host.runBusy("reviewing the session's changes…", (signal) => reviewSessionChanges(host, signal)) },
   { name: "undo", usage: "/undo", help: "restore the files of the latest patch in this workspace", idleOnly: true, run: undo },
   { name: "diff", usage: "/diff", help: "what this session's patches changed, as a diff", run: diff },
   { name: "compact", usage: "/compact", help: "summarise older turns now, to free the context window", idleOnly: true, run: (host) => host.compact() },
