@@ -30,7 +30,8 @@ function lastUserText(request: RecordedRequest): string {
 
 const script = (request: RecordedRequest): ScriptedReply => {
   const prompt = lastUserText(request);
-  if (prompt === "blocks") return { kind: "text", chunks: splitForStreaming(BLOCKS_ANSWER, 12), delayMs: 12 };
+  // About 3 s in all: the SVG's frame must have time to render while the rest streams, even on a loaded machine.
+  if (prompt === "blocks") return { kind: "text", chunks: splitForStreaming(BLOCKS_ANSWER, 12), delayMs: 40 };
   if (prompt === "probe") return { kind: "text", chunks: splitForStreaming(probeAnswer(probe.url), 40), delayMs: 2 };
   if (prompt === "breaking") return { kind: "text", chunks: BREAKING_DIAGRAM_CHUNKS, delayMs: 600 };
   if (prompt === "hang") return { kind: "hang-after", chunks: ["Partial ", "answer ", "so far. "] };
