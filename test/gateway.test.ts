@@ -4,6 +4,7 @@
  * upstream, streaming and not; bad input; a client that disconnects mid-stream.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -88,6 +89,24 @@ describe("spark serve: the gateway process", () => {
     const ids = [];
     for await (const model of client.models.list()) ids.push(model.id);
     expect(ids).toEqual(expect.arrayContaining(["tiny", "remote-chat", "lab/codex"]));
+  });
+
+  it("without keys, refuses requests addressed to another name or sent by another site's page (DNS rebinding)", async () => {
+    const { port } = new URL(gateway.url);
+    const get = (headers: Record<string, string>) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const request = httpRequest({ host: "127.0.0.1", port, path: "/v1/models", headers }, (response) => {
+          let body = "";
+          response.setEncoding("utf8").on("data", (chunk: string) => (body += chunk)).on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+        });
+        request.on("error", reject).end();
+      });
+    const rebound = await get({ host: `attacker.example:${port}` });
+    expect(rebound.status).toBe(403);
+    expect(JSON.parse(rebound.body).error.code).toBe("host_not_allowed");
+    expect((await get({ host: `127.0.0.1:${port}`, origin: "http://attacker.example" })).status).toBe(403);
+    expect((await get({ host: `localhost:${port}`, origin: `http://localhost:${port}` })).status).toBe(200);
+    expect((await get({ host: `[::1]:${port}` })).status).toBe(200);
   });
 
   it("refuses a non-loopback address while no key exists", async () => {

@@ -219,6 +219,8 @@ describe("interactive code blocks", () => {
     expect(result.parent).toMatch(/^blocked:SecurityError/);
     expect(result.cookie).toMatch(/^blocked:SecurityError/);
     expect(result.storage).toMatch(/^blocked:SecurityError/);
+    // CSP does not cover WebRTC: the frame removes it before the block's code runs.
+    expect(result.webrtc).toMatch(/^blocked:TypeError/);
     expect(result.fetch).toMatch(/^blocked:TypeError/);
     expect(result.image).toBe("blocked");
     expect(JSON.stringify(result)).not.toContain("parent-cookie");

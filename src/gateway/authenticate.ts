@@ -22,9 +22,41 @@ function presentedKey(headers: Headers): string | undefined {
   return typeof apiKey === "string" && apiKey.trim() !== "" ? apiKey.trim() : undefined;
 }
 
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/** The host of a Host header ("127.0.0.1:8787") or of an Origin ("http://localhost:8787"), lower-cased. */
+function hostOf(value: string): string | undefined {
+  try {
+    return new URL(value.includes("://") ? value : `http://${value}`).hostname.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+function isLoopback(value: string | string[] | undefined): boolean {
+  if (typeof value !== "string") return false;
+  const host = hostOf(value);
+  return host !== undefined && LOOPBACK_HOSTS.has(host);
+}
+
+/**
+ * Without keys the gateway trusts whoever reaches its loopback port. A web page on another site can still
+ * reach it from the user's browser by DNS rebinding (its own name resolving to 127.0.0.1): such requests
+ * carry that name as Host, or that site as Origin, and are refused.
+ */
+function refuseNonLoopbackCaller(headers: Headers): void {
+  const origin = headers.origin;
+  if (isLoopback(headers.host) && (origin === undefined || isLoopback(origin))) return;
+  throw new GatewayError(
+    403,
+    "This gateway has no API keys, so it answers only requests to localhost, 127.0.0.1 or [::1] from its own pages (a guard against other web sites reaching it through your browser). Use http://127.0.0.1:PORT, or create a key with `spark keys create --name NAME` and send it.",
+    "host_not_allowed",
+  );
+}
+
 /**
  * Checks API keys. While no key was ever created every request is anonymous (the gateway then listens on
- * loopback only); once one exists, every model request needs a valid key, and revoking the last key locks
+ * loopback only, and refuses requests addressed to other names or sent by other sites' pages); once one exists, every model request needs a valid key, and revoking the last key locks
  * the gateway rather than opening it. The count is cached for a second, so `spark keys create` on a
  * running gateway takes effect within about a second; a revoked key is refused at its next request.
  */
@@ -42,7 +74,10 @@ export class Authenticator {
 
   /** The principal for a request, or a 401 that says how to authenticate (and never repeats the key). */
   authenticate(headers: Headers): Principal {
-    if (!this.keysExist()) return ANONYMOUS;
+    if (!this.keysExist()) {
+      refuseNonLoopbackCaller(headers);
+      return ANONYMOUS;
+    }
     const presented = presentedKey(headers);
     if (presented === undefined) {
       throw new GatewayError(

@@ -1,6 +1,7 @@
 /**
  * The document an interactive block runs in: the block's content behind a CSP that allows only inline
- * script and style and data:/blob: images, so nothing in it can reach the network, plus a small reporter
+ * script and style and data:/blob: images, so nothing in it can reach the network (WebRTC, which CSP does
+ * not govern, is removed before the block's code runs), plus a small reporter
  * that tells the page whether it rendered, its errors and its height. The gateway serves the frame's
  * shell (/sandbox.html) under the same policy as a header, so the meta tag is a second lock, not the only.
  */
@@ -9,6 +10,11 @@ export type Theme = "light" | "dark";
 export const FRAME_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:; font-src data:; media-src data: blob:";
 
 const REPORTER = `(function () {
+  // CSP does not govern WebRTC: a peer connection could reach STUN/TURN servers (or leak data through
+  // their DNS names). Remove it before the block's own code runs, beyond its reach to restore.
+  ["RTCPeerConnection", "webkitRTCPeerConnection", "RTCDataChannel", "RTCSessionDescription", "RTCIceCandidate"].forEach(function (name) {
+    Object.defineProperty(window, name, { value: undefined, writable: false, configurable: false });
+  });
   var failed = false;
   function post(message) { message.type = "spark-frame"; parent.postMessage(message, "*"); }
   function height() { return Math.ceil(document.body.getBoundingClientRect().bottom + 8); }

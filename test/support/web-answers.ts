@@ -58,6 +58,7 @@ export function probeAnswer(probeUrl: string): string {
     '  attempt("parent", () => parent.document.title);',
     '  attempt("cookie", () => document.cookie);',
     '  attempt("storage", () => localStorage.getItem("secret"));',
+    '  attempt("webrtc", () => new RTCPeerConnection({ iceServers: [{ urls: "stun:127.0.0.1:9" }] }));',
     `  const image = new Promise((resolve) => { const img = new Image(); img.onload = () => resolve("loaded"); img.onerror = () => resolve("blocked"); img.src = ${JSON.stringify(`${probeUrl}?image`)}; });`,
     `  const request = fetch(${JSON.stringify(probeUrl)}).then((response) => "reached:" + response.status, (error) => "blocked:" + error.name);`,
     "  Promise.all([request, image]).then(([fetched, loaded]) => {",
