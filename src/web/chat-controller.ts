@@ -41,7 +41,8 @@ function randomKey(): string {
 
 export class ChatController {
   private history: ChatMessage[] = [];
-  private conversationId: string | undefined;
+  /** The conversation on screen; its id comes with its first save. Saves hold the one they were made for. */
+  private thread: { id?: string } = {};
   /** Sent as prompt_cache_key: the local engine keeps this conversation's cache on one sequence. */
   private cacheKey: string = randomKey();
   private running: RunningTurn | undefined;
@@ -50,7 +51,7 @@ export class ChatController {
   constructor(private readonly deps: ChatControllerDeps) {}
 
   get currentConversation(): string | undefined {
-    return this.conversationId;
+    return this.thread.id;
   }
 
   async send(text: string): Promise<void> {
@@ -76,8 +77,10 @@ export class ChatController {
   async open(id: string): Promise<void> {
     await this.stop();
     const conversation = await this.deps.conversations.get(id);
+    // A message sent while it loaded started a turn in the conversation being left: end it there first.
+    await this.stop();
     this.clearScreen();
-    this.conversationId = conversation.id;
+    this.thread = { id: conversation.id };
     this.cacheKey = conversation.id;
     this.history = conversation.messages.map(({ role, content }) => ({ role, content }));
     for (const message of conversation.messages) {
@@ -89,7 +92,7 @@ export class ChatController {
   async startNew(): Promise<void> {
     await this.stop();
     this.clearScreen();
-    this.conversationId = undefined;
+    this.thread = {};
     this.cacheKey = randomKey();
     this.history = [];
   }
@@ -127,6 +130,7 @@ export class ChatController {
 
   private async answer(signal: AbortSignal): Promise<void> {
     const { stats } = this.deps;
+    const thread = this.thread;
     const bubble = this.bubble("assistant");
     bubble.dataset.finish = "streaming";
     const view = new MessageView(this.deps.render);
@@ -169,7 +173,7 @@ export class ChatController {
     if (reason === "abort") this.deps.onStatus("Stopped; the partial answer is kept.");
     if (text !== "") {
       this.history.push({ role: "assistant", content: text });
-      this.save({ role: "assistant", content: text, interrupted: reason === "abort" }, text);
+      this.save({ role: "assistant", content: text, interrupted: reason === "abort" }, text, thread);
     }
     this.running = undefined;
     this.deps.onBusy(false);
@@ -177,13 +181,13 @@ export class ChatController {
   }
 
   /** Saves in order, creating the conversation on its first message; a failure is reported, not thrown. */
-  private save(message: SavedMessage, titleSource: string): void {
+  private save(message: SavedMessage, titleSource: string, thread = this.thread): void {
     const model = this.deps.model();
     this.saving = this.saving.then(async () => {
       try {
-        this.conversationId ??= (await this.deps.conversations.create(titleSource.split("\n")[0]?.slice(0, TITLE_LENGTH) ?? "Conversation", model)).id;
-        await this.deps.conversations.append(this.conversationId, message);
-        this.deps.onSaved(this.conversationId);
+        thread.id ??= (await this.deps.conversations.create(titleSource.split("\n")[0]?.slice(0, TITLE_LENGTH) ?? "Conversation", model)).id;
+        await this.deps.conversations.append(thread.id, message);
+        this.deps.onSaved(thread.id);
       } catch (error) {
         this.deps.onStatus(`Could not save the conversation: ${error instanceof Error ? error.message : String(error)}`);
       }
