@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import type { WebConversationStore } from "../store/index.js";
+import { WEB_CONVERSATION_LIMITS, type WebConversationStore } from "../store/index.js";
 import type { Authenticator } from "./authenticate.js";
 import { GatewayError } from "./openai-error.js";
 import { parseBody } from "./request-schemas.js";
@@ -46,7 +46,12 @@ export function registerConversationRoutes(app: FastifyInstance, auth: Authentic
   app.post<{ Params: { id: string } }>(`${CONVERSATIONS_PATH}/:id/messages`, async (request, reply) => {
     const who = owner(request.headers);
     const body = parseBody(newMessage, request.body);
-    if (!store.append(who, request.params.id, { role: body.role, content: body.content, interrupted: body.interrupted ?? false })) throw notFound(request.params.id);
+    const outcome = store.append(who, request.params.id, { role: body.role, content: body.content, interrupted: body.interrupted ?? false });
+    if (outcome === "not-found") throw notFound(request.params.id);
+    if (outcome === "full") {
+      const { messages, characters } = WEB_CONVERSATION_LIMITS;
+      throw new GatewayError(409, `The conversation '${request.params.id}' is full (at most ${messages} messages and ${characters} characters). Start a new conversation.`, "conversation_full");
+    }
     return reply.code(204).send();
   });
 

@@ -23,6 +23,7 @@ export { createRedisRateBuckets, type RedisRateBucketOptions } from "./rate-buck
 export { FIVE_HOURS_MS, MINUTE_MS, RETRY_NEVER, WEEK_MS, WINDOWS, type WindowSpec } from "./rate-bucket-windows.js";
 export {
   createWebConversationStore,
+  WEB_CONVERSATION_LIMITS,
   type WebConversation,
   type WebConversationInfo,
   type WebConversationStore,

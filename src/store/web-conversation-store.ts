@@ -38,8 +38,8 @@ export interface WebConversationStore {
   list(owner: string, limit?: number): WebConversationInfo[];
   /** Undefined when there is no such conversation of this owner. */
   get(owner: string, id: string): WebConversation | undefined;
-  /** Appends a message; false when there is no such conversation of this owner. */
-  append(owner: string, id: string, message: WebMessage): boolean;
+  /** Appends a message: "not-found" without such a conversation of this owner, "full" past the limits. */
+  append(owner: string, id: string, message: WebMessage): "appended" | "not-found" | "full";
   /** False when there is no such conversation of this owner. */
   remove(owner: string, id: string): boolean;
 }
@@ -60,22 +60,28 @@ function toInfo(row: ConversationRow): WebConversationInfo {
   return { id: row.id, title: row.title, model: row.model, createdAt: row.created_at, updatedAt: row.updated_at, messageCount: row.message_count };
 }
 
+/** What one conversation may hold, so that it can always be loaded (and a key cannot fill the disk through one). */
+export const WEB_CONVERSATION_LIMITS = { messages: 2_000, characters: 8 * 1024 * 1024 };
+
 export function createWebConversationStore(db: Database, clock: StoreClock = systemClock): WebConversationStore {
   const insert = db.prepare("INSERT INTO web_conversations (id, owner, title, model, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)");
   const selectOne = db.prepare(`SELECT ${COLUMNS} FROM web_conversations WHERE owner = ? AND id = ?`);
   const selectMany = db.prepare(`SELECT ${COLUMNS} FROM web_conversations WHERE owner = ? ORDER BY updated_at DESC, rowid DESC LIMIT ?`);
   const touch = db.prepare("UPDATE web_conversations SET updated_at = ? WHERE owner = ? AND id = ?");
-  const nextSeq = db.prepare("SELECT COALESCE(MAX(seq) + 1, 0) AS seq FROM web_conversation_messages WHERE conversation_id = ?");
+  const nextSeq = db.prepare(
+    "SELECT COALESCE(MAX(seq) + 1, 0) AS seq, COUNT(*) AS count, COALESCE(SUM(LENGTH(content)), 0) AS characters FROM web_conversation_messages WHERE conversation_id = ?",
+  );
   const insertMessage = db.prepare("INSERT INTO web_conversation_messages (conversation_id, seq, role, content, interrupted, created_at) VALUES (?, ?, ?, ?, ?, ?)");
   const selectMessages = db.prepare("SELECT role, content, interrupted FROM web_conversation_messages WHERE conversation_id = ? ORDER BY seq");
   const deleteOne = db.prepare("DELETE FROM web_conversations WHERE owner = ? AND id = ?");
 
-  const append = db.transaction((owner: string, id: string, message: WebMessage): boolean => {
+  const append = db.transaction((owner: string, id: string, message: WebMessage): "appended" | "not-found" | "full" => {
     const now = clock.now().toISOString();
-    if (touch.run(now, owner, id).changes === 0) return false;
-    const { seq } = nextSeq.get(id) as { seq: number };
+    if (touch.run(now, owner, id).changes === 0) return "not-found";
+    const { seq, count, characters } = nextSeq.get(id) as { seq: number; count: number; characters: number };
+    if (count >= WEB_CONVERSATION_LIMITS.messages || characters + message.content.length > WEB_CONVERSATION_LIMITS.characters) return "full";
     insertMessage.run(id, seq, message.role, message.content, message.interrupted ? 1 : 0, now);
-    return true;
+    return "appended";
   });
 
   return {
