@@ -3,20 +3,13 @@ import { mkdtemp, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
-import type { GitChangeSelection } from "../agent/review/index.js";
+import { runGit, type GitChangeSelection } from "../agent/review/index.js";
 import { UsageError } from "../core/index.js";
 
 const run = promisify(execFile);
 
-async function git(cwd: string, args: string[]): Promise<string> {
-  try {
-    const { stdout } = await run("git", args, { cwd, maxBuffer: 256 * 1024 * 1024 });
-    return stdout;
-  } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr?.trim();
-    throw new UsageError(`git ${args.join(" ")} failed in ${cwd}: ${stderr || (error as Error).message}. Check the range (--diff) and that this is a git repository.`, { cause: error });
-  }
-}
+const git = (cwd: string, args: string[]) =>
+  runGit(cwd, args, (failure, cause) => new UsageError(`${failure}. Check the range (--diff) and that this is a git repository.`, { cause }));
 
 /** The revision whose tree a range ends at: B of `A..B` or `A...B` (HEAD when empty); none for a single revision (diffed against the working tree). */
 export function rangeTip(range: string): string | undefined {

@@ -1,6 +1,5 @@
-import OpenAI from "openai";
 import type { CallSettings, ClientDependencies, ModelClient, ModelTarget, ResolvedModel } from "../models/index.js";
-import { createModelClient } from "../models/index.js";
+import { createModelClient, openAIConnection } from "../models/index.js";
 import { ChatCompletionSource } from "./chat-completion-source.js";
 import type { CompletionSource } from "./completion-source.js";
 import type { ModelInfo, ModelRole } from "./lsp-protocol.js";
@@ -31,15 +30,7 @@ function localPath(resolved: ResolvedModel): string | undefined {
  * timeout as the chat client (createModelClient has already refused a missing key where one is needed).
  */
 function remoteFim(target: Extract<ModelTarget, { kind: "remote" }>, deps: ClientDependencies, client: ModelClient, chat: CompletionSource): RemoteFimSource {
-  const key = target.apiKeyEnv ? deps.env[target.apiKeyEnv] : undefined;
-  const openai = new OpenAI({
-    // Servers that need no key still get a placeholder: the SDK refuses to run without one.
-    apiKey: key || "no-key",
-    baseURL: target.baseUrl,
-    maxRetries: deps.maxRetries ?? 2,
-    timeout: deps.timeoutMs ?? 600_000,
-  });
-  const context = { baseUrl: target.baseUrl, model: target.model, ...(target.apiKeyEnv ? { apiKeyEnv: target.apiKeyEnv } : {}) };
+  const { openai, context } = openAIConnection(target, deps);
   return new RemoteFimSource({ openai, context, displayName: client.displayName, fallback: chat });
 }
 

@@ -23,6 +23,20 @@ function isLoopback(url: string): boolean {
   return /^https?:\/\/(127\.|localhost|\[::1\])/.test(url);
 }
 
+/** The SDK client for a remote target (its key, retries and timeout) and the context its errors name. */
+export function openAIConnection(target: Extract<ModelTarget, { kind: "remote" }>, deps: ClientDependencies) {
+  const key = target.apiKeyEnv ? deps.env[target.apiKeyEnv] : undefined;
+  const openai = new OpenAI({
+    // Servers that need no key still get a placeholder: the SDK refuses to run without one.
+    apiKey: key || "no-key",
+    baseURL: target.baseUrl,
+    maxRetries: deps.maxRetries ?? 2,
+    timeout: deps.timeoutMs ?? 600_000,
+  });
+  const context = { baseUrl: target.baseUrl, model: target.model, ...(target.apiKeyEnv ? { apiKeyEnv: target.apiKeyEnv } : {}) };
+  return { openai, context };
+}
+
 function remoteClient(resolved: ResolvedModel, target: Extract<ModelTarget, { kind: "remote" }>, deps: ClientDependencies): ModelClient {
   const key = target.apiKeyEnv ? deps.env[target.apiKeyEnv] : undefined;
   if (target.apiKeyEnv && !key && !isLoopback(target.baseUrl)) {
@@ -32,14 +46,7 @@ function remoteClient(resolved: ResolvedModel, target: Extract<ModelTarget, { ki
       { status: 401 },
     );
   }
-  const openai = new OpenAI({
-    // Servers that need no key still get a placeholder: the SDK refuses to run without one.
-    apiKey: key || "no-key",
-    baseURL: target.baseUrl,
-    maxRetries: deps.maxRetries ?? 2,
-    timeout: deps.timeoutMs ?? 600_000,
-  });
-  const context = { baseUrl: target.baseUrl, model: target.model, ...(target.apiKeyEnv ? { apiKeyEnv: target.apiKeyEnv } : {}) };
+  const { openai, context } = openAIConnection(target, deps);
   const displayName = target.provider === "openai" || target.provider === "custom" ? target.model : `${target.provider}/${target.model}`;
   // Predicted Outputs exist on Chat Completions only.
   return target.api === "responses"

@@ -1,4 +1,4 @@
-export { createModelClient, type ClientDependencies } from "./create-model-client.js";
+export { createModelClient, openAIConnection, type ClientDependencies } from "./create-model-client.js";
 export { downloadModel, type DownloadProgress } from "./download-model.js";
 export type { ModelClient } from "./model-client.js";
 export { modelStatus, type ModelStatus } from "./model-status.js";

@@ -8,15 +8,19 @@ const run = promisify(execFile);
 /** Which change to review: a revision range (`main..HEAD`), the staged changes, or the working tree against HEAD. */
 export type GitChangeSelection = { range: string } | { staged: true } | { worktree: true };
 
-async function git(cwd: string, args: string[]): Promise<string> {
+/** Runs git; a failure becomes the error `toError` makes of "git ARGS failed in CWD: WHY". */
+export async function runGit(cwd: string, args: string[], toError: (failure: string, cause: unknown) => Error): Promise<string> {
   try {
-    const { stdout } = await run("git", args, { cwd, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout } = await run("git", args, { cwd, maxBuffer: 256 * 1024 * 1024 });
     return stdout;
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim();
-    throw new ReviewError(`git ${args.join(" ")} failed in ${cwd}: ${stderr || (error instanceof Error ? error.message : String(error))}. Run it inside a git repository, with a valid range.`, { status: 400 });
+    throw toError(`git ${args.join(" ")} failed in ${cwd}: ${stderr || (error instanceof Error ? error.message : String(error))}`, error);
   }
 }
+
+const git = (cwd: string, args: string[]) =>
+  runGit(cwd, args, (failure) => new ReviewError(`${failure}. Run it inside a git repository, with a valid range.`, { status: 400 }));
 
 function selectionArgs(selection: GitChangeSelection): string[] {
   if ("range" in selection) return [selection.range];

@@ -1,7 +1,7 @@
 export { detectChecks } from "./detect-checks.js";
 export { decideEscalation, defaultEscalationPolicy, type EscalationDecision, type EscalationPolicy } from "./escalation-policy.js";
 export { formatReviewReport, formatVerdict } from "./format-review-report.js";
-export { gitChange, type GitChangeSelection } from "./git-diff.js";
+export { gitChange, runGit, type GitChangeSelection } from "./git-diff.js";
 export { matchesAnyGlob, matchesGlob } from "./glob-pattern.js";
 export { parseVerdict } from "./parse-verdict.js";
 export { ReviewError } from "./review-error.js";
