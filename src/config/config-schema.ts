@@ -2,6 +2,7 @@ import { z } from "zod";
 import { reviewSection } from "./review-section.js";
 import { contextSection } from "./context-section.js";
 import { mcpSection } from "./mcp-section.js";
+import { sandboxSection } from "./sandbox-section.js";
 
 /** Settings that shape a model call; they may sit at the top level, in a profile or per model. */
 const callSettings = {
@@ -106,6 +107,7 @@ export const configFileSchema = z
     review: reviewSection.optional(),
     context: contextSection.optional(),
     mcp: mcpSection.optional(),
+    sandbox: sandboxSection.optional(),
     network: z
       .object({
         max_retries: z.number().int().min(0).max(10).optional(),

@@ -5,3 +5,4 @@ export type { ReviewSection } from "./review-section.js";
 export { loadConfig, sparkHome, type LoadConfigOptions, type LoadedConfig } from "./load-config.js";
 export type { ContextSection } from "./context-section.js";
 export type { McpSection, McpServerEntry } from "./mcp-section.js";
+export type { SandboxLimitsEntry, SandboxSection } from "./sandbox-section.js";

@@ -1,0 +1,1 @@
+export { loadProtectedPaths, PROTECTED_NAME_ANYWHERE, PROTECTED_ROOT_DIRS, type LoadProtectedPathsOptions, type ProtectedPaths } from "./protected-paths.js";

@@ -1,0 +1,102 @@
+import { execFile } from "node:child_process";
+import { isAbsolute, normalize, relative, resolve, sep } from "node:path";
+import picomatch from "picomatch";
+
+/**
+ * Paths in a workspace that neither the model nor a command it runs may change, because something on the
+ * host later runs or trusts what they hold: git runs hooks and `core.fsmonitor` from any repository's
+ * `.git` (nested ones too), from the directory `core.hooksPath` names and from husky's `.husky`; Spark reads
+ * its project config from `.spark/`; editors run tasks from `.vscode/` and `.idea/` when a folder opens.
+ * The patch engine refuses to write them and the sandbox mounts them read-only: one list for both.
+ */
+export interface ProtectedPaths {
+  /** The workspace's real path the rules are relative to. */
+  readonly workspace: string;
+  /**
+   * Workspace-relative directories protected as a whole ("/"-separated), for the sandbox to mount read-only
+   * (whether or not they exist yet).
+   */
+  readonly roots: readonly string[];
+  /** Why this workspace-relative path may not be changed, or undefined when it may. */
+  reasonFor(relativePath: string): string | undefined;
+}
+
+export interface LoadProtectedPathsOptions {
+  /** Globs relative to the workspace from `[sandbox] protected` (user or project config). */
+  extra?: readonly string[];
+}
+
+/** Any path component with this name is protected, at any depth (a nested repository's `.git` runs too). */
+export const PROTECTED_NAME_ANYWHERE = ".git";
+/** Directories at the workspace root that are protected as a whole. */
+export const PROTECTED_ROOT_DIRS = [".git", ".husky", ".spark", ".vscode", ".idea"] as const;
+
+const GIT_CONFIG_TIMEOUT_MS = 5_000;
+
+export async function loadProtectedPaths(workspace: string, options: LoadProtectedPathsOptions = {}): Promise<ProtectedPaths> {
+  const hooksDir = await hooksPathInside(workspace);
+  const roots: string[] = [...PROTECTED_ROOT_DIRS];
+  if (hooksDir !== undefined && !roots.includes(hooksDir)) roots.push(hooksDir);
+  const extra = options.extra ?? [];
+  const matchesExtra = extra.length > 0 ? picomatch([...extra], { dot: true }) : undefined;
+  return {
+    workspace,
+    roots,
+    reasonFor(relativePath) {
+      const parts = normalize(relativePath).split(sep).join("/").split("/").filter((part) => part !== "" && part !== ".");
+      if (parts.some((part) => sameName(part, PROTECTED_NAME_ANYWHERE))) {
+        return "it is inside a .git directory (git runs hooks and core.fsmonitor from there on your next git command)";
+      }
+      const root = roots.find((dir) => isUnder(parts, dir));
+      if (root === hooksDir && root !== undefined) return `it is in ${root}, the directory core.hooksPath names (git runs hooks from it)`;
+      if (root !== undefined) return `it is in ${root}/, which tools on your machine run or trust`;
+      if (matchesExtra !== undefined && ancestors(parts).some((path) => matchesExtra(path))) {
+        return "it matches [sandbox] protected in your config";
+      }
+      return undefined;
+    },
+  };
+}
+
+/**
+ * Names compared as a case-insensitive file system, or Windows, would resolve them (`.GIT`, `.git.`,
+ * `.git ` all reach the repository there), so a variant spelling never gets past the rule.
+ */
+function sameName(part: string, name: string): boolean {
+  return part.toLowerCase().replace(/[. ]+$/, "") === name;
+}
+
+function isUnder(parts: readonly string[], dir: string): boolean {
+  const dirParts = dir.split("/");
+  return dirParts.length <= parts.length && dirParts.every((part, index) => sameName(parts[index] ?? "", part.toLowerCase()));
+}
+
+/** "a/b/c" → ["a", "a/b", "a/b/c"]: a glob that names a directory protects what is inside it. */
+function ancestors(parts: readonly string[]): string[] {
+  return parts.map((_, index) => parts.slice(0, index + 1).join("/"));
+}
+
+/**
+ * `core.hooksPath` as git would read it for this workspace (its includes too), when it points inside the
+ * workspace. `git config` only reads config files: it runs no hook and no fsmonitor.
+ */
+async function hooksPathInside(workspace: string): Promise<string | undefined> {
+  const value = await gitConfigValue(workspace, "core.hooksPath");
+  if (value === undefined || value.trim() === "") return undefined;
+  const absolute = isAbsolute(value) ? value : resolve(workspace, value);
+  const rel = relative(workspace, absolute);
+  if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) return undefined;
+  return rel.split(sep).join("/");
+}
+
+function gitConfigValue(workspace: string, key: string): Promise<string | undefined> {
+  return new Promise((done) => {
+    execFile(
+      "git",
+      ["-C", workspace, "config", "--includes", "--get", key],
+      { timeout: GIT_CONFIG_TIMEOUT_MS, env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", GIT_TERMINAL_PROMPT: "0" } },
+      // Exit 1 (unset), no git, or not a repository: nothing to protect beyond the built-in list.
+      (error, stdout) => done(error ? undefined : stdout.replace(/\n$/, "")),
+    );
+  });
+}
