@@ -37,3 +37,18 @@ describe("SseUsageScanner", () => {
     expect(scanner.usage).toMatchObject({ inputTokens: 4, outputTokens: 5 });
   });
 });
+
+describe("SseUsageScanner's output estimate", () => {
+  it("counts a token per small frame and about four characters a token in a large one", () => {
+    const scanner = new SseUsageScanner(false);
+    scanner.push(Buffer.from(chunk({ content: "a" }) + chunk({ content: "x".repeat(400) })));
+    expect(scanner.outputEstimate).toBe(1 + 100);
+  });
+
+  it("does not count again the text a Responses stream repeats in its .done events", () => {
+    const scanner = new SseUsageScanner(false);
+    const event = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+    scanner.push(Buffer.from(event("response.output_text.delta", { delta: "abcd" }) + event("response.output_text.delta", { delta: "efgh" }) + event("response.output_text.done", { text: "abcdefgh" })));
+    expect(scanner.outputEstimate).toBe(2);
+  });
+});

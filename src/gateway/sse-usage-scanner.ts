@@ -21,6 +21,10 @@ export function usageFromJson(value: unknown): Usage | undefined {
 
 /** A frame carrying generated text: a non-empty content, arguments, text or delta string. */
 const contentPattern = /"(?:content|arguments|text|delta)":"(?!")/;
+/** The generated strings of a frame, to estimate its tokens. */
+const generatedStrings = /"(?:content|arguments|text|delta)":"((?:[^"\\]|\\.)*)"/g;
+/** A Responses API event other than a delta (`.done`, `output_item.added`…): it repeats text already counted. */
+const responsesSummary = /"type":"response\.[a-z_.]*(?<!\.delta)"/;
 const finishPattern = /"finish_reason":"(length|tool_calls|function_call)"|"type":"response\.incomplete"/;
 
 /**
@@ -32,6 +36,11 @@ const finishPattern = /"finish_reason":"(length|tool_calls|function_call)"|"type
 export class SseUsageScanner {
   usage: Usage | undefined;
   contentFrames = 0;
+  /**
+   * Output tokens seen so far, estimated before the usage frame arrives: at least one per frame with
+   * generated text, about four characters a token for longer ones (so one huge frame counts as many).
+   */
+  outputEstimate = 0;
   finishReason: FinishReason = "stop";
   private readonly decoder = new StringDecoder("utf8");
   private pending = "";
@@ -68,7 +77,14 @@ export class SseUsageScanner {
 
   /** Reads one frame; false when it is the usage-only frame (to drop when stripping). */
   private inspect(frame: string): boolean {
-    if (contentPattern.test(frame)) this.contentFrames++;
+    if (contentPattern.test(frame)) {
+      this.contentFrames++;
+      if (!responsesSummary.test(frame)) {
+        let characters = 0;
+        for (const match of frame.matchAll(generatedStrings)) characters += match[1]?.length ?? 0;
+        this.outputEstimate += Math.max(1, Math.ceil(characters / 4));
+      }
+    }
     const finish = finishPattern.exec(frame);
     if (finish) this.finishReason = finish[1] === undefined ? "length" : finish[1] === "length" ? "length" : "tool-calls";
     if (!frame.includes('"usage":{')) return true;
