@@ -155,8 +155,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: 1000 },
   });
 
-  // Every JSON body goes through one reader with the size, time, encoding and depth limits.
-  app.removeContentTypeParser("application/json");
+  // Every body goes through one reader with the size, time, encoding and depth limits: JSON is the only
+  // type accepted (Fastify's text/plain parser would read a body with none of them), others get a 415 unread.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", (request: FastifyRequest) => readJsonBody(request.raw, { maxBytes: bodyLimit, timeoutMs: timeouts.bodyMs }));
 
   // Authentication runs when the headers are in, before any body is read: a caller without a key cannot

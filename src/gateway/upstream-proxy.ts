@@ -172,21 +172,20 @@ async function pipeStream(context: RunContext, incoming: http.IncomingMessage, r
   const raw = context.reply.raw;
   context.reply.hijack();
   raw.writeHead(200, { ...sseHeaders, ...context.headers });
-  const scanner = new SseUsageScanner(request.stripUsage);
+  // Only a bucket that limits tokens needs the cap; without one an answer may run as long as the upstream likes.
+  const scanner = new SseUsageScanner(request.stripUsage, context.limitsTokens ? streamCutAt(context.outputAllowance) : undefined);
   let firstAt: number | undefined;
   let failed = false;
   let cut = false;
-  const cutAt = streamCutAt(context.outputAllowance);
   try {
     for await (const chunk of incoming) {
       if (raw.destroyed) break;
       const out = scanner.push(chunk as Buffer);
       if (firstAt === undefined && scanner.contentFrames > 0) firstAt = performance.now();
-      // Past the reservation the bytes of this chunk are still sent (frames may straddle chunks), then the
-      // upstream is closed, which stops its generation.
       if (out.length > 0 && !raw.write(out)) await drained(raw);
-      // Only a bucket that limits tokens needs the cap; without one an answer may run as long as the upstream likes.
-      if (context.limitsTokens && scanner.usage === undefined && scanner.outputEstimate > cutAt) {
+      // Past the reservation the frames up to the one that passed it are sent, then the upstream is
+      // closed, which stops its generation.
+      if (scanner.overLimit) {
         cut = true;
         incoming.destroy();
         break;
