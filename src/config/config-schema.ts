@@ -62,6 +62,12 @@ const gatewaySection = z
     port: z.number().int().min(0).max(65535).optional(),
     /** Largest request body accepted, in bytes (default 4 MiB). */
     body_limit: z.number().int().min(1024).optional(),
+    /** Time for a request's headers to arrive, in ms (default 10 s); slower callers are disconnected. */
+    headers_timeout_ms: z.number().int().min(100).optional(),
+    /** Time for a request's body to arrive, in ms (default 30 s); a slower body gets a 408. Answers are never timed. */
+    body_timeout_ms: z.number().int().min(100).optional(),
+    /** A connection with no byte either way for this long is closed, in ms (default: the upstream timeout + 30 s). */
+    idle_timeout_ms: z.number().int().min(1000).optional(),
     /** max_tokens assumed for a request that names none, for the token reservation (default 4096). */
     default_max_tokens: z.number().int().positive().optional(),
     /** Share rate buckets through Redis (several gateways); by default they live in SQLite. */

@@ -24,34 +24,53 @@ function presentedKey(headers: Headers): string | undefined {
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
-/** The host of a Host header ("127.0.0.1:8787") or of an Origin ("http://localhost:8787"), lower-cased. */
-function hostOf(value: string): string | undefined {
+/** The host and port of a Host header ("127.0.0.1:8787") or of an Origin ("http://localhost:8787"). */
+function addressOf(value: string): { host: string; port: number | undefined } | undefined {
   try {
-    return new URL(value.includes("://") ? value : `http://${value}`).hostname.toLowerCase();
+    const url = new URL(value.includes("://") ? value : `http://${value}`);
+    const defaultPort = url.protocol === "https:" ? 443 : url.protocol === "http:" ? 80 : undefined;
+    return { host: url.hostname.toLowerCase(), port: url.port === "" ? defaultPort : Number(url.port) };
   } catch {
     return undefined;
   }
 }
 
-function isLoopback(value: string | string[] | undefined): boolean {
+/**
+ * Whether a Host or Origin names this gateway: a loopback name and, when a port is known, the port the
+ * request really arrived on. A Host without a port is let through (some clients leave out the port), an
+ * Origin never lacks one (its scheme's default), so another local server's page is refused.
+ */
+function namesThisGateway(value: string | string[] | undefined, localPort: number | undefined, portRequired: boolean): boolean {
   if (typeof value !== "string") return false;
-  const host = hostOf(value);
-  return host !== undefined && LOOPBACK_HOSTS.has(host);
+  const address = addressOf(value);
+  if (address === undefined || !LOOPBACK_HOSTS.has(address.host)) return false;
+  if (localPort === undefined) return true;
+  if (address.port === undefined || (!portRequired && !/:\d+$/.test(value))) return !portRequired;
+  return address.port === localPort;
 }
 
 /**
  * Without keys the gateway trusts whoever reaches its loopback port. A web page on another site can still
- * reach it from the user's browser by DNS rebinding (its own name resolving to 127.0.0.1): such requests
- * carry that name as Host, or that site as Origin, and are refused.
+ * reach it from the user's browser by DNS rebinding (its own name resolving to 127.0.0.1), and a page of
+ * another local server (another port of 127.0.0.1) is another origin too: such requests carry that name as
+ * Host, or that site as Origin, and are refused.
  */
-function refuseNonLoopbackCaller(headers: Headers): void {
+function refuseNonLoopbackCaller(caller: Caller): void {
+  const { headers } = caller;
+  const localPort = caller.socket?.localPort;
   const origin = headers.origin;
-  if (isLoopback(headers.host) && (origin === undefined || isLoopback(origin))) return;
+  if (namesThisGateway(headers.host, localPort, false) && (origin === undefined || namesThisGateway(origin, localPort, true))) return;
   throw new GatewayError(
     403,
-    "This gateway has no API keys, so it answers only requests to localhost, 127.0.0.1 or [::1] from its own pages (a guard against other web sites reaching it through your browser). Use http://127.0.0.1:PORT, or create a key with `spark keys create --name NAME` and send it.",
+    "This gateway has no API keys, so it answers only requests to localhost, 127.0.0.1 or [::1] on its own port, from its own pages (a guard against other web sites and other local servers' pages reaching it through your browser). Use http://127.0.0.1:PORT, or create a key with `spark keys create --name NAME` and send it.",
     "host_not_allowed",
   );
+}
+
+/** What authentication reads of a request: its headers and the local port it arrived on (Node's IncomingMessage). */
+export interface Caller {
+  headers: Headers;
+  socket?: { localPort?: number | undefined } | null;
 }
 
 /**
@@ -63,6 +82,8 @@ function refuseNonLoopbackCaller(headers: Headers): void {
 export class Authenticator {
   private cachedCount: { value: number; until: number } | undefined;
   private readonly touched = new Map<string, number>();
+  /** The principal already found for a request (by its headers object), so the onRequest check is not repeated by the route. */
+  private readonly checked = new WeakMap<object, Principal>();
 
   constructor(private readonly keys: ApiKeyStore, private readonly now: () => number = Date.now) {}
 
@@ -73,9 +94,18 @@ export class Authenticator {
   }
 
   /** The principal for a request, or a 401 that says how to authenticate (and never repeats the key). */
-  authenticate(headers: Headers): Principal {
+  authenticate(caller: Caller): Principal {
+    const known = this.checked.get(caller.headers);
+    if (known) return known;
+    const principal = this.check(caller);
+    this.checked.set(caller.headers, principal);
+    return principal;
+  }
+
+  private check(caller: Caller): Principal {
+    const { headers } = caller;
     if (!this.keysExist()) {
-      refuseNonLoopbackCaller(headers);
+      refuseNonLoopbackCaller(caller);
       return ANONYMOUS;
     }
     const presented = presentedKey(headers);

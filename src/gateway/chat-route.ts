@@ -37,6 +37,7 @@ export function planChat(gateway: GatewayContext, raw: unknown): GenerationPlan 
       stream,
       promptEstimate,
       maxTokens,
+      choices: body.n ?? 1,
       run: (context) => {
         const { body: forwarded, stripUsage } = upstreamBody(body, target.model, target.provider, context.maxTokens, context.limitsTokens);
         return proxyToUpstream(gateway.agents, context, { target, apiKey, path: "/chat/completions", body: forwarded, stripUsage, promptEstimate, timeoutMs: gateway.timeoutMs });
@@ -51,6 +52,7 @@ export function planChat(gateway: GatewayContext, raw: unknown): GenerationPlan 
     stream,
     promptEstimate: estimatePromptTokens(modelRequest),
     maxTokens,
+    choices: body.n ?? 1,
     run: async (context) => {
       const client = await backend.client();
       const events = client.stream(withDefaults(modelRequest, backend.resolved.settings, context.maxTokens), { signal: context.signal });

@@ -23,6 +23,8 @@ export function planCompletions(gateway: GatewayContext, raw: unknown): Generati
   const suffix = body.suffix ?? undefined;
   const promptEstimate = Math.ceil((prompt.length + (suffix?.length ?? 0)) / 4) + 3;
   const maxTokens = body.max_tokens ?? undefined;
+  // best_of completions are generated (and billed) to return n of them.
+  const choices = Math.max(body.n ?? 1, body.best_of ?? 1);
   if (backend.kind === "upstream") {
     const { target, apiKey } = backend;
     const wantsUsage = body.stream_options?.include_usage === true;
@@ -31,6 +33,7 @@ export function planCompletions(gateway: GatewayContext, raw: unknown): Generati
       stream,
       promptEstimate,
       maxTokens,
+      choices,
       run: (context) => {
         const forwarded: Record<string, unknown> = { ...body, model: target.model };
         if (stream) forwarded.stream_options = { ...body.stream_options, include_usage: true };
@@ -59,6 +62,7 @@ export function planCompletions(gateway: GatewayContext, raw: unknown): Generati
     stream,
     promptEstimate,
     maxTokens,
+    choices,
     run: async (context) => {
       // An hf: model is downloaded by its client on first use; the completion then reads the cached file.
       await backend.client();

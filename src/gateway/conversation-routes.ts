@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { WEB_CONVERSATION_LIMITS, type WebConversationStore } from "../store/index.js";
 import type { Authenticator } from "./authenticate.js";
@@ -27,24 +27,24 @@ function notFound(id: string): GatewayError {
 }
 
 export function registerConversationRoutes(app: FastifyInstance, auth: Authenticator, store: WebConversationStore): void {
-  const owner = (headers: Record<string, string | string[] | undefined>) => auth.authenticate(headers).id;
+  const owner = (request: FastifyRequest) => auth.authenticate(request.raw).id;
 
-  app.get(CONVERSATIONS_PATH, async (request) => ({ object: "list", data: store.list(owner(request.headers)) }));
+  app.get(CONVERSATIONS_PATH, async (request) => ({ object: "list", data: store.list(owner(request)) }));
 
   app.post(CONVERSATIONS_PATH, async (request, reply) => {
-    const who = owner(request.headers);
+    const who = owner(request);
     const body = parseBody(newConversation, request.body);
     return reply.code(201).send(store.create(who, body.title.trim() || "Untitled", body.model));
   });
 
   app.get<{ Params: { id: string } }>(`${CONVERSATIONS_PATH}/:id`, async (request) => {
-    const conversation = store.get(owner(request.headers), request.params.id);
+    const conversation = store.get(owner(request), request.params.id);
     if (!conversation) throw notFound(request.params.id);
     return conversation;
   });
 
   app.post<{ Params: { id: string } }>(`${CONVERSATIONS_PATH}/:id/messages`, async (request, reply) => {
-    const who = owner(request.headers);
+    const who = owner(request);
     const body = parseBody(newMessage, request.body);
     const outcome = store.append(who, request.params.id, { role: body.role, content: body.content, interrupted: body.interrupted ?? false });
     if (outcome === "not-found") throw notFound(request.params.id);
@@ -56,7 +56,7 @@ export function registerConversationRoutes(app: FastifyInstance, auth: Authentic
   });
 
   app.delete<{ Params: { id: string } }>(`${CONVERSATIONS_PATH}/:id`, async (request, reply) => {
-    if (!store.remove(owner(request.headers), request.params.id)) throw notFound(request.params.id);
+    if (!store.remove(owner(request), request.params.id)) throw notFound(request.params.id);
     return reply.code(204).send();
   });
 }

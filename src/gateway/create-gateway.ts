@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
 import type { LoadedConfig } from "../config/index.js";
 import { SparkError, toSparkError } from "../core/index.js";
 import type { LocalEngine } from "../models/providers/local/index.js";
@@ -14,6 +14,7 @@ import { GatewayMetrics } from "./gateway-metrics.js";
 import { handleGeneration } from "./generation-route.js";
 import { defaultFamilies, FamilyMatcher } from "./model-families.js";
 import { ModelRouter } from "./model-router.js";
+import { readJsonBody, tooLarge } from "./json-body.js";
 import { fromSparkError, GatewayError } from "./openai-error.js";
 import { planResponses } from "./responses-route.js";
 import { createUpstreamAgents } from "./upstream-proxy.js";
@@ -42,6 +43,22 @@ export interface Gateway {
 }
 
 export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
+/** Time limits on receiving a request (never on sending an answer): see gatewayTimeouts. */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+
+/**
+ * The gateway's time limits. Headers and body are limited from the first byte (a slowloris is cut with a
+ * 408 or a closed connection); Node's request timeout is a backstop over both for bodies no parser reads.
+ * None of these runs while an answer streams: Node stops timing a request once it is received. The idle
+ * limit (no byte either way) is longer than the upstream timeout, so a model that thinks silently is
+ * never cut by it.
+ */
+export function gatewayTimeouts(gateway: { headers_timeout_ms?: number | undefined; body_timeout_ms?: number | undefined; idle_timeout_ms?: number | undefined } | undefined, upstreamTimeoutMs: number) {
+  const headersMs = gateway?.headers_timeout_ms ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  const bodyMs = gateway?.body_timeout_ms ?? DEFAULT_BODY_TIMEOUT_MS;
+  return { headersMs, bodyMs, requestMs: headersMs + bodyMs + 5_000, idleMs: gateway?.idle_timeout_ms ?? upstreamTimeoutMs + 30_000 };
+}
 
 /** Fastify's own errors (body parsing, limits) as OpenAI-style errors that say what to fix. */
 function toGatewayError(error: unknown, bodyLimit: number): GatewayError {
@@ -50,7 +67,7 @@ function toGatewayError(error: unknown, bodyLimit: number): GatewayError {
   const fastifyError = error as Partial<FastifyError>;
   switch (fastifyError.code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
-      return new GatewayError(413, `The request body is larger than this gateway accepts (${bodyLimit} bytes). Send less (shorter messages or fewer tools), or raise gateway.body_limit in config.`, "request_too_large");
+      return tooLarge(bodyLimit);
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
       return new GatewayError(415, "Send the request body as JSON, with the header Content-Type: application/json.", "unsupported_media_type");
     case "FST_ERR_CTP_EMPTY_JSON_BODY":
@@ -87,6 +104,17 @@ function drainThen(body: IncomingMessage, maxBytes: number, then: () => void): v
   body.resume();
 }
 
+/**
+ * Which requests are authenticated in onRequest: every request that may carry a body (matched route or
+ * not) and every API route; the web UI's files and /healthz stay open, /metrics unless configured public.
+ */
+function needsAuthentication(request: FastifyRequest, publicMetrics: boolean): boolean {
+  if (request.method !== "GET" && request.method !== "HEAD") return request.method !== "OPTIONS";
+  const path = request.url.split("?")[0] ?? "";
+  if (path === "/metrics") return !publicMetrics;
+  return path.startsWith("/v1/") || path === "/v1";
+}
+
 /** Builds the gateway's Fastify app and its context; `listen` is the caller's. */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { config } = options.loaded;
@@ -114,7 +142,29 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     timeoutMs: config.network?.timeout_ms ?? 600_000,
   };
 
-  const app = Fastify({ logger: false, bodyLimit, genReqId: () => randomUUID(), return503OnClosing: true, forceCloseConnections: true });
+  const timeouts = gatewayTimeouts(config.gateway, context.timeoutMs);
+  const app = Fastify({
+    logger: false,
+    bodyLimit,
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+    forceCloseConnections: true,
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.idleMs,
+    // Node checks the headers and request timeouts every 30 s by default: once a second keeps them close to the limit.
+    http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: 1000 },
+  });
+
+  // Every body goes through one reader with the size, time, encoding and depth limits: JSON is the only
+  // type accepted (Fastify's text/plain parser would read a body with none of them), others get a 415 unread.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("application/json", (request: FastifyRequest) => readJsonBody(request.raw, { maxBytes: bodyLimit, timeoutMs: timeouts.bodyMs }));
+
+  // Authentication runs when the headers are in, before any body is read: a caller without a key cannot
+  // make the gateway buffer anything. Routes read the principal found here (the Authenticator keeps it).
+  app.addHook("onRequest", async (request) => {
+    if (needsAuthentication(request, config.gateway?.public_metrics === true)) context.auth.authenticate(request.raw);
+  });
 
   app.setErrorHandler((error, request, reply) => {
     const failure = toGatewayError(error, bodyLimit);
@@ -124,6 +174,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     }
     if (failure.status >= 500) options.log("error", `${request.method} ${request.routeOptions.url ?? request.url}: ${failure.message}`);
     if (reply.sent || reply.raw.headersSent) return;
+    // An answer given before the body was read (no key, too slow, wrong type) ends the connection: the rest
+    // of the body is never read, so it cannot carry another request.
+    if (!request.raw.complete && failure.status !== 413) reply.header("connection", "close");
     const send = () => void reply.code(failure.status).headers(failure.headers).send(failure.body());
     // A body refused unread (too large) is drained first: answering mid-upload makes the client see a
     // broken pipe instead of the 413. Draining is bounded; past that the connection is cut.
@@ -142,11 +195,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/v1/models", async (request) => {
-    context.auth.authenticate(request.headers);
+    context.auth.authenticate(request.raw);
     return { object: "list", data: router.list() };
   });
   app.get<{ Params: { "*": string } }>("/v1/models/*", async (request) => {
-    context.auth.authenticate(request.headers);
+    context.auth.authenticate(request.raw);
     const id = request.params["*"];
     const found = router.list().find((model) => model.id === id);
     if (!found) throw new GatewayError(404, `The model '${id}' does not exist on this gateway. GET /v1/models lists them.`, "model_not_found", "model");
@@ -159,7 +212,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   registerConversationRoutes(app, context.auth, createWebConversationStore(options.db));
   registerWebStatic(app, options.webDir);
   app.get("/metrics", async (request, reply) => {
-    if (!config.gateway?.public_metrics) context.auth.authenticate(request.headers);
+    if (!config.gateway?.public_metrics) context.auth.authenticate(request.raw);
     return reply.header("content-type", metrics.registry.contentType).send(await metrics.text());
   });
 

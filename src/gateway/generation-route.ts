@@ -16,6 +16,8 @@ export interface GenerationPlan {
   promptEstimate: number;
   /** The request's max tokens, if it gave one. */
   maxTokens: number | undefined;
+  /** How many completions one request generates (n, or best_of for Completions): each may use max tokens. */
+  choices: number;
   run(context: RunContext): Promise<Outcome>;
 }
 
@@ -32,13 +34,14 @@ export async function handleGeneration(
   planner: (body: unknown, principal: Principal) => GenerationPlan,
 ): Promise<FastifyReply> {
   const startedAt = performance.now();
-  const principal = gateway.auth.authenticate(request.headers);
+  const principal = gateway.auth.authenticate(request.raw);
   const plan = planner(request.body, principal);
   const { backend } = plan;
   const family = gateway.families.familyOf([...backend.resolved.chain, ...(backend.kind === "upstream" ? [backend.target.model] : [])]);
   const limits = effectiveLimits(family, principal.limits, gateway.config.gateway?.limits);
   const maxTokens = plan.maxTokens ?? backend.resolved.settings.maxTokens ?? gateway.defaultMaxTokens;
-  const reserved = plan.promptEstimate + maxTokens;
+  const outputAllowance = maxTokens * plan.choices;
+  const reserved = plan.promptEstimate + outputAllowance;
   const charge = await RequestCharge.reserve(gateway.buckets, gateway.metrics, principal, family, limits, reserved);
 
   const controller = new AbortController();
@@ -61,6 +64,7 @@ export async function handleGeneration(
     stopGeneration: () => controller.abort(),
     clientGone: () => clientGone,
     maxTokens,
+    outputAllowance,
     limitsTokens: limits.tokensPerMinute !== undefined || limits.tokensPer5Hours !== undefined || limits.tokensPerWeek !== undefined,
   };
   let outcome: Outcome;
@@ -77,6 +81,9 @@ export async function handleGeneration(
     gateway.metrics.activeGenerations.dec();
   }
   const used = outcome.usage.inputTokens + outcome.usage.outputTokens;
+  // Charged in full even past the reservation (an upstream that ignores max tokens, a prompt estimate too
+  // low): the bucket then refuses until it refills, rather than being exceeded silently.
+  if (used > reserved) gateway.log("warn", `${route} ${backend.name}: used ${used} tokens, more than the ${reserved} reserved; ${principal.name}/${family} is charged all of them`);
   await charge.settle(used).catch((error: unknown) => gateway.log("error", `could not settle a charge for ${principal.name}/${family}: ${toSparkError(error).message}`));
   record(gateway, { route, backend, principal, family, outcome, reserved, startedAt });
   if (outcome.disconnected && !reply.sent) {

@@ -78,7 +78,7 @@ function limitedError(
     const message =
       window === "requests-per-minute"
         ? `The ${windowNames[window]} limit${limit} for the "${family}" family of ${whose} admits no request at all. Waiting does not help; the gateway's operator must raise the limit.`
-        : `This request needs ${tokens} tokens (prompt estimate + max tokens), more than the ${windowNames[window]} limit${limit} for the "${family}" family of ${whose}. Waiting does not help: lower max_tokens or shorten the prompt.`;
+        : `This request needs ${tokens} tokens (prompt estimate + max tokens for each of n choices), more than the ${windowNames[window]} limit${limit} for the "${family}" family of ${whose}. Waiting does not help: lower max_tokens or n, or shorten the prompt.`;
     return new GatewayError(429, message, "rate_limit_exceeded", null, type, headers);
   }
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));

@@ -25,9 +25,30 @@ export const chatMessageSchema = z.discriminatedUnion("role", [
   z.looseObject({ role: z.literal("tool"), content, tool_call_id: z.string() }),
 ]);
 
+/**
+ * OpenAI's rule for tool (and namespace) names. Checked here for every backend: a name with a NUL or a
+ * newline would otherwise reach the local engine's grammar, or an upstream that refuses it less clearly.
+ */
+export const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+type RefineContext = z.core.$RefinementCtx<unknown>;
+
+function checkToolName(name: string, context: RefineContext, path: PropertyKey[]): void {
+  if (TOOL_NAME.test(name)) return;
+  const shown = JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name);
+  context.addIssue({ code: "custom", path, input: name, message: `the tool name ${shown} is not valid: use 1 to 64 letters, digits, '_' or '-' (OpenAI's rule), and rename the tool` });
+}
+
+const toolName = z.string().superRefine((name, context) => checkToolName(name, context, []));
+
+/** Responses tools with a name: function and custom tools, and the namespaces that group them. */
+function checkNamedTool(tool: { type: string; name?: string | undefined }, context: RefineContext): void {
+  if (tool.name !== undefined && ["function", "custom", "namespace"].includes(tool.type)) checkToolName(tool.name, context, ["name"]);
+}
+
 const functionTool = z.looseObject({
   type: z.literal("function"),
-  function: z.looseObject({ name: z.string().min(1), description: z.string().optional(), parameters: z.record(z.string(), z.unknown()).optional() }),
+  function: z.looseObject({ name: toolName, description: z.string().optional(), parameters: z.record(z.string(), z.unknown()).optional() }),
 });
 
 const stop = z.union([z.string(), z.array(z.string()).max(4)]).nullish();
@@ -76,6 +97,12 @@ const responsesInputItem = z.looseObject({
   output: z.union([z.string(), z.array(contentPart)]).optional(),
 });
 
+/** A tool of the Responses API; a `namespace` tool carries function and custom tools of its own. */
+const namespacedTool = z.looseObject({ type: z.string(), name: z.string().optional() }).superRefine(checkNamedTool);
+const responsesTool = z
+  .looseObject({ type: z.string(), name: z.string().optional(), description: z.string().nullish(), parameters: z.record(z.string(), z.unknown()).nullish(), tools: z.array(namespacedTool).optional() })
+  .superRefine(checkNamedTool);
+
 export const responsesRequestSchema = z.looseObject({
   model: z.string().min(1),
   input: z.union([z.string(), z.array(responsesInputItem).min(1)]),
@@ -85,9 +112,7 @@ export const responsesRequestSchema = z.looseObject({
   max_output_tokens: positiveInt.nullish(),
   temperature: temperature.nullish(),
   top_p: z.number().min(0).max(1).nullish(),
-  tools: z
-    .array(z.looseObject({ type: z.string(), name: z.string().optional(), description: z.string().nullish(), parameters: z.record(z.string(), z.unknown()).nullish() }))
-    .nullish(),
+  tools: z.array(responsesTool).nullish(),
   tool_choice: z.union([z.enum(["auto", "none", "required"]), z.looseObject({ type: z.string() })]).nullish(),
   text: z
     .looseObject({

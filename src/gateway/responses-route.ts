@@ -25,6 +25,7 @@ export function planResponses(gateway: GatewayContext, raw: unknown): Generation
       stream,
       promptEstimate,
       maxTokens,
+      choices: 1,
       run: (context) => {
         const forwarded: Record<string, unknown> = { ...body, model: target.model };
         if (context.limitsTokens && maxTokens === undefined) forwarded.max_output_tokens = context.maxTokens;
@@ -39,6 +40,7 @@ export function planResponses(gateway: GatewayContext, raw: unknown): Generation
     stream,
     promptEstimate: estimatePromptTokens(modelRequest),
     maxTokens,
+    choices: 1,
     run: async (context) => {
       const client = await backend.client();
       const events = client.stream(withDefaults(modelRequest, backend.resolved.settings, context.maxTokens), { signal: context.signal });

@@ -30,8 +30,13 @@ export interface RunContext {
   signal: AbortSignal;
   stopGeneration(): void;
   clientGone(): boolean;
-  /** The max tokens the reservation assumed; runners pass it on so the charge can never exceed it. */
+  /** The max tokens the reservation assumed per choice; runners pass it on to the model or upstream. */
   maxTokens: number;
+  /**
+   * Output tokens reserved in all (max tokens times the choices asked for): a passed-through stream that
+   * goes past it is cut, since an upstream may ignore max_tokens.
+   */
+  outputAllowance: number;
   /** Whether the bucket limits tokens (then an upstream request without max tokens gets this one). */
   limitsTokens: boolean;
 }

@@ -37,3 +37,41 @@ describe("SseUsageScanner", () => {
     expect(scanner.usage).toMatchObject({ inputTokens: 4, outputTokens: 5 });
   });
 });
+
+describe("SseUsageScanner's output estimate", () => {
+  it("counts a token per small frame and about four characters a token in a large one", () => {
+    const scanner = new SseUsageScanner(false);
+    scanner.push(Buffer.from(chunk({ content: "a" }) + chunk({ content: "x".repeat(400) })));
+    expect(scanner.outputEstimate).toBe(1 + 100);
+  });
+
+  it("does not count again the text a Responses stream repeats in its .done events", () => {
+    const scanner = new SseUsageScanner(false);
+    const event = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+    scanner.push(Buffer.from(event("response.output_text.delta", { delta: "abcd" }) + event("response.output_text.delta", { delta: "efgh" }) + event("response.output_text.done", { text: "abcdefgh" })));
+    expect(scanner.outputEstimate).toBe(2);
+  });
+});
+
+describe("SseUsageScanner with an output limit", () => {
+  it("returns whole frames up to the one that passes the limit, and nothing after", () => {
+    const scanner = new SseUsageScanner(false, 3);
+    const frames = Array.from({ length: 10 }, (_, index) => chunk({ content: `w${index}` })).join("");
+    // One chunk holding all ten frames, as a fast upstream sends them.
+    const out = String(scanner.push(Buffer.from(frames)));
+    expect(scanner.overLimit).toBe(true);
+    expect(out).toBe(Array.from({ length: 4 }, (_, index) => chunk({ content: `w${index}` })).join(""));
+    expect(scanner.push(Buffer.from(chunk({ content: "more" })))).toBe("");
+    expect(scanner.flush()).toBe("");
+  });
+
+  it("forwards a stream within the limit unchanged", () => {
+    const scanner = new SseUsageScanner(false, 100);
+    const bytes = Buffer.from(stream);
+    let out = "";
+    for (let i = 0; i < bytes.length; i += 13) out += String(scanner.push(bytes.subarray(i, i + 13)));
+    out += scanner.flush();
+    expect(out).toBe(stream);
+    expect(scanner.overLimit).toBe(false);
+  });
+});

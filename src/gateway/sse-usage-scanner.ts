@@ -21,25 +21,45 @@ export function usageFromJson(value: unknown): Usage | undefined {
 
 /** A frame carrying generated text: a non-empty content, arguments, text or delta string. */
 const contentPattern = /"(?:content|arguments|text|delta)":"(?!")/;
+/** The generated strings of a frame, to estimate its tokens. */
+const generatedStrings = /"(?:content|arguments|text|delta)":"((?:[^"\\]|\\.)*)"/g;
+/** A Responses API event other than a delta (`.done`, `output_item.added`…): it repeats text already counted. */
+const responsesSummary = /"type":"response\.[a-z_.]*(?<!\.delta)"/;
 const finishPattern = /"finish_reason":"(length|tool_calls|function_call)"|"type":"response\.incomplete"/;
 
 /**
  * Watches an upstream SSE stream on its way through: finds the usage frame, counts frames with generated
  * text (the output estimate when the stream is cut before usage), and notes the finish reason. Only the
- * frames that mention usage are parsed as JSON. Without `stripUsage` the caller forwards the upstream's
- * bytes untouched; with it, complete frames are returned, less the usage-only frame.
+ * frames that mention usage are parsed as JSON. Without `stripUsage` or an output limit the caller
+ * forwards the upstream's bytes untouched; with either, complete frames are returned (the same bytes, cut
+ * at frame ends), less the usage-only frame when stripping, and nothing after the frame that passed the
+ * limit (`overLimit` is then set), so the caller can cut the stream exactly there.
  */
 export class SseUsageScanner {
   usage: Usage | undefined;
   contentFrames = 0;
+  /**
+   * Output tokens seen so far, estimated before the usage frame arrives: at least one per frame with
+   * generated text, about four characters a token for longer ones (so one huge frame counts as many).
+   */
+  outputEstimate = 0;
   finishReason: FinishReason = "stop";
+  /** The output estimate passed the limit before any usage was reported: nothing more is returned. */
+  overLimit = false;
   private readonly decoder = new StringDecoder("utf8");
   private pending = "";
+  private readonly frameAligned: boolean;
 
-  constructor(private readonly stripUsage: boolean) {}
+  constructor(
+    private readonly stripUsage: boolean,
+    private readonly outputLimit?: number,
+  ) {
+    this.frameAligned = stripUsage || outputLimit !== undefined;
+  }
 
   /** Takes the next chunk; returns what to send on now. */
   push(chunk: Buffer): Buffer | string {
+    if (this.overLimit) return "";
     const text = this.pending + this.decoder.write(chunk);
     let start = 0;
     let out = "";
@@ -52,23 +72,35 @@ export class SseUsageScanner {
       const frame = text.slice(start, end);
       if (this.inspect(frame) || !this.stripUsage) out += text.slice(start, next);
       start = next;
+      if (this.outputLimit !== undefined && this.usage === undefined && this.outputEstimate > this.outputLimit) {
+        this.overLimit = true;
+        this.pending = "";
+        return out;
+      }
     }
     this.pending = text.slice(start);
-    if (!this.stripUsage) return chunk;
-    return out;
+    return this.frameAligned ? out : chunk;
   }
 
   /** What is left at the end of the stream (an unterminated last frame). */
   flush(): string {
+    if (this.overLimit) return "";
     const rest = this.pending + this.decoder.end();
     this.pending = "";
     if (rest.trim() !== "") this.inspect(rest);
-    return this.stripUsage ? rest : "";
+    return this.frameAligned ? rest : "";
   }
 
   /** Reads one frame; false when it is the usage-only frame (to drop when stripping). */
   private inspect(frame: string): boolean {
-    if (contentPattern.test(frame)) this.contentFrames++;
+    if (contentPattern.test(frame)) {
+      this.contentFrames++;
+      if (!responsesSummary.test(frame)) {
+        let characters = 0;
+        for (const match of frame.matchAll(generatedStrings)) characters += match[1]?.length ?? 0;
+        this.outputEstimate += Math.max(1, Math.ceil(characters / 4));
+      }
+    }
     const finish = finishPattern.exec(frame);
     if (finish) this.finishReason = finish[1] === undefined ? "length" : finish[1] === "length" ? "length" : "tool-calls";
     if (!frame.includes('"usage":{')) return true;

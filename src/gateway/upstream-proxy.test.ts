@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RemoteTarget } from "./model-router.js";
 import { GatewayError } from "./openai-error.js";
 import type { RunContext } from "./serve-events.js";
-import { createUpstreamAgents, proxyToUpstream } from "./upstream-proxy.js";
+import { createUpstreamAgents, cutFrame, proxyToUpstream, streamCutAt } from "./upstream-proxy.js";
 
 let server: Server;
 let url: string;
@@ -31,7 +31,7 @@ afterAll(async () => {
 
 function contextWith(signal: AbortSignal, gone: () => boolean): RunContext {
   const reply = {} as FastifyReply;
-  return { reply, headers: {}, stream: false, startedAt: performance.now(), signal, stopGeneration: () => undefined, clientGone: gone, maxTokens: 10, limitsTokens: false };
+  return { reply, headers: {}, stream: false, startedAt: performance.now(), signal, stopGeneration: () => undefined, clientGone: gone, maxTokens: 10, outputAllowance: 10, limitsTokens: false };
 }
 
 const request = () => ({ target: { baseUrl: url, model: "m" } as RemoteTarget, apiKey: undefined, path: "/chat/completions", body: {}, stripUsage: false, promptEstimate: 5, timeoutMs: 10_000 });
@@ -52,5 +52,16 @@ describe("proxyToUpstream", () => {
     expect(error).toBeInstanceOf(GatewayError);
     expect(error).toMatchObject({ status: 502, code: "upstream_answer_too_large" });
     expect((error as Error).message).toContain("too large");
+  });
+});
+
+describe("cutting a stream past its reservation", () => {
+  it("leaves an honest upstream room and ends with the error shape of the route's API", () => {
+    expect(streamCutAt(10)).toBe(26);
+    expect(streamCutAt(4000)).toBe(5000);
+    expect(cutFrame("/responses", 10)).toMatch(/^event: error\ndata: \{"type":"error","code":"reservation_exceeded"/);
+    const chat = cutFrame("/chat/completions", 10);
+    expect(JSON.parse(chat.slice("data: ".length))).toMatchObject({ error: { code: "reservation_exceeded" } });
+    expect(chat).toContain("10 output tokens reserved");
   });
 });

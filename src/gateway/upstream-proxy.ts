@@ -151,34 +151,61 @@ export function proxyToUpstream(agents: UpstreamAgents, context: RunContext, req
   });
 }
 
+/**
+ * How far past its reservation a passed-through stream may run before it is cut: the estimate of tokens
+ * in flight is rough (about four characters a token), so an honest upstream that stops at max_tokens is
+ * never cut, while one that ignores it is stopped within a quarter (at least 16 tokens) of the reservation.
+ */
+export function streamCutAt(outputAllowance: number): number {
+  return outputAllowance + Math.max(16, Math.ceil(outputAllowance / 4));
+}
+
+/** The frame a client gets when the gateway cuts a stream: the error shape of its API's streams. */
+export function cutFrame(path: string, reserved: number): string {
+  const message = `The upstream generated more than the ${reserved} output tokens reserved for this request (max tokens for each choice); the gateway cut the answer here. Everything generated was charged.`;
+  const code = "reservation_exceeded";
+  if (path === "/responses") return `event: error\ndata: ${JSON.stringify({ type: "error", code, message, param: null })}\n\n`;
+  return `data: ${JSON.stringify({ error: { message, type: "server_error", param: null, code } })}\n\n`;
+}
+
 async function pipeStream(context: RunContext, incoming: http.IncomingMessage, request: ProxyRequest): Promise<Outcome> {
   const raw = context.reply.raw;
   context.reply.hijack();
   raw.writeHead(200, { ...sseHeaders, ...context.headers });
-  const scanner = new SseUsageScanner(request.stripUsage);
+  // Only a bucket that limits tokens needs the cap; without one an answer may run as long as the upstream likes.
+  const scanner = new SseUsageScanner(request.stripUsage, context.limitsTokens ? streamCutAt(context.outputAllowance) : undefined);
   let firstAt: number | undefined;
   let failed = false;
+  let cut = false;
   try {
     for await (const chunk of incoming) {
       if (raw.destroyed) break;
       const out = scanner.push(chunk as Buffer);
       if (firstAt === undefined && scanner.contentFrames > 0) firstAt = performance.now();
       if (out.length > 0 && !raw.write(out)) await drained(raw);
+      // Past the reservation the frames up to the one that passed it are sent, then the upstream is
+      // closed, which stops its generation.
+      if (scanner.overLimit) {
+        cut = true;
+        incoming.destroy();
+        break;
+      }
     }
   } catch {
     failed = !context.clientGone();
   }
-  const rest = scanner.flush();
+  const rest = cut ? "" : scanner.flush();
   if (rest.length > 0 && !raw.destroyed) raw.write(rest);
+  if (cut && !raw.destroyed) raw.write(cutFrame(request.path, context.outputAllowance));
   raw.end();
   const endedAt = performance.now();
-  const usage = scanner.usage ?? { ...emptyUsage(), inputTokens: request.promptEstimate, outputTokens: scanner.contentFrames };
-  const reason: FinishReason = context.clientGone() ? "abort" : failed ? "error" : scanner.finishReason;
+  const usage = scanner.usage ?? { ...emptyUsage(), inputTokens: request.promptEstimate, outputTokens: scanner.outputEstimate };
+  const reason: FinishReason = context.clientGone() ? "abort" : failed ? "error" : cut ? "length" : scanner.finishReason;
   return {
     status: context.clientGone() ? 499 : 200,
     usage,
     reason,
-    ...(failed ? { errorCode: "upstream_stream_broken" } : {}),
+    ...(failed ? { errorCode: "upstream_stream_broken" } : cut ? { errorCode: "reservation_exceeded" } : {}),
     ttftMs: firstAt === undefined ? null : firstAt - context.startedAt,
     outputTokensPerSecond: firstAt !== undefined && endedAt > firstAt && usage.outputTokens > 1 ? ((usage.outputTokens - 1) / (endedAt - firstAt)) * 1000 : null,
     disconnected: context.clientGone(),

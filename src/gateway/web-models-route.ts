@@ -9,7 +9,7 @@ import type { ModelRouter } from "./model-router.js";
  */
 export function registerWebModelsRoute(app: FastifyInstance, auth: Authenticator, router: ModelRouter, families: FamilyMatcher): void {
   app.get("/v1/spark/models", async (request) => {
-    auth.authenticate(request.headers);
+    auth.authenticate(request.raw);
     const data = router.list().map((model) => {
       const backend = router.resolve(model.id);
       const names = [...backend.resolved.chain, ...(backend.kind === "upstream" ? [backend.target.model] : [])];

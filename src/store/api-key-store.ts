@@ -77,6 +77,11 @@ function toInfo(row: KeyRow): ApiKeyInfo {
 export function createApiKeyStore(db: Database, clock: StoreClock = systemClock): ApiKeyStore {
   const insert = db.prepare("INSERT INTO api_keys (id, name, salt, hash, limits, created_at) VALUES (?, ?, ?, ?, ?, ?)");
   const selectAll = db.prepare("SELECT * FROM api_keys ORDER BY created_at, rowid");
+  // Exactly one row whether or not the id exists (a miss gets the decoy's salt and hash, of the same sizes),
+  // so a lookup reads and decodes the same data either way and its time does not tell which ids exist.
+  const selectForVerify = db.prepare(`
+    SELECT k.id IS NOT NULL AS found, COALESCE(k.salt, @decoySalt) AS salt, COALESCE(k.hash, @decoyHash) AS hash, k.revoked_at AS revoked_at
+    FROM (SELECT @id AS want) AS w LEFT JOIN api_keys AS k ON k.id = w.want`);
   const selectById = db.prepare("SELECT * FROM api_keys WHERE id = ?");
   const selectActiveByName = db.prepare("SELECT id FROM api_keys WHERE name = ? AND revoked_at IS NULL");
   const revokeByName = db.prepare("UPDATE api_keys SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL");
@@ -85,7 +90,8 @@ export function createApiKeyStore(db: Database, clock: StoreClock = systemClock)
   const touchKey = db.prepare("UPDATE api_keys SET last_used_at = ? WHERE id = ?");
   // Compared against when the id is unknown, so a miss costs what a hit costs.
   const decoySalt = randomBytes(16).toString("hex");
-  const decoyHash = hashSecret(decoySalt, "decoy");
+  const decoyHash = hashSecret(decoySalt, "decoy").toString("hex");
+  const decoySecret = "A".repeat(43);
 
   return {
     create({ name, limits = {} }) {
@@ -105,13 +111,16 @@ export function createApiKeyStore(db: Database, clock: StoreClock = systemClock)
     list: () => (selectAll.all() as KeyRow[]).map(toInfo),
     revoke: (name) => revokeByName.run(clock.now().toISOString(), name).changes > 0,
     verify(presented) {
+      // The same work for every presented key: one lookup, one hash, one constant-time comparison. Only a
+      // key that is right is read further (its name and limits).
       const match = KEY_PATTERN.exec(presented);
-      const row = match ? (selectById.get(match[1]) as KeyRow | undefined) : undefined;
-      const secret = match?.[2] ?? "";
-      const expected = row ? Buffer.from(row.hash, "hex") : decoyHash;
-      const actual = hashSecret(row ? row.salt : decoySalt, secret);
-      const equal = timingSafeEqual(expected, actual);
-      return row && equal && row.revoked_at === null ? toInfo(row) : undefined;
+      const id = match?.[1] ?? "";
+      const secret = match?.[2] ?? decoySecret;
+      const row = selectForVerify.get({ id, decoySalt, decoyHash }) as { found: number; salt: string; hash: string; revoked_at: string | null };
+      const equal = timingSafeEqual(Buffer.from(row.hash, "hex"), hashSecret(row.salt, secret));
+      if (!(equal && row.found === 1 && row.revoked_at === null)) return undefined;
+      const full = selectById.get(id) as KeyRow | undefined;
+      return full ? toInfo(full) : undefined;
     },
     activeCount: () => (countActive.get() as { n: number }).n,
     totalCount: () => (countAll.get() as { n: number }).n,
