@@ -3,6 +3,7 @@ import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { bundledTasksDir, formatEvalMarkdown, loadEvalTasks, modelTotals, runEval, type EvalSummary, type EvalTaskResult } from "../eval/index.js";
+import type { SandboxSection } from "../config/index.js";
 import { UsageError, toSparkError } from "../core/index.js";
 import { createSandbox, runUnsandboxed, type Sandbox } from "../sandbox/index.js";
 import { agentContextPolicy } from "./agent-context.js";
@@ -42,9 +43,9 @@ function machineLabel(): string {
  * hidden/ tests) is an empty directory; where it cannot run, the agent gets no shell and the tests run
  * unsandboxed, since the user asked for the eval (said once).
  */
-async function evalSandbox(tasksDir: string): Promise<Sandbox | undefined> {
+async function evalSandbox(tasksDir: string, settings: SandboxSection): Promise<Sandbox | undefined> {
   try {
-    return await createSandbox({ hiddenPaths: [await realpath(tasksDir)] });
+    return await createSandbox({ hiddenPaths: [await realpath(tasksDir)], settings });
   } catch (error) {
     process.stderr.write(`spark eval: ${toSparkError(error).message} Tests run without the sandbox.\n`);
     return undefined;
@@ -63,7 +64,7 @@ export async function runEvalCommand(options: EvalOptions): Promise<number> {
   const removeHandler = abortOnInterrupt(controller);
   const model = await openModel(options, controller.signal);
   try {
-    const sandbox = await evalSandbox(tasksDir);
+    const sandbox = await evalSandbox(tasksDir, model.loaded.config.sandbox ?? {});
     const reviewer = options.reviewModel === undefined ? undefined : reviewerFor(model.loaded, options.reviewModel, model.openAnother);
     const startedAt = new Date().toISOString();
     const started = performance.now();
