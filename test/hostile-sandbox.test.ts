@@ -252,6 +252,27 @@ describe.skipIf(!hasBwrap)("spark exec -a full-auto with a hostile model", () =>
   });
 });
 
+describe("spark eval where the sandbox cannot run", () => {
+  it("stops rather than run the model's code on the host, unless --unsandboxed", async () => {
+    // A stand-in at the process edge: the real bwrap's failure where user namespaces are denied.
+    const fakeBin = tempDir("spark-hostile-bin-");
+    writeFileSync(join(fakeBin, "bwrap"), "#!/bin/sh\necho 'bwrap: No permissions to create a new namespace' >&2\nexit 1\n", { mode: 0o755 });
+    const server = await startScriptedServer([{ kind: "text", chunks: ["nothing"] }]);
+    try {
+      const env = { PATH: `${fakeBin}:${process.env["PATH"] ?? ""}` };
+      const args = ["eval", "--base-url", server.url, "-m", "coder", "--tasks", "js-fix-math", "--out", join(fakeBin, "results")];
+      const result = await runSpark(args, { env });
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain("pass --unsandboxed");
+      expect(server.requests).toHaveLength(0);
+      expect(existsSync(join(fakeBin, "results"))).toBe(false);
+    } finally {
+      await server.close();
+      rmSync(fakeBin, { recursive: true, force: true });
+    }
+  });
+});
+
 function git(cwd: string, ...args: string[]): void {
   mkdirSync(cwd, { recursive: true });
   execFileSync("git", args, { cwd, stdio: "ignore", env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" } });
