@@ -115,6 +115,13 @@ describe.skipIf(!hasBwrap)("hostile commands in the sandbox", () => {
     expect(result.output).toMatch(/^git-ok\nnode-ok\npair-ok b'x'\npipe-ok\ntiny-ok\n\n\[spark sandbox\] removed repo\/\.git/);
   });
 
+  // As root the socket filter's nested namespace holds CAP_SETFCAP over root's files (see file-capabilities.ts).
+  it.skipIf(process.geteuid?.() !== 0 || spawnSync("setcap", ["-h"]).error !== undefined)("leaves no file capability for the host to grant", async () => {
+    const result = await sandbox.run({ command: "cp /bin/true ./tool && setcap cap_sys_admin+ep ./tool 2>/dev/null; echo done", workspace: ws });
+    expect(result.output).toMatch(/^done\n\n\[spark sandbox\] removed the file capabilities \(cap_sys_admin=ep\) the command set on tool/);
+    expect(spawnSync("getcap", [join(ws, "tool")], { encoding: "utf8" }).stdout).toBe("");
+  });
+
   describe("UNIX sockets", () => {
     it("cannot connect to a listener in the workspace, in the home, or an abstract one", async () => {
       const inWorkspace = await listenUnix(join(ws, "agent.sock"));

@@ -5,6 +5,7 @@ import { resolveCommandRequest, type CommandRequest, type CommandResult } from "
 import { chooseShell, minimalEnv, shellArgv } from "./command-shell.js";
 import { readHostLayout, type HostLayout } from "./host-layout.js";
 import { hostViewArgs, readHostView, refuseWorkspaceWithHome, type HostView } from "./host-view.js";
+import { stripFileCapabilities } from "./file-capabilities.js";
 import { probeBubblewrap } from "./probe-bubblewrap.js";
 import { prepareProtectedMounts, settleProtectedMounts } from "./protected-mounts.js";
 import { runCaptured } from "./spawn-captured.js";
@@ -87,6 +88,7 @@ class BubblewrapSandbox implements Sandbox {
     } finally {
       // Also after a failure: nothing the command planted may stay for the host to run.
       const notes = await settleProtectedMounts(protectedPaths, guard);
+      if (this.policy.filter.binary !== undefined && process.geteuid?.() === 0) notes.push(...(await stripFileCapabilities(resolved.workspace)));
       if (result !== undefined && notes.length > 0) result = { ...result, output: `${result.output}${describeNotes(notes)}` };
     }
     return result;
