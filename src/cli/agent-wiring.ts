@@ -1,6 +1,7 @@
 import { collectAgentsInstructions, findWorkspaceRoot, patchToolResult, systemPrompt, type AgentOptions, type ApprovalRequest, type ToolContext, type ToolResult } from "../agent/index.js";
 import type { Message } from "../core/index.js";
 import { applyWithCheckpoint } from "../edits/index.js";
+import { loadConfig, type SandboxSection } from "../config/index.js";
 import type { CallSettings } from "../models/index.js";
 import { createSandbox, parseApprovalMode, type ApprovalMode, type Sandbox } from "../sandbox/index.js";
 import type { SparkStores } from "../store/index.js";
@@ -27,20 +28,23 @@ export interface AgentWiring {
   approvalMode: ApprovalMode;
   /** Present in full-auto mode, where commands run in bubblewrap without asking. */
   sandbox: Sandbox | undefined;
+  /** `[sandbox]` of the config (a project's may only add protected paths), for a sandbox made later. */
+  sandboxSettings: SandboxSection;
   allowNetwork: boolean;
 }
 
 /** full-auto needs the sandbox; refuse up front, saying why, rather than fail at the first command. */
-export async function sandboxFor(mode: ApprovalMode): Promise<Sandbox | undefined> {
-  return mode === "full-auto" ? createSandbox() : undefined;
+export async function sandboxFor(mode: ApprovalMode, settings: SandboxSection): Promise<Sandbox | undefined> {
+  return mode === "full-auto" ? createSandbox({ settings }) : undefined;
 }
 
 export async function prepareAgentWiring(options: AgentWiringOptions): Promise<AgentWiring> {
   const approvalMode = parseApprovalMode(options.approval ?? "auto-edit");
   const cwd = options.cwd ?? process.cwd();
   const workspace = await findWorkspaceRoot(cwd);
-  const sandbox = await sandboxFor(approvalMode);
-  return { cwd, workspace, approvalMode, sandbox, allowNetwork: options.network ?? false };
+  const sandboxSettings = loadConfig({ cwd, env: process.env }).config.sandbox ?? {};
+  const sandbox = await sandboxFor(approvalMode, sandboxSettings);
+  return { cwd, workspace, approvalMode, sandbox, sandboxSettings, allowNetwork: options.network ?? false };
 }
 
 /** The agent's standing instructions for this workspace, AGENTS.md files included. */

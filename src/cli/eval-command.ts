@@ -3,8 +3,9 @@ import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { bundledTasksDir, formatEvalMarkdown, loadEvalTasks, modelTotals, runEval, type EvalSummary, type EvalTaskResult } from "../eval/index.js";
+import type { SandboxSection } from "../config/index.js";
 import { UsageError, toSparkError } from "../core/index.js";
-import { createSandbox, runUnsandboxed, type Sandbox } from "../sandbox/index.js";
+import { createSandbox, runUnsandboxed, SandboxUnavailableError, type Sandbox } from "../sandbox/index.js";
 import { agentContextPolicy } from "./agent-context.js";
 import { agentCallSettings } from "./agent-wiring.js";
 import { exitCodes } from "./exit-codes.js";
@@ -23,6 +24,7 @@ interface EvalOptions extends GlobalOptions {
   taskTimeout?: string;
   out?: string;
   json?: boolean;
+  unsandboxed?: boolean;
 }
 
 function positive(flag: string, value: string | undefined, fallback: number): number {
@@ -39,14 +41,23 @@ function machineLabel(): string {
 
 /**
  * The agent's commands and the hidden tests run in the sandbox, where the suite's folder (every task's
- * hidden/ tests) is an empty directory; where it cannot run, the agent gets no shell and the tests run
- * unsandboxed, since the user asked for the eval (said once).
+ * hidden/ tests) is an empty directory. The hidden tests run the code the model wrote, so where the sandbox
+ * cannot run the eval stops, unless the user passed --unsandboxed: then the agent gets no shell and the
+ * tests run on this machine.
  */
-async function evalSandbox(tasksDir: string): Promise<Sandbox | undefined> {
+async function evalSandbox(tasksDir: string, settings: SandboxSection, unsandboxed: boolean): Promise<Sandbox | undefined> {
   try {
-    return await createSandbox({ hiddenPaths: [await realpath(tasksDir)] });
+    return await createSandbox({ hiddenPaths: [await realpath(tasksDir)], settings });
   } catch (error) {
-    process.stderr.write(`spark eval: ${toSparkError(error).message} Tests run without the sandbox.\n`);
+    const message = toSparkError(error).message;
+    if (!unsandboxed) {
+      throw new SandboxUnavailableError(
+        `${message}\nspark eval runs the hidden tests on the code the model wrote; without the sandbox that code would run on this machine. ` +
+          "To accept that, pass --unsandboxed.",
+        { cause: error },
+      );
+    }
+    process.stderr.write(`spark eval: ${message} --unsandboxed: the hidden tests run without the sandbox.\n`);
     return undefined;
   }
 }
@@ -63,7 +74,7 @@ export async function runEvalCommand(options: EvalOptions): Promise<number> {
   const removeHandler = abortOnInterrupt(controller);
   const model = await openModel(options, controller.signal);
   try {
-    const sandbox = await evalSandbox(tasksDir);
+    const sandbox = await evalSandbox(tasksDir, model.loaded.config.sandbox ?? {}, options.unsandboxed === true);
     const reviewer = options.reviewModel === undefined ? undefined : reviewerFor(model.loaded, options.reviewModel, model.openAnother);
     const startedAt = new Date().toISOString();
     const started = performance.now();
@@ -123,5 +134,6 @@ export const registerEvalCommand: RegisterCommand = (program, setExitCode) => {
     .option("--task-timeout <seconds>", "time limit of one task (default 300)")
     .option("--out <dir>", "where eval.json and eval.md go (default bench/results)")
     .option("--json", "print the summary as JSON instead of the Markdown table")
+    .option("--unsandboxed", "where the sandbox cannot run, run the hidden tests (and so the model's code) on this machine anyway")
     .action(async (options: EvalOptions, command: Command) => setExitCode(await runEvalCommand({ ...command.optsWithGlobals<GlobalOptions>(), ...options })));
 };

@@ -51,7 +51,7 @@ export async function checksFor(loaded: LoadedConfig, workspace: string): Promis
 export async function checkRunnerFor(loaded: LoadedConfig, workspace: string, sandbox?: Sandbox): Promise<CheckRunner | { unavailable: string }> {
   let box: Sandbox;
   try {
-    box = sandbox ?? (await createSandbox());
+    box = sandbox ?? (await createSandbox({ settings: loaded.config.sandbox ?? {} }));
   } catch (error) {
     return { unavailable: `not run: ${toSparkError(error).message}` };
   }

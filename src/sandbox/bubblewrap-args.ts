@@ -14,6 +14,10 @@ export interface SandboxMounts {
   network: boolean;
   /** Host directories the command must not read (an eval's hidden tests): each gets an empty tmpfs. */
   hidden?: readonly string[];
+  /** What the command sees of homes and system secrets (hostViewArgs in host-view.ts). */
+  hostView?: readonly string[];
+  /** The UNIX socket filter's mounts and settings (socketFilterBwrapArgs in unix-socket-filter.ts). */
+  socketFilter?: readonly string[];
 }
 
 /**
@@ -27,7 +31,9 @@ export function bwrapPolicyArgs(layout: HostLayout, network: boolean): string[] 
     for (const file of layout.networkFilesUnderRun) args.push("--ro-bind-try", file, file);
   }
   args.push("--dir", SANDBOX_HOME);
-  args.push("--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try");
+  // A user namespace of its own: the socket filter makes a nested one, and without the filter bubblewrap
+  // can only forbid new ones (--disable-userns) inside its own.
+  args.push("--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try");
   if (!network) args.push("--unshare-net");
   args.push(
     "--die-with-parent",
@@ -46,10 +52,12 @@ export function bwrapArgs(layout: HostLayout, mounts: SandboxMounts, argv: reado
   const args = bwrapPolicyArgs(layout, mounts.network);
   // Over the read-only `/` and the private dirs; before the workspace, which may not lie inside one.
   for (const path of mounts.hidden ?? []) args.push("--tmpfs", path);
+  args.push(...(mounts.hostView ?? []));
   // After the tmpfs mounts, so a workspace that lives under /tmp (os.tmpdir()) is the host's.
   args.push("--bind", mounts.workspace, mounts.workspace);
   for (const path of mounts.readOnlyInWorkspace) args.push("--ro-bind", path, path);
   for (const path of mounts.emptyReadOnlyInWorkspace ?? []) args.push("--tmpfs", path, "--remount-ro", path);
+  args.push(...(mounts.socketFilter ?? []));
   args.push("--chdir", mounts.cwd, "--", ...argv);
   return args;
 }

@@ -3,6 +3,7 @@ import { bwrapPolicyArgs } from "./bubblewrap-args.js";
 import { chooseShell, minimalEnv } from "./command-shell.js";
 import type { HostLayout } from "./host-layout.js";
 import { SandboxUnavailableError } from "./sandbox-errors.js";
+import { socketFilterBwrapArgs, withSocketFilter, type SocketFilter } from "./unix-socket-filter.js";
 
 const PROBE_TIMEOUT_MS = 10_000;
 
@@ -15,8 +16,8 @@ const FALLBACK =
  * missing, user namespaces denied, a mount the kernel refuses) is found once, up front, with
  * bwrap's own words, rather than on the agent's first command.
  */
-export async function probeBubblewrap(bwrapPath: string, layout: HostLayout): Promise<void> {
-  const argv = [...bwrapPolicyArgs(layout, false), "--", chooseShell(), "-c", ":"];
+export async function probeBubblewrap(bwrapPath: string, layout: HostLayout, filter: SocketFilter): Promise<void> {
+  const argv = [...bwrapPolicyArgs(layout, false), ...socketFilterBwrapArgs(filter), "--", ...withSocketFilter(filter, [chooseShell(), "-c", ":"])];
   const outcome = await runProbe(bwrapPath, argv);
   if (outcome.kind === "ok") return;
   throw new SandboxUnavailableError(describeFailure(bwrapPath, outcome), {
@@ -67,6 +68,10 @@ function describeFailure(bwrapPath: string, outcome: Exclude<ProbeOutcome, { kin
       return (
         `${head}bubblewrap could not create the sandbox (exit code ${outcome.exitCode}): ` +
         `${outcome.stderr === "" ? "(no message)" : outcome.stderr}\n` +
+        (outcome.stderr.includes("apply-seccomp")
+          ? "The UNIX socket filter (apply-seccomp) could not start: run as uid 0, Spark needs CAP_SETFCAP in its " +
+            "capability bounding set; or list the sockets commands need in `[sandbox] unix_sockets` to turn the filter off.\n"
+          : "") +
         `This usually means unprivileged user namespaces are disabled or restricted here (inside a container, ` +
         `or by a kernel or AppArmor setting).\n` +
         `To fix: enable unprivileged user namespaces (\`sudo sysctl -w kernel.unprivileged_userns_clone=1\`, ` +
