@@ -1,4 +1,5 @@
 import { collectAgentsInstructions, findWorkspaceRoot, patchToolResult, systemPrompt, type AgentOptions, type ApprovalRequest, type ToolContext, type ToolResult } from "../agent/index.js";
+import { loadConfig, type SandboxSection } from "../config/index.js";
 import type { Message } from "../core/index.js";
 import { applyWithCheckpoint } from "../edits/index.js";
 import type { CallSettings } from "../models/index.js";
@@ -28,19 +29,26 @@ export interface AgentWiring {
   /** Present in full-auto mode, where commands run in bubblewrap without asking. */
   sandbox: Sandbox | undefined;
   allowNetwork: boolean;
+  /** `[sandbox]` of the config (a project's may only add protected paths): limits and allowed hosts. */
+  sandboxSettings: SandboxSection | undefined;
 }
 
 /** full-auto needs the sandbox; refuse up front, saying why, rather than fail at the first command. */
-export async function sandboxFor(mode: ApprovalMode): Promise<Sandbox | undefined> {
-  return mode === "full-auto" ? createSandbox() : undefined;
+export async function sandboxFor(mode: ApprovalMode, settings: SandboxSection | undefined): Promise<Sandbox | undefined> {
+  if (mode !== "full-auto") return undefined;
+  return createSandbox({
+    ...(settings?.limits ? { limits: settings.limits } : {}),
+    ...(settings?.allow_hosts ? { allowHosts: settings.allow_hosts } : {}),
+  });
 }
 
 export async function prepareAgentWiring(options: AgentWiringOptions): Promise<AgentWiring> {
   const approvalMode = parseApprovalMode(options.approval ?? "auto-edit");
   const cwd = options.cwd ?? process.cwd();
   const workspace = await findWorkspaceRoot(cwd);
-  const sandbox = await sandboxFor(approvalMode);
-  return { cwd, workspace, approvalMode, sandbox, allowNetwork: options.network ?? false };
+  const sandboxSettings = loadConfig({ cwd, env: process.env }).config.sandbox;
+  const sandbox = await sandboxFor(approvalMode, sandboxSettings);
+  return { cwd, workspace, approvalMode, sandbox, allowNetwork: options.network ?? false, sandboxSettings };
 }
 
 /** The agent's standing instructions for this workspace, AGENTS.md files included. */

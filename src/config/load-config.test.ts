@@ -57,4 +57,13 @@ describe("loadConfig", () => {
     const { cwd, env } = setup(undefined, undefined);
     expect(() => loadConfig({ cwd, env: { ...env, SPARK_TEMPERATURE: "7" } })).toThrow(/key `temperature`.*\(set by env SPARK_TEMPERATURE\)/);
   });
+
+  it("keeps a project's [sandbox] protected but drops what would widen the sandbox, saying where to set it", () => {
+    const user = '[sandbox]\nallow_hosts = ["registry.npmjs.org"]\n';
+    const project = '[sandbox]\nprotected = ["secrets/**"]\nallow_hosts = ["*.evil.example"]\n[sandbox.limits]\nprocesses = 100000\n';
+    const { cwd, env } = setup(user, project);
+    const loaded = loadConfig({ cwd, env });
+    expect(loaded.config.sandbox).toEqual({ protected: ["secrets/**"], allow_hosts: ["registry.npmjs.org"] });
+    expect(loaded.warnings.join("\n")).toMatch(/ignored \[sandbox\] allow_hosts, \[sandbox\] limits in .*\.spark\/config\.toml: .*set it in your own config/);
+  });
 });

@@ -7,6 +7,7 @@ import { describeIssue } from "./describe-issue.js";
 import { envLayers } from "./env-layer.js";
 import { mergeLayers, type ConfigLayer } from "./layers.js";
 import { withoutProjectMcp } from "./project-mcp.js";
+import { withoutProjectSandboxWidening } from "./project-sandbox.js";
 import { readConfigFile } from "./read-config-file.js";
 
 export interface LoadConfigOptions {
@@ -74,7 +75,9 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     if (file === userFile) return layer;
     const checked = withoutProjectMcp(layer, userFile);
     if (checked.warning) warnings.push(checked.warning);
-    return checked.layer;
+    const narrowed = withoutProjectSandboxWidening(checked.layer, userFile);
+    if (narrowed.warning) warnings.push(narrowed.warning);
+    return narrowed.layer;
   });
   const profile = options.profile ?? (options.env.SPARK_PROFILE || undefined);
   const layers = [...fileLayers];

@@ -172,7 +172,7 @@ export class SessionController implements CommandHost {
   }
 
   async setApprovalMode(mode: ApprovalMode): Promise<void> {
-    const sandbox = mode === "full-auto" ? (this.wiring.sandbox ?? (await sandboxFor(mode))) : this.wiring.sandbox;
+    const sandbox = mode === "full-auto" ? (this.wiring.sandbox ?? (await sandboxFor(mode, this.wiring.sandboxSettings))) : this.wiring.sandbox;
     this.wiring.approvalMode = mode;
     this.wiring.sandbox = sandbox;
   }
