@@ -86,7 +86,7 @@ export const registerExecCommand: RegisterCommand = (program, setExitCode) => {
     .option("-a, --approval <mode>", "suggest | auto-edit | full-auto (commands run in the bubblewrap sandbox)", "auto-edit")
     .option("--json", "print one JSON agent event per line")
     .option("--max-turns <n>", "most model calls for the task", "50")
-    .option("--network", "allow network access to sandboxed commands")
+    .option("--network", "allow network access to sandboxed commands (only the hosts in [sandbox] allow_hosts, when set)")
     .option("-C, --cwd <dir>", "work in this directory instead of the current one")
     .option("--review", "have the review model review the change; the drafter revises until it approves")
     .option("--review-model <name>", 'the review model (default: the "review" alias)')

@@ -67,7 +67,7 @@ export const registerResumeCommand: RegisterCommand = (program, setExitCode) => 
     .option("--last", "reopen the most recent session")
     .option("--json", "with --list: machine-readable output")
     .option("-a, --approval <mode>", "suggest | auto-edit | full-auto (commands run in the bubblewrap sandbox)", "auto-edit")
-    .option("--network", "allow network access to sandboxed commands")
+    .option("--network", "allow network access to sandboxed commands (only the hosts in [sandbox] allow_hosts, when set)")
     .option("-C, --cwd <dir>", "work in this directory instead of the current one")
     // The root command also has --json and parses it wherever it appears: read it through optsWithGlobals.
     .action(async (id: string | undefined, options: ResumeOptions, command: Command) =>

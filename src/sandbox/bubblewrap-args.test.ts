@@ -33,4 +33,12 @@ describe("bwrapArgs", () => {
     expect(open).not.toContain("--unshare-net");
     expect(open).toContain("/run/systemd/resolve/stub-resolv.conf");
   });
+
+  it("sizes every private tmpfs, /dev/shm included", () => {
+    const args = bwrapArgs(layout, mounts, ["true"], 16);
+    for (const dir of ["/tmp", "/var/tmp", "/run", "/dev/shm"]) {
+      const at = args.indexOf(dir);
+      expect(args.slice(at - 3, at)).toEqual(["--size", String(16 * 1024 * 1024), "--tmpfs"]);
+    }
+  });
 });

@@ -18,15 +18,22 @@ export interface SandboxMounts {
   hostView?: readonly string[];
   /** The UNIX socket filter's mounts and settings (socketFilterBwrapArgs in unix-socket-filter.ts). */
   socketFilter?: readonly string[];
+  /** Mounts that come last, over everything else (the allow-list proxy's socket, node for its forwarder). */
+  extra?: readonly string[];
 }
+
+/** Size of each private tmpfs where none is given (the probe): the default `[sandbox] limits.tmp_mb`. */
+const DEFAULT_TMP_MB = 1024;
 
 /**
  * The isolation every sandboxed command gets, before any workspace is mounted. Order matters:
  * bubblewrap applies mounts in argument order, so later mounts cover earlier ones.
  */
-export function bwrapPolicyArgs(layout: HostLayout, network: boolean): string[] {
+export function bwrapPolicyArgs(layout: HostLayout, network: boolean, tmpMb = DEFAULT_TMP_MB): string[] {
   const args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"];
-  for (const dir of layout.privateDirs) args.push("--tmpfs", dir);
+  // --size bounds what a command can write to memory-backed dirs (/dev/shm is part of --dev otherwise).
+  const size = String(tmpMb * 1024 * 1024);
+  for (const dir of [...layout.privateDirs, "/dev/shm"]) args.push("--size", size, "--tmpfs", dir);
   if (network) {
     for (const file of layout.networkFilesUnderRun) args.push("--ro-bind-try", file, file);
   }
@@ -48,8 +55,8 @@ export function bwrapPolicyArgs(layout: HostLayout, network: boolean): string[] 
 }
 
 /** Everything after the policy: the workspace mounts, the working directory and the command. */
-export function bwrapArgs(layout: HostLayout, mounts: SandboxMounts, argv: readonly string[]): string[] {
-  const args = bwrapPolicyArgs(layout, mounts.network);
+export function bwrapArgs(layout: HostLayout, mounts: SandboxMounts, argv: readonly string[], tmpMb?: number): string[] {
+  const args = bwrapPolicyArgs(layout, mounts.network, tmpMb);
   // Over the read-only `/` and the private dirs; before the workspace, which may not lie inside one.
   for (const path of mounts.hidden ?? []) args.push("--tmpfs", path);
   args.push(...(mounts.hostView ?? []));
@@ -58,6 +65,7 @@ export function bwrapArgs(layout: HostLayout, mounts: SandboxMounts, argv: reado
   for (const path of mounts.readOnlyInWorkspace) args.push("--ro-bind", path, path);
   for (const path of mounts.emptyReadOnlyInWorkspace ?? []) args.push("--tmpfs", path, "--remount-ro", path);
   args.push(...(mounts.socketFilter ?? []));
+  args.push(...(mounts.extra ?? []));
   args.push("--chdir", mounts.cwd, "--", ...argv);
   return args;
 }

@@ -1,20 +1,28 @@
 import type { SandboxSection } from "../config/index.js";
 import { loadProtectedPaths } from "../workspace/index.js";
+import { startAllowListProxy, type AllowListProxy } from "./allow-list-proxy.js";
 import { bwrapArgs, SANDBOX_HOME } from "./bubblewrap-args.js";
 import { resolveCommandRequest, type CommandRequest, type CommandResult } from "./command-request.js";
 import { chooseShell, minimalEnv, shellArgv } from "./command-shell.js";
+import { stripFileCapabilities } from "./file-capabilities.js";
 import { readHostLayout, type HostLayout } from "./host-layout.js";
 import { hostViewArgs, readHostView, refuseWorkspaceWithHome, type HostView } from "./host-view.js";
-import { stripFileCapabilities } from "./file-capabilities.js";
+import { forwarderArgv } from "./network-forwarder.js";
+import { findPidsCgroupParent, type PidsCgroupParent } from "./pids-cgroup.js";
 import { probeBubblewrap } from "./probe-bubblewrap.js";
 import { prepareProtectedMounts, settleProtectedMounts } from "./protected-mounts.js";
+import { limitsWrapperArgv, rlimitValues, sandboxLimits, type SandboxLimits } from "./resource-limits.js";
 import { runCaptured } from "./spawn-captured.js";
 import { resolveSocketFilter, socketFilterBwrapArgs, withSocketFilter, type SocketFilter } from "./unix-socket-filter.js";
+
+/** Where the allow-list proxy's socket directory appears inside the sandbox (in its private /run). */
+const PROXY_DIR = "/run/spark-proxy";
 
 /**
  * Runs commands isolated from the host: the system read-only without its secrets, every home hidden and an
  * empty private one, the workspace read-write but its protected paths read-only, private /tmp, /var/tmp,
- * /run, /dev/shm and IPC, its own PID namespace, no UNIX sockets, and no network unless asked.
+ * /run, /dev/shm and IPC, its own PID namespace, no UNIX sockets, bounded processes, memory, files and CPU,
+ * and no network unless asked (then any host, or only the allowed ones through a proxy).
  */
 export interface Sandbox {
   run(request: CommandRequest): Promise<CommandResult>;
@@ -29,7 +37,11 @@ export interface CreateSandboxOptions {
    * the hidden tests are). A workspace may not lie inside one.
    */
   hiddenPaths?: readonly string[];
-  /** `[sandbox]` of the config: protected, home_read, unix_sockets. */
+  /**
+   * `[sandbox]` of the config: protected, home_read, unix_sockets, limits (defaults in resource-limits.ts),
+   * allow_hosts (when given, a request with `network: true` gets no host network, only an HTTP(S) proxy
+   * that reaches these hosts; absent, `network: true` is any host).
+   */
   settings?: SandboxSection;
   /** Where HOME, SPARK_HOME and PATH are read; default process.env. */
   env?: NodeJS.ProcessEnv;
@@ -43,7 +55,17 @@ export async function createSandbox(options: CreateSandboxOptions = {}): Promise
   const filter = resolveSocketFilter(settings.unix_sockets ?? []);
   await probeBubblewrap(bwrapPath, layout, filter);
   const view = await readHostView({ env: options.env ?? process.env, homeRead: settings.home_read ?? [] });
-  return new BubblewrapSandbox(bwrapPath, layout, { hidden: options.hiddenPaths ?? [], view, filter, protectedGlobs: settings.protected ?? [] });
+  const limits = sandboxLimits(settings.limits);
+  return new BubblewrapSandbox(bwrapPath, layout, {
+    hidden: options.hiddenPaths ?? [],
+    view,
+    filter,
+    protectedGlobs: settings.protected ?? [],
+    allowHosts: settings.allow_hosts,
+    limits,
+    rlimits: await rlimitValues(limits),
+    cgroups: await findPidsCgroupParent(),
+  });
 }
 
 interface SandboxPolicy {
@@ -51,6 +73,11 @@ interface SandboxPolicy {
   view: HostView;
   filter: SocketFilter;
   protectedGlobs: readonly string[];
+  allowHosts: readonly string[] | undefined;
+  limits: SandboxLimits;
+  rlimits: Record<string, number>;
+  /** A pids cgroup per command where this process may make one (RLIMIT_NPROC does not bind uid 0). */
+  cgroups: PidsCgroupParent | undefined;
 }
 
 class BubblewrapSandbox implements Sandbox {
@@ -67,25 +94,36 @@ class BubblewrapSandbox implements Sandbox {
     refuseWorkspaceWithHome(this.policy.view, resolved.workspace);
     const protectedPaths = await loadProtectedPaths(resolved.workspace, { extra: this.policy.protectedGlobs });
     const guard = await prepareProtectedMounts(protectedPaths);
+    const proxy = resolved.network && this.policy.allowHosts !== undefined ? await startAllowListProxy(this.policy.allowHosts) : undefined;
+    const cgroup = await this.policy.cgroups?.create(this.policy.limits.processes);
     const mounts = {
       workspace: resolved.workspace,
       readOnlyInWorkspace: guard.readOnly,
       emptyReadOnlyInWorkspace: guard.emptyReadOnly,
       cwd: resolved.cwd,
-      network: resolved.network,
+      // With an allow-list the command gets its own empty network; the proxy is its only way out.
+      network: resolved.network && proxy === undefined,
       hidden: this.policy.hidden,
       hostView: hostViewArgs(this.policy.view),
       socketFilter: socketFilterBwrapArgs(this.policy.filter),
+      ...(proxy ? { extra: proxyMounts(proxy) } : {}),
     };
-    const argv = bwrapArgs(this.layout, mounts, withSocketFilter(this.policy.filter, shellArgv(chooseShell(), resolved.command)));
+    // Inside bwrap: limits and closed fds for everything, then the forwarder (it needs a UNIX socket, so it
+    // runs outside the socket filter), then the filter, then the shell.
+    const shell = withSocketFilter(this.policy.filter, shellArgv(chooseShell(), resolved.command));
+    const command = proxy ? forwarderArgv(process.execPath, `${PROXY_DIR}/${proxy.socketName}`, shell) : shell;
+    const inner = limitsWrapperArgv(chooseShell(), this.policy.rlimits, command);
+    const bwrap: [string, ...string[]] = [this.bwrapPath, ...bwrapArgs(this.layout, mounts, inner, this.policy.limits.tmpMb)];
     let result: CommandResult | undefined;
     try {
       result = await runCaptured(
         // bwrap passes its own environment on to the command, so this is the command's environment.
-        { argv: [this.bwrapPath, ...argv], cwd: resolved.workspace, env: minimalEnv(SANDBOX_HOME, resolved.env) },
+        { argv: cgroup ? cgroup.wrap(bwrap) : bwrap, cwd: resolved.workspace, env: minimalEnv(SANDBOX_HOME, resolved.env) },
         resolved,
       );
     } finally {
+      await cgroup?.remove();
+      await proxy?.close();
       // Also after a failure: nothing the command planted may stay for the host to run.
       const notes = await settleProtectedMounts(protectedPaths, guard);
       if (this.policy.filter.binary !== undefined && process.geteuid?.() === 0) notes.push(...(await stripFileCapabilities(resolved.workspace)));
@@ -98,4 +136,9 @@ class BubblewrapSandbox implements Sandbox {
 /** Told to the model in the command's output, so it does not rely on what was undone. */
 function describeNotes(notes: readonly string[]): string {
   return `\n[spark sandbox] ${notes.join("\n[spark sandbox] ")}\n`;
+}
+
+/** The proxy's socket directory, and node for the forwarder (hidden homes may hold the host's node). */
+function proxyMounts(proxy: AllowListProxy): string[] {
+  return ["--ro-bind", proxy.dir, PROXY_DIR, "--ro-bind", process.execPath, process.execPath];
 }
