@@ -168,7 +168,13 @@ async function removeCreatedDirectories(workspace: Workspace, dirs: readonly str
     try {
       const path = await resolveWorkspacePath(workspace, dir, fs);
       if (path.real !== join(workspace.root, path.display)) continue; // reached through a symlink: leave it
-      await rmdir(path.real);
+      // Through its checked parent, so a parent swapped for a link meanwhile cannot point the rmdir elsewhere.
+      const parent = await openWorkspaceDirectory(fs, workspace, dirname(path.real), { create: false, displayPath: path.display });
+      try {
+        await rmdir(`${parent.path}/${basename(path.real)}`);
+      } finally {
+        await parent.close();
+      }
     } catch {
       // Not empty, already gone, or not ours to remove: leaving a directory behind is harmless.
     }
