@@ -114,6 +114,46 @@ describe("applyWithCheckpoint", () => {
   });
 });
 
+describe("applyWithCheckpoint, durably", () => {
+  it("has the checkpoint committed before the first file is replaced, and keeps only the files written", async () => {
+    await writeFile(join(ws, "a.txt"), "a\n");
+    await writeFile(join(ws, "b.txt"), "b\n");
+    const seenAtFirstRename: string[][] = [];
+    const failingB: PatchFs = {
+      ...nodePatchFs,
+      rename: async (from, to) => {
+        // Read through a second connection, as `spark undo` after a kill -9 would.
+        const other = openDatabase(databasePath(home));
+        try {
+          seenAtFirstRename.push(createCheckpointStore(other).latest(ws)?.files.map((file) => file.path) ?? []);
+        } finally {
+          other.close();
+        }
+        if (to.endsWith("b.txt")) throw Object.assign(new Error("disk full"), { code: "ENOSPC" });
+        await nodePatchFs.rename(from, to);
+      },
+    };
+    const report = await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-a", "+A", "*** Update File: b.txt", "@@", "-b", "+B"), {
+      workspace: ws,
+      store,
+      locksDir: join(home, "locks"),
+      fs: failingB,
+    });
+    expect(seenAtFirstRename[0]).toEqual(["a.txt", "b.txt"]);
+    expect(report.status).toBe("partial");
+    expect(store.latest(ws)?.files.map((file) => file.path)).toEqual(["a.txt"]);
+  });
+
+  it("leaves no checkpoint when no file could be written", async () => {
+    await writeFile(join(ws, "a.txt"), "a\n");
+    const failing: PatchFs = { ...nodePatchFs, rename: () => Promise.reject(Object.assign(new Error("disk full"), { code: "ENOSPC" })) };
+    const report = await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-a", "+A"), { workspace: ws, store, locksDir: join(home, "locks"), fs: failing });
+    expect(report.status).toBe("refused");
+    expect(report.checkpointId).toBeUndefined();
+    expect(store.latest(ws)).toBeUndefined();
+  });
+});
+
 describe("undoCheckpoint", () => {
   it("restores every file exactly: content, BOM, CRLF, mode; removes created files and directories; recreates deleted ones", async () => {
     await seed();
