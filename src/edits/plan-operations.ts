@@ -66,7 +66,7 @@ async function loadCurrent(ctx: PlanContext, path: WorkspacePath): Promise<Curre
   }
   assertNoStagedConflict(ctx, path);
   if ((await statTarget(ctx.fs, path)) === undefined) return { exists: false, existedOnDisk: false, expected: ABSENT };
-  const file = await readExistingFile(ctx.fs, path, ctx.maxFileBytes);
+  const file = await readExistingFile(ctx.fs, ctx.workspace, path, ctx.maxFileBytes);
   return {
     exists: true,
     bytes: file.bytes,
