@@ -1,6 +1,6 @@
 import type { Stats } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { PatchFileHandle, PatchFs } from "../../src/edits/index.js";
+import type { PatchDirectory, PatchFileHandle, PatchFs } from "../../src/edits/index.js";
 
 /**
  * An in-memory PatchFs, so the benchmark can time Spark's engine (parse, match, plan, atomic-write
@@ -94,12 +94,11 @@ export class MemoryPatchFs implements PatchFs {
     };
   };
 
-  openDirectory = async (): Promise<PatchFileHandle> => ({
-    write: async () => ({ bytesWritten: 0 }),
-    sync: async () => undefined,
-    chmod: async () => undefined,
-    close: async () => undefined,
-  });
+  openDirectory = async (path: string): Promise<PatchDirectory> => {
+    const full = resolve(path);
+    if (!this.dirs.has(full)) throw missing(full);
+    return { path: full, sync: async () => undefined, close: async () => undefined };
+  };
 
   rename = async (from: string, to: string): Promise<void> => {
     const file = this.files.get(resolve(from));

@@ -5,6 +5,7 @@ import { loadConfig, type SandboxSection } from "../config/index.js";
 import type { CallSettings } from "../models/index.js";
 import { createSandbox, parseApprovalMode, type ApprovalMode, type Sandbox } from "../sandbox/index.js";
 import type { SparkStores } from "../store/index.js";
+import { workspaceWriteSettings } from "./workspace-write-settings.js";
 
 /**
  * What every command that runs the coding agent shares (`spark exec`, the interactive session): the
@@ -58,7 +59,7 @@ export async function agentSystemPrompt(wiring: AgentWiring): Promise<string> {
 
 /** Every patch the agent applies is a checkpoint of its session, so `spark undo` can restore it. */
 export async function applyInWorkspace(patch: string, workspace: string, stores: SparkStores, sessionId: string): Promise<ToolResult> {
-  return patchToolResult(await applyWithCheckpoint(patch, { workspace, store: stores.checkpoints, sessionId }));
+  return patchToolResult(await applyWithCheckpoint(patch, { workspace, store: stores.checkpoints, sessionId, ...workspaceWriteSettings(workspace) }));
 }
 
 /** The tools' view of the wiring; `ask` is given where a user can answer (the session), absent in exec. */

@@ -7,10 +7,12 @@ import { exitCodes } from "./exit-codes.js";
 import { readPipedStdin } from "./read-stdin.js";
 import type { RegisterCommand } from "./register-command.js";
 import { withStores } from "./with-stores.js";
+import { workspaceWriteSettings } from "./workspace-write-settings.js";
 
 export interface ApplyCommandOptions {
   cwd?: string;
   check?: boolean;
+  allowProtected?: boolean;
   json?: boolean;
 }
 
@@ -24,12 +26,15 @@ const STATUS_EXIT: Record<ApplyStatus, number> = {
 export async function applyCommand(file: string | undefined, options: ApplyCommandOptions): Promise<number> {
   const workspace = await workspaceOption(options.cwd);
   const patch = await readPatch(file);
+  const { locksDir, protectedGlobs } = workspaceWriteSettings(workspace);
+  // Only a person typing --allow-protected lifts the protection; no other entry point can.
+  const guard = { protectedGlobs, allowProtected: options.allowProtected === true };
   let report: ApplyReport & { checkpointId?: number };
   if (options.check) {
     // A check writes nothing anywhere: not the workspace, not the checkpoint database.
-    report = await applyPatch(patch, { workspace, dryRun: true });
+    report = await applyPatch(patch, { workspace, dryRun: true, ...guard });
   } else {
-    report = await withStores((stores) => applyWithCheckpoint(patch, { workspace, store: stores.checkpoints }));
+    report = await withStores((stores) => applyWithCheckpoint(patch, { workspace, store: stores.checkpoints, locksDir, ...guard }));
   }
   if (options.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -72,6 +77,7 @@ export const registerApplyCommand: RegisterCommand = (program, setExitCode) => {
     .argument("[file]", "the patch file; '-' or nothing reads stdin")
     .option("-C, --cwd <dir>", "the workspace the patch paths are relative to (default: the current directory)")
     .option("--check", "validate and report what would happen, write nothing")
+    .option("--allow-protected", "let the patch write protected paths (.git, core.hooksPath, .husky, .spark, .vscode, .idea, [sandbox] protected)")
     .option("--json", "print the apply report as JSON")
     // The root command also has --json and parses it wherever it appears: read it through optsWithGlobals.
     .action(async (file: string | undefined, options: ApplyCommandOptions, command: Command) =>

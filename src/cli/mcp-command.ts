@@ -2,6 +2,7 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import type { Command } from "commander";
 import { findWorkspaceRoot } from "../agent/index.js";
 import { sparkHome } from "../config/index.js";
+import { workspaceWriteSettings } from "./workspace-write-settings.js";
 import { SparkError, type Message, type Metrics, type Usage } from "../core/index.js";
 import { applyWithCheckpoint, formatApplyReport } from "../edits/index.js";
 import { createSparkMcpServer, type CompletionOutcome, type CompletionRequest, type PatchOutcome } from "../mcp/index.js";
@@ -19,7 +20,7 @@ interface McpOptions extends GlobalOptions {
 
 /** Applies in the workspace with a checkpoint, as `spark apply` does, so `spark undo` restores it. */
 async function applyPatchIn(workspace: string, stores: SparkStores, patch: string): Promise<PatchOutcome> {
-  const report = await applyWithCheckpoint(patch, { workspace, store: stores.checkpoints, description: "spark mcp apply_patch" });
+  const report = await applyWithCheckpoint(patch, { workspace, store: stores.checkpoints, description: "spark mcp apply_patch", ...workspaceWriteSettings(workspace) });
   return { applied: report.status === "applied", report: formatApplyReport(report) };
 }
 

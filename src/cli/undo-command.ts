@@ -5,6 +5,7 @@ import { openWorkspace, nodePatchFs } from "../edits/index.js";
 import type { CheckpointSummary } from "../store/index.js";
 import { workspaceOption } from "./apply-command.js";
 import { withStores } from "./with-stores.js";
+import { workspaceWriteSettings } from "./workspace-write-settings.js";
 import { exitCodes } from "./exit-codes.js";
 import type { RegisterCommand } from "./register-command.js";
 
@@ -13,6 +14,7 @@ export interface UndoCommandOptions {
   list?: boolean;
   limit?: string;
   force?: boolean;
+  allowProtected?: boolean;
   json?: boolean;
 }
 
@@ -28,7 +30,8 @@ export async function undoCommand(id: string | undefined, options: UndoCommandOp
     return exitCodes.ok;
   }
   const checkpointId = id === undefined ? undefined : positiveInteger("the checkpoint id", id);
-  const result = await withStores((stores) => undoCheckpoint({ workspace, store: stores.checkpoints, id: checkpointId, force: options.force ?? false }));
+  const settings = { ...workspaceWriteSettings(workspace), allowProtected: options.allowProtected === true };
+  const result = await withStores((stores) => undoCheckpoint({ workspace, store: stores.checkpoints, id: checkpointId, force: options.force ?? false, ...settings }));
   process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatUndo(result));
   return exitCodes.ok;
 }
@@ -80,6 +83,7 @@ export const registerUndoCommand: RegisterCommand = (program, setExitCode) => {
     .option("--list", "show the checkpoints of this workspace, newest first")
     .option("-n, --limit <count>", "how many checkpoints --list shows", "20")
     .option("--force", "restore even files that were changed since the checkpoint (those changes are lost)")
+    .option("--allow-protected", "restore files under .git, hooks, .spark and other protected paths too (only for a checkpoint of `spark apply --allow-protected`)")
     .option("--json", "machine-readable output")
     // The root command also has --json and parses it wherever it appears: read it through optsWithGlobals.
     .action(async (id: string | undefined, options: UndoCommandOptions, command: Command) =>

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, readdir, rm, stat, writeFile, chmod } from "node:fs/promises";
+import { lstat, mkdtemp, readFile, readdir, realpath, rm, stat, writeFile, chmod } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { atomicWriteFile, isSparkTempName } from "./atomic-write.js";
 import { type PatchFileHandle, type PatchFs, nodePatchFs } from "./patch-fs.js";
 import { applyPatch } from "./apply-patch.js";
+import { expectationOf } from "./disk-identity.js";
 
 let ws: string;
 beforeEach(async () => {
@@ -47,6 +48,18 @@ const halfWriteFs = faultyHandles((handle) => ({
   },
 }));
 
+/** Replaces ws/NAME through the engine's directory handle, expecting the file as it is now. */
+async function writeIn(fs: PatchFs, name: string, data: string, mode?: number): Promise<void> {
+  const realDir = await realpath(ws);
+  const dir = await fs.openDirectory(realDir);
+  try {
+    const expected = expectationOf(await lstat(join(ws, name)));
+    await atomicWriteFile(dir, name, Buffer.from(data), { fs, mode, displayPath: name, expected, realDir });
+  } finally {
+    await dir.close();
+  }
+}
+
 async function expectOnly(names: string[]): Promise<void> {
   expect((await readdir(ws)).sort()).toEqual(names.sort());
 }
@@ -55,7 +68,7 @@ describe("atomicWriteFile", () => {
   it("replaces the content and sets the mode exactly", async () => {
     const file = join(ws, "a.txt");
     await writeFile(file, "old\n");
-    await atomicWriteFile(file, Buffer.from("new\n"), { fs: nodePatchFs, mode: 0o640, displayPath: "a.txt" });
+    await writeIn(nodePatchFs, "a.txt", "new\n", 0o640);
     expect(await readFile(file, "utf8")).toBe("new\n");
     expect((await stat(file)).mode & 0o7777).toBe(0o640);
     await expectOnly(["a.txt"]);
@@ -69,7 +82,7 @@ describe("atomicWriteFile", () => {
   ])("leaves the old file whole and no temp file when %s fails", async (_name, fs) => {
     const file = join(ws, "a.txt");
     await writeFile(file, "old content\n");
-    await expect(atomicWriteFile(file, Buffer.from("new content, longer than the old one\n"), { fs, displayPath: "a.txt" })).rejects.toMatchObject({
+    await expect(writeIn(fs, "a.txt", "new content, longer than the old one\n")).rejects.toMatchObject({
       patchCode: "io",
       message: expect.stringContaining("Could not write a.txt: injected fault"),
     });

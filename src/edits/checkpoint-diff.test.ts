@@ -142,8 +142,8 @@ describe("sessionDiff", () => {
   it("diffs each file's state before the first checkpoint against what is on disk now", async () => {
     await writeFile(join(ws, "a.txt"), "1\n2\n3\n");
     await writeFile(join(ws, "b.txt"), "b\n");
-    await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-2", "+two", "*** Add File: c.txt", "+c"), { workspace: ws, store });
-    await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-3", "+three", "*** Delete File: b.txt"), { workspace: ws, store });
+    await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-2", "+two", "*** Add File: c.txt", "+c"), { workspace: ws, store, locksDir: join(home, "locks") });
+    await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-3", "+three", "*** Delete File: b.txt"), { workspace: ws, store, locksDir: join(home, "locks") });
     await writeFile(join(ws, "a.txt"), `${await readFile(join(ws, "a.txt"), "utf8")}4 by hand\n`);
     const diff = await sessionDiff({ workspace: ws, store });
     expect(diff.checkpointIds).toHaveLength(2);
@@ -163,11 +163,11 @@ describe("sessionDiff", () => {
     const sessions = createSessionStore(db);
     const mine = sessions.create({ workspace: ws, model: "m", title: "mine" });
     const theirs = sessions.create({ workspace: ws, model: "m", title: "theirs" });
-    await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-a", "+A"), { workspace: ws, store, sessionId: mine });
-    await applyWithCheckpoint(codex("*** Update File: b.txt", "@@", "-b", "+B"), { workspace: ws, store, sessionId: theirs });
+    await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-a", "+A"), { workspace: ws, store, locksDir: join(home, "locks"), sessionId: mine });
+    await applyWithCheckpoint(codex("*** Update File: b.txt", "@@", "-b", "+B"), { workspace: ws, store, locksDir: join(home, "locks"), sessionId: theirs });
     expect((await sessionDiff({ workspace: ws, store, sessionId: mine })).files.map((file) => file.path)).toEqual(["a.txt"]);
     expect((await sessionDiff({ workspace: ws, store })).files.map((file) => file.path)).toEqual(["a.txt", "b.txt"]);
-    await undoCheckpoint({ workspace: ws, store });
+    await undoCheckpoint({ workspace: ws, store, locksDir: join(home, "locks") });
     expect((await sessionDiff({ workspace: ws, store })).files.map((file) => file.path)).toEqual(["a.txt"]);
     await writeFile(join(ws, "a.txt"), "a\n");
     expect(await sessionDiff({ workspace: ws, store })).toMatchObject({ files: [], text: "" });

@@ -1,27 +1,26 @@
+import type { Stats } from "node:fs";
 import { dirname, relative, sep } from "node:path";
 import type { PatchFs } from "./patch-fs.js";
 import { type Workspace, type WorkspacePath, isInside } from "./workspace-path.js";
 import { commonLinePairs } from "./line-diff.js";
 import { errnoCode, toPatchIoError } from "./patch-error.js";
+import { type DiskExpectation, expectationOf } from "./disk-identity.js";
 
 /** What is at a path now, as checkpoints compare it: nothing, a regular file (bytes, mode), or something else. */
-export type FileState = { kind: "missing" } | { kind: "file"; bytes: Uint8Array; mode: number } | { kind: "other" };
+export type FileState = { kind: "missing" } | { kind: "file"; bytes: Uint8Array; mode: number; expected: DiskExpectation } | { kind: "other" };
 
 export async function readFileState(fs: PatchFs, path: WorkspacePath): Promise<FileState> {
-  let isFile: boolean;
-  let mode: number;
+  let stats: Stats;
   try {
-    const stats = await fs.stat(path.real);
-    isFile = stats.isFile();
-    mode = stats.mode & 0o7777;
+    stats = await fs.stat(path.real);
   } catch (error) {
     const code = errnoCode(error);
     if (code === "ENOENT" || code === "ENOTDIR") return { kind: "missing" };
     throw toPatchIoError(error, "inspect", path.display);
   }
-  if (!isFile) return { kind: "other" };
+  if (!stats.isFile()) return { kind: "other" };
   try {
-    return { kind: "file", bytes: await fs.readFile(path.real), mode };
+    return { kind: "file", bytes: await fs.readFile(path.real), mode: stats.mode & 0o7777, expected: expectationOf(stats) };
   } catch (error) {
     throw toPatchIoError(error, "read", path.display);
   }

@@ -1,16 +1,21 @@
 import { rmdir } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { Checkpoint, CheckpointFile, CheckpointStore } from "../store/index.js";
-import { atomicWriteFile } from "./atomic-write.js";
+import { atomicWriteFile, removeFile } from "./atomic-write.js";
 import { CheckpointError } from "./checkpoint-error.js";
 import { type FileState, readFileState, stateEquals } from "./checkpoint-files.js";
-import { errnoCode, toPatchIoError } from "./patch-error.js";
+import { ABSENT, type DiskExpectation } from "./disk-identity.js";
 import { type PatchFs, nodePatchFs } from "./patch-fs.js";
+import { openWorkspaceDirectory, syncAndClose } from "./workspace-directory.js";
+import { withWorkspaceLock } from "./workspace-lock.js";
 import { type Workspace, type WorkspacePath, openWorkspace, resolveWorkspacePath } from "./workspace-path.js";
+import { type WriteGuardOptions, loadWriteGuard } from "./write-guard.js";
 
-export interface UndoOptions {
+export interface UndoOptions extends WriteGuardOptions {
   workspace: string;
   store: CheckpointStore;
+  /** Where the per-workspace writer lock lives (as for applyWithCheckpoint). */
+  locksDir: string;
   /** The checkpoint to undo; the workspace's latest one not yet undone by default. */
   id?: number | undefined;
   /** Restore even the files changed since the checkpoint, losing those changes. */
@@ -44,16 +49,24 @@ interface Plan {
 /**
  * Puts the files of a checkpoint back as they were before its patch: each file atomically (temp file,
  * fsync, rename) with its old mode, files the patch created removed, files it deleted recreated. Refuses,
- * touching nothing, when any of the files has been changed since the checkpoint, unless `force`.
+ * touching nothing, when any of the files has been changed since the checkpoint, unless `force`. The
+ * writes are the patch engine's: under the workspace lock, never to a protected path, never through a
+ * symbolic link, and never over a file that changes while the undo runs.
  */
 export async function undoCheckpoint(options: UndoOptions): Promise<UndoResult> {
   const fs = options.fs ?? nodePatchFs;
   const workspace = await openWorkspace(options.workspace, fs);
+  return withWorkspaceLock(workspace.root, { locksDir: options.locksDir }, () => undoLocked(options, workspace, fs));
+}
+
+async function undoLocked(options: UndoOptions, workspace: Workspace, fs: PatchFs): Promise<UndoResult> {
   const checkpoint = findCheckpoint(options, workspace);
+  const guard = await loadWriteGuard(workspace, options);
 
   const plans: Plan[] = [];
   for (const file of checkpoint.files) {
     const path = await resolveWorkspacePath(workspace, file.path, fs);
+    guard.assertWritable(path);
     const current = await readFileState(fs, path);
     plans.push({ file, path, current, conflict: conflictOf(file, current) });
   }
@@ -78,7 +91,7 @@ export async function undoCheckpoint(options: UndoOptions): Promise<UndoResult> 
       continue;
     }
     try {
-      await restore(plan, fs);
+      await restore(plan, fs, workspace);
       files.push({ path: plan.file.path, action: actionOf(plan.file), overwritten });
     } catch (error) {
       failures.push(`  ${plan.file.path}: ${error instanceof Error ? error.message : String(error)}`);
@@ -129,22 +142,24 @@ function actionOf(file: CheckpointFile): UndoAction {
   return file.after === null ? "recreated" : "restored";
 }
 
-async function restore(plan: Plan, fs: PatchFs): Promise<void> {
-  const { file, path } = plan;
-  if (file.before === null) {
-    try {
-      await fs.unlink(path.real);
-    } catch (error) {
-      if (errnoCode(error) !== "ENOENT") throw toPatchIoError(error, "remove", path.display);
-    }
-    return;
-  }
+async function restore(plan: Plan, fs: PatchFs, workspace: Workspace): Promise<void> {
+  const { file, path, current } = plan;
+  const realDir = dirname(path.real);
+  const dir = await openWorkspaceDirectory(fs, workspace, realDir, { create: file.before !== null, displayPath: path.display });
+  const options = { fs, displayPath: path.display, expected: expectationOfState(current), realDir };
   try {
-    await fs.mkdir(dirname(path.real));
-  } catch (error) {
-    throw toPatchIoError(error, "create the directory for", path.display);
+    if (file.before === null) await removeFile(dir, basename(path.real), options);
+    else await atomicWriteFile(dir, basename(path.real), file.before, { ...options, mode: file.mode ?? undefined });
+  } finally {
+    await syncAndClose(dir);
   }
-  await atomicWriteFile(path.real, file.before, { fs, mode: file.mode ?? undefined, displayPath: path.display });
+}
+
+/** What the undo saw when it checked for conflicts; something else there by the time it writes is refused. */
+function expectationOfState(state: FileState): DiskExpectation {
+  if (state.kind === "file") return state.expected;
+  // Not a regular file: no expectation can match, so the write is refused rather than replace it.
+  return state.kind === "missing" ? ABSENT : { kind: "file", dev: -1, ino: -1, size: -1, mtimeMs: -1, ctimeMs: -1 };
 }
 
 /** Directories the patch created, deepest first, removed when empty again (best effort). */
@@ -153,7 +168,13 @@ async function removeCreatedDirectories(workspace: Workspace, dirs: readonly str
     try {
       const path = await resolveWorkspacePath(workspace, dir, fs);
       if (path.real !== join(workspace.root, path.display)) continue; // reached through a symlink: leave it
-      await rmdir(path.real);
+      // Through its checked parent, so a parent swapped for a link meanwhile cannot point the rmdir elsewhere.
+      const parent = await openWorkspaceDirectory(fs, workspace, dirname(path.real), { create: false, displayPath: path.display });
+      try {
+        await rmdir(`${parent.path}/${basename(path.real)}`);
+      } finally {
+        await parent.close();
+      }
     } catch {
       // Not empty, already gone, or not ours to remove: leaving a directory behind is harmless.
     }

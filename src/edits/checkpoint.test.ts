@@ -60,7 +60,7 @@ const bigPatch = codex(
 describe("applyWithCheckpoint", () => {
   it("applies and records one checkpoint with the exact before and after bytes of every changed file", async () => {
     await seed();
-    const report = await applyWithCheckpoint(bigPatch, { workspace: ws, store });
+    const report = await applyWithCheckpoint(bigPatch, { workspace: ws, store, locksDir: join(home, "locks") });
     expect(report.status).toBe("applied");
     expect(report.checkpointId).toBeTypeOf("number");
     const checkpoint = store.get(report.checkpointId ?? -1);
@@ -82,13 +82,13 @@ describe("applyWithCheckpoint", () => {
 
   it("records nothing for a check, a refusal, a parse error or a patch that changes nothing", async () => {
     await writeFile(join(ws, "a.txt"), "x\n");
-    const check = await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-x", "+y"), { workspace: ws, store, dryRun: true });
+    const check = await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-x", "+y"), { workspace: ws, store, locksDir: join(home, "locks"), dryRun: true });
     expect(check).toMatchObject({ status: "applied", dryRun: true, files: [{ path: "a.txt", change: "modified" }] });
-    const refused = await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-nope", "+y"), { workspace: ws, store });
+    const refused = await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-nope", "+y"), { workspace: ws, store, locksDir: join(home, "locks") });
     expect(refused.status).toBe("refused");
-    const unparsable = await applyWithCheckpoint("*** Begin Patch\n*** Frobnicate: a.txt\n", { workspace: ws, store });
+    const unparsable = await applyWithCheckpoint("*** Begin Patch\n*** Frobnicate: a.txt\n", { workspace: ws, store, locksDir: join(home, "locks") });
     expect(unparsable).toMatchObject({ status: "refused", error: { code: "parse" } });
-    const noop = await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-x", "+x"), { workspace: ws, store });
+    const noop = await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-x", "+x"), { workspace: ws, store, locksDir: join(home, "locks") });
     expect(noop.files).toEqual([]);
     for (const report of [check, refused, unparsable, noop]) expect(report.checkpointId).toBeUndefined();
     expect(store.list(ws)).toEqual([]);
@@ -100,6 +100,7 @@ describe("applyWithCheckpoint", () => {
     const report = await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-x", "+y", "*** Update File: missing.txt", "@@", "-q", "+r"), {
       workspace: ws,
       store,
+      locksDir: join(home, "locks"),
     });
     expect(report.status).toBe("partial");
     expect(store.get(report.checkpointId ?? -1)?.files.map((file) => file.path)).toEqual(["a.txt"]);
@@ -108,8 +109,48 @@ describe("applyWithCheckpoint", () => {
   it("files the checkpoint under the session that produced it", async () => {
     await writeFile(join(ws, "a.txt"), "x\n");
     const sessionId = createSessionStore(db).create({ workspace: ws, model: "m", title: "t" });
-    const report = await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-x", "+y"), { workspace: ws, store, sessionId, description: "mine" });
+    const report = await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-x", "+y"), { workspace: ws, store, locksDir: join(home, "locks"), sessionId, description: "mine" });
     expect(store.get(report.checkpointId ?? -1)).toMatchObject({ sessionId, description: "mine" });
+  });
+});
+
+describe("applyWithCheckpoint, durably", () => {
+  it("has the checkpoint committed before the first file is replaced, and keeps only the files written", async () => {
+    await writeFile(join(ws, "a.txt"), "a\n");
+    await writeFile(join(ws, "b.txt"), "b\n");
+    const seenAtFirstRename: string[][] = [];
+    const failingB: PatchFs = {
+      ...nodePatchFs,
+      rename: async (from, to) => {
+        // Read through a second connection, as `spark undo` after a kill -9 would.
+        const other = openDatabase(databasePath(home));
+        try {
+          seenAtFirstRename.push(createCheckpointStore(other).latest(ws)?.files.map((file) => file.path) ?? []);
+        } finally {
+          other.close();
+        }
+        if (to.endsWith("b.txt")) throw Object.assign(new Error("disk full"), { code: "ENOSPC" });
+        await nodePatchFs.rename(from, to);
+      },
+    };
+    const report = await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-a", "+A", "*** Update File: b.txt", "@@", "-b", "+B"), {
+      workspace: ws,
+      store,
+      locksDir: join(home, "locks"),
+      fs: failingB,
+    });
+    expect(seenAtFirstRename[0]).toEqual(["a.txt", "b.txt"]);
+    expect(report.status).toBe("partial");
+    expect(store.latest(ws)?.files.map((file) => file.path)).toEqual(["a.txt"]);
+  });
+
+  it("leaves no checkpoint when no file could be written", async () => {
+    await writeFile(join(ws, "a.txt"), "a\n");
+    const failing: PatchFs = { ...nodePatchFs, rename: () => Promise.reject(Object.assign(new Error("disk full"), { code: "ENOSPC" })) };
+    const report = await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-a", "+A"), { workspace: ws, store, locksDir: join(home, "locks"), fs: failing });
+    expect(report.status).toBe("refused");
+    expect(report.checkpointId).toBeUndefined();
+    expect(store.latest(ws)).toBeUndefined();
   });
 });
 
@@ -117,9 +158,9 @@ describe("undoCheckpoint", () => {
   it("restores every file exactly: content, BOM, CRLF, mode; removes created files and directories; recreates deleted ones", async () => {
     await seed();
     const before = await tree();
-    const report = await applyWithCheckpoint(bigPatch, { workspace: ws, store });
+    const report = await applyWithCheckpoint(bigPatch, { workspace: ws, store, locksDir: join(home, "locks") });
     expect(await tree()).not.toEqual(before);
-    const result = await undoCheckpoint({ workspace: ws, store });
+    const result = await undoCheckpoint({ workspace: ws, store, locksDir: join(home, "locks") });
     expect(await tree()).toEqual(before);
     expect(result.checkpoint.id).toBe(report.checkpointId);
     expect(Object.fromEntries(result.files.map((file) => [file.path, file.action]))).toEqual({
@@ -136,13 +177,13 @@ describe("undoCheckpoint", () => {
 
   it("undoes checkpoints newest first, one per call, then says there is nothing left", async () => {
     await writeFile(join(ws, "a.txt"), "1\n");
-    await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-1", "+2"), { workspace: ws, store });
-    await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-2", "+3"), { workspace: ws, store });
-    await undoCheckpoint({ workspace: ws, store });
+    await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-1", "+2"), { workspace: ws, store, locksDir: join(home, "locks") });
+    await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-2", "+3"), { workspace: ws, store, locksDir: join(home, "locks") });
+    await undoCheckpoint({ workspace: ws, store, locksDir: join(home, "locks") });
     expect(await readFile(join(ws, "a.txt"), "utf8")).toBe("2\n");
-    await undoCheckpoint({ workspace: ws, store });
+    await undoCheckpoint({ workspace: ws, store, locksDir: join(home, "locks") });
     expect(await readFile(join(ws, "a.txt"), "utf8")).toBe("1\n");
-    await expect(undoCheckpoint({ workspace: ws, store })).rejects.toThrow(/Nothing to undo/);
+    await expect(undoCheckpoint({ workspace: ws, store, locksDir: join(home, "locks") })).rejects.toThrow(/Nothing to undo/);
   });
 
   it("refuses, naming the files and restoring nothing, when files changed since; force restores anyway", async () => {
@@ -154,13 +195,13 @@ describe("undoCheckpoint", () => {
         ...["*** Update File: a.txt", "@@", "-a", "+A", "*** Update File: b.txt", "@@", "-b", "+B"],
         ...["*** Add File: c.txt", "+c", "*** Update File: d.txt", "@@", "-d", "+D"],
       ),
-      { workspace: ws, store },
+      { workspace: ws, store, locksDir: join(home, "locks") },
     );
     await writeFile(join(ws, "a.txt"), "A edited by hand\n");
     await rm(join(ws, "b.txt"));
     // Already back in its before-state (the patch created it): not a conflict.
     await rm(join(ws, "c.txt"));
-    const error = await undoCheckpoint({ workspace: ws, store }).catch((caught: unknown) => caught);
+    const error = await undoCheckpoint({ workspace: ws, store, locksDir: join(home, "locks") }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(CheckpointError);
     expect((error as CheckpointError).reason).toBe("conflict");
     expect((error as CheckpointError).files).toEqual(["a.txt", "b.txt"]);
@@ -170,7 +211,7 @@ describe("undoCheckpoint", () => {
     expect(await readFile(join(ws, "d.txt"), "utf8")).toBe("D\n");
     expect(store.latest(ws)?.id).toBe(report.checkpointId);
 
-    const forced = await undoCheckpoint({ workspace: ws, store, force: true });
+    const forced = await undoCheckpoint({ workspace: ws, store, locksDir: join(home, "locks"), force: true });
     expect(await readFile(join(ws, "a.txt"), "utf8")).toBe("a\n");
     expect(await readFile(join(ws, "b.txt"), "utf8")).toBe("b\n");
     expect(await readFile(join(ws, "d.txt"), "utf8")).toBe("d\n");
@@ -183,32 +224,32 @@ describe("undoCheckpoint", () => {
 
   it("refuses a file created again after the patch deleted it", async () => {
     await writeFile(join(ws, "a.txt"), "a\n");
-    await applyWithCheckpoint(codex("*** Delete File: a.txt"), { workspace: ws, store });
+    await applyWithCheckpoint(codex("*** Delete File: a.txt"), { workspace: ws, store, locksDir: join(home, "locks") });
     await writeFile(join(ws, "a.txt"), "new life\n");
-    await expect(undoCheckpoint({ workspace: ws, store })).rejects.toThrow(/a\.txt: was created again/);
+    await expect(undoCheckpoint({ workspace: ws, store, locksDir: join(home, "locks") })).rejects.toThrow(/a\.txt: was created again/);
   });
 
   it("keeps a directory that existed before even when the patch emptied it", async () => {
     await mkdir(join(ws, "keep"));
-    await applyWithCheckpoint(codex("*** Add File: keep/x.txt", "+x"), { workspace: ws, store });
-    await undoCheckpoint({ workspace: ws, store });
+    await applyWithCheckpoint(codex("*** Add File: keep/x.txt", "+x"), { workspace: ws, store, locksDir: join(home, "locks") });
+    await undoCheckpoint({ workspace: ws, store, locksDir: join(home, "locks") });
     expect(await tree()).toEqual({ keep: "dir" });
   });
 
   it("undoes a chosen checkpoint by id, and refuses unknown, undone or foreign ones", async () => {
     await writeFile(join(ws, "a.txt"), "1\n");
     await writeFile(join(ws, "b.txt"), "1\n");
-    const first = await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-1", "+2"), { workspace: ws, store });
-    await applyWithCheckpoint(codex("*** Update File: b.txt", "@@", "-1", "+2"), { workspace: ws, store });
-    await undoCheckpoint({ workspace: ws, store, id: first.checkpointId });
+    const first = await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-1", "+2"), { workspace: ws, store, locksDir: join(home, "locks") });
+    await applyWithCheckpoint(codex("*** Update File: b.txt", "@@", "-1", "+2"), { workspace: ws, store, locksDir: join(home, "locks") });
+    await undoCheckpoint({ workspace: ws, store, locksDir: join(home, "locks"), id: first.checkpointId });
     expect(await readFile(join(ws, "a.txt"), "utf8")).toBe("1\n");
     expect(await readFile(join(ws, "b.txt"), "utf8")).toBe("2\n");
-    await expect(undoCheckpoint({ workspace: ws, store, id: first.checkpointId })).rejects.toThrow(/already undone/);
-    await expect(undoCheckpoint({ workspace: ws, store, id: 999 })).rejects.toThrow(/no checkpoint 999/);
+    await expect(undoCheckpoint({ workspace: ws, store, locksDir: join(home, "locks"), id: first.checkpointId })).rejects.toThrow(/already undone/);
+    await expect(undoCheckpoint({ workspace: ws, store, locksDir: join(home, "locks"), id: 999 })).rejects.toThrow(/no checkpoint 999/);
     const other = await mkdtemp(join(tmpdir(), "spark-cp-other-"));
     try {
       const latest = store.latest(ws)?.id;
-      await expect(undoCheckpoint({ workspace: other, store, id: latest })).rejects.toThrow(/belongs to the workspace/);
+      await expect(undoCheckpoint({ workspace: other, store, locksDir: join(home, "locks"), id: latest })).rejects.toThrow(/belongs to the workspace/);
     } finally {
       await rm(other, { recursive: true, force: true });
     }
@@ -217,7 +258,7 @@ describe("undoCheckpoint", () => {
   it("keeps the checkpoint in effect, and names the file, when a restore cannot be written", async () => {
     await writeFile(join(ws, "a.txt"), "a\n");
     await writeFile(join(ws, "b.txt"), "b\n");
-    await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-a", "+A", "*** Update File: b.txt", "@@", "-b", "+B"), { workspace: ws, store });
+    await applyWithCheckpoint(codex("*** Update File: a.txt", "@@", "-a", "+A", "*** Update File: b.txt", "@@", "-b", "+B"), { workspace: ws, store, locksDir: join(home, "locks") });
     const failing: PatchFs = {
       ...nodePatchFs,
       rename: async (from, to) => {
@@ -225,7 +266,7 @@ describe("undoCheckpoint", () => {
         await nodePatchFs.rename(from, to);
       },
     };
-    const error = await undoCheckpoint({ workspace: ws, store, fs: failing }).catch((caught: unknown) => caught);
+    const error = await undoCheckpoint({ workspace: ws, store, locksDir: join(home, "locks"), fs: failing }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(CheckpointError);
     expect((error as CheckpointError).reason).toBe("restore_failed");
     expect((error as Error).message).toMatch(/b\.txt: .*disk full/);
@@ -234,7 +275,7 @@ describe("undoCheckpoint", () => {
     expect(await readFile(join(ws, "b.txt"), "utf8")).toBe("B\n");
     expect(await readdir(ws)).toEqual(["a.txt", "b.txt"]);
     expect(store.latest(ws)?.undoneAt).toBeNull();
-    await undoCheckpoint({ workspace: ws, store, force: true });
+    await undoCheckpoint({ workspace: ws, store, locksDir: join(home, "locks"), force: true });
     expect(await readFile(join(ws, "b.txt"), "utf8")).toBe("b\n");
     expect(store.latest(ws)).toBeUndefined();
   });

@@ -1,24 +1,35 @@
 import type { CheckpointFile, CheckpointStore } from "../store/index.js";
-import { applyParsedPatch, applyPatch } from "./apply-patch.js";
+import { applyParsedPatch, applyPatch, commitPlan, planPatch } from "./apply-patch.js";
 import type { ApplyReport, OperationReport } from "./apply-report.js";
 import { CheckpointError } from "./checkpoint-error.js";
-import { type FileState, countLineChanges, missingParents, readFileState, stateBytes, workspaceRelative } from "./checkpoint-files.js";
+import { countLineChanges, missingParents, readFileState, stateBytes, workspaceRelative } from "./checkpoint-files.js";
 import { parsePatch } from "./parse-patch.js";
 import { PatchError } from "./patch-error.js";
 import { type PatchFs, nodePatchFs } from "./patch-fs.js";
 import type { ParsedPatch } from "./patch-types.js";
-import { type Workspace, type WorkspacePath, openWorkspace, resolveWorkspacePath } from "./workspace-path.js";
+import { type Staged, isUnchanged } from "./staged-changes.js";
+import { withWorkspaceLock } from "./workspace-lock.js";
+import { type Workspace, openWorkspace } from "./workspace-path.js";
+import type { WriteGuardOptions } from "./write-guard.js";
 
 /**
  * Every applied patch becomes a checkpoint: the bytes of each file it changed, before and after, so
  * `spark undo` can put them back exactly (line endings, BOM, mode, files created or deleted) and
  * `spark diff` can show what a session changed.
+ *
+ * Order: lock the workspace, plan, commit the checkpoint to SQLite, and only then replace files; files
+ * that could not be written are dropped from the checkpoint afterwards. A process killed at any moment
+ * leaves each file either untouched or recorded, so `spark undo` can restore every state.
  */
 
-export interface ApplyWithCheckpointOptions {
+export interface ApplyWithCheckpointOptions extends WriteGuardOptions {
   /** The directory the patch applies in; checkpoints are filed under its real path. */
   workspace: string;
   store: CheckpointStore;
+  /** Where the per-workspace writer lock lives: Spark's home + "/locks", never the repository. */
+  locksDir: string;
+  /** How long to wait for another writer in the same workspace (default 30 s). */
+  lockWaitMs?: number | undefined;
   /** The agent session that produced the patch, if any. */
   sessionId?: string | undefined;
   /** Check only: nothing is written and no checkpoint is recorded. */
@@ -34,15 +45,17 @@ export interface CheckpointedApplyReport extends ApplyReport {
   checkpointId?: number;
 }
 
-interface Before {
-  path: WorkspacePath;
-  state: FileState;
-}
-
 export async function applyWithCheckpoint(patchText: string, options: ApplyWithCheckpointOptions): Promise<CheckpointedApplyReport> {
   const fs = options.fs ?? nodePatchFs;
   const dryRun = options.dryRun ?? false;
-  const engineOptions = { workspace: options.workspace, dryRun, fs, ...(options.maxFileBytes === undefined ? {} : { maxFileBytes: options.maxFileBytes }) };
+  const engineOptions = {
+    workspace: options.workspace,
+    dryRun,
+    fs,
+    protectedGlobs: options.protectedGlobs,
+    allowProtected: options.allowProtected,
+    ...(options.maxFileBytes === undefined ? {} : { maxFileBytes: options.maxFileBytes }),
+  };
   let parsed: ParsedPatch;
   try {
     parsed = parsePatch(patchText);
@@ -54,78 +67,66 @@ export async function applyWithCheckpoint(patchText: string, options: ApplyWithC
   if (dryRun) return applyParsedPatch(parsed, engineOptions);
 
   const workspace = await openWorkspace(options.workspace, fs);
-  const befores = await snapshotTouchedPaths(parsed, workspace, fs);
-  const missingDirs = new Set<string>();
-  for (const before of befores.values()) {
-    if (before.state.kind === "missing") for (const dir of await missingParents(fs, workspace, before.path)) missingDirs.add(dir);
-  }
-
-  const report: CheckpointedApplyReport = await applyParsedPatch(parsed, engineOptions);
-  if (report.files.length === 0) return report;
-
-  const files: CheckpointFile[] = [];
-  for (const changed of report.files) {
-    const before = befores.get(changed.path);
-    if (before === undefined) {
-      throw new CheckpointError("record_failed", `The patch changed ${changed.path}, which Spark did not snapshot beforehand; \`spark undo\` cannot restore this patch.`, {
-        files: [changed.path],
-      });
-    }
-    const beforeBytes = stateBytes(before.state);
-    const afterBytes = changed.change === "deleted" ? null : stateBytes(await readFileState(fs, before.path));
-    files.push({
-      path: changed.path,
-      before: beforeBytes,
-      after: afterBytes,
-      mode: before.state.kind === "file" ? before.state.mode : null,
-      ...countLineChanges(beforeBytes, afterBytes),
-    });
-  }
-  const createdDirs: string[] = [];
-  for (const dir of [...missingDirs].sort((a, b) => b.length - a.length)) {
-    if ((await fs.stat(dir).catch(() => undefined))?.isDirectory()) createdDirs.push(workspaceRelative(workspace, dir));
-  }
-
-  try {
-    report.checkpointId = options.store.record({
+  return withWorkspaceLock(workspace.root, { locksDir: options.locksDir, waitMs: options.lockWaitMs }, async () => {
+    const plan = await planPatch(parsed, engineOptions);
+    const changes = plan.staged.filter((entry) => !isUnchanged(entry));
+    if (changes.length === 0) return commitPlan(plan);
+    const files: CheckpointFile[] = [];
+    for (const entry of changes) files.push(await checkpointFileOf(entry, fs));
+    const checkpointId = recordCheckpoint(options, {
       workspace: workspace.root,
       sessionId: options.sessionId,
-      description: options.description ?? describeOperations(report.operations),
+      description: options.description ?? describeOperations(plan.operations),
       patch: patchText,
       files,
-      createdDirs,
+      createdDirs: await directoriesToCreate(changes, workspace, fs),
     });
+    const report: CheckpointedApplyReport = await commitPlan(plan);
+    // The checkpoint says what really changed: writes that were refused are not there to undo.
+    options.store.keepOnly(checkpointId, report.files.map((file) => file.path));
+    if (report.files.length > 0) report.checkpointId = checkpointId;
+    return report;
+  });
+}
+
+/** A staged change as the checkpoint keeps it: the bytes before (read now, under the lock) and after. */
+async function checkpointFileOf(entry: Staged, fs: PatchFs): Promise<CheckpointFile> {
+  let before: Uint8Array | null = null;
+  let mode: number | null = null;
+  if (entry.kind === "file" && entry.original !== undefined) {
+    before = entry.original;
+    mode = entry.originalMode ?? null;
+  } else if (entry.existedOnDisk) {
+    const state = await readFileState(fs, entry.path);
+    before = stateBytes(state);
+    mode = state.kind === "file" ? state.mode : null;
+  }
+  const after = entry.kind === "file" ? entry.data : null;
+  return { path: entry.path.display, before, after, mode, ...countLineChanges(before, after) };
+}
+
+/** Directories new files need that do not exist yet, deepest first: undo removes them when empty. */
+async function directoriesToCreate(changes: readonly Staged[], workspace: Workspace, fs: PatchFs): Promise<string[]> {
+  const dirs = new Set<string>();
+  for (const entry of changes) {
+    if (entry.kind !== "file" || entry.existedOnDisk) continue;
+    for (const dir of await missingParents(fs, workspace, entry.path)) dirs.add(dir);
+  }
+  return [...dirs].sort((a, b) => b.length - a.length).map((dir) => workspaceRelative(workspace, dir));
+}
+
+function recordCheckpoint(options: ApplyWithCheckpointOptions, checkpoint: Parameters<CheckpointStore["record"]>[0]): number {
+  try {
+    return options.store.record(checkpoint);
   } catch (error) {
-    const names = files.map((file) => file.path);
+    const names = checkpoint.files.map((file) => file.path);
     const detail = error instanceof Error ? error.message : String(error);
     throw new CheckpointError(
       "record_failed",
-      `The patch was applied (${names.join(", ")}) but its checkpoint could not be saved, so \`spark undo\` cannot restore it: ${detail}`,
+      `The checkpoint for this patch could not be saved, so nothing was written (${names.join(", ")} unchanged): ${detail}. Fix the cause (disk full? Spark's database locked?) and apply again.`,
       { files: names, cause: error },
     );
   }
-  return report;
-}
-
-/**
- * The state, before anything is written, of every path the patch names (move destinations included),
- * keyed by the path as the engine reports it. Paths the engine will refuse (outside the workspace) are
- * left out: it will not write them either.
- */
-async function snapshotTouchedPaths(parsed: ParsedPatch, workspace: Workspace, fs: PatchFs): Promise<Map<string, Before>> {
-  const befores = new Map<string, Before>();
-  for (const op of parsed.operations) {
-    for (const patchPath of op.kind === "update" && op.moveTo !== undefined ? [op.path, op.moveTo] : [op.path]) {
-      let path: WorkspacePath;
-      try {
-        path = await resolveWorkspacePath(workspace, patchPath, fs);
-      } catch {
-        continue;
-      }
-      if (!befores.has(path.display)) befores.set(path.display, { path, state: await readFileState(fs, path) });
-    }
-  }
-  return befores;
 }
 
 const MAX_DESCRIBED = 3;

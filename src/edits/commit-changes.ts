@@ -1,9 +1,11 @@
-import { dirname } from "node:path";
+import { basename, dirname } from "node:path";
 import type { PatchFs } from "./patch-fs.js";
+import type { Workspace } from "./workspace-path.js";
 import type { ChangedFile, ReportedError } from "./apply-report.js";
 import { type Staged, type StagedDeletion, type StagedFile, describeChange, isUnchanged } from "./staged-changes.js";
-import { atomicWriteFile } from "./atomic-write.js";
-import { PatchError, errnoCode, toPatchIoError } from "./patch-error.js";
+import { atomicWriteFile, removeFile } from "./atomic-write.js";
+import { openWorkspaceDirectory, syncAndClose } from "./workspace-directory.js";
+import { PatchError, toPatchIoError } from "./patch-error.js";
 
 /**
  * Writes the staged files: every file atomically and on its own, so a failure costs that file only (it
@@ -16,7 +18,7 @@ export interface CommitResult {
   failures: Map<number, ReportedError>;
 }
 
-export async function commitStaged(entries: readonly Staged[], fs: PatchFs): Promise<CommitResult> {
+export async function commitStaged(entries: readonly Staged[], fs: PatchFs, workspace: Workspace): Promise<CommitResult> {
   const files: ChangedFile[] = [];
   const failures = new Map<number, ReportedError>();
   const failedPaths = new Set<string>();
@@ -27,7 +29,7 @@ export async function commitStaged(entries: readonly Staged[], fs: PatchFs): Pro
   for (const entry of entries) {
     if (entry.kind !== "file" || isUnchanged(entry)) continue;
     try {
-      await writeStagedFile(entry, fs);
+      await writeStagedFile(entry, fs, workspace);
       files.push(describeChange(entry));
     } catch (error) {
       fail(entry, toPatchIoError(error, "write", entry.path.display));
@@ -41,7 +43,7 @@ export async function commitStaged(entries: readonly Staged[], fs: PatchFs): Pro
       continue;
     }
     try {
-      await deleteStagedFile(entry, fs);
+      await deleteStagedFile(entry, fs, workspace);
       files.push(describeChange(entry));
     } catch (error) {
       fail(entry, toPatchIoError(error, "delete", entry.path.display));
@@ -50,21 +52,23 @@ export async function commitStaged(entries: readonly Staged[], fs: PatchFs): Pro
   return { files, failures };
 }
 
-async function writeStagedFile(entry: StagedFile, fs: PatchFs): Promise<void> {
+async function writeStagedFile(entry: StagedFile, fs: PatchFs, workspace: Workspace): Promise<void> {
+  const realDir = dirname(entry.path.real);
+  const dir = await openWorkspaceDirectory(fs, workspace, realDir, { create: true, displayPath: entry.path.display });
   try {
-    await fs.mkdir(dirname(entry.path.real));
-  } catch (error) {
-    throw toPatchIoError(error, "create the directory for", entry.path.display);
+    await atomicWriteFile(dir, basename(entry.path.real), entry.data, { fs, mode: entry.mode, displayPath: entry.path.display, expected: entry.expected, realDir });
+  } finally {
+    await syncAndClose(dir);
   }
-  await atomicWriteFile(entry.path.real, entry.data, { fs, mode: entry.mode, displayPath: entry.path.display });
 }
 
-async function deleteStagedFile(entry: StagedDeletion, fs: PatchFs): Promise<void> {
+async function deleteStagedFile(entry: StagedDeletion, fs: PatchFs, workspace: Workspace): Promise<void> {
+  const realDir = dirname(entry.path.real);
+  const dir = await openWorkspaceDirectory(fs, workspace, realDir, { create: false, displayPath: entry.path.display });
   try {
-    await fs.unlink(entry.path.real);
-  } catch (error) {
-    // Already gone is what we wanted.
-    if (errnoCode(error) !== "ENOENT") throw error;
+    await removeFile(dir, basename(entry.path.real), { fs, displayPath: entry.path.display, expected: entry.expected, realDir });
+  } finally {
+    await syncAndClose(dir);
   }
 }
 

@@ -12,7 +12,7 @@ export {
 } from "./apply-report.js";
 export type { HunkError, HunkOutcome, MatchStrategy } from "./apply-hunks.js";
 export type { ClosestRegion } from "./closest-region.js";
-export { nodePatchFs, type PatchFileHandle, type PatchFs } from "./patch-fs.js";
+export { nodePatchFs, type PatchDirectory, type PatchFileHandle, type PatchFs } from "./patch-fs.js";
 export { DEFAULT_MAX_FILE_BYTES } from "./workspace-file.js";
 export { isInside, openWorkspace, resolveWorkspacePath, type Workspace, type WorkspacePath } from "./workspace-path.js";
 export { applyWithCheckpoint, describeOperations, type ApplyWithCheckpointOptions, type CheckpointedApplyReport } from "./checkpoint.js";

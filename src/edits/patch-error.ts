@@ -14,6 +14,10 @@ export type PatchErrorCode =
   | "not_a_file"
   | "binary_file"
   | "too_large"
+  | "protected_path"
+  | "unsafe_name"
+  | "changed_on_disk"
+  | "busy"
   | "io";
 
 export interface PatchErrorOptions extends SparkErrorOptions {

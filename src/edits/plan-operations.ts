@@ -2,7 +2,9 @@ import type { AddFileOperation, DeleteFileOperation, FileOperation, UpdateFileOp
 import type { OperationReport } from "./apply-report.js";
 import type { PatchFs } from "./patch-fs.js";
 import { type Workspace, type WorkspacePath, resolveWorkspacePath } from "./workspace-path.js";
-import { assertRegularFile, readExistingFile, statTarget } from "./workspace-file.js";
+import { assertPatchableSize, assertRegularFile, readExistingFile, statTarget } from "./workspace-file.js";
+import { ABSENT, type DiskExpectation, expectationOf } from "./disk-identity.js";
+import type { WriteGuard } from "./write-guard.js";
 import { type StagedChanges, type FileOrigin } from "./staged-changes.js";
 import { type TextDocument, decodeText, encodeText } from "./text-document.js";
 import { applyHunks } from "./apply-hunks.js";
@@ -19,6 +21,14 @@ export interface PlanContext {
   workspace: Workspace;
   maxFileBytes: number;
   staged: StagedChanges;
+  guard: WriteGuard;
+}
+
+/** A path the operation will write or delete: inside the workspace and not protected. */
+async function resolveWritable(ctx: PlanContext, patchPath: string): Promise<WorkspacePath> {
+  const path = await resolveWorkspacePath(ctx.workspace, patchPath, ctx.fs);
+  ctx.guard.assertWritable(path);
+  return path;
 }
 
 export async function planOperation(ctx: PlanContext, op: FileOperation, index: number): Promise<OperationReport> {
@@ -46,35 +56,35 @@ export async function planOperation(ctx: PlanContext, op: FileOperation, index: 
 }
 
 /** The current content of a path: staged by an earlier operation, or on disk. */
-type Current = { exists: false; existedOnDisk: boolean } | { exists: true; bytes: Uint8Array; mode: number | undefined; origin: FileOrigin };
+type Current = { exists: false; existedOnDisk: boolean; expected: DiskExpectation } | { exists: true; bytes: Uint8Array; mode: number | undefined; origin: FileOrigin };
 
 async function loadCurrent(ctx: PlanContext, path: WorkspacePath): Promise<Current> {
   const staged = ctx.staged.get(path);
-  if (staged?.kind === "deleted") return { exists: false, existedOnDisk: staged.existedOnDisk };
+  if (staged?.kind === "deleted") return { exists: false, existedOnDisk: staged.existedOnDisk, expected: staged.expected };
   if (staged?.kind === "file") {
-    return { exists: true, bytes: staged.data, mode: staged.mode, origin: { existedOnDisk: staged.existedOnDisk } };
+    return { exists: true, bytes: staged.data, mode: staged.mode, origin: { existedOnDisk: staged.existedOnDisk, expected: staged.expected } };
   }
   assertNoStagedConflict(ctx, path);
-  if ((await statTarget(ctx.fs, path)) === undefined) return { exists: false, existedOnDisk: false };
-  const file = await readExistingFile(ctx.fs, path, ctx.maxFileBytes);
+  if ((await statTarget(ctx.fs, path)) === undefined) return { exists: false, existedOnDisk: false, expected: ABSENT };
+  const file = await readExistingFile(ctx.fs, ctx.workspace, path, ctx.maxFileBytes);
   return {
     exists: true,
     bytes: file.bytes,
     mode: file.mode,
-    origin: { existedOnDisk: true, original: file.bytes, originalMode: file.mode },
+    origin: { existedOnDisk: true, expected: file.expected, original: file.bytes, originalMode: file.mode },
   };
 }
 
 /** What is at a destination that will be overwritten: its mode, whether it existed. Refuses directories. */
-async function inspectDestination(ctx: PlanContext, path: WorkspacePath): Promise<{ mode: number | undefined; existedOnDisk: boolean }> {
+async function inspectDestination(ctx: PlanContext, path: WorkspacePath): Promise<{ mode: number | undefined; existedOnDisk: boolean; expected: DiskExpectation }> {
   const staged = ctx.staged.get(path);
-  if (staged !== undefined) return { mode: staged.kind === "file" ? staged.mode : undefined, existedOnDisk: staged.existedOnDisk };
+  if (staged !== undefined) return { mode: staged.kind === "file" ? staged.mode : undefined, existedOnDisk: staged.existedOnDisk, expected: staged.expected };
   assertNoStagedConflict(ctx, path);
   const stats = await statTarget(ctx.fs, path);
-  if (stats === undefined) return { mode: undefined, existedOnDisk: false };
+  if (stats === undefined) return { mode: undefined, existedOnDisk: false, expected: ABSENT };
   if (stats.isDirectory()) throw new PatchError("file_exists", `${path.display} is an existing directory; a file cannot be written there.`);
   assertRegularFile(stats, path);
-  return { mode: stats.mode & 0o7777, existedOnDisk: true };
+  return { mode: stats.mode & 0o7777, existedOnDisk: true, expected: expectationOf(stats) };
 }
 
 /** Files staged earlier imply directories: a path cannot be both a file and a directory in one patch. */
@@ -89,33 +99,37 @@ function assertNoStagedConflict(ctx: PlanContext, path: WorkspacePath): void {
 }
 
 async function planAdd(ctx: PlanContext, op: AddFileOperation, index: number, report: OperationReport): Promise<void> {
-  const path = await resolveWorkspacePath(ctx.workspace, op.path, ctx.fs);
+  const path = await resolveWritable(ctx, op.path);
+  // A new file follows the rules an edited one does: text only, and no larger than the limit.
+  const data = Buffer.from(op.contents, "utf8");
+  assertPatchableSize(data.length, ctx.maxFileBytes, path.display);
+  if (data.includes(0)) throw new PatchError("binary_file", `${path.display} would be a binary file (the added text contains NUL bytes); patches only write text files.`);
   // Codex overwrites an existing file on Add; Spark does too, keeping that file's mode.
   const destination = await inspectDestination(ctx, path);
-  ctx.staged.stageFile(path, index, Buffer.from(op.contents, "utf8"), destination.mode, { existedOnDisk: destination.existedOnDisk });
+  ctx.staged.stageFile(path, index, data, destination.mode, destination);
   report.added = countLines(op.contents);
 }
 
 async function planDelete(ctx: PlanContext, op: DeleteFileOperation, index: number, report: OperationReport): Promise<void> {
-  const path = await resolveWorkspacePath(ctx.workspace, op.path, ctx.fs);
+  const path = await resolveWritable(ctx, op.path);
   const staged = ctx.staged.get(path);
   if (staged?.kind === "deleted") throw new PatchError("file_missing", `${path.display} was already deleted earlier in this patch.`);
-  let existedOnDisk = staged?.existedOnDisk ?? false;
-  if (staged === undefined) {
+  let origin = staged === undefined ? undefined : { existedOnDisk: staged.existedOnDisk, expected: staged.expected };
+  if (origin === undefined) {
     assertNoStagedConflict(ctx, path);
     const stats = await statTarget(ctx.fs, path);
     if (stats === undefined) throw new PatchError("file_missing", `${path.display} does not exist, so it cannot be deleted.`);
     assertRegularFile(stats, path);
-    existedOnDisk = true;
+    origin = { existedOnDisk: true, expected: expectationOf(stats) };
   }
   const current = await loadCurrent(ctx, path).catch(() => undefined);
   if (current?.exists === true) report.removed = countLines(Buffer.from(current.bytes).toString("utf8"));
-  ctx.staged.stageDeletion(path, index, existedOnDisk);
+  ctx.staged.stageDeletion(path, index, origin);
 }
 
 async function planUpdate(ctx: PlanContext, op: UpdateFileOperation, index: number, report: OperationReport): Promise<void> {
-  const source = await resolveWorkspacePath(ctx.workspace, op.path, ctx.fs);
-  const destination = op.moveTo === undefined ? source : await resolveWorkspacePath(ctx.workspace, op.moveTo, ctx.fs);
+  const source = await resolveWritable(ctx, op.path);
+  const destination = op.moveTo === undefined ? source : await resolveWritable(ctx, op.moveTo);
   const current = await loadCurrent(ctx, source);
   if (!current.exists && !op.createIfMissing) {
     throw new PatchError("file_missing", `${source.display} does not exist, so it cannot be updated; to create it, use '*** Add File:' or a SEARCH/REPLACE block with an empty SEARCH.`);
@@ -132,15 +146,17 @@ async function planUpdate(ctx: PlanContext, op: UpdateFileOperation, index: numb
   report.added = result.added;
   report.removed = result.removed;
   const data = encodeText({ ...doc, lines: result.lines });
+  assertPatchableSize(data.length, ctx.maxFileBytes, destination.display);
   const mode = current.exists ? current.mode : undefined;
   if (destination.real === source.real) {
-    const origin = current.exists ? current.origin : { existedOnDisk: current.existedOnDisk };
+    const origin = current.exists ? current.origin : { existedOnDisk: current.existedOnDisk, expected: current.expected };
     ctx.staged.stageFile(source, index, data, mode, origin);
     return;
   }
   const target = await inspectDestination(ctx, destination);
-  ctx.staged.stageFile(destination, index, data, mode, { existedOnDisk: target.existedOnDisk });
-  ctx.staged.stageDeletion(source, index, current.exists && current.origin.existedOnDisk, [destination.real]);
+  ctx.staged.stageFile(destination, index, data, mode, target);
+  const sourceOrigin = current.exists ? current.origin : current;
+  ctx.staged.stageDeletion(source, index, { existedOnDisk: current.exists && current.origin.existedOnDisk, expected: sourceOrigin.expected }, [destination.real]);
 }
 
 function emptyDocument(): TextDocument {

@@ -1,6 +1,7 @@
 import { sep } from "node:path";
 import type { WorkspacePath } from "./workspace-path.js";
 import type { ChangedFile } from "./apply-report.js";
+import type { DiskExpectation } from "./disk-identity.js";
 
 /**
  * The files a patch will write, held in memory until every operation has been planned. Operations are
@@ -13,6 +14,8 @@ interface StagedBase {
   path: WorkspacePath;
   /** Whether the path held a file before the patch. */
   existedOnDisk: boolean;
+  /** What the path held when first read; the write or deletion is refused if it changed since. */
+  expected: DiskExpectation;
   /** The operations that contributed to this entry; if writing it fails, they all failed. */
   ops: Set<number>;
 }
@@ -37,6 +40,7 @@ export type Staged = StagedFile | StagedDeletion;
 
 export interface FileOrigin {
   existedOnDisk: boolean;
+  expected: DiskExpectation;
   original?: Uint8Array | undefined;
   originalMode?: number | undefined;
 }
@@ -56,19 +60,21 @@ export class StagedChanges {
       data,
       mode,
       existedOnDisk: before?.existedOnDisk ?? origin.existedOnDisk,
+      expected: before?.expected ?? origin.expected,
       original: before === undefined ? origin.original : before.kind === "file" ? before.original : undefined,
       originalMode: before === undefined ? origin.originalMode : before.kind === "file" ? before.originalMode : undefined,
       ops: new Set([...(before?.ops ?? []), op]),
     });
   }
 
-  stageDeletion(path: WorkspacePath, op: number, existedOnDisk: boolean, requires: string[] = []): void {
+  stageDeletion(path: WorkspacePath, op: number, origin: Omit<FileOrigin, "original" | "originalMode">, requires: string[] = []): void {
     const before = this.entries.get(path.real);
     this.entries.set(path.real, {
       kind: "deleted",
       path,
       requires,
-      existedOnDisk: before?.existedOnDisk ?? existedOnDisk,
+      existedOnDisk: before?.existedOnDisk ?? origin.existedOnDisk,
+      expected: before?.expected ?? origin.expected,
       ops: new Set([...(before?.ops ?? []), op]),
     });
   }

@@ -82,3 +82,24 @@ describe("workspace paths", () => {
     expect(await refusal(codex("*** Add File: loop-a", "+x"))).toMatch(/symbolic link/);
   });
 });
+
+describe("names that disguise a path or cannot exist", () => {
+  it.each([
+    ["a right-to-left override", "invoice\u202Etxt.exe", "U+202E"],
+    ["a zero-width space", "a\u200Bb.txt", "U+200B"],
+    ["a C0 control", "bell\u0007.txt", "U+0007"],
+    ["a C1 control", "x\u0085.txt", "U+0085"],
+    ["an isolate", "a\u2066b.txt", "U+2066"],
+  ])("refuses %s, saying why", async (_what, name, code) => {
+    const report = await applyPatch(codex(`*** Add File: ${name}`, "+x", "*** Add File: fine.txt", "+ok"), { workspace: ws });
+    expect(report.operations[0]?.error).toMatchObject({ code: "unsafe_name", message: expect.stringContaining(code) });
+    expect(report.operations[1]?.status).toBe("applied");
+    expect(await readdir(ws)).toEqual(["fine.txt"]);
+  });
+
+  it("refuses an over-long name or path for that operation only", async () => {
+    const report = await applyPatch(codex(`*** Add File: ${"n".repeat(256)}.txt`, "+x", `*** Delete File: ${"d/".repeat(1600)}x`, "*** Add File: ok.txt", "+ok"), { workspace: ws });
+    expect(report.operations.map((op) => op.error?.code)).toEqual(["unsafe_name", "unsafe_name", undefined]);
+    expect(report.operations[0]?.error?.message).toContain("too long");
+  });
+});

@@ -24,6 +24,15 @@ export interface WorkspacePath {
 }
 
 const MAX_SYMLINK_HOPS = 40;
+/** Linux's NAME_MAX and a margin under PATH_MAX for the workspace's own path: longer fails with ENAMETOOLONG. */
+const MAX_NAME_BYTES = 255;
+const MAX_PATH_BYTES = 3072;
+/**
+ * C0 and C1 controls, text-direction overrides and isolates (U+202A-202E, U+2066-2069, U+200E/F, U+061C),
+ * zero-width characters (U+200B-200D, U+2060, U+FEFF): in a name they make a path look like another one.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const DISGUISING_CHARACTER = /[\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/u;
 
 export async function openWorkspace(workspace: string, fs: PatchFs): Promise<Workspace> {
   let root: string;
@@ -57,6 +66,11 @@ function checkLexicalPath(patchPath: string): string {
   };
   if (patchPath.trim() === "") refuse("is not a file path.");
   if (patchPath.includes("\0")) refuse("contains a NUL character.");
+  const disguise = DISGUISING_CHARACTER.exec(patchPath);
+  if (disguise !== null) {
+    const code = `U+${(disguise[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
+    throw new PatchError("unsafe_name", `${JSON.stringify(patchPath)} contains ${code}, a control, invisible or text-direction character that disguises what the path really is; Spark refuses such names. Use a plain name.`);
+  }
   if (patchPath.startsWith("~")) refuse("starts with '~'; write the path relative to the workspace root.");
   if (isAbsolute(patchPath) || /^[A-Za-z]:[\\/]/.test(patchPath) || patchPath.startsWith("\\\\")) {
     refuse("is an absolute path; patch paths must be relative to the workspace root.");
@@ -64,6 +78,9 @@ function checkLexicalPath(patchPath: string): string {
   const normalized = normalize(patchPath).replace(/\/+$/, "");
   if (normalized === ".." || normalized.startsWith(`..${sep}`)) refuse("uses '..' to leave the workspace; Spark only edits files inside it.");
   if (normalized === "." || normalized === "") refuse("names the workspace directory itself, not a file.");
+  if (Buffer.byteLength(normalized) > MAX_PATH_BYTES || normalized.split(sep).some((part) => Buffer.byteLength(part) > MAX_NAME_BYTES)) {
+    throw new PatchError("unsafe_name", `${JSON.stringify(patchPath.slice(0, 80))}... is too long for a file path (at most ${MAX_NAME_BYTES} bytes per name and ${MAX_PATH_BYTES} in all); use a shorter name.`);
+  }
   return normalized.split(sep).join("/");
 }
 

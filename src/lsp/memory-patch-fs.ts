@@ -1,6 +1,6 @@
 import type { Stats } from "node:fs";
 import { dirname, join, sep } from "node:path";
-import type { PatchFileHandle, PatchFs } from "../edits/index.js";
+import type { PatchDirectory, PatchFileHandle, PatchFs } from "../edits/index.js";
 
 /**
  * The patch engine's file-system calls over a map of texts: the open documents, as the editor has them
@@ -10,6 +10,8 @@ import type { PatchFileHandle, PatchFs } from "../edits/index.js";
  */
 export class MemoryPatchFs implements PatchFs {
   private readonly files = new Map<string, Uint8Array>();
+  /** Directories a patch created that hold no file yet (the others exist implicitly). */
+  private readonly dirs = new Set<string>();
 
   constructor(readonly root: string, files: Iterable<[relativePath: string, text: string]>) {
     for (const [path, text] of files) this.files.set(join(root, path), Buffer.from(text, "utf8"));
@@ -22,7 +24,7 @@ export class MemoryPatchFs implements PatchFs {
   }
 
   private isDirectory(path: string): boolean {
-    if (path === this.root || dirname(path) === path) return true;
+    if (path === this.root || dirname(path) === path || this.dirs.has(path)) return true;
     const prefix = path.endsWith(sep) ? path : `${path}${sep}`;
     for (const file of this.files.keys()) if (file.startsWith(prefix)) return true;
     return false;
@@ -66,7 +68,8 @@ export class MemoryPatchFs implements PatchFs {
     return file === undefined ? Promise.reject(notFound(path)) : Promise.resolve(file);
   }
 
-  mkdir(): Promise<void> {
+  mkdir(path: string): Promise<void> {
+    this.dirs.add(path);
     return Promise.resolve();
   }
 
@@ -93,10 +96,10 @@ export class MemoryPatchFs implements PatchFs {
     });
   }
 
-  openDirectory(path: string): Promise<PatchFileHandle> {
+  openDirectory(path: string): Promise<PatchDirectory> {
     return attempt(() => {
       if (!this.isDirectory(path)) throw notFound(path);
-      return { write: () => Promise.resolve({ bytesWritten: 0 }), sync: () => Promise.resolve(), chmod: () => Promise.resolve(), close: () => Promise.resolve() };
+      return { path, sync: () => Promise.resolve(), close: () => Promise.resolve() };
     });
   }
 

@@ -80,6 +80,11 @@ export interface CheckpointStore {
   active(query: ActiveCheckpointQuery): Checkpoint[];
   /** Marks the checkpoint undone; false when it does not exist or already was. */
   markUndone(id: number): boolean;
+  /**
+   * Keeps only these files of a checkpoint (recorded before its patch was written, some writes may have
+   * been refused); with none left, the checkpoint is deleted.
+   */
+  keepOnly(id: number, paths: readonly string[]): void;
 }
 
 export function fileChange(file: Pick<CheckpointFile, "before" | "after">): FileChange {
@@ -128,6 +133,13 @@ export function createCheckpointStore(db: Database, clock: StoreClock = systemCl
   const selectFileSummaries = db.prepare(
     "SELECT path, before IS NULL AS created, after IS NULL AS deleted, added, removed FROM checkpoint_files WHERE checkpoint_id = ? ORDER BY position",
   );
+  const deleteFile = db.prepare("DELETE FROM checkpoint_files WHERE checkpoint_id = ? AND path = ?");
+  const deleteCheckpoint = db.prepare("DELETE FROM checkpoints WHERE id = ?");
+  const keepOnly = db.transaction((id: number, paths: readonly string[]): void => {
+    const kept = new Set(paths);
+    for (const file of selectFileSummaries.all(id) as { path: string }[]) if (!kept.has(file.path)) deleteFile.run(id, file.path);
+    if (kept.size === 0) deleteCheckpoint.run(id);
+  });
   const updateUndone = db.prepare("UPDATE checkpoints SET undone_at = ? WHERE id = ? AND undone_at IS NULL");
 
   const record = db.transaction((checkpoint: NewCheckpoint): number => {
@@ -190,6 +202,7 @@ export function createCheckpointStore(db: Database, clock: StoreClock = systemCl
     markUndone(id) {
       return updateUndone.run(clock.now().toISOString(), id).changes > 0;
     },
+    keepOnly: (id, paths) => keepOnly.immediate(id, paths),
   };
 }
 

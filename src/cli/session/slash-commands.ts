@@ -1,4 +1,5 @@
 import { sessionDiff, undoCheckpoint } from "../../edits/index.js";
+import { workspaceWriteSettings } from "../workspace-write-settings.js";
 import { approvalModes, parseApprovalMode, type ApprovalMode } from "../../sandbox/index.js";
 import type { SparkStores } from "../../store/index.js";
 import { paint } from "./ansi-style.js";
@@ -110,7 +111,7 @@ async function switchModel(host: CommandHost, args: string): Promise<void> {
 }
 
 async function undo(host: CommandHost): Promise<void> {
-  const result = await undoCheckpoint({ workspace: host.workspace, store: host.stores.checkpoints });
+  const result = await undoCheckpoint({ workspace: host.workspace, store: host.stores.checkpoints, ...workspaceWriteSettings(host.workspace) });
   const words = { restored: "restored", removed: "removed (the patch created it)", recreated: "recreated (the patch deleted it)", unchanged: "already as before" };
   host.view.print([
     paint.green(`Undid checkpoint ${result.checkpoint.id} (${result.checkpoint.description}):`),
