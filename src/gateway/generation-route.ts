@@ -121,6 +121,7 @@ function record(
   if (outcome.outputTokensPerSecond !== null) metrics.tokensPerSecond.observe({ model }, outcome.outputTokensPerSecond);
   if (outcome.errorCode) metrics.errors.inc({ code: outcome.errorCode });
   if (outcome.disconnected) metrics.disconnects.inc({ route, model });
+  if (outcome.errorCode === "upstream_stream_broken") metrics.upstreamStreamErrors.inc({ route, model });
   gateway.usage.record({
     keyId: entry.principal.id,
     keyName: entry.principal.name,
