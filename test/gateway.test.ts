@@ -23,6 +23,7 @@ const reply = (request: RecordedRequest): ScriptedReply => {
   const body = request.body as { messages?: { content: string }[]; input?: string };
   const prompt = body.messages?.at(-1)?.content ?? body.input ?? "";
   if (prompt === "hang") return { kind: "hang-after", chunks: ["one ", "two ", "three "] };
+  if (prompt === "drop") return { kind: "drop-after", chunks: ["one ", "two "] };
   if (prompt === "fail400") return { kind: "error", status: 400, body: { error: { message: "temperature is out of range", type: "invalid_request_error", param: null, code: null } } };
   if (prompt === "fail500") return { kind: "error", status: 500 };
   if (prompt === "tools") return { kind: "tool-calls", calls: [{ id: "call_1", name: "read_file", arguments: '{"path":"a.ts"}' }] };
@@ -164,6 +165,28 @@ describe("local model through the gateway (tiny GGUF)", () => {
     expect(text).toBe(completion.choices[0]?.text);
   });
 
+  it("accepts a Codex-shaped Responses request (reasoning, client_metadata, a namespace, web_search) and names what it ignored", async () => {
+    const response = await fetch(`${gateway.url}/v1/responses`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "tiny",
+        input: "hi",
+        max_output_tokens: 8,
+        reasoning: { summary: "auto" },
+        client_metadata: { session_id: "s1" },
+        parallel_tool_calls: true,
+        tools: [
+          { type: "namespace", name: "multi_agent_v1", description: "Sub-agents", tools: [{ type: "function", name: "spawn_agent", parameters: { type: "object", properties: {} } }] },
+          { type: "web_search", external_web_access: true },
+        ],
+      }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-spark-ignored")?.split(",").sort()).toEqual(["client_metadata", "parallel_tool_calls", "reasoning", "tools.web_search"]);
+    expect(((await response.json()) as { status: string }).status).toMatch(/completed|incomplete/);
+  });
+
   it("a client that disconnects mid-stream stops the generation at once and is charged only what was generated", async () => {
     const before = await (await fetch(`${gateway.url}/metrics`)).text();
     const stream = await client.chat.completions.create({ model: "tiny", messages: [{ role: "user", content: "go on forever" }], max_tokens: 60_000, stream: true });
@@ -254,6 +277,44 @@ describe("upstream models through the gateway (scripted OpenAI-compatible server
     await new Promise((resolve) => setTimeout(resolve, 100));
     const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
     expect(metricValue(metrics, "spark_gateway_client_disconnects_total", { model: "remote-chat" })).toBe(1);
+  });
+
+  it("an upstream that drops mid-stream is an error for the SDK, not a short success, and is counted", async () => {
+    const count = async (route: string) => metricValue(await (await fetch(`${gateway.url}/metrics`)).text(), "spark_upstream_stream_errors_total", { route });
+    const before = { chat: await count("/v1/chat/completions"), responses: await count("/v1/responses") };
+    const chat = await client.chat.completions.create({ model: "remote-chat", messages: [{ role: "user", content: "drop" }], stream: true });
+    let text = "";
+    const chatError = await (async () => {
+      for await (const chunk of chat) text += chunk.choices[0]?.delta.content ?? "";
+    })().catch((error: unknown) => error);
+    // What arrived before the drop may be cut short too (Node drops what it buffered when a socket resets).
+    expect("one two ".startsWith(text)).toBe(true);
+    expect(chatError).toBeInstanceOf(OpenAI.APIError);
+    expect((chatError as Error).message).toContain("closed the connection before the answer ended");
+    // The Responses API reports a failure mid-stream as an `error` event (the SDK yields it), never `response.completed`.
+    const responses = await client.responses.create({ model: "lab/codex", input: "drop", stream: true });
+    const events: { type: string; message?: string }[] = [];
+    for await (const event of responses) events.push(event);
+    expect(events.at(-1)).toMatchObject({ type: "error", code: "upstream_stream_broken" });
+    expect(events.at(-1)?.message).toContain("closed the connection before the answer ended");
+    expect(events.some((event) => event.type === "response.completed")).toBe(false);
+    expect(await count("/v1/chat/completions")).toBe(before.chat + 1);
+    expect(await count("/v1/responses")).toBe(before.responses + 1);
+  });
+
+  it("forwards what a Responses upstream accepts, and leaves out (and reports) what a Chat Completions upstream would reject", async () => {
+    const body = { input: "hi", reasoning: { summary: "auto" }, client_metadata: { session_id: "s1" }, include: ["reasoning.encrypted_content"], store: false, tools: [{ type: "web_search" }] };
+    const post = (model: string) => fetch(`${gateway.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...body, model }) });
+    const passed = await post("lab/codex");
+    expect(passed.status).toBe(200);
+    expect(passed.headers.get("x-spark-ignored")).toBeNull();
+    expect(upstream.requests.at(-1)?.body).toMatchObject({ reasoning: { summary: "auto" }, client_metadata: { session_id: "s1" }, store: false });
+    const translated = await post("remote-chat");
+    expect(translated.status).toBe(200);
+    expect(translated.headers.get("x-spark-ignored")?.split(",").sort()).toEqual(["client_metadata", "include", "reasoning", "store", "tools.web_search"]);
+    const forwarded = upstream.requests.at(-1);
+    expect(forwarded?.path).toBe("/v1/chat/completions");
+    for (const field of ["reasoning", "client_metadata", "include", "store", "tools"]) expect(forwarded?.body).not.toHaveProperty(field);
   });
 
   it("maps upstream failures to OpenAI errors: a refusal stays 4xx, a failure or an unreachable upstream is 502", async () => {

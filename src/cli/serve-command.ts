@@ -17,7 +17,11 @@ function portOf(value: string | number | undefined): number {
   return port;
 }
 
-const log: GatewayLog = (level, message) => process.stderr.write(`spark serve: ${level === "info" ? "" : `${level}: `}${message}\n`);
+// Debug lines (what each request carried that its model ignored) only when SPARK_DEBUG is set.
+const log: GatewayLog = (level, message) => {
+  if (level === "debug" && !process.env.SPARK_DEBUG) return;
+  process.stderr.write(`spark serve: ${level === "info" ? "" : `${level}: `}${message}\n`);
+};
 
 /**
  * Resolves on the first SIGINT or SIGTERM; a second one exits at once. The handlers stay installed: a

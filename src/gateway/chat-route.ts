@@ -45,7 +45,7 @@ export function planChat(gateway: GatewayContext, raw: unknown): GenerationPlan 
     };
   }
   const backendName = backend.kind === "local" ? `the local model '${backend.name}'` : `the model '${backend.name}' (its upstream speaks the Responses API)`;
-  const modelRequest = chatToModelRequest(body, backendName);
+  const { request: modelRequest, ignored } = chatToModelRequest(body, backendName);
   const stop = stopSequences(body.stop);
   return {
     backend,
@@ -53,6 +53,7 @@ export function planChat(gateway: GatewayContext, raw: unknown): GenerationPlan 
     promptEstimate: estimatePromptTokens(modelRequest),
     maxTokens,
     choices: body.n ?? 1,
+    ignored,
     run: async (context) => {
       const client = await backend.client();
       const events = client.stream(withDefaults(modelRequest, backend.resolved.settings, context.maxTokens), { signal: context.signal });

@@ -2,13 +2,14 @@ import { CompletionsEncoder } from "./completions-encoder.js";
 import type { GatewayContext } from "./gateway-context.js";
 import type { GenerationPlan } from "./generation-route.js";
 import { unsupported } from "./openai-error.js";
+import { ignorableCompletionsFields, presentFields } from "./ignored-fields.js";
 import { completionsRequestSchema, parseBody, refuseUnknownFields } from "./request-schemas.js";
 import { serveEvents } from "./serve-events.js";
 import { StopFilter } from "./stop-filter.js";
 import { stopSequences } from "./to-model-request.js";
 import { proxyToUpstream } from "./upstream-proxy.js";
 
-const localFields = ["model", "prompt", "suffix", "stream", "stream_options", "max_tokens", "temperature", "top_p", "n", "best_of", "echo", "logprobs", "seed", "stop", "presence_penalty", "frequency_penalty", "user"] as const;
+const localFields = ["model", "prompt", "suffix", "stream", "stream_options", "max_tokens", "temperature", "top_p", "n", "best_of", "echo", "logprobs", "seed", "stop", "presence_penalty", "frequency_penalty", ...ignorableCompletionsFields];
 
 /**
  * POST /v1/completions, the editors' fill-in-the-middle route: `prompt` is the text before the cursor and
@@ -63,6 +64,7 @@ export function planCompletions(gateway: GatewayContext, raw: unknown): Generati
     promptEstimate,
     maxTokens,
     choices,
+    ignored: presentFields(body, ignorableCompletionsFields),
     run: async (context) => {
       // An hf: model is downloaded by its client on first use; the completion then reads the cached file.
       await backend.client();

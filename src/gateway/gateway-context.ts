@@ -9,7 +9,7 @@ import type { UpstreamAgents } from "./upstream-proxy.js";
 import type { UsageRecorder } from "./usage-recorder.js";
 
 /** Writes one line to the gateway's log (stderr); never given keys or request bodies. */
-export type GatewayLog = (level: "info" | "warn" | "error", message: string) => void;
+export type GatewayLog = (level: "debug" | "info" | "warn" | "error", message: string) => void;
 
 /** Everything the routes use, built once by createGateway and passed down (no module-level state). */
 export interface GatewayContext {

@@ -43,6 +43,12 @@ export class GatewayMetrics {
     labelNames: ["code"] as const,
     registers: [this.registry],
   });
+  readonly upstreamStreamErrors = new Counter({
+    name: "spark_upstream_stream_errors_total",
+    help: "Passed-through streams whose upstream broke the connection before the stream ended; the client got an error frame.",
+    labelNames: ["route", "model"] as const,
+    registers: [this.registry],
+  });
   readonly disconnects = new Counter({
     name: "spark_gateway_client_disconnects_total",
     help: "Requests whose client went away before the answer ended; their generation was aborted.",

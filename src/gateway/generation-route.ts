@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { emptyUsage, toSparkError } from "../core/index.js";
 import type { Principal } from "./authenticate.js";
 import type { GatewayContext } from "./gateway-context.js";
+import { ignoredHeader } from "./ignored-fields.js";
 import { effectiveLimits } from "./model-families.js";
 import type { Backend } from "./model-router.js";
 import { fromSparkError, GatewayError } from "./openai-error.js";
@@ -18,6 +19,8 @@ export interface GenerationPlan {
   maxTokens: number | undefined;
   /** How many completions one request generates (n, or best_of for Completions): each may use max tokens. */
   choices: number;
+  /** Fields the request carried that its backend ignores (see ignored-fields.ts); none when passed through. */
+  ignored?: readonly string[];
   run(context: RunContext): Promise<Outcome>;
 }
 
@@ -37,6 +40,8 @@ export async function handleGeneration(
   const principal = gateway.auth.authenticate(request.raw);
   const plan = planner(request.body, principal);
   const { backend } = plan;
+  const ignored = ignoredHeader(plan.ignored ?? []);
+  if (ignored["x-spark-ignored"]) gateway.log("debug", `${route} ${backend.name}: ignored ${ignored["x-spark-ignored"]}`);
   const family = gateway.families.familyOf([...backend.resolved.chain, ...(backend.kind === "upstream" ? [backend.target.model] : [])]);
   const limits = effectiveLimits(family, principal.limits, gateway.config.gateway?.limits);
   const maxTokens = plan.maxTokens ?? backend.resolved.settings.maxTokens ?? gateway.defaultMaxTokens;
@@ -57,7 +62,7 @@ export async function handleGeneration(
   gateway.metrics.activeGenerations.inc();
   const context: RunContext = {
     reply,
-    headers: { ...charge.headers, "x-request-id": String(request.id) },
+    headers: { ...charge.headers, ...ignored, "x-request-id": String(request.id) },
     stream: plan.stream,
     startedAt,
     signal: controller.signal,
@@ -116,6 +121,7 @@ function record(
   if (outcome.outputTokensPerSecond !== null) metrics.tokensPerSecond.observe({ model }, outcome.outputTokensPerSecond);
   if (outcome.errorCode) metrics.errors.inc({ code: outcome.errorCode });
   if (outcome.disconnected) metrics.disconnects.inc({ route, model });
+  if (outcome.errorCode === "upstream_stream_broken") metrics.upstreamStreamErrors.inc({ route, model });
   gateway.usage.record({
     keyId: entry.principal.id,
     keyName: entry.principal.name,

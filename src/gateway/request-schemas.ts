@@ -93,6 +93,8 @@ const responsesInputItem = z.looseObject({
   content: content.optional(),
   call_id: z.string().optional(),
   name: z.string().optional(),
+  /** The namespace group of the tool a function_call item called (as OpenAI returns it). */
+  namespace: z.string().optional(),
   arguments: z.string().optional(),
   output: z.union([z.string(), z.array(contentPart)]).optional(),
 });

@@ -1,4 +1,5 @@
 import type { ToolCall } from "../core/index.js";
+import type { DeclaredToolName } from "./responses-tools.js";
 import type { GenerationSummary, StreamEncoder } from "./stream-encoder.js";
 import { newId, nowSeconds, responsesUsage, sseFrame } from "./wire-format.js";
 
@@ -21,7 +22,13 @@ export class ResponsesEncoder implements StreamEncoder {
   constructor(
     private readonly model: string,
     private readonly request: { instructions?: string | null | undefined; temperature?: number | null | undefined; metadata?: Record<string, string> | null | undefined },
+    /** A call's name as the client declared the tool (a flattened namespace tool gets its namespace back). */
+    private readonly declaredName: (name: string) => DeclaredToolName = (name) => ({ name }),
   ) {}
+
+  private functionCall(call: ToolCall, status: string, args: string): Json {
+    return { id: `fc_${call.id}`, type: "function_call", status, call_id: call.id, ...this.declaredName(call.name), arguments: args };
+  }
 
   private event(type: string, fields: Json): string {
     return sseFrame({ type, ...fields, sequence_number: this.sequence++ }, type);
@@ -88,12 +95,12 @@ export class ResponsesEncoder implements StreamEncoder {
     let frames = this.closeMessage();
     const index = this.items.length;
     const id = `fc_${call.id}`;
-    const item = (status: string, args: string): Json => ({ id, type: "function_call", status, call_id: call.id, name: call.name, arguments: args });
-    this.items.push(item("completed", call.arguments));
-    frames += this.event("response.output_item.added", { output_index: index, item: item("in_progress", "") });
+    const done = this.functionCall(call, "completed", call.arguments);
+    this.items.push(done);
+    frames += this.event("response.output_item.added", { output_index: index, item: this.functionCall(call, "in_progress", "") });
     frames += this.event("response.function_call_arguments.delta", { item_id: id, output_index: index, delta: call.arguments });
-    frames += this.event("response.function_call_arguments.done", { item_id: id, output_index: index, name: call.name, arguments: call.arguments });
-    frames += this.event("response.output_item.done", { output_index: index, item: item("completed", call.arguments) });
+    frames += this.event("response.function_call_arguments.done", { item_id: id, output_index: index, name: done["name"], arguments: call.arguments });
+    frames += this.event("response.output_item.done", { output_index: index, item: done });
     return frames;
   }
 
@@ -117,9 +124,7 @@ export class ResponsesEncoder implements StreamEncoder {
   body(summary: GenerationSummary): Json {
     this.items.length = 0;
     if (summary.text) this.items.push({ id: newId("msg_"), type: "message", status: "completed", role: "assistant", content: [outputText(summary.text)] });
-    for (const call of summary.toolCalls) {
-      this.items.push({ id: `fc_${call.id}`, type: "function_call", status: "completed", call_id: call.id, name: call.name, arguments: call.arguments });
-    }
+    for (const call of summary.toolCalls) this.items.push(this.functionCall(call, "completed", call.arguments));
     return this.final(summary);
   }
 }

@@ -9,8 +9,9 @@ import { proxyToUpstream } from "./upstream-proxy.js";
 
 /**
  * POST /v1/responses. An upstream of the Responses API gets the body passed through (usage arrives in its
- * `response.completed` event); the local engine and Chat Completions upstreams go through ModelClient and
- * are re-encoded as Responses events.
+ * `response.completed` event), every field included; the local engine and Chat Completions upstreams go
+ * through ModelClient and are re-encoded as Responses events, which leaves out (and reports) the fields
+ * they ignore, so a Chat Completions upstream never sees a Responses-only field it would reject.
  */
 export function planResponses(gateway: GatewayContext, raw: unknown): GenerationPlan {
   const body = parseBody(responsesRequestSchema, raw);
@@ -34,17 +35,18 @@ export function planResponses(gateway: GatewayContext, raw: unknown): Generation
     };
   }
   const backendName = backend.kind === "local" ? `the local model '${backend.name}'` : `the model '${backend.name}' (its upstream speaks Chat Completions)`;
-  const modelRequest = responsesToModelRequest(body, backendName);
+  const { request: modelRequest, ignored, tools } = responsesToModelRequest(body, backendName);
   return {
     backend,
     stream,
     promptEstimate: estimatePromptTokens(modelRequest),
     maxTokens,
     choices: 1,
+    ignored,
     run: async (context) => {
       const client = await backend.client();
       const events = client.stream(withDefaults(modelRequest, backend.resolved.settings, context.maxTokens), { signal: context.signal });
-      const encoder = new ResponsesEncoder(body.model, { instructions: body.instructions, temperature: body.temperature, metadata: body.metadata });
+      const encoder = new ResponsesEncoder(body.model, { instructions: body.instructions, temperature: body.temperature, metadata: body.metadata }, (name) => tools.declaredName(name));
       return serveEvents(context, events, encoder, new StopFilter([]));
     },
   };

@@ -82,6 +82,11 @@ export class SseUsageScanner {
     return this.frameAligned ? out : chunk;
   }
 
+  /** Part of a frame was passed on untouched (not frame-aligned) and its end never came. */
+  get forwardedPartialFrame(): boolean {
+    return !this.frameAligned && this.pending !== "";
+  }
+
   /** What is left at the end of the stream (an unterminated last frame). */
   flush(): string {
     if (this.overLimit) return "";

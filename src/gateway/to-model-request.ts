@@ -1,7 +1,16 @@
 import type { Message, ModelRequest, ToolDefinition } from "../core/index.js";
 import type { CallSettings } from "../models/index.js";
+import { ignorableChatFields, ignorableResponsesFields, presentFields } from "./ignored-fields.js";
 import { badRequest, unsupported } from "./openai-error.js";
 import { refuseUnknownFields, type ChatRequest, type ResponsesRequest } from "./request-schemas.js";
+import { flatToolName, ResponsesTools } from "./responses-tools.js";
+
+/** A request translated for ModelClient, with the fields it carried that the backend ignores. */
+export interface Translated {
+  request: ModelRequest;
+  /** Field names for the `x-spark-ignored` header. */
+  ignored: string[];
+}
 
 type Part = { type: string; text?: string | undefined };
 
@@ -26,9 +35,9 @@ function refuseNonDefault(value: unknown, fallback: unknown, param: string, back
 
 const chatFields = [
   "model", "messages", "stream", "stream_options", "max_tokens", "max_completion_tokens", "temperature", "top_p", "n", "seed", "stop",
-  "tools", "tool_choice", "response_format", "prediction", "logprobs", "top_logprobs", "presence_penalty", "frequency_penalty", "user",
-  "metadata", "store", "parallel_tool_calls", "service_tier", "prompt_cache_key",
-] as const;
+  "tools", "tool_choice", "response_format", "prediction", "logprobs", "top_logprobs", "presence_penalty", "frequency_penalty",
+  "prompt_cache_key", ...ignorableChatFields,
+];
 
 export function stopSequences(stop: string | string[] | null | undefined): string[] {
   if (stop === null || stop === undefined) return [];
@@ -36,7 +45,7 @@ export function stopSequences(stop: string | string[] | null | undefined): strin
 }
 
 /** A Chat Completions body as a ModelRequest for the local engine (or an upstream of another API). */
-export function chatToModelRequest(body: ChatRequest, backend: string): ModelRequest {
+export function chatToModelRequest(body: ChatRequest, backend: string): Translated {
   const unknown = refuseUnknownFields(body, chatFields, backend);
   if (unknown) throw unknown;
   refuseNonDefault(body.n, 1, "n", backend);
@@ -74,7 +83,7 @@ export function chatToModelRequest(body: ChatRequest, backend: string): ModelReq
         }));
   const format = body.response_format;
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
-  return {
+  const request: ModelRequest = {
     messages,
     ...(tools.length ? { tools } : {}),
     ...(body.temperature !== undefined && body.temperature !== null ? { temperature: body.temperature } : {}),
@@ -88,15 +97,19 @@ export function chatToModelRequest(body: ChatRequest, backend: string): ModelReq
         ? { jsonSchema: { name: "json_object", schema: { type: "object" } } }
         : {}),
   };
+  return { request, ignored: presentFields(body, ignorableChatFields) };
 }
 
 const responsesFields = [
-  "model", "input", "instructions", "stream", "max_output_tokens", "temperature", "top_p", "tools", "tool_choice", "text", "store",
-  "metadata", "user", "parallel_tool_calls", "truncation", "service_tier", "include", "previous_response_id", "prompt_cache_key",
-] as const;
+  "model", "input", "instructions", "stream", "max_output_tokens", "temperature", "top_p", "tools", "tool_choice", "text", "metadata",
+  "previous_response_id", "prompt_cache_key", ...ignorableResponsesFields,
+];
 
-/** A Responses API body as a ModelRequest. Tool calls and their outputs become messages. */
-export function responsesToModelRequest(body: ResponsesRequest, backend: string): ModelRequest {
+/**
+ * A Responses API body as a ModelRequest. Tool calls and their outputs become messages; tools in a
+ * namespace become flat function tools (`tools` names a call back as the client declared it).
+ */
+export function responsesToModelRequest(body: ResponsesRequest, backend: string): Translated & { tools: ResponsesTools } {
   const unknown = refuseUnknownFields(body, responsesFields, backend);
   if (unknown) throw unknown;
   if (body.previous_response_id) {
@@ -106,6 +119,9 @@ export function responsesToModelRequest(body: ResponsesRequest, backend: string)
   if (body.tool_choice !== undefined && body.tool_choice !== null && body.tool_choice !== "auto" && body.tool_choice !== "none") {
     throw unsupported("tool_choice", `'tool_choice' ${JSON.stringify(body.tool_choice)} is not supported for ${backend}; use "auto" or "none".`);
   }
+  const ignored = presentFields(body, ignorableResponsesFields);
+  // How much the answer may say is the model's own choice here; asking for less cannot make it wrong.
+  if (body.text?.["verbosity"] !== undefined && body.text["verbosity"] !== null) ignored.push("text.verbosity");
   const messages: Message[] = body.instructions ? [{ role: "system", content: body.instructions }] : [];
   if (typeof body.input === "string") messages.push({ role: "user", content: body.input });
   else {
@@ -116,26 +132,25 @@ export function responsesToModelRequest(body: ResponsesRequest, backend: string)
         const text = textOf(item.content ?? "", `${param}.content`);
         messages.push(item.role === "assistant" ? { role: "assistant", content: text } : { role: item.role === "user" ? "user" : "system", content: text });
       } else if (type === "function_call" && item.call_id && item.name !== undefined) {
-        const call = { id: item.call_id, name: item.name, arguments: item.arguments ?? "{}" };
+        const call = { id: item.call_id, name: flatToolName(item.name, item.namespace), arguments: item.arguments ?? "{}" };
         const last = messages.at(-1);
         if (last?.role === "assistant") last.toolCalls = [...(last.toolCalls ?? []), call];
         else messages.push({ role: "assistant", content: "", toolCalls: [call] });
       } else if (type === "function_call_output" && item.call_id) {
         messages.push({ role: "tool", toolCallId: item.call_id, content: textOf(item.output ?? "", `${param}.output`) });
+      } else if (type === "reasoning") {
+        // A reasoning item from an earlier turn (Codex sends them back, encrypted): no model here can read it.
+        ignored.push("input.reasoning");
       } else {
         throw badRequest(`${param} is not a message (role + content), a function_call or a function_call_output item; other item types are not supported for ${backend}.`, param, "unsupported_value");
       }
     });
   }
-  const tools: ToolDefinition[] = [];
-  if (body.tool_choice !== "none") {
-    (body.tools ?? []).forEach((tool, index) => {
-      if (tool.type !== "function" || !tool.name) throw unsupported(`tools[${index}]`, `Only function tools are supported for ${backend}; '${tool.type}' is not.`);
-      tools.push({ name: tool.name, description: tool.description ?? "", parameters: tool.parameters ?? { type: "object", properties: {} } });
-    });
-  }
+  const declared = new ResponsesTools(body.tool_choice === "none" ? [] : (body.tools ?? []), backend);
+  const tools = declared.definitions;
+  ignored.push(...declared.ignored);
   const format = body.text?.format;
-  return {
+  const request: ModelRequest = {
     messages,
     ...(tools.length ? { tools } : {}),
     ...(body.temperature !== undefined && body.temperature !== null ? { temperature: body.temperature } : {}),
@@ -147,6 +162,7 @@ export function responsesToModelRequest(body: ResponsesRequest, backend: string)
         ? { jsonSchema: { name: "json_object", schema: { type: "object" } } }
         : {}),
   };
+  return { request, ignored, tools: declared };
 }
 
 /** A rough prompt size for the token reservation (about 4 characters a token, plus per-message overhead). */

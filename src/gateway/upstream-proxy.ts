@@ -160,12 +160,22 @@ export function streamCutAt(outputAllowance: number): number {
   return outputAllowance + Math.max(16, Math.ceil(outputAllowance / 4));
 }
 
-/** The frame a client gets when the gateway cuts a stream: the error shape of its API's streams. */
-export function cutFrame(path: string, reserved: number): string {
-  const message = `The upstream generated more than the ${reserved} output tokens reserved for this request (max tokens for each choice); the gateway cut the answer here. Everything generated was charged.`;
-  const code = "reservation_exceeded";
+/** An error in the middle of a stream, in the error shape of its API's streams (SDKs throw on it). */
+export function streamErrorFrame(path: string, code: string, message: string): string {
   if (path === "/responses") return `event: error\ndata: ${JSON.stringify({ type: "error", code, message, param: null })}\n\n`;
   return `data: ${JSON.stringify({ error: { message, type: "server_error", param: null, code } })}\n\n`;
+}
+
+/** The frame a client gets when the gateway cuts a stream. */
+export function cutFrame(path: string, reserved: number): string {
+  const message = `The upstream generated more than the ${reserved} output tokens reserved for this request (max tokens for each choice); the gateway cut the answer here. Everything generated was charged.`;
+  return streamErrorFrame(path, "reservation_exceeded", message);
+}
+
+/** The frame a client gets when the upstream's connection broke before its stream ended. */
+function brokenFrame(request: ProxyRequest): string {
+  const message = `The upstream ${request.target.baseUrl} (model ${request.target.model}) closed the connection before the answer ended; what came before this is incomplete. Try again.`;
+  return streamErrorFrame(request.path, "upstream_stream_broken", message);
 }
 
 async function pipeStream(context: RunContext, incoming: http.IncomingMessage, request: ProxyRequest): Promise<Outcome> {
@@ -194,9 +204,15 @@ async function pipeStream(context: RunContext, incoming: http.IncomingMessage, r
   } catch {
     failed = !context.clientGone();
   }
-  const rest = cut ? "" : scanner.flush();
+  // A connection that closes without the chunked body's last chunk may end the loop without an error:
+  // `complete` tells an answer that ended from one that broke.
+  if (!cut && !raw.destroyed && !incoming.complete && !context.clientGone()) failed = true;
+  // A frame cut in half by the break is not passed on: the client gets the error instead.
+  const rest = cut || failed ? "" : scanner.flush();
   if (rest.length > 0 && !raw.destroyed) raw.write(rest);
   if (cut && !raw.destroyed) raw.write(cutFrame(request.path, context.outputAllowance));
+  // A half frame already passed on is closed first, so the error is an event of its own.
+  if (failed && !raw.destroyed) raw.write((scanner.forwardedPartialFrame ? "\n\n" : "") + brokenFrame(request));
   raw.end();
   const endedAt = performance.now();
   const usage = scanner.usage ?? { ...emptyUsage(), inputTokens: request.promptEstimate, outputTokens: scanner.outputEstimate };

@@ -22,7 +22,8 @@ export type ScriptedReply =
       hang?: boolean;
     }
   | { kind: "error"; status: number; body?: unknown; headers?: Record<string, string> } // e.g. 429 with retry-after, 401
-  | { kind: "hang-after"; chunks: string[] }; // sends chunks then keeps the stream open forever (to test client abort)
+  | { kind: "hang-after"; chunks: string[] } // sends chunks then keeps the stream open forever (to test client abort)
+  | { kind: "drop-after"; chunks: string[] }; // sends chunks and half a frame, then drops the connection (a crashed upstream)
 
 export interface RecordedRequest {
   method: string;
@@ -73,6 +74,8 @@ export async function startScriptedServer(script: Script): Promise<ScriptedServe
   let claimed = 0;
   let closing = false;
   const waiters = new Set<() => void>();
+  /** Connections the script dropped itself: not a client disconnect. */
+  const dropped = new WeakSet<http.ServerResponse>();
 
   const state: ScriptedServer = {
     url: "",
@@ -108,7 +111,7 @@ export async function startScriptedServer(script: Script): Promise<ScriptedServe
     // `res` 'close' (not `req` 'close') is the connection-level signal: since Node 16
     // `req` emits 'close' as soon as its body is consumed, long before a client abort.
     res.on("close", () => {
-      if (!res.writableFinished && !closing) onDisconnect();
+      if (!res.writableFinished && !closing && !dropped.has(res)) onDisconnect();
     });
     handle(req, res).catch((err: unknown) => {
       if (!res.headersSent) sendJson(res, 500, errorBody(500, String(err)));
@@ -140,17 +143,25 @@ export async function startScriptedServer(script: Script): Promise<ScriptedServe
     const body = recorded.body;
     const model = typeof body?.model === "string" ? body.model : SCRIPTED_MODEL;
     const turn: Turn = { res, reply, model, seq, body };
-    if (recorded.path === "/v1/completions") {
-      if (reply.kind === "tool-calls") return sendJson(res, 400, errorBody(400, "tool calls have no text completion"));
-      if (body?.stream === true) return streamTextCompletion(turn);
-      if (reply.kind === "hang-after") return void res.writeHead(200, { "content-type": "application/json" }).flushHeaders();
-      return sendJson(res, 200, textCompletion(turn));
-    }
+    const completions = recorded.path === "/v1/completions";
+    if (completions && reply.kind === "tool-calls") return sendJson(res, 400, errorBody(400, "tool calls have no text completion"));
     const chat = recorded.path === "/v1/chat/completions";
-    if (body?.stream === true) return chat ? streamChat(turn) : streamResponses(turn);
+    if (body?.stream === true) {
+      await (completions ? streamTextCompletion(turn) : chat ? streamChat(turn) : streamResponses(turn));
+      if (reply.kind === "drop-after") await sleep(50).then(() => dropConnection(res));
+      return;
+    }
     // A non-streaming hang: headers go out, the body never does (a stalled server).
-    if (reply.kind === "hang-after") return void res.writeHead(200, { "content-type": "application/json" }).flushHeaders();
+    if (endsEarly(reply)) return void res.writeHead(200, { "content-type": "application/json" }).flushHeaders();
+    if (completions) return sendJson(res, 200, textCompletion(turn));
     return sendJson(res, 200, chat ? chatCompletion(turn) : responseObject(turn, "completed", finalOutput(turn), true));
+  }
+
+  /** Half a frame, then the socket closes without the chunked body's last chunk. */
+  function dropConnection(res: http.ServerResponse): void {
+    dropped.add(res);
+    if (!res.destroyed) res.write('data: {"id":"cut-mid-fra');
+    res.socket?.destroy();
   }
 
   function closeServer(): Promise<void> {
@@ -264,6 +275,11 @@ function argumentSlices(reply: ToolCallsReply, args: string): string[] {
   return splitEvery(args, reply.argumentChunkSize ?? DEFAULT_ARGUMENT_CHUNK_SIZE);
 }
 
+/** The reply stops before its stream's end: it hangs there, or its connection drops. */
+function endsEarly(reply: Turn["reply"]): boolean {
+  return reply.kind === "hang-after" || reply.kind === "drop-after";
+}
+
 function delayOf(reply: Turn["reply"]): number {
   return reply.kind === "text" ? (reply.delayMs ?? 0) : 0;
 }
@@ -312,7 +328,7 @@ async function streamChat(turn: Turn): Promise<void> {
   const { res, reply } = turn;
   startSse(res);
   const frames = chatDeltas(reply).map((delta) => () => writeSse(res, chatChunk(turn, [chatChoice(delta)])));
-  const hangs = reply.kind === "hang-after" || (reply.kind === "tool-calls" && reply.hang === true);
+  const hangs = endsEarly(reply) || (reply.kind === "tool-calls" && reply.hang === true);
   if (!hangs) {
     const finish = reply.kind === "tool-calls" ? "tool_calls" : "stop";
     frames.push(() => writeSse(res, chatChunk(turn, [chatChoice({}, finish)])));
@@ -363,7 +379,7 @@ async function streamTextCompletion(turn: Turn): Promise<void> {
   if (reply.kind === "tool-calls") return;
   startSse(res);
   const frames = reply.chunks.map((text) => () => writeSse(res, textChunk(turn, text)));
-  const hangs = reply.kind === "hang-after";
+  const hangs = endsEarly(reply);
   if (!hangs) {
     frames.push(() => writeSse(res, textChunk(turn, "", "stop")));
     if (includeUsage(turn)) frames.push(() => writeSse(res, { ...textChunk(turn, ""), choices: [], usage: textUsage(usageOf(reply)) }));
@@ -456,7 +472,7 @@ async function streamResponses(turn: Turn): Promise<void> {
     { type: "response.in_progress", response: responseObject(turn, "in_progress", []) },
     ...(reply.kind === "tool-calls" ? functionCallEvents(reply) : messageEvents(turn, reply.chunks, reply.kind === "text")),
   ];
-  const finishes = reply.kind !== "hang-after";
+  const finishes = !endsEarly(reply);
   if (finishes) events.push({ type: "response.completed", response: responseObject(turn, "completed", finalOutput(turn), true) });
   // The SDK dispatches on `data.type`; the `event:` line mirrors it as the real API does.
   const frames = events.map((e, sequence_number) => () => writeSse(res, { ...e, sequence_number }, String(e["type"])));
