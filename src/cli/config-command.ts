@@ -23,7 +23,8 @@ export function showConfig(options: GlobalOptions & { json?: boolean }): number 
   process.stdout.write(`config files: ${files}\n`);
   if (loaded.profile) process.stdout.write(`profile: ${loaded.profile}\n`);
   if (entries.length === 0) process.stdout.write("no settings: every value is Spark's default\n");
-  const width = Math.max(0, ...entries.map(([key]) => key.length));
+  // A fold, not Math.max(...keys): spreading thousands of arguments overflows the stack.
+  const width = entries.reduce((widest, [key]) => Math.max(widest, key.length), 0);
   for (const [key, value] of entries) {
     process.stdout.write(`${key.padEnd(width)} = ${JSON.stringify(value)}   # ${loaded.sources.get(key) ?? "default"}\n`);
   }
