@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { configEnvVars } from "../config/index.js";
 import type { GlobalOptions } from "./global-options.js";
 import type { RegisterCommand } from "./register-command.js";
-import { loadWithFlags } from "./global-options.js";
+import { loadWithFlags, printConfigWarnings } from "./global-options.js";
 
 function leaves(value: unknown, prefix = ""): [string, unknown][] {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return [[prefix, value]];
@@ -12,7 +12,7 @@ function leaves(value: unknown, prefix = ""): [string, unknown][] {
 /** `spark config`: the effective configuration and where each value came from. */
 export function showConfig(options: GlobalOptions & { json?: boolean }): number {
   const loaded = loadWithFlags(options);
-  for (const warning of loaded.warnings) process.stderr.write(`spark: ${warning}\n`);
+  printConfigWarnings(loaded);
   const entries = leaves(loaded.config).filter(([key]) => key !== "");
   if (options.json) {
     const values = Object.fromEntries(entries.map(([key, value]) => [key, { value, source: loaded.sources.get(key) }]));
@@ -23,7 +23,8 @@ export function showConfig(options: GlobalOptions & { json?: boolean }): number 
   process.stdout.write(`config files: ${files}\n`);
   if (loaded.profile) process.stdout.write(`profile: ${loaded.profile}\n`);
   if (entries.length === 0) process.stdout.write("no settings: every value is Spark's default\n");
-  const width = Math.max(0, ...entries.map(([key]) => key.length));
+  // A fold, not Math.max(...keys): spreading thousands of arguments overflows the stack.
+  const width = entries.reduce((widest, [key]) => Math.max(widest, key.length), 0);
   for (const [key, value] of entries) {
     process.stdout.write(`${key.padEnd(width)} = ${JSON.stringify(value)}   # ${loaded.sources.get(key) ?? "default"}\n`);
   }

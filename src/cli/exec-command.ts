@@ -34,7 +34,7 @@ export async function execTask(words: string[], options: ExecOptions): Promise<n
   const wiring = await prepareAgentWiring(options);
   const controller = new AbortController();
   const removeHandler = abortOnInterrupt(controller);
-  const model = await openModel(options, controller.signal);
+  const model = await openModel(options, controller.signal, false);
   const started = performance.now();
   const mcp = await startAgentMcp(model.loaded, wiring.workspace, (message) => process.stderr.write(`spark: ${message}\n`));
   try {

@@ -62,6 +62,11 @@ function flagLayers(options: GlobalOptions): ConfigLayer[] {
 }
 
 /** Loads the configuration with the command line as its top layer. */
+/** Prints what loading the config ignored, and why (a project's keys that could move a key, its [mcp]). */
+export function printConfigWarnings(loaded: LoadedConfig): void {
+  for (const warning of loaded.warnings) process.stderr.write(`spark: ${warning}\n`);
+}
+
 export function loadWithFlags(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): LoadedConfig {
   return loadConfig({ cwd, env, flags: flagLayers(options), ...(options.profile ? { profile: options.profile } : {}) });
 }

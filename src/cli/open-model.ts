@@ -2,7 +2,7 @@ import type { LoadedConfig } from "../config/index.js";
 import { createLocalEngine, createModelClient, resolveModel, type ClientDependencies, type ModelClient, type ResolvedModel } from "../models/index.js";
 import type { LocalEngine } from "../models/providers/local/index.js";
 import { downloadProgressPrinter } from "./download-progress.js";
-import { loadWithFlags, type GlobalOptions } from "./global-options.js";
+import { loadWithFlags, printConfigWarnings, type GlobalOptions } from "./global-options.js";
 
 export interface OpenModel {
   client: ModelClient;
@@ -30,9 +30,14 @@ export function clientDependencies(loaded: LoadedConfig, signal?: AbortSignal): 
   return { deps, disposeEngine: async () => void (engine && (await (await engine).dispose())) };
 }
 
-/** Config, then `-m`, then the client: the start of every command that talks to a model. */
-export async function openModel(options: GlobalOptions, signal?: AbortSignal): Promise<OpenModel> {
+/**
+ * Config, then `-m`, then the client: the start of every command that talks to a model. The config's
+ * warnings are printed first, so they show even when the model then cannot be opened; an agent command
+ * passes `printWarnings: false` because startAgentMcp reports them.
+ */
+export async function openModel(options: GlobalOptions, signal?: AbortSignal, printWarnings = true): Promise<OpenModel> {
   const loaded = loadWithFlags(options);
+  if (printWarnings) printConfigWarnings(loaded);
   const resolved = resolveModel(options.model, { loaded, env: process.env, cwd: process.cwd() });
   const { deps, disposeEngine } = clientDependencies(loaded, signal);
   const client = await createModelClient(resolved, deps);

@@ -5,6 +5,7 @@ import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { runGit, type GitChangeSelection } from "../agent/review/index.js";
 import { UsageError } from "../core/index.js";
+import { safeGitArgs, safeGitEnv } from "../workspace/index.js";
 
 const run = promisify(execFile);
 
@@ -37,7 +38,8 @@ export async function withReviewedTree<T>(workspace: string, selection: GitChang
   try {
     await git(top, ["worktree", "add", "--detach", "--quiet", tree, commit]);
     if ("staged" in selection) {
-      const staged = await run("git", ["diff", "--cached", "--binary"], { cwd: top, encoding: "buffer", maxBuffer: 256 * 1024 * 1024 });
+      const args = await safeGitArgs(top, ["diff", "--no-ext-diff", "--no-textconv", "--cached", "--binary"]);
+      const staged = await run("git", args, { cwd: top, env: safeGitEnv(), encoding: "buffer", maxBuffer: 256 * 1024 * 1024 });
       if (staged.stdout.length > 0) {
         const patch = join(parent, "staged.patch");
         await writeFile(patch, staged.stdout);
@@ -49,8 +51,8 @@ export async function withReviewedTree<T>(workspace: string, selection: GitChang
     if ((await exists(modules)) && !(await exists(join(dir, "node_modules")))) await symlink(modules, join(dir, "node_modules"));
     return await use(dir);
   } finally {
-    await run("git", ["worktree", "remove", "--force", tree], { cwd: top }).catch(() => undefined);
+    await git(top, ["worktree", "remove", "--force", tree]).catch(() => undefined);
     await rm(parent, { recursive: true, force: true });
-    await run("git", ["worktree", "prune"], { cwd: top }).catch(() => undefined);
+    await git(top, ["worktree", "prune"]).catch(() => undefined);
   }
 }

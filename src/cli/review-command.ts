@@ -4,7 +4,7 @@ import { awaitVerdict, formatVerdict, gitChange, reviewerSettings, runChecks, Us
 import { UsageError } from "../core/index.js";
 import { createModelClient, resolveModel } from "../models/index.js";
 import { exitCodes } from "./exit-codes.js";
-import { loadWithFlags, type GlobalOptions } from "./global-options.js";
+import { loadWithFlags, printConfigWarnings, type GlobalOptions } from "./global-options.js";
 import { abortOnInterrupt } from "./interrupt.js";
 import { clientDependencies } from "./open-model.js";
 import type { RegisterCommand } from "./register-command.js";
@@ -41,6 +41,7 @@ export async function reviewChange(options: ReviewOptions): Promise<number> {
     return exitCodes.ok;
   }
   const loaded = loadWithFlags(options, process.env, cwd);
+  printConfigWarnings(loaded);
   const controller = new AbortController();
   const removeHandler = abortOnInterrupt(controller);
   const { deps, disposeEngine } = clientDependencies(loaded, controller.signal);

@@ -6,3 +6,4 @@ export { loadConfig, sparkHome, type LoadConfigOptions, type LoadedConfig } from
 export type { ContextSection } from "./context-section.js";
 export type { McpSection, McpServerEntry } from "./mcp-section.js";
 export type { SandboxLimitsEntry, SandboxSection } from "./sandbox-section.js";
+export { looksLikeOpenAIModel, providerPresets, type ProviderPreset } from "./provider-presets.js";

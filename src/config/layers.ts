@@ -15,9 +15,10 @@ function mergeInto(target: Tree, layer: Tree, source: string, prefix: string, so
   for (const [key, value] of Object.entries(layer)) {
     if (value === undefined) continue;
     const path = prefix ? `${prefix}.${key}` : key;
-    const existing = target[key];
+    // Own keys only, into objects without a prototype: a key named __proto__ can never reach Object.prototype.
+    const existing = Object.hasOwn(target, key) ? target[key] : undefined;
     if (isTree(value)) {
-      const child: Tree = isTree(existing) ? existing : {};
+      const child: Tree = isTree(existing) ? existing : Object.create(null);
       target[key] = child;
       mergeInto(child, value, source, path, sources);
     } else {
@@ -29,7 +30,7 @@ function mergeInto(target: Tree, layer: Tree, source: string, prefix: string, so
 
 /** Deep-merges the layers and records, for every leaf key, which layer set it last. */
 export function mergeLayers(layers: ConfigLayer[]): { merged: Tree; sources: Map<string, string> } {
-  const merged: Tree = {};
+  const merged: Tree = Object.create(null);
   const sources = new Map<string, string>();
   for (const layer of layers) mergeInto(merged, layer.data, layer.source, "", sources);
   return { merged, sources };

@@ -1,13 +1,13 @@
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { ConfigError } from "../core/index.js";
 import { configFileSchema, type ConfigFile, type ProfileEntry } from "./config-schema.js";
 import { describeIssue } from "./describe-issue.js";
 import { envLayers } from "./env-layer.js";
 import { mergeLayers, type ConfigLayer } from "./layers.js";
-import { withoutProjectMcp } from "./project-mcp.js";
-import { withoutProjectSandboxWidening } from "./project-sandbox.js";
+import { findProjectConfig } from "./find-project-config.js";
+import { restrictProjectLayer, trustedNames } from "./project-layer.js";
 import { readConfigFile } from "./read-config-file.js";
 
 export interface LoadConfigOptions {
@@ -25,6 +25,8 @@ export interface LoadedConfig {
   sources: Map<string, string>;
   /** The config files that exist and were read, lowest priority first. */
   files: string[];
+  /** The project's `.spark/config.toml` among them: what it set is in `sources` under this name. */
+  projectFile?: string;
   /** Where the user config lives (`SPARK_HOME` or ~/.spark). */
   homeDir: string;
   profile?: string;
@@ -34,18 +36,6 @@ export interface LoadedConfig {
 
 export function sparkHome(env: NodeJS.ProcessEnv): string {
   return env.SPARK_HOME ? resolve(env.SPARK_HOME) : join(homedir(), ".spark");
-}
-
-/** The nearest `.spark/config.toml` from cwd upwards that is not the user's own config. */
-function findProjectConfig(cwd: string, userConfig: string): string | undefined {
-  let dir = resolve(cwd);
-  for (;;) {
-    const candidate = join(dir, ".spark", "config.toml");
-    if (candidate !== userConfig && existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
 }
 
 function profileLayer(name: string, merged: Record<string, unknown>): ConfigLayer {
@@ -62,27 +52,27 @@ function profileLayer(name: string, merged: Record<string, unknown>): ConfigLaye
   return { source: `profile ${name}`, data };
 }
 
-/** Layers, lowest first: user file, project file, profile, environment, flags. */
+/** Layers, lowest first: user file, project file (less what it may not set), profile, environment, flags. */
 export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   const homeDir = sparkHome(options.env);
   const userFile = join(homeDir, "config.toml");
-  const files = [existsSync(userFile) ? userFile : undefined, findProjectConfig(options.cwd, userFile)].filter(
-    (file): file is string => file !== undefined,
-  );
   const warnings: string[] = [];
-  const fileLayers: ConfigLayer[] = files.map((file) => {
-    const layer: ConfigLayer = { source: file, data: readConfigFile(file) };
-    if (file === userFile) return layer;
-    const checked = withoutProjectMcp(layer, userFile);
-    if (checked.warning) warnings.push(checked.warning);
-    const narrowed = withoutProjectSandboxWidening(checked.layer, userFile);
-    if (narrowed.warning) warnings.push(narrowed.warning);
-    return narrowed.layer;
-  });
   const profile = options.profile ?? (options.env.SPARK_PROFILE || undefined);
+  const userLayers: ConfigLayer[] = existsSync(userFile) ? [{ source: userFile, data: readConfigFile(userFile) }] : [];
+  const laterLayers = [...envLayers(options.env), ...(options.flags ?? [])];
+  const found = findProjectConfig(options.cwd, userFile, options.env.HOME ?? homedir());
+  if (found.warning) warnings.push(found.warning);
+  const projectLayers: ConfigLayer[] = [];
+  if (found.file) {
+    const trusted = trustedNames(mergeLayers([...userLayers, ...laterLayers]).merged, profile);
+    const restricted = restrictProjectLayer(found.file, readConfigFile(found.file), trusted, userFile);
+    warnings.push(...restricted.warnings);
+    projectLayers.push(restricted.layer);
+  }
+  const fileLayers = [...userLayers, ...projectLayers];
   const layers = [...fileLayers];
   if (profile) layers.push(profileLayer(profile, mergeLayers(fileLayers).merged));
-  layers.push(...envLayers(options.env), ...(options.flags ?? []));
+  layers.push(...laterLayers);
 
   const { merged, sources } = mergeLayers(layers);
   const result = configFileSchema.safeParse(merged);
@@ -93,5 +83,6 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     });
     throw new ConfigError(`The configuration is invalid:\n${problems.join("\n")}`);
   }
-  return { config: result.data, sources, files, homeDir, warnings, ...(profile ? { profile } : {}) };
+  const files = fileLayers.map((layer) => layer.source);
+  return { config: result.data, sources, files, homeDir, warnings, ...(found.file ? { projectFile: found.file } : {}), ...(profile ? { profile } : {}) };
 }

@@ -1,6 +1,7 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { parse, TomlError } from "smol-toml";
 import { ConfigError } from "../core/index.js";
+import { checkConfigShape, configLimits } from "./config-limits.js";
 import { configFileSchema, type ConfigFile } from "./config-schema.js";
 import { describeIssue } from "./describe-issue.js";
 
@@ -8,13 +9,21 @@ import { describeIssue } from "./describe-issue.js";
 export function readConfigFile(path: string): ConfigFile {
   let text: string;
   try {
+    const stats = statSync(path);
+    // A FIFO or a device (a link to /dev/zero) would block or never end: only a regular file is read.
+    if (!stats.isFile()) throw new ConfigError(`${path} is not a regular file. Replace it with a TOML file, or remove it.`);
+    const { size } = stats;
+    if (size > configLimits.bytes) {
+      throw new ConfigError(`${path} is ${size} bytes; a config file may have at most ${configLimits.bytes}. Remove what Spark does not need from it.`);
+    }
     text = readFileSync(path, "utf8");
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     throw new ConfigError(`Cannot read config file ${path}: ${(error as Error).message}`, { cause: error });
   }
   let data: unknown;
   try {
-    data = parse(text);
+    data = parse(text, { maxDepth: configLimits.depth });
   } catch (error) {
     const where = error instanceof TomlError ? ` at line ${error.line}, column ${error.column}` : "";
     const detail = error instanceof Error ? error.message.split("\n")[0] : String(error);
@@ -22,6 +31,7 @@ export function readConfigFile(path: string): ConfigFile {
       cause: error,
     });
   }
+  checkConfigShape(data, path);
   const result = configFileSchema.safeParse(data);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `  - ${describeIssue(issue)}`).join("\n");

@@ -8,6 +8,7 @@ import { gitChange, runReviewPipeline, type CheckRunner, type ModelAccount, type
 import { toSparkError } from "../core/index.js";
 import { applyPatch } from "../edits/index.js";
 import type { Sandbox } from "../sandbox/index.js";
+import { safeGitArgs, safeGitEnv } from "../workspace/index.js";
 import type { EvalTask } from "./eval-task.js";
 
 const run = promisify(execFile);
@@ -53,8 +54,13 @@ async function prepareWorkspace(task: EvalTask, purpose: string): Promise<string
   }
 }
 
-const gitIn = (workspace: string, ...args: string[]) =>
-  run("git", ["-c", "user.email=eval@spark", "-c", "user.name=spark-eval", ...args], { cwd: workspace, maxBuffer: 64 * 1024 * 1024 });
+/** git in a workspace the agent (or a task's fixture) wrote: with nothing it configured allowed to run. */
+const gitIn = async (workspace: string, ...args: string[]) =>
+  run("git", await safeGitArgs(workspace, ["-c", "user.email=eval@spark", "-c", "user.name=spark-eval", ...args]), {
+    cwd: workspace,
+    env: safeGitEnv(),
+    maxBuffer: 64 * 1024 * 1024,
+  });
 
 /**
  * Where the hidden tests run: a fresh copy of the fixture with only the agent's change to its files
@@ -64,7 +70,8 @@ const gitIn = (workspace: string, ...args: string[]) =>
 async function testWorkspace(task: EvalTask, agentWorkspace: string): Promise<string> {
   await gitIn(agentWorkspace, "add", "-A");
   // Bytes, not text: a change to a file that is not UTF-8 must apply as it is.
-  const { stdout: diff } = await run("git", ["diff", "--cached", "--binary", "HEAD"], { cwd: agentWorkspace, encoding: "buffer", maxBuffer: 256 * 1024 * 1024 });
+  const diffArgs = await safeGitArgs(agentWorkspace, ["diff", "--no-ext-diff", "--no-textconv", "--cached", "--binary", "HEAD"]);
+  const { stdout: diff } = await run("git", diffArgs, { cwd: agentWorkspace, env: safeGitEnv(), encoding: "buffer", maxBuffer: 256 * 1024 * 1024 });
   const fresh = await prepareWorkspace(task, "test");
   try {
     if (diff.length > 0) {
@@ -92,7 +99,7 @@ function toolContext(workspace: string, sandbox: Sandbox | undefined): Omit<Tool
 
 /** The working tree against the fixture, new files included. */
 async function worktreeChange(workspace: string) {
-  await run("git", ["add", "-A", "-N"], { cwd: workspace });
+  await gitIn(workspace, "add", "-A", "-N");
   return gitChange(workspace, { worktree: true });
 }
 

@@ -8,6 +8,19 @@ function context(config: ConfigFile, sources: Record<string, string> = {}, env: 
 }
 
 describe("resolveModel", () => {
+  it("never gives the user's top-level key to a model whose URL the project's config set", () => {
+    const config: ConfigFile = { base_url: "https://mine.example/v1", api_key_env: "MY_KEY", model: "evil", models: { evil: { base_url: "http://127.0.0.1:9/v1" }, mine: { base_url: "https://other.example/v1" } } };
+    const sources = { base_url: "/home/u/.spark/config.toml", api_key_env: "/home/u/.spark/config.toml", "models.evil.base_url": "/repo/.spark/config.toml", "models.mine.base_url": "/home/u/.spark/config.toml" };
+    const { loaded, env, cwd } = context(config, sources);
+    const withProject = { loaded: { ...loaded, projectFile: "/repo/.spark/config.toml" }, env, cwd };
+    expect(resolveModel(undefined, withProject).target).toEqual({ kind: "remote", provider: "custom", model: "evil", baseUrl: "http://127.0.0.1:9/v1", api: "chat" });
+    expect(resolveModel("mine", withProject).target).toMatchObject({ baseUrl: "https://other.example/v1", apiKeyEnv: "MY_KEY" });
+  });
+
+  it("finds no alias or model in Object.prototype", () => {
+    expect(() => resolveModel("constructor", context({}))).toThrow(/Unknown model "constructor"/);
+  });
+
   it("follows aliases to a provider preset", () => {
     const resolved = resolveModel("spark", context({ aliases: { spark: "fast", fast: "cerebras/gpt-oss-120b" } }));
     expect(resolved.chain).toEqual(["spark", "fast", "cerebras/gpt-oss-120b"]);

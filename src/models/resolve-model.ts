@@ -1,9 +1,8 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import type { LoadedConfig, ModelEntry } from "../config/index.js";
+import { looksLikeOpenAIModel, providerPresets, type LoadedConfig, type ModelEntry, type ProviderPreset } from "../config/index.js";
 import { ModelError } from "../core/index.js";
 import { type CallSettings, type ModelTarget, type ResolvedModel } from "./model-target.js";
-import { looksLikeOpenAIModel, providerPresets, type ProviderPreset } from "./provider-presets.js";
 
 export const defaultOpenAIModel = "gpt-5.3-codex-spark";
 
@@ -31,7 +30,8 @@ function followAliases(name: string, context: ResolveContext): string[] {
   const chain = [name];
   for (;;) {
     const current = chain[chain.length - 1] as string;
-    const next = aliases[current] ?? models[current]?.model;
+    // Own keys only: `-m constructor` must not find Object.prototype.constructor.
+    const next = (Object.hasOwn(aliases, current) ? aliases[current] : undefined) ?? (Object.hasOwn(models, current) ? models[current]?.model : undefined);
     if (next === undefined || next === current) return chain;
     if (chain.includes(next)) throw new ModelError("model_unknown", `The aliases ${[...chain, next].join(" -> ")} form a loop. Point one of them at a real model in your config.`);
     chain.push(next);
@@ -69,14 +69,16 @@ function remote(provider: string, model: string, preset: ProviderPreset): ModelT
 }
 
 /** The server a name goes to: its own [models.NAME] base_url, then --base-url / base_url, then its prefix. */
-function targetFor(name: string, entry: ModelEntry | undefined, context: ResolveContext): ModelTarget {
+function targetFor(name: string, entry: { name: string; model: ModelEntry } | undefined, context: ResolveContext): ModelTarget {
   if (name.startsWith("local:")) return { kind: "local", path: expandPath(name.slice("local:".length), context.cwd) };
   if (name.startsWith("hf:")) return hfTarget(name, context);
-  const { config } = context.loaded;
-  const baseUrl = entry?.base_url ?? config.base_url;
+  const { config, sources, projectFile } = context.loaded;
+  const baseUrl = entry?.model.base_url ?? config.base_url;
   if (baseUrl) {
-    const apiKeyEnv = entry?.api_key_env ?? config.api_key_env;
-    return remote("custom", name, { baseUrl, api: entry?.api ?? "chat", ...(apiKeyEnv ? { apiKeyEnv } : {}), ...(entry?.predicted_outputs ? { predictedOutputs: true } : {}) });
+    // A URL the project named never gets the user's top-level key: that key belongs to the user's own URL.
+    const projectUrl = entry !== undefined && projectFile !== undefined && sources.get(`models.${entry.name}.base_url`) === projectFile;
+    const apiKeyEnv = entry?.model.api_key_env ?? (projectUrl ? undefined : config.api_key_env);
+    return remote("custom", name, { baseUrl, api: entry?.model.api ?? "chat", ...(apiKeyEnv ? { apiKeyEnv } : {}), ...(entry?.model.predicted_outputs ? { predictedOutputs: true } : {}) });
   }
   const slash = name.indexOf("/");
   if (slash > 0) {
@@ -133,7 +135,9 @@ export function resolveModel(requested: string | undefined, context: ResolveCont
   if (!name) throw new ModelError("model_not_configured", gettingStarted);
   const chain = followAliases(name, context);
   const final = chain[chain.length - 1] as string;
-  const entry = chain.map((link) => context.loaded.config.models?.[link]).find((found) => found?.base_url);
+  const models = context.loaded.config.models ?? {};
+  const entryName = chain.find((link) => Object.hasOwn(models, link) && models[link]?.base_url);
+  const entry = entryName === undefined ? undefined : { name: entryName, model: models[entryName] as ModelEntry };
   return { name, chain, target: targetFor(final, entry, context), settings: settingsFor(chain, context) };
 }
 

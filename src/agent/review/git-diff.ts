@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import { safeGitArgs, safeGitEnv } from "../../workspace/index.js";
 import { ReviewError } from "./review-error.js";
 import type { WorkspaceChange } from "./run-review-pipeline.js";
 
@@ -8,10 +9,13 @@ const run = promisify(execFile);
 /** Which change to review: a revision range (`main..HEAD`), the staged changes, or the working tree against HEAD. */
 export type GitChangeSelection = { range: string } | { staged: true } | { worktree: true };
 
-/** Runs git; a failure becomes the error `toError` makes of "git ARGS failed in CWD: WHY". */
+/**
+ * Runs git with what the repository configured to run switched off (see safe-git); a failure becomes
+ * the error `toError` makes of "git ARGS failed in CWD: WHY".
+ */
 export async function runGit(cwd: string, args: string[], toError: (failure: string, cause: unknown) => Error): Promise<string> {
   try {
-    const { stdout } = await run("git", args, { cwd, maxBuffer: 256 * 1024 * 1024 });
+    const { stdout } = await run("git", await safeGitArgs(cwd, args), { cwd, env: safeGitEnv(), maxBuffer: 256 * 1024 * 1024 });
     return stdout;
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim();
@@ -28,9 +32,12 @@ function selectionArgs(selection: GitChangeSelection): string[] {
   return ["HEAD"];
 }
 
+/** A diff shows the bytes git stores: no external diff program, no textconv driver from .gitattributes. */
+const noPrograms = ["--no-ext-diff", "--no-textconv"];
+
 /** The change as git sees it: a unified diff and the files it touches (new files count once they are added). */
 export async function gitChange(cwd: string, selection: GitChangeSelection): Promise<WorkspaceChange> {
   const args = selectionArgs(selection);
-  const [diff, names] = await Promise.all([git(cwd, ["diff", "--no-color", "--no-ext-diff", ...args]), git(cwd, ["diff", "--name-only", ...args])]);
+  const [diff, names] = await Promise.all([git(cwd, ["diff", ...noPrograms, "--no-color", ...args]), git(cwd, ["diff", ...noPrograms, "--name-only", ...args])]);
   return { diff, files: names.split("\n").filter((name) => name !== "") };
 }

@@ -1,0 +1,129 @@
+import type { ConfigFile } from "./config-schema.js";
+import type { ConfigLayer } from "./layers.js";
+import { looksLikeOpenAIModel, providerPresets } from "./provider-presets.js";
+
+/**
+ * What a project's `.spark/config.toml` may set. It comes with the repository (and a sandboxed command
+ * can write it), so it may shape how Spark works in that repository — call settings, its own new model
+ * names, review checks, protected paths — but never:
+ * - move a credential: no `api_key_env` anywhere, no `base_url` at the top level or in a profile (they
+ *   apply to every model), and no `base_url`, `model` or alias for a name the user's own layers or the
+ *   built-in presets already resolve, nor any table for a built-in or user-defined provider;
+ * - start programs: no `[mcp]` (those servers run outside the sandbox);
+ * - expose a service: no `[gateway]` host, redis_url or public_metrics;
+ * - write outside the workspace: no `[local] cache_dir`;
+ * - widen the sandbox: of `[sandbox]` only `protected` (it can only narrow).
+ * Such keys are dropped; the warnings say which, and where the user can set them if they mean it.
+ */
+
+type Tree = Record<string, unknown>;
+
+function isTree(value: unknown): value is Tree {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The names the user's own layers (file, environment, flags) and the built-in presets already resolve. */
+export interface TrustedNames {
+  /** A user-set top-level (or chosen profile's) base_url: every name already goes to the user's server. */
+  everyName: boolean;
+  names: Set<string>;
+  providers: Set<string>;
+}
+
+/** Reads the names out of the merged user layers, which are not validated yet: every access is guarded. */
+export function trustedNames(user: Tree, profile: string | undefined): TrustedNames {
+  const table = (value: unknown): Tree => (isTree(value) ? value : {});
+  const profiles = table(user.profiles);
+  const chosen = profile !== undefined && Object.hasOwn(profiles, profile) ? table(profiles[profile]) : {};
+  return {
+    everyName: typeof user.base_url === "string" || typeof chosen.base_url === "string",
+    names: new Set([...Object.keys(table(user.aliases)), ...Object.keys(table(user.models))]),
+    providers: new Set([...Object.keys(providerPresets), ...Object.keys(table(user.providers))]),
+  };
+}
+
+function isKnownName(name: string, trusted: TrustedNames): boolean {
+  if (trusted.everyName || trusted.names.has(name) || looksLikeOpenAIModel(name)) return true;
+  if (name.startsWith("local:") || name.startsWith("hf:")) return true;
+  const slash = name.indexOf("/");
+  return slash > 0 && trusted.providers.has(name.slice(0, slash));
+}
+
+/** Drops `keys` from `table`, recording each dropped one as `prefix.key`. */
+function drop<T extends object>(table: T, keys: readonly string[], prefix: string, dropped: string[]): T {
+  const kept: Tree = {};
+  for (const [key, value] of Object.entries(table)) {
+    if (keys.includes(key)) dropped.push(`${prefix}${key}`);
+    else kept[key] = value;
+  }
+  return kept as T;
+}
+
+/** `[name.key]` as TOML would write it: quoted when the name has dots or other characters. */
+const quoted = (name: string) => (/^[A-Za-z0-9_-]+$/.test(name) ? name : JSON.stringify(name));
+
+function restrictNamed<T extends object>(
+  tables: Record<string, T> | undefined,
+  section: string,
+  rule: (name: string) => readonly string[] | "all",
+  dropped: string[],
+): Record<string, T> | undefined {
+  if (tables === undefined) return undefined;
+  const kept: Record<string, T> = {};
+  for (const [name, entry] of Object.entries(tables)) {
+    const keys = rule(name);
+    if (keys === "all") dropped.push(`[${section}.${quoted(name)}]`);
+    else kept[name] = drop(entry, keys, `${section}.${quoted(name)}.`, dropped);
+  }
+  return kept;
+}
+
+function restrict(data: ConfigFile, trusted: TrustedNames, dropped: string[]): ConfigFile {
+  const { mcp: _startsPrograms, ...rest } = data;
+  const top = drop(rest, ["base_url", "api_key_env"], "", dropped);
+  let aliases: Record<string, string> | undefined;
+  if (data.aliases) {
+    aliases = {};
+    for (const [name, target] of Object.entries(data.aliases)) {
+      if (isKnownName(name, trusted)) dropped.push(`aliases.${quoted(name)}`);
+      else aliases[name] = target;
+    }
+  }
+  const models = restrictNamed(data.models, "models", (name) => (isKnownName(name, trusted) ? ["base_url", "api_key_env", "model"] : ["api_key_env"]), dropped);
+  const providers = restrictNamed(data.providers, "providers", (name) => (trusted.providers.has(name) ? "all" : ["api_key_env"]), dropped);
+  const profiles = restrictNamed(data.profiles, "profiles", () => ["base_url", "api_key_env"], dropped);
+  const gateway = data.gateway && drop(data.gateway, ["host", "redis_url", "public_metrics"], "gateway.", dropped);
+  const local = data.local && drop(data.local, ["cache_dir"], "local.", dropped);
+  const sandbox = data.sandbox && drop(data.sandbox, ["home_read", "allow_hosts", "unix_sockets", "limits"], "sandbox.", dropped);
+  return {
+    ...top,
+    ...(aliases ? { aliases } : {}),
+    ...(models ? { models } : {}),
+    ...(providers ? { providers } : {}),
+    ...(profiles ? { profiles } : {}),
+    ...(gateway ? { gateway } : {}),
+    ...(local ? { local } : {}),
+    ...(sandbox ? { sandbox } : {}),
+  };
+}
+
+/** The project's layer with what it may not set removed, and one warning per kind of thing removed. */
+export function restrictProjectLayer(file: string, data: ConfigFile, trusted: TrustedNames, userFile: string): { layer: ConfigLayer; warnings: string[] } {
+  const dropped: string[] = [];
+  const restricted = restrict(data, trusted, dropped);
+  const warnings: string[] = [];
+  if (data.mcp !== undefined) {
+    warnings.push(
+      `ignored [mcp] in ${file}: a project's config cannot start MCP servers, because they run outside the sandbox ` +
+        `and a cloned repository could run any program. If you trust these servers, move the [mcp.servers.*] tables to your own config, ${userFile}.`,
+    );
+  }
+  if (dropped.length > 0) {
+    warnings.push(
+      `ignored ${dropped.join(", ")} in ${file}: a project's config cannot choose where an API key or a known model's requests go, ` +
+        `expose the gateway, write outside the workspace or widen the sandbox, because a cloned repository could steal your keys that way. ` +
+        `If you trust these settings, put them in your own config, ${userFile}.`,
+    );
+  }
+  return { layer: { source: file, data: restricted }, warnings };
+}
