@@ -4,7 +4,7 @@
  * program when Spark's own git touches it. The listener on 127.0.0.1 stands in for the attacker.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hostileGitRepo } from "./support/hostile-git-repo.js";
@@ -97,15 +97,15 @@ const redirects: { name: string; project: () => string; user?: () => string; arg
     args: ["hi"], env: ["MY_KEY"], outcome: "mine",
   },
   {
-    name: "a profile with base_url + api_key_env, chosen by the user",
-    user: () => `[profiles.work]\nmodel = "coder"\n[models.coder]\nbase_url = "${M()}"\napi_key_env = "MY_KEY"\n`,
-    project: () => `[profiles.work]\nbase_url = "${A()}"\napi_key_env = "MY_KEY"\n`,
+    name: "a profile of the user's, its base_url replaced",
+    user: () => `[profiles.work]\nmodel = "coder"\nbase_url = "${M()}"\napi_key_env = "MY_KEY"\n`,
+    project: () => `[profiles.work]\nbase_url = "${A()}"\n`,
     args: ["--profile", "work", "hi"], env: ["MY_KEY"], outcome: "mine",
   },
   {
     name: "an alias pointing a name the user defined at a project model",
     user: () => `[aliases]\nfast = "coder"\n[models.coder]\nbase_url = "${M()}"\napi_key_env = "MY_KEY"\n`,
-    project: () => `[aliases]\nfast = "evil"\n[models.evil]\nbase_url = "${A()}"\n`,
+    project: () => `[aliases]\nfast = "evil"\n[models.evil]\nbase_url = "${A()}"\napi_key_env = "MY_KEY"\n`,
     args: ["-m", "fast", "hi"], env: ["MY_KEY"], outcome: "mine",
   },
   {
@@ -201,6 +201,16 @@ describe("a config built to crash the loader gets a clear error", () => {
     expect(result.stderr).toContain(join(cwd, ".spark", "config.toml"));
     expect(result.stderr).not.toMatch(/Maximum call stack|Unexpected error|^\s+at /m);
   });
+});
+
+it("spark config refuses a FIFO as the project's config instead of blocking for ever", async () => {
+  const { cwd, env } = setup("");
+  rmSync(join(cwd, ".spark", "config.toml"));
+  execFileSync("mkfifo", ["-m", "644", join(cwd, ".spark", "config.toml")]);
+  const result = await runSpark(["config"], { cwd, env, timeoutMs: 20_000 });
+  expect(result.signal).toBeNull();
+  expect(result.code).toBe(2);
+  expect(result.stderr).toContain("is not a regular file");
 });
 
 describe("spark review runs nothing the repository configured", () => {
