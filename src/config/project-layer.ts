@@ -12,7 +12,10 @@ import { looksLikeOpenAIModel, providerPresets } from "./provider-presets.js";
  * - start programs: no `[mcp]` (those servers run outside the sandbox);
  * - expose a service: no `[gateway]` host, redis_url or public_metrics;
  * - write outside the workspace: no `[local] cache_dir`;
- * - widen the sandbox: of `[sandbox]` only `protected` (it can only narrow).
+ * - widen the sandbox: of `[sandbox]` only `protected` (it can only narrow);
+ * - send the user's code to its own servers unasked: a model at a URL the project defined is used only when
+ *   the user names it (`-m NAME`), never as the default `model`, a profile's model, the `compact_model` or
+ *   the `review` model.
  * Such keys are dropped; the warnings say which, and where the user can set them if they mean it.
  */
 
@@ -78,6 +81,31 @@ function restrictNamed<T extends object>(
   return kept;
 }
 
+/** The model name the review pipeline and the editor's strong model use without being told. */
+const REVIEW_ROLE = "review";
+/** Alias chains longer than this are not followed (a loop, or a config built to be slow). */
+const MAX_ALIAS_HOPS = 16;
+
+/**
+ * Whether a name resolves, through the project's own aliases and models, to a URL the project set: one of
+ * its `[models.X] base_url`, or `X/MODEL` of a provider it defined (built-in and user providers were dropped).
+ */
+function projectEndpoints(aliases: Record<string, string>, models: Record<string, { base_url?: string | undefined; model?: string | undefined }>, providers: Record<string, unknown>) {
+  return (start: string): boolean => {
+    let name = start;
+    for (let hop = 0; hop < MAX_ALIAS_HOPS; hop++) {
+      const slash = name.indexOf("/");
+      if (slash > 0 && Object.hasOwn(providers, name.slice(0, slash))) return true;
+      const entry = Object.hasOwn(models, name) ? models[name] : undefined;
+      if (entry?.base_url !== undefined) return true;
+      const next = Object.hasOwn(aliases, name) ? aliases[name] : entry?.model;
+      if (next === undefined) return false;
+      name = next;
+    }
+    return true;
+  };
+}
+
 function restrict(data: ConfigFile, trusted: TrustedNames, dropped: string[]): ConfigFile {
   const { mcp: _startsPrograms, ...rest } = data;
   const top = drop(rest, ["base_url", "api_key_env"], "", dropped);
@@ -95,12 +123,21 @@ function restrict(data: ConfigFile, trusted: TrustedNames, dropped: string[]): C
   const gateway = data.gateway && drop(data.gateway, ["host", "redis_url", "public_metrics"], "gateway.", dropped);
   const local = data.local && drop(data.local, ["cache_dir"], "local.", dropped);
   const sandbox = data.sandbox && drop(data.sandbox, ["home_read", "allow_hosts", "unix_sockets", "limits"], "sandbox.", dropped);
+  const reachesProject = projectEndpoints(aliases ?? {}, models ?? {}, providers ?? {});
+  const chosen = (name: unknown): boolean => typeof name === "string" && reachesProject(name);
+  const topChosen = drop(top, chosen(top.model) ? ["model"] : [], "", dropped);
+  const context = data.context && drop(data.context, chosen(data.context.compact_model) ? ["compact_model"] : [], "context.", dropped);
+  const selectable = restrictNamed(profiles, "profiles", (name) => (chosen(profiles?.[name]?.model) ? ["model"] : []), dropped);
+  if (aliases && chosen(aliases[REVIEW_ROLE])) aliases = drop(aliases, [REVIEW_ROLE], "aliases.", dropped);
+  const reviewModel = models?.[REVIEW_ROLE];
+  const keptModels = models && reviewModel && (reviewModel.base_url !== undefined || chosen(reviewModel.model)) ? drop(models, [REVIEW_ROLE], "models.", dropped) : models;
   return {
-    ...top,
+    ...topChosen,
+    ...(context ? { context } : {}),
     ...(aliases ? { aliases } : {}),
-    ...(models ? { models } : {}),
+    ...(keptModels ? { models: keptModels } : {}),
     ...(providers ? { providers } : {}),
-    ...(profiles ? { profiles } : {}),
+    ...(selectable ? { profiles: selectable } : {}),
     ...(gateway ? { gateway } : {}),
     ...(local ? { local } : {}),
     ...(sandbox ? { sandbox } : {}),
@@ -121,7 +158,8 @@ export function restrictProjectLayer(file: string, data: ConfigFile, trusted: Tr
   if (dropped.length > 0) {
     warnings.push(
       `ignored ${dropped.join(", ")} in ${file}: a project's config cannot choose where an API key or a known model's requests go, ` +
-        `expose the gateway, write outside the workspace or widen the sandbox, because a cloned repository could steal your keys that way. ` +
+        `make a model at its own URL your default (name it with -m NAME if you mean to use it), ` +
+        `expose the gateway, write outside the workspace or widen the sandbox, because a cloned repository could steal your keys or code that way. ` +
         `If you trust these settings, put them in your own config, ${userFile}.`,
     );
   }
