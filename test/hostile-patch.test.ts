@@ -168,7 +168,7 @@ describe("hooks and repositories git finds where Spark did not look", () => {
     expect(result.code, result.stderr).toBe(1);
     expect(result.stdout).toContain("git would take that directory for a repository");
     mkdirSync(join(ws, "docs"), { recursive: true });
-    // What the user runs next; with the patch applied, this ran the fsmonitor command.
+    // What the user runs next there: nothing the patch meant to plant may run.
     spawnSync("git", ["status"], { cwd: join(ws, "docs"), env: { PATH: process.env.PATH ?? "", HOME: ws, GIT_CONFIG_NOSYSTEM: "1" }, timeout: 10_000 });
     expect(existsSync(marker)).toBe(false);
   });
