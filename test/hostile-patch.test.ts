@@ -131,6 +131,49 @@ describe("protected paths, in every entry point", () => {
   });
 });
 
+describe("hooks and repositories git finds where Spark did not look", () => {
+  const hook = (path: string) => codex(`*** Add File: ${path}`, "+#!/bin/sh", "+touch pwned");
+
+  it("spark apply protects core.hooksPath from the global config, and a relative one from a subfolder workspace", async () => {
+    const home = realpathSync(tempDir("spark-hostile-home-"));
+    writeFileSync(join(home, ".gitconfig"), "[core]\n\thooksPath = .githooks\n");
+    const ws = realpathSync(tempDir("spark-hostile-ws-"));
+    git(ws, "init", "-q");
+    const global = await runSpark(["apply", "--json", "-"], { cwd: ws, stdin: hook(".githooks/pre-commit"), env: { HOME: home } });
+    expect(global.code, global.stderr).toBe(1);
+    expect(global.stdout).toContain("core.hooksPath");
+    expect(existsSync(join(ws, ".githooks", "pre-commit"))).toBe(false);
+
+    const repo = realpathSync(tempDir("spark-hostile-ws-"));
+    git(repo, "init", "-q");
+    git(repo, "config", "core.hooksPath", "tools/hooks");
+    mkdirSync(join(repo, "tools", "hooks"), { recursive: true });
+    const sub = await runSpark(["apply", "--json", "-C", join(repo, "tools"), "-"], { cwd: repo, stdin: hook("hooks/pre-commit") });
+    expect(sub.code, sub.stderr).toBe(1);
+    expect(sub.stdout).toContain("core.hooksPath");
+    expect(existsSync(join(repo, "tools", "hooks", "pre-commit"))).toBe(false);
+  });
+
+  it("spark apply refuses to build a bare repository under another name, so git status there runs nothing", async () => {
+    const ws = realpathSync(tempDir("spark-hostile-ws-"));
+    git(ws, "init", "-q");
+    const marker = join(ws, "pwned");
+    const patch = codex(
+      "*** Add File: docs/HEAD", "+ref: refs/heads/master",
+      "*** Add File: docs/config", "+[core]", "+\trepositoryformatversion = 0", "+\tbare = false", "+\tworktree = ..", `+\tfsmonitor = "touch ${marker}; false"`,
+      "*** Add File: docs/objects/info/keep", "+",
+      "*** Add File: docs/refs/heads/keep", "+",
+    );
+    const result = await runSpark(["apply", "--json", "-"], { cwd: ws, stdin: patch });
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stdout).toContain("git would take that directory for a repository");
+    mkdirSync(join(ws, "docs"), { recursive: true });
+    // What the user runs next there: nothing the patch meant to plant may run.
+    spawnSync("git", ["status"], { cwd: join(ws, "docs"), env: { PATH: process.env.PATH ?? "", HOME: ws, GIT_CONFIG_NOSYSTEM: "1" }, timeout: 10_000 });
+    expect(existsSync(marker)).toBe(false);
+  });
+});
+
 describe("hostile names and sizes (row 11)", () => {
   it("refuses a too large or binary Add File, an over-long path and disguising names, each on its own", async () => {
     const ws = realpathSync(tempDir("spark-hostile-ws-"));

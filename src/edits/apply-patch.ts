@@ -4,7 +4,7 @@ import { type PatchFs, nodePatchFs } from "./patch-fs.js";
 import { type Workspace, openWorkspace } from "./workspace-path.js";
 import { DEFAULT_MAX_FILE_BYTES } from "./workspace-file.js";
 import { type Staged, StagedChanges } from "./staged-changes.js";
-import { type WriteGuardOptions, loadWriteGuard } from "./write-guard.js";
+import { type WriteGuardOptions, loadWriteGuard, plannedWrites } from "./write-guard.js";
 import { planOperation } from "./plan-operations.js";
 import { commitStaged, describeStaged } from "./commit-changes.js";
 import { parsePatch } from "./parse-patch.js";
@@ -68,7 +68,7 @@ export interface PatchPlan {
 export async function planPatch(parsed: ParsedPatch, options: ApplyPatchOptions): Promise<PatchPlan> {
   const fs = options.fs ?? nodePatchFs;
   const workspace = await openWorkspace(options.workspace, fs);
-  const guard = await loadWriteGuard(workspace, options);
+  const guard = await loadWriteGuard(workspace, options, await plannedWrites(parsed.operations, workspace, fs));
   const staged = new StagedChanges();
   const ctx = { fs, workspace, staged, guard, maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES };
   const operations: OperationReport[] = [];

@@ -66,7 +66,7 @@ async function undoLocked(options: UndoOptions, workspace: Workspace, fs: PatchF
   const plans: Plan[] = [];
   for (const file of checkpoint.files) {
     const path = await resolveWorkspacePath(workspace, file.path, fs);
-    guard.assertWritable(path);
+    await guard.assertWritable(path);
     const current = await readFileState(fs, path);
     plans.push({ file, path, current, conflict: conflictOf(file, current) });
   }

@@ -27,7 +27,7 @@ export interface PlanContext {
 /** A path the operation will write or delete: inside the workspace and not protected. */
 async function resolveWritable(ctx: PlanContext, patchPath: string): Promise<WorkspacePath> {
   const path = await resolveWorkspacePath(ctx.workspace, patchPath, ctx.fs);
-  ctx.guard.assertWritable(path);
+  await ctx.guard.assertWritable(path);
   return path;
 }
 

@@ -50,6 +50,35 @@ describe("protected paths in the patch engine", () => {
   });
 });
 
+describe("directories git would take for a repository", () => {
+  // The attacker's patch: docs/ becomes a bare repository whose config names an fsmonitor command.
+  const bareRepo = [
+    "*** Add File: docs/HEAD", "+ref: refs/heads/master",
+    "*** Add File: docs/config", "+[core]", "+\tbare = false", "+\tworktree = ..", "+\tfsmonitor = \"touch pwned\"",
+    "*** Add File: docs/objects/info/keep", "+",
+    "*** Add File: docs/refs/heads/keep", "+",
+    "*** Add File: docs/guide.md", "+fine",
+  ];
+
+  it("refuses every write that would complete one, naming the directory, and applies the rest", async () => {
+    const report = await applyPatch(codex(...bareRepo, "*** Add File: notes/HEAD", "+a file named HEAD is fine"), { workspace: ws });
+    expect(report.operations.map((op) => op.error?.code)).toEqual(["protected_path", "protected_path", "protected_path", "protected_path", "protected_path", undefined]);
+    expect(report.operations[0]?.error?.message).toMatch(/docs\/HEAD is protected: it is in docs\/, and git would take that directory for a repository/);
+    expect((await readdir(ws)).sort()).toEqual([".git", "a.txt", "notes"]);
+  });
+
+  it("refuses a write inside one already on disk, or completed through a link to it; allowProtected lifts the rule", async () => {
+    await mkdir(join(ws, "docs", "objects"), { recursive: true });
+    await mkdir(join(ws, "docs", "refs"));
+    await symlink("docs", join(ws, "d"));
+    const completing = await applyPatch(codex("*** Add File: d/HEAD", "+ref: refs/heads/main"), { workspace: ws });
+    expect(completing.operations[0]?.error?.message).toContain("d/HEAD is protected: it is in docs/");
+    await writeFile(join(ws, "docs", "HEAD"), "ref: refs/heads/main\n");
+    expect((await applyPatch(codex("*** Add File: docs/refs/heads/main", "+0"), { workspace: ws })).operations[0]?.error?.code).toBe("protected_path");
+    expect((await applyPatch(codex("*** Add File: docs/config", "+[core]"), { workspace: ws, allowProtected: true })).status).toBe("applied");
+  });
+});
+
 describe("what changed between reading and writing", () => {
   it("refuses to overwrite a file another writer changed after it was read, keeping that change", async () => {
     // The other writer saves just as the engine creates its temp file.

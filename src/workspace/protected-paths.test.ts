@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, realpathSync } from "node:fs";
+import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -37,6 +37,32 @@ describe("protected paths", () => {
     expect(paths.roots).toContain(".githooks");
     expect(paths.reasonFor(".githooks/pre-commit")).toMatch(/core\.hooksPath/);
     expect(paths.reasonFor("githooks/pre-commit")).toBeUndefined();
+  });
+
+  it("asks git where hooks are: core.hooksPath from the user's global config, with ~/ expanded", async () => {
+    // A temp HOME stands for the user's; git reads its .gitconfig as it will for their `git commit`.
+    const home = realpathSync(mkdtempSync(join(tmpdir(), "spark-protected-home-")));
+    const env = { PATH: process.env["PATH"] ?? "", HOME: home, GIT_CONFIG_NOSYSTEM: "1" };
+    writeFileSync(join(home, ".gitconfig"), "[core]\n\thooksPath = .githooks\n");
+    const repo = tempRepo();
+    const paths = await loadProtectedPaths(repo, { env });
+    expect(paths.roots).toContain(".githooks");
+    expect(paths.reasonFor(".githooks/pre-commit")).toMatch(/core\.hooksPath/);
+
+    const project = join(home, "project");
+    execFileSync("git", ["init", "-q", project]);
+    writeFileSync(join(home, ".gitconfig"), "[core]\n\thooksPath = ~/project/hk\n");
+    expect((await loadProtectedPaths(project, { env })).reasonFor("hk/pre-push")).toMatch(/core\.hooksPath/);
+  });
+
+  it("resolves a relative core.hooksPath from the repository's top level when the workspace is a subfolder", async () => {
+    const repo = tempRepo();
+    execFileSync("git", ["-C", repo, "config", "core.hooksPath", "tools/hooks"]);
+    mkdirSync(join(repo, "tools", "hooks"), { recursive: true });
+    const paths = await loadProtectedPaths(join(repo, "tools"));
+    expect(paths.roots).toContain("hooks");
+    expect(paths.reasonFor("hooks/pre-commit")).toMatch(/core\.hooksPath/);
+    expect(paths.reasonFor("tools/hooks/pre-commit")).toBeUndefined();
   });
 
   it("adds the globs of [sandbox] protected, covering what is inside a matched directory", async () => {

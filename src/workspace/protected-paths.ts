@@ -1,11 +1,14 @@
 import { execFile } from "node:child_process";
-import { isAbsolute, normalize, relative, resolve, sep } from "node:path";
+import { realpath } from "node:fs/promises";
+import { isAbsolute, normalize, relative, sep } from "node:path";
 import picomatch from "picomatch";
+import { safeGitEnv } from "./safe-git.js";
 
 /**
  * Paths in a workspace that neither the model nor a command it runs may change, because something on the
  * host later runs or trusts what they hold: git runs hooks and `core.fsmonitor` from any repository's
- * `.git` (nested ones too), from the directory `core.hooksPath` names and from husky's `.husky`; Spark reads
+ * `.git` (nested ones too), from the directory `core.hooksPath` names and from husky's `.husky`, and from any
+ * directory shaped like a git directory (git-dir-shape.ts, which needs the file system); Spark reads
  * its project config from `.spark/`; editors run tasks from `.vscode/` and `.idea/` when a folder opens.
  * The patch engine refuses to write them and the sandbox mounts them read-only: one list for both.
  */
@@ -24,6 +27,11 @@ export interface ProtectedPaths {
 export interface LoadProtectedPathsOptions {
   /** Globs relative to the workspace from `[sandbox] protected` (user or project config). */
   extra?: readonly string[];
+  /**
+   * The environment the user's own git runs with (HOME, XDG_CONFIG_HOME and GIT_CONFIG_* pick the global
+   * config that may set `core.hooksPath`); process.env by default.
+   */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Any path component with this name is protected, at any depth (a nested repository's `.git` runs too). */
@@ -31,10 +39,10 @@ export const PROTECTED_NAME_ANYWHERE = ".git";
 /** Directories at the workspace root that are protected as a whole. */
 export const PROTECTED_ROOT_DIRS = [".git", ".husky", ".spark", ".vscode", ".idea"] as const;
 
-const GIT_CONFIG_TIMEOUT_MS = 5_000;
+const GIT_HOOKS_TIMEOUT_MS = 5_000;
 
 export async function loadProtectedPaths(workspace: string, options: LoadProtectedPathsOptions = {}): Promise<ProtectedPaths> {
-  const hooksDir = await hooksPathInside(workspace);
+  const hooksDir = await hooksDirInside(workspace, options.env ?? process.env);
   const roots: string[] = [...PROTECTED_ROOT_DIRS];
   if (hooksDir !== undefined && !roots.includes(hooksDir)) roots.push(hooksDir);
   const extra = options.extra ?? [];
@@ -62,7 +70,7 @@ export async function loadProtectedPaths(workspace: string, options: LoadProtect
  * Names compared as a case-insensitive file system, or Windows, would resolve them (`.GIT`, `.git.`,
  * `.git ` all reach the repository there), so a variant spelling never gets past the rule.
  */
-function sameName(part: string, name: string): boolean {
+export function sameName(part: string, name: string): boolean {
   return part.toLowerCase().replace(/[. ]+$/, "") === name;
 }
 
@@ -77,26 +85,35 @@ function ancestors(parts: readonly string[]): string[] {
 }
 
 /**
- * `core.hooksPath` as git would read it for this workspace (its includes too), when it points inside the
- * workspace. `git config` only reads config files: it runs no hook and no fsmonitor.
+ * The directory git runs this workspace's hooks from, when it lies inside the workspace and outside `.git`
+ * (which is protected anyway). Git itself answers, the way it will for the user's `git commit`: with their
+ * global and system config (`core.hooksPath` may be set only there), `~/` expanded, and a relative value
+ * taken from the repository's top level, which is not the workspace when Spark runs in a subfolder.
  */
-async function hooksPathInside(workspace: string): Promise<string | undefined> {
-  const value = await gitConfigValue(workspace, "core.hooksPath");
-  if (value === undefined || value.trim() === "") return undefined;
-  const absolute = isAbsolute(value) ? value : resolve(workspace, value);
-  const rel = relative(workspace, absolute);
+async function hooksDirInside(workspace: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const hooks = await gitHooksDir(workspace, env);
+  if (hooks === undefined) return undefined;
+  // A workspace reached through a symlink is compared by its real path, and so is the answer.
+  const real = await realpath(hooks).catch(() => hooks);
+  const rel = relative(workspace, real);
   if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) return undefined;
-  return rel.split(sep).join("/");
+  const dir = rel.split(sep).join("/");
+  return dir.split("/").some((part) => sameName(part, PROTECTED_NAME_ANYWHERE)) ? undefined : dir;
 }
 
-function gitConfigValue(workspace: string, key: string): Promise<string | undefined> {
+/**
+ * `rev-parse --git-path` only reads config files: it runs no hook and does not read the index, so no
+ * fsmonitor either (switched off all the same). safeGitArgs() is not used: its `core.hooksPath` override
+ * would hide the very answer asked for.
+ */
+function gitHooksDir(workspace: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   return new Promise((done) => {
     execFile(
       "git",
-      ["-C", workspace, "config", "--includes", "--get", key],
-      { timeout: GIT_CONFIG_TIMEOUT_MS, env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", GIT_TERMINAL_PROMPT: "0" } },
-      // Exit 1 (unset), no git, or not a repository: nothing to protect beyond the built-in list.
-      (error, stdout) => done(error ? undefined : stdout.replace(/\n$/, "")),
+      ["-c", "core.fsmonitor=false", "-C", workspace, "rev-parse", "--path-format=absolute", "--git-path", "hooks"],
+      { timeout: GIT_HOOKS_TIMEOUT_MS, env: safeGitEnv(env) },
+      // No git, not a repository, or too slow: nothing to protect beyond the built-in list.
+      (error, stdout) => done(error || stdout.trim() === "" ? undefined : stdout.replace(/\n$/, "")),
     );
   });
 }
