@@ -95,8 +95,8 @@ class BubblewrapSandbox implements Sandbox {
   async run(request: CommandRequest): Promise<CommandResult> {
     const resolved = await resolveCommandRequest(request);
     refuseWorkspaceWithHome(this.policy.view, resolved.workspace);
-    const protectedPaths = await loadProtectedPaths(resolved.workspace, { extra: this.policy.protectedGlobs });
-    const before = await scanWorkspace(resolved.workspace);
+    // Side by side: both wait on a child process, and every millisecond here delays the command.
+    const [protectedPaths, before] = await Promise.all([loadProtectedPaths(resolved.workspace, { extra: this.policy.protectedGlobs }), scanWorkspace(resolved.workspace)]);
     if (before.incomplete !== undefined) {
       // Without the full list, a nested repository would be neither read-only nor told apart from a new one.
       throw new CommandRefusedError(

@@ -5,6 +5,11 @@ const TIMEOUT_MS = 20_000;
 /** Deep enough for nvm's `versions/node/v20/etc/npmrc`; what lies deeper is left as it is. */
 const MAX_DEPTH = 8;
 
+/**
+ * Folders of installed code, not of anyone's credentials: each match is a mount for every command, and
+ * python's own test data alone holds a hundred `*.pem` files.
+ */
+const PRUNED = ["node_modules", ".git", "__pycache__", "site-packages", "dist-packages", "test", "tests"];
 /** Names that commonly hold a token or key, as find -iname patterns. */
 const CREDENTIAL_NAMES = ["npmrc", ".npmrc", ".pypirc", "credentials*", ".env", ".env.*", "*.pem", "*token*", ".git-credentials", ".netrc"];
 /**
@@ -16,12 +21,12 @@ const NEEDED = /\.(py|pyc|pyi|pyo|js|mjs|cjs|ts|mts|cts|jsx|tsx|d\.ts|map|rs|rli
 /**
  * Files and folders in a toolchain bound from a home whose name says they hold credentials (an npm token in
  * `~/.nvm/versions/node/v20/etc/npmrc`, `~/.cargo/credentials.toml`, a `.env`), even when other users may
- * read them. A native find, bounded in depth and time, that never goes into installed packages or `.git`;
+ * read them. A native find, bounded in depth and time, that never goes into the PRUNED folders;
  * a scan cut short hides what it found so far.
  */
 export function findCredentialFiles(dir: string): Promise<PrivateEntries> {
   const names = CREDENTIAL_NAMES.flatMap((name, index) => (index === 0 ? ["-iname", name] : ["-o", "-iname", name]));
-  const args = [dir, "-xdev", "-maxdepth", String(MAX_DEPTH), "(", "-name", "node_modules", "-o", "-name", ".git", "-o", "-name", "__pycache__", ")", "-prune", "-o"];
+  const args = [dir, "-xdev", "-maxdepth", String(MAX_DEPTH), "(", ...PRUNED.flatMap((name, index) => (index === 0 ? ["-name", name] : ["-o", "-name", name])), ")", "-prune", "-o"];
   args.push("(", ...names, ")", "(", "-type", "f", "-printf", "f%p\\0", "-o", "-type", "d", "-printf", "d%p\\0", "-prune", ")");
   return new Promise((done) => {
     execFile("find", args, { timeout: TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024, env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin" } }, (_error, stdout) => {
