@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -118,8 +118,45 @@ describe.skipIf(!hasBwrap)("hostile commands in the sandbox", () => {
   // As root the socket filter's nested namespace holds CAP_SETFCAP over root's files (see file-capabilities.ts).
   it.skipIf(process.geteuid?.() !== 0 || spawnSync("setcap", ["-h"]).error !== undefined)("leaves no file capability for the host to grant", async () => {
     const result = await sandbox.run({ command: "cp /bin/true ./tool && setcap cap_sys_admin+ep ./tool 2>/dev/null; echo done", workspace: ws });
-    expect(result.output).toMatch(/^done\n\n\[spark sandbox\] removed the file capabilities \(cap_sys_admin=ep\) the command set on tool/);
+    expect(result.output).toMatch(/^done\n\n\[spark sandbox\] removed the file capabilities the command set on "tool"/);
     expect(spawnSync("getcap", [join(ws, "tool")], { encoding: "utf8" }).stdout).toBe("");
+  });
+
+  it.skipIf(process.geteuid?.() !== 0 || spawnSync("setcap", ["-h"]).error !== undefined)("removes file capabilities from a file whose name holds a newline", async () => {
+    const result = await sandbox.run({ command: "f=$(printf 'to\\nol'); cp /bin/true \"$f\" && setcap cap_sys_admin+ep \"$f\" 2>/dev/null; echo done", workspace: ws });
+    expect(result.output).toContain('removed the file capabilities the command set on "to\\nol"');
+    expect(spawnSync("getcap", [join(ws, "to\nol")], { encoding: "utf8" }).stdout).toBe("");
+    rmSync(join(ws, "to\nol"));
+  });
+
+  it("clears setuid and setgid bits the command set on workspace files", async () => {
+    const result = await sandbox.run({ command: "cp /bin/cat suidcat && chmod 4755 suidcat && cp /bin/cat sgidcat && chmod 2755 sgidcat && echo done", workspace: ws });
+    expect(result.output).toContain("cleared the setuid/setgid bits of suidcat");
+    expect(result.output).toContain("cleared the setuid/setgid bits of sgidcat");
+    for (const name of ["suidcat", "sgidcat"]) {
+      expect(statSync(join(ws, name)).mode & 0o7777).toBe(0o755);
+      rmSync(join(ws, name));
+    }
+  });
+
+  it("binds a PATH entry in the home, not its whole top folder, and hides credential files in toolchains", async () => {
+    const write = (rel: string, text: string) => {
+      mkdirSync(resolve(planted.home, rel, ".."), { recursive: true });
+      writeFileSync(join(planted.home, rel), text, { mode: 0o644 });
+    };
+    write("code/bin/tool", "#!/bin/sh\necho tool-ok\n");
+    write("code/other-project/.env", `TOKEN=${secret}\n`);
+    write(".nvm/versions/node/v20/bin/.keep", "");
+    write(".nvm/versions/node/v20/etc/npmrc", `//registry.npmjs.org/:_authToken=${secret}\n`);
+    write(".nvm/versions/node/v20/lib/tokenize.js", "public code\n");
+    const bins = ["code/bin", ".nvm/versions/node/v20/bin"].map((rel) => join(planted.home, rel));
+    const env = { ...process.env, HOME: planted.home, SPARK_HOME: planted.sparkHome, PATH: `${bins.join(":")}:${process.env["PATH"] ?? ""}` };
+    const narrowed = await createSandbox({ env });
+    const home = planted.home;
+    const command = `sh ${home}/code/bin/tool; cat ${home}/code/other-project/.env ${home}/.nvm/versions/node/v20/etc/npmrc ${home}/.nvm/versions/node/v20/lib/tokenize.js; echo END`;
+    const result = await narrowed.run({ command, workspace: ws });
+    expect(result.output).not.toContain(secret);
+    expect(result.output).toMatch(/^tool-ok\n[^]*public code\nEND\n$/);
   });
 
   describe("UNIX sockets", () => {
@@ -165,6 +202,67 @@ describe.skipIf(!hasBwrap)("hostile commands in the sandbox", () => {
   });
 
   describe("protected paths", () => {
+    /** The host's `git status` in `dir`, as the user would run it next; true when the planted fsmonitor ran. */
+    const hostGitRanPlanted = (dir: string, marker: string) => {
+      spawnSync("git", ["status", "--short"], { cwd: dir, stdio: "ignore", env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" } });
+      return existsSync(marker);
+    };
+
+    it("removes a repository planted deep, inside node_modules, or behind 5,100 files", async () => {
+      const repo = tempDir("spark-hostile-repo-");
+      const marker = join(tempDir("spark-hostile-marker-"), "fsmonitor-ran");
+      try {
+        const dirs = ["a/b/c/d/e/f/g", "node_modules/pkg", "many/z"];
+        const plant = (dir: string) => `git init -q ${dir} && git -C ${dir} config core.fsmonitor 'touch ${marker}; false'`;
+        const command = ["mkdir -p many && (cd many && seq 5100 | xargs touch)", ...dirs.map(plant), "echo planted"].join(" && ");
+        const result = await sandbox.run({ command, workspace: repo });
+        expect(result.output).toMatch(/^planted\n/);
+        for (const dir of dirs) {
+          expect(result.output).toContain(`[spark sandbox] removed ${dir}/.git, which the command created`);
+          expect(existsSync(join(repo, dir, ".git"))).toBe(false);
+          expect(hostGitRanPlanted(join(repo, dir), marker)).toBe(false);
+        }
+      } finally {
+        rmSync(repo, { recursive: true, force: true });
+        rmSync(resolve(marker, ".."), { recursive: true, force: true });
+      }
+    });
+
+    it("keeps a nested repository eight folders down read-only", async () => {
+      const repo = tempDir("spark-hostile-repo-");
+      try {
+        git(join(repo, "a/b/c/d/e/f/g/h"), "init", "-q");
+        const result = await sandbox.run({ command: "(echo '[core] fsmonitor = x' >> a/b/c/d/e/f/g/h/.git/config) 2>/dev/null || echo refused", workspace: repo });
+        expect(result.output).toBe("refused\n");
+      } finally {
+        rmSync(repo, { recursive: true, force: true });
+      }
+    });
+
+    it("neutralises a folder the command shaped as a bare repository, and keeps an existing one read-only", async () => {
+      const repo = tempDir("spark-hostile-repo-");
+      const marker = join(tempDir("spark-hostile-marker-"), "fsmonitor-ran");
+      try {
+        mkdirSync(join(repo, "old", "objects"), { recursive: true });
+        mkdirSync(join(repo, "old", "refs"));
+        writeFileSync(join(repo, "old", "HEAD"), "ref: refs/heads/master\n");
+        const command = [
+          "mkdir -p docs/objects docs/refs",
+          "echo 'ref: refs/heads/master' > docs/HEAD",
+          `printf '[core]\\n\\tworktree = ..\\n\\tfsmonitor = touch ${marker}; false\\n' > docs/config`,
+          "(echo '[core] fsmonitor = x' > old/config) 2>/dev/null || echo refused",
+        ].join(" && ");
+        const result = await sandbox.run({ command, workspace: repo });
+        expect(result.output).toMatch(/^refused\n\n\[spark sandbox\] removed docs\/HEAD: the command made docs a bare git repository/);
+        expect(existsSync(join(repo, "docs", "HEAD"))).toBe(false);
+        expect(existsSync(join(repo, "old", "config"))).toBe(false);
+        expect(hostGitRanPlanted(join(repo, "docs"), marker)).toBe(false);
+      } finally {
+        rmSync(repo, { recursive: true, force: true });
+        rmSync(resolve(marker, ".."), { recursive: true, force: true });
+      }
+    });
+
     it("leaves nothing the host's git would run: hooksPath, .git/config, nested repos, .husky, .spark", async () => {
       const repo = tempDir("spark-hostile-repo-");
       const marker = join(tempDir("spark-hostile-marker-"), "hook-ran");

@@ -1,5 +1,5 @@
 import type { SandboxSection } from "../config/index.js";
-import { loadProtectedPaths } from "../workspace/index.js";
+import { loadProtectedPaths, type ProtectedPaths } from "../workspace/index.js";
 import { startAllowListProxy, type AllowListProxy } from "./allow-list-proxy.js";
 import { bwrapArgs, SANDBOX_HOME } from "./bubblewrap-args.js";
 import { resolveCommandRequest, type CommandRequest, type CommandResult } from "./command-request.js";
@@ -10,10 +10,13 @@ import { hostViewArgs, readHostView, refuseWorkspaceWithHome, type HostView } fr
 import { forwarderArgv } from "./network-forwarder.js";
 import { findPidsCgroupParent, type PidsCgroupParent } from "./pids-cgroup.js";
 import { probeBubblewrap } from "./probe-bubblewrap.js";
-import { prepareProtectedMounts, settleProtectedMounts } from "./protected-mounts.js";
+import { prepareProtectedMounts, releaseProtectedMounts, removeNewProtected, type ProtectedMounts } from "./protected-mounts.js";
 import { limitsWrapperArgv, rlimitValues, sandboxLimits, type SandboxLimits } from "./resource-limits.js";
+import { CommandRefusedError } from "./sandbox-errors.js";
+import { clearSetIdBits } from "./setuid-bits.js";
 import { runCaptured } from "./spawn-captured.js";
 import { resolveSocketFilter, socketFilterBwrapArgs, withSocketFilter, type SocketFilter } from "./unix-socket-filter.js";
+import { scanWorkspace } from "./workspace-scan.js";
 
 /** Where the allow-list proxy's socket directory appears inside the sandbox (in its private /run). */
 const PROXY_DIR = "/run/spark-proxy";
@@ -92,8 +95,16 @@ class BubblewrapSandbox implements Sandbox {
   async run(request: CommandRequest): Promise<CommandResult> {
     const resolved = await resolveCommandRequest(request);
     refuseWorkspaceWithHome(this.policy.view, resolved.workspace);
-    const protectedPaths = await loadProtectedPaths(resolved.workspace, { extra: this.policy.protectedGlobs });
-    const guard = await prepareProtectedMounts(protectedPaths);
+    // Side by side: both wait on a child process, and every millisecond here delays the command.
+    const [protectedPaths, before] = await Promise.all([loadProtectedPaths(resolved.workspace, { extra: this.policy.protectedGlobs }), scanWorkspace(resolved.workspace)]);
+    if (before.incomplete !== undefined) {
+      // Without the full list, a nested repository would be neither read-only nor told apart from a new one.
+      throw new CommandRefusedError(
+        `Spark could not list the workspace to find its nested repositories before the command (${before.incomplete}), so it cannot protect them. ` +
+          "Run Spark in a smaller folder, or approve commands one by one (--approval suggest or auto-edit).",
+      );
+    }
+    const guard = await prepareProtectedMounts(protectedPaths, before);
     const proxy = resolved.network && this.policy.allowHosts !== undefined ? await startAllowListProxy(this.policy.allowHosts) : undefined;
     const cgroup = await this.policy.cgroups?.create(this.policy.limits.processes);
     const mounts = {
@@ -125,11 +136,25 @@ class BubblewrapSandbox implements Sandbox {
       await cgroup?.remove();
       await proxy?.close();
       // Also after a failure: nothing the command planted may stay for the host to run.
-      const notes = await settleProtectedMounts(protectedPaths, guard);
-      if (this.policy.filter.binary !== undefined && process.geteuid?.() === 0) notes.push(...(await stripFileCapabilities(resolved.workspace)));
+      const notes = await this.settle(protectedPaths, guard);
       if (result !== undefined && notes.length > 0) result = { ...result, output: `${result.output}${describeNotes(notes)}` };
     }
     return result;
+  }
+
+  /** Undoes what the command may have planted for the host: repositories, setuid files, file capabilities. */
+  private async settle(protectedPaths: ProtectedPaths, guard: ProtectedMounts): Promise<string[]> {
+    const notes = await releaseProtectedMounts(guard);
+    const after = await scanWorkspace(protectedPaths.workspace);
+    if (after.incomplete !== undefined) {
+      notes.push(
+        `WARNING: the check of the workspace after the command did not finish (${after.incomplete}); the repositories and setuid files it listed were removed or cleared, ` +
+          "the rest of the workspace was NOT checked: look for planted .git folders (find . -name .git) before you run git here",
+      );
+    }
+    notes.push(...(await removeNewProtected(protectedPaths, guard, after)), ...(await clearSetIdBits(after)));
+    if (this.policy.filter.binary !== undefined && process.geteuid?.() === 0) notes.push(...(await stripFileCapabilities(protectedPaths.workspace)));
+    return notes;
   }
 }
 

@@ -5,12 +5,13 @@ import { sparkHome } from "../config/index.js";
 import { SANDBOX_HOME } from "./bubblewrap-args.js";
 import { isInside } from "./command-request.js";
 import { CommandRefusedError } from "./sandbox-errors.js";
+import { findCredentialFiles } from "./credential-files.js";
 import { scanPrivateEntries, type PrivateEntries, type ScanBounds } from "./private-entries.js";
 
 /**
  * What a sandboxed command sees of the host beyond the read-only system: every home hidden (the user's, /root,
  * /home, Spark's own SPARK_HOME with its config and database), secrets under /etc and /var hidden, the
- * toolchains on PATH that live in a home readable again, and what `[sandbox] home_read` lists bound
+ * toolchains on PATH that live in a home readable again (without their credential files), and what `[sandbox] home_read` lists bound
  * read-only into the command's private, empty home.
  */
 export interface HostView {
@@ -18,7 +19,7 @@ export interface HostView {
   homes: string[];
   /** Directories under a home that PATH (or Node itself) runs from, bound read-only over the hidden home. */
   toolchains: string[];
-  /** Entries only their owner may read, on the system and in those toolchains. */
+  /** Entries only their owner may read, on the system and in those toolchains, and credential-named files there. */
   secrets: PrivateEntries;
   /** `[sandbox] home_read` entries: the host path and where it appears in the private home. */
   homeBinds: Array<{ source: string; target: string }>;
@@ -40,10 +41,12 @@ const SYSTEM_SCANS: ReadonlyArray<[string, ScanBounds]> = [
 const TOOLCHAIN_SCAN: ScanBounds = { depth: 3, maxEntries: 3_000 };
 
 /**
- * Directories directly in a home that hold keys or tokens, never bound as a toolchain even when a PATH
- * entry lies in them (~/.local/bin): then only that entry is bound.
+ * Folders directly in a home that are toolchains as a whole (a pyenv shim needs the versions beside it, nvm's
+ * npm its lib/): bound whole when a PATH entry lies in them. Any other PATH entry in a home is bound alone.
  */
+/** Folders directly in a home that hold keys or tokens: a `.../bin` in them is bound without its prefix. */
 const SECRET_HOLDERS = new Set([".ssh", ".gnupg", ".aws", ".azure", ".config", ".local", ".docker", ".kube", ".spark", ".password-store", ".mozilla"]);
+const TOOLCHAIN_ROOTS = [".nvm", ".cargo", ".rustup", ".pyenv", ".local/share/pnpm", ".bun", ".deno", ".volta", ".sdkman", "go"];
 
 export async function readHostView(options: HostViewOptions): Promise<HostView> {
   const home = await realOrUndefined(options.env["HOME"] ?? homedir());
@@ -53,7 +56,10 @@ export async function readHostView(options: HostViewOptions): Promise<HostView> 
   const secrets: PrivateEntries = { files: [], dirs: [] };
   const skip = new Set([...homes, "/tmp", "/var/tmp", "/run", "/var/run", "/proc", "/sys", "/dev"]);
   for (const [root, bounds] of SYSTEM_SCANS) add(secrets, await scanPrivateEntries(root, bounds, skip));
-  for (const dir of toolchains) add(secrets, await scanPrivateEntries(dir, TOOLCHAIN_SCAN));
+  for (const dir of toolchains) {
+    add(secrets, await scanPrivateEntries(dir, TOOLCHAIN_SCAN));
+    add(secrets, await findCredentialFiles(dir));
+  }
   return { homes, toolchains, secrets, homeBinds: await homeReadBinds(options.homeRead, home, spark) };
 }
 
@@ -79,9 +85,10 @@ export function refuseWorkspaceWithHome(view: HostView, workspace: string): void
 }
 
 /**
- * PATH entries (and Node's own directory) inside a hidden home: nvm, ~/.cargo, ~/.pyenv. Their top directory
- * in the home is bound read-only (a pyenv shim needs the versions beside it); for a directory that also holds
- * secrets (~/.local, ~/.config) only the entry itself. Nothing in Spark's home is ever bound.
+ * PATH entries (and Node's own directory) inside a hidden home. A known toolchain root (TOOLCHAIN_ROOTS) is
+ * bound whole; any other entry only itself, and for `.../bin` also the prefix above it (npm finds its
+ * `../lib/node_modules` there) unless that prefix is a folder directly in the home (`~/code/bin` must not
+ * show the other projects in `~/code`). Nothing in Spark's home is ever bound.
  */
 async function toolchainDirs(env: NodeJS.ProcessEnv, homes: readonly string[], spark: string | undefined): Promise<string[]> {
   const entries = [...(env["PATH"] ?? "").split(delimiter), dirname(process.execPath)].filter((entry) => isAbsolute(entry));
@@ -91,12 +98,18 @@ async function toolchainDirs(env: NodeJS.ProcessEnv, homes: readonly string[], s
     if (home === undefined || (spark !== undefined && isInside(spark, entry))) continue;
     const parts = relative(home, entry).split(sep).filter((part) => part !== "");
     // Under /home the first part is the user's own home, not a toolchain.
-    const [top, ...below] = home === "/home" ? parts.slice(1) : parts;
-    if (top === undefined) continue;
-    const topDir = join(home === "/home" ? join(home, parts[0] ?? "") : home, top);
-    dirs.push(SECRET_HOLDERS.has(top) && below.length > 0 ? entry : topDir);
+    const userHome = home === "/home" ? join(home, parts[0] ?? "") : home;
+    const below = home === "/home" ? parts.slice(1) : parts;
+    if (below.length === 0) continue;
+    const root = TOOLCHAIN_ROOTS.find((name) => below.slice(0, name.split("/").length).join("/") === name);
+    if (root !== undefined) {
+      dirs.push(join(userHome, root));
+      continue;
+    }
+    dirs.push(entry);
+    if (below.length > 2 && below[below.length - 1] === "bin" && !SECRET_HOLDERS.has(below[0] ?? "")) dirs.push(dirname(entry));
   }
-  return unique(dirs).filter((dir) => !SECRET_HOLDERS.has(dir.split(sep).pop() ?? ""));
+  return unique(dirs);
 }
 
 async function homeReadBinds(homeRead: readonly string[], home: string | undefined, spark: string | undefined): Promise<HostView["homeBinds"]> {
