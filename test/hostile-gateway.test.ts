@@ -6,7 +6,7 @@
  * get a 4xx that says what to do, never a 5xx: the file counts both and prints them.
  * Bounded: every loop has a fixed count and every wait a deadline; traffic goes to 127.0.0.1 only.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -31,7 +31,7 @@ const reply = (request: RecordedRequest): ScriptedReply => {
 let upstream: ScriptedServer;
 
 /** A project whose user config points at the scripted upstream, with small limits to push against. */
-function setup(extra: string[] = []): { project: string; env: Record<string, string> } {
+function setup(extra: string[] = [], gatewayKeys: string[] = []): { project: string; env: Record<string, string>; sparkHome: string } {
   const project = tempDir("spark-hostile-gw-");
   const home = tempDir("spark-hostile-gw-home-");
   mkdirSync(join(home, ".spark"));
@@ -60,6 +60,7 @@ function setup(extra: string[] = []): { project: string; env: Record<string, str
       "headers_timeout_ms = 1500",
       "body_timeout_ms = 1500",
       'models = ["lab/codex"]',
+      ...gatewayKeys,
       "[gateway.limits.capped]",
       "tokens_per_minute = 1000",
       "[gateway.limits.choices]",
@@ -68,7 +69,7 @@ function setup(extra: string[] = []): { project: string; env: Record<string, str
       "",
     ].join("\n"),
   );
-  return { project, env: { HOME: home, SPARK_HOME: join(home, ".spark") } };
+  return { project, env: { HOME: home, SPARK_HOME: join(home, ".spark") }, sparkHome: join(home, ".spark") };
 }
 
 interface Answer {
@@ -276,5 +277,79 @@ describe("a gateway with keys against bodies sent without one", () => {
     expect(closed.length).toBe(100);
     expect(slowest).toBeLessThan(5000);
     expect(peak - baseline).toBeLessThan(100);
+  });
+});
+
+describe("a key filling the web UI's conversation storage (#29)", () => {
+  let gateway: GatewayProcess;
+  let sparkHome: string;
+  let auth: Record<string, string>;
+  const dbBytes = () => ["spark.db", "spark.db-wal"].reduce((sum, name) => sum + (statSync(join(sparkHome, name), { throwIfNoEntry: false })?.size ?? 0), 0);
+  const send = (method: string, path: string, body?: unknown) =>
+    hostile(`${method} ${path}`, async () => {
+      const response = await fetch(`${gateway.url}${path}`, {
+        method,
+        headers: body === undefined ? auth : { ...auth, "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      return { status: response.status, text: await response.text(), headers: response.headers };
+    });
+
+  beforeAll(async () => {
+    // Generation families are capped at 1,000 tokens/min as in the attack; the web UI's routes count against
+    // the standard family's 40 requests a minute.
+    const setupResult = setup(["[gateway.limits.standard]", "requests_per_minute = 40"], ["conversations_max = 3", "conversation_storage_max_chars = 1000000"]);
+    sparkHome = setupResult.sparkHome;
+    const created = await runSpark(["keys", "create", "--name", "filler"], { cwd: setupResult.project, env: setupResult.env, timeoutMs: 30_000 });
+    expect(created.code).toBe(0);
+    auth = { authorization: `Bearer ${created.stdout.trim()}` };
+    gateway = await startGateway(setupResult.project, setupResult.env);
+  });
+  afterAll(async () => {
+    expect(await gateway?.stop()).toBe(0);
+  });
+
+  it("cannot grow storage past the key's quota of conversations and characters", async () => {
+    const before = dbBytes();
+    const ids: string[] = [];
+    const refusedCreates: Answer[] = [];
+    for (let index = 0; index < 5; index++) {
+      const answer = await send("POST", "/v1/spark/conversations", { title: `fill ${index}`, model: "plain-chat" });
+      if (answer.status === 201) ids.push((JSON.parse(answer.text) as { id: string }).id);
+      else refusedCreates.push(answer);
+    }
+    expect(ids).toHaveLength(3);
+    expect(refusedCreates.map((answer) => [answer.status, codeOf(answer)])).toEqual([
+      [409, "conversation_quota_exceeded"],
+      [409, "conversation_quota_exceeded"],
+    ]);
+    expect(refusedCreates[0]?.text).toMatch(/Delete old conversations in the web UI's sidebar.*conversations_max/);
+    const big = "x".repeat(300_000);
+    const statuses: number[] = [];
+    for (let index = 0; index < 12; index++) statuses.push((await send("POST", `/v1/spark/conversations/${ids[index % 3] ?? ""}/messages`, { role: "user", content: big })).status);
+    const stored = statuses.filter((status) => status === 204).length;
+    const full = await send("POST", `/v1/spark/conversations/${ids[0] ?? ""}/messages`, { role: "user", content: big });
+    expect(full.status).toBe(413);
+    expect(codeOf(full)).toBe("conversation_storage_full");
+    expect(full.text).toMatch(/hold 900000 of its 1000000 characters.*conversation_storage_max_chars/);
+    const grown = dbBytes() - before;
+    console.log(`conversation quota: ${stored} of 12 messages of 300,000 characters stored, the rest ${statuses.filter((status) => status === 413).length}× 413; spark.db (+WAL) grew ${(grown / 1e6).toFixed(2)} MB`);
+    expect(stored).toBe(3);
+    expect(grown).toBeLessThan(3_000_000);
+    // Deleting makes room again, as the message says.
+    expect((await send("DELETE", `/v1/spark/conversations/${ids[0] ?? ""}`)).status).toBe(204);
+    expect((await send("POST", "/v1/spark/conversations", { title: "after delete", model: "plain-chat" })).status).toBe(201);
+  });
+
+  it("answers a flood of conversation requests with 429 and Retry-After, like model requests", async () => {
+    const answers: Answer[] = [];
+    for (let index = 0; index < 50; index++) answers.push(await send("GET", "/v1/spark/conversations"));
+    const limited = answers.filter((answer) => answer.status === 429);
+    console.log(`conversation flood: ${answers.length - limited.length} answered, ${limited.length}× 429`);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(codeOf(limited[0] as Answer)).toBe("rate_limit_exceeded");
+    expect(Number(limited[0]?.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(answers[0]?.headers.get("x-ratelimit-limit-requests")).toBe("40");
   });
 });

@@ -78,6 +78,10 @@ const gatewaySection = z
     public_metrics: z.boolean().optional(),
     /** Default limits per family for keys that set none (and for requests without keys). */
     limits: z.record(z.string(), bucketLimits).optional(),
+    /** The web UI's saved conversations one key (or the keyless gateway) may keep (default 1,000). */
+    conversations_max: z.number().int().positive().optional(),
+    /** Characters one key may keep in all its saved conversations (default 64 Mi). */
+    conversation_storage_max_chars: z.number().int().positive().optional(),
     /** Extra model names to list in /v1/models besides the configured aliases and models. */
     models: z.array(z.string().min(1)).optional(),
   })

@@ -4,7 +4,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest }
 import type { LoadedConfig } from "../config/index.js";
 import { SparkError, toSparkError } from "../core/index.js";
 import type { LocalEngine } from "../models/providers/local/index.js";
-import { createApiKeyStore, createUsageStore, createWebConversationStore, type Database, type RateBucketStore } from "../store/index.js";
+import { createApiKeyStore, createUsageStore, createWebConversationStore, DEFAULT_WEB_CONVERSATION_QUOTA, type Database, type RateBucketStore } from "../store/index.js";
 import { Authenticator } from "./authenticate.js";
 import { planChat } from "./chat-route.js";
 import { planCompletions } from "./completions-route.js";
@@ -209,7 +209,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   app.post("/v1/responses", (request, reply) => handleGeneration(context, request, reply, "/v1/responses", (body) => planResponses(context, body)));
   app.post("/v1/completions", (request, reply) => handleGeneration(context, request, reply, "/v1/completions", (body) => planCompletions(context, body)));
   registerWebModelsRoute(app, context.auth, router, context.families);
-  registerConversationRoutes(app, context.auth, createWebConversationStore(options.db));
+  const quota = {
+    conversations: config.gateway?.conversations_max ?? DEFAULT_WEB_CONVERSATION_QUOTA.conversations,
+    characters: config.gateway?.conversation_storage_max_chars ?? DEFAULT_WEB_CONVERSATION_QUOTA.characters,
+  };
+  registerConversationRoutes(app, context, createWebConversationStore(options.db, quota), quota);
   registerWebStatic(app, options.webDir);
   app.get("/metrics", async (request, reply) => {
     if (!config.gateway?.public_metrics) context.auth.authenticate(request.raw);

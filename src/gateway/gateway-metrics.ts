@@ -1,8 +1,17 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { BucketState } from "../store/index.js";
 
+/**
+ * Distinct model names kept as label values. A request may name any PROVIDER/MODEL, and every new label
+ * value is a series kept for the gateway's life and written on every scrape: past this many, further names
+ * are counted under OTHER_MODEL, so a client cycling through names cannot grow memory or /metrics.
+ */
+export const MAX_MODEL_LABELS = 200;
+export const OTHER_MODEL = "other";
+
 /** Prometheus metrics of one gateway, on its own registry (no process-wide default registry). */
 export class GatewayMetrics {
+  private readonly modelLabels = new Set<string>();
   readonly registry = new Registry();
   readonly requests = new Counter({
     name: "spark_gateway_requests_total",
@@ -72,6 +81,14 @@ export class GatewayMetrics {
     labelNames: ["key", "family", "window"] as const,
     registers: [this.registry],
   });
+
+  /** The label value for a model: its name while fewer than MAX_MODEL_LABELS names were seen, else OTHER_MODEL. */
+  modelLabel(name: string): string {
+    if (this.modelLabels.has(name)) return name;
+    if (this.modelLabels.size >= MAX_MODEL_LABELS) return OTHER_MODEL;
+    this.modelLabels.add(name);
+    return name;
+  }
 
   /** Records the levels of a bucket after a reservation or a settlement. */
   bucket(keyName: string, state: BucketState): void {

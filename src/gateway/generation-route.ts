@@ -110,7 +110,7 @@ function record(
   entry: { route: string; backend: Backend; principal: Principal; family: string; outcome: Outcome; reserved: number; startedAt: number },
 ): void {
   const { outcome, backend, family, route } = entry;
-  const model = backend.name;
+  const model = gateway.metrics.modelLabel(backend.name);
   const durationMs = performance.now() - entry.startedAt;
   const { metrics } = gateway;
   metrics.requests.inc({ route, model, status: String(outcome.status) });
@@ -126,7 +126,7 @@ function record(
     keyId: entry.principal.id,
     keyName: entry.principal.name,
     family,
-    model,
+    model: backend.name,
     route,
     status: outcome.status,
     finish: outcome.reason,

@@ -23,10 +23,12 @@ export { createRedisRateBuckets, type RedisRateBucketOptions } from "./rate-buck
 export { FIVE_HOURS_MS, MINUTE_MS, RETRY_NEVER, WEEK_MS, WINDOWS, type WindowSpec } from "./rate-bucket-windows.js";
 export {
   createWebConversationStore,
+  DEFAULT_WEB_CONVERSATION_QUOTA,
   WEB_CONVERSATION_LIMITS,
   type WebConversation,
   type WebConversationInfo,
   type WebConversationStore,
+  type WebConversationTotals,
   type WebMessage,
   type WebMessageRole,
 } from "./web-conversation-store.js";

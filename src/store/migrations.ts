@@ -163,6 +163,19 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    description: "each web conversation's stored characters, for the per-key storage quota",
+    up(db) {
+      // Kept beside the conversation so a key's total is a sum over its (at most a few thousand) rows,
+      // not a scan of every message it ever stored.
+      db.exec(`
+        ALTER TABLE web_conversations ADD COLUMN characters INTEGER NOT NULL DEFAULT 0;
+        UPDATE web_conversations SET characters =
+          (SELECT COALESCE(SUM(LENGTH(content)), 0) FROM web_conversation_messages m WHERE m.conversation_id = web_conversations.id);
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);

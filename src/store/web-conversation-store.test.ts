@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "./database.js";
-import { createWebConversationStore, WEB_CONVERSATION_LIMITS, type WebConversationStore } from "./web-conversation-store.js";
+import { createWebConversationStore, DEFAULT_WEB_CONVERSATION_QUOTA, WEB_CONVERSATION_LIMITS, type WebConversationInfo, type WebConversationStore } from "./web-conversation-store.js";
 
 let db: Database;
 let store: WebConversationStore;
@@ -9,14 +9,21 @@ const clock = { now: () => new Date(Date.UTC(2026, 0, 1, 12, 0, tick++)) };
 
 beforeEach(() => {
   db = openDatabase(":memory:");
-  store = createWebConversationStore(db, clock);
+  store = createWebConversationStore(db, DEFAULT_WEB_CONVERSATION_QUOTA, clock);
 });
 afterEach(() => db.close());
 
+/** A new conversation, which these tests expect to fit the quota. */
+function create(owner: string, title: string, model = "spark"): WebConversationInfo {
+  const created = store.create(owner, title, model);
+  if (created === "too-many") throw new Error(`no room for ${title}`);
+  return created;
+}
+
 describe("WebConversationStore", () => {
   it("keeps messages in order, with the interrupted flag, and lists the latest conversation first", () => {
-    const first = store.create("key-a", "first", "spark");
-    const second = store.create("key-a", "second", "review");
+    const first = create("key-a", "first");
+    const second = create("key-a", "second", "review");
     expect(store.append("key-a", first.id, { role: "user", content: "draw it", interrupted: false })).toBe("appended");
     expect(store.append("key-a", first.id, { role: "assistant", content: "```mermaid\ngraph LR", interrupted: true })).toBe("appended");
     expect(store.get("key-a", first.id)?.messages).toEqual([
@@ -31,7 +38,7 @@ describe("WebConversationStore", () => {
   });
 
   it("shows a key only its own conversations", () => {
-    const mine = store.create("key-a", "mine", "spark");
+    const mine = create("key-a", "mine");
     expect(store.list("key-b")).toEqual([]);
     expect(store.get("key-b", mine.id)).toBeUndefined();
     expect(store.append("key-b", mine.id, { role: "user", content: "x", interrupted: false })).toBe("not-found");
@@ -42,11 +49,26 @@ describe("WebConversationStore", () => {
   });
 
   it("refuses a message that would take a conversation past its limits, so it can always be loaded", () => {
-    const conversation = store.create("key-a", "big", "spark");
+    const conversation = create("key-a", "big");
     const half = "x".repeat(WEB_CONVERSATION_LIMITS.characters / 2);
     expect(store.append("key-a", conversation.id, { role: "user", content: half, interrupted: false })).toBe("appended");
     expect(store.append("key-a", conversation.id, { role: "assistant", content: half, interrupted: false })).toBe("appended");
     expect(store.append("key-a", conversation.id, { role: "user", content: "one more", interrupted: false })).toBe("full");
     expect(store.get("key-a", conversation.id)?.messages).toHaveLength(2);
+  });
+
+  it("keeps each owner within its quota of conversations and characters, and frees room on delete", () => {
+    store = createWebConversationStore(db, { conversations: 2, characters: 100 }, clock);
+    const first = create("key-a", "one");
+    create("key-a", "two");
+    expect(store.create("key-a", "three", "spark")).toBe("too-many");
+    expect(store.create("key-b", "other owner", "spark")).not.toBe("too-many");
+    expect(store.append("key-a", first.id, { role: "user", content: "x".repeat(60), interrupted: false })).toBe("appended");
+    expect(store.append("key-a", first.id, { role: "user", content: "x".repeat(41), interrupted: false })).toBe("over-quota");
+    expect(store.append("key-a", first.id, { role: "user", content: "x".repeat(40), interrupted: false })).toBe("appended");
+    expect(store.totals("key-a")).toEqual({ conversations: 2, characters: 100 });
+    expect(store.remove("key-a", first.id)).toBe(true);
+    expect(store.totals("key-a")).toEqual({ conversations: 1, characters: 0 });
+    expect(store.create("key-a", "three", "spark")).not.toBe("too-many");
   });
 });

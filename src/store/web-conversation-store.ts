@@ -5,7 +5,9 @@ import { systemClock, type StoreClock } from "./store-clock.js";
 /**
  * The web UI's conversations: a title, the model, and the messages in order, owned by the API key that
  * made them ("anonymous" when the gateway has no keys). Every read and write names the owner, so one key
- * never sees another's conversations.
+ * never sees another's conversations, and every write stays within the owner's quota (how many
+ * conversations, how many characters in all), checked in the same transaction as the write so that
+ * concurrent requests cannot pass it together.
  */
 
 export type WebMessageRole = "user" | "assistant";
@@ -32,16 +34,27 @@ export interface WebConversation extends WebConversationInfo {
   messages: WebMessage[];
 }
 
+/** What one owner stores: conversations and the characters of all their messages. */
+export interface WebConversationTotals {
+  conversations: number;
+  characters: number;
+}
+
 export interface WebConversationStore {
-  create(owner: string, title: string, model: string): WebConversationInfo;
+  /** "too-many" when the owner already has the quota's number of conversations. */
+  create(owner: string, title: string, model: string): WebConversationInfo | "too-many";
   /** The owner's conversations, most recently updated first. */
   list(owner: string, limit?: number): WebConversationInfo[];
   /** Undefined when there is no such conversation of this owner. */
   get(owner: string, id: string): WebConversation | undefined;
-  /** Appends a message: "not-found" without such a conversation of this owner, "full" past the limits. */
-  append(owner: string, id: string, message: WebMessage): "appended" | "not-found" | "full";
+  /**
+   * Appends a message: "not-found" without such a conversation of this owner, "full" past one
+   * conversation's limits, "over-quota" past the owner's characters in all.
+   */
+  append(owner: string, id: string, message: WebMessage): "appended" | "not-found" | "full" | "over-quota";
   /** False when there is no such conversation of this owner. */
   remove(owner: string, id: string): boolean;
+  totals(owner: string): WebConversationTotals;
 }
 
 interface ConversationRow {
@@ -63,34 +76,47 @@ function toInfo(row: ConversationRow): WebConversationInfo {
 /** What one conversation may hold, so that it can always be loaded (and a key cannot fill the disk through one). */
 export const WEB_CONVERSATION_LIMITS = { messages: 2_000, characters: 8 * 1024 * 1024 };
 
-export function createWebConversationStore(db: Database, clock: StoreClock = systemClock): WebConversationStore {
+/** What one owner may store in all (config `[gateway]` conversations_max, conversation_storage_max_chars). */
+export const DEFAULT_WEB_CONVERSATION_QUOTA: WebConversationTotals = { conversations: 1_000, characters: 64 * 1024 * 1024 };
+
+export function createWebConversationStore(db: Database, quota: WebConversationTotals = DEFAULT_WEB_CONVERSATION_QUOTA, clock: StoreClock = systemClock): WebConversationStore {
   const insert = db.prepare("INSERT INTO web_conversations (id, owner, title, model, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)");
+  const selectTotals = db.prepare("SELECT COUNT(*) AS conversations, COALESCE(SUM(characters), 0) AS characters FROM web_conversations WHERE owner = ?");
   const selectOne = db.prepare(`SELECT ${COLUMNS} FROM web_conversations WHERE owner = ? AND id = ?`);
   const selectMany = db.prepare(`SELECT ${COLUMNS} FROM web_conversations WHERE owner = ? ORDER BY updated_at DESC, rowid DESC LIMIT ?`);
-  const touch = db.prepare("UPDATE web_conversations SET updated_at = ? WHERE owner = ? AND id = ?");
-  const nextSeq = db.prepare(
-    "SELECT COALESCE(MAX(seq) + 1, 0) AS seq, COUNT(*) AS count, COALESCE(SUM(LENGTH(content)), 0) AS characters FROM web_conversation_messages WHERE conversation_id = ?",
-  );
+  const selectSize = db.prepare("SELECT characters FROM web_conversations WHERE owner = ? AND id = ?");
+  const grow = db.prepare("UPDATE web_conversations SET updated_at = ?, characters = characters + ? WHERE id = ?");
+  const nextSeq = db.prepare("SELECT COALESCE(MAX(seq) + 1, 0) AS seq, COUNT(*) AS count FROM web_conversation_messages WHERE conversation_id = ?");
   const insertMessage = db.prepare("INSERT INTO web_conversation_messages (conversation_id, seq, role, content, interrupted, created_at) VALUES (?, ?, ?, ?, ?, ?)");
   const selectMessages = db.prepare("SELECT role, content, interrupted FROM web_conversation_messages WHERE conversation_id = ? ORDER BY seq");
   const deleteOne = db.prepare("DELETE FROM web_conversations WHERE owner = ? AND id = ?");
 
-  const append = db.transaction((owner: string, id: string, message: WebMessage): "appended" | "not-found" | "full" => {
+  const totals = (owner: string) => selectTotals.get(owner) as WebConversationTotals;
+
+  const create = db.transaction((owner: string, title: string, model: string): WebConversationInfo | "too-many" => {
+    if (totals(owner).conversations >= quota.conversations) return "too-many";
+    const id = randomUUID();
     const now = clock.now().toISOString();
-    if (touch.run(now, owner, id).changes === 0) return "not-found";
-    const { seq, count, characters } = nextSeq.get(id) as { seq: number; count: number; characters: number };
-    if (count >= WEB_CONVERSATION_LIMITS.messages || characters + message.content.length > WEB_CONVERSATION_LIMITS.characters) return "full";
+    insert.run(id, owner, title, model, now, now);
+    return { id, title, model, createdAt: now, updatedAt: now, messageCount: 0 };
+  });
+
+  const append = db.transaction((owner: string, id: string, message: WebMessage): "appended" | "not-found" | "full" | "over-quota" => {
+    const size = selectSize.get(owner, id) as { characters: number } | undefined;
+    if (!size) return "not-found";
+    const { seq, count } = nextSeq.get(id) as { seq: number; count: number };
+    const added = message.content.length;
+    if (count >= WEB_CONVERSATION_LIMITS.messages || size.characters + added > WEB_CONVERSATION_LIMITS.characters) return "full";
+    if (totals(owner).characters + added > quota.characters) return "over-quota";
+    const now = clock.now().toISOString();
+    grow.run(now, added, id);
     insertMessage.run(id, seq, message.role, message.content, message.interrupted ? 1 : 0, now);
     return "appended";
   });
 
   return {
-    create(owner, title, model) {
-      const id = randomUUID();
-      const now = clock.now().toISOString();
-      insert.run(id, owner, title, model, now, now);
-      return { id, title, model, createdAt: now, updatedAt: now, messageCount: 0 };
-    },
+    // IMMEDIATE: the write lock is taken before the quota is read, so no other connection writes in between.
+    create: (owner, title, model) => create.immediate(owner, title, model),
     list(owner, limit = 100) {
       return (selectMany.all(owner, limit) as ConversationRow[]).map(toInfo);
     },
@@ -106,5 +132,6 @@ export function createWebConversationStore(db: Database, clock: StoreClock = sys
     },
     append: (owner, id, message) => append.immediate(owner, id, message),
     remove: (owner, id) => deleteOne.run(owner, id).changes > 0,
+    totals,
   };
 }
