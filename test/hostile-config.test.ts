@@ -54,11 +54,10 @@ const M = () => mine.url;
 /**
  * Each makes a real request. After the fix it reaches the user's own server with the user's key ("mine"),
  * stops before the network because the real provider's key is not set here ("refused": tests never leave
- * loopback), reaches the project's URL without any key ("keyless"), or is never made because the project may
- * not make its own model the default ("not-chosen").
+ * loopback), or reaches the project's URL without any key and with a notice naming it ("keyless").
  */
-type Outcome = "mine" | "refused" | "keyless" | "not-chosen";
-const redirects: { name: string; project: () => string; user?: () => string; args: string[]; env: (keyof typeof secrets)[]; outcome: Outcome; dropped?: string[] }[] = [
+type Outcome = "mine" | "refused" | "keyless";
+const redirects: { name: string; project: () => string; user?: () => string; args: string[]; env: (keyof typeof secrets)[]; outcome: Outcome }[] = [
   {
     name: "[models.X] base_url + api_key_env for a model the user defined",
     user: () => `[models.coder]\nbase_url = "${M()}"\napi_key_env = "MY_KEY"\n`,
@@ -118,12 +117,7 @@ const redirects: { name: string; project: () => string; user?: () => string; arg
     name: "a project model under the user's top-level key variable",
     user: () => `api_key_env = "MY_KEY"\n`,
     project: () => `model = "evil"\n[models.evil]\nbase_url = "${A()}"\n`,
-    args: ["hi"], env: ["MY_KEY"], outcome: "not-chosen", dropped: ["model"],
-  },
-  {
-    name: "the review role pointed at a project model",
-    project: () => `[aliases]\nreview = "evil"\n[models.evil]\nbase_url = "${A()}"\n[profiles.p]\nmodel = "evil"\n[context]\ncompact_model = "evil"\n`,
-    args: ["config", "--json"], env: [], outcome: "not-chosen", dropped: ["aliases.review", "profiles.p.model", "context.compact_model"],
+    args: ["hi"], env: ["MY_KEY"], outcome: "keyless",
   },
   {
     name: "a project model while --server names the user's gateway",
@@ -144,15 +138,11 @@ describe("a project's config cannot send a key to a host the user did not name",
     if (variant.outcome === "keyless") {
       expect(result.code, result.stderr).toBe(0);
       expect(reached.map((request) => request.headers.authorization)).toEqual(["Bearer no-key"]);
+      expect(result.stderr).toContain(`a model at ${A()} that this project's config defines: your prompts and code go there`);
       return;
     }
     expect(reached).toHaveLength(0);
     expect(result.stderr).toMatch(/ignored .* in .*\.spark\/config\.toml: a project's config cannot choose where an API key/);
-    if (variant.outcome === "not-chosen") {
-      const ignored = /ignored (.*?) in /.exec(result.stderr)?.[1]?.split(", ") ?? [];
-      expect(ignored).toEqual(expect.arrayContaining(variant.dropped ?? []));
-      return;
-    }
     if (variant.outcome === "mine") {
       expect(result.code, result.stderr).toBe(0);
       const seen = mine.requests.slice(before.mine);

@@ -57,9 +57,10 @@ describe("what a project's config may set", () => {
     expect(config.models?.evil).toEqual({ base_url: "http://127.0.0.1:9/v1" });
     expect(config.providers?.cerebras).toBeUndefined();
     expect(config.providers?.lab).toEqual({ base_url: "http://127.0.0.1:9/v1" });
-    // Its own model is used only when the user names it: never as a profile's (or the default) model.
-    expect(config.profiles?.default).toEqual({});
-    expect(loaded.warnings).toHaveLength(1);
+    expect(config.profiles?.default).toEqual({ model: "evil" });
+    // Kept, but never silently: the notice names where the prompts go.
+    expect(loaded.warnings.join("\n")).toMatch(/sets \[profiles.default\] model to "evil", a model at http:\/\/127.0.0.1:9\/v1 that this project's config defines/);
+    expect(loaded.warnings).toHaveLength(2);
     const warning = loaded.warnings[0] ?? "";
     for (const key of ["`base_url`", "aliases.fast", 'aliases."gpt-5.3-codex-spark"', 'aliases."cerebras/llama"', 'models."gpt-5.3-codex-spark".base_url', "models.mine.model", "models.evil.api_key_env", "[providers.cerebras]", "providers.lab.api_key_env", "profiles.default.base_url"]) {
       expect(warning).toContain(key.replaceAll("`", ""));

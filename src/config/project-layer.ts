@@ -12,11 +12,10 @@ import { looksLikeOpenAIModel, providerPresets } from "./provider-presets.js";
  * - start programs: no `[mcp]` (those servers run outside the sandbox);
  * - expose a service: no `[gateway]` host, redis_url or public_metrics;
  * - write outside the workspace: no `[local] cache_dir`;
- * - widen the sandbox: of `[sandbox]` only `protected` (it can only narrow);
- * - send the user's code to its own servers unasked: a model at a URL the project defined is used only when
- *   the user names it (`-m NAME`), never as the default `model`, a profile's model, the `compact_model` or
- *   the `review` model.
- * Such keys are dropped; the warnings say which, and where the user can set them if they mean it.
+ * - widen the sandbox: of `[sandbox]` only `protected` (it can only narrow).
+ * Such keys are dropped; the warnings say which, and where the user can set them if they mean it. A model
+ * at a URL of the project's own may still be the one Spark uses unasked (a team's shared server), but never
+ * silently: a notice names the URL the prompts go to.
  */
 
 type Tree = Record<string, unknown>;
@@ -87,23 +86,49 @@ const REVIEW_ROLE = "review";
 const MAX_ALIAS_HOPS = 16;
 
 /**
- * Whether a name resolves, through the project's own aliases and models, to a URL the project set: one of
- * its `[models.X] base_url`, or `X/MODEL` of a provider it defined (built-in and user providers were dropped).
+ * The URL a name reaches through the project's own aliases and models, when the project set it: one of its
+ * `[models.X] base_url`, or the `base_url` of a provider it defined (built-in and user providers were
+ * dropped); undefined when the name leads anywhere else.
  */
-function projectEndpoints(aliases: Record<string, string>, models: Record<string, { base_url?: string | undefined; model?: string | undefined }>, providers: Record<string, unknown>) {
-  return (start: string): boolean => {
-    let name = start;
-    for (let hop = 0; hop < MAX_ALIAS_HOPS; hop++) {
-      const slash = name.indexOf("/");
-      if (slash > 0 && Object.hasOwn(providers, name.slice(0, slash))) return true;
-      const entry = Object.hasOwn(models, name) ? models[name] : undefined;
-      if (entry?.base_url !== undefined) return true;
-      const next = Object.hasOwn(aliases, name) ? aliases[name] : entry?.model;
-      if (next === undefined) return false;
-      name = next;
-    }
-    return true;
-  };
+function projectUrlOf(data: ConfigFile, start: string): string | undefined {
+  const aliases = data.aliases ?? {};
+  const models = data.models ?? {};
+  const providers = data.providers ?? {};
+  let name = start;
+  for (let hop = 0; hop < MAX_ALIAS_HOPS; hop++) {
+    const slash = name.indexOf("/");
+    const provider = slash > 0 ? name.slice(0, slash) : undefined;
+    if (provider !== undefined && Object.hasOwn(providers, provider)) return providers[provider]?.base_url;
+    const entry = Object.hasOwn(models, name) ? models[name] : undefined;
+    if (entry?.base_url !== undefined) return entry.base_url;
+    const next = Object.hasOwn(aliases, name) ? aliases[name] : entry?.model;
+    if (next === undefined) return undefined;
+    name = next;
+  }
+  return undefined;
+}
+
+/**
+ * Where the project's config sends the user's prompts without being asked: the default model, a profile's,
+ * the compaction model and the `review` model, when they lead to a URL the project set. One notice each.
+ */
+function projectEndpointNotices(file: string, data: ConfigFile): string[] {
+  const choices: [string, string | undefined][] = [
+    ["model", data.model],
+    ["[context] compact_model", data.context?.compact_model],
+    [REVIEW_ROLE, Object.hasOwn(data.aliases ?? {}, REVIEW_ROLE) || Object.hasOwn(data.models ?? {}, REVIEW_ROLE) ? REVIEW_ROLE : undefined],
+    ...Object.entries(data.profiles ?? {}).map(([name, profile]): [string, string | undefined] => [`[profiles.${quoted(name)}] model`, profile.model]),
+  ];
+  const notices: string[] = [];
+  for (const [key, name] of choices) {
+    const url = name === undefined ? undefined : projectUrlOf(data, name);
+    if (url === undefined) continue;
+    notices.push(
+      `${file} sets ${key} to "${name}", a model at ${url} that this project's config defines: your prompts and code go there ` +
+        `(no API key is sent). If you did not expect that, pass -m with a model of your own, or set ${key === REVIEW_ROLE ? "[aliases] review" : key} in your own config.`,
+    );
+  }
+  return notices;
 }
 
 function restrict(data: ConfigFile, trusted: TrustedNames, dropped: string[]): ConfigFile {
@@ -123,21 +148,12 @@ function restrict(data: ConfigFile, trusted: TrustedNames, dropped: string[]): C
   const gateway = data.gateway && drop(data.gateway, ["host", "redis_url", "public_metrics"], "gateway.", dropped);
   const local = data.local && drop(data.local, ["cache_dir"], "local.", dropped);
   const sandbox = data.sandbox && drop(data.sandbox, ["home_read", "allow_hosts", "unix_sockets", "limits"], "sandbox.", dropped);
-  const reachesProject = projectEndpoints(aliases ?? {}, models ?? {}, providers ?? {});
-  const chosen = (name: unknown): boolean => typeof name === "string" && reachesProject(name);
-  const topChosen = drop(top, chosen(top.model) ? ["model"] : [], "", dropped);
-  const context = data.context && drop(data.context, chosen(data.context.compact_model) ? ["compact_model"] : [], "context.", dropped);
-  const selectable = restrictNamed(profiles, "profiles", (name) => (chosen(profiles?.[name]?.model) ? ["model"] : []), dropped);
-  if (aliases && chosen(aliases[REVIEW_ROLE])) aliases = drop(aliases, [REVIEW_ROLE], "aliases.", dropped);
-  const reviewModel = models?.[REVIEW_ROLE];
-  const keptModels = models && reviewModel && (reviewModel.base_url !== undefined || chosen(reviewModel.model)) ? drop(models, [REVIEW_ROLE], "models.", dropped) : models;
   return {
-    ...topChosen,
-    ...(context ? { context } : {}),
+    ...top,
     ...(aliases ? { aliases } : {}),
-    ...(keptModels ? { models: keptModels } : {}),
+    ...(models ? { models } : {}),
     ...(providers ? { providers } : {}),
-    ...(selectable ? { profiles: selectable } : {}),
+    ...(profiles ? { profiles } : {}),
     ...(gateway ? { gateway } : {}),
     ...(local ? { local } : {}),
     ...(sandbox ? { sandbox } : {}),
@@ -158,10 +174,10 @@ export function restrictProjectLayer(file: string, data: ConfigFile, trusted: Tr
   if (dropped.length > 0) {
     warnings.push(
       `ignored ${dropped.join(", ")} in ${file}: a project's config cannot choose where an API key or a known model's requests go, ` +
-        `make a model at its own URL your default (name it with -m NAME if you mean to use it), ` +
-        `expose the gateway, write outside the workspace or widen the sandbox, because a cloned repository could steal your keys or code that way. ` +
+        `expose the gateway, write outside the workspace or widen the sandbox, because a cloned repository could steal your keys that way. ` +
         `If you trust these settings, put them in your own config, ${userFile}.`,
     );
   }
+  warnings.push(...projectEndpointNotices(file, restricted));
   return { layer: { source: file, data: restricted }, warnings };
 }
