@@ -37,10 +37,14 @@ function numberFlag(flag: string, value: string | undefined): number | undefined
   return number;
 }
 
-/** A Spark gateway is an OpenAI-compatible server under /v1, keyed by a Spark API key. */
+/**
+ * A Spark gateway is an OpenAI-compatible server under /v1, keyed by a Spark API key. `server` makes every
+ * name go there unresolved; base_url is set too so that a project's config cannot move any name either.
+ */
 function serverLayer(url: string): Record<string, unknown> {
   const trimmed = url.replace(/\/+$/, "");
-  return { base_url: trimmed.endsWith("/v1") ? trimmed : `${trimmed}/v1`, api_key_env: "SPARK_API_KEY" };
+  const v1 = trimmed.endsWith("/v1") ? trimmed : `${trimmed}/v1`;
+  return { server: v1, base_url: v1, api_key_env: "SPARK_API_KEY" };
 }
 
 function flagLayers(options: GlobalOptions): ConfigLayer[] {
@@ -67,6 +71,7 @@ export function printConfigWarnings(loaded: LoadedConfig): void {
   for (const warning of loaded.warnings) process.stderr.write(`spark: ${warning}\n`);
 }
 
-export function loadWithFlags(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): LoadedConfig {
-  return loadConfig({ cwd, env, flags: flagLayers(options), ...(options.profile ? { profile: options.profile } : {}) });
+/** `extra`: layers a command adds over the flags (`serve` makes `-m` the config's model). */
+export function loadWithFlags(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd(), extra: ConfigLayer[] = []): LoadedConfig {
+  return loadConfig({ cwd, env, flags: [...flagLayers(options), ...extra], ...(options.profile ? { profile: options.profile } : {}) });
 }

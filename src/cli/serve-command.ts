@@ -1,6 +1,8 @@
 import type { Command } from "commander";
-import { UsageError } from "../core/index.js";
-import { keepAlive, startGateway, type GatewayLog } from "../gateway/index.js";
+import type { LoadedConfig } from "../config/index.js";
+import { SparkError, UsageError } from "../core/index.js";
+import { resolveModel } from "../models/index.js";
+import { keepAlive, startGateway, type GatewayLog, type RunningGateway } from "../gateway/index.js";
 import { exitCodes } from "./exit-codes.js";
 import { loadWithFlags, type GlobalOptions } from "./global-options.js";
 import type { RegisterCommand } from "./register-command.js";
@@ -41,9 +43,27 @@ function untilStopped(): Promise<NodeJS.Signals> {
   });
 }
 
+/** Opens the `-m` model now, so a bad name, a missing file or key stops `spark serve`, not each request. */
+async function loadServedModel(running: RunningGateway, loaded: LoadedConfig, name: string): Promise<void> {
+  try {
+    // The registry's own errors say what a name should look like; the router's say only "not found".
+    resolveModel(name, { loaded, env: process.env, cwd: process.cwd() });
+    const backend = running.gateway.context.router.resolve(name);
+    const client = await backend.client();
+    // A local model loads now (as llama-server's does): a missing or broken file is said before listening.
+    if (backend.kind === "local") await client.contextWindow?.();
+  } catch (error) {
+    await running.close();
+    throw error instanceof SparkError ? error : new UsageError(`-m ${name}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 /** `spark serve`: the OpenAI-compatible gateway, until Ctrl-C or SIGTERM. */
 export async function serve(options: ServeOptions): Promise<number> {
-  const loaded = loadWithFlags(options);
+  // `-m NAME` is the model this gateway serves, as llama-server's -m: configured, so it is listed and
+  // requests may name it (a `local:` name included), and loaded before the gateway says it listens.
+  const served = options.model === undefined ? [] : [{ source: "flag --model", data: { model: options.model } }];
+  const loaded = loadWithFlags(options, process.env, process.cwd(), served);
   const gatewayConfig = loaded.config.gateway;
   const host = options.host ?? gatewayConfig?.host ?? "127.0.0.1";
   const port = portOf(options.port ?? gatewayConfig?.port);
@@ -51,6 +71,7 @@ export async function serve(options: ServeOptions): Promise<number> {
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) throw new UsageError(`--redis expects a redis:// or rediss:// URL, got "${redisUrl}".`);
   keepAlive(log);
   const running = await startGateway({ loaded, env: process.env, cwd: process.cwd(), host, port, redisUrl, log });
+  if (options.model !== undefined) await loadServedModel(running, loaded, options.model);
   if (running.keysExist) log("info", "API keys are required (Authorization: Bearer sk-spark-...).");
   else log("info", "no API keys exist, so the gateway asks for none and listens on loopback only. Create one with `spark keys create --name NAME`.");
   const names = running.gateway.context.router.list().map((model) => model.id);
@@ -67,7 +88,7 @@ export async function serve(options: ServeOptions): Promise<number> {
 export const registerServeCommand: RegisterCommand = (program, setExitCode) => {
   program
     .command("serve")
-    .description("run the OpenAI-compatible gateway: local and upstream models, API keys, rate-limit buckets per model family, /metrics")
+    .description("run the OpenAI-compatible gateway: local and upstream models, API keys, rate-limit buckets per model family, /metrics; -m NAME serves and lists that model")
     .option("--host <host>", "address to listen on (default 127.0.0.1; another needs API keys)")
     .option("--port <port>", "port to listen on; 0 picks a free one (default 8787)")
     .option("--redis <url>", "keep rate buckets in Redis, shared by several gateways (default: SQLite)")

@@ -95,6 +95,8 @@ export const configFileSchema = z
     model: z.string().min(1).optional(),
     base_url: z.url().optional(),
     api_key_env: z.string().optional(),
+    /** A Spark gateway's /v1 URL (`--server`): every model name goes there as written, keyed by $SPARK_API_KEY. */
+    server: z.url().optional(),
     aliases: z.record(z.string(), z.string().min(1)).optional(),
     models: z.record(z.string(), modelEntry).optional(),
     providers: z.record(z.string(), providerEntry).optional(),

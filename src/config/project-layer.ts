@@ -6,7 +6,7 @@ import { looksLikeOpenAIModel, providerPresets } from "./provider-presets.js";
  * What a project's `.spark/config.toml` may set. It comes with the repository (and a sandboxed command
  * can write it), so it may shape how Spark works in that repository — call settings, its own new model
  * names, review checks, protected paths — but never:
- * - move a credential: no `api_key_env` anywhere, no `base_url` at the top level or in a profile (they
+ * - move a credential: no `api_key_env` anywhere, no `server` or `base_url` at the top level or in a profile (they
  *   apply to every model), and no `base_url`, `model` or alias for a name the user's own layers or the
  *   built-in presets already resolve, nor any table for a built-in or user-defined provider;
  * - start programs: no `[mcp]` (those servers run outside the sandbox);
@@ -133,7 +133,7 @@ function projectEndpointNotices(file: string, data: ConfigFile): string[] {
 
 function restrict(data: ConfigFile, trusted: TrustedNames, dropped: string[]): ConfigFile {
   const { mcp: _startsPrograms, ...rest } = data;
-  const top = drop(rest, ["base_url", "api_key_env"], "", dropped);
+  const top = drop(rest, ["base_url", "api_key_env", "server"], "", dropped);
   let aliases: Record<string, string> | undefined;
   if (data.aliases) {
     aliases = {};

@@ -21,6 +21,7 @@ export type SparkErrorCode =
   | "command_refused"
   | "review_failed"
   | "eval_task_invalid"
+  | "store_unreachable"
   | "internal";
 
 export interface SparkErrorOptions {

@@ -5,6 +5,7 @@ import type { GatewayContext } from "./gateway-context.js";
 import { ignoredHeader } from "./ignored-fields.js";
 import { effectiveLimits } from "./model-families.js";
 import type { Backend } from "./model-router.js";
+import { withoutUpstreamAddress } from "./upstream-address.js";
 import { fromSparkError, GatewayError } from "./openai-error.js";
 import { RequestCharge } from "./request-charge.js";
 import type { Outcome, RunContext } from "./serve-events.js";
@@ -71,13 +72,15 @@ export async function handleGeneration(
     maxTokens,
     outputAllowance,
     limitsTokens: limits.tokensPerMinute !== undefined || limits.tokensPer5Hours !== undefined || limits.tokensPerWeek !== undefined,
+    publicMessage: backend.kind === "upstream" ? (message) => withoutUpstreamAddress(message, backend.target.baseUrl) : (message) => message,
   };
   let outcome: Outcome;
   try {
     outcome = await plan.run(context);
   } catch (error) {
     const failure = error instanceof GatewayError ? error : fromSparkError(toSparkError(error));
-    if (failure.status >= 500) gateway.log("error", `${route} ${backend.name}: ${failure.message}`);
+    // Logged below unless a stream was under way (then nothing is answered below).
+    if (failure.status >= 500 && reply.raw.headersSent) gateway.log("error", `${route} ${backend.name}: ${failure.logMessage ?? failure.message}`);
     outcome = { status: failure.status, usage: emptyUsage(), reason: "error", failure, errorCode: failure.code ?? "error", ttftMs: null, outputTokensPerSecond: null, disconnected: clientGone };
     // A stream already under way cannot get an error status any more: at least do not leave it open.
     if (reply.raw.headersSent && !reply.raw.writableEnded) reply.raw.end();
@@ -98,9 +101,13 @@ export async function handleGeneration(
     return reply;
   }
   if (outcome.failure && !reply.sent) {
+    const { failure } = outcome;
+    if (failure.status >= 500) gateway.log("error", `${route} ${backend.name}: ${failure.logMessage ?? failure.message}`);
+    const hidden = context.publicMessage(failure.message);
+    const answer = hidden === failure.message ? failure : failure.withMessage(hidden);
     reply.headers(context.headers);
-    outcome.failure.counted = true;
-    throw outcome.failure;
+    answer.counted = true;
+    throw answer;
   }
   return reply;
 }

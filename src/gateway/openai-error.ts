@@ -12,6 +12,8 @@ export interface OpenAIErrorBody {
 export class GatewayError extends Error {
   /** Set once the request's metrics have counted this error, so the error handler does not count it again. */
   counted = false;
+  /** What the gateway's log gets instead of the message: details a client must not see (an upstream's address). */
+  logMessage: string | undefined;
 
   constructor(
     readonly status: number,
@@ -23,6 +25,19 @@ export class GatewayError extends Error {
   ) {
     super(message);
     this.name = "GatewayError";
+  }
+
+  /** Keeps `message` for the log only; returns this error. */
+  logging(message: string): this {
+    this.logMessage = message;
+    return this;
+  }
+
+  /** The same error with another message for the client; the log keeps what this one would have said. */
+  withMessage(message: string): GatewayError {
+    const copy = new GatewayError(this.status, message, this.code, this.param, this.type, this.headers);
+    copy.logMessage = this.logMessage ?? this.message;
+    return copy;
   }
 
   body(): OpenAIErrorBody {

@@ -32,8 +32,14 @@ describe("rate-limit headers", () => {
     });
   });
 
-  it("leaves out the windows without a limit", () => {
-    expect(Object.keys(rateLimitHeaders({ key: "k", family: "standard", windows: [] }))).toEqual(["x-spark-family"]);
+  it("names the windows without a limit instead of giving numbers for them", () => {
+    expect(rateLimitHeaders({ key: "k", family: "standard", windows: [] })).toEqual({
+      "x-ratelimit-unlimited": "requests-per-minute, tokens-per-minute, tokens-per-5-hours, tokens-per-week",
+      "x-spark-family": "standard",
+    });
+    const requestsOnly = rateLimitHeaders({ key: "k", family: "spark", windows: [{ window: "requests-per-minute", limit: 5, used: 0, remaining: 5, resetMs: 0 }] });
+    expect(requestsOnly["x-ratelimit-unlimited"]).toBe("tokens-per-minute, tokens-per-5-hours, tokens-per-week");
+    expect(requestsOnly["x-ratelimit-limit-tokens"]).toBeUndefined();
   });
 });
 

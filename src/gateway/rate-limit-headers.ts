@@ -24,9 +24,13 @@ function headlineTokens(windows: WindowState[]): WindowState | undefined {
   return windows.filter((window) => tokenWindows.includes(window.window)).sort((a, b) => a.remaining - b.remaining)[0];
 }
 
+const allWindows: BucketWindow[] = ["requests-per-minute", ...tokenWindows];
+
 /**
  * `x-ratelimit-{limit,remaining,reset}-{requests,tokens}` as OpenAI names them, plus `-tokens-5h` and
- * `-tokens-week` for the longer windows. A window without a limit has no headers.
+ * `-tokens-week` for the longer windows. A window without a limit has no number to give (clients read
+ * these as numbers, so none is invented): `x-ratelimit-unlimited` names such windows instead, so every
+ * answer says what limits it, even where nothing does.
  */
 export function rateLimitHeaders(state: BucketState): Record<string, string> {
   const headers: Record<string, string> = {};
@@ -43,6 +47,8 @@ export function rateLimitHeaders(state: BucketState): Record<string, string> {
     const suffix = suffixes[window.window];
     if (suffix) put(`tokens${suffix}`, window);
   }
+  const unlimited = allWindows.filter((window) => !state.windows.some((limited) => limited.window === window));
+  if (unlimited.length > 0) headers["x-ratelimit-unlimited"] = unlimited.join(", ");
   headers["x-spark-family"] = state.family;
   return headers;
 }

@@ -37,7 +37,7 @@ const encoder: StreamEncoder = {
 
 function contextFor(raw: ReturnType<typeof fakeRaw>, stream: boolean): RunContext {
   const reply = { raw, hijack: () => undefined } as unknown as FastifyReply;
-  return { reply, headers: {}, stream, startedAt: performance.now(), signal: new AbortController().signal, stopGeneration: () => undefined, clientGone: () => false, maxTokens: 100, outputAllowance: 100, limitsTokens: true };
+  return { reply, headers: {}, stream, startedAt: performance.now(), signal: new AbortController().signal, stopGeneration: () => undefined, clientGone: () => false, maxTokens: 100, outputAllowance: 100, limitsTokens: true, publicMessage: (message) => message };
 }
 
 async function* throwsAfterText(): AsyncIterable<StreamEvent> {

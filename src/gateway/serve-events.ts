@@ -39,6 +39,8 @@ export interface RunContext {
   outputAllowance: number;
   /** Whether the bucket limits tokens (then an upstream request without max tokens gets this one). */
   limitsTokens: boolean;
+  /** An error message as the client may see it: without the upstream's address. */
+  publicMessage(message: string): string;
 }
 
 export const sseHeaders = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" };
@@ -154,7 +156,7 @@ export async function serveEvents(context: RunContext, events: AsyncIterable<Str
   const failure = thrown ?? (error ? fromSparkError(new SparkError(error.code as SparkError["code"], error.message, { status: error.status })) : undefined);
   if (failure) {
     if (!opened) return { ...outcome, status: failure.status, reason: "error", failure, errorCode: failure.code ?? "error" };
-    await writeFrames(raw, encoder.error({ code: failure.code ?? "error", message: failure.message }));
+    await writeFrames(raw, encoder.error({ code: failure.code ?? "error", message: context.publicMessage(failure.message) }));
     raw.end();
     return { ...outcome, reason: "error", errorCode: failure.code ?? "error" };
   }

@@ -3,7 +3,7 @@ import type { LoadedConfig } from "../config/index.js";
 import { toSparkError, UsageError } from "../core/index.js";
 import { createLocalEngine } from "../models/index.js";
 import type { LocalEngine } from "../models/providers/local/index.js";
-import { createApiKeyStore, databasePath, openDatabase, type Database, type RateBucketStore } from "../store/index.js";
+import { createApiKeyStore, databasePath, openDatabase, type Database, type RateBucketStore, type RedisOutageReport } from "../store/index.js";
 import { createSqliteRateBuckets } from "../store/rate-bucket-sqlite.js";
 import { createGateway, type Gateway } from "./create-gateway.js";
 import type { GatewayLog } from "./gateway-context.js";
@@ -28,11 +28,17 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-/** SQLite buckets in Spark's database, or Redis ones (loaded only when asked for) shared by several gateways. */
-export async function openRateBuckets(db: Database, redisUrl: string | undefined): Promise<RateBucketStore> {
+/**
+ * SQLite buckets in Spark's database, or Redis ones (loaded only when asked for) shared by several gateways.
+ * An unreachable Redis fails here; a later outage is told to `onOutage` once, not once per reconnect.
+ */
+export async function openRateBuckets(db: Database, redisUrl: string | undefined, onOutage?: RedisOutageReport): Promise<RateBucketStore> {
   if (!redisUrl) return createSqliteRateBuckets(db);
-  const { createRedisRateBuckets } = await import("../store/rate-bucket-redis.js");
-  return createRedisRateBuckets(redisUrl);
+  const [{ createRedisRateBuckets }, { connectRedis }] = await Promise.all([import("../store/rate-bucket-redis.js"), import("../store/redis-connection.js")]);
+  const client = await connectRedis(redisUrl, onOutage);
+  const store = createRedisRateBuckets(client);
+  // The store leaves a client it was given open: this one is ours to end.
+  return { ...store, close: async () => void (await client.quit().catch(() => client.disconnect())) };
 }
 
 export function isLoopbackHost(host: string): boolean {
@@ -57,7 +63,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
         `Refusing to listen on ${options.host} without API keys: anyone who can reach it could use your models. Create a key first (spark keys create --name NAME), or listen on 127.0.0.1.`,
       );
     }
-    buckets = await openRateBuckets(db, options.redisUrl);
+    buckets = await openRateBuckets(db, options.redisUrl, (event, message) => options.log(event === "down" ? "warn" : "info", message));
     const { local } = options.loaded.config;
     const localEngine = () => (engine ??= createLocalEngine({ threads: local?.threads, gpu: local?.gpu, sequences: local?.sequences }));
     const gateway = await createGateway({ loaded: options.loaded, env: options.env, cwd: options.cwd, db, buckets, localEngine, log: options.log });

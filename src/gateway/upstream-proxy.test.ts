@@ -31,7 +31,7 @@ afterAll(async () => {
 
 function contextWith(signal: AbortSignal, gone: () => boolean): RunContext {
   const reply = {} as FastifyReply;
-  return { reply, headers: {}, stream: false, startedAt: performance.now(), signal, stopGeneration: () => undefined, clientGone: gone, maxTokens: 10, outputAllowance: 10, limitsTokens: false };
+  return { reply, headers: {}, stream: false, startedAt: performance.now(), signal, stopGeneration: () => undefined, clientGone: gone, maxTokens: 10, outputAllowance: 10, limitsTokens: false, publicMessage: (message) => message };
 }
 
 const request = () => ({ target: { baseUrl: url, model: "m" } as RemoteTarget, apiKey: undefined, path: "/chat/completions", body: {}, stripUsage: false, promptEstimate: 5, timeoutMs: 10_000 });

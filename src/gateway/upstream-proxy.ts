@@ -113,7 +113,10 @@ export function proxyToUpstream(agents: UpstreamAgents, context: RunContext, req
     outgoing.on("timeout", () => outgoing.destroy(new Error(`no answer within ${request.timeoutMs} ms`)));
     outgoing.on("error", (error) => {
       if (context.clientGone()) return finish(gone());
-      fail(new GatewayError(502, `Cannot reach the upstream ${request.target.baseUrl} (model ${request.target.model}): ${error.message}. The gateway's operator should check that it is running.`, "upstream_unreachable"));
+      // The client learns what failed, not where: the system error's text names the address.
+      const reason = (error as NodeJS.ErrnoException).code ?? "no connection";
+      const failure = new GatewayError(502, `Cannot reach the upstream of model ${request.target.model} (${reason}). The gateway's operator should check that it is running.`, "upstream_unreachable");
+      fail(failure.logging(`Cannot reach the upstream ${request.target.baseUrl} (model ${request.target.model}): ${error.message}`));
     });
     outgoing.on("response", (incoming) => {
       const status = incoming.statusCode ?? 502;
@@ -174,7 +177,7 @@ export function cutFrame(path: string, reserved: number): string {
 
 /** The frame a client gets when the upstream's connection broke before its stream ended. */
 function brokenFrame(request: ProxyRequest): string {
-  const message = `The upstream ${request.target.baseUrl} (model ${request.target.model}) closed the connection before the answer ended; what came before this is incomplete. Try again.`;
+  const message = `The upstream of model ${request.target.model} closed the connection before the answer ended; what came before this is incomplete. Try again.`;
   return streamErrorFrame(request.path, "upstream_stream_broken", message);
 }
 

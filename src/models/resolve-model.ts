@@ -129,8 +129,21 @@ function settingsFor(chain: string[], context: ResolveContext): CallSettings {
   return Object.assign({}, pick(topDefaults), ...perModel, pick(topOverrides));
 }
 
+/**
+ * `--server`: the gateway resolves every name itself (its aliases, its models, its quotas). Resolving here
+ * first would let a local alias run the model in process and never reach the gateway.
+ */
+function gatewayModel(requested: string | undefined, server: string, context: ResolveContext): ResolvedModel {
+  const name = requested ?? context.loaded.config.model;
+  if (!name) throw new ModelError("model_not_configured", `Name the gateway's model with -m NAME (GET ${server}/models lists them).`);
+  const apiKeyEnv = context.loaded.config.api_key_env ?? "SPARK_API_KEY";
+  return { name, chain: [name], target: remote("custom", name, { baseUrl: server, api: "chat", apiKeyEnv }), settings: settingsFor([name], context) };
+}
+
 /** Resolves `-m NAME` (or the configured default) to a target and its per-call settings. */
 export function resolveModel(requested: string | undefined, context: ResolveContext): ResolvedModel {
+  const { server } = context.loaded.config;
+  if (server !== undefined) return gatewayModel(requested, server, context);
   const name = requested ?? context.loaded.config.model ?? (context.env.OPENAI_API_KEY ? defaultOpenAIModel : undefined);
   if (!name) throw new ModelError("model_not_configured", gettingStarted);
   const chain = followAliases(name, context);

@@ -20,6 +20,7 @@ export { createApiKeyStore, type ApiKeyInfo, type ApiKeyStore, type KeyLimits, t
 export { createUsageStore, type StoredUsageRecord, type UsageRecord, type UsageStore, type UsageTotals } from "./usage-store.js";
 export { createSqliteRateBuckets } from "./rate-bucket-sqlite.js";
 export { createRedisRateBuckets, type RedisRateBucketOptions } from "./rate-bucket-redis.js";
+export type { RedisOutageReport } from "./redis-connection.js";
 export { FIVE_HOURS_MS, MINUTE_MS, RETRY_NEVER, WEEK_MS, WINDOWS, type WindowSpec } from "./rate-bucket-windows.js";
 export {
   createWebConversationStore,
