@@ -1,6 +1,8 @@
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { runSpark } from "./support/run-spark.js";
+import { runSpark, tempDir } from "./support/run-spark.js";
 import { startScriptedServer, type ScriptedServer } from "./support/scripted-openai-server.js";
+import { ensureTestModel } from "./support/tiny-gguf.js";
 
 let server: ScriptedServer | undefined;
 afterEach(async () => {
@@ -50,5 +52,33 @@ describe("the command line's own dead ends", () => {
       expect(result.code, args.join(" ")).toBe(2);
       expect(result.stderr).toMatch(/unknown option '--(system|prediction|bogus)'/);
     }
+  });
+});
+
+describe("errors that say what to do", () => {
+  it("names a missing -C directory instead of a raw ENOENT", async () => {
+    const result = await runSpark(["exec", "-C", join(tempDir(), "missing"), "fix it"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/-C \S+missing: no such directory/);
+    expect(result.stderr).not.toContain("ENOENT");
+  });
+
+  it("says the draft model file is missing, naming it", async () => {
+    const draft = join(tempDir(), "missing-draft.gguf");
+    const result = await runSpark(["-m", `local:${await ensureTestModel()}`, "--draft-model", draft, "hi"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`Draft model file ${draft} does not exist`);
+    expect(result.stderr).not.toContain('"local:"');
+  });
+
+  it("reports an unreachable server once, without a speed line or a double full stop", async () => {
+    const closed = await startScriptedServer([]);
+    const url = closed.url;
+    await closed.close();
+    const result = await runSpark(["--base-url", url, "-m", "coder", "hi"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`Cannot reach ${url}: Connection error. Check that the server is running`);
+    expect(result.stderr).not.toContain("..");
+    expect(result.stderr).not.toContain("TTFT");
   });
 });

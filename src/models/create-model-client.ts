@@ -33,7 +33,7 @@ export function openAIConnection(target: Extract<ModelTarget, { kind: "remote" }
     maxRetries: deps.maxRetries ?? 2,
     timeout: deps.timeoutMs ?? 600_000,
   });
-  const context = { baseUrl: target.baseUrl, model: target.model, ...(target.apiKeyEnv ? { apiKeyEnv: target.apiKeyEnv } : {}) };
+  const context = { baseUrl: target.baseUrl, model: target.model, provider: target.provider, ...(target.apiKeyEnv ? { apiKeyEnv: target.apiKeyEnv } : {}) };
   return { openai, context };
 }
 
