@@ -81,4 +81,11 @@ describe("errors that say what to do", () => {
     expect(result.stderr).not.toContain("..");
     expect(result.stderr).not.toContain("TTFT");
   });
+
+  it("lists a loopback server's key as optional, not as missing", async () => {
+    const result = await runSpark(["models"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/vllm .* \$VLLM_API_KEY optional, not set/);
+    expect(result.stdout).toMatch(/openai .* \$OPENAI_API_KEY not set/);
+  });
 });
