@@ -1,5 +1,6 @@
+import { stat } from "node:fs/promises";
 import { collectAgentsInstructions, findWorkspaceRoot, patchToolResult, systemPrompt, type AgentOptions, type ApprovalRequest, type ToolContext, type ToolResult } from "../agent/index.js";
-import type { Message } from "../core/index.js";
+import { UsageError, type Message } from "../core/index.js";
 import { applyWithCheckpoint } from "../edits/index.js";
 import { loadConfig, type SandboxSection } from "../config/index.js";
 import type { CallSettings } from "../models/index.js";
@@ -42,6 +43,9 @@ export async function sandboxFor(mode: ApprovalMode, settings: SandboxSection): 
 export async function prepareAgentWiring(options: AgentWiringOptions): Promise<AgentWiring> {
   const approvalMode = parseApprovalMode(options.approval ?? "auto-edit");
   const cwd = options.cwd ?? process.cwd();
+  if (options.cwd !== undefined && !(await stat(cwd).catch(() => undefined))?.isDirectory()) {
+    throw new UsageError(`-C ${cwd}: no such directory. Give a directory that exists, or leave out -C to work in the current one.`);
+  }
   const workspace = await findWorkspaceRoot(cwd);
   const sandboxSettings = loadConfig({ cwd, env: process.env }).config.sandbox ?? {};
   const sandbox = await sandboxFor(approvalMode, sandboxSettings);

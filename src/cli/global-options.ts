@@ -30,6 +30,23 @@ export function addGlobalOptions(program: Command): Command {
     .option("--draft-model <path>", "a small GGUF with the same vocabulary that drafts tokens for a local model");
 }
 
+/**
+ * Gives every command that runs (not groups such as `keys`) the global options, under their own heading in
+ * its help. With positional options on the program, a flag after a command name is parsed by that command
+ * alone, so one it does not know (`spark exec --system x`) is refused instead of silently dropped.
+ */
+export function addGlobalOptionsToCommands(program: Command): void {
+  for (const command of program.commands) {
+    if (command.commands.length > 0) {
+      addGlobalOptionsToCommands(command);
+    } else if (command.name() !== "help") {
+      // The help option is made lazily; make it now so that it stays under the command's own options.
+      command.helpOption(true);
+      addGlobalOptions(command.optionsGroup("Global options (also accepted before the command):"));
+    }
+  }
+}
+
 function numberFlag(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);

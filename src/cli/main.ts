@@ -7,12 +7,14 @@ import { registerDiffCommand } from "./diff-command.js";
 import { registerEvalCommand } from "./eval-command.js";
 import { registerExecCommand } from "./exec-command.js";
 import { exitCodes } from "./exit-codes.js";
-import { addGlobalOptions } from "./global-options.js";
+import { addGlobalOptions, addGlobalOptionsToCommands } from "./global-options.js";
+import { registerHelpCommand } from "./help-command.js";
 import { registerKeysCommand } from "./keys-command.js";
 import { registerLspCommand } from "./lsp-command.js";
 import { registerMcpCommand } from "./mcp-command.js";
 import { registerModelsCommand } from "./models-command.js";
 import type { RegisterCommand } from "./register-command.js";
+import { refuseMistypedCommand } from "./mistyped-command.js";
 import { reportError } from "./report-error.js";
 import { registerResumeCommand } from "./resume-command.js";
 import { registerReviewCommand } from "./review-command.js";
@@ -23,10 +25,11 @@ import { registerUsageCommand } from "./usage-command.js";
 
 const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
-const commands: RegisterCommand[] = [registerModelsCommand, registerConfigCommand, registerExecCommand, registerApplyCommand, registerUndoCommand, registerDiffCommand, registerBenchCommand, registerServeCommand, registerKeysCommand, registerUsageCommand, registerLspCommand, registerResumeCommand, registerReviewCommand, registerEvalCommand, registerMcpCommand];
+const commands: RegisterCommand[] = [registerModelsCommand, registerConfigCommand, registerExecCommand, registerApplyCommand, registerUndoCommand, registerDiffCommand, registerBenchCommand, registerServeCommand, registerKeysCommand, registerUsageCommand, registerLspCommand, registerResumeCommand, registerReviewCommand, registerEvalCommand, registerMcpCommand, registerHelpCommand];
 
 function buildProgram(setExitCode: (code: number) => void): Command {
-  const program = addGlobalOptions(new Command("spark"))
+  // Positional: the program's own options (--system, --prediction) end at a command's name; see addGlobalOptionsToCommands.
+  const program = addGlobalOptions(new Command("spark").enablePositionalOptions())
     .description("Spark: a real-time coding assistant. Streams an answer from any model, with speed figures.")
     .version(packageJson.version)
     .argument("[task...]", "what to do; piped stdin is appended")
@@ -34,8 +37,12 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option("--system <text>", "system prompt")
     .option("--prediction <file>", "text the answer should largely repeat, e.g. the file being rewritten (Predicted Outputs; speculative decoding locally)")
     .exitOverride()
-    .action(async (task: string[], options: RunOptions) => setExitCode(await runPrompt(task, options)));
+    .action(async (task: string[], options: RunOptions) => {
+      refuseMistypedCommand(task, program.commands.map((command) => command.name()));
+      setExitCode(await runPrompt(task, options));
+    });
   for (const register of commands) register(program, setExitCode);
+  addGlobalOptionsToCommands(program);
   return program;
 }
 

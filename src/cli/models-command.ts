@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { SparkError } from "../core/index.js";
-import { declaredContextWindow, describeTarget, modelStatus, providerPresets, resolveModel, type ResolvedModel } from "../models/index.js";
+import { declaredContextWindow, describeTarget, keyIsOptional, modelStatus, providerPresets, resolveModel, type ResolvedModel } from "../models/index.js";
 import type { GlobalOptions } from "./global-options.js";
 import type { RegisterCommand } from "./register-command.js";
 import { loadWithFlags } from "./global-options.js";
@@ -41,7 +41,8 @@ function modelRows(options: GlobalOptions): ModelRow[] {
 
 function presetLines(): string[] {
   return Object.entries(providerPresets).map(([name, preset]) => {
-    const key = preset.apiKeyEnv ? `$${preset.apiKeyEnv} ${process.env[preset.apiKeyEnv] ? "set" : "not set"}` : "no key needed";
+    const optional = keyIsOptional(preset.baseUrl) ? "optional, " : "";
+    const key = preset.apiKeyEnv ? `$${preset.apiKeyEnv} ${optional}${process.env[preset.apiKeyEnv] ? "set" : "not set"}` : "no key needed";
     return `  ${name.padEnd(11)} ${preset.baseUrl.padEnd(32)} ${key}`;
   });
 }

@@ -86,7 +86,8 @@ export async function runPrompt(words: string[], options: RunOptions): Promise<n
     for await (const event of events) render(event, outcome, options.json ?? false);
     if (!options.json) {
       if (!outcome.endsWithNewline) process.stdout.write("\n");
-      if (outcome.usage && outcome.metrics) process.stderr.write(`${formatCallSummary(model.client.displayName, outcome.usage, outcome.metrics, outcome.reason)}\n`);
+      // Speed figures of a call that produced nothing only push the error that follows out of sight.
+      if (outcome.usage && outcome.metrics && outcome.usage.outputTokens > 0) process.stderr.write(`${formatCallSummary(model.client.displayName, outcome.usage, outcome.metrics, outcome.reason)}\n`);
     }
     if (outcome.error) {
       process.stderr.write(`spark: ${outcome.error.message}\n`);

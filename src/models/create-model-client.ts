@@ -1,6 +1,7 @@
 import OpenAI from "openai";
 import { ProviderError } from "../core/index.js";
 import { downloadModel, type DownloadProgress } from "./download-model.js";
+import { keyIsOptional } from "./key-optional.js";
 import type { ModelClient } from "./model-client.js";
 import type { ModelTarget, ResolvedModel } from "./model-target.js";
 import type { LocalEngine } from "./providers/local/index.js";
@@ -19,10 +20,6 @@ export interface ClientDependencies {
   signal?: AbortSignal;
 }
 
-function isLoopback(url: string): boolean {
-  return /^https?:\/\/(127\.|localhost|\[::1\])/.test(url);
-}
-
 /** The SDK client for a remote target (its key, retries and timeout) and the context its errors name. */
 export function openAIConnection(target: Extract<ModelTarget, { kind: "remote" }>, deps: ClientDependencies) {
   const key = target.apiKeyEnv ? deps.env[target.apiKeyEnv] : undefined;
@@ -33,13 +30,13 @@ export function openAIConnection(target: Extract<ModelTarget, { kind: "remote" }
     maxRetries: deps.maxRetries ?? 2,
     timeout: deps.timeoutMs ?? 600_000,
   });
-  const context = { baseUrl: target.baseUrl, model: target.model, ...(target.apiKeyEnv ? { apiKeyEnv: target.apiKeyEnv } : {}) };
+  const context = { baseUrl: target.baseUrl, model: target.model, provider: target.provider, ...(target.apiKeyEnv ? { apiKeyEnv: target.apiKeyEnv } : {}) };
   return { openai, context };
 }
 
 function remoteClient(resolved: ResolvedModel, target: Extract<ModelTarget, { kind: "remote" }>, deps: ClientDependencies): ModelClient {
   const key = target.apiKeyEnv ? deps.env[target.apiKeyEnv] : undefined;
-  if (target.apiKeyEnv && !key && !isLoopback(target.baseUrl)) {
+  if (target.apiKeyEnv && !key && !keyIsOptional(target.baseUrl)) {
     throw new ProviderError(
       "provider_auth",
       `${target.apiKeyEnv} is not set, and ${resolved.name} (${target.provider}) needs it. Export it (export ${target.apiKeyEnv}=...) or pick another model; \`spark models\` shows which are usable.`,

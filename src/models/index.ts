@@ -1,6 +1,7 @@
 export { createModelClient, openAIConnection, type ClientDependencies } from "./create-model-client.js";
 export { downloadModel, type DownloadProgress } from "./download-model.js";
 export type { ModelClient } from "./model-client.js";
+export { keyIsOptional } from "./key-optional.js";
 export { modelStatus, type ModelStatus } from "./model-status.js";
 export { describeTarget, type CallSettings, type ModelTarget, type ResolvedModel } from "./model-target.js";
 export { looksLikeOpenAIModel, providerPresets, type ProviderPreset } from "../config/index.js";

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { keyIsOptional } from "./key-optional.js";
 import type { ModelTarget } from "./model-target.js";
 
 export interface ModelStatus {
@@ -11,7 +12,8 @@ export function modelStatus(target: ModelTarget, env: NodeJS.ProcessEnv): ModelS
   switch (target.kind) {
     case "remote":
       if (!target.apiKeyEnv) return { usable: true, detail: "no key needed" };
-      return env[target.apiKeyEnv] ? { usable: true, detail: `key in $${target.apiKeyEnv}` } : { usable: false, detail: `$${target.apiKeyEnv} not set` };
+      if (env[target.apiKeyEnv]) return { usable: true, detail: `key in $${target.apiKeyEnv}` };
+      return keyIsOptional(target.baseUrl) ? { usable: true, detail: `$${target.apiKeyEnv} optional, not set` } : { usable: false, detail: `$${target.apiKeyEnv} not set` };
     case "local":
       return existsSync(target.path) ? { usable: true, detail: "file present" } : { usable: false, detail: "file missing" };
     case "hf":

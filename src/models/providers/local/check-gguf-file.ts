@@ -5,8 +5,11 @@ import { ModelError } from "../../../core/index.js";
  * Fails fast, with a message that says what to do, on a path that is missing or not a GGUF file,
  * before llama.cpp gets it (its own errors do not say which file or why).
  */
-export async function checkGgufFile(path: string): Promise<void> {
+export async function checkGgufFile(path: string, role: "model" | "draft model" = "model"): Promise<void> {
   const info = await stat(path).catch(() => undefined);
+  if (!info?.isFile() && role === "draft model") {
+    throw new ModelError("model_file_missing", `Draft model file ${path} does not exist. Check the path given with --draft-model (or draft_model in config).`);
+  }
   if (!info?.isFile()) {
     throw new ModelError("model_file_missing", `Model file ${path} does not exist. Check the path after "local:", or download a GGUF model (for example with -m hf:OWNER/REPO/FILE.gguf).`);
   }

@@ -74,7 +74,7 @@ export class LocalEngine {
   /** Loads the model at `path` once per set of options; later calls get the same instance. */
   async load(path: string, options: LoadOptions = {}): Promise<LoadedModel> {
     await checkGgufFile(path);
-    if (options.draftModelPath) await checkGgufFile(options.draftModelPath);
+    if (options.draftModelPath) await checkGgufFile(options.draftModelPath, "draft model");
     const real = await realpath(path);
     const draft = options.draftModelPath ? await realpath(options.draftModelPath) : undefined;
     const key = JSON.stringify([real, options.contextSize, draft]);

@@ -5,6 +5,16 @@ export interface RemoteErrorContext {
   baseUrl: string;
   model: string;
   apiKeyEnv?: string;
+  /** A preset's or config provider's name; "custom" (or absent) when the URL came from --base-url or base_url. */
+  provider?: string;
+}
+
+/** A built-in provider's URL is not the user's to check; an unreachable one is the network (or a proxy). */
+function reachAdvice(context: RemoteErrorContext): string {
+  if (context.provider === undefined || context.provider === "custom") {
+    return "Check that the server is running and the URL (--base-url or base_url in config) is right.";
+  }
+  return `Check your network connection (and proxy), or point ${context.provider} elsewhere with [providers.${context.provider}] base_url in config.`;
 }
 
 function serverMessage(error: APIError): string {
@@ -18,7 +28,8 @@ export function mapOpenAIError(error: unknown, context: RemoteErrorContext): Spa
   if (error instanceof APIConnectionError) {
     return new ProviderError(
       "provider_unreachable",
-      `Cannot reach ${context.baseUrl}: ${error.message}. Check that the server is running and the URL (--base-url or base_url in config) is right.`,
+      // The SDK's message ("Connection error.") ends with its own full stop.
+      `Cannot reach ${context.baseUrl}: ${error.message.replace(/\.+$/, "")}. ${reachAdvice(context)}`,
       { status: 502, retryable: true, cause: error },
     );
   }
