@@ -55,7 +55,9 @@ export async function resumeCommand(id: string | undefined, options: ResumeOptio
   const target = id !== undefined ? findSession(sessions, id) : options.last ? sessions[0] : undefined;
   if (!interactive) throw new UsageError("spark resume reopens a session in the interactive terminal UI: run it in a terminal (`spark resume --list` prints the list).");
   const { openSession } = await import("./session/open-session.js");
-  return openSession({ ...options, cwd, ...(target ? { resumeId: target.id } : { pickSession: true }) });
+  // The session goes on with the model it was saved with (its label is a name `-m` takes), unless -m says otherwise.
+  const model = options.model ?? target?.model;
+  return openSession({ ...options, cwd, ...(model !== undefined ? { model } : {}), ...(target ? { resumeId: target.id } : { pickSession: true }) });
 }
 
 export const registerResumeCommand: RegisterCommand = (program, setExitCode) => {
