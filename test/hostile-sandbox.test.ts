@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -185,7 +186,10 @@ describe.skipIf(!hasBwrap)("hostile commands in the sandbox", () => {
     });
 
     it("reaches exactly the sockets [sandbox] unix_sockets lists", async () => {
-      const allowedPath = join(planted.home, "allowed.sock");
+      // Not in the planted home: under a long clone path the socket's path would pass the 107 bytes a
+      // socket address may hold. In the host's /tmp, which the sandbox otherwise replaces by its own.
+      const socketDir = mkdtempSync(join(tmpdir(), "spark-sock-"));
+      const allowedPath = join(socketDir, "allowed.sock");
       const allowed = await listenUnix(allowedPath);
       try {
         const widened = await createSandbox({
@@ -197,6 +201,7 @@ describe.skipIf(!hasBwrap)("hostile commands in the sandbox", () => {
         expect(allowed.connections()).toBe(1);
       } finally {
         allowed.server.close();
+        rmSync(socketDir, { recursive: true, force: true });
       }
     });
   });

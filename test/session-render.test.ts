@@ -170,4 +170,10 @@ describe("status line", () => {
     meter.finishCall({ ttftMs: 5, decodeTokensPerSecond: 900, prefillTokensPerSecond: null, totalMs: 50, promptTokensReused: 0, draftTokensAccepted: 0, draftTokensRejected: 0, rateLimit });
     expect(statusParts({ ...status, ...meter.figures() })).toContain("quota 98,765 of 100,000 tokens left");
   });
+
+  it("names a local model by its file, so a long path cannot push the live figures off the line", () => {
+    const model = `local:/${"x".repeat(200)}/models/tiny.gguf`;
+    expect(statusParts({ ...status, model })[0]).toBe("local:tiny.gguf");
+    expect(statusParts({ ...status, model: "cerebras/gpt-oss-120b" })[0]).toBe("cerebras/gpt-oss-120b");
+  });
 });

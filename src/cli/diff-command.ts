@@ -1,9 +1,11 @@
 import type { Command } from "commander";
-import { sessionDiff, type SessionDiff } from "../edits/index.js";
+import { nodePatchFs, openWorkspace, sessionDiff, type SessionDiff } from "../edits/index.js";
+import type { CheckpointStore } from "../store/index.js";
 import { workspaceOption } from "./apply-command.js";
 import { withStores } from "./with-stores.js";
 import { exitCodes } from "./exit-codes.js";
 import type { RegisterCommand } from "./register-command.js";
+import { matchSessionPrefix } from "./session-id-prefix.js";
 
 export interface DiffCommandOptions {
   cwd?: string;
@@ -15,7 +17,10 @@ export interface DiffCommandOptions {
 /** `spark diff`: what the checkpoints still in effect changed, from before the first one to the files now. */
 export async function diffCommand(options: DiffCommandOptions): Promise<number> {
   const workspace = await workspaceOption(options.cwd);
-  const diff = await withStores((stores) => sessionDiff({ workspace, store: stores.checkpoints, sessionId: options.session }));
+  const diff = await withStores(async (stores) => {
+    const sessionId = options.session === undefined ? undefined : await fullSessionId(workspace, stores.checkpoints, options.session);
+    return sessionDiff({ workspace, store: stores.checkpoints, sessionId });
+  });
   if (options.json) process.stdout.write(`${JSON.stringify(diff, null, 2)}\n`);
   else if (options.stat) process.stdout.write(formatStat(diff));
   else process.stdout.write(diff.text);
@@ -25,6 +30,17 @@ export async function diffCommand(options: DiffCommandOptions): Promise<number> 
     );
   }
   return exitCodes.ok;
+}
+
+/**
+ * `--session` takes the first characters of an id, as `spark resume` does and as the agent's summary prints
+ * them, matched against the sessions whose patches are still in effect here. An id no such session has is
+ * kept as given: it has no changes to show, which is what the command then says.
+ */
+async function fullSessionId(workspace: string, store: CheckpointStore, prefix: string): Promise<string> {
+  const { root } = await openWorkspace(workspace, nodePatchFs);
+  const sessionIds = [...new Set(store.active({ workspace: root }).flatMap((checkpoint) => checkpoint.sessionId ?? []))];
+  return matchSessionPrefix(sessionIds, prefix, (id) => id) ?? prefix;
 }
 
 function formatStat(diff: SessionDiff): string {
@@ -45,7 +61,7 @@ export const registerDiffCommand: RegisterCommand = (program, setExitCode) => {
     .command("diff")
     .description("show, as a unified diff, what the patches applied in this workspace (or one session) changed")
     .option("-C, --cwd <dir>", "the workspace (default: the current directory)")
-    .option("--session <id>", "only this agent session's patches")
+    .option("--session <id>", "only this agent session's patches (the first characters of its id are enough)")
     .option("--stat", "one line per file with lines added and removed")
     .option("--json", "machine-readable output")
     // The root command also has --json and parses it wherever it appears: read it through optsWithGlobals.

@@ -5,6 +5,7 @@ import type { SessionInfo } from "../store/index.js";
 import { exitCodes } from "./exit-codes.js";
 import type { GlobalOptions } from "./global-options.js";
 import type { RegisterCommand } from "./register-command.js";
+import { matchSessionPrefix } from "./session-id-prefix.js";
 import { withStores } from "./with-stores.js";
 
 interface ResumeOptions extends GlobalOptions {
@@ -32,10 +33,9 @@ function formatList(workspace: string, sessions: readonly SessionInfo[]): string
 }
 
 function findSession(sessions: readonly SessionInfo[], id: string): SessionInfo {
-  const matches = sessions.filter((info) => info.id.startsWith(id));
-  if (matches.length === 1) return matches[0] as SessionInfo;
-  if (matches.length === 0) throw new UsageError(`No saved session "${id}" in this workspace; \`spark resume --list\` shows them.`);
-  throw new UsageError(`"${id}" matches ${matches.length} sessions (${matches.map((info) => info.id.slice(0, 12)).join(", ")}); give more of the id.`);
+  const match = matchSessionPrefix(sessions, id, (info) => info.id);
+  if (!match) throw new UsageError(`No saved session "${id}" in this workspace; \`spark resume --list\` shows them.`);
+  return match;
 }
 
 /**
@@ -55,7 +55,9 @@ export async function resumeCommand(id: string | undefined, options: ResumeOptio
   const target = id !== undefined ? findSession(sessions, id) : options.last ? sessions[0] : undefined;
   if (!interactive) throw new UsageError("spark resume reopens a session in the interactive terminal UI: run it in a terminal (`spark resume --list` prints the list).");
   const { openSession } = await import("./session/open-session.js");
-  return openSession({ ...options, cwd, ...(target ? { resumeId: target.id } : { pickSession: true }) });
+  // The session goes on with the model it was saved with (its label is a name `-m` takes), unless -m says otherwise.
+  const model = options.model ?? target?.model;
+  return openSession({ ...options, cwd, ...(model !== undefined ? { model } : {}), ...(target ? { resumeId: target.id } : { pickSession: true }) });
 }
 
 export const registerResumeCommand: RegisterCommand = (program, setExitCode) => {

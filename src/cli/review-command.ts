@@ -47,17 +47,18 @@ export async function reviewChange(options: ReviewOptions): Promise<number> {
   const { deps, disposeEngine } = clientDependencies(loaded, controller.signal);
   const opened: { close(): Promise<void> }[] = [];
   try {
+    // Before the checks, which take a while: without a review model there is nothing to run them for.
+    const reviewer = reviewerFor(loaded, options.reviewModel ?? options.model, async (name) => {
+      const client = await createModelClient(resolveModel(name, { loaded, env: process.env, cwd }), deps);
+      opened.push(client);
+      return client;
+    });
     // On the reviewed revision (a temporary worktree for a range's tip or the staged state), not on whatever the working tree holds.
     const checks =
       options.checks === false
         ? []
         : await withReviewedTree(workspace, selection, async (tree) => runChecks(await checksFor(loaded, tree), await checkRunnerFor(loaded, tree), controller.signal));
     for (const check of checks) process.stderr.write(`check ${check.command}: ${check.status}\n`);
-    const reviewer = reviewerFor(loaded, options.reviewModel ?? options.model, async (name) => {
-      const client = await createModelClient(resolveModel(name, { loaded, env: process.env, cwd }), deps);
-      opened.push(client);
-      return client;
-    });
     const ledger = new UsageLedger(pricesFrom(loaded));
     const verdict = await awaitVerdict(
       {

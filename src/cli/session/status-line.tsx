@@ -1,4 +1,5 @@
 import { Text } from "ink";
+import { basename } from "node:path";
 import { memo } from "react";
 import type { SessionState, StatusView } from "./view-store.js";
 
@@ -15,8 +16,16 @@ const STATES: Record<SessionState, { label: string; color: string }> = {
   interrupting: { label: "interrupting", color: "red" },
 };
 
+/**
+ * A local model's label carries its whole path, which alone can fill the line and push the live figures
+ * off it; the file name says which model it is, and the header above shows the full path.
+ */
+function modelLabel(model: string): string {
+  return model.startsWith("local:") ? `local:${basename(model.slice("local:".length))}` : model;
+}
+
 export function statusParts(status: StatusView): string[] {
-  const parts = [status.model];
+  const parts = [modelLabel(status.model)];
   if (status.ttftMs !== undefined) parts.push(`TTFT ${integer.format(status.ttftMs)} ms`);
   if (status.tokensPerSecond !== undefined) parts.push(`${integer.format(status.tokensPerSecond)} tok/s`);
   parts.push(`${integer.format(status.totalTokens)} tokens`);
