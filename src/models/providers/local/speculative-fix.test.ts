@@ -5,8 +5,8 @@ import { describe, expect, it } from "vitest";
 
 /**
  * node-llama-cpp 3.21.1 never fills `validatedTokens` in LlamaContext._speculativeEvaluate, so at most one
- * draft token per batch is accepted and speculation makes decoding slower. patches/ carries the one-line
- * fix, applied by patch-package at install; this fails when the installed copy lacks it.
+ * draft token per batch is accepted and speculation makes decoding slower. scripts/patch-node-llama-cpp.mjs
+ * (Spark's postinstall) applies the one-line fix; this fails when the installed copy lacks it.
  */
 describe("node-llama-cpp speculative decoding fix", () => {
   it("is applied to the installed node-llama-cpp", () => {
