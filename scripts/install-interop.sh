@@ -30,3 +30,6 @@ install codex @openai/codex@0.169.0
 install ai-sdk ai@7.0.185 @ai-sdk/openai@4.0.126 @ai-sdk/openai-compatible@3.0.97
 install langchain @langchain/openai@1.6.0 @langchain/core@1.4.0
 install mcp-inspector @modelcontextprotocol/inspector@2.12.0
+install opencode opencode-ai@1.18.33
+install qwen-code @qwen-code/qwen-code@0.24.4
+install continue @continuedev/cli@1.5.47

@@ -103,10 +103,10 @@ export interface InteropGateway {
   stop(): Promise<void>;
 }
 
-/** `spark serve --port 0` with models "scripted" (the scripted upstream) and "tiny" (the tiny GGUF). */
-export async function startInteropGateway(): Promise<InteropGateway> {
+/** `spark serve --port 0` with models "scripted" (the scripted upstream, `script` deciding) and "tiny" (the tiny GGUF). */
+export async function startInteropGateway(script: (request: RecordedRequest) => ScriptedReply = interopScript): Promise<InteropGateway> {
   const model = await ensureTestModel();
-  const upstream = await startScriptedServer(interopScript);
+  const upstream = await startScriptedServer(script);
   const project = tempDir("spark-interop-project-");
   const home = tempDir("spark-interop-home-");
   mkdirSync(join(project, ".spark"));
