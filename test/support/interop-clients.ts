@@ -4,6 +4,7 @@
  * one fixture: the real `spark serve` (built dist/) in front of a scripted Chat Completions upstream
  * ("scripted") and the tiny local model ("tiny"), both on loopback.
  */
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -123,5 +124,55 @@ export async function startInteropGateway(script: (request: RecordedRequest) => 
       await gateway.stop();
       await upstream.close();
     },
+  };
+}
+
+export interface ClientRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a client's executable to its end (SIGKILL after timeoutMs) with exactly `env` plus PATH. */
+export function runClient(bin: string, args: string[], options: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<ClientRun> {
+  return new Promise((resolve) => {
+    const child = spawn(bin, args, { cwd: options.cwd, env: { PATH: process.env.PATH ?? "", NO_COLOR: "1", ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** The transcript an assertion shows when a client run fails. */
+export function transcriptOf(run: ClientRun): string {
+  return `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
+}
+
+export const SHELL_MARKER = "spark-interop-shell-marker";
+export const SHELL_FINAL = "The command printed the marker.";
+
+/**
+ * For coding-agent CLIs: a prompt naming SHELL_MARKER gets a call of the agent's shell tool (the first
+ * of `shellTools` it offers, with `argumentsFor` its arguments) that echoes the marker; once the tool's
+ * output is back, SHELL_FINAL. Anything else follows interopScript.
+ */
+export function shellToolScript(shellTools: Record<string, (command: string) => Record<string, unknown>>): (request: RecordedRequest) => ScriptedReply {
+  return (request) => {
+    const body = request.body as ChatBody;
+    const messages = body.messages ?? [];
+    if (messages.some((message) => message.role === "tool")) return { kind: "text", chunks: ["The command ", "printed the marker."] };
+    const asked = JSON.stringify(messages.filter((message) => message.role === "user")).includes(SHELL_MARKER);
+    const offered = (body.tools ?? []).map((tool) => tool.function?.name);
+    const shell = Object.keys(shellTools).find((name) => offered.includes(name));
+    if (asked && shell) {
+      return { kind: "tool-calls", calls: [{ id: "call_shell_1", name: shell, arguments: JSON.stringify(shellTools[shell]!(`echo ${SHELL_MARKER}`)) }] };
+    }
+    return interopScript(request);
   };
 }
