@@ -4,40 +4,53 @@
  * (@ai-sdk/openai-compatible), offline switches on (and no npm registry for its run-time plugin fetch), a
  * home and workspace of its own: a streamed text answer and a bash tool round trip.
  */
-import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { interopBin, interopScript, requireInterop, SCRIPTED_TEXT, startInteropGateway, toolResultSeen, type InteropGateway } from "./support/interop-clients.js";
-import type { RecordedRequest, ScriptedReply } from "./support/scripted-openai-server.js";
+import {
+  SCRIPTED_TEXT,
+  SHELL_FINAL,
+  SHELL_MARKER,
+  interopBin,
+  requireInterop,
+  runClient,
+  shellToolScript,
+  startInteropGateway,
+  toolResultSeen,
+  transcriptOf,
+  type InteropGateway,
+} from "./support/interop-clients.js";
 import { tempDir } from "./support/run-spark.js";
 
 const opencodeBin = interopBin("opencode", "opencode");
 const installed = requireInterop("opencode 1.18", [opencodeBin]);
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+describe.runIf(installed)("opencode 1.18 through spark serve", () => {
+  let spark: InteropGateway;
 
-function runOpencode(baseURL: string, args: string[], timeoutMs: number): Promise<Run> {
-  const home = tempDir("spark-opencode-home-");
-  const workdir = tempDir("spark-opencode-work-");
-  const config = {
-    $schema: "https://opencode.ai/config.json",
-    autoupdate: false,
-    share: "disabled",
-    provider: { spark: { npm: "@ai-sdk/openai-compatible", name: "Spark", options: { baseURL, apiKey: "sk-unused" }, models: { scripted: { name: "scripted" }, tiny: { name: "tiny" } } } },
-    model: "spark/scripted",
-  };
-  mkdirSync(join(home, ".config", "opencode"), { recursive: true });
-  writeFileSync(join(workdir, "opencode.json"), JSON.stringify(config, null, 2));
-  return new Promise((resolve) => {
-    const child = spawn(opencodeBin, args, {
+  beforeAll(async () => {
+    spark = await startInteropGateway(shellToolScript({ bash: (command) => ({ command, description: "Print the marker" }) }));
+  }, 60_000);
+
+  afterAll(async () => {
+    await spark?.stop();
+  });
+
+  function opencode(prompt: string) {
+    const home = tempDir("spark-opencode-home-");
+    const workdir = tempDir("spark-opencode-work-");
+    const config = {
+      $schema: "https://opencode.ai/config.json",
+      autoupdate: false,
+      share: "disabled",
+      provider: { spark: { npm: "@ai-sdk/openai-compatible", name: "Spark", options: { baseURL: spark.baseURL, apiKey: "sk-unused" }, models: { scripted: { name: "scripted" } } } },
+      model: "spark/scripted",
+    };
+    mkdirSync(join(home, ".config", "opencode"), { recursive: true });
+    writeFileSync(join(workdir, "opencode.json"), JSON.stringify(config, null, 2));
+    return runClient(opencodeBin, ["run", "-m", "spark/scripted", prompt], {
       cwd: workdir,
       env: {
-        PATH: process.env.PATH ?? "",
         HOME: home,
         XDG_CONFIG_HOME: join(home, ".config"),
         XDG_DATA_HOME: join(home, ".local", "share"),
@@ -52,59 +65,23 @@ function runOpencode(baseURL: string, args: string[], timeoutMs: number): Promis
         // Whatever opencode would fetch from npm at run time (its plugin package) finds no registry.
         npm_config_registry: "http://127.0.0.1:9/",
         npm_config_offline: "true",
-        NO_COLOR: "1",
       },
-      stdio: ["ignore", "pipe", "pipe"],
+      timeoutMs: 50_000,
     });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-const MARKER = "spark-opencode-marker";
-
-/** A prompt naming the marker gets a bash call that echoes it, then (with the tool's output back) the final text; else text. */
-function script(request: RecordedRequest): ScriptedReply {
-  const body = request.body as { messages?: { role: string; content: unknown }[]; tools?: { function?: { name?: string } }[] };
-  const messages = body.messages ?? [];
-  if (messages.some((message) => message.role === "tool")) return { kind: "text", chunks: ["The command ", "printed the marker."] };
-  const asked = JSON.stringify(messages.filter((message) => message.role === "user")).includes(MARKER);
-  if (asked && (body.tools ?? []).some((tool) => tool.function?.name === "bash")) {
-    return { kind: "tool-calls", calls: [{ id: "call_bash_1", name: "bash", arguments: JSON.stringify({ command: `echo ${MARKER}`, description: "Print the marker" }) }] };
   }
-  return interopScript(request);
-}
-
-describe.runIf(installed)("opencode 1.18 through spark serve", () => {
-  let spark: InteropGateway;
-
-  beforeAll(async () => {
-    spark = await startInteropGateway(script);
-  }, 60_000);
-
-  afterAll(async () => {
-    await spark?.stop();
-  });
 
   it("`opencode run` prints the streamed text answer", async () => {
-    const run = await runOpencode(spark.baseURL, ["run", "-m", "spark/scripted", "hi"], 50_000);
-    const transcript = `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
-    expect(run.code, transcript).toBe(0);
-    expect(run.stdout, transcript).toContain(SCRIPTED_TEXT);
+    const run = await opencode("hi");
+    expect(run.code, transcriptOf(run)).toBe(0);
+    expect(run.stdout, transcriptOf(run)).toContain(SCRIPTED_TEXT);
+    // The client asked for a stream, and the gateway passed it on.
+    expect(spark.upstream.requests.at(-1)?.body.stream, transcriptOf(run)).toBe(true);
   }, 60_000);
 
   it("`opencode run` completes a bash tool round trip: the command runs, its output goes back, the final text prints", async () => {
-    const run = await runOpencode(spark.baseURL, ["run", "-m", "spark/scripted", `Run: echo ${MARKER}`], 50_000);
-    const transcript = `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
-    expect(run.code, transcript).toBe(0);
-    expect(run.stdout, transcript).toContain("The command printed the marker.");
-    expect(toolResultSeen(spark.upstream), transcript).toContain(MARKER);
+    const run = await opencode(`Run: echo ${SHELL_MARKER}`);
+    expect(run.code, transcriptOf(run)).toBe(0);
+    expect(run.stdout, transcriptOf(run)).toContain(SHELL_FINAL);
+    expect(toolResultSeen(spark.upstream), transcriptOf(run)).toContain(SHELL_MARKER);
   }, 60_000);
 });

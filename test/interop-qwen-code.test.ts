@@ -51,6 +51,8 @@ describe.runIf(installed)("Qwen Code 0.24 through spark serve", () => {
     const run = await qwen("hi");
     expect(run.code, transcriptOf(run)).toBe(0);
     expect(run.stdout, transcriptOf(run)).toContain(SCRIPTED_TEXT);
+    // The client asked for a stream, and the gateway passed it on.
+    expect(spark.upstream.requests.at(-1)?.body.stream, transcriptOf(run)).toBe(true);
   }, 60_000);
 
   it("`qwen -p --yolo` completes a shell tool round trip", async () => {
