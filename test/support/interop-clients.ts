@@ -5,7 +5,7 @@
  * ("scripted") and the tiny local model ("tiny"), both on loopback.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, it } from "vitest";
@@ -50,8 +50,8 @@ export function requireInterop(label: string, paths: string[]): boolean {
 /** A dynamic import of an installed package's ESM entry by absolute path (it is no dependency of ours). */
 export async function importInterop<T>(client: string, pkg: string, entry?: string): Promise<T> {
   const dir = interopPackageDir(client, pkg);
-  const manifest = (await import(pathToFileURL(join(dir, "package.json")).href, { with: { type: "json" } })) as { default: { exports?: unknown; module?: string; main?: string } };
-  const target = entry ?? resolveEsmEntry(manifest.default);
+  const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { exports?: unknown; module?: string; main?: string };
+  const target = entry ?? resolveEsmEntry(manifest);
   return (await import(pathToFileURL(join(dir, target)).href)) as T;
 }
 
