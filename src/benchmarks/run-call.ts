@@ -1,4 +1,4 @@
-import type { Metrics, ModelRequest, Usage } from "../core/index.js";
+import { SparkError, type Metrics, type ModelRequest, type Usage } from "../core/index.js";
 import type { ModelClient } from "../models/index.js";
 
 export interface CallResult {
@@ -6,10 +6,12 @@ export interface CallResult {
   usage: Usage;
   metrics: Metrics;
   reason: string;
-  error?: string;
 }
 
-/** One model call, collected; `abortAfterTokens` interrupts it like a user pressing Esc. */
+/**
+ * One model call, collected; `abortAfterChunks` interrupts it like a user pressing Esc. A failed call
+ * throws: a benchmark row built from a failed call would report n/a speeds and a vacuous "identical".
+ */
 export async function runCall(client: ModelClient, request: ModelRequest, abortAfterChunks?: number): Promise<CallResult> {
   const controller = new AbortController();
   const result: Partial<CallResult> & { text: string } = { text: "" };
@@ -22,8 +24,8 @@ export async function runCall(client: ModelClient, request: ModelRequest, abortA
     if (event.type === "usage") result.usage = event.usage;
     if (event.type === "metrics") result.metrics = event.metrics;
     if (event.type === "finish") result.reason = event.reason;
-    if (event.type === "error") result.error = event.error.message;
+    if (event.type === "error") throw new SparkError(event.error.code, event.error.message, { status: event.error.status });
   }
-  if (!result.usage || !result.metrics || !result.reason) throw new Error("the model stream ended without usage, metrics and finish events");
+  if (!result.usage || !result.metrics || !result.reason) throw new SparkError("provider_error", `${client.displayName}'s stream ended without usage, metrics and finish events.`);
   return result as CallResult;
 }

@@ -1,6 +1,7 @@
 import type { Message, ModelRequest } from "../core/index.js";
 import type { ModelClient } from "../models/index.js";
 import type { BenchRow } from "./bench-row.js";
+import { inWorkload } from "./in-workload.js";
 import { runCall, type CallResult } from "./run-call.js";
 
 export interface SpeedBenchOptions {
@@ -32,8 +33,9 @@ function compare(workload: string, lever: string, plain: CallResult, fast: CallR
     speedup: plainRate && leverRate ? leverRate / plainRate : null,
     draftAccepted: fast.metrics.draftTokensAccepted,
     draftRejected: fast.metrics.draftTokensRejected,
-    identical: plain.text === fast.text,
-    ...(note ? { note } : {}),
+    // Two empty outputs prove nothing: "identical" is claimed only where text was compared.
+    ...(plain.text || fast.text ? { identical: plain.text === fast.text } : {}),
+    ...(note || !(plain.text || fast.text) ? { note: note ?? "no text generated: nothing compared" } : {}),
   };
 }
 
@@ -50,15 +52,17 @@ function uselessPrediction(source: string): string {
 export async function speculationRows(options: SpeedBenchOptions): Promise<BenchRow[]> {
   const { plain, fast, source, maxTokens } = options;
   // A first call warms the engine so the first measured call is not slower for reasons of its own.
-  await runCall(plain, ask([{ role: "user", content: "warm up" }], 8));
+  await inWorkload("warm-up", () => runCall(plain, ask([{ role: "user", content: "warm up" }], 8)));
   const rewrite = ask([{ role: "system", content: "Output only the file, rewritten with the requested change." }, { role: "user", content: `Add a comment at the top of this file:\n\n${source}` }], maxTokens);
   const rows: BenchRow[] = [];
-  const rewritePlain = await runCall(plain, rewrite);
-  rows.push(compare("rewrite a file", "prediction = old file", rewritePlain, await runCall(fast, { ...rewrite, prediction: source })));
-  rows.push(compare("rewrite a file", "useless prediction", rewritePlain, await runCall(fast, { ...rewrite, prediction: uselessPrediction(source) }), "adaptive switch-off"));
+  await inWorkload("rewrite a file", async () => {
+    const rewritePlain = await runCall(plain, rewrite);
+    rows.push(compare("rewrite a file", "prediction = old file", rewritePlain, await runCall(fast, { ...rewrite, prediction: source })));
+    rows.push(compare("rewrite a file", "useless prediction", rewritePlain, await runCall(fast, { ...rewrite, prediction: uselessPrediction(source) }), "adaptive switch-off"));
+  });
   if (!options.remote) {
     const continuation = ask([{ role: "user", content: `Continue this code:\n\n${source}` }], maxTokens);
-    rows.push(compare("continue code", options.defaultLever, await runCall(plain, continuation), await runCall(fast, continuation)));
+    rows.push(await inWorkload("continue code", async () => compare("continue code", options.defaultLever, await runCall(plain, continuation), await runCall(fast, continuation))));
   }
   return rows;
 }
@@ -77,8 +81,6 @@ function conversation(source: string, turns: number, tag: string): Message[] {
 export async function cacheRows(options: SpeedBenchOptions & { conversationTurns: number }): Promise<BenchRow[]> {
   const { fast, source } = options;
   const history = conversation(source, options.conversationTurns, `run ${Date.now()}`);
-  const first = await runCall(fast, ask([...history, { role: "user", content: "Summarise." }], 8));
-  const followUp = await runCall(fast, ask([...history, { role: "user", content: "Summarise." }, { role: "assistant", content: first.text }, { role: "user", content: "Shorter." }], 8));
   const row = (workload: string, cold: CallResult, warm: CallResult): BenchRow => ({
     workload,
     lever: "prefix reuse",
@@ -92,13 +94,19 @@ export async function cacheRows(options: SpeedBenchOptions & { conversationTurns
     promptTokensEvaluated: warm.usage.inputTokens - warm.usage.cachedInputTokens,
     note: `${cold.usage.inputTokens}-token prompt cold, ${warm.usage.inputTokens} warm; speed-up = cold TTFT / warm TTFT`,
   });
-  const rows = [row("multi-turn follow-up", first, followUp)];
+  const followUp = await inWorkload("multi-turn follow-up", async () => {
+    const first = await runCall(fast, ask([...history, { role: "user", content: "Summarise." }], 8));
+    const warm = await runCall(fast, ask([...history, { role: "user", content: "Summarise." }, { role: "assistant", content: first.text }, { role: "user", content: "Shorter." }], 8));
+    return row("multi-turn follow-up", first, warm);
+  });
   const redirectHistory = conversation(source, options.conversationTurns, `redirect ${Date.now()}`);
-  const coldRedirect = await runCall(fast, ask([...redirectHistory, { role: "user", content: "Rewrite it all." }], options.maxTokens), 20);
-  const redirect = await runCall(
-    fast,
-    ask([...redirectHistory, { role: "user", content: "Rewrite it all." }, { role: "assistant", content: coldRedirect.text }, { role: "user", content: "No: only the first function." }], 8),
-  );
-  rows.push(row("interrupt then redirect", coldRedirect, redirect));
-  return rows;
+  const redirect = await inWorkload("interrupt then redirect", async () => {
+    const cold = await runCall(fast, ask([...redirectHistory, { role: "user", content: "Rewrite it all." }], options.maxTokens), 20);
+    const warm = await runCall(
+      fast,
+      ask([...redirectHistory, { role: "user", content: "Rewrite it all." }, { role: "assistant", content: cold.text }, { role: "user", content: "No: only the first function." }], 8),
+    );
+    return row("interrupt then redirect", cold, warm);
+  });
+  return [followUp, redirect];
 }

@@ -3,7 +3,7 @@ import { availableParallelism, cpus } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { cacheRows, formatBenchTable, speculationRows, type BenchRow } from "../benchmarks/index.js";
-import { UsageError } from "../core/index.js";
+import { SparkError, toSparkError, UsageError } from "../core/index.js";
 import { createModelClient, resolveModel } from "../models/index.js";
 import { exitCodes } from "./exit-codes.js";
 import { loadWithFlags, type GlobalOptions } from "./global-options.js";
@@ -34,7 +34,9 @@ function positive(flag: string, value: string | undefined, fallback: number): nu
 export async function runBench(options: BenchOptions): Promise<number> {
   const loaded = loadWithFlags(options);
   const resolved = resolveModel(options.model, { loaded, env: process.env, cwd: process.cwd() });
-  const source = options.source ? await readFile(options.source, "utf8") : sampleSource;
+  const source = options.source === undefined ? sampleSource : await readSource(options.source);
+  const maxTokens = positive("--max-tokens", options.maxTokens, 256);
+  const turns = positive("--turns", options.turns, 2);
   const { deps, disposeEngine } = clientDependencies(loaded);
   const remote = resolved.target.kind === "remote";
   const fast = await createModelClient(resolved, deps);
@@ -44,14 +46,20 @@ export async function runBench(options: BenchOptions): Promise<number> {
       plain,
       fast,
       source,
-      maxTokens: positive("--max-tokens", options.maxTokens, 256),
+      maxTokens,
       defaultLever: resolved.settings.draftModel ? "draft model" : "prompt lookup",
       remote,
     };
-    const rows: BenchRow[] = [...(await speculationRows(shared)), ...(remote ? [] : await cacheRows({ ...shared, conversationTurns: positive("--turns", options.turns, 2) }))];
+    const rows: BenchRow[] = await withWindowAdvice(async () => [...(await speculationRows(shared)), ...(remote ? [] : await cacheRows({ ...shared, conversationTurns: turns }))], source, turns);
     const report = { model: fast.displayName, machine: machineLabel(), date: new Date().toISOString(), rows };
-    if (options.out) await saveReport(options.out, report);
+    const dir = options.out ?? (await freshResultsFolder(process.cwd()));
+    await saveReport(dir, report);
     process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `Model: ${report.model} · ${report.machine}\n\n${formatBenchTable(rows)}\n`);
+    process.stderr.write(`Results saved in ${dir}\n`);
+    if (!rows.some((row) => row.identical !== undefined)) {
+      process.stderr.write(`spark: ${fast.displayName} generated no text in any workload, so no output was compared; check the model.\n`);
+      return exitCodes.failed;
+    }
     return rows.some((row) => row.identical === false) ? exitCodes.failed : exitCodes.ok;
   } finally {
     await fast.close();
@@ -63,6 +71,49 @@ export async function runBench(options: BenchOptions): Promise<number> {
 /** The machine a figure was measured on, written beside every result. */
 export function machineLabel(): string {
   return `${cpus()[0]?.model ?? "unknown CPU"}, ${availableParallelism()} cores, Node ${process.version}`;
+}
+
+async function readSource(path: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "there is no such file" : toSparkError(error).message;
+    throw new UsageError(`--source ${path}: ${reason}. Give a code file to benchmark on, or leave --source out for the bundled sample.`, { cause: error });
+  }
+}
+
+/** The workloads put the source in every prompt (the conversations --turns times): say which knob shrinks them. */
+async function withWindowAdvice<T>(run: () => Promise<T>, source: string, turns: number): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    const cause = toSparkError(error);
+    if (cause.code !== "context_overflow") throw error;
+    throw new SparkError(
+      cause.code,
+      `${cause.message} For spark bench: every workload holds the source (${source.length.toLocaleString("en-US")} characters) and the conversations hold it ${turns} times (--turns); give a shorter --source, fewer --turns or a smaller --max-tokens.`,
+      { status: cause.status, cause },
+    );
+  }
+}
+
+/**
+ * Without --out, results go to a new folder under ./spark-bench-results/ named by the time: a run never
+ * overwrites an earlier one, nor the project's committed bench/results/.
+ */
+async function freshResultsFolder(cwd: string): Promise<string> {
+  const parent = join(cwd, "spark-bench-results");
+  await mkdir(parent, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  for (let attempt = 1; ; attempt++) {
+    const dir = join(parent, attempt === 1 ? stamp : `${stamp}-${attempt}`);
+    try {
+      await mkdir(dir);
+      return dir;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+  }
 }
 
 async function saveReport(dir: string, report: { model: string; machine: string; date: string; rows: BenchRow[] }): Promise<void> {
@@ -78,6 +129,6 @@ export const registerBenchCommand: RegisterCommand = (program, setExitCode) => {
     .option("--source <file>", "the code file the rewrite and continue workloads use (default: a bundled TypeScript sample)")
     .option("--turns <n>", "turns in the follow-up conversation, each holding the source (default 2)")
     .option("--json", "print the results as JSON")
-    .option("--out <dir>", "also write speed.json and speed.md into this folder")
+    .option("--out <dir>", "write speed.json and speed.md into this folder (default: a new folder under ./spark-bench-results/)")
     .action(async (options: BenchOptions, command: Command) => setExitCode(await runBench({ ...command.optsWithGlobals<GlobalOptions>(), ...options })));
 };
