@@ -72,15 +72,17 @@ afterEach(async () => {
 });
 
 const paragraph = (label: string, times = 12) => `${label}: ${"some context the user pasted into the session. ".repeat(times)}`;
+/** The task, then a paste longer than the state that replaces it (which keeps 2,000 characters of each message), else /compact keeps it. */
+const conversation = [`TASK-ALPHA ${paragraph("first")}`, paragraph("second", 100), "third: go on"].map((text) => text.trim());
 
 describe("context management in the interactive session", () => {
   it("shows the window fill, compacts on /compact and carries on from the summary", async () => {
     harness = await startHarness(4000);
-    await harness.send(`TASK-ALPHA ${paragraph("first")}`);
+    await harness.send(conversation[0] ?? "");
     const fill = harness.controller.view.getSnapshot().status.contextFill;
     expect(fill).toBeGreaterThan(0);
     expect(statusParts(harness.controller.view.getSnapshot().status).join(" · ")).toMatch(/ctx \d+%/);
-    await harness.send(paragraph("second"));
+    for (const text of conversation.slice(1)) await harness.send(text);
     await harness.send("/compact");
     expect(harness.output()).toMatch(/context compacted: [\d,]+ → [\d,]+ prompt tokens/);
     expect(harness.server.requests.filter(isSummary)).toHaveLength(1);
@@ -90,6 +92,28 @@ describe("context management in the interactive session", () => {
     expect(last[1]?.content).toContain("TASK-ALPHA");
     expect(last[1]?.content).toContain("decision #9");
     expect(last.at(-1)?.content).toBe("and now?");
+  });
+
+  it("↑ after /compact recalls what the user typed, never the summary that replaced older turns", async () => {
+    harness = await startHarness(4000);
+    for (const text of conversation) await harness.send(text);
+    await harness.send("/compact");
+    expect(harness.output()).toContain("context compacted");
+    expect(harness.controller.history()).toEqual(conversation);
+  });
+
+  it("a /compact whose summary is longer than what it replaces says so and keeps the conversation", async () => {
+    harness = await startHarness(4000, { kind: "text", chunks: [`Decisions: ${"a long-winded summary that says nothing. ".repeat(150)}`] });
+    const typed = ["A", "B", "C"].map((label) => paragraph(label, 30).trim());
+    for (const text of typed) await harness.send(text);
+    await harness.send("/compact");
+    expect(harness.server.requests.filter(isSummary)).toHaveLength(1);
+    expect(harness.output()).toMatch(/Compaction did not shrink the conversation \([\d,]+ → [\d,]+ prompt tokens\): kept it as it was/);
+    expect(harness.output()).not.toContain("context compacted");
+    await harness.send("and now?");
+    const last = messagesOf(harness.server.requests.at(-1));
+    expect(last.some((message) => message.content?.startsWith(stateMarker))).toBe(false);
+    expect(last.filter((message) => message.role === "user").map((message) => message.content)).toEqual([...typed, "and now?"]);
   });
 
   it("compacts by itself near the end of the window", async () => {
@@ -139,8 +163,7 @@ describe("context management in the interactive session", () => {
 
   it("/compact is a busy operation: Esc cancels it, the conversation is unchanged and the session idle again", async () => {
     harness = await startHarness(4000, { kind: "hang-after", chunks: [] });
-    await harness.send(`TASK-ALPHA ${paragraph("first")}`);
-    await harness.send(paragraph("second"));
+    for (const text of conversation) await harness.send(text);
     await compactStarted(harness);
     expect(harness.controller.busy()).toBe(true);
     harness.controller.submit("typed meanwhile", "send");
@@ -163,8 +186,7 @@ describe("context management in the interactive session", () => {
 
   it("a message sent during /compact is queued and sent after it, on the compacted conversation; /new waits", async () => {
     harness = await startHarness(4000, { kind: "text", chunks: ["Decisions: ", "keep going ", "(decision #9)."], delayMs: 300 });
-    await harness.send(`TASK-ALPHA ${paragraph("first")}`);
-    await harness.send(paragraph("second"));
+    for (const text of conversation) await harness.send(text);
     await compactStarted(harness);
     harness.controller.submit("/new", "send");
     harness.controller.submit("typed meanwhile", "send");

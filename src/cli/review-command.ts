@@ -9,6 +9,7 @@ import { abortOnInterrupt } from "./interrupt.js";
 import { clientDependencies } from "./open-model.js";
 import type { RegisterCommand } from "./register-command.js";
 import { withReviewedTree } from "./review-checkout.js";
+import { requireReviewableRepository } from "./review-repository.js";
 import { checkRunnerFor, checksFor, pricesFrom, reviewerFor } from "./review-wiring.js";
 
 interface ReviewOptions extends GlobalOptions {
@@ -35,6 +36,7 @@ export async function reviewChange(options: ReviewOptions): Promise<number> {
   const selection = selectionOf(options);
   const cwd = options.cwd ?? process.cwd();
   const workspace = await findWorkspaceRoot(cwd);
+  await requireReviewableRepository(cwd, selection);
   const change = await gitChange(cwd, selection);
   if (change.files.length === 0) {
     process.stderr.write("Nothing to review: the selected diff is empty.\n");

@@ -58,10 +58,11 @@ export class ModelRouter {
     return backend;
   }
 
-  private notFound(name: string): GatewayError {
+  /** `why`: how the name would have been served, when it matters to the one who asked. */
+  private notFound(name: string, why = ""): GatewayError {
     const names = this.configuredNames();
     const list = names.length ? ` Models here: ${names.join(", ")}.` : "";
-    return new GatewayError(404, `The model '${name}' does not exist on this gateway.${list} GET /v1/models lists them.`, "model_not_found", "model");
+    return new GatewayError(404, `The model '${name}' does not exist on this gateway.${why}${list} GET /v1/models lists them.`, "model_not_found", "model");
   }
 
   private build(name: string): Backend {
@@ -79,6 +80,8 @@ export class ModelRouter {
     if (target.kind !== "remote") return { kind: "local", name, resolved, client };
     const apiKey = target.apiKeyEnv ? this.deps.env[target.apiKeyEnv] : undefined;
     if (target.apiKeyEnv && !apiKey && !isLoopback(target.baseUrl)) {
+      // A name the config does not mention only resolved by its shape (gpt-*, PROVIDER/MODEL): the gateway does not serve it.
+      if (!configured) throw this.notFound(name, ` Names like it go to ${target.provider}, but $${target.apiKeyEnv} is not set where the gateway runs.`);
       throw new GatewayError(503, `The model '${name}' is configured but the gateway has no key for it ($${target.apiKeyEnv} is not set where the gateway runs). Ask the operator to set it.`, "model_unavailable", "model");
     }
     return { kind: "upstream", name, resolved, target, apiKey, client };

@@ -33,8 +33,15 @@ export interface TurnContext {
   onContextFill?(fill: number): void;
 }
 
+const tokens = (count: number) => count.toLocaleString("en-US");
+
 export function compactedLines(tokensBefore: number, tokensAfter: number): string[] {
-  return [paint.dim(`── context compacted: ${tokensBefore.toLocaleString("en-US")} → ${tokensAfter.toLocaleString("en-US")} prompt tokens; older turns summarised ──`)];
+  return [paint.dim(`── context compacted: ${tokens(tokensBefore)} → ${tokens(tokensAfter)} prompt tokens; older turns summarised ──`)];
+}
+
+/** /compact whose summary came out no shorter than the turns it would replace: the conversation stays as it was. */
+export function notShrunkLines(tokensBefore: number, tokensAfter: number): string[] {
+  return [paint.dim(`Compaction did not shrink the conversation (${tokens(tokensBefore)} → ${tokens(tokensAfter)} prompt tokens): kept it as it was.`)];
 }
 
 const YIELD_EVERY_MS = 4;

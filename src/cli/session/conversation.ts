@@ -9,6 +9,11 @@ import type { SessionInfo, SessionStore, StoredMessage } from "../../store/index
 export class Conversation {
   private readonly list: Message[];
   private id: string | undefined;
+  /**
+   * What the user typed, oldest first: kept apart from the messages, which compaction rewrites (its
+   * summary arrives as a user message) and a turn that cannot fit removes.
+   */
+  private readonly typed: string[];
   /** The latest user message, to forget its turn when it cannot fit the window. */
   private lastUser: Message | undefined;
 
@@ -20,6 +25,8 @@ export class Conversation {
   ) {
     this.list = messages;
     this.id = id;
+    // The saved session holds the messages as they were sent: none of them is a compaction's summary.
+    this.typed = messages.flatMap((message) => (message.role === "user" ? [message.content] : []));
   }
 
   static fresh(store: SessionStore, workspace: string, systemPrompt: string): Conversation {
@@ -42,7 +49,7 @@ export class Conversation {
 
   /** What the user sent before, oldest first (the input box's history). */
   userTexts(): string[] {
-    return this.list.flatMap((message) => (message.role === "user" ? [message.content] : []));
+    return [...this.typed];
   }
 
   /** Adds the user's message, saving the session first if this is its first; returns the session id. */
@@ -51,6 +58,7 @@ export class Conversation {
       this.id = this.store.create({ workspace: this.workspace, model, title: text.replace(/\s+/g, " ").slice(0, 120) });
       for (const message of this.list) this.store.append(this.id, message);
     }
+    this.typed.push(text);
     this.lastUser = { role: "user", content: text };
     this.add(this.lastUser, false);
     return this.id;

@@ -5,7 +5,7 @@ import type { SparkStores } from "../../store/index.js";
 import { agentContextPolicy } from "../agent-context.js";
 import { sandboxFor, type AgentWiring } from "../agent-wiring.js";
 import { paint } from "./ansi-style.js";
-import { compactedLines, errorLines, runTurn } from "./agent-turn.js";
+import { compactedLines, errorLines, notShrunkLines, runTurn } from "./agent-turn.js";
 import { Conversation } from "./conversation.js";
 import { patchDiffLines } from "./edit-diff.js";
 import type { FrameTrace, InterruptRecord } from "./frame-trace.js";
@@ -252,6 +252,11 @@ export class SessionController implements CommandHost {
       if (signal.aborted || this.conversation !== conversation) return;
       if (!compaction) {
         this.view.print([paint.dim("Nothing to compact: the conversation has no older turns yet.")]);
+        return;
+      }
+      // A summary longer than the turns it replaces (short turns, a rambling summariser) would only cost tokens.
+      if (compaction.tokensAfter >= compaction.tokensBefore) {
+        this.view.print(notShrunkLines(compaction.tokensBefore, compaction.tokensAfter));
         return;
       }
       conversation.replaceWith(compaction.messages);
