@@ -1,5 +1,6 @@
 import { existsSync, lstatSync, statSync } from "node:fs";
-import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { isInside } from "../core/index.js";
 
 /** The project's config file, or none; a warning when one was found but not trusted enough to read. */
 export interface FoundProjectConfig {
@@ -10,10 +11,6 @@ export interface FoundProjectConfig {
 /** Group write is left alone: with a private group per user (umask 002) it is every file's normal mode. */
 const otherWrite = 0o002;
 
-function isInside(dir: string, root: string): boolean {
-  const rel = relative(root, dir);
-  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
-}
 
 /** Why `file` (and its `.spark` directory) could have been written by someone else; undefined when it could not. */
 function untrusted(file: string): string | undefined {
@@ -35,7 +32,7 @@ function untrusted(file: string): string | undefined {
  */
 export function findProjectConfig(cwd: string, userFile: string, home: string): FoundProjectConfig {
   const homeDir = resolve(home);
-  const underHome = isInside(resolve(cwd), homeDir);
+  const underHome = isInside(homeDir, resolve(cwd));
   let dir = resolve(cwd);
   for (;;) {
     if (underHome && dir === homeDir) return {};

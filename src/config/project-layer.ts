@@ -1,5 +1,5 @@
 import type { ConfigFile } from "./config-schema.js";
-import type { ConfigLayer } from "./layers.js";
+import { isTree, type ConfigLayer, type Tree } from "./layers.js";
 import { looksLikeOpenAIModel, providerPresets } from "./provider-presets.js";
 
 /**
@@ -17,12 +17,6 @@ import { looksLikeOpenAIModel, providerPresets } from "./provider-presets.js";
  * at a URL of the project's own may still be the one Spark uses unasked (a team's shared server), but never
  * silently: a notice names the URL the prompts go to.
  */
-
-type Tree = Record<string, unknown>;
-
-function isTree(value: unknown): value is Tree {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** The names the user's own layers (file, environment, flags) and the built-in presets already resolve. */
 export interface TrustedNames {

@@ -4,3 +4,4 @@ export type * from "./model-request.js";
 export type * from "./stream-events.js";
 export * from "./usage.js";
 export { EventQueue } from "./event-queue.js";
+export { isInside } from "./path-inside.js";

@@ -1,7 +1,8 @@
 import type { Stats } from "node:fs";
 import { dirname, relative, sep } from "node:path";
 import type { PatchFs } from "./patch-fs.js";
-import { type Workspace, type WorkspacePath, isInside } from "./workspace-path.js";
+import { isInside } from "../core/index.js";
+import type { Workspace, WorkspacePath } from "./workspace-path.js";
 import { commonLinePairs } from "./line-diff.js";
 import { errnoCode, toPatchIoError } from "./patch-error.js";
 import { type DiskExpectation, expectationOf } from "./disk-identity.js";

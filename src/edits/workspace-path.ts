@@ -1,4 +1,5 @@
-import { basename, dirname, isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
+import { basename, dirname, isAbsolute, join, normalize, resolve, sep } from "node:path";
+import { isInside } from "../core/index.js";
 import type { PatchFs } from "./patch-fs.js";
 import { PatchError, errnoCode, toPatchIoError } from "./patch-error.js";
 
@@ -84,10 +85,6 @@ function checkLexicalPath(patchPath: string): string {
   return normalized.split(sep).join("/");
 }
 
-export function isInside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
-}
 
 /**
  * realpath() that also works for paths that do not exist yet: the missing tail is appended to the real

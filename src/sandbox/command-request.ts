@@ -1,5 +1,6 @@
 import { realpath, stat } from "node:fs/promises";
-import { isAbsolute, relative, resolve, sep } from "node:path";
+import { isAbsolute, resolve } from "node:path";
+import { isInside } from "../core/index.js";
 import { CommandRefusedError } from "./sandbox-errors.js";
 
 /** One shell command to run for the agent, sandboxed or (after the user approved it) not. */
@@ -102,10 +103,6 @@ async function realDirectory(path: string, what: string): Promise<string> {
   return real;
 }
 
-export function isInside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel));
-}
 
 function positiveNumber(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;

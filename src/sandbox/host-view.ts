@@ -3,7 +3,7 @@ import { homedir } from "node:os";
 import { delimiter, dirname, isAbsolute, join, normalize, relative, sep } from "node:path";
 import { sparkHome } from "../config/index.js";
 import { SANDBOX_HOME } from "./bubblewrap-args.js";
-import { isInside } from "./command-request.js";
+import { isInside } from "../core/index.js";
 import { CommandRefusedError } from "./sandbox-errors.js";
 import { findCredentialFiles } from "./credential-files.js";
 import { scanPrivateEntries, type PrivateEntries, type ScanBounds } from "./private-entries.js";

@@ -1,7 +1,7 @@
 import { lstat, readlink, realpath, rm, rmdir, symlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { ProtectedPaths } from "../workspace/index.js";
-import { isInside } from "./command-request.js";
+import { isInside } from "../core/index.js";
 import { findRepositoryShapes } from "./repository-shapes.js";
 import { CommandRefusedError } from "./sandbox-errors.js";
 import type { ScannedEntry, WorkspaceScan } from "./workspace-scan.js";
