@@ -3,8 +3,7 @@ import type { LoadedConfig } from "../config/index.js";
 import { toSparkError, UsageError } from "../core/index.js";
 import { createLocalEngine } from "../models/index.js";
 import type { LocalEngine } from "../models/providers/local/index.js";
-import { createApiKeyStore, databasePath, openDatabase, type Database, type RateBucketStore, type RedisOutageReport } from "../store/index.js";
-import { createSqliteRateBuckets } from "../store/rate-bucket-sqlite.js";
+import { createApiKeyStore, createSqliteRateBuckets, databasePath, openDatabase, type Database, type RateBucketStore, type RedisOutageReport } from "../store/index.js";
 import { createGateway, type Gateway } from "./create-gateway.js";
 import type { GatewayLog } from "./gateway-context.js";
 
@@ -34,7 +33,7 @@ export interface RunningGateway {
  */
 export async function openRateBuckets(db: Database, redisUrl: string | undefined, onOutage?: RedisOutageReport): Promise<RateBucketStore> {
   if (!redisUrl) return createSqliteRateBuckets(db);
-  const [{ createRedisRateBuckets }, { connectRedis }] = await Promise.all([import("../store/rate-bucket-redis.js"), import("../store/redis-connection.js")]);
+  const { createRedisRateBuckets, connectRedis } = await import("../store/redis.js");
   const client = await connectRedis(redisUrl, onOutage);
   const store = createRedisRateBuckets(client);
   // The store leaves a client it was given open: this one is ours to end.
