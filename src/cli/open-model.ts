@@ -1,6 +1,5 @@
 import type { LoadedConfig } from "../config/index.js";
-import { createLocalEngine, createModelClient, resolveModel, type ClientDependencies, type ModelClient, type ResolvedModel } from "../models/index.js";
-import type { LocalEngine } from "../models/providers/local/index.js";
+import { createLocalEngine, createModelClient, resolveModel, type ClientDependencies, type LocalEngine, type ModelClient, type ResolvedModel } from "../models/index.js";
 import { downloadProgressPrinter } from "./download-progress.js";
 import { loadWithFlags, printConfigWarnings, type GlobalOptions } from "./global-options.js";
 

@@ -3,7 +3,7 @@ import type { IncomingMessage } from "node:http";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
 import type { LoadedConfig } from "../config/index.js";
 import { SparkError, toSparkError } from "../core/index.js";
-import type { LocalEngine } from "../models/providers/local/index.js";
+import type { LocalEngine } from "../models/index.js";
 import { createApiKeyStore, createUsageStore, createWebConversationStore, DEFAULT_WEB_CONVERSATION_QUOTA, type Database, type RateBucketStore } from "../store/index.js";
 import { Authenticator } from "./authenticate.js";
 import { planChat } from "./chat-route.js";
@@ -136,7 +136,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     metrics,
     families: new FamilyMatcher(config.families ?? defaultFamilies),
     agents: createUpstreamAgents(),
-    localEngine: options.localEngine,
     log: options.log,
     defaultMaxTokens: config.gateway?.default_max_tokens ?? 4096,
     timeoutMs: config.network?.timeout_ms ?? 600_000,

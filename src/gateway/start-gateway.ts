@@ -1,8 +1,7 @@
 import type { AddressInfo } from "node:net";
 import type { LoadedConfig } from "../config/index.js";
 import { toSparkError, UsageError } from "../core/index.js";
-import { createLocalEngine } from "../models/index.js";
-import type { LocalEngine } from "../models/providers/local/index.js";
+import { createLocalEngine, type LocalEngine } from "../models/index.js";
 import { createApiKeyStore, createSqliteRateBuckets, databasePath, openDatabase, type Database, type RateBucketStore, type RedisOutageReport } from "../store/index.js";
 import { createGateway, type Gateway } from "./create-gateway.js";
 import type { GatewayLog } from "./gateway-context.js";

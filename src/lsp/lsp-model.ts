@@ -1,9 +1,8 @@
-import type { CallSettings, ClientDependencies, ModelClient, ModelTarget, ResolvedModel } from "../models/index.js";
-import { createModelClient, openAIConnection } from "../models/index.js";
-import { ChatCompletionSource } from "./chat-completion-source.js";
+import type { CallSettings, ClientDependencies, ModelClient, ResolvedModel } from "../models/index.js";
+import { createModelClient } from "../models/index.js";
 import type { CompletionSource } from "./completion-source.js";
 import type { ModelInfo, ModelRole } from "./lsp-protocol.js";
-import { RemoteFimSource } from "./remote-fim-source.js";
+import { ModelCompletionSource } from "./model-completion-source.js";
 
 /** One model as the language server uses it: a client for edits and a source of inline suggestions. */
 export interface LspModel {
@@ -19,52 +18,25 @@ export interface LspModel {
 
 export type OpenLspModel = (role: ModelRole, name: string) => Promise<LspModel>;
 
-function localPath(resolved: ResolvedModel): string | undefined {
-  if (resolved.target.kind === "local") return resolved.target.path;
-  if (resolved.target.kind === "hf") return resolved.target.cachePath;
-  return undefined;
-}
-
 /**
- * Fill-in-the-middle through the server's `/v1/completions` with `suffix`, with the same key, retries and
- * timeout as the chat client (createModelClient has already refused a missing key where one is needed).
- */
-function remoteFim(target: Extract<ModelTarget, { kind: "remote" }>, deps: ClientDependencies, client: ModelClient, chat: CompletionSource): RemoteFimSource {
-  const { openai, context } = openAIConnection(target, deps);
-  return new RemoteFimSource({ openai, context, displayName: client.displayName, fallback: chat });
-}
-
-/**
- * Builds the model for a resolved name: local GGUF models complete through native fill-in-the-middle
- * when they have FIM tokens (else a chat prompt); remote models through the server's `/v1/completions`
- * with `suffix`, or a chat prompt once the server shows it has none (404 or 400).
+ * Builds the model for a resolved name. Inline suggestions go through the client's completion call:
+ * native fill-in-the-middle where the model (FIM tokens) or its server (`/v1/completions` with `suffix`)
+ * has it, else a chat prompt.
  */
 export async function openLspModel(resolved: ResolvedModel, deps: ClientDependencies, disposeDeps: () => Promise<void>): Promise<LspModel> {
   const client = await createModelClient(resolved, deps);
-  const chat = new ChatCompletionSource(client);
-  const path = localPath(resolved);
-  const dispose = async (): Promise<void> => {
-    await client.close();
-    await disposeDeps();
+  return {
+    name: resolved.name,
+    settings: resolved.settings,
+    client,
+    completions: new ModelCompletionSource(client),
+    // A local model's context window is known once it is loaded; remote clients have nothing to load.
+    warm: async () => void (await client.contextWindow?.()),
+    dispose: async () => {
+      await client.close();
+      await disposeDeps();
+    },
   };
-  if (path === undefined) {
-    const completions = resolved.target.kind === "remote" ? remoteFim(resolved.target, deps, client, chat) : chat;
-    return { name: resolved.name, settings: resolved.settings, client, completions, warm: () => Promise.resolve(), dispose };
-  }
-  const engine = await deps.localEngine();
-  const { contextSize, draftModel } = resolved.settings;
-  // The same options as the chat client's, so both share one loaded model and its context sequences.
-  const load = { ...(contextSize !== undefined ? { contextSize } : {}), ...(draftModel ? { draftModelPath: draftModel } : {}) };
-  const { LocalFimSource } = await import("./local-fim-source.js");
-  const completions = new LocalFimSource({
-    engine,
-    path,
-    load,
-    displayName: client.displayName,
-    fallback: chat,
-    ...(deps.speculation === false ? { speculation: false } : {}),
-  });
-  return { name: resolved.name, settings: resolved.settings, client, completions, warm: async () => void (await engine.load(path, load)), dispose };
 }
 
 /** The fast model and, when configured, the review model; each opened on first use, kept open after. */
