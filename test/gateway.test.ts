@@ -165,6 +165,20 @@ describe("local model through the gateway (tiny GGUF)", () => {
     expect(text).toBe(completion.choices[0]?.text);
   });
 
+  it("ends a local chat answer at a stop sequence natively, with finish_reason stop", async () => {
+    const messages = [{ role: "user" as const, content: "hello" }];
+    const full = (await client.chat.completions.create({ model: "tiny", messages, max_tokens: 24 })).choices[0]?.message.content ?? "";
+    const stop = full.slice(4, 7);
+    const stopped = await client.chat.completions.create({ model: "tiny", messages, max_tokens: 24, stop: [stop] });
+    const text = stopped.choices[0]?.message.content ?? "";
+    expect(stopped.choices[0]?.finish_reason).toBe("stop");
+    expect(text).not.toContain(stop);
+    // Without whitespace: the tiny model's SentencePiece vocabulary drops the leading space of the chunk
+    // node-llama-cpp held back while it could still be the stop sequence.
+    expect(text.replace(/\s/g, "")).toBe(full.slice(0, full.indexOf(stop)).replace(/\s/g, ""));
+    expect(stopped.usage?.completion_tokens).toBeLessThan(24);
+  });
+
   it("accepts a Codex-shaped Responses request (reasoning, client_metadata, a namespace, web_search) and names what it ignored", async () => {
     const response = await fetch(`${gateway.url}/v1/responses`, {
       method: "POST",
