@@ -1,4 +1,3 @@
-import type OpenAI from "openai";
 import type { ResponseCreateParamsStreaming, ResponseUsage } from "openai/resources/responses/responses";
 import { ProviderError, type ModelRequest, type StreamEvent, type StreamOptions, type Usage } from "../../../core/index.js";
 import { guardRemoteStream, type RemoteCallState } from "./guard-remote-stream.js";
