@@ -59,11 +59,11 @@ export function planCompletions(gateway: GatewayContext, raw: unknown): Generati
   for (const [param, value, fallback] of [["n", body.n, 1], ["best_of", body.best_of, 1], ["echo", body.echo, false], ["logprobs", body.logprobs, 0], ["top_p", body.top_p, 1], ["presence_penalty", body.presence_penalty, 0], ["frequency_penalty", body.frequency_penalty, 0]] as const) {
     if (value !== undefined && value !== null && value !== fallback) throw unsupported(param, `'${param}' = ${JSON.stringify(value)} is not supported for ${backendName}; leave it out.`);
   }
-  const { settings } = backend.resolved;
+  const temperature = body.temperature ?? backend.resolved.settings.temperature;
   const request: CompletionRequest = {
     prompt,
     ...(suffix !== undefined ? { suffix } : {}),
-    ...((body.temperature ?? settings.temperature) !== undefined ? { temperature: body.temperature ?? settings.temperature } : {}),
+    ...(temperature !== undefined ? { temperature } : {}),
     ...(body.seed !== undefined && body.seed !== null ? { seed: body.seed } : {}),
     stop: stopSequences(body.stop),
   };
