@@ -7,7 +7,7 @@ import type { ModelClient } from "./model-client.js";
  * Chat models follow that instruction; text such as `<|fim_prefix|>` means nothing to a model without
  * those tokens.
  */
-export const cursorMarker = "<CURSOR>";
+const cursorMarker = "<CURSOR>";
 
 const systemPrompt = [
   "You are a code completion engine inside an editor. The user's file is shown with the cursor as " + cursorMarker + ".",
