@@ -168,11 +168,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   app.setErrorHandler((error, request, reply) => {
     const failure = toGatewayError(error, bodyLimit);
-    if (!failure.counted) {
-      metrics.requests.inc({ route: request.routeOptions.url ?? "unmatched", model: "-", status: String(failure.status) });
-      metrics.errors.inc({ code: failure.code ?? "error" });
-    }
-    if (failure.status >= 500 && !failure.counted) options.log("error", `${request.method} ${request.routeOptions.url ?? request.url}: ${failure.logMessage ?? failure.message}`);
+    metrics.requests.inc({ route: request.routeOptions.url ?? "unmatched", model: "-", status: String(failure.status) });
+    metrics.errors.inc({ code: failure.code ?? "error" });
+    if (failure.status >= 500) options.log("error", `${request.method} ${request.routeOptions.url ?? request.url}: ${failure.logMessage ?? failure.message}`);
     if (reply.sent || reply.raw.headersSent) return;
     // An answer given before the body was read (no key, too slow, wrong type) ends the connection: the rest
     // of the body is never read, so it cannot carry another request.

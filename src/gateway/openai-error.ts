@@ -10,8 +10,6 @@ export interface OpenAIErrorBody {
  * key, a stack trace or a file path of the gateway's machine beyond what the operator configured.
  */
 export class GatewayError extends Error {
-  /** Set once the request's metrics have counted this error, so the error handler does not count it again. */
-  counted = false;
   /** What the gateway's log gets instead of the message: details a client must not see (an upstream's address). */
   logMessage: string | undefined;
 

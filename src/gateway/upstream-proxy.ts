@@ -1,10 +1,12 @@
 import http from "node:http";
 import https from "node:https";
 import { emptyUsage, type FinishReason, type Usage } from "../core/index.js";
+import type { WireEvent } from "./event-sink.js";
 import type { RemoteTarget } from "./model-router.js";
 import { GatewayError } from "./openai-error.js";
-import { drained, sseHeaders, type Outcome, type RunContext } from "./serve-events.js";
+import type { Outcome, RunContext } from "./serve-events.js";
 import { SseUsageScanner, usageFromJson } from "./sse-usage-scanner.js";
+import { streamErrorEvent } from "./wire-format.js";
 
 /** Keep-alive connections to upstreams, shared by every request of one gateway. */
 export interface UpstreamAgents {
@@ -88,15 +90,9 @@ export function proxyToUpstream(agents: UpstreamAgents, context: RunContext, req
     "content-length": payload.length,
     ...(request.apiKey ? { authorization: `Bearer ${request.apiKey}` } : {}),
   };
+  const clientGone = () => context.sink.gone.aborted;
   return new Promise<Outcome>((resolve, reject) => {
-    const gone = (): Outcome => ({
-      status: 499,
-      usage: { ...emptyUsage(), inputTokens: request.promptEstimate },
-      reason: "abort",
-      ttftMs: null,
-      outputTokensPerSecond: null,
-      disconnected: true,
-    });
+    const gone = (): Outcome => ({ status: 499, usage: { ...emptyUsage(), inputTokens: request.promptEstimate }, reason: "abort", disconnected: true });
     // The client may be gone already: an abort that fired before this point is never heard again.
     if (context.signal.aborted) return resolve(gone());
     const outgoing = (isHttps ? https : http).request(url, { method: "POST", headers, agent: isHttps ? agents.https : agents.http, timeout: request.timeoutMs });
@@ -112,7 +108,7 @@ export function proxyToUpstream(agents: UpstreamAgents, context: RunContext, req
     context.signal.addEventListener("abort", onAbort, { once: true });
     outgoing.on("timeout", () => outgoing.destroy(new Error(`no answer within ${request.timeoutMs} ms`)));
     outgoing.on("error", (error) => {
-      if (context.clientGone()) return finish(gone());
+      if (clientGone()) return finish(gone());
       // The client learns what failed, not where: the system error's text names the address.
       const reason = (error as NodeJS.ErrnoException).code ?? "no connection";
       const failure = new GatewayError(502, `Cannot reach the upstream of model ${request.target.model} (${reason}). The gateway's operator should check that it is running.`, "upstream_unreachable");
@@ -136,11 +132,10 @@ export function proxyToUpstream(agents: UpstreamAgents, context: RunContext, req
           } catch {
             usage = undefined;
           }
-          const reply = context.reply.code(status).headers({ ...context.headers, "content-type": String(incoming.headers["content-type"] ?? "application/json") });
-          void reply.send(body);
-          finish({ status, usage: usage ?? { ...emptyUsage(), inputTokens: request.promptEstimate }, reason: "stop", ttftMs: null, outputTokensPerSecond: null, disconnected: false });
+          context.sink.answer(status, body, String(incoming.headers["content-type"] ?? "application/json"));
+          finish({ status, usage: usage ?? { ...emptyUsage(), inputTokens: request.promptEstimate }, reason: "stop", disconnected: false });
         }, (error: unknown) => {
-          if (context.clientGone()) return finish(gone());
+          if (clientGone()) return finish(gone());
           if (error instanceof UpstreamTooLargeError) {
             return fail(new GatewayError(502, `The upstream ${request.target.baseUrl} (model ${request.target.model}) answered too large: ${error.message}, more than the gateway passes on.`, "upstream_answer_too_large"));
           }
@@ -163,39 +158,38 @@ export function streamCutAt(outputAllowance: number): number {
   return outputAllowance + Math.max(16, Math.ceil(outputAllowance / 4));
 }
 
-/** An error in the middle of a stream, in the error shape of its API's streams (SDKs throw on it). */
-export function streamErrorFrame(path: string, code: string, message: string): string {
-  if (path === "/responses") return `event: error\ndata: ${JSON.stringify({ type: "error", code, message, param: null })}\n\n`;
-  return `data: ${JSON.stringify({ error: { message, type: "server_error", param: null, code } })}\n\n`;
+/** An error in the middle of a passed-through stream, in the error shape of its API's streams (SDKs throw on it). */
+export function passedStreamError(path: string, code: string, message: string): WireEvent {
+  if (path === "/responses") return { event: "error", data: { type: "error", code, message, param: null } };
+  return streamErrorEvent({ code, message });
 }
 
-/** The frame a client gets when the gateway cuts a stream. */
-export function cutFrame(path: string, reserved: number): string {
+/** The event a client gets when the gateway cuts a stream. */
+export function cutEvent(path: string, reserved: number): WireEvent {
   const message = `The upstream generated more than the ${reserved} output tokens reserved for this request (max tokens for each choice); the gateway cut the answer here. Everything generated was charged.`;
-  return streamErrorFrame(path, "reservation_exceeded", message);
+  return passedStreamError(path, "reservation_exceeded", message);
 }
 
-/** The frame a client gets when the upstream's connection broke before its stream ended. */
-function brokenFrame(request: ProxyRequest): string {
+/** The event a client gets when the upstream's connection broke before its stream ended. */
+function brokenEvent(request: ProxyRequest): WireEvent {
   const message = `The upstream of model ${request.target.model} closed the connection before the answer ended; what came before this is incomplete. Try again.`;
-  return streamErrorFrame(request.path, "upstream_stream_broken", message);
+  return passedStreamError(request.path, "upstream_stream_broken", message);
 }
 
 async function pipeStream(context: RunContext, incoming: http.IncomingMessage, request: ProxyRequest): Promise<Outcome> {
-  const raw = context.reply.raw;
-  context.reply.hijack();
-  raw.writeHead(200, { ...sseHeaders, ...context.headers });
+  const { sink, meter } = context;
+  const clientGone = () => sink.gone.aborted;
+  sink.open();
   // Only a bucket that limits tokens needs the cap; without one an answer may run as long as the upstream likes.
   const scanner = new SseUsageScanner(request.stripUsage, context.limitsTokens ? streamCutAt(context.outputAllowance) : undefined);
-  let firstAt: number | undefined;
   let failed = false;
   let cut = false;
   try {
     for await (const chunk of incoming) {
-      if (raw.destroyed) break;
+      if (clientGone()) break;
       const out = scanner.push(chunk as Buffer);
-      if (firstAt === undefined && scanner.contentFrames > 0) firstAt = performance.now();
-      if (out.length > 0 && !raw.write(out)) await drained(raw);
+      if (scanner.contentFrames > 0) meter.markToken();
+      await sink.forward(out);
       // Past the reservation the frames up to the one that passed it are sent, then the upstream is
       // closed, which stops its generation.
       if (scanner.overLimit) {
@@ -205,28 +199,27 @@ async function pipeStream(context: RunContext, incoming: http.IncomingMessage, r
       }
     }
   } catch {
-    failed = !context.clientGone();
+    failed = !clientGone();
   }
   // A connection that closes without the chunked body's last chunk may end the loop without an error:
   // `complete` tells an answer that ended from one that broke.
-  if (!cut && !raw.destroyed && !incoming.complete && !context.clientGone()) failed = true;
+  if (!cut && !incoming.complete && !clientGone()) failed = true;
   // A frame cut in half by the break is not passed on: the client gets the error instead.
-  const rest = cut || failed ? "" : scanner.flush();
-  if (rest.length > 0 && !raw.destroyed) raw.write(rest);
-  if (cut && !raw.destroyed) raw.write(cutFrame(request.path, context.outputAllowance));
+  if (!cut && !failed) await sink.forward(scanner.flush());
+  if (cut) await sink.send([cutEvent(request.path, context.outputAllowance)]);
   // A half frame already passed on is closed first, so the error is an event of its own.
-  if (failed && !raw.destroyed) raw.write((scanner.forwardedPartialFrame ? "\n\n" : "") + brokenFrame(request));
-  raw.end();
-  const endedAt = performance.now();
+  if (failed) {
+    if (scanner.forwardedPartialFrame) await sink.forward("\n\n");
+    await sink.send([brokenEvent(request)]);
+  }
+  sink.end();
   const usage = scanner.usage ?? { ...emptyUsage(), inputTokens: request.promptEstimate, outputTokens: scanner.outputEstimate };
-  const reason: FinishReason = context.clientGone() ? "abort" : failed ? "error" : cut ? "length" : scanner.finishReason;
+  const reason: FinishReason = clientGone() ? "abort" : failed ? "error" : cut ? "length" : scanner.finishReason;
   return {
-    status: context.clientGone() ? 499 : 200,
+    status: clientGone() ? 499 : 200,
     usage,
     reason,
     ...(failed ? { errorCode: "upstream_stream_broken" } : cut ? { errorCode: "reservation_exceeded" } : {}),
-    ttftMs: firstAt === undefined ? null : firstAt - context.startedAt,
-    outputTokensPerSecond: firstAt !== undefined && endedAt > firstAt && usage.outputTokens > 1 ? ((usage.outputTokens - 1) / (endedAt - firstAt)) * 1000 : null,
-    disconnected: context.clientGone(),
+    disconnected: clientGone(),
   };
 }
