@@ -1,6 +1,7 @@
 import { LlamaCompletion, LlamaText, SpecialTokensText, type LlamaCompletionGenerationOptions, type Token } from "node-llama-cpp";
 import { EventQueue, emptyUsage, toSparkError, type FinishReason, type StreamEvent } from "../core/index.js";
 import type { LocalEngine } from "../models/providers/local/index.js";
+import { CallMeter } from "../speed/index.js";
 
 /** A raw (not chat) completion on the local engine: a plain prompt, or fill-in-the-middle with a suffix. */
 export interface LocalCompletionRequest {
@@ -40,8 +41,7 @@ export function localCompletion(engine: LocalEngine, request: LocalCompletionReq
 async function run(engine: LocalEngine, request: LocalCompletionRequest, signal: AbortSignal, events: EventQueue<StreamEvent>): Promise<void> {
   const usage = emptyUsage();
   let reason: FinishReason = "stop";
-  const started = performance.now();
-  let firstAt: number | undefined;
+  const meter = new CallMeter();
   try {
     signal.throwIfAborted();
     const loaded = await engine.load(request.path, request.contextSize !== undefined ? { contextSize: request.contextSize } : {});
@@ -66,11 +66,11 @@ async function run(engine: LocalEngine, request: LocalCompletionRequest, signal:
         ...(request.seed !== undefined ? { seed: request.seed } : {}),
         ...(request.stop.length ? { customStopTriggers: request.stop } : {}),
         onTextChunk: (text) => {
-          firstAt ??= performance.now();
+          meter.markToken();
           events.push({ type: "text-delta", text });
         },
         onToken: (tokens) => {
-          firstAt ??= performance.now();
+          meter.markToken();
           usage.outputTokens += tokens.length;
         },
       };
@@ -89,19 +89,7 @@ async function run(engine: LocalEngine, request: LocalCompletionRequest, signal:
       reason = "error";
     }
   }
-  const ended = performance.now();
   events.push({ type: "usage", usage });
-  events.push({
-    type: "metrics",
-    metrics: {
-      ttftMs: firstAt === undefined ? null : firstAt - started,
-      prefillTokensPerSecond: null,
-      decodeTokensPerSecond: firstAt !== undefined && ended > firstAt && usage.outputTokens > 1 ? ((usage.outputTokens - 1) / (ended - firstAt)) * 1000 : null,
-      totalMs: ended - started,
-      promptTokensReused: usage.cachedInputTokens,
-      draftTokensAccepted: 0,
-      draftTokensRejected: 0,
-    },
-  });
+  events.push({ type: "metrics", metrics: meter.finish({ outputTokens: usage.outputTokens, promptTokensEvaluated: null, promptTokensReused: usage.cachedInputTokens }) });
   events.push({ type: "finish", reason });
 }
