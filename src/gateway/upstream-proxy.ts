@@ -159,7 +159,7 @@ export function streamCutAt(outputAllowance: number): number {
 }
 
 /** An error in the middle of a passed-through stream, in the error shape of its API's streams (SDKs throw on it). */
-export function passedStreamError(path: string, code: string, message: string): WireEvent {
+function passedStreamError(path: string, code: string, message: string): WireEvent {
   if (path === "/responses") return { event: "error", data: { type: "error", code, message, param: null } };
   return streamErrorEvent({ code, message });
 }
