@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "better-sqlite3";
-import { errorMessage, SparkError } from "../core/index.js";
+import { SparkError } from "../core/index.js";
 import type { BucketLimits, BucketState, RateBucketStore, ReserveRequest, ReserveResult } from "./rate-bucket-store.js";
 import {
   bucketState,
@@ -316,7 +316,7 @@ function guard<T>(work: () => T): T {
     return work();
   } catch (error) {
     if (error instanceof SparkError) throw error;
-    const detail = errorMessage(error);
+    const detail = error instanceof Error ? error.message : String(error);
     throw new SparkError("internal", `The rate-limit store (SQLite) failed: ${detail}.`, { cause: error, status: 503, retryable: true });
   }
 }
