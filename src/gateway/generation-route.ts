@@ -7,7 +7,7 @@ import { ignoredHeader } from "./ignored-fields.js";
 import { effectiveLimits } from "./model-families.js";
 import type { Backend } from "./model-router.js";
 import { withoutUpstreamAddress } from "./upstream-address.js";
-import { fromSparkError, GatewayError } from "./openai-error.js";
+import { toGatewayError, wireCode } from "./openai-error.js";
 import { RequestCharge } from "./request-charge.js";
 import type { Outcome, RunContext } from "./serve-events.js";
 import { SseReplyWriter } from "./sse-reply-writer.js";
@@ -74,10 +74,10 @@ export async function handleGeneration(
   try {
     outcome = await plan.run(context);
   } catch (error) {
-    const failure = error instanceof GatewayError ? error : fromSparkError(toSparkError(error));
+    const failure = toGatewayError(error);
     // Logged below unless a stream was under way (then nothing is answered below).
     if (failure.status >= 500 && sink.opened) gateway.log("error", `${route} ${backend.name}: ${failure.logMessage ?? failure.message}`);
-    outcome = { status: failure.status, usage: emptyUsage(), reason: "error", failure, errorCode: failure.code ?? "error", disconnected: sink.gone.aborted };
+    outcome = { status: failure.status, usage: emptyUsage(), reason: "error", failure, errorCode: wireCode(failure), disconnected: sink.gone.aborted };
     // A stream already under way cannot get an error status any more: at least do not leave it open.
     if (sink.opened) sink.end();
   } finally {
@@ -109,14 +109,13 @@ function record(
   const { outcome, backend, family, route } = entry;
   const model = gateway.metrics.modelLabel(backend.name);
   const { metrics } = gateway;
-  metrics.requests.inc({ route, model, status: String(outcome.status) });
+  metrics.answered({ route, model, status: outcome.status, errorCode: outcome.errorCode });
   metrics.tokens.inc({ model, family, kind: "input" }, outcome.usage.inputTokens);
   metrics.tokens.inc({ model, family, kind: "output" }, outcome.usage.outputTokens);
   const { ttftMs, decodeTokensPerSecond, totalMs: durationMs } = entry.metrics;
   metrics.duration.observe({ route }, durationMs / 1000);
   if (ttftMs !== null) metrics.ttft.observe({ route, model }, ttftMs / 1000);
   if (decodeTokensPerSecond !== null) metrics.tokensPerSecond.observe({ model }, decodeTokensPerSecond);
-  if (outcome.errorCode) metrics.errors.inc({ code: outcome.errorCode });
   if (outcome.disconnected) metrics.disconnects.inc({ route, model });
   if (outcome.errorCode === "upstream_stream_broken") metrics.upstreamStreamErrors.inc({ route, model });
   gateway.usage.record({

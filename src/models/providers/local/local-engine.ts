@@ -9,7 +9,7 @@ import {
   type LlamaContext,
   type LlamaModel,
 } from "node-llama-cpp";
-import { ModelError } from "../../../core/index.js";
+import { errorMessage, ModelError } from "../../../core/index.js";
 import { PredictionFollower, RequestPredictor } from "../../../speed/speculation/index.js";
 import { checkGgufFile } from "./check-gguf-file.js";
 import { SequencePool, type Slot } from "./sequence-pool.js";
@@ -95,7 +95,7 @@ export class LocalEngine {
       this.loadFailed = true;
       throw new ModelError(
         "model_file_invalid",
-        `Cannot load ${path}: ${(error as Error).message}. The file may be truncated or corrupt; download it again or pick another GGUF file.`,
+        `Cannot load ${path}: ${errorMessage(error)}. The file may be truncated or corrupt; download it again or pick another GGUF file.`,
         { cause: error },
       );
     }
