@@ -343,6 +343,26 @@ describe("upstream models through the gateway (scripted OpenAI-compatible server
     expect((unreachable as Error).message).toMatch(/Cannot reach the upstream of model \S+ \(ECONNREFUSED\)/);
     expect((unreachable as Error).message).not.toContain("127.0.0.1:9");
   });
+
+  it("counts a failed request once, whether it failed before its stream opened or in the middle of it", async () => {
+    const counts = async () => {
+      const text = await (await fetch(`${gateway.url}/metrics`)).text();
+      return {
+        failed: metricValue(text, "spark_gateway_errors_total", { code: "provider_error" }),
+        failedAnswers: metricValue(text, "spark_gateway_requests_total", { route: "/v1/chat/completions", model: "remote-chat", status: "502" }),
+        broken: metricValue(text, "spark_gateway_errors_total", { code: "upstream_stream_broken" }),
+      };
+    };
+    const before = await counts();
+    const failed = await client.chat.completions.create({ model: "remote-chat", messages: [{ role: "user", content: "fail500" }] }).catch((error: unknown) => error);
+    expect(failed).toMatchObject({ status: 502, code: "provider_error" });
+    const dropped = await client.chat.completions.create({ model: "remote-chat", messages: [{ role: "user", content: "drop" }], stream: true });
+    const broken = await (async () => {
+      for await (const chunk of dropped) void chunk;
+    })().catch((error: unknown) => error);
+    expect(broken).toBeInstanceOf(OpenAI.APIError);
+    expect(await counts()).toEqual({ failed: before.failed + 1, failedAnswers: before.failedAnswers + 1, broken: before.broken + 1 });
+  });
 });
 
 describe("bad input gets a 4xx OpenAI error that says what to fix", () => {

@@ -24,7 +24,7 @@ export async function runCall(client: ModelClient, request: ModelRequest, abortA
     if (event.type === "usage") result.usage = event.usage;
     if (event.type === "metrics") result.metrics = event.metrics;
     if (event.type === "finish") result.reason = event.reason;
-    if (event.type === "error") throw new SparkError(event.error.code, event.error.message, { status: event.error.status });
+    if (event.type === "error") throw SparkError.fromJSON(event.error);
   }
   if (!result.usage || !result.metrics || !result.reason) throw new SparkError("provider_error", `${client.displayName}'s stream ended without usage, metrics and finish events.`);
   return result as CallResult;

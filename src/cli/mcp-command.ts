@@ -48,7 +48,7 @@ async function completeWith(model: OpenModel, request: CompletionRequest, signal
     if (event.type === "usage") usage = event.usage;
     if (event.type === "metrics") metrics = event.metrics;
     if (event.type === "finish") reason = event.reason;
-    if (event.type === "error") throw new SparkError(event.error.code, event.error.message, { status: event.error.status });
+    if (event.type === "error") throw SparkError.fromJSON(event.error);
   }
   const summary = usage && metrics ? formatCallSummary(model.client.displayName, usage, metrics, reason) : `[${model.client.displayName}]`;
   return { text, summary };

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { FinishReason, Message, Metrics, StreamEvent, Usage } from "../core/index.js";
-import { UsageError } from "../core/index.js";
+import { errorMessage, UsageError } from "../core/index.js";
 import { exitCodes } from "./exit-codes.js";
 import { formatCallSummary } from "./format-call-summary.js";
 import type { GlobalOptions } from "./global-options.js";
@@ -36,7 +36,7 @@ async function readPrediction(file: string): Promise<string> {
   try {
     return await readFile(file, "utf8");
   } catch (error) {
-    throw new UsageError(`Cannot read the prediction file ${file}: ${(error as Error).message}.`, { cause: error });
+    throw new UsageError(`Cannot read the prediction file ${file}: ${errorMessage(error)}.`, { cause: error });
   }
 }
 

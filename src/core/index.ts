@@ -6,3 +6,4 @@ export type * from "./stream-events.js";
 export * from "./usage.js";
 export { EventQueue } from "./event-queue.js";
 export { isInside } from "./path-inside.js";
+export { upstreamStatusError, type UpstreamErrorContext } from "./upstream-status-error.js";

@@ -1,6 +1,7 @@
-import type { ToolCall } from "../core/index.js";
+import type { SparkError, ToolCall } from "../core/index.js";
+import type { WireEvent } from "./event-sink.js";
 import type { GenerationSummary, StreamEncoder } from "./stream-encoder.js";
-import { chatFinishReasons, chatToolCall, chatUsage, newId, nowSeconds, sseFrame } from "./wire-format.js";
+import { chatFinishReasons, chatToolCall, chatUsage, doneEvent, newId, nowSeconds, streamErrorEvent } from "./wire-format.js";
 
 /** Chat Completions: `chat.completion.chunk` frames, a finish chunk, an optional usage chunk, `[DONE]`. */
 export class ChatEncoder implements StreamEncoder {
@@ -12,7 +13,7 @@ export class ChatEncoder implements StreamEncoder {
     private readonly includeUsage: boolean,
   ) {}
 
-  private chunk(delta: Record<string, unknown>, finishReason: string | null = null): string {
+  private chunk(delta: Record<string, unknown>, finishReason: string | null = null): WireEvent {
     const chunk: Record<string, unknown> = {
       id: this.id,
       object: "chat.completion.chunk",
@@ -22,35 +23,35 @@ export class ChatEncoder implements StreamEncoder {
     };
     // As OpenAI does once include_usage is on: `usage: null` on every chunk but the last.
     if (this.includeUsage) chunk.usage = null;
-    return sseFrame(chunk);
+    return { data: chunk };
   }
 
-  start(): string {
-    return this.chunk({ role: "assistant", content: "" });
+  start(): WireEvent[] {
+    return [this.chunk({ role: "assistant", content: "" })];
   }
 
-  text(text: string): string {
-    return this.chunk({ content: text });
+  text(text: string): WireEvent[] {
+    return [this.chunk({ content: text })];
   }
 
-  reasoning(text: string): string {
-    return this.chunk({ reasoning_content: text });
+  reasoning(text: string): WireEvent[] {
+    return [this.chunk({ reasoning_content: text })];
   }
 
-  toolCall(call: ToolCall, index: number): string {
-    return this.chunk({ tool_calls: [{ index, ...chatToolCall(call) }] });
+  toolCall(call: ToolCall, index: number): WireEvent[] {
+    return [this.chunk({ tool_calls: [{ index, ...chatToolCall(call) }] })];
   }
 
-  end(summary: GenerationSummary): string {
-    let frames = this.chunk({}, chatFinishReasons[summary.reason]);
+  end(summary: GenerationSummary): WireEvent[] {
+    const events = [this.chunk({}, chatFinishReasons[summary.reason])];
     if (this.includeUsage) {
-      frames += sseFrame({ id: this.id, object: "chat.completion.chunk", created: this.created, model: this.model, choices: [], usage: chatUsage(summary.usage) });
+      events.push({ data: { id: this.id, object: "chat.completion.chunk", created: this.created, model: this.model, choices: [], usage: chatUsage(summary.usage) } });
     }
-    return `${frames}${sseFrame("[DONE]")}`;
+    return [...events, doneEvent];
   }
 
-  error(error: { code: string; message: string }): string {
-    return sseFrame({ error: { message: error.message, type: "server_error", param: null, code: error.code } });
+  error(error: SparkError): WireEvent[] {
+    return [streamErrorEvent(error)];
   }
 
   body(summary: GenerationSummary): Record<string, unknown> {

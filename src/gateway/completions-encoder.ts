@@ -1,5 +1,7 @@
+import type { SparkError } from "../core/index.js";
+import type { WireEvent } from "./event-sink.js";
 import type { GenerationSummary, StreamEncoder } from "./stream-encoder.js";
-import { chatFinishReasons, newId, nowSeconds, sseFrame } from "./wire-format.js";
+import { chatFinishReasons, doneEvent, newId, nowSeconds, streamErrorEvent } from "./wire-format.js";
 
 /** The legacy Completions API (editors' fill-in-the-middle): `text_completion` objects, then `[DONE]`. */
 export class CompletionsEncoder implements StreamEncoder {
@@ -11,38 +13,40 @@ export class CompletionsEncoder implements StreamEncoder {
     private readonly includeUsage: boolean,
   ) {}
 
-  private chunk(text: string, finishReason: string | null): string {
-    return sseFrame({
-      id: this.id,
-      object: "text_completion",
-      created: this.created,
-      model: this.model,
-      choices: [{ text, index: 0, logprobs: null, finish_reason: finishReason }],
-    });
+  private chunk(text: string, finishReason: string | null): WireEvent {
+    return {
+      data: {
+        id: this.id,
+        object: "text_completion",
+        created: this.created,
+        model: this.model,
+        choices: [{ text, index: 0, logprobs: null, finish_reason: finishReason }],
+      },
+    };
   }
 
-  start(): string {
-    return "";
+  start(): WireEvent[] {
+    return [];
   }
 
-  text(text: string): string {
-    return this.chunk(text, null);
+  text(text: string): WireEvent[] {
+    return [this.chunk(text, null)];
   }
 
-  reasoning(): string {
-    return "";
+  reasoning(): WireEvent[] {
+    return [];
   }
 
-  toolCall(): string {
-    return "";
+  toolCall(): WireEvent[] {
+    return [];
   }
 
-  end(summary: GenerationSummary): string {
-    let frames = this.chunk("", chatFinishReasons[summary.reason]);
+  end(summary: GenerationSummary): WireEvent[] {
+    const events = [this.chunk("", chatFinishReasons[summary.reason])];
     if (this.includeUsage) {
-      frames += sseFrame({ id: this.id, object: "text_completion", created: this.created, model: this.model, choices: [], usage: this.usage(summary) });
+      events.push({ data: { id: this.id, object: "text_completion", created: this.created, model: this.model, choices: [], usage: this.usage(summary) } });
     }
-    return `${frames}${sseFrame("[DONE]")}`;
+    return [...events, doneEvent];
   }
 
   private usage(summary: GenerationSummary): Record<string, number> {
@@ -50,8 +54,8 @@ export class CompletionsEncoder implements StreamEncoder {
     return { prompt_tokens: inputTokens, completion_tokens: outputTokens, total_tokens: inputTokens + outputTokens };
   }
 
-  error(error: { code: string; message: string }): string {
-    return sseFrame({ error: { message: error.message, type: "server_error", param: null, code: error.code } });
+  error(error: SparkError): WireEvent[] {
+    return [streamErrorEvent(error)];
   }
 
   body(summary: GenerationSummary): Record<string, unknown> {

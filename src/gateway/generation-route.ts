@@ -1,14 +1,16 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { emptyUsage, toSparkError } from "../core/index.js";
+import { emptyUsage, toSparkError, type Metrics } from "../core/index.js";
+import { CallMeter } from "../speed/index.js";
 import type { Principal } from "./authenticate.js";
 import type { GatewayContext } from "./gateway-context.js";
 import { ignoredHeader } from "./ignored-fields.js";
 import { effectiveLimits } from "./model-families.js";
 import type { Backend } from "./model-router.js";
 import { withoutUpstreamAddress } from "./upstream-address.js";
-import { fromSparkError, GatewayError } from "./openai-error.js";
+import { toGatewayError, wireCode } from "./openai-error.js";
 import { RequestCharge } from "./request-charge.js";
 import type { Outcome, RunContext } from "./serve-events.js";
+import { SseReplyWriter } from "./sse-reply-writer.js";
 
 /** A parsed, routed request, ready to be charged and run. */
 export interface GenerationPlan {
@@ -37,7 +39,8 @@ export async function handleGeneration(
   route: string,
   planner: (body: unknown, principal: Principal) => GenerationPlan,
 ): Promise<FastifyReply> {
-  const startedAt = performance.now();
+  // Started at the request's arrival: TTFT, tokens/s and the duration are the client's view.
+  const meter = new CallMeter();
   const principal = gateway.auth.authenticate(request.raw);
   const plan = planner(request.body, principal);
   const { backend } = plan;
@@ -50,25 +53,18 @@ export async function handleGeneration(
   const reserved = plan.promptEstimate + outputAllowance;
   const charge = await RequestCharge.reserve(gateway.buckets, gateway.metrics, principal, family, limits, reserved);
 
+  const sink = new SseReplyWriter(reply, { ...charge.headers, ...ignored, "x-request-id": String(request.id) });
   const controller = new AbortController();
-  let clientGone = false;
-  const onClose = () => {
-    if (reply.raw.writableFinished) return;
-    clientGone = true;
-    controller.abort();
-  };
-  reply.raw.on("close", onClose);
-  // The client may have gone while the reservation was made.
-  if (reply.raw.destroyed || reply.raw.socket?.destroyed === true) onClose();
+  const onGone = () => controller.abort();
+  sink.gone.addEventListener("abort", onGone, { once: true });
+  if (sink.gone.aborted) onGone();
   gateway.metrics.activeGenerations.inc();
   const context: RunContext = {
-    reply,
-    headers: { ...charge.headers, ...ignored, "x-request-id": String(request.id) },
+    sink,
     stream: plan.stream,
-    startedAt,
+    meter,
     signal: controller.signal,
     stopGeneration: () => controller.abort(),
-    clientGone: () => clientGone,
     maxTokens,
     outputAllowance,
     limitsTokens: limits.tokensPerMinute !== undefined || limits.tokensPer5Hours !== undefined || limits.tokensPerWeek !== undefined,
@@ -78,55 +74,48 @@ export async function handleGeneration(
   try {
     outcome = await plan.run(context);
   } catch (error) {
-    const failure = error instanceof GatewayError ? error : fromSparkError(toSparkError(error));
+    const failure = toGatewayError(error);
     // Logged below unless a stream was under way (then nothing is answered below).
-    if (failure.status >= 500 && reply.raw.headersSent) gateway.log("error", `${route} ${backend.name}: ${failure.logMessage ?? failure.message}`);
-    outcome = { status: failure.status, usage: emptyUsage(), reason: "error", failure, errorCode: failure.code ?? "error", ttftMs: null, outputTokensPerSecond: null, disconnected: clientGone };
+    if (failure.status >= 500 && sink.opened) gateway.log("error", `${route} ${backend.name}: ${failure.logMessage ?? failure.message}`);
+    outcome = { status: failure.status, usage: emptyUsage(), reason: "error", failure, errorCode: wireCode(failure), disconnected: sink.gone.aborted };
     // A stream already under way cannot get an error status any more: at least do not leave it open.
-    if (reply.raw.headersSent && !reply.raw.writableEnded) reply.raw.end();
+    if (sink.opened) sink.end();
   } finally {
-    reply.raw.off("close", onClose);
+    sink.gone.removeEventListener("abort", onGone);
     gateway.metrics.activeGenerations.dec();
   }
+  const metrics = meter.finish({ outputTokens: outcome.usage.outputTokens, promptTokensEvaluated: null });
   const used = outcome.usage.inputTokens + outcome.usage.outputTokens;
   // Charged in full even past the reservation (an upstream that ignores max tokens, a prompt estimate too
   // low): the bucket then refuses until it refills, rather than being exceeded silently.
   if (used > reserved) gateway.log("warn", `${route} ${backend.name}: used ${used} tokens, more than the ${reserved} reserved; ${principal.name}/${family} is charged all of them`);
   await charge.settle(used).catch((error: unknown) => gateway.log("error", `could not settle a charge for ${principal.name}/${family}: ${toSparkError(error).message}`));
-  record(gateway, { route, backend, principal, family, outcome, reserved, startedAt });
-  if (outcome.disconnected && !reply.sent) {
-    // Nobody to answer: tell Fastify the response is handled here.
-    reply.hijack();
-    reply.raw.destroy();
-    return reply;
-  }
-  if (outcome.failure && !reply.sent) {
+  record(gateway, { route, backend, principal, family, outcome, metrics, reserved });
+  // Nobody to answer: the connection is dropped.
+  if (outcome.disconnected) sink.end();
+  else if (outcome.failure && !sink.sent) {
     const { failure } = outcome;
     if (failure.status >= 500) gateway.log("error", `${route} ${backend.name}: ${failure.logMessage ?? failure.message}`);
     const hidden = context.publicMessage(failure.message);
-    const answer = hidden === failure.message ? failure : failure.withMessage(hidden);
-    reply.headers(context.headers);
-    answer.counted = true;
-    throw answer;
+    await sink.fail(hidden === failure.message ? failure : failure.withMessage(hidden), []);
   }
   return reply;
 }
 
 function record(
   gateway: GatewayContext,
-  entry: { route: string; backend: Backend; principal: Principal; family: string; outcome: Outcome; reserved: number; startedAt: number },
+  entry: { route: string; backend: Backend; principal: Principal; family: string; outcome: Outcome; metrics: Metrics; reserved: number },
 ): void {
   const { outcome, backend, family, route } = entry;
   const model = gateway.metrics.modelLabel(backend.name);
-  const durationMs = performance.now() - entry.startedAt;
   const { metrics } = gateway;
-  metrics.requests.inc({ route, model, status: String(outcome.status) });
+  metrics.answered({ route, model, status: outcome.status, errorCode: outcome.errorCode });
   metrics.tokens.inc({ model, family, kind: "input" }, outcome.usage.inputTokens);
   metrics.tokens.inc({ model, family, kind: "output" }, outcome.usage.outputTokens);
+  const { ttftMs, decodeTokensPerSecond, totalMs: durationMs } = entry.metrics;
   metrics.duration.observe({ route }, durationMs / 1000);
-  if (outcome.ttftMs !== null) metrics.ttft.observe({ route, model }, outcome.ttftMs / 1000);
-  if (outcome.outputTokensPerSecond !== null) metrics.tokensPerSecond.observe({ model }, outcome.outputTokensPerSecond);
-  if (outcome.errorCode) metrics.errors.inc({ code: outcome.errorCode });
+  if (ttftMs !== null) metrics.ttft.observe({ route, model }, ttftMs / 1000);
+  if (decodeTokensPerSecond !== null) metrics.tokensPerSecond.observe({ model }, decodeTokensPerSecond);
   if (outcome.disconnected) metrics.disconnects.inc({ route, model });
   if (outcome.errorCode === "upstream_stream_broken") metrics.upstreamStreamErrors.inc({ route, model });
   gateway.usage.record({
@@ -140,7 +129,7 @@ function record(
     inputTokens: outcome.usage.inputTokens,
     outputTokens: outcome.usage.outputTokens,
     reservedTokens: entry.reserved,
-    ttftMs: outcome.ttftMs,
+    ttftMs,
     durationMs,
   });
 }

@@ -61,7 +61,7 @@ export class ModelRouter {
   private notFound(name: string, why = ""): GatewayError {
     const names = this.configuredNames();
     const list = names.length ? ` Models here: ${names.join(", ")}.` : "";
-    return new GatewayError(404, `The model '${name}' does not exist on this gateway.${why}${list} GET /v1/models lists them.`, "model_not_found", "model");
+    return new GatewayError(404, `The model '${name}' does not exist on this gateway.${why}${list} GET /v1/models lists them.`, "model_unknown", "model");
   }
 
   private build(name: string): Backend {

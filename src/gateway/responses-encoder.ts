@@ -1,7 +1,9 @@
-import type { ToolCall } from "../core/index.js";
+import type { SparkError, ToolCall } from "../core/index.js";
+import type { WireEvent } from "./event-sink.js";
+import { wireCode } from "./openai-error.js";
 import type { DeclaredToolName } from "./responses-tools.js";
 import type { GenerationSummary, StreamEncoder } from "./stream-encoder.js";
-import { newId, nowSeconds, responsesUsage, sseFrame } from "./wire-format.js";
+import { newId, nowSeconds, responsesUsage } from "./wire-format.js";
 
 type Json = Record<string, unknown>;
 
@@ -10,7 +12,7 @@ const outputText = (text: string): Json => ({ type: "output_text", text, annotat
 /**
  * The Responses API: `response.created`, `response.in_progress`, then per output item its `added`, deltas
  * and `done` events, and `response.completed` (or `.incomplete` / `.failed`) with usage. Every event has a
- * `sequence_number` and an `event:` line naming its type, as OpenAI sends them.
+ * `sequence_number` and is named by its type (the `event:` line over SSE), as OpenAI sends them.
  */
 export class ResponsesEncoder implements StreamEncoder {
   private readonly id = newId("resp_");
@@ -30,8 +32,8 @@ export class ResponsesEncoder implements StreamEncoder {
     return { id: `fc_${call.id}`, type: "function_call", status, call_id: call.id, ...this.declaredName(call.name), arguments: args };
   }
 
-  private event(type: string, fields: Json): string {
-    return sseFrame({ type, ...fields, sequence_number: this.sequence++ }, type);
+  private event(type: string, fields: Json): WireEvent {
+    return { event: type, data: { type, ...fields, sequence_number: this.sequence++ } };
   }
 
   private response(status: string, extra: Json = {}): Json {
@@ -56,52 +58,53 @@ export class ResponsesEncoder implements StreamEncoder {
     };
   }
 
-  start(): string {
-    return this.event("response.created", { response: this.response("in_progress", { output: [] }) }) + this.event("response.in_progress", { response: this.response("in_progress", { output: [] }) });
+  start(): WireEvent[] {
+    return [this.event("response.created", { response: this.response("in_progress", { output: [] }) }), this.event("response.in_progress", { response: this.response("in_progress", { output: [] }) })];
   }
 
-  text(text: string): string {
-    let frames = "";
+  text(text: string): WireEvent[] {
+    const events: WireEvent[] = [];
     if (!this.message) {
       this.message = { id: newId("msg_"), index: this.items.length, text: "" };
       const item = { id: this.message.id, type: "message", status: "in_progress", role: "assistant", content: [] };
-      frames += this.event("response.output_item.added", { output_index: this.message.index, item });
-      frames += this.event("response.content_part.added", { item_id: this.message.id, output_index: this.message.index, content_index: 0, part: outputText("") });
+      events.push(this.event("response.output_item.added", { output_index: this.message.index, item }));
+      events.push(this.event("response.content_part.added", { item_id: this.message.id, output_index: this.message.index, content_index: 0, part: outputText("") }));
       this.items.push(item);
     }
     this.message.text += text;
-    return frames + this.event("response.output_text.delta", { item_id: this.message.id, output_index: this.message.index, content_index: 0, delta: text, logprobs: [] });
+    events.push(this.event("response.output_text.delta", { item_id: this.message.id, output_index: this.message.index, content_index: 0, delta: text, logprobs: [] }));
+    return events;
   }
 
-  reasoning(): string {
-    return "";
+  reasoning(): WireEvent[] {
+    return [];
   }
 
-  private closeMessage(): string {
+  private closeMessage(): WireEvent[] {
     const message = this.message;
-    if (!message) return "";
+    if (!message) return [];
     this.message = undefined;
     const ids = { item_id: message.id, output_index: message.index, content_index: 0 };
     const item = { id: message.id, type: "message", status: "completed", role: "assistant", content: [outputText(message.text)] };
     this.items[message.index] = item;
-    return (
-      this.event("response.output_text.done", { ...ids, text: message.text, logprobs: [] }) +
-      this.event("response.content_part.done", { ...ids, part: outputText(message.text) }) +
-      this.event("response.output_item.done", { output_index: message.index, item })
-    );
+    return [
+      this.event("response.output_text.done", { ...ids, text: message.text, logprobs: [] }),
+      this.event("response.content_part.done", { ...ids, part: outputText(message.text) }),
+      this.event("response.output_item.done", { output_index: message.index, item }),
+    ];
   }
 
-  toolCall(call: ToolCall): string {
-    let frames = this.closeMessage();
+  toolCall(call: ToolCall): WireEvent[] {
+    const events = this.closeMessage();
     const index = this.items.length;
     const id = `fc_${call.id}`;
     const done = this.functionCall(call, "completed", call.arguments);
     this.items.push(done);
-    frames += this.event("response.output_item.added", { output_index: index, item: this.functionCall(call, "in_progress", "") });
-    frames += this.event("response.function_call_arguments.delta", { item_id: id, output_index: index, delta: call.arguments });
-    frames += this.event("response.function_call_arguments.done", { item_id: id, output_index: index, name: done["name"], arguments: call.arguments });
-    frames += this.event("response.output_item.done", { output_index: index, item: done });
-    return frames;
+    events.push(this.event("response.output_item.added", { output_index: index, item: this.functionCall(call, "in_progress", "") }));
+    events.push(this.event("response.function_call_arguments.delta", { item_id: id, output_index: index, delta: call.arguments }));
+    events.push(this.event("response.function_call_arguments.done", { item_id: id, output_index: index, name: done["name"], arguments: call.arguments }));
+    events.push(this.event("response.output_item.done", { output_index: index, item: done }));
+    return events;
   }
 
   private final(summary: GenerationSummary): Json {
@@ -111,14 +114,14 @@ export class ResponsesEncoder implements StreamEncoder {
       : this.response("completed", { usage });
   }
 
-  end(summary: GenerationSummary): string {
-    const frames = this.closeMessage();
+  end(summary: GenerationSummary): WireEvent[] {
+    const events = this.closeMessage();
     const response = this.final(summary);
-    return frames + this.event(response.status === "incomplete" ? "response.incomplete" : "response.completed", { response });
+    return [...events, this.event(response.status === "incomplete" ? "response.incomplete" : "response.completed", { response })];
   }
 
-  error(error: { code: string; message: string }): string {
-    return this.closeMessage() + this.event("response.failed", { response: this.response("failed", { error: { code: error.code, message: error.message } }) });
+  error(error: SparkError): WireEvent[] {
+    return [...this.closeMessage(), this.event("response.failed", { response: this.response("failed", { error: { code: wireCode(error), message: error.message } }) })];
   }
 
   body(summary: GenerationSummary): Json {

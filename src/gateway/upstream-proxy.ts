@@ -1,10 +1,12 @@
 import http from "node:http";
 import https from "node:https";
-import { emptyUsage, type FinishReason, type Usage } from "../core/index.js";
+import { emptyUsage, upstreamStatusError, type FinishReason, type SparkError, type Usage } from "../core/index.js";
+import type { WireEvent } from "./event-sink.js";
 import type { RemoteTarget } from "./model-router.js";
-import { GatewayError } from "./openai-error.js";
-import { drained, sseHeaders, type Outcome, type RunContext } from "./serve-events.js";
+import { GatewayError, wireCode } from "./openai-error.js";
+import type { Outcome, RunContext } from "./serve-events.js";
 import { SseUsageScanner, usageFromJson } from "./sse-usage-scanner.js";
+import { streamErrorEvent } from "./wire-format.js";
 
 /** Keep-alive connections to upstreams, shared by every request of one gateway. */
 export interface UpstreamAgents {
@@ -29,7 +31,7 @@ export interface ProxyRequest {
   timeoutMs: number;
 }
 
-/** Upstream statuses as the gateway's answer: a client mistake stays 4xx, the upstream's failures are 502. */
+/** Upstream statuses as the gateway's answer (see upstreamStatusError), with the upstream's Retry-After. */
 function upstreamError(status: number, bodyText: string, target: RemoteTarget, headers: http.IncomingHttpHeaders): GatewayError {
   let detail = bodyText.slice(0, 500);
   try {
@@ -39,18 +41,11 @@ function upstreamError(status: number, bodyText: string, target: RemoteTarget, h
   } catch {
     // Not JSON: keep the text.
   }
-  const where = `The upstream ${target.baseUrl} (model ${target.model})`;
-  if (status === 401 || status === 403) {
-    return new GatewayError(502, `${where} rejected the gateway's key (${status}). The gateway's operator must fix ${target.apiKeyEnv ? `$${target.apiKeyEnv}` : "its upstream key"}.`, "upstream_auth");
-  }
-  if (status === 429) {
-    const retryAfter = headers["retry-after"];
-    return new GatewayError(429, `${where} is rate limiting (429: ${detail}). Wait and retry.`, "upstream_rate_limited", null, "rate_limit_error", typeof retryAfter === "string" ? { "retry-after": retryAfter } : {});
-  }
-  if (status === 404) return new GatewayError(404, `${where} does not know this model or route (404: ${detail}).`, "model_not_found", "model");
-  if (status === 413) return new GatewayError(413, `${where} refused the request as too large (413: ${detail}).`, "request_too_large");
-  if (status >= 400 && status < 500) return new GatewayError(400, `${where} refused the request (${status}: ${detail}).`, "upstream_bad_request");
-  return new GatewayError(502, `${where} failed (${status}: ${detail}). Try again later.`, "upstream_error");
+  const keyAdvice = `The gateway's operator must fix ${target.apiKeyEnv ? `$${target.apiKeyEnv}` : "its upstream key"}`;
+  const failure = upstreamStatusError(status, detail, { where: `The upstream ${target.baseUrl} (model ${target.model})`, keyAdvice, showKeyDetail: false });
+  const retryAfter = headers["retry-after"];
+  const answerHeaders: Record<string, string> = status === 429 && typeof retryAfter === "string" ? { "retry-after": retryAfter } : {};
+  return new GatewayError(failure.status, failure.message, failure.code, null, undefined, answerHeaders);
 }
 
 /** An upstream answer longer than readAll's limit: refused whole rather than passed on cut short. */
@@ -88,15 +83,9 @@ export function proxyToUpstream(agents: UpstreamAgents, context: RunContext, req
     "content-length": payload.length,
     ...(request.apiKey ? { authorization: `Bearer ${request.apiKey}` } : {}),
   };
+  const clientGone = () => context.sink.gone.aborted;
   return new Promise<Outcome>((resolve, reject) => {
-    const gone = (): Outcome => ({
-      status: 499,
-      usage: { ...emptyUsage(), inputTokens: request.promptEstimate },
-      reason: "abort",
-      ttftMs: null,
-      outputTokensPerSecond: null,
-      disconnected: true,
-    });
+    const gone = (): Outcome => ({ status: 499, usage: { ...emptyUsage(), inputTokens: request.promptEstimate }, reason: "abort", disconnected: true });
     // The client may be gone already: an abort that fired before this point is never heard again.
     if (context.signal.aborted) return resolve(gone());
     const outgoing = (isHttps ? https : http).request(url, { method: "POST", headers, agent: isHttps ? agents.https : agents.http, timeout: request.timeoutMs });
@@ -112,10 +101,10 @@ export function proxyToUpstream(agents: UpstreamAgents, context: RunContext, req
     context.signal.addEventListener("abort", onAbort, { once: true });
     outgoing.on("timeout", () => outgoing.destroy(new Error(`no answer within ${request.timeoutMs} ms`)));
     outgoing.on("error", (error) => {
-      if (context.clientGone()) return finish(gone());
+      if (clientGone()) return finish(gone());
       // The client learns what failed, not where: the system error's text names the address.
       const reason = (error as NodeJS.ErrnoException).code ?? "no connection";
-      const failure = new GatewayError(502, `Cannot reach the upstream of model ${request.target.model} (${reason}). The gateway's operator should check that it is running.`, "upstream_unreachable");
+      const failure = new GatewayError(502, `Cannot reach the upstream of model ${request.target.model} (${reason}). The gateway's operator should check that it is running.`, "provider_unreachable");
       fail(failure.logging(`Cannot reach the upstream ${request.target.baseUrl} (model ${request.target.model}): ${error.message}`));
     });
     outgoing.on("response", (incoming) => {
@@ -136,11 +125,10 @@ export function proxyToUpstream(agents: UpstreamAgents, context: RunContext, req
           } catch {
             usage = undefined;
           }
-          const reply = context.reply.code(status).headers({ ...context.headers, "content-type": String(incoming.headers["content-type"] ?? "application/json") });
-          void reply.send(body);
-          finish({ status, usage: usage ?? { ...emptyUsage(), inputTokens: request.promptEstimate }, reason: "stop", ttftMs: null, outputTokensPerSecond: null, disconnected: false });
+          context.sink.answer(status, body, String(incoming.headers["content-type"] ?? "application/json"));
+          finish({ status, usage: usage ?? { ...emptyUsage(), inputTokens: request.promptEstimate }, reason: "stop", disconnected: false });
         }, (error: unknown) => {
-          if (context.clientGone()) return finish(gone());
+          if (clientGone()) return finish(gone());
           if (error instanceof UpstreamTooLargeError) {
             return fail(new GatewayError(502, `The upstream ${request.target.baseUrl} (model ${request.target.model}) answered too large: ${error.message}, more than the gateway passes on.`, "upstream_answer_too_large"));
           }
@@ -163,39 +151,38 @@ export function streamCutAt(outputAllowance: number): number {
   return outputAllowance + Math.max(16, Math.ceil(outputAllowance / 4));
 }
 
-/** An error in the middle of a stream, in the error shape of its API's streams (SDKs throw on it). */
-export function streamErrorFrame(path: string, code: string, message: string): string {
-  if (path === "/responses") return `event: error\ndata: ${JSON.stringify({ type: "error", code, message, param: null })}\n\n`;
-  return `data: ${JSON.stringify({ error: { message, type: "server_error", param: null, code } })}\n\n`;
+/** An error in the middle of a passed-through stream, in the error shape of its API's streams (SDKs throw on it). */
+function passedStreamError(path: string, error: SparkError): WireEvent {
+  if (path === "/responses") return { event: "error", data: { type: "error", code: wireCode(error), message: error.message, param: null } };
+  return streamErrorEvent(error);
 }
 
-/** The frame a client gets when the gateway cuts a stream. */
-export function cutFrame(path: string, reserved: number): string {
+/** The event a client gets when the gateway cuts a stream. */
+export function cutEvent(path: string, reserved: number): WireEvent {
   const message = `The upstream generated more than the ${reserved} output tokens reserved for this request (max tokens for each choice); the gateway cut the answer here. Everything generated was charged.`;
-  return streamErrorFrame(path, "reservation_exceeded", message);
+  return passedStreamError(path, new GatewayError(502, message, "reservation_exceeded"));
 }
 
-/** The frame a client gets when the upstream's connection broke before its stream ended. */
-function brokenFrame(request: ProxyRequest): string {
+/** The event a client gets when the upstream's connection broke before its stream ended. */
+function brokenEvent(request: ProxyRequest): WireEvent {
   const message = `The upstream of model ${request.target.model} closed the connection before the answer ended; what came before this is incomplete. Try again.`;
-  return streamErrorFrame(request.path, "upstream_stream_broken", message);
+  return passedStreamError(request.path, new GatewayError(502, message, "upstream_stream_broken"));
 }
 
 async function pipeStream(context: RunContext, incoming: http.IncomingMessage, request: ProxyRequest): Promise<Outcome> {
-  const raw = context.reply.raw;
-  context.reply.hijack();
-  raw.writeHead(200, { ...sseHeaders, ...context.headers });
+  const { sink, meter } = context;
+  const clientGone = () => sink.gone.aborted;
+  sink.open();
   // Only a bucket that limits tokens needs the cap; without one an answer may run as long as the upstream likes.
   const scanner = new SseUsageScanner(request.stripUsage, context.limitsTokens ? streamCutAt(context.outputAllowance) : undefined);
-  let firstAt: number | undefined;
   let failed = false;
   let cut = false;
   try {
     for await (const chunk of incoming) {
-      if (raw.destroyed) break;
+      if (clientGone()) break;
       const out = scanner.push(chunk as Buffer);
-      if (firstAt === undefined && scanner.contentFrames > 0) firstAt = performance.now();
-      if (out.length > 0 && !raw.write(out)) await drained(raw);
+      if (scanner.contentFrames > 0) meter.markToken();
+      await sink.forward(out);
       // Past the reservation the frames up to the one that passed it are sent, then the upstream is
       // closed, which stops its generation.
       if (scanner.overLimit) {
@@ -205,28 +192,27 @@ async function pipeStream(context: RunContext, incoming: http.IncomingMessage, r
       }
     }
   } catch {
-    failed = !context.clientGone();
+    failed = !clientGone();
   }
   // A connection that closes without the chunked body's last chunk may end the loop without an error:
   // `complete` tells an answer that ended from one that broke.
-  if (!cut && !raw.destroyed && !incoming.complete && !context.clientGone()) failed = true;
+  if (!cut && !incoming.complete && !clientGone()) failed = true;
   // A frame cut in half by the break is not passed on: the client gets the error instead.
-  const rest = cut || failed ? "" : scanner.flush();
-  if (rest.length > 0 && !raw.destroyed) raw.write(rest);
-  if (cut && !raw.destroyed) raw.write(cutFrame(request.path, context.outputAllowance));
+  if (!cut && !failed) await sink.forward(scanner.flush());
+  if (cut) await sink.send([cutEvent(request.path, context.outputAllowance)]);
   // A half frame already passed on is closed first, so the error is an event of its own.
-  if (failed && !raw.destroyed) raw.write((scanner.forwardedPartialFrame ? "\n\n" : "") + brokenFrame(request));
-  raw.end();
-  const endedAt = performance.now();
+  if (failed) {
+    if (scanner.forwardedPartialFrame) await sink.forward("\n\n");
+    await sink.send([brokenEvent(request)]);
+  }
+  sink.end();
   const usage = scanner.usage ?? { ...emptyUsage(), inputTokens: request.promptEstimate, outputTokens: scanner.outputEstimate };
-  const reason: FinishReason = context.clientGone() ? "abort" : failed ? "error" : cut ? "length" : scanner.finishReason;
+  const reason: FinishReason = clientGone() ? "abort" : failed ? "error" : cut ? "length" : scanner.finishReason;
   return {
-    status: context.clientGone() ? 499 : 200,
+    status: clientGone() ? 499 : 200,
     usage,
     reason,
     ...(failed ? { errorCode: "upstream_stream_broken" } : cut ? { errorCode: "reservation_exceeded" } : {}),
-    ttftMs: firstAt === undefined ? null : firstAt - context.startedAt,
-    outputTokensPerSecond: firstAt !== undefined && endedAt > firstAt && usage.outputTokens > 1 ? ((usage.outputTokens - 1) / (endedAt - firstAt)) * 1000 : null,
-    disconnected: context.clientGone(),
+    disconnected: clientGone(),
   };
 }

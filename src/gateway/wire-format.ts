@@ -1,4 +1,6 @@
-import type { FinishReason, ToolCall, Usage } from "../core/index.js";
+import type { FinishReason, SparkError, ToolCall, Usage } from "../core/index.js";
+import type { WireEvent } from "./event-sink.js";
+import { openAIErrorBody } from "./openai-error.js";
 
 /** OpenAI's JSON shapes for the pieces every route sends: ids, usage objects and finish reasons. */
 
@@ -51,4 +53,16 @@ export function chatToolCall(call: ToolCall): Json {
 /** One Server-Sent Event frame; `event` names it (the Responses API does), data is one JSON line. */
 export function sseFrame(data: unknown, event?: string): string {
   return `${event ? `event: ${event}\n` : ""}data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`;
+}
+
+/** The end marker of Chat Completions and Completions streams. */
+export const doneEvent: WireEvent = { data: "[DONE]" };
+
+/**
+ * The error event of a Chat Completions or Completions stream: OpenAI's error body (SDKs throw on it), of
+ * type server_error whatever the cause, since the stream's status was 200 already.
+ */
+export function streamErrorEvent(error: SparkError): WireEvent {
+  const body = openAIErrorBody(error);
+  return { data: { error: { ...body.error, type: "server_error" } } };
 }

@@ -22,6 +22,7 @@ import { commands, metricsNotification, type EditSelectionArguments, type ModelR
 import type { ModelSet } from "./lsp-model.js";
 import { withClientSettings, type LspSettings } from "./lsp-settings.js";
 import { minimalEdit } from "./text-edits.js";
+import { errorMessage } from "../core/index.js";
 
 export interface LanguageServerOptions {
   /** The client's messages (stdin) and where the answers go (stdout). */
@@ -129,7 +130,7 @@ export function startLanguageServer(options: LanguageServerOptions): void {
       const mode = await model.completions.mode();
       connection.console.info(`Spark: ${role} model ${name} ready in ${Math.round(performance.now() - started)} ms (${mode === "fim" ? "fill-in-the-middle tokens" : "chat prompt"} completions)`);
     } catch (error) {
-      connection.console.error(`Spark: the ${role} model ${name} cannot be used: ${(error as Error).message}`);
+      connection.console.error(`Spark: the ${role} model ${name} cannot be used: ${errorMessage(error)}`);
     }
   };
 
@@ -147,7 +148,7 @@ export function startLanguageServer(options: LanguageServerOptions): void {
     try {
       text = await completer.complete({ uri: document.uri, document: openText(document), offset, openDocuments: documents.all().map(openText), signal });
     } catch (error) {
-      connection.console.error(`Spark: completion failed: ${(error as Error).message}`);
+      connection.console.error(`Spark: completion failed: ${errorMessage(error)}`);
       return null;
     }
     if (signal.aborted) throw cancelled();
@@ -184,7 +185,7 @@ export function startLanguageServer(options: LanguageServerOptions): void {
       });
     } catch (error) {
       if (signal.aborted) throw cancelled();
-      const message = error instanceof EditFailed ? error.message : `The edit failed: ${(error as Error).message}`;
+      const message = error instanceof EditFailed ? error.message : `The edit failed: ${errorMessage(error)}`;
       connection.console.error(`Spark: ${message}${error instanceof EditFailed && error.patch ? `\n--- model answer ---\n${error.patch}` : ""}`);
       throw new ResponseError(ErrorCodes.InternalError, message);
     }

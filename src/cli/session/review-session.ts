@@ -2,7 +2,7 @@ import { awaitVerdict, formatVerdict, reviewerSettings, runChecks, type CheckRes
 import { sessionDiff } from "../../edits/index.js";
 import { checkRunnerFor, checksFor } from "../review-wiring.js";
 import { paint } from "./ansi-style.js";
-import type { CommandHost } from "./slash-commands.js";
+import type { CommandHost } from "./command-host.js";
 
 const checkLine = (check: CheckResult) => `  check ${check.command}: ${check.status === "failed" ? paint.red(check.status) : check.status}`;
 

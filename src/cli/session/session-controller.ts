@@ -12,7 +12,8 @@ import type { FrameTrace, InterruptRecord } from "./frame-trace.js";
 import { resumedHeader, storedMessageLines } from "./history-lines.js";
 import { LiveMeter } from "./live-meter.js";
 import type { ActiveModel, ModelSwitcher } from "./model-switcher.js";
-import { isCommand, runCommand, type CommandHost } from "./slash-commands.js";
+import type { CommandHost } from "./command-host.js";
+import { isCommand, runCommand } from "./slash-commands.js";
 import { ViewStore, type ApprovalChoice, type RenderMode, type SessionState } from "./view-store.js";
 
 /**

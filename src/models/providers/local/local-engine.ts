@@ -10,7 +10,7 @@ import {
   type LlamaContext,
   type LlamaModel,
 } from "node-llama-cpp";
-import { ModelError, SparkError } from "../../../core/index.js";
+import { errorMessage, ModelError, SparkError } from "../../../core/index.js";
 import type { LocalEngine as LocalEngineHandle } from "../../local-engine-handle.js";
 import { PredictionFollower, RequestPredictor } from "../../../speed/speculation/index.js";
 import { checkGgufFile } from "./check-gguf-file.js";
@@ -103,7 +103,7 @@ export class LocalEngine implements LocalEngineHandle {
       this.loadFailed = true;
       throw new ModelError(
         "model_file_invalid",
-        `Cannot load ${path}: ${(error as Error).message}. The file may be truncated or corrupt; download it again or pick another GGUF file.`,
+        `Cannot load ${path}: ${errorMessage(error)}. The file may be truncated or corrupt; download it again or pick another GGUF file.`,
         { cause: error },
       );
     }

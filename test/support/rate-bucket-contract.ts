@@ -4,8 +4,8 @@
  * store a test opens; nothing sleeps.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { BucketLimits, BucketState, RateBucketStore, ReserveRequest, ReserveResult, WindowState } from "./rate-bucket-store.js";
-import { FIVE_HOURS_MS, MINUTE_MS, RETRY_NEVER, WEEK_MS } from "./rate-bucket-windows.js";
+import type { BucketLimits, BucketState, RateBucketStore, ReserveRequest, ReserveResult, WindowState } from "../../src/store/rate-bucket-store.js";
+import { FIVE_HOURS_MS, MINUTE_MS, RETRY_NEVER, WEEK_MS } from "../../src/store/rate-bucket-windows.js";
 
 export interface RateBucketBackend {
   /** Opens one more store (a new connection) on the backend; all stores of a backend share buckets. */
