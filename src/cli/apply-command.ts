@@ -7,7 +7,7 @@ import { exitCodes } from "./exit-codes.js";
 import { readPipedStdin } from "./read-stdin.js";
 import type { RegisterCommand } from "./register-command.js";
 import { withStores } from "./with-stores.js";
-import { workspaceWriteSettings } from "./workspace-write-settings.js";
+import { workspaceWriteSettings } from "../runtime/index.js";
 
 export interface ApplyCommandOptions {
   cwd?: string;

@@ -4,10 +4,9 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { cacheRows, formatBenchTable, speculationRows, type BenchRow } from "../benchmarks/index.js";
 import { SparkError, toSparkError, UsageError } from "../core/index.js";
-import { createModelClient, resolveModel } from "../models/index.js";
 import { exitCodes } from "./exit-codes.js";
-import { loadWithFlags, type GlobalOptions } from "./global-options.js";
-import { clientDependencies } from "./open-model.js";
+import type { GlobalOptions } from "./global-options.js";
+import { openRuntime } from "./open-runtime.js";
 import type { RegisterCommand } from "./register-command.js";
 
 interface BenchOptions extends GlobalOptions {
@@ -32,16 +31,15 @@ function positive(flag: string, value: string | undefined, fallback: number): nu
 
 /** `spark bench`: every speed lever against plain decoding of the same model, in the same run. */
 export async function runBench(options: BenchOptions): Promise<number> {
-  const loaded = loadWithFlags(options);
-  const resolved = resolveModel(options.model, { loaded, env: process.env, cwd: process.cwd() });
+  const runtime = openRuntime(options, { printWarnings: false });
+  const resolved = runtime.resolve(options.model);
   const source = options.source === undefined ? sampleSource : await readSource(options.source);
   const maxTokens = positive("--max-tokens", options.maxTokens, 256);
   const turns = positive("--turns", options.turns, 2);
-  const { deps, disposeEngine } = clientDependencies(loaded);
   const remote = resolved.target.kind === "remote";
-  const fast = await createModelClient(resolved, deps);
-  const plain = remote ? fast : await createModelClient(resolved, { ...deps, speculation: false });
   try {
+    const fast = (await runtime.open(options.model)).client;
+    const plain = remote ? fast : (await runtime.open(options.model, { speculation: false })).client;
     const shared = {
       plain,
       fast,
@@ -62,9 +60,7 @@ export async function runBench(options: BenchOptions): Promise<number> {
     }
     return rows.some((row) => row.identical === false) ? exitCodes.failed : exitCodes.ok;
   } finally {
-    await fast.close();
-    if (plain !== fast) await plain.close();
-    await disposeEngine();
+    await runtime.dispose();
   }
 }
 

@@ -6,14 +6,12 @@ import { bundledTasksDir, formatEvalMarkdown, loadEvalTasks, modelTotals, runEva
 import type { SandboxSection } from "../config/index.js";
 import { UsageError, toSparkError } from "../core/index.js";
 import { createSandbox, runUnsandboxed, SandboxUnavailableError, type Sandbox } from "../sandbox/index.js";
-import { agentContextPolicy } from "./agent-context.js";
-import { agentCallSettings } from "./agent-wiring.js";
+import { agentCallSettings, agentContextPolicy, maxRoundsFrom, reviewerFor } from "../runtime/index.js";
 import { exitCodes } from "./exit-codes.js";
 import type { GlobalOptions } from "./global-options.js";
 import { abortOnInterrupt } from "./interrupt.js";
-import { openModel } from "./open-model.js";
+import { openRuntime } from "./open-runtime.js";
 import type { RegisterCommand } from "./register-command.js";
-import { maxRoundsFrom, reviewerFor } from "./review-wiring.js";
 
 interface EvalOptions extends GlobalOptions {
   tasks?: string;
@@ -72,20 +70,22 @@ export async function runEvalCommand(options: EvalOptions): Promise<number> {
   const taskTimeoutMs = positive("--task-timeout", options.taskTimeout, 300) * 1000;
   const controller = new AbortController();
   const removeHandler = abortOnInterrupt(controller);
-  const model = await openModel(options, controller.signal);
+  const runtime = openRuntime(options, { reviewModel: options.reviewModel, signal: controller.signal });
   try {
-    const sandbox = await evalSandbox(tasksDir, model.loaded.config.sandbox ?? {}, options.unsandboxed === true);
-    const reviewer = options.reviewModel === undefined ? undefined : reviewerFor(model.loaded, options.reviewModel, model.openAnother);
+    const model = await runtime.openFast();
+    const sandbox = await evalSandbox(tasksDir, runtime.loaded.config.sandbox ?? {}, options.unsandboxed === true);
+    // Drafter and reviewer only when asked: the `review` alias alone does not turn review on here.
+    const reviewer = options.reviewModel === undefined ? undefined : reviewerFor(runtime);
     const startedAt = new Date().toISOString();
     const started = performance.now();
     const results: EvalTaskResult[] = [];
     const setup = {
-      drafter: { name: model.resolved.name, client: model.client, ...agentCallSettings(model.resolved.settings), context: await agentContextPolicy(model) },
+      drafter: { name: model.resolved.name, client: model.client, ...agentCallSettings(model.resolved.settings), context: await agentContextPolicy(runtime, model) },
       ...(reviewer ? { reviewer } : {}),
       ...(sandbox ? { sandbox } : {}),
       checkRunner: (workspace: string) => (command: string, signal?: AbortSignal) =>
         (sandbox ? sandbox.run.bind(sandbox) : runUnsandboxed)({ command, workspace, timeoutMs: 60_000, network: false, ...(signal ? { signal } : {}) }),
-      maxRounds: maxRoundsFrom(model.loaded, options.maxReviewRounds),
+      maxRounds: maxRoundsFrom(runtime.loaded, options.maxReviewRounds),
       maxTurns: 30,
       taskTimeoutMs,
       signal: controller.signal,
@@ -118,7 +118,7 @@ export async function runEvalCommand(options: EvalOptions): Promise<number> {
     return controller.signal.aborted ? exitCodes.interrupted : exitCodes.ok;
   } finally {
     removeHandler();
-    await model.dispose();
+    await runtime.dispose();
   }
 }
 

@@ -1,17 +1,14 @@
 import type { Command } from "commander";
 import { defaultTools, runAgent, type AgentEvent } from "../agent/index.js";
 import { UsageError, type Message } from "../core/index.js";
-import { agentContextPolicy } from "./agent-context.js";
-import { startAgentMcp } from "./agent-mcp.js";
-import { agentCallSettings, agentSystemPrompt, agentToolContext, prepareAgentWiring, startSavedSession } from "./agent-wiring.js";
+import { agentCallSettings, agentContextPolicy, agentSystemPrompt, agentToolContext, prepareAgentWiring, startAgentMcp, startSavedSession, type ReviewFlags } from "../runtime/index.js";
 import { execReviewed, wantsPipeline } from "./exec-review.js";
 import { exitCodes } from "./exit-codes.js";
 import type { GlobalOptions } from "./global-options.js";
 import { abortOnInterrupt } from "./interrupt.js";
-import { openModel } from "./open-model.js";
+import { openRuntime } from "./open-runtime.js";
 import type { RegisterCommand } from "./register-command.js";
 import { formatAgentSummary, renderAgentEvent } from "./render-agent-event.js";
-import type { ReviewFlags } from "./review-wiring.js";
 import { withStores } from "./with-stores.js";
 
 interface ExecOptions extends GlobalOptions, ReviewFlags {
@@ -34,9 +31,10 @@ export async function execTask(words: string[], options: ExecOptions): Promise<n
   const wiring = await prepareAgentWiring(options);
   const controller = new AbortController();
   const removeHandler = abortOnInterrupt(controller);
-  const model = await openModel(options, controller.signal, false);
+  const runtime = openRuntime(options, { reviewModel: options.reviewModel, signal: controller.signal, printWarnings: false });
+  const model = await runtime.openFast();
   const started = performance.now();
-  const mcp = await startAgentMcp(model.loaded, wiring.workspace, (message) => process.stderr.write(`spark: ${message}\n`));
+  const mcp = await startAgentMcp(runtime.loaded, wiring.workspace, (message) => process.stderr.write(`spark: ${message}\n`));
   try {
     const messages: Message[] = [
       { role: "system", content: await agentSystemPrompt(wiring) },
@@ -46,8 +44,8 @@ export async function execTask(words: string[], options: ExecOptions): Promise<n
       const sessionId = startSavedSession(stores, { workspace: wiring.workspace, model: model.client.displayName, title: task }, messages);
       const review = options.review ?? false;
       const tools = [...defaultTools, ...mcp.tools];
-      if (wantsPipeline(model.loaded, review, options)) {
-        return execReviewed({ task, messages, model, tools, wiring, stores, sessionId, review, flags: options, maxTurns, json: options.json ?? false, signal: controller.signal });
+      if (wantsPipeline(runtime, review, options)) {
+        return execReviewed({ task, messages, runtime, model, tools, wiring, stores, sessionId, review, flags: options, maxTurns, json: options.json ?? false, signal: controller.signal });
       }
       let final: Extract<AgentEvent, { type: "done" }> | undefined;
       const events = runAgent({
@@ -58,7 +56,7 @@ export async function execTask(words: string[], options: ExecOptions): Promise<n
         signal: controller.signal,
         ...(maxTurns !== undefined ? { maxTurns } : {}),
         ...agentCallSettings(model.resolved.settings),
-        context: await agentContextPolicy(model),
+        context: await agentContextPolicy(runtime, model),
         cacheKey: sessionId,
       });
       for await (const event of events) {
@@ -74,7 +72,7 @@ export async function execTask(words: string[], options: ExecOptions): Promise<n
   } finally {
     removeHandler();
     await mcp.close();
-    await model.dispose();
+    await runtime.dispose();
   }
 }
 

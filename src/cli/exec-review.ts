@@ -3,12 +3,23 @@ import { formatReviewReport, runReviewPipeline, type ReviewOutcome, type ReviewR
 import type { Message } from "../core/index.js";
 import { sessionDiff } from "../edits/index.js";
 import type { SparkStores } from "../store/index.js";
-import { agentContextPolicy } from "./agent-context.js";
-import { agentCallSettings, agentToolContext, type AgentWiring } from "./agent-wiring.js";
+import {
+  agentCallSettings,
+  agentContextPolicy,
+  agentToolContext,
+  checkRunnerFor,
+  checksFor,
+  escalationPolicyFrom,
+  maxRoundsFrom,
+  pricesFrom,
+  reviewerFor,
+  type AgentWiring,
+  type ModelRuntime,
+  type OpenedModel,
+  type ReviewFlags,
+} from "../runtime/index.js";
 import { exitCodes } from "./exit-codes.js";
-import type { OpenModel } from "./open-model.js";
 import { renderReviewEvent } from "./render-review-event.js";
-import { checkRunnerFor, checksFor, escalationPolicyFrom, isConfigured, maxRoundsFrom, pricesFrom, REVIEW_MODEL, reviewerFor, type ReviewFlags } from "./review-wiring.js";
 
 /** `spark exec --review` (and exec with escalation): exit 0 when the change stands, 1 when the reviewer did not approve it. */
 export const reviewExitCodes: Record<ReviewOutcome, number> = {
@@ -25,7 +36,10 @@ export const reviewExitCodes: Record<ReviewOutcome, number> = {
 export interface ReviewedExec {
   task: string;
   messages: Message[];
-  model: OpenModel;
+  /** Its review role is the reviewer. */
+  runtime: ModelRuntime;
+  /** The drafter. */
+  model: OpenedModel;
   /** Spark's tools and those of the configured MCP servers. */
   tools: readonly Tool[];
   wiring: AgentWiring;
@@ -39,20 +53,20 @@ export interface ReviewedExec {
 }
 
 /** Whether exec goes through the pipeline: asked to review, or escalation is on and a review model exists. */
-export function wantsPipeline(loaded: OpenModel["loaded"], review: boolean, flags: ReviewFlags): boolean {
+export function wantsPipeline(runtime: ModelRuntime, review: boolean, flags: ReviewFlags): boolean {
   if (review) return true;
-  if (!escalationPolicyFrom(loaded, flags)) return false;
-  return flags.reviewModel !== undefined || isConfigured(loaded, REVIEW_MODEL);
+  if (!escalationPolicyFrom(runtime.loaded, flags)) return false;
+  return runtime.roleName("review") !== undefined;
 }
 
 /** Runs the task through the drafter–reviewer pipeline, saving the drafter's conversation in the session. */
 export async function execReviewed(run: ReviewedExec): Promise<number> {
-  const { loaded } = run.model;
+  const { loaded } = run.runtime;
   const events = runReviewPipeline({
     task: run.task,
     messages: run.messages,
-    drafter: { name: run.model.resolved.name, client: run.model.client, ...agentCallSettings(run.model.resolved.settings), context: await agentContextPolicy(run.model) },
-    reviewer: reviewerFor(loaded, run.flags.reviewModel, run.model.openAnother),
+    drafter: { name: run.model.resolved.name, client: run.model.client, ...agentCallSettings(run.model.resolved.settings), context: await agentContextPolicy(run.runtime, run.model) },
+    reviewer: reviewerFor(run.runtime),
     tools: run.tools,
     toolContext: agentToolContext(run.wiring, run.stores, run.sessionId),
     currentChange: async () => {

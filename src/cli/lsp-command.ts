@@ -1,10 +1,9 @@
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { UsageError } from "../core/index.js";
-import { defaultLspSettings, ModelSet, openLspModel, startLanguageServer, type LspSettings } from "../lsp/index.js";
-import { resolveModel } from "../models/index.js";
-import { loadWithFlags, type GlobalOptions } from "./global-options.js";
-import { clientDependencies } from "./open-model.js";
+import { defaultLspSettings, ModelSet, startLanguageServer, type LspSettings } from "../lsp/index.js";
+import { sparkVersion } from "../runtime/index.js";
+import type { GlobalOptions } from "./global-options.js";
+import { openRuntime } from "./open-runtime.js";
 import type { RegisterCommand } from "./register-command.js";
 
 interface LspOptions extends GlobalOptions {
@@ -24,29 +23,17 @@ function wholeNumber(flag: string, value: string | undefined, min: number): numb
 /**
  * `spark lsp`: the language server on stdin/stdout. The model names are resolved before the server
  * starts, so a wrong name or config fails at once with its usual message (on stderr, exit 2); the
- * models themselves are opened on first use, the fast one right after the client says `initialized`.
+ * models themselves are opened on first use, the fast one right after the client says `initialized`,
+ * and share one local engine.
  */
 export async function runLanguageServer(options: LspOptions): Promise<number> {
-  const loaded = loadWithFlags(options);
-  const context = { loaded, env: process.env, cwd: process.cwd() };
-  const fast = resolveModel(options.model, context);
-  const reviewName = options.reviewModel ?? (loaded.config.aliases?.review !== undefined ? "review" : undefined);
-  const review = reviewName === undefined ? undefined : resolveModel(reviewName, context);
+  const models = new ModelSet(openRuntime(options, { reviewModel: options.reviewModel, printWarnings: false }));
   const settings: LspSettings = { ...defaultLspSettings };
   const debounceMs = wholeNumber("--debounce-ms", options.debounceMs, 0);
   if (debounceMs !== undefined) settings.debounceMs = debounceMs;
   const completionTokens = wholeNumber("--completion-tokens", options.completionTokens, 1);
   if (completionTokens !== undefined) settings.maxCompletionTokens = completionTokens;
-  const models = new ModelSet(
-    async (role) => {
-      const resolved = role === "review" && review ? review : fast;
-      const { deps, disposeEngine } = clientDependencies(loaded);
-      return openLspModel(resolved, deps, disposeEngine);
-    },
-    { fast: fast.name, review: review?.name },
-  );
-  const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
-  startLanguageServer({ input: process.stdin, output: process.stdout, models, settings, version });
+  startLanguageServer({ input: process.stdin, output: process.stdout, models, settings, version: sparkVersion });
   // The server ends the process itself: on the client's `exit` notification or when stdin closes.
   return new Promise<number>(() => undefined);
 }

@@ -2,16 +2,15 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import type { Command } from "commander";
 import { findWorkspaceRoot } from "../agent/index.js";
 import { sparkHome } from "../config/index.js";
-import { workspaceWriteSettings } from "./workspace-write-settings.js";
 import { SparkError, type Message, type Metrics, type Usage } from "../core/index.js";
 import { applyWithCheckpoint, formatApplyReport } from "../edits/index.js";
 import { createSparkMcpServer, type CompletionOutcome, type CompletionRequest, type PatchOutcome } from "../mcp/index.js";
 import { openStores, type SparkStores } from "../store/index.js";
-import { sparkVersion } from "./agent-mcp.js";
+import { sparkVersion, workspaceWriteSettings, type ModelRuntime, type OpenedModel } from "../runtime/index.js";
 import { exitCodes } from "./exit-codes.js";
 import { formatCallSummary } from "./format-call-summary.js";
 import type { GlobalOptions } from "./global-options.js";
-import { openModel, type OpenModel } from "./open-model.js";
+import { openRuntime } from "./open-runtime.js";
 import type { RegisterCommand } from "./register-command.js";
 
 interface McpOptions extends GlobalOptions {
@@ -25,7 +24,7 @@ async function applyPatchIn(workspace: string, stores: SparkStores, patch: strin
 }
 
 /** One whole answer of the fast model; a failed call throws, so the MCP client sees a tool error. */
-async function completeWith(model: OpenModel, request: CompletionRequest, signal: AbortSignal): Promise<CompletionOutcome> {
+async function completeWith(model: OpenedModel, request: CompletionRequest, signal: AbortSignal): Promise<CompletionOutcome> {
   const { settings } = model.resolved;
   const messages: Message[] = [...(request.system ? [{ role: "system" as const, content: request.system }] : []), { role: "user", content: request.prompt }];
   const temperature = request.temperature ?? settings.temperature;
@@ -61,15 +60,19 @@ async function completeWith(model: OpenModel, request: CompletionRequest, signal
 export async function serveMcp(options: McpOptions): Promise<number> {
   const workspace = await findWorkspaceRoot(options.cwd ?? process.cwd());
   const stores = openStores(sparkHome(process.env));
-  let model: Promise<OpenModel> | undefined;
+  let opened: Promise<{ runtime: ModelRuntime; model: OpenedModel }> | undefined;
   const server = createSparkMcpServer({
     version: sparkVersion,
     applyPatch: (patch) => applyPatchIn(workspace, stores, patch),
     complete: async (request, signal) => {
-      model ??= openModel(options);
+      // The config is read again on each try, so a model configured meanwhile is found.
+      opened ??= (async () => {
+        const runtime = openRuntime(options);
+        return { runtime, model: await runtime.openFast() };
+      })();
       // A failed open (no model configured) is answered as a tool error and tried again next time.
-      model.catch(() => (model = undefined));
-      return completeWith(await model, request, signal);
+      opened.catch(() => (opened = undefined));
+      return completeWith((await opened).model, request, signal);
     },
   });
   const transport = new StdioServerTransport();
@@ -79,7 +82,7 @@ export async function serveMcp(options: McpOptions): Promise<number> {
     await server.connect(transport);
     await closed;
   } finally {
-    await (await model?.catch(() => undefined))?.dispose();
+    await (await opened?.catch(() => undefined))?.runtime.dispose();
     stores.close();
   }
   return exitCodes.ok;

@@ -1,8 +1,9 @@
 import type { Command } from "commander";
 import { SparkError } from "../core/index.js";
-import { declaredContextWindow, describeTarget, keyIsOptional, modelStatus, providerPresets, resolveModel, type ResolvedModel } from "../models/index.js";
+import { declaredContextWindow, describeTarget, keyIsOptional, modelStatus, providerPresets, type ResolvedModel } from "../models/index.js";
 import type { GlobalOptions } from "./global-options.js";
 import type { RegisterCommand } from "./register-command.js";
+import { ModelRuntime } from "../runtime/index.js";
 import { loadWithFlags } from "./global-options.js";
 
 interface ModelRow {
@@ -24,12 +25,13 @@ function describeWindow(resolved: ResolvedModel): string {
 
 /** Every name the config defines (default, aliases, [models.*]), resolved and checked without calling it. */
 function modelRows(options: GlobalOptions): ModelRow[] {
-  const loaded = loadWithFlags(options);
-  const { config } = loaded;
+  // Nothing is opened: the runtime only resolves here.
+  const runtime = new ModelRuntime({ loaded: loadWithFlags(options) });
+  const { config } = runtime.loaded;
   const names = new Set<string>([...(config.model ? [config.model] : []), ...Object.keys(config.aliases ?? {}), ...Object.keys(config.models ?? {})]);
   return [...names].map((name) => {
     try {
-      const resolved = resolveModel(name, { loaded, env: process.env, cwd: process.cwd() });
+      const resolved = runtime.resolve(name);
       const status = modelStatus(resolved.target, process.env);
       const via = resolved.chain.length > 1 ? `${resolved.chain.slice(1).join(" -> ")}: ` : "";
       return { name, isDefault: name === config.model, resolvesTo: `${via}${describeTarget(resolved.target)}`, ...status, contextWindow: describeWindow(resolved) };

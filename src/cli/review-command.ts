@@ -2,15 +2,14 @@ import type { Command } from "commander";
 import { findWorkspaceRoot } from "../agent/index.js";
 import { awaitVerdict, formatVerdict, gitChange, reviewerSettings, runChecks, UsageLedger, type GitChangeSelection, type ReviewVerdict } from "../agent/review/index.js";
 import { UsageError } from "../core/index.js";
-import { createModelClient, resolveModel } from "../models/index.js";
 import { exitCodes } from "./exit-codes.js";
-import { loadWithFlags, printConfigWarnings, type GlobalOptions } from "./global-options.js";
+import type { GlobalOptions } from "./global-options.js";
 import { abortOnInterrupt } from "./interrupt.js";
-import { clientDependencies } from "./open-model.js";
+import { openRuntime } from "./open-runtime.js";
 import type { RegisterCommand } from "./register-command.js";
 import { withReviewedTree } from "./review-checkout.js";
 import { requireReviewableRepository } from "./review-repository.js";
-import { checkRunnerFor, checksFor, pricesFrom, reviewerFor } from "./review-wiring.js";
+import { checkRunnerFor, checksFor, pricesFrom, reviewerFor } from "../runtime/index.js";
 
 interface ReviewOptions extends GlobalOptions {
   diff?: string;
@@ -42,19 +41,13 @@ export async function reviewChange(options: ReviewOptions): Promise<number> {
     process.stderr.write("Nothing to review: the selected diff is empty.\n");
     return exitCodes.ok;
   }
-  const loaded = loadWithFlags(options, process.env, cwd);
-  printConfigWarnings(loaded);
   const controller = new AbortController();
+  const runtime = openRuntime(options, { reviewModel: options.reviewModel ?? options.model, cwd, signal: controller.signal });
+  const { loaded } = runtime;
   const removeHandler = abortOnInterrupt(controller);
-  const { deps, disposeEngine } = clientDependencies(loaded, controller.signal);
-  const opened: { close(): Promise<void> }[] = [];
   try {
     // Before the checks, which take a while: without a review model there is nothing to run them for.
-    const reviewer = reviewerFor(loaded, options.reviewModel ?? options.model, async (name) => {
-      const client = await createModelClient(resolveModel(name, { loaded, env: process.env, cwd }), deps);
-      opened.push(client);
-      return client;
-    });
+    const reviewer = reviewerFor(runtime);
     // On the reviewed revision (a temporary worktree for a range's tip or the staged state), not on whatever the working tree holds.
     const checks =
       options.checks === false
@@ -77,8 +70,7 @@ export async function reviewChange(options: ReviewOptions): Promise<number> {
     return verdictExitCodes[verdict.verdict];
   } finally {
     removeHandler();
-    await Promise.allSettled(opened.map((client) => client.close()));
-    await disposeEngine();
+    await runtime.dispose();
   }
 }
 

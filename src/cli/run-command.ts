@@ -5,7 +5,7 @@ import { exitCodes } from "./exit-codes.js";
 import { formatCallSummary } from "./format-call-summary.js";
 import type { GlobalOptions } from "./global-options.js";
 import { abortOnInterrupt } from "./interrupt.js";
-import { openModel } from "./open-model.js";
+import { openRuntime } from "./open-runtime.js";
 import { readPipedStdin } from "./read-stdin.js";
 import { exitCodeFor } from "./report-error.js";
 
@@ -67,8 +67,9 @@ export async function runPrompt(words: string[], options: RunOptions): Promise<n
   }
   const controller = new AbortController();
   const removeHandler = abortOnInterrupt(controller);
-  const model = await openModel(options, controller.signal);
+  const runtime = openRuntime(options, { signal: controller.signal });
   try {
+    const model = await runtime.openFast();
     const prompt = buildPrompt(words, await readPipedStdin());
     const prediction = options.prediction === undefined ? undefined : await readPrediction(options.prediction);
     const { settings } = model.resolved;
@@ -97,6 +98,6 @@ export async function runPrompt(words: string[], options: RunOptions): Promise<n
     return outcome.reason === "abort" ? exitCodes.interrupted : exitCodes.ok;
   } finally {
     removeHandler();
-    await model.dispose();
+    await runtime.dispose();
   }
 }

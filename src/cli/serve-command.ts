@@ -1,7 +1,6 @@
 import type { Command } from "commander";
-import type { LoadedConfig } from "../config/index.js";
 import { SparkError, UsageError } from "../core/index.js";
-import { resolveModel } from "../models/index.js";
+import { ModelRuntime } from "../runtime/index.js";
 import { keepAlive, startGateway, type GatewayLog, type RunningGateway } from "../gateway/index.js";
 import { exitCodes } from "./exit-codes.js";
 import { loadWithFlags, type GlobalOptions } from "./global-options.js";
@@ -44,10 +43,10 @@ function untilStopped(): Promise<NodeJS.Signals> {
 }
 
 /** Opens the `-m` model now, so a bad name, a missing file or key stops `spark serve`, not each request. */
-async function loadServedModel(running: RunningGateway, loaded: LoadedConfig, name: string): Promise<void> {
+async function loadServedModel(running: RunningGateway, runtime: ModelRuntime, name: string): Promise<void> {
   try {
     // The registry's own errors say what a name should look like; the router's say only "not found".
-    resolveModel(name, { loaded, env: process.env, cwd: process.cwd() });
+    runtime.resolve(name);
     const backend = running.gateway.context.router.resolve(name);
     const client = await backend.client();
     // A local model loads now (as llama-server's does): a missing or broken file is said before listening.
@@ -63,15 +62,15 @@ export async function serve(options: ServeOptions): Promise<number> {
   // `-m NAME` is the model this gateway serves, as llama-server's -m: configured, so it is listed and
   // requests may name it (a `local:` name included), and loaded before the gateway says it listens.
   const served = options.model === undefined ? [] : [{ source: "flag --model", data: { model: options.model } }];
-  const loaded = loadWithFlags(options, process.env, process.cwd(), served);
-  const gatewayConfig = loaded.config.gateway;
+  const runtime = new ModelRuntime({ loaded: loadWithFlags(options, process.env, process.cwd(), served) });
+  const gatewayConfig = runtime.loaded.config.gateway;
   const host = options.host ?? gatewayConfig?.host ?? "127.0.0.1";
   const port = portOf(options.port ?? gatewayConfig?.port);
   const redisUrl = options.redis ?? gatewayConfig?.redis_url;
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) throw new UsageError(`--redis expects a redis:// or rediss:// URL, got "${redisUrl}".`);
   keepAlive(log);
-  const running = await startGateway({ loaded, env: process.env, cwd: process.cwd(), host, port, redisUrl, log });
-  if (options.model !== undefined) await loadServedModel(running, loaded, options.model);
+  const running = await startGateway({ runtime, host, port, redisUrl, log });
+  if (options.model !== undefined) await loadServedModel(running, runtime, options.model);
   if (running.keysExist) log("info", "API keys are required (Authorization: Bearer sk-spark-...).");
   else log("info", "no API keys exist, so the gateway asks for none and listens on loopback only. Create one with `spark keys create --name NAME`.");
   const names = running.gateway.context.router.list().map((model) => model.id);

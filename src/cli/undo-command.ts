@@ -5,7 +5,7 @@ import { openWorkspace, nodePatchFs } from "../edits/index.js";
 import type { CheckpointSummary } from "../store/index.js";
 import { workspaceOption } from "./apply-command.js";
 import { withStores } from "./with-stores.js";
-import { workspaceWriteSettings } from "./workspace-write-settings.js";
+import { workspaceWriteSettings } from "../runtime/index.js";
 import { exitCodes } from "./exit-codes.js";
 import type { RegisterCommand } from "./register-command.js";
 

@@ -1,5 +1,5 @@
-import type { CallSettings, ClientDependencies, ModelClient, ResolvedModel } from "../models/index.js";
-import { createModelClient } from "../models/index.js";
+import type { CallSettings, ModelClient } from "../models/index.js";
+import type { ModelRuntime } from "../runtime/index.js";
 import type { CompletionSource } from "./completion-source.js";
 import type { ModelInfo, ModelRole } from "./lsp-protocol.js";
 import { ModelCompletionSource } from "./model-completion-source.js";
@@ -13,18 +13,15 @@ export interface LspModel {
   completions: CompletionSource;
   /** Loads what the first request would otherwise wait for (a local model's weights). */
   warm(): Promise<void>;
-  dispose(): Promise<void>;
 }
 
-export type OpenLspModel = (role: ModelRole, name: string) => Promise<LspModel>;
-
 /**
- * Builds the model for a resolved name. Inline suggestions go through the client's completion call:
- * native fill-in-the-middle where the model (FIM tokens) or its server (`/v1/completions` with `suffix`)
- * has it, else a chat prompt.
+ * Opens a model through the runtime (its client closed with it). Inline suggestions go through the
+ * client's completion call: native fill-in-the-middle where the model (FIM tokens) or its server
+ * (`/v1/completions` with `suffix`) has it, else a chat prompt.
  */
-export async function openLspModel(resolved: ResolvedModel, deps: ClientDependencies, disposeDeps: () => Promise<void>): Promise<LspModel> {
-  const client = await createModelClient(resolved, deps);
+export async function openLspModel(runtime: ModelRuntime, name: string): Promise<LspModel> {
+  const { client, resolved } = await runtime.open(name);
   return {
     name: resolved.name,
     settings: resolved.settings,
@@ -32,22 +29,22 @@ export async function openLspModel(resolved: ResolvedModel, deps: ClientDependen
     completions: new ModelCompletionSource(client),
     // A local model's context window is known once it is loaded; remote clients have nothing to load.
     warm: async () => void (await client.contextWindow?.()),
-    dispose: async () => {
-      await client.close();
-      await disposeDeps();
-    },
   };
 }
 
-/** The fast model and, when configured, the review model; each opened on first use, kept open after. */
+/**
+ * The runtime's fast model and, when it has one, its review model; each opened on first use and kept
+ * open, both on the runtime's one local engine. The names are resolved here, so a wrong one fails at once.
+ */
 export class ModelSet {
   private role: ModelRole = "fast";
   private readonly opened = new Map<ModelRole, Promise<LspModel>>();
+  private readonly names: { fast: string; review?: string | undefined };
 
-  constructor(
-    private readonly open: OpenLspModel,
-    private readonly names: { fast: string; review?: string | undefined },
-  ) {}
+  constructor(private readonly runtime: ModelRuntime) {
+    const review = runtime.roleName("review");
+    this.names = { fast: runtime.resolve(runtime.roleName("fast")).name, review: review === undefined ? undefined : runtime.resolve(review).name };
+  }
 
   get activeRole(): ModelRole {
     return this.role;
@@ -62,7 +59,7 @@ export class ModelSet {
     if (name === undefined) return Promise.reject(new Error(`no ${role} model is configured; start spark lsp with --review-model NAME`));
     let model = this.opened.get(role);
     if (!model) {
-      model = this.open(role, name);
+      model = openLspModel(this.runtime, name);
       this.opened.set(role, model);
       model.catch(() => this.opened.delete(role));
     }
@@ -82,9 +79,10 @@ export class ModelSet {
     return { role: this.role, model: this.nameOf(this.role) ?? "", ...(alternative !== undefined ? { alternative } : {}) };
   }
 
+  /** Closes both models and unloads the engine (the runtime's dispose). */
   async dispose(): Promise<void> {
-    const models = await Promise.allSettled(this.opened.values());
+    await Promise.allSettled(this.opened.values());
     this.opened.clear();
-    for (const model of models) if (model.status === "fulfilled") await model.value.dispose();
+    await this.runtime.dispose();
   }
 }

@@ -1,6 +1,6 @@
+import type { ModelSwitcher } from "../../runtime/index.js";
 import type { ApprovalMode } from "../../sandbox/index.js";
 import type { SparkStores } from "../../store/index.js";
-import type { ModelSwitcher } from "./model-switcher.js";
 import type { ViewStore } from "./view-store.js";
 
 /** What the slash commands and the session's side tasks (review) may ask of the running session. */

@@ -1,11 +1,11 @@
 import { sessionDiff, undoCheckpoint } from "../../edits/index.js";
-import { workspaceWriteSettings } from "../workspace-write-settings.js";
+import { FAST_ALIAS, REVIEW_ALIAS } from "../../config/index.js";
+import { workspaceWriteSettings } from "../../runtime/index.js";
 import { approvalModes, parseApprovalMode } from "../../sandbox/index.js";
 import { paint } from "./ansi-style.js";
 import { errorLines } from "./agent-turn.js";
 import { unifiedDiffLines } from "./edit-diff.js";
 import { sessionLabel } from "./history-lines.js";
-import { FAST_ALIAS, REVIEW_ALIAS } from "./model-switcher.js";
 import { reviewSessionChanges } from "./review-session.js";
 import type { CommandHost } from "./command-host.js";
 
@@ -79,7 +79,7 @@ export async function runCommand(host: CommandHost, text: string): Promise<void>
 
 async function switchModel(host: CommandHost, args: string): Promise<void> {
   const target = args || host.models.toggleTarget();
-  if (!args && !host.models.isConfigured(target)) {
+  if (!args && !host.models.runtime.isConfigured(target)) {
     host.view.print(errorLines(`No "${target}" model is configured. Add it to ~/.spark/config.toml, e.g. [aliases] ${target} = "PROVIDER/MODEL", or give a name: /model NAME.`));
     return;
   }

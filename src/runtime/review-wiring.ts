@@ -1,9 +1,9 @@
 import { defaultEscalationPolicy, detectChecks, type CheckRunner, type EscalationPolicy, type ModelPrice, type PipelineReviewer } from "../agent/review/index.js";
-import type { LoadedConfig } from "../config/index.js";
+import { REVIEW_ALIAS, type LoadedConfig } from "../config/index.js";
 import { UsageError, toSparkError } from "../core/index.js";
-import { resolveModel, type ModelClient } from "../models/index.js";
 import { createSandbox, type Sandbox } from "../sandbox/index.js";
 import { agentContextPolicy } from "./agent-context.js";
+import type { ModelRuntime } from "./model-runtime.js";
 
 /**
  * What every command that reviews shares (`spark exec --review`, `spark review`, `spark eval`, the
@@ -11,11 +11,11 @@ import { agentContextPolicy } from "./agent-context.js";
  * or detected), a sandbox to run them in, and the review model, opened on first use.
  */
 
-export const REVIEW_MODEL = "review";
 const defaultMaxRounds = 3;
 const defaultCheckTimeoutMs = 120_000;
 
 export interface ReviewFlags {
+  /** Given to the runtime as its review role. */
   reviewModel?: string | undefined;
   /** commander's `--no-escalate` gives escalate: false. */
   escalate?: boolean | undefined;
@@ -59,24 +59,19 @@ export async function checkRunnerFor(loaded: LoadedConfig, workspace: string, sa
   return (command, signal) => box.run({ command, workspace, timeoutMs, network: false, ...(signal ? { signal } : {}) });
 }
 
-/** Whether a name is one of the configured aliases or models. */
-export function isConfigured(loaded: LoadedConfig, name: string): boolean {
-  return name in (loaded.config.aliases ?? {}) || name in (loaded.config.models ?? {});
-}
-
-/** The review model (`--review-model`, else the `review` alias), resolved now and opened when first needed. */
-export function reviewerFor(loaded: LoadedConfig, name: string | undefined, openAnother: (name: string) => Promise<ModelClient>): PipelineReviewer {
-  const chosen = name ?? REVIEW_MODEL;
-  if (name === undefined && !isConfigured(loaded, chosen)) {
-    throw new UsageError(`No review model: set one in config ([aliases] ${REVIEW_MODEL} = "PROVIDER/MODEL") or pass --review-model NAME.`);
+/** The runtime's review model (`--review-model`, else the `review` alias), resolved now and opened when first needed. */
+export function reviewerFor(runtime: ModelRuntime): PipelineReviewer {
+  const chosen = runtime.roleName("review");
+  if (chosen === undefined) {
+    throw new UsageError(`No review model: set one in config ([aliases] ${REVIEW_ALIAS} = "PROVIDER/MODEL") or pass --review-model NAME.`);
   }
-  const resolved = resolveModel(chosen, { loaded, env: process.env, cwd: process.cwd() });
+  const resolved = runtime.resolve(chosen);
   return {
     name: resolved.name,
     boundedSchema: resolved.target.kind !== "remote",
     ...(resolved.settings.temperature !== undefined ? { temperature: resolved.settings.temperature } : {}),
     ...(resolved.settings.maxTokens !== undefined ? { maxTokens: resolved.settings.maxTokens } : {}),
-    open: () => openAnother(chosen),
-    contextFor: (client) => agentContextPolicy({ client, resolved, loaded, openAnother }),
+    open: async () => (await runtime.open(chosen)).client,
+    contextFor: (client) => agentContextPolicy(runtime, { client, resolved }),
   };
 }
