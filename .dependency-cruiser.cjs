@@ -5,7 +5,7 @@ const layers = [
   ["core"],
   ["config", "store", "speed", "workspace"],
   ["edits", "models", "sandbox"],
-  ["agent", "eval", "mcp", "benchmarks"],
+  ["agent", "eval", "mcp", "model-bench"],
   ["runtime"],
   ["gateway", "lsp", "web"],
   ["cli"],

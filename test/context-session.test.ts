@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { stateMarker } from "../src/agent/context/index.js";
-import { openRuntime } from "../src/cli/open-runtime.js";
+import { openRuntime } from "../src/cli/common/open-runtime.js";
 import { stripAnsi } from "../src/cli/session/ansi-style.js";
 import { ModelSwitcher, prepareAgentWiring } from "../src/runtime/index.js";
 import { SessionController } from "../src/cli/session/session-controller.js";

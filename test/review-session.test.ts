@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { render } from "ink-testing-library";
 import { createElement } from "react";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { openRuntime } from "../src/cli/open-runtime.js";
+import { openRuntime } from "../src/cli/common/open-runtime.js";
 import { stripAnsi } from "../src/cli/session/ansi-style.js";
 import { ModelSwitcher, prepareAgentWiring } from "../src/runtime/index.js";
 import { SessionApp } from "../src/cli/session/session-app.js";

@@ -24,8 +24,8 @@ const taskFile = z.strictObject({
   check: z.string().min(1),
 });
 
-/** The suite that ships with Spark: <package>/eval/tasks (this file is at dist/eval/ or src/eval/). */
-export const bundledTasksDir = fileURLToPath(new URL("../../eval/tasks", import.meta.url));
+/** The suite that ships with Spark: <package>/eval-tasks (this file is at dist/eval/ or src/eval/). */
+export const bundledTasksDir = fileURLToPath(new URL("../../eval-tasks", import.meta.url));
 
 const isDirectory = (path: string) => stat(path).then((info) => info.isDirectory(), () => false);
 
