@@ -27,8 +27,13 @@ const FENCE = "```";
 /** How far above `<<<<<<< SEARCH` the path line may be (path, fence, SEARCH is the usual shape). */
 const PATH_LOOKBACK = 3;
 
-export function isSearchMarker(line: string): boolean {
+function isSearchMarker(line: string): boolean {
   return SEARCH_MARKER.test(line.trim());
+}
+
+/** The first `<<<<<<< SEARCH` line, which marks SEARCH/REPLACE blocks. */
+export function searchMarkerLine(lines: readonly string[]): number {
+  return lines.findIndex(isSearchMarker);
 }
 
 export function parseSearchReplace(text: string): FileOperation[] {
