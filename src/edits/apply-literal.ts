@@ -33,7 +33,7 @@ export function applyLiteral(
   options: { displayPath: string; addedLineSuffix: string },
 ): Step | undefined {
   if (hunk.oldLines.length === 0) {
-    return lines.length === 0 ? undefined : failedStep(hunk, index, state.cursor, emptyLiteralError(hunk, index, options.displayPath));
+    return lines.length === 0 ? createdFile(hunk, index) : failedStep(hunk, index, state.cursor, emptyLiteralError(hunk, index, options.displayPath));
   }
   const text = new JoinedLines(lines);
   const occurrences = text.findAll(hunk.oldLines.join("\n"));
@@ -63,6 +63,18 @@ export function applyLiteral(
     cursor: (groups.at(-1)?.last ?? first) + 1,
     added,
     removed,
+  };
+}
+
+/** new_string as a new file's text: a final line break is the file's final newline, not one more line. */
+function createdFile(hunk: Hunk, index: number): Step {
+  const lines = hunk.newLines.at(-1) === "" ? hunk.newLines.slice(0, -1) : [...hunk.newLines];
+  return {
+    outcome: { index, sourceLine: hunk.sourceLine, status: "applied", matchedBy: "insertion", fileLine: 1, notes: [] },
+    splices: [{ start: 0, deleteCount: 0, lines, order: index }],
+    cursor: 0,
+    added: lines.length,
+    removed: 0,
   };
 }
 
