@@ -7,6 +7,7 @@ import { type ApplyState, failedStep, type HunkError, type HunkOutcome, type Spl
 import { ambiguousError, headerMissingError, noMatchError, noOpError, unplacedInsertionError } from "./hunk-errors.js";
 import { applyLiteral } from "./apply-literal.js";
 import { lineEnding, replacedLines } from "./line-endings.js";
+import { indentLikeNearest, oldPositionOf } from "./reindent-nearest.js";
 
 export type { HunkError, HunkOutcome, MatchStrategy } from "./hunk-outcome.js";
 
@@ -158,7 +159,8 @@ function buildReplacement(
     if (oldIndex !== undefined) return window[oldIndex] ?? line;
     const replacedIndex = replaced.get(j);
     const ending = replacedIndex === undefined ? suffix : lineEnding(window[replacedIndex] ?? "");
-    return reindenter.apply(line) + ending;
+    const perLevel = reindenter.consistent ? undefined : indentLikeNearest(line, oldPositionOf(j, replaced, pairs), oldLines, window);
+    return (perLevel ?? reindenter.apply(line)) + ending;
   });
   return {
     lines,

@@ -172,4 +172,10 @@ describe("mends", () => {
     await apply(["one.txt", "<<<<<<< SEARCH", "only", "=======", "", ">>>>>>> REPLACE"].join("\n"));
     expect(await read("one.txt")).toBe("\n");
   });
+
+  it("re-indents per level when a SEARCH flattened two levels to one", async () => {
+    await writeFile(join(ws, "r.py"), "def f():\n    if x:\n        return 1\n");
+    await apply(["r.py", "<<<<<<< SEARCH", "if x:", "return 1", "=======", "if x:", "return 2", ">>>>>>> REPLACE"].join("\n"));
+    expect(await read("r.py")).toBe("def f():\n    if x:\n        return 2\n");
+  });
 });

@@ -8,7 +8,7 @@
 const START_LINE = /^:start_line:\s*(\d+)\s*$/;
 const END_LINE = /^:end_line:\s*(\d+)\s*$/;
 const SEPARATOR = /^-{3,}$/;
-const NUMBER_PREFIX = /^\s*(\d+)(?: \|(?: |$)|→|\t)/;
+const NUMBER_PREFIX = /^\s*(\d+)(?: ?\|(?: |$)|→|\t)/;
 
 export interface HintedLines {
   lines: string[];
