@@ -97,6 +97,11 @@ describe("parseUnifiedDiff", () => {
     expect(op.hunks[0]).toMatchObject({ oldLines: ["a", "", "b"], newLines: ["a", "", "c"] });
   });
 
+  it("ends a hunk at a blank line once its counts are met, so a bullet list after the diff is not read as lines", () => {
+    const op = update(operations(["--- a/x", "+++ b/x", "@@ -1,2 +1,2 @@", " a", "-b", "+c", "", "- renamed b to c"].join("\n"))[0]);
+    expect(op.hunks[0]).toMatchObject({ oldLines: ["a", "b"], newLines: ["a", "c"] });
+  });
+
   it("reads '--- x' as a removed line while the header's counts say the hunk goes on", () => {
     const op = update(operations(["--- a/x", "+++ b/x", "@@ -1,2 +1,2 @@", "--- a", "+++ b", " z"].join("\n"))[0]);
     expect(op.hunks[0]).toMatchObject({ oldLines: ["-- a", "z"], newLines: ["++ b", "z"] });

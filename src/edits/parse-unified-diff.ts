@@ -92,7 +92,8 @@ function readHunk(lines: readonly string[], start: number, file: DiffFile): numb
   for (; i < lines.length; i++) {
     const line = lines[i] ?? "";
     if (endsHunk(lines, i, remaining)) break;
-    if (line === "" && !bodyFollows(lines, i)) break;
+    // A blank line ends the hunk once its counts are met, or when no body line follows (prose after a diff).
+    if (line === "" && (countsMet(remaining) || !bodyFollows(lines, i))) break;
     if (line.startsWith("\\") && hunk.newLines.length > 0 && lines[i - 1]?.startsWith("+") === true) file.noFinalNewline = true;
     if (!addHunkBodyLine(hunk, line)) break;
     remaining = remaining === undefined ? undefined : countDown(remaining, line);
@@ -104,6 +105,10 @@ function readHunk(lines: readonly string[], start: number, file: DiffFile): numb
 
 function countOf(text: string | undefined): number {
   return text === undefined ? 1 : Number(text);
+}
+
+function countsMet(remaining: { old: number; new: number } | undefined): boolean {
+  return remaining !== undefined && remaining.old <= 0 && remaining.new <= 0;
 }
 
 function countDown(remaining: { old: number; new: number }, line: string): { old: number; new: number } {
