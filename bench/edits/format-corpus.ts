@@ -105,8 +105,9 @@ function unifiedDiff(path: string, lines: readonly string[], target: number, con
 }
 
 function stringReplace(path: string, lines: readonly string[], target: number, context: number): string {
-  const old = lines.slice(target - context, target + context + 1);
-  const next = old.map((line, i) => (i === context ? changed(line) : line));
+  const from = Math.max(0, target - context);
+  const old = lines.slice(from, target + context + 1);
+  const next = old.map((line, i) => (from + i === target ? changed(line) : line));
   return JSON.stringify({ path, old_string: old.join("\n"), new_string: next.join("\n") });
 }
 
