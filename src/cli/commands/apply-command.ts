@@ -73,7 +73,7 @@ async function readPatch(file: string | undefined): Promise<string> {
 export const registerApplyCommand: RegisterCommand = (program, setExitCode) => {
   program
     .command("apply")
-    .description("apply a patch (Codex apply_patch or SEARCH/REPLACE) from FILE or stdin; exit 0 applied, 3 partly applied, 1 refused")
+    .description("apply a patch (Codex apply_patch, SEARCH/REPLACE, unified diff or JSON string replacements) from FILE or stdin; exit 0 applied, 3 partly applied, 1 refused")
     .argument("[file]", "the patch file; '-' or nothing reads stdin")
     .option("-C, --cwd <dir>", "the workspace the patch paths are relative to (default: the current directory)")
     .option("--check", "validate and report what would happen, write nothing")
