@@ -20,3 +20,7 @@ export { applyWithCheckpoint, describeOperations, type ApplyWithCheckpointOption
 export { undoCheckpoint, type UndoAction, type UndoneFile, type UndoOptions, type UndoResult } from "./checkpoint-undo.js";
 export { sessionDiff, type DiffedFile, type SessionDiff, type SessionDiffOptions } from "./checkpoint-diff.js";
 export { CheckpointError, type CheckpointErrorReason } from "./checkpoint-error.js";
+export { applyLazyEdit, type ApplyLazyEditOptions, type LazyEditReport, type LazyMergeInfo } from "./apply-lazy-edit.js";
+export { formatLazyEditReport } from "./format-lazy-edit-report.js";
+export type { MergeModel } from "./lazy-model-merge.js";
+export { applyParsedWithCheckpoint } from "./checkpoint.js";
