@@ -20,8 +20,11 @@ import { DEFAULT_MAX_FILE_BYTES } from "./workspace-file.js";
  */
 
 export interface ApplyLazyEditOptions extends ApplyWithCheckpointOptions {
-  /** The fast model that merges when the deterministic merge cannot; without one such edits are refused. */
-  mergeModel?: MergeModel | undefined;
+  /**
+   * The fast model that merges when the deterministic merge cannot (without one such edits are refused);
+   * a function opens it only when it is needed.
+   */
+  mergeModel?: MergeModel | (() => Promise<MergeModel>) | undefined;
   /** Merge with the model even when the deterministic merge would do (`--merge-model`). */
   forceModel?: boolean | undefined;
   signal?: AbortSignal | undefined;
@@ -79,7 +82,14 @@ async function merge(path: string, oldLines: string[], snippet: LazySnippet, sni
   if (options.mergeModel === undefined) {
     return { ok: false, code: "ambiguous", message: `The lazy edit of ${path} was refused: ${modelReason}. No merge model is configured to merge it instead.`, merge: { method: "none" } };
   }
-  const outcome = await mergeWithModel(options.mergeModel, path, oldLines.join("\n"), snippetText, { signal: options.signal, maxTokens: options.maxTokens });
+  let model: MergeModel;
+  try {
+    model = typeof options.mergeModel === "function" ? await options.mergeModel() : options.mergeModel;
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return { ok: false, code: "ambiguous", message: `The lazy edit of ${path} was refused: ${modelReason}. The merge model could not be opened: ${detail}`, merge: { method: "none" } };
+  }
+  const outcome = await mergeWithModel(model, path, oldLines.join("\n"), snippetText, { signal: options.signal, maxTokens: options.maxTokens });
   const info: LazyMergeInfo = { method: "model", modelReason, model: outcome.model, ...(outcome.usage ? { usage: outcome.usage } : {}), ...(outcome.metrics ? { metrics: outcome.metrics } : {}) };
   if (outcome.reason !== "stop") {
     return { ok: false, code: "io", message: `The merge model ${outcome.model} did not finish the merged file (it stopped: ${outcome.reason}); nothing was written.`, merge: info };

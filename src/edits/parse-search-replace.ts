@@ -1,5 +1,6 @@
 import type { FileOperation, UpdateFileOperation } from "./patch-types.js";
 import { parseError, splitPatchLines } from "./patch-lines.js";
+import { splitElidedHunk } from "./split-elided-hunk.js";
 
 /**
  * aider-style SEARCH/REPLACE blocks:
@@ -92,7 +93,7 @@ function toOperation(path: string, search: string[], replace: string[], searchLi
   return {
     kind: "update",
     path,
-    hunks: [{ contextHeaders: [], oldLines, newLines: replace, endOfFile: false, sourceLine: searchLine + 1 }],
+    hunks: splitElidedHunk({ contextHeaders: [], oldLines, newLines: replace, endOfFile: false, sourceLine: searchLine + 1 }),
     createIfMissing: oldLines.length === 0,
     sourceLine: searchLine + 1,
   };
