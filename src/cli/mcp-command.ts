@@ -4,7 +4,7 @@ import { findWorkspaceRoot } from "../agent/index.js";
 import { sparkHome } from "../config/index.js";
 import { workspaceWriteSettings } from "./workspace-write-settings.js";
 import { SparkError, type Message, type Metrics, type Usage } from "../core/index.js";
-import { applyWithCheckpoint, formatApplyReport } from "../edits/index.js";
+import { applyLazyEdit, applyWithCheckpoint, formatApplyReport, formatLazyEditReport, type MergeModel } from "../edits/index.js";
 import { createSparkMcpServer, type CompletionOutcome, type CompletionRequest, type PatchOutcome } from "../mcp/index.js";
 import { openStores, type SparkStores } from "../store/index.js";
 import { sparkVersion } from "./agent-mcp.js";
@@ -22,6 +22,12 @@ interface McpOptions extends GlobalOptions {
 async function applyPatchIn(workspace: string, stores: SparkStores, patch: string): Promise<PatchOutcome> {
   const report = await applyWithCheckpoint(patch, { workspace, store: stores.checkpoints, description: "spark mcp apply_patch", ...workspaceWriteSettings(workspace) });
   return { applied: report.status === "applied", report: formatApplyReport(report) };
+}
+
+/** A lazy edit, checkpointed like apply_patch; the fast model is opened only if the merge needs it. */
+async function applyLazyIn(workspace: string, stores: SparkStores, edit: { path: string; snippet: string }, mergeModel: () => Promise<MergeModel>, signal: AbortSignal): Promise<PatchOutcome> {
+  const report = await applyLazyEdit(edit.path, edit.snippet, { workspace, store: stores.checkpoints, description: "spark mcp edit_file", mergeModel, signal, ...workspaceWriteSettings(workspace) });
+  return { applied: report.status === "applied", report: formatLazyEditReport(report) };
 }
 
 /** One whole answer of the fast model; a failed call throws, so the MCP client sees a tool error. */
@@ -62,15 +68,17 @@ export async function serveMcp(options: McpOptions): Promise<number> {
   const workspace = await findWorkspaceRoot(options.cwd ?? process.cwd());
   const stores = openStores(sparkHome(process.env));
   let model: Promise<OpenModel> | undefined;
+  const fastModel = (): Promise<OpenModel> => {
+    model ??= openModel(options);
+    // A failed open (no model configured) is answered as a tool error and tried again next time.
+    model.catch(() => (model = undefined));
+    return model;
+  };
   const server = createSparkMcpServer({
     version: sparkVersion,
     applyPatch: (patch) => applyPatchIn(workspace, stores, patch),
-    complete: async (request, signal) => {
-      model ??= openModel(options);
-      // A failed open (no model configured) is answered as a tool error and tried again next time.
-      model.catch(() => (model = undefined));
-      return completeWith(await model, request, signal);
-    },
+    applyLazyEdit: (path, snippet, signal) => applyLazyIn(workspace, stores, { path, snippet }, async () => (await fastModel()).client, signal),
+    complete: async (request, signal) => completeWith(await fastModel(), request, signal),
   });
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => (server.server.onclose = resolve));

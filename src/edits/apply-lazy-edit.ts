@@ -1,6 +1,8 @@
 import type { Metrics, Usage } from "../core/index.js";
 import type { ApplyReport } from "./apply-report.js";
-import { applyParsedWithCheckpoint, type ApplyWithCheckpointOptions, type CheckpointedApplyReport } from "./checkpoint.js";
+import type { CheckpointStore } from "../store/index.js";
+import { applyParsedPatch } from "./apply-patch.js";
+import { applyParsedWithCheckpoint, engineOptionsOf, type ApplyWithCheckpointOptions, type CheckpointedApplyReport } from "./checkpoint.js";
 import { readLazyEditSource } from "./lazy-edit-source.js";
 import { guardLazyMerge } from "./lazy-guard.js";
 import { mergeLazyEdit } from "./lazy-merge.js";
@@ -19,7 +21,10 @@ import { DEFAULT_MAX_FILE_BYTES } from "./workspace-file.js";
  * guard, the atomic write and the checkpoint for `spark undo` are the same as for any patch.
  */
 
-export interface ApplyLazyEditOptions extends ApplyWithCheckpointOptions {
+export interface ApplyLazyEditOptions extends Omit<ApplyWithCheckpointOptions, "store" | "locksDir"> {
+  /** Where the checkpoint goes; without a store (or in a dry run) the edit is applied without one. */
+  store?: CheckpointStore | undefined;
+  locksDir?: string | undefined;
   /**
    * The fast model that merges when the deterministic merge cannot (without one such edits are refused);
    * a function opens it only when it is needed.
@@ -103,7 +108,8 @@ function createFile(path: string, snippet: LazySnippet): ParsedPatch {
 }
 
 async function write(parsed: ParsedPatch, snippetText: string, options: ApplyLazyEditOptions, merge: LazyMergeInfo): Promise<LazyEditReport> {
-  const report = await applyParsedWithCheckpoint(parsed, snippetText, options);
+  const { store, locksDir } = options;
+  const report = store === undefined || locksDir === undefined || options.dryRun === true ? await applyParsedPatch(parsed, engineOptionsOf(options)) : await applyParsedWithCheckpoint(parsed, snippetText, { ...options, store, locksDir });
   return { ...report, merge };
 }
 

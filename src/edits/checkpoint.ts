@@ -46,7 +46,7 @@ export interface CheckpointedApplyReport extends ApplyReport {
 }
 
 /** What the engine itself takes of the options. */
-function engineOptionsOf(options: ApplyWithCheckpointOptions): ApplyPatchOptions & { dryRun: boolean; fs: PatchFs } {
+export function engineOptionsOf(options: Omit<ApplyWithCheckpointOptions, "store" | "locksDir">): ApplyPatchOptions & { dryRun: boolean; fs: PatchFs } {
   return {
     workspace: options.workspace,
     dryRun: options.dryRun ?? false,
