@@ -96,8 +96,10 @@ async function merge(path: string, oldLines: string[], snippet: LazySnippet, sni
   }
   const outcome = await mergeWithModel(model, path, oldLines.join("\n"), snippetText, { signal: options.signal, maxTokens: options.maxTokens });
   const info: LazyMergeInfo = { method: "model", modelReason, model: outcome.model, ...(outcome.usage ? { usage: outcome.usage } : {}), ...(outcome.metrics ? { metrics: outcome.metrics } : {}) };
-  if (outcome.reason !== "stop") {
-    return { ok: false, code: "io", message: `The merge model ${outcome.model} did not finish the merged file (it stopped: ${outcome.reason}); nothing was written.`, merge: info };
+  // A merge cut off at the token limit ("length") is not refused here: a cut file cannot pass the guard
+  // unless every line the snippet kept and every line after it is there, which is then the whole merge.
+  if (outcome.reason === "abort" || outcome.reason === "error") {
+    return { ok: false, code: "io", message: `The merge model ${outcome.model} did not finish the merged file (${outcome.reason}); nothing was written.`, merge: info };
   }
   return { ok: true, lines: outcome.lines, merge: info };
 }

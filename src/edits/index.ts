@@ -24,3 +24,7 @@ export { applyLazyEdit, type ApplyLazyEditOptions, type LazyEditReport, type Laz
 export { formatLazyEditReport } from "./format-lazy-edit-report.js";
 export type { MergeModel } from "./lazy-model-merge.js";
 export { applyParsedWithCheckpoint } from "./checkpoint.js";
+export { mergeLazyEdit } from "./lazy-merge.js";
+export { guardLazyMerge } from "./lazy-guard.js";
+export { parseLazySnippet } from "./lazy-snippet.js";
+export { lazyMergeRequest } from "./lazy-merge-prompt.js";
