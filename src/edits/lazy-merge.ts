@@ -3,9 +3,10 @@ import type { LazySegment, LazySnippet } from "./lazy-snippet.js";
 
 /**
  * The deterministic merge of a lazy edit: each segment is anchored in the old file by its first and last
- * lines that the file holds (extended line by line until the place is unique), and replaces the old lines
- * from the one anchor to the other; the code the markers stand for is copied through. A segment whose
- * place is not unique, or that holds no line of the file at all (a pure insertion between two markers),
+ * lines (extended line by line until the place is unique; a closing bracket found in several places is
+ * the one that closes what the segment opened), and replaces the old lines from the one anchor to the
+ * other; the code the markers stand for is copied through. A segment whose place is not unique, or whose
+ * edge next to a marker is a changed line (does it replace the code there or add to it?),
  * is left to the merge model or refused: guessing would put code in the wrong place.
  */
 
@@ -64,10 +65,18 @@ function occurrences(oldKeys: readonly string[], block: readonly string[], from:
   return found;
 }
 
-/** The first segment line the file holds, extended downwards until its place after `from` is unique. */
+/**
+ * A segment that starts (ends) with a changed line next to a marker does not say whether that line
+ * replaces the code above (below) it or is added to it: the model decides, or the snippet is refused.
+ */
+const EDGE_CHANGED =
+  "starts or ends next to a '... existing code ...' marker with a line the file does not hold, so whether it replaces code or adds to it is not clear; include the unchanged line above and below each change";
+
+/** The first segment line, extended downwards until its place after `from` is unique. */
 function findHead(oldKeys: readonly string[], segKeys: readonly string[], from: number): Found {
   for (let k = 0; k < segKeys.length; k++) {
-    if (segKeys[k] === "" || occurrences(oldKeys, [segKeys[k] ?? ""], from, oldKeys.length).length === 0) continue;
+    if (segKeys[k] === "") continue;
+    if (occurrences(oldKeys, [segKeys[k] ?? ""], from, oldKeys.length).length === 0) return { ok: false, why: EDGE_CHANGED };
     for (let end = k + 1; end <= segKeys.length; end++) {
       const block = segKeys.slice(k, end);
       const places = occurrences(oldKeys, block, from, oldKeys.length);
@@ -76,13 +85,14 @@ function findHead(oldKeys: readonly string[], segKeys: readonly string[], from: 
     }
     return { ok: false, why: `matches several places of the file (its first line found in the file, ${JSON.stringify(segKeys[k])}, is not unique); add unchanged lines around it so it matches one place` };
   }
-  return { ok: false, why: "holds no line of the file to anchor it, so where it goes is not known; include an unchanged line above or below the change" };
+  return { ok: false, why: "holds only blank lines" };
 }
 
-/** The last segment line the file holds, extended upwards until its place in [head, limit) is unique. */
+/** The last segment line, extended upwards until its place in [head, limit) is unique. */
 function findTail(oldKeys: readonly string[], segKeys: readonly string[], head: Anchor, limit: number): Found {
   for (let k = segKeys.length - 1; k >= head.seg; k--) {
-    if (segKeys[k] === "" || occurrences(oldKeys, [segKeys[k] ?? ""], head.old, limit).length === 0) continue;
+    if (segKeys[k] === "") continue;
+    if (occurrences(oldKeys, [segKeys[k] ?? ""], head.old, limit).length === 0) return { ok: false, why: EDGE_CHANGED };
     for (let start = k; start >= head.seg; start--) {
       const block = segKeys.slice(start, k + 1);
       const places = occurrences(oldKeys, block, head.old, limit);

@@ -30,7 +30,7 @@ function context(root: string, overrides: Partial<ToolContext> = {}): ToolContex
 describe("edit_file", () => {
   it("applies a lazy snippet and reports the lines changed", async () => {
     const root = workspace();
-    const result = await editFileTool.execute({ path: "app.py", snippet: "# ... existing code ...\ndef main():\n    print('hello')\n# ... existing code ..." }, context(root));
+    const result = await editFileTool.execute({ path: "app.py", snippet: "# ... existing code ...\ndef main():\n    print('hello')\n\ndef helper():\n# ... existing code ..." }, context(root));
     expect(result.ok).toBe(true);
     expect(result.changes).toEqual([{ path: "app.py", added: 1, removed: 1 }]);
     expect(readFileSync(join(root, "app.py"), "utf8")).toBe("import os\n\ndef main():\n    print('hello')\n\ndef helper():\n    return 1\n");
@@ -40,7 +40,7 @@ describe("edit_file", () => {
     const root = workspace();
     const floating = await editFileTool.execute({ path: "app.py", snippet: "# ...\nVERSION = 2\n# ..." }, context(root));
     expect(floating.ok).toBe(false);
-    expect(floating.output).toContain("no line of the file");
+    expect(floating.output).toContain("does not hold");
     const declined = await editFileTool.execute({ path: "app.py", snippet: "x = 1\n" }, context(root, { approvalMode: "suggest", ask: async () => false }));
     expect(declined.output).toContain("declined");
     const nobody = await editFileTool.execute({ path: "app.py", snippet: "x = 1\n" }, context(root, { approvalMode: "suggest" }));
