@@ -67,10 +67,10 @@ function makeCase(file: string, old: string[], pick: (n: number) => number): Laz
     if (kind === 3) expected.push(`  // rewritten ${tag}`, `${old[site + 1] ?? ""} ${tag}`);
     cursor = kind === 3 ? site + 2 : site + 1;
     const context = 1 + pick(3);
-    windows.push([Math.max(0, start - context), expected.length + context]);
+    windows.push([start - context, expected.length + context]);
   }
   expected.push(...old.slice(cursor));
-  const shown = mergeWindows(windows.map(([a, b]) => [a, Math.min(b, expected.length)]));
+  const shown = mergeWindows(windows.map(([a, b]) => widen(expected, a, b)));
   return { file, old, expected, snippet: render(expected, shown), shown };
 }
 
@@ -82,6 +82,19 @@ function pickSites(length: number, count: number, pick: (n: number) => number): 
     if (sites.every((other) => Math.abs(other - site) >= 12)) sites.push(site);
   }
   return sites.sort((a, b) => a - b);
+}
+
+/**
+ * A window's context must hold a non-blank line on each side of the change, as a model's snippet does:
+ * blank lines next to a marker belong to the elided code, so a snippet without one would not show where
+ * a deleted line was.
+ */
+function widen(expected: readonly string[], start: number, end: number): [number, number] {
+  let a = Math.max(0, start);
+  let b = Math.min(expected.length, end);
+  while (a > 0 && (expected[a]?.trim() ?? "") === "") a--;
+  while (b < expected.length && (expected[b - 1]?.trim() ?? "") === "") b++;
+  return [a, b];
 }
 
 function mergeWindows(windows: Array<[number, number]>): Array<[number, number]> {

@@ -23,8 +23,11 @@ interface Anchor {
 
 type Found = { ok: true; anchor: Anchor } | { ok: false; why: string };
 
-/** Lines compare without indentation or trailing space when anchoring: models re-indent snippets. */
-export const anchorKey = (line: string): string => line.trim();
+/**
+ * Lines compare without trailing space ("\r" included) but with their indentation: a `}` closes one
+ * particular block, and comparing without indentation anchored snippets on the wrong one.
+ */
+const anchorKey = (line: string): string => line.trimEnd();
 /** A lone brace or bracket matches too many places to anchor on its own. */
 const substantive = (keys: readonly string[]): boolean => keys.some((key) => /[\p{L}\p{N}]/u.test(key));
 

@@ -1,5 +1,4 @@
 import type { LazySegment } from "./lazy-snippet.js";
-import { anchorKey } from "./lazy-merge.js";
 
 /**
  * Where each segment of a lazy edit sits in a merged file: its non-blank lines, in order and contiguous
@@ -7,6 +6,9 @@ import { anchorKey } from "./lazy-merge.js";
  * file, one without a marker after it must close it; the others take the first place after the segment
  * before them.
  */
+
+/** Without indentation: a merge model may re-indent the snippet to fit the file. */
+const anchorKey = (line: string): string => line.trim();
 
 export interface Placement {
   /** Range of merged-file lines [start, end). */
