@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { prng } from "../../test/support/gguf-file.js";
 
 /**
  * The lazy-edit corpus: real source files of this repository (src/edits/*.ts, not tests), each edited at
@@ -21,17 +22,8 @@ export interface LazyCase {
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const MARKER = "// ... existing code ...";
 
-/** mulberry32: a small seeded PRNG, so a seed always gives the same corpus. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** A seeded PRNG (the test models' mulberry32), so a seed always gives the same corpus. */
+export const seededRandom = prng;
 
 export function sourceFiles(): Array<{ file: string; lines: string[] }> {
   const dir = join(REPO, "src", "edits");

@@ -52,7 +52,7 @@ export async function modelMergeRow(options: ModelMergeRowOptions): Promise<{ ro
       draftAccepted: metrics?.draftTokensAccepted ?? 0,
       draftRejected: metrics?.draftTokensRejected ?? 0,
       identical: plain.text === options.merged && written === options.merged,
-      note: `${options.tokens}-token file; merge ${report.status} by the guard`,
+      note: `${options.tokens}-token file; merge ${report.status} by the guard; the merge call's TTFT reuses the prompt the plain call left in the cache`,
     };
     return { row, accepted: report.status === "applied", acceptanceRate: drafted === 0 ? null : (metrics?.draftTokensAccepted ?? 0) / drafted };
   } finally {
