@@ -1,6 +1,7 @@
 import type { FileOperation, Hunk, UpdateFileOperation } from "./patch-types.js";
 import { readStartLine, stripLineNumbers, stripNewSideNumbers } from "./line-number-hints.js";
 import { parseError, splitPatchLines } from "./patch-lines.js";
+import { splitElidedHunk } from "./split-elided-hunk.js";
 
 /**
  * aider-style SEARCH/REPLACE blocks:
@@ -101,7 +102,7 @@ function toOperation(path: string, rawSearch: string[], rawReplace: string[], se
   return {
     kind: "update",
     path,
-    hunks: [hunk],
+    hunks: splitElidedHunk(hunk),
     createIfMissing: oldLines.length === 0,
     sourceLine: searchLine + 1,
   };

@@ -73,7 +73,8 @@ export interface UpdateFileOperation {
 
 export type FileOperation = AddFileOperation | DeleteFileOperation | UpdateFileOperation;
 
-export type PatchFormat = "codex" | "search-replace" | "unified-diff" | "string-replace";
+/** "lazy": a lazy edit, written as one whole-file hunk once merged (apply-lazy-edit.ts). */
+export type PatchFormat = "codex" | "search-replace" | "unified-diff" | "string-replace" | "lazy";
 
 export interface ParsedPatch {
   format: PatchFormat;

@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
-import { collectAgentsInstructions, findWorkspaceRoot, patchToolResult, systemPrompt, type AgentOptions, type ApprovalRequest, type ToolContext, type ToolResult } from "../agent/index.js";
+import { collectAgentsInstructions, findWorkspaceRoot, patchToolResult, systemPrompt, type AgentOptions, type ApprovalRequest, type LazyEditRequest, type ToolContext, type ToolResult } from "../agent/index.js";
 import { UsageError, type Message } from "../core/index.js";
-import { applyWithCheckpoint } from "../edits/index.js";
+import { applyLazyEdit, applyWithCheckpoint, formatLazyEditReport } from "../edits/index.js";
 import { loadConfig, type SandboxSection } from "../config/index.js";
 import type { CallSettings } from "../models/index.js";
 import { createSandbox, parseApprovalMode, type ApprovalMode, type Sandbox } from "../sandbox/index.js";
@@ -66,6 +66,12 @@ export async function applyInWorkspace(patch: string, workspace: string, stores:
   return patchToolResult(await applyWithCheckpoint(patch, { workspace, store: stores.checkpoints, sessionId, ...workspaceWriteSettings(workspace) }));
 }
 
+/** A lazy edit (edit_file) is a checkpoint of the session too; the agent's model merges what needs a model. */
+export async function applyLazyInWorkspace(edit: LazyEditRequest, workspace: string, stores: SparkStores, sessionId: string): Promise<ToolResult> {
+  const report = await applyLazyEdit(edit.path, edit.snippet, { workspace, store: stores.checkpoints, sessionId, mergeModel: edit.mergeModel, signal: edit.signal, ...workspaceWriteSettings(workspace) });
+  return { ...patchToolResult(report), output: formatLazyEditReport(report) };
+}
+
 /** The tools' view of the wiring; `ask` is given where a user can answer (the session), absent in exec. */
 export function agentToolContext(
   wiring: AgentWiring,
@@ -78,6 +84,7 @@ export function agentToolContext(
     approvalMode: wiring.approvalMode,
     allowNetwork: wiring.allowNetwork,
     applyPatch: (patch) => applyInWorkspace(patch, wiring.workspace, stores, sessionId),
+    applyLazyEdit: (edit) => applyLazyInWorkspace(edit, wiring.workspace, stores, sessionId),
     ...(wiring.sandbox ? { sandbox: wiring.sandbox } : {}),
     ...(ask ? { ask } : {}),
   };

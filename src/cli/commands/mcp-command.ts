@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { findWorkspaceRoot } from "../../agent/index.js";
 import { sparkHome } from "../../config/index.js";
 import { SparkError, type Message, type Metrics, type Usage } from "../../core/index.js";
-import { applyWithCheckpoint, formatApplyReport } from "../../edits/index.js";
+import { applyLazyEdit, applyWithCheckpoint, formatApplyReport, formatLazyEditReport, type MergeModel } from "../../edits/index.js";
 import { createSparkMcpServer, type CompletionOutcome, type CompletionRequest, type PatchOutcome } from "../../mcp/index.js";
 import { openStores, type SparkStores } from "../../store/index.js";
 import { sparkVersion, workspaceWriteSettings, type ModelRuntime, type OpenedModel } from "../../runtime/index.js";
@@ -21,6 +21,12 @@ interface McpOptions extends GlobalOptions {
 async function applyPatchIn(workspace: string, stores: SparkStores, patch: string): Promise<PatchOutcome> {
   const report = await applyWithCheckpoint(patch, { workspace, store: stores.checkpoints, description: "spark mcp apply_patch", ...workspaceWriteSettings(workspace) });
   return { applied: report.status === "applied", report: formatApplyReport(report) };
+}
+
+/** A lazy edit, checkpointed like apply_patch; the fast model is opened only if the merge needs it. */
+async function applyLazyIn(workspace: string, stores: SparkStores, edit: { path: string; snippet: string }, mergeModel: () => Promise<MergeModel>, signal: AbortSignal): Promise<PatchOutcome> {
+  const report = await applyLazyEdit(edit.path, edit.snippet, { workspace, store: stores.checkpoints, description: "spark mcp edit_file", mergeModel, signal, ...workspaceWriteSettings(workspace) });
+  return { applied: report.status === "applied", report: formatLazyEditReport(report) };
 }
 
 /** One whole answer of the fast model; a failed call throws, so the MCP client sees a tool error. */
@@ -61,19 +67,21 @@ export async function serveMcp(options: McpOptions): Promise<number> {
   const workspace = await findWorkspaceRoot(options.cwd ?? process.cwd());
   const stores = openStores(sparkHome(process.env));
   let opened: Promise<{ runtime: ModelRuntime; model: OpenedModel }> | undefined;
+  const fastModel = async (): Promise<OpenedModel> => {
+    // The config is read again on each try, so a model configured meanwhile is found.
+    opened ??= (async () => {
+      const runtime = openRuntime(options);
+      return { runtime, model: await runtime.openFast() };
+    })();
+    // A failed open (no model configured) is answered as a tool error and tried again next time.
+    opened.catch(() => (opened = undefined));
+    return (await opened).model;
+  };
   const server = createSparkMcpServer({
     version: sparkVersion,
     applyPatch: (patch) => applyPatchIn(workspace, stores, patch),
-    complete: async (request, signal) => {
-      // The config is read again on each try, so a model configured meanwhile is found.
-      opened ??= (async () => {
-        const runtime = openRuntime(options);
-        return { runtime, model: await runtime.openFast() };
-      })();
-      // A failed open (no model configured) is answered as a tool error and tried again next time.
-      opened.catch(() => (opened = undefined));
-      return completeWith((await opened).model, request, signal);
-    },
+    applyLazyEdit: (path, snippet, signal) => applyLazyIn(workspace, stores, { path, snippet }, async () => (await fastModel()).client, signal),
+    complete: async (request, signal) => completeWith(await fastModel(), request, signal),
   });
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => (server.server.onclose = resolve));
