@@ -57,11 +57,12 @@ describe.runIf(installed)("the MCP Inspector 2.12 CLI against spark mcp", () => 
     return JSON.parse(run.stdout) as ReturnType<typeof parsed>;
   }
 
-  it("tools/list shows apply_patch and complete with their schemas", async () => {
+  it("tools/list shows apply_patch, edit_file and complete with their schemas", async () => {
     const list = parsed(await inspect(["--method", "tools/list"]));
     const tools = new Map(list.tools?.map((tool) => [tool.name, tool]));
-    expect([...tools.keys()].sort()).toEqual(["apply_patch", "complete"]);
+    expect([...tools.keys()].sort()).toEqual(["apply_patch", "complete", "edit_file"]);
     expect(tools.get("apply_patch")?.inputSchema.required).toEqual(["patch"]);
+    expect(tools.get("edit_file")?.inputSchema.required?.sort()).toEqual(["path", "snippet"]);
     expect(tools.get("complete")?.inputSchema.required).toContain("prompt");
   }, 60_000);
 
