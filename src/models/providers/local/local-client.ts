@@ -191,6 +191,30 @@ export class LocalModelClient implements ModelClient {
     return contextText.tokenize(loaded.model.tokenizer);
   }
 
+  /**
+   * Prewarm (the Responses API's `generate: false`): the conversation so far goes into the sequence that
+   * serves it (by cache key, else longest prefix), without the empty model turn a generation would open,
+   * so the next turn that extends it evaluates only its new tokens.
+   */
+  async prewarm(request: ModelRequest, options: StreamOptions = {}): Promise<{ usage: Usage }> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const loaded = await this.load();
+    const functions = request.tools?.length ? toChatFunctions(request.tools) : undefined;
+    const promptTokens = this.promptTokens(loaded, toChatHistory(request.messages).slice(0, -1), functions);
+    if (promptTokens.length >= loaded.contextSize) throw new ContextOverflowError(promptTokens.length, loaded.contextSize, 0, this.displayName);
+    const slot = await loaded.pool.acquire(promptTokens, signal, request.cacheKey);
+    try {
+      // Keeps the shared prefix and drops what follows it (never shifting the window), then evaluates the rest.
+      await slot.sequence.adaptStateToTokens(promptTokens, false);
+      const reused = slot.sequence.nextTokenIndex;
+      await slot.sequence.evaluateWithoutGeneratingNewTokens(promptTokens.slice(reused));
+      return { usage: { ...emptyUsage(), inputTokens: promptTokens.length, cachedInputTokens: reused } };
+    } finally {
+      loaded.pool.release(slot);
+    }
+  }
+
   async contextWindow(): Promise<number> {
     return (await this.load()).contextSize;
   }
