@@ -8,12 +8,15 @@ export const ENDING = new Set(["response.completed", "response.incomplete", "res
 /** A raw Responses WebSocket client for tests: sends JSON events, records every event it gets. */
 export class SocketClient {
   readonly events: ServerEvent[] = [];
+  /** When each event arrived (performance.now()), for timings. */
+  readonly arrivals = new WeakMap<ServerEvent, number>();
   private waiters: { test: (event: ServerEvent) => boolean; resolve: (event: ServerEvent) => void }[] = [];
   closed: { code: number; reason: string } | undefined;
 
   private constructor(readonly socket: WebSocket) {
     socket.on("message", (data) => {
       const event = JSON.parse(String(data)) as ServerEvent;
+      this.arrivals.set(event, performance.now());
       this.events.push(event);
       this.waiters = this.waiters.filter((waiter) => (waiter.test(event) ? (waiter.resolve(event), false) : true));
     });
