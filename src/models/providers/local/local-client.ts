@@ -26,6 +26,9 @@ const stopReasons: Record<string, FinishReason> = {
   abort: "abort",
 };
 
+/** Prompt tokens a prewarm evaluates between looks at its abort signal. */
+const prewarmChunk = 512;
+
 export interface LocalClientOptions {
   /** Tokens per context sequence. */
   contextSize?: number;
@@ -208,7 +211,11 @@ export class LocalModelClient implements ModelClient {
       // Keeps the shared prefix and drops what follows it (never shifting the window), then evaluates the rest.
       await slot.sequence.adaptStateToTokens(promptTokens, false);
       const reused = slot.sequence.nextTokenIndex;
-      await slot.sequence.evaluateWithoutGeneratingNewTokens(promptTokens.slice(reused));
+      // In chunks, so that a client that goes away stops a long prompt's evaluation soon.
+      for (let start = reused; start < promptTokens.length; start += prewarmChunk) {
+        signal?.throwIfAborted();
+        await slot.sequence.evaluateWithoutGeneratingNewTokens(promptTokens.slice(start, start + prewarmChunk));
+      }
       return { usage: { ...emptyUsage(), inputTokens: promptTokens.length, cachedInputTokens: reused } };
     } finally {
       loaded.pool.release(slot);
