@@ -187,6 +187,38 @@ describe("the Responses WebSocket on the local engine", () => {
   }, 90_000);
 });
 
+describe("the Responses WebSocket's bounds", () => {
+  it("refuses a ninth lane on one socket with an error event", async () => {
+    const client = await SocketClient.open(gateway.url);
+    const from = client.events.length;
+    for (let lane = 0; lane < 8; lane++) client.send({ type: "response.create", stream_id: `lane-${lane}`, model: "tiny", input: "Write a long story.", max_output_tokens: 3000 });
+    client.send({ type: "response.create", stream_id: "lane-8", model: "tiny", input: "one too many" });
+    expect(await client.next((event) => event.type === "error", from)).toMatchObject({ status: 400, stream_id: "lane-8", error: { code: "too_many_streams" } });
+    for (let lane = 0; lane < 8; lane++) client.send({ type: "response.interrupt", stream_id: `lane-${lane}` });
+    await client.close();
+  }, 60_000);
+
+  it("opens and drops 1,000 sockets, never more than max_sockets at once, and frees them all", async () => {
+    const baseline = await metric(/^spark_gateway_websockets_open /);
+    let refused = 0;
+    for (let round = 0; round < 4; round++) {
+      const attempts = await Promise.allSettled(Array.from({ length: 250 + (round === 3 ? 50 : 0) }, () => SocketClient.open(gateway.url)));
+      const opened = attempts.flatMap((attempt) => (attempt.status === "fulfilled" ? [attempt.value] : []));
+      refused += attempts.length - opened.length;
+      expect(await metric(/^spark_gateway_websockets_open /)).toBeLessThanOrEqual(256);
+      for (const client of opened) client.socket.terminate();
+    }
+    // The last round asked for 300 at once: past the limit of 256, the rest were refused (503).
+    expect(refused).toBeGreaterThan(0);
+    for (let tries = 0; tries < 100 && (await metric(/^spark_gateway_websockets_open /)) > baseline; tries++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await metric(/^spark_gateway_websockets_open /)).toBe(baseline);
+    expect(await metric(/^spark_gateway_websockets_refused_total\{reason="max_sockets"\}/)).toBe(refused);
+    const client = await SocketClient.open(gateway.url);
+    expect(finished((await client.create({ model: "tiny", input: "hi", max_output_tokens: 2 })).end)).toBe(true);
+    await client.close();
+  }, 120_000);
+});
+
 describe("the Responses WebSocket handshake", () => {
   it("refuses another site's page (Origin) like HTTP, and tells a plain GET to upgrade", async () => {
     const refused = new WebSocket(`${gateway.url.replace("http", "ws")}/v1/responses`, { headers: { origin: "http://evil.example" } });

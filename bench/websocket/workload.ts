@@ -56,6 +56,8 @@ export async function runWebsocketBench(options: { steps: number; maxOutputToken
   writeFileSync(join(project, ".spark", "config.toml"), ["[aliases]", `bench = "local:${model}"`, "[models.bench]", "context_size = 8192", "temperature = 0", ""].join("\n"));
   const gateway = await startGateway(project, { HOME: home, SPARK_HOME: join(home, ".spark") });
   try {
+    // The model loads on its first request: load it before any mode is timed.
+    await fetch(`${gateway.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "bench", input: "warm up", max_output_tokens: 1 }) });
     const modes: ModeResult[] = [];
     const http = await timed(() => httpFullHistory(gateway.url, script(1, options.steps, options.maxOutputTokens)));
     modes.push({ mode: "HTTP, full history each turn", turns: http.value, endToEndMs: http.ms, prewarmMs: null });

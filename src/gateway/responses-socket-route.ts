@@ -3,6 +3,7 @@ import { STATUS_CODES, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { WebSocketServer } from "ws";
+import type { Principal } from "./authenticate.js";
 import type { GatewayContext } from "./gateway-context.js";
 import { GatewayError } from "./openai-error.js";
 import { ResponsesSocketSession } from "./responses-socket-session.js";
@@ -33,7 +34,7 @@ export function registerResponsesSocket(app: FastifyInstance, gateway: GatewayCo
 
   const accept = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if ((request.url ?? "").split("?")[0] !== PATH) return refuse(socket, new GatewayError(404, `The only WebSocket route is GET ${PATH} (the Responses API).`, "unknown_route"));
-    let principal;
+    let principal: Principal;
     try {
       principal = gateway.auth.authenticate(request);
     } catch (error) {
