@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { contextMarkdown, runContextBench } from "./context/workload.js";
 import { EDITS_DEFAULTS, editsMarkdown, runEdits } from "./edits/workload.js";
+import { lazyEditsMarkdown, runLazyEdits } from "./edits/lazy-workload.js";
 import { gatewayMarkdown } from "./gateway/report.js";
 import { GATEWAY_DEFAULTS, runGateway } from "./gateway/workload.js";
 import { SESSION_DEFAULTS, runSessionBench, sessionMarkdown } from "./session/workload.js";
@@ -58,6 +59,13 @@ const WORKLOADS: Record<string, Workload> = {
         log,
       );
       return { json: result, markdown: editsMarkdown(result) };
+    },
+  },
+  "edits-lazy": {
+    description: "lazy edits: deterministic merge over a corpus of real files, the merge guard against hostile merges, fast apply (old file as prediction) on the chain test model",
+    run: async (args, log) => {
+      const result = await runLazyEdits({ cases: Math.min(args.cases ?? 500, 5000), seed: args.seed ?? EDITS_DEFAULTS.seed }, log);
+      return { json: result, markdown: lazyEditsMarkdown(result) };
     },
   },
   gateway: {
@@ -143,6 +151,8 @@ async function main(): Promise<number> {
     return 2;
   }
   const names = args.workloads.length > 0 ? args.workloads : Object.keys(WORKLOADS);
+  // `edits` covers every edit format; lazy edits write their own page (edits-lazy.md).
+  if (names.includes("edits") && !names.includes("edits-lazy")) names.push("edits-lazy");
   const unknown = names.filter((name) => WORKLOADS[name] === undefined);
   if (unknown.length > 0) {
     process.stderr.write(`bench: unknown workload ${unknown.join(", ")}; known: ${Object.keys(WORKLOADS).join(", ")}\n`);

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { stateMarker } from "../src/agent/context/index.js";
-import { prepareAgentWiring } from "../src/cli/agent-wiring.js";
+import { openRuntime } from "../src/cli/common/open-runtime.js";
 import { stripAnsi } from "../src/cli/session/ansi-style.js";
-import { ModelSwitcher } from "../src/cli/session/model-switcher.js";
+import { ModelSwitcher, prepareAgentWiring } from "../src/runtime/index.js";
 import { SessionController } from "../src/cli/session/session-controller.js";
 import { statusParts } from "../src/cli/session/status-line.js";
 import { openStores, type SparkStores } from "../src/store/index.js";
@@ -35,7 +35,7 @@ async function startHarness(contextSize: number, summaryReply: ScriptedReply = q
   const home = tempDir("spark-ctx-session-home-");
   vi.stubEnv("SPARK_HOME", home);
   const wiring = await prepareAgentWiring({ cwd: tempDir("spark-ctx-session-ws-") });
-  const models = await ModelSwitcher.open({ baseUrl: server.url, model: "coder", contextSize: String(contextSize) });
+  const models = await ModelSwitcher.open(openRuntime({ baseUrl: server.url, model: "coder", contextSize: String(contextSize) }, { printWarnings: false }));
   const stores: SparkStores = openStores(home);
   const controller = new SessionController({ wiring, stores, models, systemPrompt: "You are a test.", mode: "batched", columns: () => 100, rows: () => 30, tools: [] });
   let written = "";

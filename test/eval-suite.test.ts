@@ -85,7 +85,7 @@ describe("spark eval", () => {
 });
 
 const hasBwrap = spawnSync("bwrap", ["--version"]).status === 0;
-const bundledHidden = resolve(fileURLToPath(new URL("../eval/tasks/js-fix-math/hidden/math.hidden-test.js", import.meta.url)));
+const bundledHidden = resolve(fileURLToPath(new URL("../eval-tasks/js-fix-math/hidden/math.hidden-test.js", import.meta.url)));
 const shellCall = (command: string): ScriptedReply => ({ kind: "tool-calls", calls: [{ id: "s1", name: "shell", arguments: JSON.stringify({ command }) }] });
 const toolOutputs = (server: ScriptedServer) => server.requests.flatMap((request) => messagesOf(request).filter((message) => message.role === "tool").map((message) => message.content ?? ""));
 

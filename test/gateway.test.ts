@@ -165,6 +165,20 @@ describe("local model through the gateway (tiny GGUF)", () => {
     expect(text).toBe(completion.choices[0]?.text);
   });
 
+  it("ends a local chat answer at a stop sequence natively, with finish_reason stop", async () => {
+    const messages = [{ role: "user" as const, content: "hello" }];
+    const full = (await client.chat.completions.create({ model: "tiny", messages, max_tokens: 24 })).choices[0]?.message.content ?? "";
+    const stop = full.slice(4, 7);
+    const stopped = await client.chat.completions.create({ model: "tiny", messages, max_tokens: 24, stop: [stop] });
+    const text = stopped.choices[0]?.message.content ?? "";
+    expect(stopped.choices[0]?.finish_reason).toBe("stop");
+    expect(text).not.toContain(stop);
+    // Without whitespace: the tiny model's SentencePiece vocabulary drops the leading space of the chunk
+    // node-llama-cpp held back while it could still be the stop sequence.
+    expect(text.replace(/\s/g, "")).toBe(full.slice(0, full.indexOf(stop)).replace(/\s/g, ""));
+    expect(stopped.usage?.completion_tokens).toBeLessThan(24);
+  });
+
   it("accepts a Codex-shaped Responses request (reasoning, client_metadata, a namespace, web_search) and names what it ignored", async () => {
     const response = await fetch(`${gateway.url}/v1/responses`, {
       method: "POST",
@@ -328,6 +342,26 @@ describe("upstream models through the gateway (scripted OpenAI-compatible server
     // The client learns which model's upstream failed, never its address (the gateway's log has it).
     expect((unreachable as Error).message).toMatch(/Cannot reach the upstream of model \S+ \(ECONNREFUSED\)/);
     expect((unreachable as Error).message).not.toContain("127.0.0.1:9");
+  });
+
+  it("counts a failed request once, whether it failed before its stream opened or in the middle of it", async () => {
+    const counts = async () => {
+      const text = await (await fetch(`${gateway.url}/metrics`)).text();
+      return {
+        failed: metricValue(text, "spark_gateway_errors_total", { code: "provider_error" }),
+        failedAnswers: metricValue(text, "spark_gateway_requests_total", { route: "/v1/chat/completions", model: "remote-chat", status: "502" }),
+        broken: metricValue(text, "spark_gateway_errors_total", { code: "upstream_stream_broken" }),
+      };
+    };
+    const before = await counts();
+    const failed = await client.chat.completions.create({ model: "remote-chat", messages: [{ role: "user", content: "fail500" }] }).catch((error: unknown) => error);
+    expect(failed).toMatchObject({ status: 502, code: "provider_error" });
+    const dropped = await client.chat.completions.create({ model: "remote-chat", messages: [{ role: "user", content: "drop" }], stream: true });
+    const broken = await (async () => {
+      for await (const chunk of dropped) void chunk;
+    })().catch((error: unknown) => error);
+    expect(broken).toBeInstanceOf(OpenAI.APIError);
+    expect(await counts()).toEqual({ failed: before.failed + 1, failedAnswers: before.failedAnswers + 1, broken: before.broken + 1 });
   });
 });
 

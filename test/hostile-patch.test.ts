@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { applyPatch, applyWithCheckpoint, undoCheckpoint, type ApplyReport } from "../src/edits/index.js";
 import { isSparkTempName } from "../src/edits/atomic-write.js";
 import { applyToDocuments } from "../src/lsp/edit-selection.js";
-import { applyInWorkspace } from "../src/cli/agent-wiring.js";
+import { applyInWorkspace } from "../src/runtime/index.js";
 import { parsePatch } from "../src/edits/index.js";
 import { openStores } from "../src/store/index.js";
 import { runSpark, sparkBin, tempDir } from "./support/run-spark.js";

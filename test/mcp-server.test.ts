@@ -41,7 +41,7 @@ describe("spark mcp (Spark as an MCP server over stdio)", () => {
     client = await connectSpark(cwd, ["--base-url", server.url, "-m", "coder"]);
 
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual(["apply_patch", "complete"]);
+    expect(tools.map((tool) => tool.name).sort()).toEqual(["apply_patch", "complete", "edit_file"]);
     expect(tools.find((tool) => tool.name === "apply_patch")?.inputSchema.properties).toHaveProperty("patch");
 
     const patch = "*** Begin Patch\n*** Update File: greet.ts\n@@\n-export const greet = () => \"hello\";\n+export const greet = () => \"hello, world\";\n*** End Patch";
@@ -65,7 +65,31 @@ describe("spark mcp (Spark as an MCP server over stdio)", () => {
     const result = await client.callTool({ name: "complete", arguments: { prompt: "hi" } });
     expect(result.isError).toBe(true);
     expect((result.content as TextContent)[0]?.text).toContain("No model is configured");
-    expect((await client.listTools()).tools).toHaveLength(2);
+    expect((await client.listTools()).tools).toHaveLength(3);
+  });
+
+  it("edit_file merges a lazy snippet without a model, and refuses a merge model's stray change with the hunk shown", async () => {
+    const cwd = tempDir("spark-mcp-ws-");
+    const source = ["export function a() {", "  return 1;", "}", "", "export function b() {", "  return 2;", "}", ""].join("\n");
+    writeFileSync(join(cwd, "ab.ts"), source);
+    const hostile = source.replace("return 2;", "return 22;").replace("return 1;", "return 'pwned';");
+    server = await startScriptedServer([{ kind: "text", chunks: [hostile] }]);
+    client = await connectSpark(cwd, ["--base-url", server.url, "-m", "coder"]);
+
+    const deterministic = await client.callTool({ name: "edit_file", arguments: { path: "ab.ts", snippet: "// ... existing code ...\nexport function b() {\n  return 3;\n}\n" } });
+    expect(deterministic.isError).toBeFalsy();
+    expect((deterministic.content as TextContent)[0]?.text).toContain("Merged deterministically");
+    expect(readFileSync(join(cwd, "ab.ts"), "utf8")).toBe(source.replace("return 2;", "return 3;"));
+    expect(server.requests).toHaveLength(0);
+
+    // "  return 3;" alone holds no line that anchors it: the fast model merges, and its stray edit is refused.
+    const refused = await client.callTool({ name: "edit_file", arguments: { path: "ab.ts", snippet: "// ...\n  return 22;\n// ..." } });
+    expect(refused.isError).toBe(true);
+    const report = (refused.content as TextContent)[0]?.text ?? "";
+    expect(report).toContain("Stray hunk");
+    expect(report).toContain("+  return 'pwned';");
+    expect(server.requests[0]?.body.prediction).toMatchObject({ type: "content" });
+    expect(readFileSync(join(cwd, "ab.ts"), "utf8")).toBe(source.replace("return 2;", "return 3;"));
   });
 
   it("answers complete from the embedded engine without writing anything but the protocol to stdout", async () => {

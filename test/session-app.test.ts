@@ -3,9 +3,9 @@ import { join } from "node:path";
 import { render } from "ink-testing-library";
 import { createElement } from "react";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { prepareAgentWiring } from "../src/cli/agent-wiring.js";
+import { openRuntime } from "../src/cli/common/open-runtime.js";
 import { stripAnsi } from "../src/cli/session/ansi-style.js";
-import { ModelSwitcher } from "../src/cli/session/model-switcher.js";
+import { ModelSwitcher, prepareAgentWiring } from "../src/runtime/index.js";
 import { SessionApp } from "../src/cli/session/session-app.js";
 import { SessionController } from "../src/cli/session/session-controller.js";
 import type { RenderMode } from "../src/cli/session/view-store.js";
@@ -48,7 +48,7 @@ async function startSessionHarness(script: Script, options: HarnessOptions = {})
   vi.stubEnv("SPARK_HOME", home);
   const cwd = options.cwd ?? tempDir("spark-session-ws-");
   const wiring = await prepareAgentWiring({ cwd, approval: options.approval });
-  const models = await ModelSwitcher.open({ baseUrl: server.url, model: "coder" });
+  const models = await ModelSwitcher.open(openRuntime({ baseUrl: server.url, model: "coder" }, { printWarnings: false }));
   const stores = openStores(home);
   const controller = new SessionController({ wiring, stores, models, systemPrompt: "You are a test.", mode: options.mode ?? "batched", columns: () => 100, rows: () => 30 });
   // Finished output is written once, above the redrawn part: the screen is all of it, then the latest frame.

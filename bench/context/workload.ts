@@ -1,5 +1,5 @@
 import { compactConversation, type ContextPolicy } from "../../src/agent/index.js";
-import { runCall } from "../../src/benchmarks/index.js";
+import { runCall } from "../../src/model-bench/index.js";
 import type { Message, ModelRequest, ToolDefinition } from "../../src/core/index.js";
 import { defaultThreads, LocalEngine, LocalModelClient } from "../../src/models/providers/local/index.js";
 import { CHAIN_TEXT, ensureChainModel } from "../../test/support/tiny-gguf.js";

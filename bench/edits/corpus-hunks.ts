@@ -85,6 +85,18 @@ function render(file: SourceFile, lines: Array<[number, string]>): { added: stri
   return { added: lines.map(([d, t]) => file.indentUnit.repeat(d) + t + file.addedSuffix), depths: lines.map(([d]) => d) };
 }
 
+/**
+ * In a mixed-ending file, added lines that replace removed ones keep those lines' own endings (the k-th
+ * added line that of the k-th removed one, later ones that of the last); the engine's rule.
+ */
+function withReplacedEndings(file: SourceFile, added: string[], c: number, removed: number): string[] {
+  if (removed === 0) return added;
+  return added.map((line, j) => {
+    const replaced = file.lines[c + Math.min(j, removed - 1)] ?? "";
+    return (line.endsWith("\r") ? line.slice(0, -1) : line) + (replaced.endsWith("\r") ? "\r" : "");
+  });
+}
+
 /** The indentation level new lines at `at` should get: that of the nearest non-blank line. */
 function depthAt(file: SourceFile, at: number): number {
   for (let k = at; k < file.lines.length; k++) if (file.lines[k]?.trim() !== "") return file.depths[k] ?? 0;
@@ -104,8 +116,9 @@ function hunkAt(g: GeneratorValue, file: SourceFile, c: number, lo: number, hi: 
   const count = removed === 0 ? int(g, 1, 3) : int(g, 0, 3);
   const modify = removed > 0 && count > 0 && chance(g, 0.4) ? file.lines[c] : undefined;
   const lines = newLines(g, file, depthAt(file, c), count, modify, tag);
-  const { added, depths } = render(file, lines);
-  const hunk: PlannedHunk = { start: c - before, before, removed, after, added, addedDepths: depths };
+  const rendered = render(file, lines);
+  const added = withReplacedEndings(file, rendered.added, c, removed);
+  const hunk: PlannedHunk = { start: c - before, before, removed, after, added, addedDepths: rendered.depths };
   const window = windowLines(file, hunk);
   if (window.every((line) => line.trim() === "")) return undefined;
   return hunk;

@@ -25,7 +25,7 @@ export type DriftKind = (typeof DRIFT_KINDS)[number];
 export type CaseFormat = "codex" | "search-replace";
 
 /** What must happen to one hunk: applied where the edit meant it, or refused with this code. */
-export type ExpectedHunk = "applied" | "no_match" | "ambiguous";
+export type ExpectedHunk = "applied" | "no_match" | "ambiguous" | "no_op";
 
 export interface ExpectedOperation {
   kind: "add" | "delete" | "update";

@@ -8,6 +8,7 @@ import { generateCorpus } from "./patch-corpus.js";
 import { applyExactBaseline } from "./exact-baseline.js";
 import { MemoryPatchFs } from "./memory-fs.js";
 import { applyCaseOnDisk, outcomeOf } from "./apply-case.js";
+import { type FormatRow, formatRowsMarkdown, runFormatRows } from "./format-workload.js";
 
 /**
  * The `edits` workload: the generated patch corpus through Spark's applyPatch and through the exact-match
@@ -49,7 +50,12 @@ export interface EditsResult {
   /** Cases where Spark on disk and Spark in memory disagreed (should be 0). */
   diskMemoryMismatches: number;
   sparkFailures: Array<{ id: string; drift: string; variant: string; format: string }>;
+  /** Unified diffs and string replacements against git apply, patch -p1 and str.replace. */
+  formatRows: FormatRow[];
 }
+
+/** Cases per drift kind and format in the unified-diff and string-replacement rows. */
+const FORMAT_CASES_PER_KIND = 40;
 
 /** Only what the metric compares: files, parse refusal, and per hunk applied or not. */
 function verdict(outcome: ExpectedOutcome): unknown {
@@ -137,6 +143,7 @@ export async function runEdits(options: EditsOptions, log: (line: string) => voi
     timing: [timing("Spark (in-memory fs)", samples.memory), timing("Spark (disk: atomic write + fsync)", samples.disk), timing("exact-match baseline (in memory)", samples.baseline)],
     diskMemoryMismatches: mismatches,
     sparkFailures: corpus.filter((c) => sparkOk.get(c.id) !== true).map((c) => ({ id: c.id, drift: c.drift, variant: c.variant, format: c.format })),
+    formatRows: await runFormatRows(FORMAT_CASES_PER_KIND, options.seed, log),
   };
 }
 
@@ -163,6 +170,7 @@ export function editsMarkdown(result: EditsResult): string {
     const more = result.sparkFailures.length > shown.length ? `; and ${result.sparkFailures.length - shown.length} more` : "";
     lines.push("", `Spark's ${result.sparkFailures.length} incorrect cases: ${shown.join("; ")}${more}`);
   }
+  lines.push("", formatRowsMarkdown(result.formatRows).trimEnd());
   if (result.diskMemoryMismatches > 0) lines.push("", `Warning: ${result.diskMemoryMismatches} cases differed between disk and in-memory runs.`);
   return `${lines.join("\n")}\n`;
 }

@@ -1,4 +1,4 @@
-import { cacheRows, formatBenchTable, speculationRows, type BenchRow } from "../../src/benchmarks/index.js";
+import { cacheRows, formatBenchTable, speculationRows, type BenchRow } from "../../src/model-bench/index.js";
 import { defaultThreads, LocalEngine, LocalModelClient } from "../../src/models/providers/local/index.js";
 import { CHAIN_TEXT, ensureChainModel } from "../../test/support/tiny-gguf.js";
 

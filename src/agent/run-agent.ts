@@ -75,7 +75,7 @@ export async function* runAgent(options: AgentOptions): AsyncGenerator<AgentEven
   const usage = emptyUsage();
   const changes = new Map<string, FileChange>();
   const outputLimits = toolOutputLimits(options.context);
-  const context: ToolContext = { ...options.toolContext, maxOutputBytes: outputLimits.maxBytes, ...(signal ? { signal } : {}) };
+  const context: ToolContext = { mergeModel: client, ...options.toolContext, maxOutputBytes: outputLimits.maxBytes, ...(signal ? { signal } : {}) };
   const maxTurns = options.maxTurns ?? 50;
   // A model that edits a file it just read repeats much of it: that text is the next call's prediction.
   let prediction: string | undefined;

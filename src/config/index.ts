@@ -7,3 +7,4 @@ export type { ContextSection } from "./context-section.js";
 export type { McpSection, McpServerEntry } from "./mcp-section.js";
 export type { SandboxLimitsEntry, SandboxSection } from "./sandbox-section.js";
 export { looksLikeOpenAIModel, providerPresets, type ProviderPreset } from "./provider-presets.js";
+export { FAST_ALIAS, isConfiguredModel, REVIEW_ALIAS } from "./model-roles.js";

@@ -1,6 +1,7 @@
 import type { ConfigFile } from "./config-schema.js";
 import { isTree, type ConfigLayer, type Tree } from "./layers.js";
 import { looksLikeOpenAIModel, providerPresets } from "./provider-presets.js";
+import { isConfiguredModel, REVIEW_ALIAS } from "./model-roles.js";
 
 /**
  * What a project's `.spark/config.toml` may set. It comes with the repository (and a sandboxed command
@@ -74,8 +75,6 @@ function restrictNamed<T extends object>(
   return kept;
 }
 
-/** The model name the review pipeline and the editor's strong model use without being told. */
-const REVIEW_ROLE = "review";
 /** Alias chains longer than this are not followed (a loop, or a config built to be slow). */
 const MAX_ALIAS_HOPS = 16;
 
@@ -110,7 +109,7 @@ function projectEndpointNotices(file: string, data: ConfigFile): string[] {
   const choices: [string, string | undefined][] = [
     ["model", data.model],
     ["[context] compact_model", data.context?.compact_model],
-    [REVIEW_ROLE, Object.hasOwn(data.aliases ?? {}, REVIEW_ROLE) || Object.hasOwn(data.models ?? {}, REVIEW_ROLE) ? REVIEW_ROLE : undefined],
+    [REVIEW_ALIAS, isConfiguredModel(data, REVIEW_ALIAS) ? REVIEW_ALIAS : undefined],
     ...Object.entries(data.profiles ?? {}).map(([name, profile]): [string, string | undefined] => [`[profiles.${quoted(name)}] model`, profile.model]),
   ];
   const notices: string[] = [];
@@ -119,7 +118,7 @@ function projectEndpointNotices(file: string, data: ConfigFile): string[] {
     if (url === undefined) continue;
     notices.push(
       `${file} sets ${key} to "${name}", a model at ${url} that this project's config defines: your prompts and code go there ` +
-        `(no API key is sent). If you did not expect that, pass -m with a model of your own, or set ${key === REVIEW_ROLE ? "[aliases] review" : key} in your own config.`,
+        `(no API key is sent). If you did not expect that, pass -m with a model of your own, or set ${key === REVIEW_ALIAS ? `[aliases] ${REVIEW_ALIAS}` : key} in your own config.`,
     );
   }
   return notices;

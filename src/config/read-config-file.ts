@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from "node:fs";
 import { parse, TomlError } from "smol-toml";
-import { ConfigError } from "../core/index.js";
+import { ConfigError, errorMessage } from "../core/index.js";
 import { checkConfigShape, configLimits } from "./config-limits.js";
 import { configFileSchema, type ConfigFile } from "./config-schema.js";
 import { describeIssue } from "./describe-issue.js";
@@ -19,7 +19,7 @@ export function readConfigFile(path: string): ConfigFile {
     text = readFileSync(path, "utf8");
   } catch (error) {
     if (error instanceof ConfigError) throw error;
-    throw new ConfigError(`Cannot read config file ${path}: ${(error as Error).message}`, { cause: error });
+    throw new ConfigError(`Cannot read config file ${path}: ${errorMessage(error)}`, { cause: error });
   }
   let data: unknown;
   try {

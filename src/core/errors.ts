@@ -1,28 +1,13 @@
-/**
- * Every failure a user can meet is a SparkError: a stable `code`, the HTTP status the gateway answers
- * with, whether retrying can help, and a message that says what to do next.
- */
-export type SparkErrorCode =
-  | "config_invalid"
-  | "usage_invalid"
-  | "model_not_configured"
-  | "model_unknown"
-  | "model_file_missing"
-  | "model_file_invalid"
-  | "model_download_failed"
-  | "provider_auth"
-  | "provider_rate_limited"
-  | "provider_unreachable"
-  | "provider_bad_request"
-  | "provider_error"
-  | "context_overflow"
-  | "patch_rejected"
-  | "sandbox_unavailable"
-  | "command_refused"
-  | "review_failed"
-  | "eval_task_invalid"
-  | "store_unreachable"
-  | "internal";
+import type { SparkErrorCode } from "./error-codes.js";
+
+export type { SparkErrorCode } from "./error-codes.js";
+
+/** A SparkError as data: what a stream's `error` event carries, and what `SparkError.fromJSON` takes back. */
+export interface SparkErrorJSON {
+  code: SparkErrorCode;
+  message: string;
+  status: number;
+}
 
 export interface SparkErrorOptions {
   status?: number;
@@ -30,6 +15,10 @@ export interface SparkErrorOptions {
   cause?: unknown;
 }
 
+/**
+ * Every failure a user can meet is a SparkError: a stable `code`, the HTTP status the gateway answers
+ * with, whether retrying can help, and a message that says what to do next.
+ */
 export class SparkError extends Error {
   readonly code: SparkErrorCode;
   readonly status: number;
@@ -43,7 +32,12 @@ export class SparkError extends Error {
     this.isRetryable = options.retryable ?? false;
   }
 
-  toJSON(): { code: SparkErrorCode; message: string; status: number } {
+  /** The error an `error` event carried, thrown again where a stream's failure must stop the caller. */
+  static fromJSON(json: SparkErrorJSON): SparkError {
+    return new SparkError(json.code, json.message, { status: json.status });
+  }
+
+  toJSON(): SparkErrorJSON {
     return { code: this.code, message: this.message, status: this.status };
   }
 }
@@ -118,9 +112,13 @@ export class ContextOverflowError extends SparkError {
   }
 }
 
+/** The message of anything thrown: an Error's own, anything else as text. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** Wraps anything thrown that is not already a SparkError, so callers handle one type. */
 export function toSparkError(error: unknown): SparkError {
   if (error instanceof SparkError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new SparkError("internal", `Unexpected error: ${message}`, { cause: error });
+  return new SparkError("internal", `Unexpected error: ${errorMessage(error)}`, { cause: error });
 }

@@ -7,6 +7,8 @@ export interface ModelRequest {
   temperature?: number;
   maxTokens?: number;
   seed?: number;
+  /** Generation ends before any of these strings, which the answer leaves out (finish reason `stop`). */
+  stop?: string[];
   /** Text expected to reappear in the output (OpenAI Predicted Outputs); the local engine speculates on it. */
   prediction?: string;
   /** Constrain the answer to JSON matching this schema (a grammar locally, structured outputs remotely). */

@@ -98,8 +98,17 @@ describe("applyPatch: per-hunk results and the writing rule", () => {
 
   it("does not rewrite a file whose content does not change", async () => {
     await writeFile(join(ws, "a.txt"), "a\n");
-    const report = await applyPatch(codex("*** Update File: a.txt", "@@", "-a", "+a"), { workspace: ws });
+    // Matched ignoring trailing whitespace; the new line is what the file already holds.
+    const report = await applyPatch(codex("*** Update File: a.txt", "@@", "-a  ", "+a"), { workspace: ws });
     expect(report).toMatchObject({ status: "applied", files: [] });
+  });
+
+  it("refuses an edit whose old and new text are identical, saying it changed nothing", async () => {
+    await writeFile(join(ws, "a.txt"), "a\n");
+    const report = await applyPatch(codex("*** Update File: a.txt", "@@", "-a", "+a"), { workspace: ws });
+    expect(report.status).toBe("refused");
+    expect(report.operations[0]?.hunks[0]?.error?.code).toBe("no_op");
+    expect(formatApplyReport(report)).toContain("changes nothing");
   });
 });
 

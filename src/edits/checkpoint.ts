@@ -1,5 +1,5 @@
 import type { CheckpointFile, CheckpointStore } from "../store/index.js";
-import { applyParsedPatch, applyPatch, commitPlan, planPatch } from "./apply-patch.js";
+import { type ApplyPatchOptions, applyParsedPatch, applyPatch, commitPlan, planPatch } from "./apply-patch.js";
 import type { ApplyReport, OperationReport } from "./apply-report.js";
 import { CheckpointError } from "./checkpoint-error.js";
 import { countLineChanges, missingParents, readFileState, stateBytes, workspaceRelative } from "./checkpoint-files.js";
@@ -45,26 +45,35 @@ export interface CheckpointedApplyReport extends ApplyReport {
   checkpointId?: number;
 }
 
-export async function applyWithCheckpoint(patchText: string, options: ApplyWithCheckpointOptions): Promise<CheckpointedApplyReport> {
-  const fs = options.fs ?? nodePatchFs;
-  const dryRun = options.dryRun ?? false;
-  const engineOptions = {
+/** What the engine itself takes of the options. */
+export function engineOptionsOf(options: Omit<ApplyWithCheckpointOptions, "store" | "locksDir">): ApplyPatchOptions & { dryRun: boolean; fs: PatchFs } {
+  return {
     workspace: options.workspace,
-    dryRun,
-    fs,
+    dryRun: options.dryRun ?? false,
+    fs: options.fs ?? nodePatchFs,
     protectedGlobs: options.protectedGlobs,
     allowProtected: options.allowProtected,
     ...(options.maxFileBytes === undefined ? {} : { maxFileBytes: options.maxFileBytes }),
   };
+}
+
+export async function applyWithCheckpoint(patchText: string, options: ApplyWithCheckpointOptions): Promise<CheckpointedApplyReport> {
   let parsed: ParsedPatch;
   try {
     parsed = parsePatch(patchText);
   } catch (error) {
     // The engine turns a parse error into a "refused" report; nothing was touched, nothing to record.
-    if (error instanceof PatchError) return applyPatch(patchText, engineOptions);
+    if (error instanceof PatchError) return applyPatch(patchText, engineOptionsOf(options));
     throw error;
   }
-  if (dryRun) return applyParsedPatch(parsed, engineOptions);
+  return applyParsedWithCheckpoint(parsed, patchText, options);
+}
+
+/** The same for a patch already parsed (or built, as a lazy edit's merge is); `patchText` is what the checkpoint records. */
+export async function applyParsedWithCheckpoint(parsed: ParsedPatch, patchText: string, options: ApplyWithCheckpointOptions): Promise<CheckpointedApplyReport> {
+  const engineOptions = engineOptionsOf(options);
+  const fs = engineOptions.fs;
+  if (engineOptions.dryRun) return applyParsedPatch(parsed, engineOptions);
 
   const workspace = await openWorkspace(options.workspace, fs);
   return withWorkspaceLock(workspace.root, { locksDir: options.locksDir, waitMs: options.lockWaitMs }, async () => {

@@ -20,3 +20,11 @@ export { applyWithCheckpoint, describeOperations, type ApplyWithCheckpointOption
 export { undoCheckpoint, type UndoAction, type UndoneFile, type UndoOptions, type UndoResult } from "./checkpoint-undo.js";
 export { sessionDiff, type DiffedFile, type SessionDiff, type SessionDiffOptions } from "./checkpoint-diff.js";
 export { CheckpointError, type CheckpointErrorReason } from "./checkpoint-error.js";
+export { applyLazyEdit, type ApplyLazyEditOptions, type LazyEditReport, type LazyMergeInfo } from "./apply-lazy-edit.js";
+export { formatLazyEditReport } from "./format-lazy-edit-report.js";
+export type { MergeModel } from "./lazy-model-merge.js";
+export { applyParsedWithCheckpoint } from "./checkpoint.js";
+export { mergeLazyEdit } from "./lazy-merge.js";
+export { guardLazyMerge } from "./lazy-guard.js";
+export { parseLazySnippet } from "./lazy-snippet.js";
+export { lazyMergeRequest } from "./lazy-merge-prompt.js";

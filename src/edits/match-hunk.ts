@@ -24,6 +24,8 @@ export interface LocateRequest {
   cursor: number;
   /** Regions earlier hunks of the same file replaced; an out-of-order match may not overlap them. */
   claimed: readonly LineRange[];
+  /** 0-based line where the writer said the match starts: picks among equal candidates only. */
+  hint?: number | undefined;
 }
 
 export interface HunkLocation {
@@ -34,6 +36,8 @@ export interface HunkLocation {
   anchored: boolean;
   /** `*** End of File` picked this match among several. */
   atEndOfFile: boolean;
+  /** The line-number hint picked this match among several. */
+  hinted: boolean;
   /** Found before the cursor: the model wrote its hunks out of file order. */
   outOfOrder: boolean;
   /** `@@` headers that are not in the file (the match was still unique without them). */
@@ -99,7 +103,7 @@ function searchLevels(doc: NormalizedLines, request: LocateRequest, anchor: Anch
   for (const level of MATCH_LEVELS) {
     const candidates = windowMatches(doc, request, level, range);
     if (candidates.length === 0) continue;
-    const base = { level, anchored: false, atEndOfFile: false, outOfOrder: false, missingHeaders: anchor.missing };
+    const base = { level, anchored: false, atEndOfFile: false, hinted: false, outOfOrder: false, missingHeaders: anchor.missing };
     if (request.endOfFile && candidates.includes(eofStart)) {
       return { ok: true, location: { ...base, start: eofStart, atEndOfFile: candidates.length > 1 } };
     }
@@ -108,9 +112,24 @@ function searchLevels(doc: NormalizedLines, request: LocateRequest, anchor: Anch
     const anchorIndex = anchor.index;
     const afterAnchor = anchorIndex === undefined ? undefined : candidates.find((start) => start > anchorIndex);
     if (afterAnchor !== undefined) return { ok: true, location: { ...base, start: afterAnchor, anchored: true } };
+    const nearest = request.hint === undefined ? undefined : clearlyNearest(candidates, request.hint);
+    if (nearest !== undefined) return { ok: true, location: { ...base, start: nearest, hinted: true } };
     return { ok: false, code: "ambiguous", level, candidates };
   }
   return { ok: false, code: "no_match", missingHeaders: anchor.missing };
+}
+
+/**
+ * The candidate a line-number hint points at: the nearest one, when it is less than half as far from the
+ * hint as the next nearest. Between two places about as far from a (possibly wrong) number, it does not
+ * guess.
+ */
+function clearlyNearest(candidates: readonly number[], hint: number): number | undefined {
+  const byDistance = [...candidates].sort((a, b) => Math.abs(a - hint) - Math.abs(b - hint));
+  const [first, second] = byDistance;
+  if (first === undefined) return undefined;
+  if (second === undefined) return first;
+  return 2 * Math.abs(first - hint) < Math.abs(second - hint) ? first : undefined;
 }
 
 function windowMatches(

@@ -1,5 +1,6 @@
 import type { FileOperation, Hunk, UpdateFileOperation } from "./patch-types.js";
 import { parseError, splitPatchLines } from "./patch-lines.js";
+import { addHunkBodyLine, emptyHunk } from "./hunk-body.js";
 
 /**
  * The Codex `apply_patch` envelope. Lenient where Codex is (markers may carry surrounding whitespace,
@@ -19,6 +20,11 @@ const END_OF_FILE = "*** End of File";
 const OPERATION_MARKERS = [ADD_FILE, DELETE_FILE, UPDATE_FILE, END_PATCH];
 /** git and `diff -u` write `@@ -12,7 +12,8 @@ text`; the numbers are useless to us, the text is an anchor. */
 const UNIFIED_RANGE = /^-\d+(?:,\d+)? \+\d+(?:,\d+)? @@ ?(.*)$/;
+
+/** The `*** Begin Patch` line, which marks a Codex patch. */
+export function codexMarkerLine(lines: readonly string[]): number {
+  return lines.findIndex((line) => line.trim() === BEGIN_PATCH);
+}
 
 export function parseCodexPatch(text: string): FileOperation[] {
   const lines = splitPatchLines(text);
@@ -170,7 +176,7 @@ class CodexParser {
   }
 
   private parseHunk(start: number, headerOptional: boolean): { hunk: Hunk; next: number } {
-    const hunk: Hunk = { contextHeaders: [], oldLines: [], newLines: [], context: [], endOfFile: false, sourceLine: start + 1 };
+    const hunk = emptyHunk(start + 1);
     let j = start;
     for (let header = readHeader(this.at(j)); header !== null && j < this.end; header = readHeader(this.at(j))) {
       if (header !== "") hunk.contextHeaders.push(header);
@@ -201,36 +207,9 @@ class CodexParser {
 
   /** Adds one body line to the hunk; false when the line does not belong to a hunk body. */
   private addHunkLine(hunk: Hunk, line: string): boolean {
-    if (line === "") {
-      addContextLine(hunk, "");
-      return true;
-    }
-    if (isOperationMarker(line)) return false;
-    const body = line.slice(1);
-    switch (line[0]) {
-      case " ":
-        addContextLine(hunk, body);
-        return true;
-      case "-":
-        hunk.oldLines.push(body);
-        return true;
-      case "+":
-        hunk.newLines.push(body);
-        return true;
-      case "\\":
-        // "\ No newline at end of file" from unified diffs: Spark keeps the file's own final-newline state.
-        return true;
-      default:
-        return false;
-    }
+    if (line !== "" && isOperationMarker(line)) return false;
+    return addHunkBodyLine(hunk, line);
   }
-}
-
-/** A line the hunk keeps: on both sides, and recorded as kept so the applier need not guess it. */
-function addContextLine(hunk: Hunk, text: string): void {
-  hunk.context?.push([hunk.oldLines.length, hunk.newLines.length]);
-  hunk.oldLines.push(text);
-  hunk.newLines.push(text);
 }
 
 /**

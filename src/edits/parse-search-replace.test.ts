@@ -75,7 +75,8 @@ describe("parsePatch", () => {
   });
 
   it("explains what it expected when it recognises neither", () => {
-    expect(parseFails("--- a/x\n+++ b/x\n").message).toContain("expected a Codex patch");
+    expect(parseFails("please change x to y\n").message).toContain("expected a Codex patch");
+    expect(parseFails("--- a/x\n+++ b/x\n").message).toContain("the diff changes no file");
     expect(parseFails("*** Update File: x\n@@\n-a\n+b").message).toContain("Patch line 1: expected '*** Begin Patch'");
   });
 });

@@ -1,5 +1,7 @@
-import type { FileOperation, UpdateFileOperation } from "./patch-types.js";
+import type { FileOperation, Hunk, UpdateFileOperation } from "./patch-types.js";
+import { readStartLine, stripLineNumbers, stripNewSideNumbers } from "./line-number-hints.js";
 import { parseError, splitPatchLines } from "./patch-lines.js";
+import { splitElidedHunk } from "./split-elided-hunk.js";
 
 /**
  * aider-style SEARCH/REPLACE blocks:
@@ -27,8 +29,13 @@ const FENCE = "```";
 /** How far above `<<<<<<< SEARCH` the path line may be (path, fence, SEARCH is the usual shape). */
 const PATH_LOOKBACK = 3;
 
-export function isSearchMarker(line: string): boolean {
+function isSearchMarker(line: string): boolean {
   return SEARCH_MARKER.test(line.trim());
+}
+
+/** The first `<<<<<<< SEARCH` line, which marks SEARCH/REPLACE blocks. */
+export function searchMarkerLine(lines: readonly string[]): number {
+  return lines.findIndex(isSearchMarker);
 }
 
 export function parseSearchReplace(text: string): FileOperation[] {
@@ -86,16 +93,27 @@ function readBlock(lines: string[], searchLine: number): Block {
   return { search, replace, end: i };
 }
 
-function toOperation(path: string, search: string[], replace: string[], searchLine: number): UpdateFileOperation {
+function toOperation(path: string, rawSearch: string[], rawReplace: string[], searchLine: number): UpdateFileOperation {
+  const { search, replace, hint } = withoutLineNumbers(rawSearch, rawReplace);
   // aider treats a SEARCH of only blank lines as empty: "append to (or create) this file".
   const oldLines = search.every((line) => line.trim() === "") ? [] : search;
+  const hunk: Hunk = { contextHeaders: [], oldLines, newLines: replace, endOfFile: false, sourceLine: searchLine + 1 };
+  if (hint !== undefined) hunk.lineHint = hint;
   return {
     kind: "update",
     path,
-    hunks: [{ contextHeaders: [], oldLines, newLines: replace, endOfFile: false, sourceLine: searchLine + 1 }],
+    hunks: splitElidedHunk(hunk),
     createIfMissing: oldLines.length === 0,
     sourceLine: searchLine + 1,
   };
+}
+
+/** The block's text without the line numbers a model copied into it, and the first of them as a hint. */
+function withoutLineNumbers(search: string[], replace: string[]): { search: string[]; replace: string[]; hint?: number } {
+  const header = readStartLine(search);
+  const numbered = stripLineNumbers(header.lines);
+  if (numbered === undefined) return header.hint === undefined ? { search: header.lines, replace } : { search: header.lines, replace, hint: header.hint };
+  return { search: numbered.lines, replace: stripNewSideNumbers(replace), hint: header.hint ?? numbered.hint ?? 1 };
 }
 
 /** The path written above the block at `searchLine`, looking past fence lines as aider does. */

@@ -17,6 +17,7 @@ export type PatchErrorCode =
   | "protected_path"
   | "unsafe_name"
   | "changed_on_disk"
+  | "outside_snippet"
   | "busy"
   | "io";
 

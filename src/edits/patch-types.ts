@@ -24,6 +24,19 @@ export interface Hunk {
   context?: Array<[oldIndex: number, newIndex: number]>;
   /** `*** End of File` followed the hunk: its lines should be the last lines of the file. */
   endOfFile: boolean;
+  /**
+   * 1-based line of the file where the writer said the old lines start (a unified diff's `@@ -l,n`, a
+   * SEARCH block's `:start_line:`, `N | ` prefixes). Only a hint: it picks among places that match equally
+   * well, and never places a hunk by itself (a hunk with a hint and no old lines is refused on a non-empty
+   * file, because nothing but a possibly wrong number would say where it goes).
+   */
+  lineHint?: number;
+  /**
+   * A string replacement (`old_string`/`new_string`): oldLines and newLines are the two texts split at
+   * line breaks, found as text anywhere in the file (not only as whole lines) before the line matcher is
+   * tried; `replaceAll` changes every occurrence instead of refusing an ambiguous one.
+   */
+  literal?: { replaceAll: boolean };
   /** 1-based line of the patch text where the hunk starts, for error messages. */
   sourceLine: number;
 }
@@ -33,6 +46,8 @@ export interface AddFileOperation {
   path: string;
   /** The complete new file text; every line ends with "\n" (as Codex writes it). */
   contents: string;
+  /** A diff from /dev/null: refuse to overwrite an existing file (Codex's Add File overwrites). */
+  mustNotExist?: boolean;
   sourceLine: number;
 }
 
@@ -58,7 +73,8 @@ export interface UpdateFileOperation {
 
 export type FileOperation = AddFileOperation | DeleteFileOperation | UpdateFileOperation;
 
-export type PatchFormat = "codex" | "search-replace";
+/** "lazy": a lazy edit, written as one whole-file hunk once merged (apply-lazy-edit.ts). */
+export type PatchFormat = "codex" | "search-replace" | "unified-diff" | "string-replace" | "lazy";
 
 export interface ParsedPatch {
   format: PatchFormat;

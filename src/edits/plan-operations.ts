@@ -106,6 +106,11 @@ async function planAdd(ctx: PlanContext, op: AddFileOperation, index: number, re
   if (data.includes(0)) throw new PatchError("binary_file", `${path.display} would be a binary file (the added text contains NUL bytes); patches only write text files.`);
   // Codex overwrites an existing file on Add; Spark does too, keeping that file's mode.
   const destination = await inspectDestination(ctx, path);
+  const staged = ctx.staged.get(path);
+  const exists = staged === undefined ? destination.existedOnDisk : staged.kind === "file";
+  if (op.mustNotExist === true && exists) {
+    throw new PatchError("file_exists", `${path.display} already exists; a diff from /dev/null only creates new files. Diff against its current content to change it.`);
+  }
   ctx.staged.stageFile(path, index, data, destination.mode, destination);
   report.added = countLines(op.contents);
 }
@@ -138,7 +143,8 @@ async function planUpdate(ctx: PlanContext, op: UpdateFileOperation, index: numb
   const result = applyHunks(doc.lines, op.hunks, { displayPath: source.display, addedLineSuffix: doc.addedLineSuffix });
   report.hunks = result.outcomes;
   const applied = result.outcomes.filter((hunk) => hunk.status === "applied").length;
-  if (applied === 0) {
+  // A pure rename (a git diff's `rename from`/`rename to` without hunks) has nothing to match.
+  if (applied === 0 && op.hunks.length > 0) {
     report.status = "failed";
     return;
   }

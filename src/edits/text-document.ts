@@ -59,6 +59,8 @@ function countOf(text: string, needle: string): number {
 
 export function encodeText(doc: TextDocument): Buffer {
   let text = doc.lines.join(doc.eol);
-  if (doc.lines.length > 0 && doc.finalNewline) text += doc.eol;
+  // A last line that is empty exists only through its newline: without one it would vanish (a one-line
+  // file replaced by one blank line must become "\n", not "").
+  if (doc.lines.length > 0 && (doc.finalNewline || doc.lines.at(-1) === "")) text += doc.eol;
   return Buffer.from(doc.bom ? BOM + text : text, "utf8");
 }

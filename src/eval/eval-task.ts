@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { EvalTaskError, UsageError } from "../core/index.js";
+import { errorMessage, EvalTaskError, UsageError } from "../core/index.js";
 
 /**
  * One task of the eval suite, a folder: `task.json` (the instruction, the language, the command that runs
@@ -24,8 +24,8 @@ const taskFile = z.strictObject({
   check: z.string().min(1),
 });
 
-/** The suite that ships with Spark: <package>/eval/tasks (this file is at dist/eval/ or src/eval/). */
-export const bundledTasksDir = fileURLToPath(new URL("../../eval/tasks", import.meta.url));
+/** The suite that ships with Spark: <package>/eval-tasks (this file is at dist/eval/ or src/eval/). */
+export const bundledTasksDir = fileURLToPath(new URL("../../eval-tasks", import.meta.url));
 
 const isDirectory = (path: string) => stat(path).then((info) => info.isDirectory(), () => false);
 
@@ -39,7 +39,7 @@ async function readTaskFile(path: string, name: string): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new EvalTaskError(`Eval task "${name}": ${path} is not valid JSON (${(error as Error).message}).`, { cause: error });
+    throw new EvalTaskError(`Eval task "${name}": ${path} is not valid JSON (${errorMessage(error)}).`, { cause: error });
   }
 }
 

@@ -1,4 +1,4 @@
-import type { ToolCall } from "../core/index.js";
+import type { SparkError, ToolCall } from "../core/index.js";
 import type { WireEvent } from "./event-sink.js";
 import type { GenerationSummary, StreamEncoder } from "./stream-encoder.js";
 import { chatFinishReasons, chatToolCall, chatUsage, doneEvent, newId, nowSeconds, streamErrorEvent } from "./wire-format.js";
@@ -50,7 +50,7 @@ export class ChatEncoder implements StreamEncoder {
     return [...events, doneEvent];
   }
 
-  error(error: { code: string; message: string }): WireEvent[] {
+  error(error: SparkError): WireEvent[] {
     return [streamErrorEvent(error)];
   }
 

@@ -46,7 +46,8 @@ export function planChat(gateway: GatewayContext, raw: unknown): GenerationPlan 
   }
   const backendName = backend.kind === "local" ? `the local model '${backend.name}'` : `the model '${backend.name}' (its upstream speaks the Responses API)`;
   const { request: modelRequest, ignored } = chatToModelRequest(body, backendName);
-  const stop = stopSequences(body.stop);
+  // The model stops at `stop` itself; the Responses API has no such field, so its text is cut here instead.
+  const cutHere = backend.kind === "upstream" && backend.target.api === "responses" ? stopSequences(body.stop) : [];
   return {
     backend,
     stream,
@@ -57,7 +58,7 @@ export function planChat(gateway: GatewayContext, raw: unknown): GenerationPlan 
     run: async (context) => {
       const client = await backend.client();
       const events = client.stream(withDefaults(modelRequest, backend.resolved.settings, context.maxTokens), { signal: context.signal });
-      return serveEvents(context, events, new ChatEncoder(body.model, body.stream_options?.include_usage === true), new StopFilter(stop));
+      return serveEvents(context, events, new ChatEncoder(body.model, body.stream_options?.include_usage === true), new StopFilter(cutHere));
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { SparkError } from "../core/index.js";
 import type { WireEvent } from "./event-sink.js";
 import type { GenerationSummary, StreamEncoder } from "./stream-encoder.js";
 import { chatFinishReasons, doneEvent, newId, nowSeconds, streamErrorEvent } from "./wire-format.js";
@@ -53,7 +54,7 @@ export class CompletionsEncoder implements StreamEncoder {
     return { prompt_tokens: inputTokens, completion_tokens: outputTokens, total_tokens: inputTokens + outputTokens };
   }
 
-  error(error: { code: string; message: string }): WireEvent[] {
+  error(error: SparkError): WireEvent[] {
     return [streamErrorEvent(error)];
   }
 

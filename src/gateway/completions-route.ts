@@ -1,3 +1,5 @@
+import type { CompletionRequest } from "../core/index.js";
+import { completeOn } from "../models/index.js";
 import { CompletionsEncoder } from "./completions-encoder.js";
 import type { GatewayContext } from "./gateway-context.js";
 import type { GenerationPlan } from "./generation-route.js";
@@ -13,8 +15,8 @@ const localFields = ["model", "prompt", "suffix", "stream", "stream_options", "m
 
 /**
  * POST /v1/completions, the editors' fill-in-the-middle route: `prompt` is the text before the cursor and
- * `suffix` the text after it. Local models get a FIM prompt (their infill tokens, or the common
- * `<|fim_prefix|>` layout); upstreams get the request forwarded as it is.
+ * `suffix` the text after it. Local models complete through their ModelClient (infill tokens, or the
+ * chat prompt of models/fill-by-chat.ts without them); upstreams get the request forwarded as it is.
  */
 export function planCompletions(gateway: GatewayContext, raw: unknown): GenerationPlan {
   const body = parseBody(completionsRequestSchema, raw);
@@ -57,7 +59,14 @@ export function planCompletions(gateway: GatewayContext, raw: unknown): Generati
   for (const [param, value, fallback] of [["n", body.n, 1], ["best_of", body.best_of, 1], ["echo", body.echo, false], ["logprobs", body.logprobs, 0], ["top_p", body.top_p, 1], ["presence_penalty", body.presence_penalty, 0], ["frequency_penalty", body.frequency_penalty, 0]] as const) {
     if (value !== undefined && value !== null && value !== fallback) throw unsupported(param, `'${param}' = ${JSON.stringify(value)} is not supported for ${backendName}; leave it out.`);
   }
-  const { target, settings } = backend.resolved;
+  const temperature = body.temperature ?? backend.resolved.settings.temperature;
+  const request: CompletionRequest = {
+    prompt,
+    ...(suffix !== undefined ? { suffix } : {}),
+    ...(temperature !== undefined ? { temperature } : {}),
+    ...(body.seed !== undefined && body.seed !== null ? { seed: body.seed } : {}),
+    stop: stopSequences(body.stop),
+  };
   return {
     backend,
     stream,
@@ -66,24 +75,7 @@ export function planCompletions(gateway: GatewayContext, raw: unknown): Generati
     choices,
     ignored: presentFields(body, ignorableCompletionsFields),
     run: async (context) => {
-      // An hf: model is downloaded by its client on first use; the completion then reads the cached file.
-      await backend.client();
-      const path = target.kind === "local" ? target.path : target.kind === "hf" ? target.cachePath : "";
-      const { localCompletion } = await import("./local-completion.js");
-      const events = localCompletion(
-        await gateway.localEngine(),
-        {
-          path,
-          contextSize: settings.contextSize,
-          prompt,
-          suffix,
-          maxTokens: context.maxTokens,
-          temperature: body.temperature ?? settings.temperature,
-          seed: body.seed ?? undefined,
-          stop: stopSequences(body.stop),
-        },
-        context.signal,
-      );
+      const events = completeOn(await backend.client(), { ...request, maxTokens: context.maxTokens }, { signal: context.signal });
       return serveEvents(context, events, new CompletionsEncoder(body.model, body.stream_options?.include_usage === true), new StopFilter([]));
     },
   };

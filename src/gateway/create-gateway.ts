@@ -3,7 +3,7 @@ import type { IncomingMessage } from "node:http";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
 import type { LoadedConfig } from "../config/index.js";
 import { SparkError, toSparkError } from "../core/index.js";
-import type { LocalEngine } from "../models/providers/local/index.js";
+import type { LocalEngine } from "../models/index.js";
 import { createApiKeyStore, createUsageStore, createWebConversationStore, DEFAULT_WEB_CONVERSATION_QUOTA, type Database, type RateBucketStore } from "../store/index.js";
 import { Authenticator } from "./authenticate.js";
 import { planChat } from "./chat-route.js";
@@ -15,7 +15,7 @@ import { handleGeneration } from "./generation-route.js";
 import { defaultFamilies, FamilyMatcher } from "./model-families.js";
 import { ModelRouter } from "./model-router.js";
 import { readJsonBody, tooLarge } from "./json-body.js";
-import { fromSparkError, GatewayError } from "./openai-error.js";
+import { GatewayError, sendError, toGatewayError, wireCode } from "./openai-error.js";
 import { planResponses } from "./responses-route.js";
 import { registerResponsesSocket } from "./responses-socket-route.js";
 import { socketLimits } from "./socket-limits.js";
@@ -63,9 +63,8 @@ export function gatewayTimeouts(gateway: { headers_timeout_ms?: number | undefin
 }
 
 /** Fastify's own errors (body parsing, limits) as OpenAI-style errors that say what to fix. */
-function toGatewayError(error: unknown, bodyLimit: number): GatewayError {
-  if (error instanceof GatewayError) return error;
-  if (error instanceof SparkError) return fromSparkError(error);
+function fromFastifyError(error: unknown, bodyLimit: number): GatewayError {
+  if (error instanceof SparkError) return toGatewayError(error);
   const fastifyError = error as Partial<FastifyError>;
   switch (fastifyError.code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
@@ -82,9 +81,9 @@ function toGatewayError(error: unknown, bodyLimit: number): GatewayError {
   if (error instanceof SyntaxError) return new GatewayError(400, `The request body is not valid JSON (${error.message}). Send a JSON object.`, "invalid_json");
   const status = fastifyError.statusCode;
   if (typeof status === "number" && status >= 400 && status < 500) {
-    return new GatewayError(status, fastifyError.message ?? "The request is invalid.", fastifyError.code ?? "invalid_request");
+    return new GatewayError(status, fastifyError.message ?? "The request is invalid.", "invalid_request");
   }
-  return fromSparkError(toSparkError(error));
+  return toGatewayError(error);
 }
 
 function drainThen(body: IncomingMessage, maxBytes: number, then: () => void): void {
@@ -138,7 +137,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     metrics,
     families: new FamilyMatcher(config.families ?? defaultFamilies),
     agents: createUpstreamAgents(),
-    localEngine: options.localEngine,
     log: options.log,
     defaultMaxTokens: config.gateway?.default_max_tokens ?? 4096,
     timeoutMs: config.network?.timeout_ms ?? 600_000,
@@ -169,15 +167,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   app.setErrorHandler((error, request, reply) => {
-    const failure = toGatewayError(error, bodyLimit);
-    metrics.requests.inc({ route: request.routeOptions.url ?? "unmatched", model: "-", status: String(failure.status) });
-    metrics.errors.inc({ code: failure.code ?? "error" });
+    // A generation's failure after its reservation never comes here: its route answers (and counts) it.
+    const failure = fromFastifyError(error, bodyLimit);
+    metrics.answered({ route: request.routeOptions.url ?? "unmatched", model: "-", status: failure.status, errorCode: wireCode(failure) });
     if (failure.status >= 500) options.log("error", `${request.method} ${request.routeOptions.url ?? request.url}: ${failure.logMessage ?? failure.message}`);
     if (reply.sent || reply.raw.headersSent) return;
     // An answer given before the body was read (no key, too slow, wrong type) ends the connection: the rest
     // of the body is never read, so it cannot carry another request.
     if (!request.raw.complete && failure.status !== 413) reply.header("connection", "close");
-    const send = () => void reply.code(failure.status).headers(failure.headers).send(failure.body());
+    const send = () => void sendError(reply, failure);
     // A body refused unread (too large) is drained first: answering mid-upload makes the client see a
     // broken pipe instead of the 413. Draining is bounded; past that the connection is cut.
     if (failure.status === 413 && !request.raw.complete && !request.raw.destroyed) drainThen(request.raw, bodyLimit * 4, send);
@@ -189,8 +187,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       `There is no route ${request.method} ${request.url.split("?")[0] ?? ""}. This gateway serves the web UI at GET /, GET /v1/models, POST /v1/chat/completions, POST /v1/responses, POST /v1/completions, /v1/spark/conversations, GET /healthz and GET /metrics.`,
       "unknown_route",
     );
-    metrics.requests.inc({ route: "unmatched", model: "-", status: "404" });
-    void reply.code(404).send(failure.body());
+    metrics.answered({ route: "unmatched", model: "-", status: 404, errorCode: wireCode(failure) });
+    void sendError(reply, failure);
   });
 
   app.get("/healthz", async () => ({ status: "ok" }));
@@ -202,7 +200,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     context.auth.authenticate(request.raw);
     const id = request.params["*"];
     const found = router.list().find((model) => model.id === id);
-    if (!found) throw new GatewayError(404, `The model '${id}' does not exist on this gateway. GET /v1/models lists them.`, "model_not_found", "model");
+    if (!found) throw new GatewayError(404, `The model '${id}' does not exist on this gateway. GET /v1/models lists them.`, "model_unknown", "model");
     return found;
   });
   app.post("/v1/chat/completions", (request, reply) => handleGeneration(context, request, reply, "/v1/chat/completions", (body) => planChat(context, body)));

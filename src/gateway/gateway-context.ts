@@ -1,5 +1,4 @@
 import type { ConfigFile } from "../config/index.js";
-import type { LocalEngine } from "../models/providers/local/index.js";
 import type { RateBucketStore } from "../store/index.js";
 import type { Authenticator } from "./authenticate.js";
 import type { GatewayMetrics } from "./gateway-metrics.js";
@@ -21,7 +20,6 @@ export interface GatewayContext {
   metrics: GatewayMetrics;
   families: FamilyMatcher;
   agents: UpstreamAgents;
-  localEngine: () => Promise<LocalEngine>;
   log: GatewayLog;
   /** max_tokens assumed when a request names none. */
   defaultMaxTokens: number;

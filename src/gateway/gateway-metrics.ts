@@ -90,6 +90,15 @@ export class GatewayMetrics {
     return name;
   }
 
+  /**
+   * Counts one answer, and its error if it failed: the only place requests and errors are counted, called
+   * once per request (by the generation routes' record, else by the gateway's error or not-found handler).
+   */
+  answered(answer: { route: string; model: string; status: number; errorCode?: string | undefined }): void {
+    this.requests.inc({ route: answer.route, model: answer.model, status: String(answer.status) });
+    if (answer.errorCode !== undefined) this.errors.inc({ code: answer.errorCode });
+  }
+
   /** Records the levels of a bucket after a reservation or a settlement. */
   bucket(keyName: string, state: BucketState): void {
     for (const window of state.windows) {

@@ -65,14 +65,13 @@ export function recordGeneration(
   const { outcome, backend, family, route } = entry;
   const model = gateway.metrics.modelLabel(backend.name);
   const { metrics } = gateway;
-  metrics.requests.inc({ route, model, status: String(outcome.status) });
+  metrics.answered({ route, model, status: outcome.status, errorCode: outcome.errorCode });
   metrics.tokens.inc({ model, family, kind: "input" }, outcome.usage.inputTokens);
   metrics.tokens.inc({ model, family, kind: "output" }, outcome.usage.outputTokens);
   const { ttftMs, decodeTokensPerSecond, totalMs: durationMs } = entry.metrics;
   metrics.duration.observe({ route }, durationMs / 1000);
   if (ttftMs !== null) metrics.ttft.observe({ route, model }, ttftMs / 1000);
   if (decodeTokensPerSecond !== null) metrics.tokensPerSecond.observe({ model }, decodeTokensPerSecond);
-  if (outcome.errorCode) metrics.errors.inc({ code: outcome.errorCode });
   if (outcome.disconnected) metrics.disconnects.inc({ route, model });
   if (outcome.errorCode === "upstream_stream_broken") metrics.upstreamStreamErrors.inc({ route, model });
   gateway.usage.record({

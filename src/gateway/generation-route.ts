@@ -6,7 +6,7 @@ import type { GatewayContext } from "./gateway-context.js";
 import { ignoredHeader } from "./ignored-fields.js";
 import type { Backend } from "./model-router.js";
 import { withoutUpstreamAddress } from "./upstream-address.js";
-import { fromSparkError, GatewayError } from "./openai-error.js";
+import { toGatewayError, wireCode } from "./openai-error.js";
 import { recordGeneration, reserveGeneration, settleGeneration } from "./generation-charge.js";
 import type { Outcome, RunContext } from "./serve-events.js";
 import { SseReplyWriter } from "./sse-reply-writer.js";
@@ -69,10 +69,10 @@ export async function handleGeneration(
   try {
     outcome = await plan.run(context);
   } catch (error) {
-    const failure = error instanceof GatewayError ? error : fromSparkError(toSparkError(error));
+    const failure = toGatewayError(error);
     // Logged below unless a stream was under way (then nothing is answered below).
     if (failure.status >= 500 && sink.opened) gateway.log("error", `${route} ${backend.name}: ${failure.logMessage ?? failure.message}`);
-    outcome = { status: failure.status, usage: emptyUsage(), reason: "error", failure, errorCode: failure.code ?? "error", disconnected: sink.gone.aborted };
+    outcome = { status: failure.status, usage: emptyUsage(), reason: "error", failure, errorCode: wireCode(failure), disconnected: sink.gone.aborted };
     // A stream already under way cannot get an error status any more: at least do not leave it open.
     if (sink.opened) sink.end();
   } finally {

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
-import { GatewayError } from "./openai-error.js";
+import { GatewayError, toGatewayError } from "./openai-error.js";
+import { errorMessage } from "../core/index.js";
 
 /**
  * Reads and parses a JSON request body with every limit a hostile client could push against: size (the
@@ -64,7 +65,7 @@ export function parseJsonBytes(bytes: Uint8Array, maxDepth = MAX_JSON_DEPTH): un
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new GatewayError(400, `The request body is not valid JSON (${(error as Error).message}). Send a JSON object.`, "invalid_json");
+    throw new GatewayError(400, `The request body is not valid JSON (${errorMessage(error)}). Send a JSON object.`, "invalid_json");
   }
 }
 
@@ -113,7 +114,7 @@ export function readJsonBody(body: IncomingMessage, limits: BodyLimits): Promise
       try {
         finish(undefined, parseJsonBytes(Buffer.concat(parts, size), limits.maxDepth));
       } catch (error) {
-        finish(error as GatewayError);
+        finish(toGatewayError(error));
       }
     };
     const onError = () => finish(new GatewayError(400, "The request body was cut off before it ended. Send it again.", "incomplete_body"));

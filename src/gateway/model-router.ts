@@ -1,7 +1,6 @@
 import type { LoadedConfig } from "../config/index.js";
 import { SparkError } from "../core/index.js";
-import { createModelClient, resolveModel, type ModelClient, type ModelTarget, type ResolvedModel } from "../models/index.js";
-import type { LocalEngine } from "../models/providers/local/index.js";
+import { createModelClient, resolveModel, type LocalEngine, type ModelClient, type ModelTarget, type ResolvedModel } from "../models/index.js";
 import { GatewayError } from "./openai-error.js";
 
 export type RemoteTarget = Extract<ModelTarget, { kind: "remote" }>;
@@ -62,7 +61,7 @@ export class ModelRouter {
   private notFound(name: string, why = ""): GatewayError {
     const names = this.configuredNames();
     const list = names.length ? ` Models here: ${names.join(", ")}.` : "";
-    return new GatewayError(404, `The model '${name}' does not exist on this gateway.${why}${list} GET /v1/models lists them.`, "model_not_found", "model");
+    return new GatewayError(404, `The model '${name}' does not exist on this gateway.${why}${list} GET /v1/models lists them.`, "model_unknown", "model");
   }
 
   private build(name: string): Backend {
@@ -90,10 +89,11 @@ export class ModelRouter {
   private client(name: string, resolved: ResolvedModel): Promise<ModelClient> {
     let client = this.clients.get(name);
     if (!client) {
-      const { network } = this.deps.loaded.config;
+      const { network, local } = this.deps.loaded.config;
       client = createModelClient(resolved, {
         env: this.deps.env,
         localEngine: this.deps.localEngine,
+        ...(local?.speculation === false ? { speculation: false } : {}),
         // The gateway's client retries itself; a retry here would double the latency it sees.
         maxRetries: 0,
         ...(network?.timeout_ms !== undefined ? { timeoutMs: network.timeout_ms } : {}),

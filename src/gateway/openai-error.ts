@@ -1,45 +1,47 @@
-import { SparkError, type SparkErrorCode } from "../core/index.js";
+import type { FastifyReply } from "fastify";
+import { SparkError, toSparkError, type SparkErrorCode } from "../core/index.js";
 
 /** The error body every OpenAI client understands: `{error: {message, type, param, code}}`. */
 export interface OpenAIErrorBody {
-  error: { message: string; type: string; param: string | null; code: string | null };
+  error: { message: string; type: string; param: string | null; code: string };
+}
+
+/** What only the gateway's answer carries besides a SparkError's code, status and message. */
+interface GatewayErrorExtras {
+  /** What the gateway's log gets instead of the message: details a client must not see (an upstream's address). */
+  logMessage?: string | undefined;
+  cause?: unknown;
 }
 
 /**
- * A request the gateway answers with an error status. The message says what to fix; it never contains a
- * key, a stack trace or a file path of the gateway's machine beyond what the operator configured.
+ * A SparkError as the gateway answers it: with the request field at fault, OpenAI's error type and the
+ * headers of the answer (Retry-After). The message says what to fix; it never contains a key, a stack
+ * trace or a file path of the gateway's machine beyond what the operator configured.
  */
-export class GatewayError extends Error {
-  /** What the gateway's log gets instead of the message: details a client must not see (an upstream's address). */
-  logMessage: string | undefined;
+export class GatewayError extends SparkError {
+  readonly logMessage: string | undefined;
 
   constructor(
-    readonly status: number,
+    status: number,
     message: string,
-    readonly code: string | null,
+    code: SparkErrorCode,
     readonly param: string | null = null,
     readonly type: string = typeForStatus(status),
     readonly headers: Record<string, string> = {},
+    extras: GatewayErrorExtras = {},
   ) {
-    super(message);
-    this.name = "GatewayError";
+    super(code, message, { status, cause: extras.cause });
+    this.logMessage = extras.logMessage;
   }
 
-  /** Keeps `message` for the log only; returns this error. */
-  logging(message: string): this {
-    this.logMessage = message;
-    return this;
+  /** The same error, with `message` for the log only. */
+  logging(message: string): GatewayError {
+    return new GatewayError(this.status, this.message, this.code, this.param, this.type, this.headers, { logMessage: message, cause: this.cause });
   }
 
   /** The same error with another message for the client; the log keeps what this one would have said. */
   withMessage(message: string): GatewayError {
-    const copy = new GatewayError(this.status, message, this.code, this.param, this.type, this.headers);
-    copy.logMessage = this.logMessage ?? this.message;
-    return copy;
-  }
-
-  body(): OpenAIErrorBody {
-    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+    return new GatewayError(this.status, message, this.code, this.param, this.type, this.headers, { logMessage: this.logMessage ?? this.message, cause: this.cause });
   }
 }
 
@@ -52,23 +54,41 @@ function typeForStatus(status: number): string {
   return "invalid_request_error";
 }
 
-const codeNames: Partial<Record<SparkErrorCode, string>> = {
+/** Codes whose OpenAI name differs from Spark's: clients that know OpenAI's errors recognize them. */
+const openAICodes: Partial<Record<SparkErrorCode, string>> = {
   model_unknown: "model_not_found",
   model_not_configured: "model_not_found",
-  provider_rate_limited: "rate_limit_exceeded",
   context_overflow: "context_length_exceeded",
 };
 
-/** A SparkError (or anything thrown) as the gateway's answer; its status decides 4xx or 5xx. */
-export function fromSparkError(error: SparkError): GatewayError {
-  const status = error.status >= 400 && error.status < 600 ? error.status : 500;
-  return new GatewayError(status, error.message, codeNames[error.code] ?? error.code);
+/** The code a client (and /metrics) sees for an error. */
+export function wireCode(error: SparkError): string {
+  return openAICodes[error.code] ?? error.code;
 }
 
-export function badRequest(message: string, param: string | null = null, code = "invalid_request"): GatewayError {
+/** Anything thrown as the gateway's answer; a SparkError's status decides 4xx or 5xx (anything else is 500). */
+export function toGatewayError(error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error;
+  const spark = toSparkError(error);
+  const status = spark.status >= 400 && spark.status < 600 ? spark.status : 500;
+  return new GatewayError(status, spark.message, spark.code, null, typeForStatus(status), {}, { cause: spark });
+}
+
+/** The one OpenAI-style error body, for an answer with an error status and for an error frame in a stream. */
+export function openAIErrorBody(error: SparkError): OpenAIErrorBody {
+  const failure = toGatewayError(error);
+  return { error: { message: failure.message, type: failure.type, param: failure.param, code: wireCode(failure) } };
+}
+
+export function badRequest(message: string, param: string | null = null, code: SparkErrorCode = "invalid_request"): GatewayError {
   return new GatewayError(400, message, code, param);
 }
 
 export function unsupported(param: string, message: string): GatewayError {
   return new GatewayError(400, message, "unsupported_parameter", param);
+}
+
+/** Answers a request with an error: its status, its headers (Retry-After) and the one error body. */
+export function sendError(reply: FastifyReply, failure: GatewayError): FastifyReply {
+  return reply.code(failure.status).headers(failure.headers).send(openAIErrorBody(failure));
 }

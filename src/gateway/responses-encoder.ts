@@ -1,5 +1,6 @@
-import type { ToolCall } from "../core/index.js";
+import type { SparkError, ToolCall } from "../core/index.js";
 import type { WireEvent } from "./event-sink.js";
+import { wireCode } from "./openai-error.js";
 import type { DeclaredToolName } from "./responses-tools.js";
 import type { GenerationSummary, StreamEncoder } from "./stream-encoder.js";
 import { newId, nowSeconds, responsesUsage } from "./wire-format.js";
@@ -126,8 +127,8 @@ export class ResponsesEncoder implements StreamEncoder {
     return [...events, this.event(response.status === "incomplete" ? "response.incomplete" : "response.completed", { response })];
   }
 
-  error(error: { code: string; message: string }): WireEvent[] {
-    return [...this.closeMessage(), this.event("response.failed", { response: this.response("failed", { error: { code: error.code, message: error.message } }) })];
+  error(error: SparkError): WireEvent[] {
+    return [...this.closeMessage(), this.event("response.failed", { response: this.response("failed", { error: { code: wireCode(error), message: error.message } }) })];
   }
 
   body(summary: GenerationSummary): Json {

@@ -5,7 +5,7 @@ import type { FastifyInstance } from "fastify";
 import { WebSocketServer } from "ws";
 import type { Principal } from "./authenticate.js";
 import type { GatewayContext } from "./gateway-context.js";
-import { GatewayError } from "./openai-error.js";
+import { GatewayError, openAIErrorBody } from "./openai-error.js";
 import { ResponsesSocketSession } from "./responses-socket-session.js";
 import type { SocketLimits } from "./socket-limits.js";
 import { SocketMetrics } from "./socket-metrics.js";
@@ -14,7 +14,7 @@ const PATH = "/v1/responses";
 
 /** Answers a handshake with an HTTP error (the OpenAI error body) and closes the connection. */
 function refuse(socket: Duplex, failure: GatewayError): void {
-  const body = JSON.stringify(failure.body());
+  const body = JSON.stringify(openAIErrorBody(failure));
   const headers = Object.entries({ ...failure.headers, "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), connection: "close" })
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join("");

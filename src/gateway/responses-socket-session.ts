@@ -1,7 +1,6 @@
 import type { RawData } from "ws";
 import type WebSocket from "ws";
-import { toSparkError } from "../core/index.js";
-import { badRequest, fromSparkError, GatewayError } from "./openai-error.js";
+import { badRequest, GatewayError, toGatewayError, wireCode } from "./openai-error.js";
 import { ResponseChainStore } from "./response-chain-store.js";
 import { prepareCreate } from "./socket-create.js";
 import { SocketEventSink } from "./socket-event-sink.js";
@@ -11,10 +10,6 @@ import { steer, type SteerTarget } from "./socket-steer.js";
 import { runTurn, type RunningTurn, type TurnContext } from "./socket-turn.js";
 
 type Json = Record<string, unknown>;
-
-function asGatewayError(error: unknown): GatewayError {
-  return error instanceof GatewayError ? error : fromSparkError(toSparkError(error));
-}
 
 /** The event's `stream_id`: absent, or a short string. */
 function streamIdOf(event: Json, limits: SocketLimits): string | undefined {
@@ -129,8 +124,8 @@ export class ResponsesSocketSession {
   }
 
   private async fail(error: unknown, streamId: string | undefined): Promise<void> {
-    const failure = asGatewayError(error);
-    this.context.metrics.clientErrors.inc({ code: failure.code ?? "error" });
+    const failure = toGatewayError(error);
+    this.context.metrics.clientErrors.inc({ code: wireCode(failure) });
     await new SocketEventSink(this.socket, streamId).fail(failure, []);
   }
 

@@ -1,7 +1,7 @@
-import { emptyUsage, SparkError, toSparkError, type FinishReason, type StreamEvent, type ToolCall, type Usage } from "../core/index.js";
+import { emptyUsage, SparkError, type FinishReason, type SparkErrorJSON, type StreamEvent, type ToolCall, type Usage } from "../core/index.js";
 import type { CallMeter } from "../speed/index.js";
 import type { EventSink } from "./event-sink.js";
-import { fromSparkError, GatewayError } from "./openai-error.js";
+import { toGatewayError, wireCode, type GatewayError } from "./openai-error.js";
 import type { StopFilter } from "./stop-filter.js";
 import type { StreamEncoder } from "./stream-encoder.js";
 
@@ -52,7 +52,7 @@ export async function serveEvents(context: RunContext, events: AsyncIterable<Str
   const toolCalls: ToolCall[] = [];
   let usage = emptyUsage();
   let reason: FinishReason = "stop";
-  let error: { code: string; message: string; status: number } | undefined;
+  let error: SparkErrorJSON | undefined;
   /** What the event iterator threw: answered like an error event, keeping the usage seen so far. */
   let thrown: GatewayError | undefined;
 
@@ -111,18 +111,18 @@ export async function serveEvents(context: RunContext, events: AsyncIterable<Str
     }
   } catch (cause) {
     // A client that went away is answered below as a disconnect, whatever the iterator threw.
-    if (!clientGone()) thrown = cause instanceof GatewayError ? cause : fromSparkError(toSparkError(cause));
+    if (!clientGone()) thrown = toGatewayError(cause);
   }
   if (!thrown) await sendText(stop.flush());
   if (stop.stopped && reason === "abort" && !clientGone()) reason = "stop";
   const outcome: Outcome = { status: 200, usage, reason, disconnected: clientGone() };
   if (outcome.disconnected) return { ...outcome, status: 499, reason: "abort" };
   const summary = { text, reasoning, toolCalls, reason, usage };
-  const failure = thrown ?? (error ? fromSparkError(new SparkError(error.code as SparkError["code"], error.message, { status: error.status })) : undefined);
+  const failure = thrown ?? (error ? toGatewayError(SparkError.fromJSON(error)) : undefined);
   if (failure) {
-    if (!sink.opened) return { ...outcome, status: failure.status, reason: "error", failure, errorCode: failure.code ?? "error" };
-    await sink.fail(failure, encoder.error({ code: failure.code ?? "error", message: context.publicMessage(failure.message) }));
-    return { ...outcome, reason: "error", errorCode: failure.code ?? "error" };
+    if (!sink.opened) return { ...outcome, status: failure.status, reason: "error", failure, errorCode: wireCode(failure) };
+    await sink.fail(failure, encoder.error(failure.withMessage(context.publicMessage(failure.message))));
+    return { ...outcome, reason: "error", errorCode: wireCode(failure) };
   }
   if (context.stream) {
     await open();

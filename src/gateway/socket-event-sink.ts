@@ -1,6 +1,6 @@
 import WebSocket from "ws";
 import type { EventSink, WireEvent } from "./event-sink.js";
-import type { GatewayError } from "./openai-error.js";
+import { openAIErrorBody, type GatewayError } from "./openai-error.js";
 
 /** Past this many bytes queued on the socket, sending waits for the client to read (back-pressure). */
 const HIGH_WATER_BYTES = 1024 * 1024;
@@ -62,7 +62,7 @@ export class SocketEventSink implements EventSink {
 
   async fail(error: GatewayError, events: readonly WireEvent[]): Promise<void> {
     if (this.state === "open") await this.send(events);
-    else if (this.state === "idle") await this.message({ type: "error", status: error.status, ...error.body() });
+    else if (this.state === "idle") await this.message({ type: "error", status: error.status, ...openAIErrorBody(error) });
     this.end();
   }
 

@@ -42,7 +42,7 @@ describe("SseReplyWriter", () => {
     const server = await serve(async (writer) => {
       writer.open();
       await writer.send([{ data: { n: 1 } }]);
-      await writer.fail(new GatewayError(502, "the model broke", "upstream_error"), [{ data: { error: { message: "the model broke" } } }]);
+      await writer.fail(new GatewayError(502, "the model broke", "provider_error"), [{ data: { error: { message: "the model broke" } } }]);
       // Nothing more goes out once ended.
       await writer.send([{ data: { n: 2 } }]);
     });
@@ -52,12 +52,12 @@ describe("SseReplyWriter", () => {
   });
 
   it("answers a failure before anything was sent with its status, headers and OpenAI error body", async () => {
-    const error = new GatewayError(429, "Slow down.", "upstream_rate_limited", null, "rate_limit_error", { "retry-after": "3" });
+    const error = new GatewayError(429, "Slow down.", "provider_rate_limited", null, "rate_limit_error", { "retry-after": "3" });
     const server = await serve((writer) => writer.fail(error, [{ data: "never sent" }]));
     const response = await server.inject("/");
     expect(response.statusCode).toBe(429);
     expect(response.headers).toMatchObject({ ...headers, "retry-after": "3" });
-    expect(response.json()).toEqual({ error: { message: "Slow down.", type: "rate_limit_error", param: null, code: "upstream_rate_limited" } });
+    expect(response.json()).toEqual({ error: { message: "Slow down.", type: "rate_limit_error", param: null, code: "provider_rate_limited" } });
   });
 
   it("gives a whole answer (stream: false) with the request headers and the given content type", async () => {

@@ -1,7 +1,7 @@
 import type { FastifyReply } from "fastify";
 import type { ServerResponse } from "node:http";
 import type { EventSink, WireEvent } from "./event-sink.js";
-import type { GatewayError } from "./openai-error.js";
+import { openAIErrorBody, type GatewayError } from "./openai-error.js";
 import { sseFrame } from "./wire-format.js";
 
 export const sseHeaders = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" };
@@ -86,7 +86,7 @@ export class SseReplyWriter implements EventSink {
     }
     if (this.state === "answered") return;
     this.state = "answered";
-    void this.reply.code(error.status).headers({ ...this.headers, ...error.headers }).send(error.body());
+    void this.reply.code(error.status).headers({ ...this.headers, ...error.headers }).send(openAIErrorBody(error));
   }
 
   answer(status: number, body: object | Buffer, contentType?: string): void {

@@ -1,17 +1,13 @@
 import type { AddressInfo } from "node:net";
-import type { LoadedConfig } from "../config/index.js";
 import { toSparkError, UsageError } from "../core/index.js";
-import { createLocalEngine } from "../models/index.js";
-import type { LocalEngine } from "../models/providers/local/index.js";
-import { createApiKeyStore, databasePath, openDatabase, type Database, type RateBucketStore, type RedisOutageReport } from "../store/index.js";
-import { createSqliteRateBuckets } from "../store/rate-bucket-sqlite.js";
+import type { ModelRuntime } from "../runtime/index.js";
+import { createApiKeyStore, createSqliteRateBuckets, databasePath, openDatabase, type Database, type RateBucketStore, type RedisOutageReport } from "../store/index.js";
 import { createGateway, type Gateway } from "./create-gateway.js";
 import type { GatewayLog } from "./gateway-context.js";
 
 export interface StartOptions {
-  loaded: LoadedConfig;
-  env: NodeJS.ProcessEnv;
-  cwd: string;
+  /** The config, env and cwd names resolve with, and the local engine every model shares; disposed when the gateway closes. */
+  runtime: ModelRuntime;
   host: string;
   port: number;
   /** Share rate buckets through this Redis server instead of SQLite. */
@@ -34,7 +30,7 @@ export interface RunningGateway {
  */
 export async function openRateBuckets(db: Database, redisUrl: string | undefined, onOutage?: RedisOutageReport): Promise<RateBucketStore> {
   if (!redisUrl) return createSqliteRateBuckets(db);
-  const [{ createRedisRateBuckets }, { connectRedis }] = await Promise.all([import("../store/rate-bucket-redis.js"), import("../store/redis-connection.js")]);
+  const { createRedisRateBuckets, connectRedis } = await import("../store/redis.js");
   const client = await connectRedis(redisUrl, onOutage);
   const store = createRedisRateBuckets(client);
   // The store leaves a client it was given open: this one is ours to end.
@@ -50,11 +46,12 @@ export function isLoopbackHost(host: string): boolean {
  * gateway answers anyone who can reach it, so it refuses an address other than loopback.
  */
 export async function startGateway(options: StartOptions): Promise<RunningGateway> {
-  const db = openDatabase(databasePath(options.loaded.homeDir));
+  const { runtime } = options;
+  const { loaded } = runtime;
+  const db = openDatabase(databasePath(loaded.homeDir));
   // WAL with NORMAL sync cannot corrupt the file; a crash may lose the last moment's usage rows only.
   db.pragma("synchronous = NORMAL");
   let buckets: RateBucketStore | undefined;
-  let engine: Promise<LocalEngine> | undefined;
   try {
     const keyStore = createApiKeyStore(db);
     const keysExist = keyStore.totalCount() > 0;
@@ -64,9 +61,8 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       );
     }
     buckets = await openRateBuckets(db, options.redisUrl, (event, message) => options.log(event === "down" ? "warn" : "info", message));
-    const { local } = options.loaded.config;
-    const localEngine = () => (engine ??= createLocalEngine({ threads: local?.threads, gpu: local?.gpu, sequences: local?.sequences }));
-    const gateway = await createGateway({ loaded: options.loaded, env: options.env, cwd: options.cwd, db, buckets, localEngine, log: options.log });
+    const { env, cwd } = runtime.resolveContext;
+    const gateway = await createGateway({ loaded, env, cwd, db, buckets, localEngine: () => runtime.localEngine(), log: options.log });
     await gateway.app.listen({ host: options.host, port: options.port });
     const address = gateway.app.server.address() as AddressInfo;
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
@@ -80,7 +76,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
         (closing ??= (async () => {
           await gateway.close();
           await openBuckets.close().catch(() => undefined);
-          if (engine) await (await engine).dispose().catch(() => undefined);
+          await runtime.dispose();
           db.close();
         })()),
     };

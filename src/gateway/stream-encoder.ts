@@ -1,4 +1,4 @@
-import type { FinishReason, ToolCall, Usage } from "../core/index.js";
+import type { FinishReason, SparkError, ToolCall, Usage } from "../core/index.js";
 import type { WireEvent } from "./event-sink.js";
 
 /** What a generation produced, for a non-streaming body or the closing frames of a stream. */
@@ -24,7 +24,7 @@ export interface StreamEncoder {
   /** Events after the last token: finish, usage, and the end marker. */
   end(summary: GenerationSummary): WireEvent[];
   /** Events that report a failure after the stream has opened. */
-  error(error: { code: string; message: string }): WireEvent[];
+  error(error: SparkError): WireEvent[];
   /** The whole answer as one JSON body (stream: false). */
   body(summary: GenerationSummary): Record<string, unknown>;
 }

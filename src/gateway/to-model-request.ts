@@ -83,12 +83,14 @@ export function chatToModelRequest(body: ChatRequest, backend: string): Translat
         }));
   const format = body.response_format;
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
+  const stop = stopSequences(body.stop);
   const request: ModelRequest = {
     messages,
     ...(tools.length ? { tools } : {}),
     ...(body.temperature !== undefined && body.temperature !== null ? { temperature: body.temperature } : {}),
     ...(maxTokens !== undefined && maxTokens !== null ? { maxTokens } : {}),
     ...(body.seed !== undefined && body.seed !== null ? { seed: body.seed } : {}),
+    ...(stop.length ? { stop } : {}),
     ...(body.prediction ? { prediction: textOf(body.prediction.content, "prediction.content") } : {}),
     ...(body.prompt_cache_key ? { cacheKey: body.prompt_cache_key } : {}),
     ...(format?.type === "json_schema"

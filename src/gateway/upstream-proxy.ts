@@ -1,9 +1,9 @@
 import http from "node:http";
 import https from "node:https";
-import { emptyUsage, type FinishReason, type Usage } from "../core/index.js";
+import { emptyUsage, upstreamStatusError, type FinishReason, type SparkError, type Usage } from "../core/index.js";
 import type { WireEvent } from "./event-sink.js";
 import type { RemoteTarget } from "./model-router.js";
-import { GatewayError } from "./openai-error.js";
+import { GatewayError, wireCode } from "./openai-error.js";
 import type { Outcome, RunContext } from "./serve-events.js";
 import { SseUsageScanner, usageFromJson } from "./sse-usage-scanner.js";
 import { streamErrorEvent } from "./wire-format.js";
@@ -31,7 +31,7 @@ export interface ProxyRequest {
   timeoutMs: number;
 }
 
-/** Upstream statuses as the gateway's answer: a client mistake stays 4xx, the upstream's failures are 502. */
+/** Upstream statuses as the gateway's answer (see upstreamStatusError), with the upstream's Retry-After. */
 function upstreamError(status: number, bodyText: string, target: RemoteTarget, headers: http.IncomingHttpHeaders): GatewayError {
   let detail = bodyText.slice(0, 500);
   try {
@@ -41,18 +41,11 @@ function upstreamError(status: number, bodyText: string, target: RemoteTarget, h
   } catch {
     // Not JSON: keep the text.
   }
-  const where = `The upstream ${target.baseUrl} (model ${target.model})`;
-  if (status === 401 || status === 403) {
-    return new GatewayError(502, `${where} rejected the gateway's key (${status}). The gateway's operator must fix ${target.apiKeyEnv ? `$${target.apiKeyEnv}` : "its upstream key"}.`, "upstream_auth");
-  }
-  if (status === 429) {
-    const retryAfter = headers["retry-after"];
-    return new GatewayError(429, `${where} is rate limiting (429: ${detail}). Wait and retry.`, "upstream_rate_limited", null, "rate_limit_error", typeof retryAfter === "string" ? { "retry-after": retryAfter } : {});
-  }
-  if (status === 404) return new GatewayError(404, `${where} does not know this model or route (404: ${detail}).`, "model_not_found", "model");
-  if (status === 413) return new GatewayError(413, `${where} refused the request as too large (413: ${detail}).`, "request_too_large");
-  if (status >= 400 && status < 500) return new GatewayError(400, `${where} refused the request (${status}: ${detail}).`, "upstream_bad_request");
-  return new GatewayError(502, `${where} failed (${status}: ${detail}). Try again later.`, "upstream_error");
+  const keyAdvice = `The gateway's operator must fix ${target.apiKeyEnv ? `$${target.apiKeyEnv}` : "its upstream key"}`;
+  const failure = upstreamStatusError(status, detail, { where: `The upstream ${target.baseUrl} (model ${target.model})`, keyAdvice, showKeyDetail: false });
+  const retryAfter = headers["retry-after"];
+  const answerHeaders: Record<string, string> = status === 429 && typeof retryAfter === "string" ? { "retry-after": retryAfter } : {};
+  return new GatewayError(failure.status, failure.message, failure.code, null, undefined, answerHeaders);
 }
 
 /** An upstream answer longer than readAll's limit: refused whole rather than passed on cut short. */
@@ -111,7 +104,7 @@ export function proxyToUpstream(agents: UpstreamAgents, context: RunContext, req
       if (clientGone()) return finish(gone());
       // The client learns what failed, not where: the system error's text names the address.
       const reason = (error as NodeJS.ErrnoException).code ?? "no connection";
-      const failure = new GatewayError(502, `Cannot reach the upstream of model ${request.target.model} (${reason}). The gateway's operator should check that it is running.`, "upstream_unreachable");
+      const failure = new GatewayError(502, `Cannot reach the upstream of model ${request.target.model} (${reason}). The gateway's operator should check that it is running.`, "provider_unreachable");
       fail(failure.logging(`Cannot reach the upstream ${request.target.baseUrl} (model ${request.target.model}): ${error.message}`));
     });
     outgoing.on("response", (incoming) => {
@@ -159,21 +152,21 @@ export function streamCutAt(outputAllowance: number): number {
 }
 
 /** An error in the middle of a passed-through stream, in the error shape of its API's streams (SDKs throw on it). */
-function passedStreamError(path: string, code: string, message: string): WireEvent {
-  if (path === "/responses") return { event: "error", data: { type: "error", code, message, param: null } };
-  return streamErrorEvent({ code, message });
+function passedStreamError(path: string, error: SparkError): WireEvent {
+  if (path === "/responses") return { event: "error", data: { type: "error", code: wireCode(error), message: error.message, param: null } };
+  return streamErrorEvent(error);
 }
 
 /** The event a client gets when the gateway cuts a stream. */
 export function cutEvent(path: string, reserved: number): WireEvent {
   const message = `The upstream generated more than the ${reserved} output tokens reserved for this request (max tokens for each choice); the gateway cut the answer here. Everything generated was charged.`;
-  return passedStreamError(path, "reservation_exceeded", message);
+  return passedStreamError(path, new GatewayError(502, message, "reservation_exceeded"));
 }
 
 /** The event a client gets when the upstream's connection broke before its stream ended. */
 function brokenEvent(request: ProxyRequest): WireEvent {
   const message = `The upstream of model ${request.target.model} closed the connection before the answer ended; what came before this is incomplete. Try again.`;
-  return passedStreamError(request.path, "upstream_stream_broken", message);
+  return passedStreamError(request.path, new GatewayError(502, message, "upstream_stream_broken"));
 }
 
 async function pipeStream(context: RunContext, incoming: http.IncomingMessage, request: ProxyRequest): Promise<Outcome> {

@@ -1,6 +1,6 @@
-import type { FinishReason, ToolCall, Usage } from "../core/index.js";
+import type { FinishReason, SparkError, ToolCall, Usage } from "../core/index.js";
 import type { WireEvent } from "./event-sink.js";
-import { GatewayError } from "./openai-error.js";
+import { openAIErrorBody } from "./openai-error.js";
 
 /** OpenAI's JSON shapes for the pieces every route sends: ids, usage objects and finish reasons. */
 
@@ -62,6 +62,7 @@ export const doneEvent: WireEvent = { data: "[DONE]" };
  * The error event of a Chat Completions or Completions stream: OpenAI's error body (SDKs throw on it), of
  * type server_error whatever the cause, since the stream's status was 200 already.
  */
-export function streamErrorEvent(error: { code: string; message: string }): WireEvent {
-  return { data: new GatewayError(500, error.message, error.code).body() };
+export function streamErrorEvent(error: SparkError): WireEvent {
+  const body = openAIErrorBody(error);
+  return { data: { error: { ...body.error, type: "server_error" } } };
 }

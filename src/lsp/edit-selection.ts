@@ -1,5 +1,5 @@
 import { resolve, sep } from "node:path";
-import type { Message, Metrics } from "../core/index.js";
+import { errorMessage, type Message, type Metrics } from "../core/index.js";
 import { applyParsedPatch, formatApplyReport, parsePatch, PatchError, type ApplyReport, type ParsedPatch } from "../edits/index.js";
 import type { ModelClient } from "../models/index.js";
 import { MemoryPatchFs } from "./memory-patch-fs.js";
@@ -159,7 +159,7 @@ export async function editSelection(client: ModelClient, input: EditSelectionInp
   try {
     parsed = parseEditPatch(answer, input);
   } catch (error) {
-    throw new EditFailed(`The model's answer is not a usable patch: ${(error as Error).message}`, answer);
+    throw new EditFailed(`The model's answer is not a usable patch: ${errorMessage(error)}`, answer);
   }
   const { report, changed } = await applyToDocuments(parsed, input.documents);
   if (report.status === "refused" || changed.size === 0) throw new EditFailed(`The patch did not apply. ${formatApplyReport(report)}`, answer);

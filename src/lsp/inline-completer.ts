@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { FinishReason, Metrics } from "../core/index.js";
-import { cleanChatCompletion } from "./chat-completion-source.js";
+import { cleanFillByChat } from "../models/index.js";
 import { CompletionBoundary } from "./completion-boundary.js";
 import { CompletionCache } from "./completion-cache.js";
 import type { CompletionSource } from "./completion-source.js";
@@ -143,7 +143,7 @@ export class InlineCompleter {
           if (atBoundary.signal.aborted) break;
           generation.firstTextAt ??= performance.now();
           raw += event.text;
-          const cut = boundary.cut(chat ? cleanChatCompletion(raw, context.linePrefix) : raw, false);
+          const cut = boundary.cut(chat ? cleanFillByChat(raw, context.linePrefix) : raw, false);
           generation.text = cut.text;
           if (cut.done) atBoundary.abort();
           break;
@@ -166,7 +166,7 @@ export class InlineCompleter {
     }
     if (atBoundary.signal.aborted && !signal.aborted) generation.finish = "stop";
     if (generation.finish !== "abort" && generation.finish !== "error" && !atBoundary.signal.aborted) {
-      generation.text = boundary.cut(chat ? cleanChatCompletion(raw, context.linePrefix) : raw, true).text;
+      generation.text = boundary.cut(chat ? cleanFillByChat(raw, context.linePrefix) : raw, true).text;
     }
     return generation;
   }

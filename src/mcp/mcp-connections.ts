@@ -7,6 +7,7 @@ import type { McpSection, McpServerEntry } from "../config/index.js";
 import { mcpTool, type McpToolInfo, type McpToolOwner } from "./mcp-tool.js";
 import { StderrTail } from "./stderr-tail.js";
 import { uniqueToolNames } from "./tool-names.js";
+import { errorMessage } from "../core/index.js";
 
 /**
  * The MCP servers of a session: each configured server is started (stdio) or connected (streamable
@@ -77,7 +78,7 @@ interface Connected {
 function describeFailure(entry: McpServerEntry, error: unknown, stderr: string[]): string {
   const how = entry.url ? `connecting to ${entry.url}` : `starting \`${[entry.command, ...(entry.args ?? [])].join(" ")}\``;
   const said = stderr.length > 0 ? ` The server's stderr ended with:\n${stderr.map((line) => `    ${line}`).join("\n")}\n` : " ";
-  return `${how} failed: ${error instanceof Error ? error.message : String(error)}.${said}Its tools are not available; check [mcp.servers] in your config.toml.`;
+  return `${how} failed: ${errorMessage(error)}.${said}Its tools are not available; check [mcp.servers] in your config.toml.`;
 }
 
 async function connect(name: string, entry: McpServerEntry, options: McpStartOptions): Promise<Connected> {
@@ -112,7 +113,7 @@ export class McpConnections {
     const connected: Connected[] = [];
     results.forEach((result, index) => {
       const [name] = entries[index] as [string, McpServerEntry];
-      if (result.status === "rejected") return options.onProblem(name, (result.reason as Error).message);
+      if (result.status === "rejected") return options.onProblem(name, errorMessage(result.reason));
       connected.push(result.value);
       if (result.value.cut) options.onProblem(name, `it lists more tools than Spark takes (${maxToolsPerServer} tools or ${maxToolPages} pages); only the first ${result.value.infos.length} are available.`);
     });

@@ -30,6 +30,8 @@ export interface CompletionOutcome {
 export interface SparkMcpDeps {
   version: string;
   applyPatch(patch: string): Promise<PatchOutcome>;
+  /** A lazy edit of one file (edit_file), merged deterministically or by the fast model. */
+  applyLazyEdit(path: string, snippet: string, signal: AbortSignal): Promise<PatchOutcome>;
   complete(request: CompletionRequest, signal: AbortSignal): Promise<CompletionOutcome>;
 }
 
@@ -48,6 +50,20 @@ export function createSparkMcpServer(deps: SparkMcpDeps): McpServer {
     },
     async ({ patch }) => {
       const outcome = await deps.applyPatch(patch);
+      return { content: [text(outcome.report)], isError: !outcome.applied };
+    },
+  );
+  server.registerTool(
+    "edit_file",
+    {
+      title: "Edit a file with a lazy snippet",
+      description:
+        "Edit one file by giving only the changed code, with `// ... existing code ...` (or `# ...`, `<!-- ... -->`) for unchanged stretches. " +
+        "Spark merges it (deterministically when every part anchors in one place, else with its fast model, the old file as prediction) and writes it only if nothing outside the snippet's regions changed; `spark undo` restores it.",
+      inputSchema: { path: z.string().min(1).describe("the file, relative to the workspace"), snippet: z.string().min(1).describe("the new code with elision comments") },
+    },
+    async ({ path, snippet }, extra) => {
+      const outcome = await deps.applyLazyEdit(path, snippet, extra.signal);
       return { content: [text(outcome.report)], isError: !outcome.applied };
     },
   );

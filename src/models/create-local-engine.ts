@@ -1,4 +1,4 @@
-import type { LocalEngine } from "./providers/local/index.js";
+import type { LocalEngine } from "./local-engine-handle.js";
 
 /**
  * Loads the native engine only when a local model is used, so remote-only commands start fast and do

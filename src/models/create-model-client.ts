@@ -4,7 +4,7 @@ import { downloadModel, type DownloadProgress } from "./download-model.js";
 import { keyIsOptional } from "./key-optional.js";
 import type { ModelClient } from "./model-client.js";
 import type { ModelTarget, ResolvedModel } from "./model-target.js";
-import type { LocalEngine } from "./providers/local/index.js";
+import type { LocalEngine } from "./local-engine-handle.js";
 import { OpenAIChatClient } from "./providers/openai/openai-chat-client.js";
 import { OpenAIResponsesClient } from "./providers/openai/openai-responses-client.js";
 
@@ -21,7 +21,7 @@ export interface ClientDependencies {
 }
 
 /** The SDK client for a remote target (its key, retries and timeout) and the context its errors name. */
-export function openAIConnection(target: Extract<ModelTarget, { kind: "remote" }>, deps: ClientDependencies) {
+function openAIConnection(target: Extract<ModelTarget, { kind: "remote" }>, deps: ClientDependencies) {
   const key = target.apiKeyEnv ? deps.env[target.apiKeyEnv] : undefined;
   const openai = new OpenAI({
     // Servers that need no key still get a placeholder: the SDK refuses to run without one.
@@ -52,9 +52,9 @@ function remoteClient(resolved: ResolvedModel, target: Extract<ModelTarget, { ki
 }
 
 async function localClient(path: string, displayName: string, resolved: ResolvedModel, deps: ClientDependencies): Promise<ModelClient> {
-  const { LocalModelClient } = await import("./providers/local/local-client.js");
+  const { LocalModelClient, LocalEngine: Engine } = await import("./providers/local/index.js");
   const { contextSize, draftModel } = resolved.settings;
-  return new LocalModelClient(await deps.localEngine(), path, displayName, {
+  return new LocalModelClient(Engine.of(await deps.localEngine()), path, displayName, {
     ...(contextSize !== undefined ? { contextSize } : {}),
     ...(draftModel ? { draftModelPath: draftModel } : {}),
     ...(deps.speculation === false ? { speculation: false } : {}),

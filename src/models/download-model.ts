@@ -3,7 +3,7 @@ import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { ModelError } from "../core/index.js";
+import { errorMessage, ModelError } from "../core/index.js";
 import { checkGgufFile } from "./providers/local/check-gguf-file.js";
 
 export interface DownloadProgress {
@@ -38,7 +38,7 @@ async function request(url: string, options: DownloadOptions): Promise<Response>
     response = await fetch(url, { signal, headers: options.token ? { authorization: `Bearer ${options.token}` } : {} });
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw failure(url, connect.signal.aborted ? "the server did not answer in time" : (cause?.code ?? cause?.message ?? (error as Error).message), error);
+    throw failure(url, connect.signal.aborted ? "the server did not answer in time" : (cause?.code ?? cause?.message ?? errorMessage(error)), error);
   } finally {
     clearTimeout(timer);
   }
@@ -71,6 +71,6 @@ export async function downloadModel(url: string, destination: string, options: D
   } catch (error) {
     await rm(partial, { force: true });
     if (error instanceof ModelError) throw error;
-    throw failure(url, (error as Error).message, error);
+    throw failure(url, errorMessage(error), error);
   }
 }

@@ -1,4 +1,4 @@
-export { createModelClient, openAIConnection, type ClientDependencies } from "./create-model-client.js";
+export { createModelClient, type ClientDependencies } from "./create-model-client.js";
 export { downloadModel, type DownloadProgress } from "./download-model.js";
 export type { ModelClient } from "./model-client.js";
 export { keyIsOptional } from "./key-optional.js";
@@ -7,5 +7,7 @@ export { describeTarget, type CallSettings, type ModelTarget, type ResolvedModel
 export { looksLikeOpenAIModel, providerPresets, type ProviderPreset } from "../config/index.js";
 export { defaultOpenAIModel, gettingStarted, resolveModel, type ResolveContext } from "./resolve-model.js";
 export { createLocalEngine } from "./create-local-engine.js";
+export type { LocalEngine } from "./local-engine-handle.js";
+export { cleanFillByChat, completeOn, fillModeOf } from "./fill-by-chat.js";
 export { declaredContextWindow, modelContextWindow, type ContextWindow } from "./model-context-window.js";
 export { fallbackContextWindow, knownContextWindow } from "./context-windows.js";

@@ -1,4 +1,4 @@
-import type { ModelRequest, StreamEvent, StreamOptions, Usage } from "../core/index.js";
+import type { CompletionRequest, ModelRequest, StreamEvent, StreamOptions, Usage } from "../core/index.js";
 
 /**
  * The one interface every client (CLI, gateway, agent) uses to call a model. `stream` never throws:
@@ -11,6 +11,14 @@ export interface ModelClient {
   /** Whether `request.prediction` is used (speculative decoding locally); callers skip building one otherwise. */
   readonly supportsPrediction: boolean;
   stream(request: ModelRequest, options?: StreamOptions): AsyncIterable<StreamEvent>;
+  /**
+   * A raw completion of `request.prompt`; with a suffix, fill-in-the-middle. The same events, finish and
+   * abort contract as `stream`. A model that cannot fill in the middle natively answers through the chat
+   * prompt of fill-by-chat.ts (`fillMode` says which); callers use completeOn for clients without it.
+   */
+  complete?(request: CompletionRequest, options?: StreamOptions): AsyncIterable<StreamEvent>;
+  /** How the next complete() with a suffix fills in the middle: "fim" natively, "chat" through a chat prompt. */
+  fillMode?(): Promise<"fim" | "chat">;
   /** Tokens the model attends to (prompt and answer), where the model itself knows (a loaded GGUF). */
   contextWindow?(): Promise<number>;
   /** The request's prompt tokens counted with the model's own tokenizer and chat template, where it has them. */

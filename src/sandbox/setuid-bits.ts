@@ -1,4 +1,5 @@
 import { chmod } from "node:fs/promises";
+import { errorMessage } from "../core/index.js";
 import type { WorkspaceScan } from "./workspace-scan.js";
 
 const SET_ID_BITS = 0o6000;
@@ -18,7 +19,7 @@ export async function clearSetIdBits(scan: WorkspaceScan): Promise<string[]> {
       await chmod(entry.path, entry.mode & ~SET_ID_BITS);
       notes.push(`cleared the setuid/setgid bits of ${entry.rel}: it would run as its owner for anyone who starts it`);
     } catch (error) {
-      notes.push(`could not clear the setuid/setgid bits of ${entry.rel} (${error instanceof Error ? error.message : String(error)}); remove that file`);
+      notes.push(`could not clear the setuid/setgid bits of ${entry.rel} (${errorMessage(error)}); remove that file`);
     }
   }
   return notes;

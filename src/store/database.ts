@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import BetterSqlite3, { type Database } from "better-sqlite3";
-import { SparkError } from "../core/index.js";
+import { errorMessage, SparkError } from "../core/index.js";
 import { migrations as defaultMigrations, type Migration } from "./migrations.js";
 
 export type { Database } from "better-sqlite3";
@@ -72,6 +72,6 @@ export function migrate(db: Database, steps: readonly Migration[] = defaultMigra
 }
 
 export function storeError(what: string, error: unknown): SparkError {
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = errorMessage(error);
   return new SparkError("internal", `${what}: ${detail}`, { cause: error });
 }

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SparkError } from "../core/index.js";
-import { describeRateBucketContract } from "./rate-bucket-contract.js";
+import { describeRateBucketContract } from "../../test/support/rate-bucket-contract.js";
 import { createRedisRateBuckets } from "./rate-bucket-redis.js";
 import { MINUTE_MS, WEEK_MS } from "./rate-bucket-windows.js";
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "./database.js";
-import { describeRateBucketContract } from "./rate-bucket-contract.js";
+import { describeRateBucketContract } from "../../test/support/rate-bucket-contract.js";
 import { createSqliteRateBuckets } from "./rate-bucket-sqlite.js";
 import { MINUTE_MS, WEEK_MS } from "./rate-bucket-windows.js";
 

@@ -5,7 +5,7 @@ import type { BucketLimits, BucketState, BucketWindow, ReserveRequest, WindowSta
  * What both rate-bucket stores share: the windows, their spans, input checks, and the rules that turn
  * window usage into a refusal and a BucketState. The SQLite store runs these rules in TypeScript; the
  * Redis store runs the same rules inside its Lua script (rate-bucket-redis-scripts.ts), so the two can
- * only drift together with the contract suite (rate-bucket-contract.ts) failing.
+ * only drift together with the contract suite (test/support/rate-bucket-contract.ts) failing.
  *
  * Time: a charge made at `ts` counts in a window of span W while `now < ts + W` (a sliding log, exact to
  * the millisecond). Requests count 1 per reservation; token windows count the reservation's tokens (its

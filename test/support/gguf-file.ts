@@ -38,7 +38,7 @@ export interface TensorSpec {
 }
 
 /** mulberry32: tiny, fast, and identical on every platform, which is all determinism needs. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

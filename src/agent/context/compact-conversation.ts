@@ -1,4 +1,4 @@
-import { SparkError, type Message, type ModelRequest, type ToolDefinition, type Usage } from "../../core/index.js";
+import { errorMessage, SparkError, type Message, type ModelRequest, type ToolDefinition, type Usage } from "../../core/index.js";
 import type { ModelClient } from "../../models/index.js";
 import { capToolOutput } from "./cap-tool-output.js";
 import { countRequestTokens, promptBudget, type ContextPolicy } from "./context-policy.js";
@@ -86,7 +86,7 @@ async function collectText(client: ModelClient, request: ModelRequest, signal: A
     if (event.type === "text-delta") text += event.text;
     if (event.type === "metrics") reused = event.metrics.promptTokensReused;
     if (event.type === "usage") usage = event.usage;
-    if (event.type === "error") throw new SparkError(event.error.code, event.error.message, { status: event.error.status });
+    if (event.type === "error") throw SparkError.fromJSON(event.error);
   }
   return { text, reused, usage };
 }
@@ -138,7 +138,7 @@ export async function compactConversation(options: CompactOptions, summarizer: M
   } catch (error) {
     if (signal?.aborted) return undefined;
     // The facts alone still carry the task: a failed summary must not end the session.
-    summary = { text: `(The summary could not be written: ${(error as Error).message})`, reused: 0, usage: undefined };
+    summary = { text: `(The summary could not be written: ${errorMessage(error)})`, reused: 0, usage: undefined };
   }
   if (signal?.aborted) return undefined;
   // The summary call's max tokens bound the summary; the line cap guards against a model that rambles in short lines.

@@ -38,6 +38,7 @@ function parseArguments(text: string): Record<string, unknown> {
 function addToolCallFacts(facts: ConversationFacts, name: string, args: Record<string, unknown>): void {
   if (name === "read_file" && typeof args.path === "string") addFile(facts, args.path, "read");
   if (name === "apply_patch" && typeof args.patch === "string") for (const path of patchPaths(args.patch)) addFile(facts, path, "patched");
+  if (name === "str_replace" && typeof args.path === "string") addFile(facts, args.path, "patched");
 }
 
 /** A state written by an earlier compaction: its task and file lines carry over. */

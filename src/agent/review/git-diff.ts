@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { safeGitArgs, safeGitEnv } from "../../workspace/index.js";
+import { errorMessage } from "../../core/index.js";
 import { ReviewError } from "./review-error.js";
 import type { WorkspaceChange } from "./run-review-pipeline.js";
 
@@ -19,7 +20,7 @@ export async function runGit(cwd: string, args: string[], toError: (failure: str
     return stdout;
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim();
-    throw toError(`git ${args.join(" ")} failed in ${cwd}: ${stderr || (error instanceof Error ? error.message : String(error))}`, error);
+    throw toError(`git ${args.join(" ")} failed in ${cwd}: ${stderr || (errorMessage(error))}`, error);
   }
 }
 

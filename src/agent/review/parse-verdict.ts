@@ -1,3 +1,4 @@
+import { errorMessage } from "../../core/index.js";
 import { reviewVerdictSchema, type ReviewVerdict } from "./verdict-schema.js";
 
 export type ParsedVerdict = { ok: true; verdict: ReviewVerdict } | { ok: false; problem: string };
@@ -15,7 +16,7 @@ export function parseVerdict(answer: string): ParsedVerdict {
   try {
     value = JSON.parse(jsonText(answer));
   } catch (error) {
-    return { ok: false, problem: `is not JSON (${error instanceof Error ? error.message : String(error)})` };
+    return { ok: false, problem: `is not JSON (${errorMessage(error)})` };
   }
   const result = reviewVerdictSchema.safeParse(value);
   if (result.success) return { ok: true, verdict: result.data };

@@ -5,6 +5,7 @@ import { defineTool } from "./define-tool.js";
 import { resolveToolPath } from "./resolve-tool-path.js";
 import { toolError } from "./tool.js";
 import { walkWorkspace } from "./workspace-walk.js";
+import { errorMessage } from "../../core/index.js";
 
 const maxMatches = 200;
 const maxFileBytes = 2 * 1024 * 1024;
@@ -23,7 +24,7 @@ export const searchTool = defineTool(
     try {
       regex = new RegExp(pattern, case_sensitive === false ? "i" : "");
     } catch (error) {
-      return toolError(`invalid regular expression: ${(error as Error).message}`);
+      return toolError(`invalid regular expression: ${errorMessage(error)}`);
     }
     const resolved = await resolveToolPath(context.workspace, path);
     if (resolved.refusal) return resolved.refusal;

@@ -1,4 +1,5 @@
 import type { ToolDefinition } from "../../core/index.js";
+import type { MergeModel } from "../../edits/index.js";
 import type { ApprovalMode, Sandbox } from "../../sandbox/index.js";
 
 /** Lines added and removed in one file, for the end-of-task summary. */
@@ -41,6 +42,17 @@ export interface ToolContext {
   maxOutputBytes?: number;
   /** Records an applied patch so `spark undo` can restore it. */
   applyPatch: (patch: string) => Promise<ToolResult>;
+  /** Applies a lazy edit (edit_file) the same way; absent where lazy edits are not offered. */
+  applyLazyEdit?: (edit: LazyEditRequest) => Promise<ToolResult>;
+  /** The model that merges lazy edits the deterministic merge cannot place: the agent's own model. */
+  mergeModel?: MergeModel;
+}
+
+export interface LazyEditRequest {
+  path: string;
+  snippet: string;
+  mergeModel?: MergeModel;
+  signal?: AbortSignal;
 }
 
 export interface Tool {

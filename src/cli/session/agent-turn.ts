@@ -1,11 +1,10 @@
 import { defaultTools, runAgent, type AgentStatus, type ApprovalRequest, type ContextPolicy, type Tool } from "../../agent/index.js";
 import type { ToolCall } from "../../core/index.js";
 import type { SparkStores } from "../../store/index.js";
-import { agentCallSettings, agentToolContext, type AgentWiring } from "../agent-wiring.js";
+import { agentCallSettings, agentToolContext, type AgentWiring, type OpenedModel } from "../../runtime/index.js";
 import { paint } from "./ansi-style.js";
 import type { Conversation } from "./conversation.js";
 import type { LiveMeter } from "./live-meter.js";
-import type { ActiveModel } from "./model-switcher.js";
 import { describeToolCall, toolCallLines, toolResultLines } from "./tool-lines.js";
 import type { SessionState, ViewStore } from "./view-store.js";
 
@@ -19,7 +18,7 @@ export interface TurnContext {
   view: ViewStore;
   meter: LiveMeter;
   conversation: Conversation;
-  model: ActiveModel;
+  model: OpenedModel;
   wiring: AgentWiring;
   stores: SparkStores;
   setState(state: SessionState): void;

@@ -5,13 +5,12 @@ import { createElement } from "react";
 import { defaultTools } from "../../agent/index.js";
 import { sparkHome } from "../../config/index.js";
 import { openStores } from "../../store/index.js";
-import { startAgentMcp } from "../agent-mcp.js";
-import { agentSystemPrompt, prepareAgentWiring, type AgentWiringOptions } from "../agent-wiring.js";
-import { exitCodes } from "../exit-codes.js";
-import type { GlobalOptions } from "../global-options.js";
+import { agentSystemPrompt, ModelSwitcher, prepareAgentWiring, startAgentMcp, type AgentWiringOptions } from "../../runtime/index.js";
+import { exitCodes } from "../common/exit-codes.js";
+import type { GlobalOptions } from "../common/global-options.js";
+import { openRuntime } from "../common/open-runtime.js";
 import { paint } from "./ansi-style.js";
 import { FrameTrace } from "./frame-trace.js";
-import { ModelSwitcher } from "./model-switcher.js";
 import { SessionApp } from "./session-app.js";
 import { SessionController } from "./session-controller.js";
 import { runCommand } from "./slash-commands.js";
@@ -33,10 +32,11 @@ export interface SessionOptions extends GlobalOptions, AgentWiringOptions {
 
 export async function openSession(options: SessionOptions): Promise<number> {
   const wiring = await prepareAgentWiring(options);
-  const models = await ModelSwitcher.open(options);
+  // startAgentMcp reports the config's warnings.
+  const models = await ModelSwitcher.open(openRuntime(options, { printWarnings: false }));
   const stores = openStores(sparkHome(process.env));
   const mcpProblems: string[] = [];
-  const mcp = await startAgentMcp(models.config, wiring.workspace, (message) => mcpProblems.push(message));
+  const mcp = await startAgentMcp(models.runtime.loaded, wiring.workspace, (message) => mcpProblems.push(message));
   const requested = process.env.SPARK_SESSION_RENDER;
   const mode: RenderMode = requested === "naive" || requested === "static" ? requested : "batched";
   const trace = FrameTrace.fromEnv(process.env, mode);

@@ -1,8 +1,8 @@
 import { awaitVerdict, formatVerdict, reviewerSettings, runChecks, type CheckResult } from "../../agent/review/index.js";
 import { sessionDiff } from "../../edits/index.js";
-import { checkRunnerFor, checksFor } from "../review-wiring.js";
+import { checkRunnerFor, checksFor, reviewerFor } from "../../runtime/index.js";
 import { paint } from "./ansi-style.js";
-import type { CommandHost } from "./slash-commands.js";
+import type { CommandHost } from "./command-host.js";
 
 const checkLine = (check: CheckResult) => `  check ${check.command}: ${check.status === "failed" ? paint.red(check.status) : check.status}`;
 
@@ -18,8 +18,8 @@ export async function reviewSessionChanges(host: CommandHost, signal?: AbortSign
     host.view.print([paint.dim("Nothing to review: this session has changed no files.")]);
     return;
   }
-  const config = host.models.config;
-  const reviewer = host.models.reviewModel();
+  const config = host.models.runtime.loaded;
+  const reviewer = reviewerFor(host.models.runtime);
   host.view.print([paint.dim(`Reviewing ${diff.files.length} changed file${diff.files.length === 1 ? "" : "s"} with ${reviewer.name}…`)]);
   const checks = await runChecks(await checksFor(config, host.workspace), await checkRunnerFor(config, host.workspace), signal);
   const verdict = await awaitVerdict({

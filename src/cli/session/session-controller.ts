@@ -2,8 +2,7 @@ import { compactConversation, defaultTools, type AgentStatus, type ApprovalReque
 import type { ModelClient } from "../../models/index.js";
 import type { ApprovalMode } from "../../sandbox/index.js";
 import type { SparkStores } from "../../store/index.js";
-import { agentContextPolicy } from "../agent-context.js";
-import { sandboxFor, type AgentWiring } from "../agent-wiring.js";
+import { agentContextPolicy, sandboxFor, type AgentWiring, type ModelSwitcher, type OpenedModel } from "../../runtime/index.js";
 import { paint } from "./ansi-style.js";
 import { compactedLines, errorLines, notShrunkLines, runTurn } from "./agent-turn.js";
 import { Conversation } from "./conversation.js";
@@ -11,8 +10,8 @@ import { patchDiffLines } from "./edit-diff.js";
 import type { FrameTrace, InterruptRecord } from "./frame-trace.js";
 import { resumedHeader, storedMessageLines } from "./history-lines.js";
 import { LiveMeter } from "./live-meter.js";
-import type { ActiveModel, ModelSwitcher } from "./model-switcher.js";
-import { isCommand, runCommand, type CommandHost } from "./slash-commands.js";
+import type { CommandHost } from "./command-host.js";
+import { isCommand, runCommand } from "./slash-commands.js";
 import { ViewStore, type ApprovalChoice, type RenderMode, type SessionState } from "./view-store.js";
 
 /**
@@ -200,10 +199,10 @@ export class SessionController implements CommandHost {
     this.view.touch();
   }
 
-  private contextPolicy(model: ActiveModel): Promise<ContextPolicy> {
+  private contextPolicy(model: OpenedModel): Promise<ContextPolicy> {
     let policy = this.policies.get(model.client);
     if (!policy) {
-      policy = agentContextPolicy({ ...model, loaded: this.models.config, openAnother: (name) => this.models.openAnother(name) });
+      policy = agentContextPolicy(this.models.runtime, model);
       this.policies.set(model.client, policy);
       policy.catch(() => this.policies.delete(model.client));
     }
@@ -284,7 +283,7 @@ export class SessionController implements CommandHost {
       .then((status) => this.afterTurn(status));
   }
 
-  private async runTurnOn(model: ActiveModel, turn: RunningTurn, text: string): Promise<AgentStatus> {
+  private async runTurnOn(model: OpenedModel, turn: RunningTurn, text: string): Promise<AgentStatus> {
     // Without a known window (a model that fails to load) the turn runs uncounted and fails itself, saying why.
     const contextPolicy = await this.contextPolicy(model).catch(() => undefined);
     return runTurn(

@@ -1,36 +1,15 @@
 import { sessionDiff, undoCheckpoint } from "../../edits/index.js";
-import { workspaceWriteSettings } from "../workspace-write-settings.js";
-import { approvalModes, parseApprovalMode, type ApprovalMode } from "../../sandbox/index.js";
-import type { SparkStores } from "../../store/index.js";
+import { FAST_ALIAS, REVIEW_ALIAS } from "../../config/index.js";
+import { workspaceWriteSettings } from "../../runtime/index.js";
+import { approvalModes, parseApprovalMode } from "../../sandbox/index.js";
 import { paint } from "./ansi-style.js";
 import { errorLines } from "./agent-turn.js";
 import { unifiedDiffLines } from "./edit-diff.js";
 import { sessionLabel } from "./history-lines.js";
-import { FAST_ALIAS, REVIEW_ALIAS, type ModelSwitcher } from "./model-switcher.js";
 import { reviewSessionChanges } from "./review-session.js";
-import type { ViewStore } from "./view-store.js";
+import type { CommandHost } from "./command-host.js";
 
 /** The session's slash commands: /model, /review, /undo, /diff, /compact, /new, /resume, /approval, /help, /quit. */
-
-export interface CommandHost {
-  view: ViewStore;
-  stores: SparkStores;
-  workspace: string;
-  models: ModelSwitcher;
-  /** A turn is running. */
-  busy(): boolean;
-  sessionId(): string | undefined;
-  approvalMode(): ApprovalMode;
-  setApprovalMode(mode: ApprovalMode): Promise<void>;
-  newConversation(): void;
-  resume(id: string): void;
-  modelChanged(): void;
-  /** Summarises the older turns now, as happens by itself near the window's end (a busy operation, see runBusy). */
-  compact(): Promise<void>;
-  /** Runs `work` as the session's busy operation: Esc aborts its signal, messages sent meanwhile are queued. */
-  runBusy(activity: string, work: (signal: AbortSignal) => Promise<void>): Promise<void>;
-  exit(): void;
-}
 
 interface Command {
   name: string;
@@ -100,7 +79,7 @@ export async function runCommand(host: CommandHost, text: string): Promise<void>
 
 async function switchModel(host: CommandHost, args: string): Promise<void> {
   const target = args || host.models.toggleTarget();
-  if (!args && !host.models.isConfigured(target)) {
+  if (!args && !host.models.runtime.isConfigured(target)) {
     host.view.print(errorLines(`No "${target}" model is configured. Add it to ~/.spark/config.toml, e.g. [aliases] ${target} = "PROVIDER/MODEL", or give a name: /model NAME.`));
     return;
   }

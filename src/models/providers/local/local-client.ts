@@ -4,6 +4,7 @@ import {
   EventQueue,
   emptyUsage,
   toSparkError,
+  type CompletionRequest,
   type FinishReason,
   type ModelRequest,
   type StreamEvent,
@@ -12,19 +13,14 @@ import {
 } from "../../../core/index.js";
 import { CallMeter } from "../../../speed/index.js";
 import type { SpeculationMode } from "../../../speed/speculation/index.js";
+import { fillByChatRequest } from "../../fill-by-chat.js";
 import type { ModelClient } from "../../model-client.js";
+import { hasInfillTokens } from "./fit-infill.js";
+import { generateCompletion } from "./local-completion.js";
 import type { LoadedModel, LocalEngine } from "./local-engine.js";
 import type { Slot } from "./sequence-pool.js";
+import { stopReasons } from "./stop-reasons.js";
 import { toChatFunctions, toChatHistory } from "./to-chat-history.js";
-
-const stopReasons: Record<string, FinishReason> = {
-  eogToken: "stop",
-  stopGenerationTrigger: "stop",
-  customStopTrigger: "stop",
-  maxTokens: "length",
-  functionCalls: "tool-calls",
-  abort: "abort",
-};
 
 /** Prompt tokens a prewarm evaluates between looks at its abort signal. */
 const prewarmChunk = 512;
@@ -68,11 +64,32 @@ export class LocalModelClient implements ModelClient {
   }
 
   stream(request: ModelRequest, options: StreamOptions = {}): AsyncIterable<StreamEvent> {
-    // A consumer that stops reading (a break, a closed connection) stops the generation too.
+    return this.launch(options, (signal, events) => this.generate(request, signal, events));
+  }
+
+  /** Native fill-in-the-middle with the model's infill tokens; a model without them is asked through its chat template. */
+  complete(request: CompletionRequest, options: StreamOptions = {}): AsyncIterable<StreamEvent> {
+    return this.launch(options, async (signal, events) => {
+      // A load failure is left to generateCompletion, which reports it like any other.
+      const loaded = await this.load().catch(() => undefined);
+      if (loaded && request.suffix !== undefined && !hasInfillTokens(loaded)) {
+        for await (const event of this.stream(fillByChatRequest(request), { signal })) events.push(event);
+        return;
+      }
+      await generateCompletion(() => this.load(), request, { signal, speculation: this.options.speculation !== false }, events);
+    });
+  }
+
+  async fillMode(): Promise<"fim" | "chat"> {
+    return hasInfillTokens(await this.load()) ? "fim" : "chat";
+  }
+
+  /** Runs `work` into a fresh event stream; a consumer that stops reading (a break, a closed connection) stops it too. */
+  private launch(options: StreamOptions, work: (signal: AbortSignal, events: EventQueue<StreamEvent>) => Promise<void>): AsyncIterable<StreamEvent> {
     const stop = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
     const events = new EventQueue<StreamEvent>(() => stop.abort());
-    const run = this.generate(request, signal, events).finally(() => {
+    const run = work(signal, events).finally(() => {
       events.end();
       this.running.delete(run);
     });
@@ -128,6 +145,7 @@ export class LocalModelClient implements ModelClient {
           maxTokens: request.maxTokens ?? Math.max(1, loaded.contextSize - promptTokens.length),
           ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
           ...(request.seed !== undefined ? { seed: request.seed } : {}),
+          ...(request.stop?.length ? { customStopTriggers: request.stop } : {}),
           onTextChunk: (text) => {
             meter.markToken();
             events.push({ type: "text-delta", text });

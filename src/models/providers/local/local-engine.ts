@@ -4,12 +4,14 @@ import {
   getLlama,
   InputLookupTokenPredictor,
   LlamaChat,
+  LlamaCompletion,
   LlamaLogLevel,
   type Llama,
   type LlamaContext,
   type LlamaModel,
 } from "node-llama-cpp";
-import { ModelError } from "../../../core/index.js";
+import { errorMessage, ModelError, SparkError } from "../../../core/index.js";
+import type { LocalEngine as LocalEngineHandle } from "../../local-engine-handle.js";
 import { PredictionFollower, RequestPredictor } from "../../../speed/speculation/index.js";
 import { checkGgufFile } from "./check-gguf-file.js";
 import { SequencePool, type Slot } from "./sequence-pool.js";
@@ -46,13 +48,19 @@ const maxDraftTokens = 16;
  * The embedded llama.cpp engine: one Llama binding and one loaded model per file (and options) per
  * process, shared by every client that names the same file. Created by the caller, never global.
  */
-export class LocalEngine {
+export class LocalEngine implements LocalEngineHandle {
   private llama: Promise<Llama> | undefined;
   private readonly models = new Map<string, Promise<LoadedModel>>();
   /** Set when llama.cpp failed to load a file: its half-built model makes `llama.dispose()` wait forever. */
   private loadFailed = false;
 
   constructor(private readonly options: LocalEngineOptions) {}
+
+  /** The engine behind a handle from createLocalEngine; any other object is a programming error. */
+  static of(handle: LocalEngineHandle): LocalEngine {
+    if (handle instanceof LocalEngine) return handle;
+    throw new SparkError("internal", "A local engine handle must come from createLocalEngine.");
+  }
 
   get threads(): number {
     return this.options.threads;
@@ -95,7 +103,7 @@ export class LocalEngine {
       this.loadFailed = true;
       throw new ModelError(
         "model_file_invalid",
-        `Cannot load ${path}: ${(error as Error).message}. The file may be truncated or corrupt; download it again or pick another GGUF file.`,
+        `Cannot load ${path}: ${errorMessage(error)}. The file may be truncated or corrupt; download it again or pick another GGUF file.`,
         { cause: error },
       );
     }
@@ -145,7 +153,14 @@ export class LocalEngine {
         ...(draft ? { draft: new DraftSequenceTokenPredictor(draft.getSequence(), { minTokens: 4, maxTokens: maxDraftTokens }) } : {}),
       });
       const sequence = context.getSequence({ tokenPredictor: predictor });
-      slots.push({ sequence, chat: new LlamaChat({ contextSequence: sequence }), predictor, lastUsed: 0, busy: false });
+      slots.push({
+        sequence,
+        chat: new LlamaChat({ contextSequence: sequence }),
+        completion: new LlamaCompletion({ contextSequence: sequence }),
+        predictor,
+        lastUsed: 0,
+        busy: false,
+      });
     }
     return { path, model, ...(draft ? { draftModel: draft.model } : {}), pool: new SequencePool(slots), contextSize: context.contextSize };
   }

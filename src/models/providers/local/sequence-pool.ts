@@ -1,10 +1,11 @@
-import type { LlamaChat, LlamaContextSequence, Token } from "node-llama-cpp";
+import type { LlamaChat, LlamaCompletion, LlamaContextSequence, Token } from "node-llama-cpp";
 import type { RequestPredictor } from "../../../speed/speculation/index.js";
 
-/** One context sequence with its chat driver and token predictor: a "slot", as llama.cpp's server says. */
+/** One context sequence with its chat and raw-completion drivers and token predictor: a "slot", as llama.cpp's server says. */
 export interface Slot {
   sequence: LlamaContextSequence;
   chat: LlamaChat;
+  completion: LlamaCompletion;
   predictor: RequestPredictor;
   lastUsed: number;
   busy: boolean;

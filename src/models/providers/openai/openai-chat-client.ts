@@ -1,19 +1,14 @@
 import type OpenAI from "openai";
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
-import { ProviderError, type FinishReason, type ModelRequest, type StreamEvent, type StreamOptions, type Usage } from "../../../core/index.js";
-import type { ModelClient } from "../../model-client.js";
+import type { ModelRequest, StreamEvent, StreamOptions, Usage } from "../../../core/index.js";
+import { contentFiltered, finishReasons } from "./finish-reasons.js";
 import { guardRemoteStream, type RemoteCallState } from "./guard-remote-stream.js";
 import { rateLimitFromHeaders } from "./rate-limit-headers.js";
 import type { RemoteErrorContext } from "./map-openai-error.js";
+import { OpenAIClientBase } from "./openai-client-base.js";
 import { toChatMessages, toChatTools } from "./to-chat-messages.js";
 import { ToolCallAssembler } from "./tool-call-assembler.js";
 
-const finishReasons: Record<string, FinishReason> = {
-  stop: "stop",
-  length: "length",
-  tool_calls: "tool-calls",
-  function_call: "tool-calls",
-};
 
 function toUsage(usage: NonNullable<ChatCompletionChunk["usage"]>): Usage {
   return {
@@ -33,14 +28,16 @@ function reasoningOf(delta: ChatCompletionChunk.Choice.Delta): string | undefine
 }
 
 /** Chat Completions API: OpenAI and every OpenAI-compatible server. */
-export class OpenAIChatClient implements ModelClient {
+export class OpenAIChatClient extends OpenAIClientBase {
   constructor(
-    private readonly openai: OpenAI,
-    private readonly context: RemoteErrorContext,
-    readonly displayName: string,
+    openai: OpenAI,
+    context: RemoteErrorContext,
+    displayName: string,
     /** Only servers that implement Predicted Outputs accept `prediction`; others reject the request. */
     readonly supportsPrediction: boolean = false,
-  ) {}
+  ) {
+    super(openai, context, displayName);
+  }
 
   stream(request: ModelRequest, options: StreamOptions = {}): AsyncIterable<StreamEvent> {
     return guardRemoteStream((state) => this.run(request, options.signal, state), this.context, options.signal);
@@ -57,6 +54,7 @@ export class OpenAIChatClient implements ModelClient {
       // max_tokens rather than max_completion_tokens: every compatible server understands it.
       ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
       ...(request.seed !== undefined ? { seed: request.seed } : {}),
+      ...(request.stop?.length ? { stop: request.stop } : {}),
       ...(request.prediction !== undefined ? { prediction: { type: "content", content: request.prediction } } : {}),
       ...(request.jsonSchema
         ? { response_format: { type: "json_schema", json_schema: { name: request.jsonSchema.name, schema: request.jsonSchema.schema, strict: true } } }
@@ -87,13 +85,9 @@ export class OpenAIChatClient implements ModelClient {
         state.meter.markToken();
         toolCalls.add(delta);
       }
-      if (choice.finish_reason === "content_filter") {
-        throw new ProviderError("provider_bad_request", `${this.context.baseUrl} stopped the answer with its content filter. Rephrase the request or use another model.`, { status: 400 });
-      }
+      if (choice.finish_reason === "content_filter") throw contentFiltered(this.context.baseUrl);
       if (choice.finish_reason) state.reason = finishReasons[choice.finish_reason] ?? "stop";
     }
     for (const toolCall of toolCalls.finish()) yield { type: "tool-call", toolCall };
   }
-
-  async close(): Promise<void> {}
 }

@@ -1,10 +1,8 @@
-import type OpenAI from "openai";
 import type { ResponseCreateParamsStreaming, ResponseUsage } from "openai/resources/responses/responses";
 import { ProviderError, type ModelRequest, type StreamEvent, type StreamOptions, type Usage } from "../../../core/index.js";
-import type { ModelClient } from "../../model-client.js";
 import { guardRemoteStream, type RemoteCallState } from "./guard-remote-stream.js";
 import { rateLimitFromHeaders } from "./rate-limit-headers.js";
-import type { RemoteErrorContext } from "./map-openai-error.js";
+import { OpenAIClientBase } from "./openai-client-base.js";
 import { toResponsesInput, toResponsesTools } from "./to-responses-input.js";
 
 function toUsage(usage: ResponseUsage): Usage {
@@ -18,13 +16,7 @@ function toUsage(usage: ResponseUsage): Usage {
 }
 
 /** OpenAI's Responses API, the native API of the Codex models. */
-export class OpenAIResponsesClient implements ModelClient {
-  constructor(
-    private readonly openai: OpenAI,
-    private readonly context: RemoteErrorContext,
-    readonly displayName: string,
-  ) {}
-
+export class OpenAIResponsesClient extends OpenAIClientBase {
   /** The Responses API has no Predicted Outputs. */
   readonly supportsPrediction = false;
 
@@ -86,6 +78,4 @@ export class OpenAIResponsesClient implements ModelClient {
       }
     }
   }
-
-  async close(): Promise<void> {}
 }

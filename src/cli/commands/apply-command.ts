@@ -1,0 +1,96 @@
+import { readFile, stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { UsageError } from "../../core/index.js";
+import { applyPatch, applyWithCheckpoint, formatApplyReport, formatLazyEditReport, type ApplyReport, type ApplyStatus, type LazyEditReport } from "../../edits/index.js";
+import { applyLazyFile } from "./apply-lazy.js";
+import type { GlobalOptions } from "../common/global-options.js";
+import { exitCodes } from "../common/exit-codes.js";
+import { readPipedStdin } from "../common/read-stdin.js";
+import type { RegisterCommand } from "./register-command.js";
+import { withStores } from "../common/with-stores.js";
+import { workspaceWriteSettings } from "../../runtime/index.js";
+
+export interface ApplyCommandOptions {
+  cwd?: string;
+  check?: boolean;
+  allowProtected?: boolean;
+  json?: boolean;
+  /** `--lazy`: FILE is the file to edit, SNIPPET the lazy edit (apply-lazy.ts). */
+  lazy?: boolean;
+  mergeModel?: string;
+}
+
+const STATUS_EXIT: Record<ApplyStatus, number> = {
+  applied: exitCodes.patchApplied,
+  partial: exitCodes.patchPartial,
+  refused: exitCodes.patchRefused,
+};
+
+/** `spark apply [FILE|-]`: applies a patch in the workspace and records a checkpoint for `spark undo`. */
+export async function applyCommand(file: string | undefined, options: ApplyCommandOptions & GlobalOptions, snippetFile?: string): Promise<number> {
+  const workspace = await workspaceOption(options.cwd);
+  const patch = await readPatch(options.lazy ? snippetFile : file);
+  const { locksDir, protectedGlobs } = workspaceWriteSettings(workspace);
+  // Only a person typing --allow-protected lifts the protection; no other entry point can.
+  const guard = { protectedGlobs, allowProtected: options.allowProtected === true };
+  let report: (ApplyReport & { checkpointId?: number }) | LazyEditReport;
+  if (options.lazy) {
+    report = await applyLazyFile(file, patch, { workspace, check: options.check === true, guard, locksDir }, options);
+  } else if (options.check) {
+    // A check writes nothing anywhere: not the workspace, not the checkpoint database.
+    report = await applyPatch(patch, { workspace, dryRun: true, ...guard });
+  } else {
+    report = await withStores((stores) => applyWithCheckpoint(patch, { workspace, store: stores.checkpoints, locksDir, ...guard }));
+  }
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } else {
+    process.stdout.write(`${"merge" in report ? formatLazyEditReport(report) : formatApplyReport(report)}\n`);
+    if (report.checkpointId !== undefined) process.stderr.write(`Checkpoint ${report.checkpointId} recorded; \`spark undo\` restores the files.\n`);
+  }
+  return STATUS_EXIT[report.status];
+}
+
+/** The workspace a command works in: --cwd/-C, or the current directory. Must be an existing directory. */
+export async function workspaceOption(dir: string | undefined): Promise<string> {
+  const workspace = resolve(process.cwd(), dir ?? ".");
+  const stats = await stat(workspace).catch(() => undefined);
+  if (stats === undefined) throw new UsageError(`The workspace directory ${workspace} does not exist (check --cwd).`);
+  if (!stats.isDirectory()) throw new UsageError(`The workspace ${workspace} is not a directory (check --cwd).`);
+  return workspace;
+}
+
+async function readPatch(file: string | undefined): Promise<string> {
+  if (file === undefined || file === "-") {
+    const piped = await readPipedStdin();
+    if (piped === undefined) throw new UsageError("No patch to apply: give a patch file (spark apply PATCH) or pipe one in (spark apply < PATCH).");
+    return piped;
+  }
+  const path = resolve(process.cwd(), file);
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "it does not exist" : code === "EISDIR" ? "it is a directory" : error instanceof Error ? error.message : String(error);
+    throw new UsageError(`Cannot read the patch file ${file}: ${why}.`, { cause: error });
+  }
+}
+
+export const registerApplyCommand: RegisterCommand = (program, setExitCode) => {
+  program
+    .command("apply")
+    .description("apply a patch (Codex apply_patch, SEARCH/REPLACE, unified diff or JSON string replacements) from FILE or stdin, or with --lazy a lazy edit of FILE; exit 0 applied, 3 partly applied, 1 refused")
+    .argument("[file]", "the patch file; '-' or nothing reads stdin (with --lazy: the file to edit)")
+    .argument("[snippet]", "with --lazy: the lazy edit ('// ... existing code ...' where code is unchanged); '-' or nothing reads stdin")
+    .option("-C, --cwd <dir>", "the workspace the patch paths are relative to (default: the current directory)")
+    .option("--check", "validate and report what would happen, write nothing")
+    .option("--allow-protected", "let the patch write protected paths (.git, core.hooksPath, .husky, .spark, .vscode, .idea, [sandbox] protected)")
+    .option("--json", "print the apply report as JSON")
+    .option("--lazy", "FILE is a file to edit and SNIPPET its new version with '... existing code ...' markers: merged deterministically, else by the model")
+    .option("--merge-model <name>", "with --lazy: always merge with this (fast) model, the old file as its prediction; the merge may only change what the snippet touched")
+    // The root command also has --json and parses it wherever it appears: read it through optsWithGlobals.
+    .action(async (file: string | undefined, snippet: string | undefined, options: ApplyCommandOptions, command: Command) =>
+      setExitCode(await applyCommand(file, { ...command.optsWithGlobals<ApplyCommandOptions & GlobalOptions>(), ...options }, snippet)),
+    );
+};

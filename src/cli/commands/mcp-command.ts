@@ -1,0 +1,105 @@
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import type { Command } from "commander";
+import { findWorkspaceRoot } from "../../agent/index.js";
+import { sparkHome } from "../../config/index.js";
+import { SparkError, type Message, type Metrics, type Usage } from "../../core/index.js";
+import { applyLazyEdit, applyWithCheckpoint, formatApplyReport, formatLazyEditReport, type MergeModel } from "../../edits/index.js";
+import { createSparkMcpServer, type CompletionOutcome, type CompletionRequest, type PatchOutcome } from "../../mcp/index.js";
+import { openStores, type SparkStores } from "../../store/index.js";
+import { sparkVersion, workspaceWriteSettings, type ModelRuntime, type OpenedModel } from "../../runtime/index.js";
+import { exitCodes } from "../common/exit-codes.js";
+import { formatCallSummary } from "../common/format-call-summary.js";
+import type { GlobalOptions } from "../common/global-options.js";
+import { openRuntime } from "../common/open-runtime.js";
+import type { RegisterCommand } from "./register-command.js";
+
+interface McpOptions extends GlobalOptions {
+  cwd?: string;
+}
+
+/** Applies in the workspace with a checkpoint, as `spark apply` does, so `spark undo` restores it. */
+async function applyPatchIn(workspace: string, stores: SparkStores, patch: string): Promise<PatchOutcome> {
+  const report = await applyWithCheckpoint(patch, { workspace, store: stores.checkpoints, description: "spark mcp apply_patch", ...workspaceWriteSettings(workspace) });
+  return { applied: report.status === "applied", report: formatApplyReport(report) };
+}
+
+/** A lazy edit, checkpointed like apply_patch; the fast model is opened only if the merge needs it. */
+async function applyLazyIn(workspace: string, stores: SparkStores, edit: { path: string; snippet: string }, mergeModel: () => Promise<MergeModel>, signal: AbortSignal): Promise<PatchOutcome> {
+  const report = await applyLazyEdit(edit.path, edit.snippet, { workspace, store: stores.checkpoints, description: "spark mcp edit_file", mergeModel, signal, ...workspaceWriteSettings(workspace) });
+  return { applied: report.status === "applied", report: formatLazyEditReport(report) };
+}
+
+/** One whole answer of the fast model; a failed call throws, so the MCP client sees a tool error. */
+async function completeWith(model: OpenedModel, request: CompletionRequest, signal: AbortSignal): Promise<CompletionOutcome> {
+  const { settings } = model.resolved;
+  const messages: Message[] = [...(request.system ? [{ role: "system" as const, content: request.system }] : []), { role: "user", content: request.prompt }];
+  const temperature = request.temperature ?? settings.temperature;
+  const maxTokens = request.maxTokens ?? settings.maxTokens;
+  let text = "";
+  let usage: Usage | undefined;
+  let metrics: Metrics | undefined;
+  let reason: Parameters<typeof formatCallSummary>[3] = "stop";
+  const stream = model.client.stream(
+    {
+      messages,
+      ...(temperature !== undefined ? { temperature } : {}),
+      ...(maxTokens !== undefined ? { maxTokens } : {}),
+      ...(request.prediction ? { prediction: request.prediction } : {}),
+    },
+    { signal },
+  );
+  for await (const event of stream) {
+    if (event.type === "text-delta") text += event.text;
+    if (event.type === "usage") usage = event.usage;
+    if (event.type === "metrics") metrics = event.metrics;
+    if (event.type === "finish") reason = event.reason;
+    if (event.type === "error") throw SparkError.fromJSON(event.error);
+  }
+  const summary = usage && metrics ? formatCallSummary(model.client.displayName, usage, metrics, reason) : `[${model.client.displayName}]`;
+  return { text, summary };
+}
+
+/**
+ * `spark mcp`: Spark as an MCP server over stdio (stdout carries the protocol, so nothing else may be
+ * written there). The model opens at the first `complete`, so `apply_patch` works without one.
+ */
+export async function serveMcp(options: McpOptions): Promise<number> {
+  const workspace = await findWorkspaceRoot(options.cwd ?? process.cwd());
+  const stores = openStores(sparkHome(process.env));
+  let opened: Promise<{ runtime: ModelRuntime; model: OpenedModel }> | undefined;
+  const fastModel = async (): Promise<OpenedModel> => {
+    // The config is read again on each try, so a model configured meanwhile is found.
+    opened ??= (async () => {
+      const runtime = openRuntime(options);
+      return { runtime, model: await runtime.openFast() };
+    })();
+    // A failed open (no model configured) is answered as a tool error and tried again next time.
+    opened.catch(() => (opened = undefined));
+    return (await opened).model;
+  };
+  const server = createSparkMcpServer({
+    version: sparkVersion,
+    applyPatch: (patch) => applyPatchIn(workspace, stores, patch),
+    applyLazyEdit: (path, snippet, signal) => applyLazyIn(workspace, stores, { path, snippet }, async () => (await fastModel()).client, signal),
+    complete: async (request, signal) => completeWith(await fastModel(), request, signal),
+  });
+  const transport = new StdioServerTransport();
+  const closed = new Promise<void>((resolve) => (server.server.onclose = resolve));
+  process.stdin.on("end", () => void server.close());
+  try {
+    await server.connect(transport);
+    await closed;
+  } finally {
+    await (await opened?.catch(() => undefined))?.runtime.dispose();
+    stores.close();
+  }
+  return exitCodes.ok;
+}
+
+export const registerMcpCommand: RegisterCommand = (program, setExitCode) => {
+  program
+    .command("mcp")
+    .description("run Spark as an MCP server over stdio: tools apply_patch (the patch engine) and complete (the fast model)")
+    .option("-C, --cwd <dir>", "the workspace patches apply in (default: the enclosing git repository, else the current directory)")
+    .action(async (options: McpOptions, command: Command) => setExitCode(await serveMcp({ ...command.optsWithGlobals<GlobalOptions>(), ...options })));
+};

@@ -1,0 +1,76 @@
+import type { Command } from "commander";
+import { SparkError } from "../../core/index.js";
+import { declaredContextWindow, describeTarget, keyIsOptional, modelStatus, providerPresets, type ResolvedModel } from "../../models/index.js";
+import type { GlobalOptions } from "../common/global-options.js";
+import type { RegisterCommand } from "./register-command.js";
+import { ModelRuntime } from "../../runtime/index.js";
+import { loadWithFlags } from "../common/global-options.js";
+
+interface ModelRow {
+  name: string;
+  isDefault: boolean;
+  resolvesTo: string;
+  usable: boolean;
+  detail: string;
+  contextWindow?: string;
+}
+
+const sources = { model: "", config: "from config", preset: "known model", assumed: "assumed; set context_size" } as const;
+
+function describeWindow(resolved: ResolvedModel): string {
+  const window = declaredContextWindow(resolved);
+  if (!window) return "context window: the GGUF's training context, at most 8,192 tokens (context_size to change)";
+  return `context window: ${window.tokens.toLocaleString("en-US")} tokens (${sources[window.source]})`;
+}
+
+/** Every name the config defines (default, aliases, [models.*]), resolved and checked without calling it. */
+function modelRows(options: GlobalOptions): ModelRow[] {
+  // Nothing is opened: the runtime only resolves here.
+  const runtime = new ModelRuntime({ loaded: loadWithFlags(options) });
+  const { config } = runtime.loaded;
+  const names = new Set<string>([...(config.model ? [config.model] : []), ...Object.keys(config.aliases ?? {}), ...Object.keys(config.models ?? {})]);
+  return [...names].map((name) => {
+    try {
+      const resolved = runtime.resolve(name);
+      const status = modelStatus(resolved.target, process.env);
+      const via = resolved.chain.length > 1 ? `${resolved.chain.slice(1).join(" -> ")}: ` : "";
+      return { name, isDefault: name === config.model, resolvesTo: `${via}${describeTarget(resolved.target)}`, ...status, contextWindow: describeWindow(resolved) };
+    } catch (error) {
+      return { name, isDefault: name === config.model, resolvesTo: "(does not resolve)", usable: false, detail: error instanceof SparkError ? error.message : String(error) };
+    }
+  });
+}
+
+function presetLines(): string[] {
+  return Object.entries(providerPresets).map(([name, preset]) => {
+    const optional = keyIsOptional(preset.baseUrl) ? "optional, " : "";
+    const key = preset.apiKeyEnv ? `$${preset.apiKeyEnv} ${optional}${process.env[preset.apiKeyEnv] ? "set" : "not set"}` : "no key needed";
+    return `  ${name.padEnd(11)} ${preset.baseUrl.padEnd(32)} ${key}`;
+  });
+}
+
+/** `spark models`: what each configured name resolves to and whether it is usable now. */
+export function listModels(options: GlobalOptions & { json?: boolean }): number {
+  const rows = modelRows(options);
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ models: rows, providers: providerPresets }, null, 2)}\n`);
+    return 0;
+  }
+  if (rows.length === 0) {
+    process.stdout.write("No models configured yet: add aliases to ~/.spark/config.toml, or use -m directly (see `spark --help`).\n");
+  }
+  for (const row of rows) {
+    const mark = row.usable ? "ok " : "-- ";
+    process.stdout.write(`${mark}${row.name}${row.isDefault ? " (default)" : ""}\n     ${row.resolvesTo}\n     ${row.detail}${row.contextWindow ? ` · ${row.contextWindow}` : ""}\n`);
+  }
+  process.stdout.write(`\nBuilt-in providers (use as PROVIDER/MODEL):\n${presetLines().join("\n")}\n`);
+  return 0;
+}
+
+export const registerModelsCommand: RegisterCommand = (program, setExitCode) => {
+  program
+    .command("models")
+    .description("list configured models, where each resolves, and whether it is usable now")
+    .option("--json", "machine-readable output")
+    .action((options: { json?: boolean }, command: Command) => setExitCode(listModels({ ...command.optsWithGlobals<GlobalOptions>(), ...options })));
+};

@@ -1,0 +1,94 @@
+import type { Command } from "commander";
+import { loadConfig, type ConfigLayer, type LoadedConfig } from "../../config/index.js";
+import { UsageError } from "../../core/index.js";
+
+/** Options every command understands; they become the last config layer ("flag --x"). */
+export interface GlobalOptions {
+  model?: string;
+  profile?: string;
+  baseUrl?: string;
+  server?: string;
+  apiKeyEnv?: string;
+  temperature?: string;
+  maxTokens?: string;
+  contextSize?: string;
+  threads?: string;
+  draftModel?: string;
+}
+
+export function addGlobalOptions(program: Command): Command {
+  return program
+    .option("-m, --model <name>", "model: alias, OpenAI model, PROVIDER/MODEL, local:PATH.gguf or hf:OWNER/REPO/FILE.gguf")
+    .option("-p, --profile <name>", "use [profiles.NAME] from config")
+    .option("--base-url <url>", "send the model name to this OpenAI-compatible server")
+    .option("--server <url>", "use a Spark gateway (spark serve) at this URL; its key comes from $SPARK_API_KEY")
+    .option("--api-key-env <name>", "environment variable that holds the key for --base-url")
+    .option("-t, --temperature <number>", "sampling temperature, 0 to 2")
+    .option("--max-tokens <number>", "most tokens to generate")
+    .option("--context-size <number>", "context window in tokens (allocated for local models; the budget for remote ones)")
+    .option("--threads <number>", "CPU threads for local models")
+    .option("--draft-model <path>", "a small GGUF with the same vocabulary that drafts tokens for a local model");
+}
+
+/**
+ * Gives every command that runs (not groups such as `keys`) the global options, under their own heading in
+ * its help. With positional options on the program, a flag after a command name is parsed by that command
+ * alone, so one it does not know (`spark exec --system x`) is refused instead of silently dropped.
+ */
+export function addGlobalOptionsToCommands(program: Command): void {
+  for (const command of program.commands) {
+    if (command.commands.length > 0) {
+      addGlobalOptionsToCommands(command);
+    } else if (command.name() !== "help") {
+      // The help option is made lazily; make it now so that it stays under the command's own options.
+      command.helpOption(true);
+      addGlobalOptions(command.optionsGroup("Global options (also accepted before the command):"));
+    }
+  }
+}
+
+function numberFlag(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isFinite(number)) throw new UsageError(`${flag} expects a number, got "${value}".`);
+  return number;
+}
+
+/**
+ * A Spark gateway is an OpenAI-compatible server under /v1, keyed by a Spark API key. `server` makes every
+ * name go there unresolved; base_url is set too so that a project's config cannot move any name either.
+ */
+function serverLayer(url: string): Record<string, unknown> {
+  const trimmed = url.replace(/\/+$/, "");
+  const v1 = trimmed.endsWith("/v1") ? trimmed : `${trimmed}/v1`;
+  return { server: v1, base_url: v1, api_key_env: "SPARK_API_KEY" };
+}
+
+function flagLayers(options: GlobalOptions): ConfigLayer[] {
+  const layers: ConfigLayer[] = [];
+  const add = (flag: string, data: Record<string, unknown>) => layers.push({ source: `flag ${flag}`, data });
+  if (options.baseUrl !== undefined) add("--base-url", { base_url: options.baseUrl });
+  if (options.server !== undefined) add("--server", serverLayer(options.server));
+  if (options.apiKeyEnv !== undefined) add("--api-key-env", { api_key_env: options.apiKeyEnv });
+  const temperature = numberFlag("--temperature", options.temperature);
+  if (temperature !== undefined) add("--temperature", { temperature });
+  const maxTokens = numberFlag("--max-tokens", options.maxTokens);
+  if (maxTokens !== undefined) add("--max-tokens", { max_tokens: maxTokens });
+  const contextSize = numberFlag("--context-size", options.contextSize);
+  if (contextSize !== undefined) add("--context-size", { context_size: contextSize });
+  const threads = numberFlag("--threads", options.threads);
+  if (threads !== undefined) add("--threads", { local: { threads } });
+  if (options.draftModel !== undefined) add("--draft-model", { draft_model: options.draftModel });
+  return layers;
+}
+
+/** Loads the configuration with the command line as its top layer. */
+/** Prints what loading the config ignored, and why (a project's keys that could move a key, its [mcp]). */
+export function printConfigWarnings(loaded: LoadedConfig): void {
+  for (const warning of loaded.warnings) process.stderr.write(`spark: ${warning}\n`);
+}
+
+/** `extra`: layers a command adds over the flags (`serve` makes `-m` the config's model). */
+export function loadWithFlags(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd(), extra: ConfigLayer[] = []): LoadedConfig {
+  return loadConfig({ cwd, env, flags: [...flagLayers(options), ...extra], ...(options.profile ? { profile: options.profile } : {}) });
+}
