@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { emptyUsage, toSparkError } from "../core/index.js";
+import { emptyUsage } from "../core/index.js";
 import { CallMeter } from "../speed/index.js";
 import type { Principal } from "./authenticate.js";
 import type { GatewayContext } from "./gateway-context.js";
