@@ -150,12 +150,13 @@ describe.runIf(installed)("the Codex CLI 0.169.0 through spark serve", () => {
   }, 120_000);
 
   it("the tiny local model answers Codex over the WebSocket too", async () => {
-    const run = await runCodex(gateway.url, "tiny", "hi", 90_000, true);
+    // Codex's prompt is thousands of tokens: on a loaded 2-core machine its prewarm alone can take a minute.
+    const run = await runCodex(gateway.url, "tiny", "hi", 150_000, true);
     const transcript = `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}\n--- gateway\n${gateway.stderr()}`;
     const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
     expect(metrics, transcript).toMatch(/spark_gateway_requests_total\{[^}]*route="\/v1\/responses \(websocket\)",model="tiny",status="200"\} [1-9]/);
     expect(`${run.stdout}${run.stderr}`, transcript).not.toMatch(/is not supported for|unsupported_parameter|invalid_request_error|previous_response_not_found/);
-  }, 120_000);
+  }, 180_000);
 
   it("the tiny local model answers Codex's first request (200), whatever it then says", async () => {
     const run = await runCodex(gateway.url, "tiny", "hi", 90_000);
