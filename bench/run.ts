@@ -10,6 +10,7 @@ import { GATEWAY_DEFAULTS, runGateway } from "./gateway/workload.js";
 import { SESSION_DEFAULTS, runSessionBench, sessionMarkdown } from "./session/workload.js";
 import { runSpeed, speedMarkdown } from "./speed/workload.js";
 import { runWebBench, WEB_DEFAULTS, webMarkdown } from "./web/workload.js";
+import { runWebsocketBench, WEBSOCKET_DEFAULTS, websocketMarkdown } from "./websocket/workload.js";
 
 /**
  * The benchmark runner: `npm run bench` runs every workload, `npm run bench -- edits` the named ones.
@@ -99,6 +100,14 @@ const WORKLOADS: Record<string, Workload> = {
       // --time-budget S: seconds of streaming (default 10).
       const result = await runWebBench({ tokensPerSecond: WEB_DEFAULTS.tokensPerSecond, seconds: Math.max(1, args.timeBudgetS ?? WEB_DEFAULTS.seconds) }, log);
       return { json: result, markdown: webMarkdown(result) };
+    },
+  },
+  websocket: {
+    description: "a 20-tool-call rollout on the local engine through spark serve: HTTP with the full history vs the Responses WebSocket (previous_response_id, with and without a prewarm): tokens evaluated, TTFT and end-to-end time",
+    run: async (args, log) => {
+      // --cases N: tool calls in the rollout (default 20).
+      const result = await runWebsocketBench({ steps: args.cases ?? WEBSOCKET_DEFAULTS.steps, maxOutputTokens: WEBSOCKET_DEFAULTS.maxOutputTokens }, log);
+      return { json: result, markdown: websocketMarkdown(result) };
     },
   },
 };

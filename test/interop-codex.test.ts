@@ -48,8 +48,11 @@ interface CodexRun {
   stderr: string;
 }
 
-/** `codex exec` with a CODEX_HOME of its own whose one provider is the gateway (HTTP POST /v1/responses, no WebSocket). */
-function runCodex(baseUrl: string, model: string, prompt: string, timeoutMs: number): Promise<CodexRun> {
+/**
+ * `codex exec` with a CODEX_HOME of its own whose one provider is the gateway: HTTP POST /v1/responses, or
+ * with `websocket` the Responses WebSocket (`supports_websockets = true`: a prewarm, then a turn per request).
+ */
+function runCodex(baseUrl: string, model: string, prompt: string, timeoutMs: number, websocket = false): Promise<CodexRun> {
   const codexHome = tempDir("spark-codex-home-");
   const workdir = tempDir("spark-codex-work-");
   writeFileSync(
@@ -69,6 +72,7 @@ function runCodex(baseUrl: string, model: string, prompt: string, timeoutMs: num
       'env_key = "SPARK_API_KEY"',
       "request_max_retries = 0",
       "stream_max_retries = 0",
+      ...(websocket ? ["supports_websockets = true"] : []),
       "",
     ].join("\n"),
   );
@@ -131,6 +135,28 @@ describe.runIf(installed)("the Codex CLI 0.169.0 through spark serve", () => {
     expect(JSON.stringify(toolMessage?.content)).toContain(MARKER);
     expect(gateway.stderr()).toMatch(/debug: \/v1\/responses scripted: ignored .*reasoning.*client_metadata/);
   }, 120_000);
+
+  it("`codex exec` completes the same round trip over the Responses WebSocket (prewarm, then incremental turns)", async () => {
+    const before = upstream.requests.length;
+    const run = await runCodex(gateway.url, "scripted", `Run: echo ${MARKER}`, 90_000, true);
+    const transcript = `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}\n--- gateway\n${gateway.stderr()}`;
+    expect(run.code, transcript).toBe(0);
+    expect(run.stdout, transcript).toContain(FINAL);
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(metrics, transcript).toMatch(/spark_gateway_websocket_responses_total\{kind="generate"\} [2-9]/);
+    // The second turn went on from the socket's chain: the upstream saw the command's output.
+    const second = upstream.requests.slice(before).at(-1)?.body as ChatBody;
+    expect(JSON.stringify(second.messages?.find((message) => message.role === "tool")?.content), transcript).toContain(MARKER);
+  }, 120_000);
+
+  it("the tiny local model answers Codex over the WebSocket too", async () => {
+    // Codex's prompt is thousands of tokens: on a loaded 2-core machine its prewarm alone can take a minute.
+    const run = await runCodex(gateway.url, "tiny", "hi", 150_000, true);
+    const transcript = `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}\n--- gateway\n${gateway.stderr()}`;
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(metrics, transcript).toMatch(/spark_gateway_requests_total\{[^}]*route="\/v1\/responses \(websocket\)",model="tiny",status="200"\} [1-9]/);
+    expect(`${run.stdout}${run.stderr}`, transcript).not.toMatch(/is not supported for|unsupported_parameter|invalid_request_error|previous_response_not_found/);
+  }, 180_000);
 
   it("the tiny local model answers Codex's first request (200), whatever it then says", async () => {
     const run = await runCodex(gateway.url, "tiny", "hi", 90_000);

@@ -55,6 +55,24 @@ const bucketLimits = z
   })
   .strict();
 
+/** Bounds of the Responses WebSocket: sockets, lanes and the response chains each socket keeps in memory. */
+const websocketSection = z
+  .object({
+    /** Open sockets at once (default 256); more are refused at the handshake with a 503. */
+    max_sockets: z.number().int().positive().optional(),
+    /** Lanes (`stream_id`) one socket may have at once (default 8). */
+    max_lanes: z.number().int().positive().optional(),
+    /** `response.create` events waiting in one named lane (default 4). */
+    max_queued: z.number().int().min(0).optional(),
+    /** Responses one socket keeps for `previous_response_id` (default 64). */
+    chain_max_responses: z.number().int().positive().optional(),
+    /** Bytes of conversation one socket keeps for `previous_response_id` (default 16 MiB). */
+    chain_max_bytes: z.number().int().positive().optional(),
+    /** How long a kept response can be continued, in ms (default 1 h). */
+    chain_ttl_ms: z.number().int().positive().optional(),
+  })
+  .strict();
+
 /** `spark serve`: where it listens, what it accepts, and default limits per model family. */
 const gatewaySection = z
   .object({
@@ -84,6 +102,8 @@ const gatewaySection = z
     conversation_storage_max_chars: z.number().int().positive().optional(),
     /** Extra model names to list in /v1/models besides the configured aliases and models. */
     models: z.array(z.string().min(1)).optional(),
+    /** The Responses API over WebSocket (GET /v1/responses with Upgrade): its bounds. */
+    websocket: websocketSection.optional(),
   })
   .strict();
 

@@ -56,4 +56,14 @@ type GatewayRequestErrorCode =
 /** How a stream the gateway passes on from an upstream failed or was cut. */
 type GatewayStreamErrorCode = "upstream_answer_too_large" | "upstream_stream_broken" | "reservation_exceeded";
 
-export type SparkErrorCode = EngineErrorCode | GatewayRequestErrorCode | GatewayStreamErrorCode;
+/** What the gateway's Responses WebSocket refuses: a frame, an event, a lane, a chain, a socket. */
+type GatewaySocketErrorCode =
+  | "invalid_event"
+  | "unknown_event_type"
+  | "too_many_streams"
+  | "conversation_already_has_active_response"
+  | "previous_response_not_found"
+  | "websocket_connection_limit_reached"
+  | "upgrade_required";
+
+export type SparkErrorCode = EngineErrorCode | GatewayRequestErrorCode | GatewayStreamErrorCode | GatewaySocketErrorCode;

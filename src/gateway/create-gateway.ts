@@ -17,6 +17,8 @@ import { ModelRouter } from "./model-router.js";
 import { readJsonBody, tooLarge } from "./json-body.js";
 import { GatewayError, sendError, toGatewayError, wireCode } from "./openai-error.js";
 import { planResponses } from "./responses-route.js";
+import { registerResponsesSocket } from "./responses-socket-route.js";
+import { socketLimits } from "./socket-limits.js";
 import { createUpstreamAgents } from "./upstream-proxy.js";
 import { UsageRecorder } from "./usage-recorder.js";
 import { registerWebModelsRoute } from "./web-models-route.js";
@@ -204,6 +206,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   app.post("/v1/chat/completions", (request, reply) => handleGeneration(context, request, reply, "/v1/chat/completions", (body) => planChat(context, body)));
   app.post("/v1/responses", (request, reply) => handleGeneration(context, request, reply, "/v1/responses", (body) => planResponses(context, body)));
   app.post("/v1/completions", (request, reply) => handleGeneration(context, request, reply, "/v1/completions", (body) => planCompletions(context, body)));
+  registerResponsesSocket(app, context, socketLimits(config, bodyLimit));
   registerWebModelsRoute(app, context.auth, router, context.families);
   const quota = {
     conversations: config.gateway?.conversations_max ?? DEFAULT_WEB_CONVERSATION_QUOTA.conversations,

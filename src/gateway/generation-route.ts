@@ -1,14 +1,13 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { emptyUsage, toSparkError, type Metrics } from "../core/index.js";
+import { emptyUsage } from "../core/index.js";
 import { CallMeter } from "../speed/index.js";
 import type { Principal } from "./authenticate.js";
 import type { GatewayContext } from "./gateway-context.js";
 import { ignoredHeader } from "./ignored-fields.js";
-import { effectiveLimits } from "./model-families.js";
 import type { Backend } from "./model-router.js";
 import { withoutUpstreamAddress } from "./upstream-address.js";
 import { toGatewayError, wireCode } from "./openai-error.js";
-import { RequestCharge } from "./request-charge.js";
+import { recordGeneration, reserveGeneration, settleGeneration } from "./generation-charge.js";
 import type { Outcome, RunContext } from "./serve-events.js";
 import { SseReplyWriter } from "./sse-reply-writer.js";
 
@@ -46,14 +45,10 @@ export async function handleGeneration(
   const { backend } = plan;
   const ignored = ignoredHeader(plan.ignored ?? []);
   if (ignored["x-spark-ignored"]) gateway.log("debug", `${route} ${backend.name}: ignored ${ignored["x-spark-ignored"]}`);
-  const family = gateway.families.familyOf([...backend.resolved.chain, ...(backend.kind === "upstream" ? [backend.target.model] : [])]);
-  const limits = effectiveLimits(family, principal.limits, gateway.config.gateway?.limits);
-  const maxTokens = plan.maxTokens ?? backend.resolved.settings.maxTokens ?? gateway.defaultMaxTokens;
-  const outputAllowance = maxTokens * plan.choices;
-  const reserved = plan.promptEstimate + outputAllowance;
-  const charge = await RequestCharge.reserve(gateway.buckets, gateway.metrics, principal, family, limits, reserved);
+  const reservation = await reserveGeneration(gateway, principal, plan);
+  const { maxTokens, outputAllowance, reserved, family } = reservation;
 
-  const sink = new SseReplyWriter(reply, { ...charge.headers, ...ignored, "x-request-id": String(request.id) });
+  const sink = new SseReplyWriter(reply, { ...reservation.charge.headers, ...ignored, "x-request-id": String(request.id) });
   const controller = new AbortController();
   const onGone = () => controller.abort();
   sink.gone.addEventListener("abort", onGone, { once: true });
@@ -67,7 +62,7 @@ export async function handleGeneration(
     stopGeneration: () => controller.abort(),
     maxTokens,
     outputAllowance,
-    limitsTokens: limits.tokensPerMinute !== undefined || limits.tokensPer5Hours !== undefined || limits.tokensPerWeek !== undefined,
+    limitsTokens: reservation.limitsTokens,
     publicMessage: backend.kind === "upstream" ? (message) => withoutUpstreamAddress(message, backend.target.baseUrl) : (message) => message,
   };
   let outcome: Outcome;
@@ -85,12 +80,8 @@ export async function handleGeneration(
     gateway.metrics.activeGenerations.dec();
   }
   const metrics = meter.finish({ outputTokens: outcome.usage.outputTokens, promptTokensEvaluated: null });
-  const used = outcome.usage.inputTokens + outcome.usage.outputTokens;
-  // Charged in full even past the reservation (an upstream that ignores max tokens, a prompt estimate too
-  // low): the bucket then refuses until it refills, rather than being exceeded silently.
-  if (used > reserved) gateway.log("warn", `${route} ${backend.name}: used ${used} tokens, more than the ${reserved} reserved; ${principal.name}/${family} is charged all of them`);
-  await charge.settle(used).catch((error: unknown) => gateway.log("error", `could not settle a charge for ${principal.name}/${family}: ${toSparkError(error).message}`));
-  record(gateway, { route, backend, principal, family, outcome, metrics, reserved });
+  await settleGeneration(gateway, route, { backend, principal, reservation, outcome });
+  recordGeneration(gateway, { route, backend, principal, family, outcome, metrics, reserved });
   // Nobody to answer: the connection is dropped.
   if (outcome.disconnected) sink.end();
   else if (outcome.failure && !sink.sent) {
@@ -100,36 +91,4 @@ export async function handleGeneration(
     await sink.fail(hidden === failure.message ? failure : failure.withMessage(hidden), []);
   }
   return reply;
-}
-
-function record(
-  gateway: GatewayContext,
-  entry: { route: string; backend: Backend; principal: Principal; family: string; outcome: Outcome; metrics: Metrics; reserved: number },
-): void {
-  const { outcome, backend, family, route } = entry;
-  const model = gateway.metrics.modelLabel(backend.name);
-  const { metrics } = gateway;
-  metrics.answered({ route, model, status: outcome.status, errorCode: outcome.errorCode });
-  metrics.tokens.inc({ model, family, kind: "input" }, outcome.usage.inputTokens);
-  metrics.tokens.inc({ model, family, kind: "output" }, outcome.usage.outputTokens);
-  const { ttftMs, decodeTokensPerSecond, totalMs: durationMs } = entry.metrics;
-  metrics.duration.observe({ route }, durationMs / 1000);
-  if (ttftMs !== null) metrics.ttft.observe({ route, model }, ttftMs / 1000);
-  if (decodeTokensPerSecond !== null) metrics.tokensPerSecond.observe({ model }, decodeTokensPerSecond);
-  if (outcome.disconnected) metrics.disconnects.inc({ route, model });
-  if (outcome.errorCode === "upstream_stream_broken") metrics.upstreamStreamErrors.inc({ route, model });
-  gateway.usage.record({
-    keyId: entry.principal.id,
-    keyName: entry.principal.name,
-    family,
-    model: backend.name,
-    route,
-    status: outcome.status,
-    finish: outcome.reason,
-    inputTokens: outcome.usage.inputTokens,
-    outputTokens: outcome.usage.outputTokens,
-    reservedTokens: entry.reserved,
-    ttftMs,
-    durationMs,
-  });
 }

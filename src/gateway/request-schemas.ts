@@ -134,6 +134,9 @@ export const responsesRequestSchema = z.looseObject({
 });
 export type ResponsesRequest = z.infer<typeof responsesRequestSchema>;
 
+/** The body of a `response.create` over the Responses WebSocket: a continuation may add no input at all. */
+export const responsesCreateSchema = responsesRequestSchema.extend({ input: z.union([z.string(), z.array(responsesInputItem)]) });
+
 export const completionsRequestSchema = z.looseObject({
   model: z.string().min(1),
   prompt: z.union([z.string(), z.array(z.string()).length(1)]),

@@ -9,13 +9,16 @@ type Json = Record<string, unknown>;
 
 const outputText = (text: string): Json => ({ type: "output_text", text, annotations: [], logprobs: [] });
 
+/** Why a response was stopped early (a steer, an interrupt over the WebSocket), if it was. */
+export type StoppedBy = () => string | undefined;
+
 /**
  * The Responses API: `response.created`, `response.in_progress`, then per output item its `added`, deltas
  * and `done` events, and `response.completed` (or `.incomplete` / `.failed`) with usage. Every event has a
  * `sequence_number` and is named by its type (the `event:` line over SSE), as OpenAI sends them.
  */
 export class ResponsesEncoder implements StreamEncoder {
-  private readonly id = newId("resp_");
+  readonly id = newId("resp_");
   private readonly createdAt = nowSeconds();
   private sequence = 0;
   private readonly items: Json[] = [];
@@ -26,6 +29,8 @@ export class ResponsesEncoder implements StreamEncoder {
     private readonly request: { instructions?: string | null | undefined; temperature?: number | null | undefined; metadata?: Record<string, string> | null | undefined },
     /** A call's name as the client declared the tool (a flattened namespace tool gets its namespace back). */
     private readonly declaredName: (name: string) => DeclaredToolName = (name) => ({ name }),
+    /** A response stopped on purpose ends `incomplete` with this reason instead of `completed`. */
+    private readonly stoppedBy: StoppedBy = () => undefined,
   ) {}
 
   private functionCall(call: ToolCall, status: string, args: string): Json {
@@ -109,6 +114,8 @@ export class ResponsesEncoder implements StreamEncoder {
 
   private final(summary: GenerationSummary): Json {
     const usage = responsesUsage(summary.usage);
+    const stoppedBy = summary.reason === "abort" ? this.stoppedBy() : undefined;
+    if (stoppedBy) return this.response("incomplete", { usage, incomplete_details: { reason: stoppedBy } });
     return summary.reason === "length"
       ? this.response("incomplete", { usage, incomplete_details: { reason: "max_output_tokens" } })
       : this.response("completed", { usage });

@@ -1,4 +1,4 @@
-import type { CompletionRequest, ModelRequest, StreamEvent, StreamOptions } from "../core/index.js";
+import type { CompletionRequest, ModelRequest, StreamEvent, StreamOptions, Usage } from "../core/index.js";
 
 /**
  * The one interface every client (CLI, gateway, agent) uses to call a model. `stream` never throws:
@@ -23,6 +23,12 @@ export interface ModelClient {
   contextWindow?(): Promise<number>;
   /** The request's prompt tokens counted with the model's own tokenizer and chat template, where it has them. */
   countPromptTokens?(request: ModelRequest): Promise<number>;
+  /**
+   * Evaluates the request's prompt (its messages, without the turn the model would add) into the engine's
+   * cache without generating, so the next call that extends it evaluates only its new tokens. Only engines
+   * with a cache of their own have it (the local engine); `usage` counts the prompt and what was cached.
+   */
+  prewarm?(request: ModelRequest, options?: StreamOptions): Promise<{ usage: Usage }>;
   /** Releases what the client holds (a loaded model, sockets). */
   close(): Promise<void>;
 }

@@ -22,6 +22,9 @@ import type { Slot } from "./sequence-pool.js";
 import { stopReasons } from "./stop-reasons.js";
 import { toChatFunctions, toChatHistory } from "./to-chat-history.js";
 
+/** Prompt tokens a prewarm evaluates between looks at its abort signal. */
+const prewarmChunk = 512;
+
 export interface LocalClientOptions {
   /** Tokens per context sequence. */
   contextSize?: number;
@@ -207,6 +210,34 @@ export class LocalModelClient implements ModelClient {
       ...(functions ? { availableFunctions: functions, documentFunctionParams: true } : {}),
     });
     return contextText.tokenize(loaded.model.tokenizer);
+  }
+
+  /**
+   * Prewarm (the Responses API's `generate: false`): the conversation so far goes into the sequence that
+   * serves it (by cache key, else longest prefix), without the empty model turn a generation would open,
+   * so the next turn that extends it evaluates only its new tokens.
+   */
+  async prewarm(request: ModelRequest, options: StreamOptions = {}): Promise<{ usage: Usage }> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const loaded = await this.load();
+    const functions = request.tools?.length ? toChatFunctions(request.tools) : undefined;
+    const promptTokens = this.promptTokens(loaded, toChatHistory(request.messages).slice(0, -1), functions);
+    if (promptTokens.length >= loaded.contextSize) throw new ContextOverflowError(promptTokens.length, loaded.contextSize, 0, this.displayName);
+    const slot = await loaded.pool.acquire(promptTokens, signal, request.cacheKey);
+    try {
+      // Keeps the shared prefix and drops what follows it (never shifting the window), then evaluates the rest.
+      await slot.sequence.adaptStateToTokens(promptTokens, false);
+      const reused = slot.sequence.nextTokenIndex;
+      // In chunks, so that a client that goes away stops a long prompt's evaluation soon.
+      for (let start = reused; start < promptTokens.length; start += prewarmChunk) {
+        signal?.throwIfAborted();
+        await slot.sequence.evaluateWithoutGeneratingNewTokens(promptTokens.slice(start, start + prewarmChunk));
+      }
+      return { usage: { ...emptyUsage(), inputTokens: promptTokens.length, cachedInputTokens: reused } };
+    } finally {
+      loaded.pool.release(slot);
+    }
   }
 
   async contextWindow(): Promise<number> {

@@ -1,0 +1,94 @@
+import { SocketClient, responseOf } from "../../test/support/socket-client.js";
+
+/** One turn of a rollout as the client saw it. */
+export interface TurnFigures {
+  promptTokens: number;
+  evaluated: number;
+  ttftMs: number;
+  totalMs: number;
+}
+
+export type Item = Record<string, unknown>;
+
+/** What a rollout sends each turn: the first input, then one tool output per tool call. */
+export interface RolloutScript {
+  model: string;
+  instructions: string;
+  first: Item[];
+  toolOutput(step: number): Item;
+  steps: number;
+  maxOutputTokens: number;
+}
+
+function figures(response: ReturnType<typeof responseOf>, started: number, firstAt: number | undefined): TurnFigures {
+  const { usage } = response;
+  const ended = performance.now();
+  return { promptTokens: usage.input_tokens, evaluated: usage.input_tokens - usage.input_tokens_details.cached_tokens, ttftMs: (firstAt ?? ended) - started, totalMs: ended - started };
+}
+
+/** The text of a response's output messages, as the client adds it to its own history. */
+function outputText(response: ReturnType<typeof responseOf>): string {
+  return (response.output as { type: string; content?: { text?: string }[] }[])
+    .filter((item) => item.type === "message")
+    .flatMap((item) => item.content ?? [])
+    .map((part) => part.text ?? "")
+    .join("");
+}
+
+/** One POST /v1/responses (SSE) with the whole history: figures from its events. */
+async function postTurn(baseUrl: string, body: Item): Promise<{ figures: TurnFigures; response: ReturnType<typeof responseOf> }> {
+  const started = performance.now();
+  const reply = await fetch(`${baseUrl}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...body, stream: true }) });
+  if (!reply.ok || !reply.body) throw new Error(`POST /v1/responses: ${reply.status} ${await reply.text()}`);
+  const decoder = new TextDecoder();
+  let buffer = "";
+  let firstAt: number | undefined;
+  for await (const chunk of reply.body) {
+    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+    if (firstAt === undefined && buffer.includes("response.output_text.delta")) firstAt = performance.now();
+  }
+  const last = buffer.split("\n").filter((line) => line.startsWith("data: ")).at(-1) ?? "";
+  const response = responseOf(JSON.parse(last.slice(6)) as Parameters<typeof responseOf>[0]);
+  return { figures: figures(response, started, firstAt), response };
+}
+
+/** The rollout over HTTP, the whole conversation sent every turn (what a stateless client does). */
+export async function httpFullHistory(baseUrl: string, script: RolloutScript): Promise<TurnFigures[]> {
+  const history: Item[] = [...script.first];
+  const turns: TurnFigures[] = [];
+  for (let step = 0; step <= script.steps; step++) {
+    const { figures: turn, response } = await postTurn(baseUrl, { model: script.model, instructions: script.instructions, input: history, max_output_tokens: script.maxOutputTokens });
+    turns.push(turn);
+    history.push({ role: "assistant", content: outputText(response) }, script.toolOutput(step));
+  }
+  return turns;
+}
+
+/** The rollout over one socket: optionally a prewarm, then each turn only its new items with previous_response_id. */
+export async function overSocket(baseUrl: string, script: RolloutScript, prewarm: boolean): Promise<{ turns: TurnFigures[]; prewarmMs: number | null }> {
+  const client = await SocketClient.open(baseUrl);
+  try {
+    const common = { model: script.model, instructions: script.instructions, max_output_tokens: script.maxOutputTokens };
+    let previous: string | undefined;
+    let prewarmMs: number | null = null;
+    if (prewarm) {
+      const started = performance.now();
+      previous = responseOf((await client.create({ ...common, input: script.first, generate: false })).end).id;
+      prewarmMs = performance.now() - started;
+    }
+    const turns: TurnFigures[] = [];
+    for (let step = 0; step <= script.steps; step++) {
+      const input = step === 0 ? (previous ? [] : script.first) : [script.toolOutput(step - 1)];
+      const started = performance.now();
+      const from = client.events.length;
+      const { end } = await client.create({ ...common, input, ...(previous ? { previous_response_id: previous } : {}) });
+      const first = client.events.slice(from).find((event) => event.type === "response.output_text.delta");
+      const response = responseOf(end);
+      turns.push(figures(response, started, first ? client.arrivals.get(first) : undefined));
+      previous = response.id;
+    }
+    return { turns, prewarmMs };
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,76 @@
+import { randomUUID } from "node:crypto";
+import { STATUS_CODES, type IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import type { FastifyInstance } from "fastify";
+import { WebSocketServer } from "ws";
+import type { Principal } from "./authenticate.js";
+import type { GatewayContext } from "./gateway-context.js";
+import { GatewayError, openAIErrorBody } from "./openai-error.js";
+import { ResponsesSocketSession } from "./responses-socket-session.js";
+import type { SocketLimits } from "./socket-limits.js";
+import { SocketMetrics } from "./socket-metrics.js";
+
+const PATH = "/v1/responses";
+
+/** Answers a handshake with an HTTP error (the OpenAI error body) and closes the connection. */
+function refuse(socket: Duplex, failure: GatewayError): void {
+  const body = JSON.stringify(openAIErrorBody(failure));
+  const headers = Object.entries({ ...failure.headers, "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), connection: "close" })
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join("");
+  socket.end(`HTTP/1.1 ${failure.status} ${STATUS_CODES[failure.status] ?? "Error"}\r\n${headers}\r\n${body}`);
+}
+
+/**
+ * The Responses API over WebSocket: `GET /v1/responses` with `Upgrade: websocket`. The handshake is
+ * authenticated like an HTTP request (same keys, same Host/Origin rules without keys) before any frame
+ * is read; frames are bounded by the body limit and sockets by `max_sockets`. A plain GET is told to
+ * upgrade (426), which clients such as the Codex CLI read as "use HTTP instead".
+ */
+export function registerResponsesSocket(app: FastifyInstance, gateway: GatewayContext, limits: SocketLimits): void {
+  const metrics = new SocketMetrics(gateway.metrics.registry);
+  const server = new WebSocketServer({ noServer: true, maxPayload: limits.maxPayloadBytes, perMessageDeflate: false });
+  let sockets = 0;
+
+  const accept = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if ((request.url ?? "").split("?")[0] !== PATH) return refuse(socket, new GatewayError(404, `The only WebSocket route is GET ${PATH} (the Responses API).`, "unknown_route"));
+    let principal: Principal;
+    try {
+      principal = gateway.auth.authenticate(request);
+    } catch (error) {
+      metrics.refused.inc({ reason: "auth" });
+      return refuse(socket, error instanceof GatewayError ? error : new GatewayError(401, "Authentication failed.", "invalid_api_key"));
+    }
+    if (sockets >= limits.maxSockets) {
+      metrics.refused.inc({ reason: "max_sockets" });
+      return refuse(socket, new GatewayError(503, `This gateway has ${limits.maxSockets} WebSockets open, its limit. Retry later, or use POST ${PATH}.`, "websocket_connection_limit_reached", null, "server_error", { "retry-after": "1" }));
+    }
+    sockets++;
+    server.handleUpgrade(request, socket, head, (ws) => {
+      metrics.open.inc();
+      const session = new ResponsesSocketSession(ws, { gateway, principal, metrics, socketKey: `ws-${randomUUID()}` }, limits);
+      ws.on("message", (data, isBinary) => session.receive(data, isBinary));
+      ws.on("error", (error) => gateway.log("debug", `${PATH} websocket: ${error.message}`));
+      ws.once("close", () => {
+        sockets--;
+        metrics.open.dec();
+        session.close();
+      });
+    });
+  };
+
+  app.server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // A socket that errors before or during the handshake must not take the process down.
+    socket.on("error", () => socket.destroy());
+    // The HTTP server's idle timeout does not apply to a socket that lives for many turns.
+    if ("setTimeout" in socket && typeof socket.setTimeout === "function") socket.setTimeout(0);
+    accept(request, socket, head);
+  });
+  app.get(PATH, async () => {
+    throw new GatewayError(426, `GET ${PATH} is the Responses API's WebSocket: open it with 'Upgrade: websocket', or POST ${PATH} over HTTP.`, "upgrade_required", null, "invalid_request_error", { upgrade: "websocket" });
+  });
+  // Open sockets are closed before the server stops: each session stops its generations, charged what they made.
+  app.addHook("preClose", async () => {
+    for (const client of server.clients) client.terminate();
+  });
+}

@@ -1,0 +1,143 @@
+import type { Message, ModelRequest, StreamEvent, StreamOptions, ToolCall } from "../core/index.js";
+import type { ModelClient } from "../models/index.js";
+import { CallMeter } from "../speed/index.js";
+import type { Principal } from "./authenticate.js";
+import type { GatewayContext } from "./gateway-context.js";
+import { recordGeneration, reserveGeneration, settleGeneration } from "./generation-charge.js";
+import type { ResponseChainStore, StoredResponse } from "./response-chain-store.js";
+import { ResponsesEncoder } from "./responses-encoder.js";
+import { serveEvents, type Outcome, type RunContext } from "./serve-events.js";
+import type { SocketCreate } from "./socket-create.js";
+import type { SocketEventSink } from "./socket-event-sink.js";
+import type { SocketMetrics } from "./socket-metrics.js";
+import { StopFilter } from "./stop-filter.js";
+import { estimatePromptTokens, withDefaults } from "./to-model-request.js";
+import { withoutUpstreamAddress } from "./upstream-address.js";
+
+/** The route label of socket responses in metrics and usage records. */
+export const SOCKET_ROUTE = "/v1/responses (websocket)";
+
+/** Why a running response was stopped before its end. */
+export type StopCause = "steered" | "interrupted";
+
+/** The response a lane is running: what steering and interrupts act on. */
+export class RunningTurn {
+  readonly controller = new AbortController();
+  stoppedBy: StopCause | undefined;
+  responseId: string | undefined;
+  /** Set while the model generates (not for a prewarm, nor before the response exists). */
+  generating = false;
+  /** Input a steer queued for the successor response. */
+  steerInput: Record<string, unknown>[] | undefined;
+
+  stop(cause: StopCause): void {
+    this.stoppedBy ??= cause;
+    this.controller.abort();
+  }
+}
+
+/** What every response of one socket shares. */
+export interface TurnContext {
+  gateway: GatewayContext;
+  principal: Principal;
+  chains: ResponseChainStore;
+  metrics: SocketMetrics;
+  /** Names this socket in the local engine's cache keys. */
+  socketKey: string;
+}
+
+/** What the model said, collected on the way to the encoder: the chain keeps it for the next turn. */
+interface Said {
+  text: string;
+  toolCalls: ToolCall[];
+}
+
+async function* collect(events: AsyncIterable<StreamEvent>, said: Said): AsyncIterable<StreamEvent> {
+  for await (const event of events) {
+    if (event.type === "text-delta") said.text += event.text;
+    else if (event.type === "tool-call") said.toolCalls.push(event.toolCall);
+    yield event;
+  }
+}
+
+/** A prewarm as model events: the prompt goes into the cache (where the engine has one), nothing is generated. */
+async function* prewarmEvents(client: ModelClient, request: ModelRequest, options: StreamOptions): AsyncIterable<StreamEvent> {
+  if (client.prewarm) yield { type: "usage", usage: (await client.prewarm(request, options)).usage };
+  yield { type: "finish", reason: "stop" };
+}
+
+function assistantTurn(said: Said): Message[] {
+  if (!said.text && said.toolCalls.length === 0) return [];
+  return [{ role: "assistant", content: said.text, ...(said.toolCalls.length ? { toolCalls: said.toolCalls } : {}) }];
+}
+
+function statusOf(outcome: Outcome, running: RunningTurn): StoredResponse["status"] {
+  return outcome.reason === "length" || (outcome.reason === "abort" && running.stoppedBy !== undefined) ? "incomplete" : "completed";
+}
+
+/**
+ * Runs one `response.create` on a lane like an HTTP request: reserves its tokens, streams the same events
+ * as SSE through the socket's sink, settles the charge to what was generated (a closed socket aborts the
+ * generation first), records usage and metrics, and keeps the response for `previous_response_id`. A
+ * failure before anything was sent (a refused reservation, a model that cannot be reached) is answered
+ * with an `error` event by the caller.
+ */
+export async function runTurn(context: TurnContext, sink: SocketEventSink, create: SocketCreate, running: RunningTurn): Promise<StoredResponse | undefined> {
+  const meter = new CallMeter();
+  const { gateway, principal } = context;
+  const { backend, body } = create;
+  const encoder = new ResponsesEncoder(body.model, { instructions: body.instructions, temperature: body.temperature, metadata: body.metadata }, (name) => create.tools.declaredName(name), () => running.stoppedBy);
+  running.responseId = encoder.id;
+  const root = create.previous?.root ?? encoder.id;
+  const request: ModelRequest = { ...create.request, cacheKey: create.request.cacheKey ?? `${context.socketKey}:${root}` };
+  const client = await backend.client();
+  const reservation = await reserveGeneration(gateway, principal, { backend, promptEstimate: estimatePromptTokens(request), maxTokens: body.max_output_tokens ?? undefined, choices: create.generate ? 1 : 0 });
+  const signal = AbortSignal.any([sink.gone, running.controller.signal]);
+  const said: Said = { text: "", toolCalls: [] };
+  const events = create.generate ? collect(client.stream(withDefaults(request, backend.resolved.settings, reservation.maxTokens), { signal }), said) : prewarmEvents(client, request, { signal });
+  const run: RunContext = {
+    sink,
+    stream: true,
+    meter,
+    signal,
+    stopGeneration: () => running.stop("interrupted"),
+    maxTokens: reservation.maxTokens,
+    outputAllowance: reservation.outputAllowance,
+    limitsTokens: reservation.limitsTokens,
+    publicMessage: backend.kind === "upstream" ? (message) => withoutUpstreamAddress(message, backend.target.baseUrl) : (message) => message,
+  };
+  if (create.ignored.length) gateway.log("debug", `${SOCKET_ROUTE} ${backend.name}: ignored ${[...new Set(create.ignored)].join(",")}`);
+  running.generating = create.generate;
+  gateway.metrics.activeGenerations.inc();
+  let outcome: Outcome;
+  try {
+    outcome = await serveEvents(run, events, encoder, new StopFilter([]));
+  } finally {
+    running.generating = false;
+    gateway.metrics.activeGenerations.dec();
+  }
+  await settleGeneration(gateway, SOCKET_ROUTE, { backend, principal, reservation, outcome });
+  const metrics = meter.finish({ outputTokens: outcome.usage.outputTokens, promptTokensEvaluated: null });
+  recordGeneration(gateway, { route: SOCKET_ROUTE, backend, principal, family: reservation.family, outcome, metrics, reserved: reservation.reserved });
+  countTurn(context.metrics, create, outcome);
+  if (outcome.failure) await sink.fail(outcome.failure.withMessage(run.publicMessage(outcome.failure.message)), []);
+  if (outcome.reason === "error" || outcome.disconnected) return undefined;
+  const stored: StoredResponse = {
+    id: encoder.id,
+    conversation: [...create.conversation, ...assistantTurn(said)],
+    root,
+    prewarm: !create.generate,
+    status: statusOf(outcome, running),
+    pendingCalls: said.toolCalls.length,
+  };
+  context.chains.put(stored);
+  return stored;
+}
+
+function countTurn(metrics: SocketMetrics, create: SocketCreate, outcome: Outcome): void {
+  const { usage } = outcome;
+  metrics.responses.inc({ kind: create.generate ? "generate" : "prewarm" });
+  metrics.promptTokens.inc({ kind: "reused" }, usage.cachedInputTokens);
+  metrics.promptTokens.inc({ kind: "evaluated" }, Math.max(0, usage.inputTokens - usage.cachedInputTokens));
+  if (create.generate && create.previous?.prewarm && usage.cachedInputTokens > 0) metrics.prewarmHits.inc();
+}
