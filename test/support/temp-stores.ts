@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createCheckpointStore, databasePath, openDatabase, type CheckpointStore, type Database, type StoreClock } from "../../src/store/index.js";
+import { openTempDir } from "./temp-dir.js";
 
 /** A Spark home in a fresh temporary folder, its database open; `close` closes it and removes the folder. */
 export interface TempDatabase {
@@ -11,14 +9,14 @@ export interface TempDatabase {
 }
 
 export function openTempDatabase(prefix: string): TempDatabase {
-  const home = mkdtempSync(join(tmpdir(), prefix));
+  const { dir: home, close } = openTempDir(prefix);
   const db = openDatabase(databasePath(home));
   return {
     home,
     db,
     close: () => {
       db.close();
-      rmSync(home, { recursive: true, force: true });
+      close();
     },
   };
 }
@@ -31,14 +29,14 @@ export interface CheckpointWorkspace extends TempDatabase {
 
 export function openCheckpointWorkspace(prefix: string, clock?: StoreClock): CheckpointWorkspace {
   const temp = openTempDatabase(`${prefix}-home-`);
-  const ws = mkdtempSync(join(tmpdir(), `${prefix}-ws-`));
+  const workspace = openTempDir(`${prefix}-ws-`);
   return {
     ...temp,
-    ws,
+    ws: workspace.dir,
     store: createCheckpointStore(temp.db, clock),
     close: () => {
       temp.close();
-      rmSync(ws, { recursive: true, force: true });
+      workspace.close();
     },
   };
 }
