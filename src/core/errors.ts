@@ -42,51 +42,41 @@ export class SparkError extends Error {
   }
 }
 
-/** A config file or environment variable holds a value Spark cannot use. */
-export class ConfigError extends SparkError {
-  constructor(message: string, options: SparkErrorOptions = {}) {
-    super("config_invalid", message, { status: 400, ...options });
-  }
+/**
+ * The base of a SparkError class that always has one code, answered with `status` unless the options
+ * say otherwise: `class ConfigError extends fixedCodeError("config_invalid", 400) {}`.
+ */
+export function fixedCodeError(code: SparkErrorCode, status: number) {
+  return class extends SparkError {
+    constructor(message: string, options: SparkErrorOptions = {}) {
+      super(code, message, { status, ...options });
+    }
+  };
 }
+
+/** A config file or environment variable holds a value Spark cannot use. */
+export class ConfigError extends fixedCodeError("config_invalid", 400) {}
 
 /** A task of an eval suite (`spark eval --tasks-dir`) is incomplete: said before any task runs. */
-export class EvalTaskError extends SparkError {
-  constructor(message: string, options: SparkErrorOptions = {}) {
-    super("eval_task_invalid", message, { status: 400, ...options });
-  }
-}
+export class EvalTaskError extends fixedCodeError("eval_task_invalid", 400) {}
 
 /** The command line itself is wrong (unknown flag value, missing prompt). */
-export class UsageError extends SparkError {
-  constructor(message: string, options: SparkErrorOptions = {}) {
-    super("usage_invalid", message, { status: 400, ...options });
-  }
-}
+export class UsageError extends fixedCodeError("usage_invalid", 400) {}
+
+type ModelErrorCode = Extract<SparkErrorCode, "model_not_configured" | "model_unknown" | "model_file_missing" | "model_file_invalid" | "model_download_failed">;
 
 /** A model name that resolves to nothing, or a model file that cannot be used. */
 export class ModelError extends SparkError {
-  constructor(
-    code: Extract<
-      SparkErrorCode,
-      "model_not_configured" | "model_unknown" | "model_file_missing" | "model_file_invalid" | "model_download_failed"
-    >,
-    message: string,
-    options: SparkErrorOptions = {},
-  ) {
+  constructor(code: ModelErrorCode, message: string, options: SparkErrorOptions = {}) {
     super(code, message, { status: code === "model_unknown" ? 404 : 400, ...options });
   }
 }
 
+type ProviderErrorCode = Extract<SparkErrorCode, "provider_auth" | "provider_rate_limited" | "provider_unreachable" | "provider_bad_request" | "provider_error">;
+
 /** A remote model server refused or failed a request. */
 export class ProviderError extends SparkError {
-  constructor(
-    code: Extract<
-      SparkErrorCode,
-      "provider_auth" | "provider_rate_limited" | "provider_unreachable" | "provider_bad_request" | "provider_error"
-    >,
-    message: string,
-    options: SparkErrorOptions = {},
-  ) {
+  constructor(code: ProviderErrorCode, message: string, options: SparkErrorOptions = {}) {
     super(code, message, options);
   }
 }

@@ -1,27 +1,15 @@
-import { mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createCheckpointStore, databasePath, openDatabase, type CheckpointStore, type Database } from "../store/index.js";
+import { openCheckpointWorkspace } from "../../test/support/temp-stores.js";
+import type { CheckpointStore } from "../store/index.js";
 import { applyLazyEdit } from "./apply-lazy-edit.js";
 import { undoCheckpoint } from "./checkpoint-undo.js";
 import { formatLazyEditReport } from "./format-lazy-edit-report.js";
 
-let ws: string;
-let home: string;
-let db: Database;
-let store: CheckpointStore;
-
-beforeEach(async () => {
-  ws = await mkdtemp(join(tmpdir(), "spark-lazy-ws-"));
-  home = await mkdtemp(join(tmpdir(), "spark-lazy-home-"));
-  db = openDatabase(databasePath(home));
-  store = createCheckpointStore(db);
-});
-afterEach(async () => {
-  db.close();
-  await Promise.all([ws, home].map((dir) => rm(dir, { recursive: true, force: true })));
-});
+let ws: string, home: string, store: CheckpointStore, close: () => void;
+beforeEach(() => ({ ws, home, store, close } = openCheckpointWorkspace("spark-lazy")));
+afterEach(() => close());
 
 const options = () => ({ workspace: ws, store, locksDir: join(home, "locks") });
 const SOURCE = "export function add(a: number, b: number): number {\r\n  return a + b;\r\n}\r\n\r\nexport function sub(a: number, b: number): number {\r\n  return a - b;\r\n}\r\n";

@@ -1,8 +1,8 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createCheckpointStore, createSessionStore, databasePath, openDatabase, type CheckpointStore, type Database } from "../store/index.js";
+import { openCheckpointWorkspace } from "../../test/support/temp-stores.js";
+import { createSessionStore, type CheckpointStore, type Database } from "../store/index.js";
 import { applyWithCheckpoint } from "./checkpoint.js";
 import { sessionDiff } from "./checkpoint-diff.js";
 import { undoCheckpoint } from "./checkpoint-undo.js";
@@ -122,21 +122,9 @@ function replay(before: string, diff: string): string {
 }
 
 describe("sessionDiff", () => {
-  let ws: string;
-  let home: string;
-  let db: Database;
-  let store: CheckpointStore;
-  beforeEach(async () => {
-    ws = await mkdtemp(join(tmpdir(), "spark-diff-ws-"));
-    home = await mkdtemp(join(tmpdir(), "spark-diff-home-"));
-    db = openDatabase(databasePath(home));
-    store = createCheckpointStore(db);
-  });
-  afterEach(async () => {
-    db.close();
-    await rm(ws, { recursive: true, force: true });
-    await rm(home, { recursive: true, force: true });
-  });
+  let ws: string, home: string, db: Database, store: CheckpointStore, close: () => void;
+  beforeEach(() => ({ ws, home, db, store, close } = openCheckpointWorkspace("spark-diff")));
+  afterEach(() => close());
   const codex = (...lines: string[]): string => ["*** Begin Patch", ...lines, "*** End Patch", ""].join("\n");
 
   it("diffs each file's state before the first checkpoint against what is on disk now", async () => {

@@ -2,6 +2,7 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openCheckpointWorkspace } from "../../test/support/temp-stores.js";
 import { createCheckpointStore, createSessionStore, databasePath, openDatabase, type CheckpointStore, type Database } from "../store/index.js";
 import { applyWithCheckpoint } from "./checkpoint.js";
 import { CheckpointError } from "./checkpoint-error.js";
@@ -9,22 +10,9 @@ import { undoCheckpoint } from "./checkpoint-undo.js";
 import { nodePatchFs, type PatchFs } from "./patch-fs.js";
 import { treeSnapshot } from "../../test/support/tree-snapshot.js";
 
-let ws: string;
-let home: string;
-let db: Database;
-let store: CheckpointStore;
-
-beforeEach(async () => {
-  ws = await mkdtemp(join(tmpdir(), "spark-cp-ws-"));
-  home = await mkdtemp(join(tmpdir(), "spark-cp-home-"));
-  db = openDatabase(databasePath(home));
-  store = createCheckpointStore(db);
-});
-afterEach(async () => {
-  db.close();
-  await rm(ws, { recursive: true, force: true });
-  await rm(home, { recursive: true, force: true });
-});
+let ws: string, home: string, db: Database, store: CheckpointStore, close: () => void;
+beforeEach(() => ({ ws, home, db, store, close } = openCheckpointWorkspace("spark-cp")));
+afterEach(() => close());
 
 const codex = (...lines: string[]): string => ["*** Begin Patch", ...lines, "*** End Patch", ""].join("\n");
 

@@ -1,16 +1,12 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openTempDir } from "../../test/support/temp-dir.js";
 import { applyPatch, formatApplyReport } from "./index.js";
 
-let ws: string;
-beforeEach(async () => {
-  ws = await mkdtemp(join(tmpdir(), "spark-formats-"));
-});
-afterEach(async () => {
-  await rm(ws, { recursive: true, force: true });
-});
+let ws: string, close: () => void;
+beforeEach(() => ({ dir: ws, close } = openTempDir("spark-formats-")));
+afterEach(() => close());
 
 const read = (name: string): Promise<string> => readFile(join(ws, name), "utf8");
 const apply = (patch: string) => applyPatch(patch, { workspace: ws });

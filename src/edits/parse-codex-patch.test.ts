@@ -1,16 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { thrownBy } from "../../test/support/thrown-by.js";
 import { parseCodexPatch } from "./parse-codex-patch.js";
 import { PatchError } from "./patch-error.js";
 
-function parseFails(text: string): PatchError {
-  try {
-    parseCodexPatch(text);
-  } catch (error) {
-    if (error instanceof PatchError) return error;
-    throw error;
-  }
-  throw new Error("expected a parse error");
-}
+const parseFails = (text: string): PatchError => thrownBy(PatchError, () => parseCodexPatch(text));
 
 describe("parseCodexPatch", () => {
   it("parses add, delete, update with move, headers and end of file", () => {

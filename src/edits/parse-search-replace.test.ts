@@ -1,17 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { thrownBy } from "../../test/support/thrown-by.js";
 import { parseSearchReplace } from "./parse-search-replace.js";
 import { parsePatch } from "./parse-patch.js";
 import { PatchError } from "./patch-error.js";
 
-function parseFails(text: string): PatchError {
-  try {
-    parsePatch(text);
-  } catch (error) {
-    if (error instanceof PatchError) return error;
-    throw error;
-  }
-  throw new Error("expected a parse error");
-}
+const parseFails = (text: string): PatchError => thrownBy(PatchError, () => parsePatch(text));
 
 describe("parseSearchReplace", () => {
   it("reads the path above the fence, one update operation per block", () => {

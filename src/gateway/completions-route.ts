@@ -28,15 +28,14 @@ export function planCompletions(gateway: GatewayContext, raw: unknown): Generati
   const maxTokens = body.max_tokens ?? undefined;
   // best_of completions are generated (and billed) to return n of them.
   const choices = Math.max(body.n ?? 1, body.best_of ?? 1);
+  // What the generation route charges and meters, the same for an upstream and a local model.
+  const sizing = { stream, promptEstimate, maxTokens, choices };
   if (backend.kind === "upstream") {
     const { target, apiKey } = backend;
     const wantsUsage = body.stream_options?.include_usage === true;
     return {
       backend,
-      stream,
-      promptEstimate,
-      maxTokens,
-      choices,
+      ...sizing,
       run: (context) => {
         const forwarded: Record<string, unknown> = { ...body, model: target.model };
         if (stream) forwarded.stream_options = { ...body.stream_options, include_usage: true };
@@ -69,10 +68,7 @@ export function planCompletions(gateway: GatewayContext, raw: unknown): Generati
   };
   return {
     backend,
-    stream,
-    promptEstimate,
-    maxTokens,
-    choices,
+    ...sizing,
     ignored: presentFields(body, ignorableCompletionsFields),
     run: async (context) => {
       const events = completeOn(await backend.client(), { ...request, maxTokens: context.maxTokens }, { signal: context.signal });

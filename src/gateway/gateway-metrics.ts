@@ -13,74 +13,30 @@ export const OTHER_MODEL = "other";
 export class GatewayMetrics {
   private readonly modelLabels = new Set<string>();
   readonly registry = new Registry();
-  readonly requests = new Counter({
-    name: "spark_gateway_requests_total",
-    help: "Requests answered, by route, model and HTTP status.",
-    labelNames: ["route", "model", "status"] as const,
-    registers: [this.registry],
-  });
-  readonly tokens = new Counter({
-    name: "spark_gateway_tokens_total",
-    help: "Tokens charged, by model, family and kind (input or output).",
-    labelNames: ["model", "family", "kind"] as const,
-    registers: [this.registry],
-  });
-  readonly ttft = new Histogram({
-    name: "spark_gateway_time_to_first_token_seconds",
-    help: "From the request's arrival to the first generated token sent to the client.",
-    labelNames: ["route", "model"] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [this.registry],
-  });
-  readonly tokensPerSecond = new Histogram({
-    name: "spark_gateway_output_tokens_per_second",
-    help: "Output tokens per second after the first token, per request.",
-    labelNames: ["model"] as const,
-    buckets: [10, 25, 50, 100, 250, 500, 1000, 2000, 5000, 10000, 20000, 50000],
-    registers: [this.registry],
-  });
-  readonly duration = new Histogram({
-    name: "spark_gateway_request_duration_seconds",
-    help: "Whole request time, by route.",
-    labelNames: ["route"] as const,
-    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
-    registers: [this.registry],
-  });
-  readonly errors = new Counter({
-    name: "spark_gateway_errors_total",
-    help: "Error answers and failed generations, by error code.",
-    labelNames: ["code"] as const,
-    registers: [this.registry],
-  });
-  readonly upstreamStreamErrors = new Counter({
-    name: "spark_upstream_stream_errors_total",
-    help: "Passed-through streams whose upstream broke the connection before the stream ended; the client got an error frame.",
-    labelNames: ["route", "model"] as const,
-    registers: [this.registry],
-  });
-  readonly disconnects = new Counter({
-    name: "spark_gateway_client_disconnects_total",
-    help: "Requests whose client went away before the answer ended; their generation was aborted.",
-    labelNames: ["route", "model"] as const,
-    registers: [this.registry],
-  });
-  readonly activeGenerations = new Gauge({
-    name: "spark_gateway_active_generations",
-    help: "Generations running now.",
-    registers: [this.registry],
-  });
-  readonly bucketRemaining = new Gauge({
-    name: "spark_gateway_bucket_remaining",
-    help: "What is left in a rate-limit window, per key, family and window.",
-    labelNames: ["key", "family", "window"] as const,
-    registers: [this.registry],
-  });
-  readonly bucketLimit = new Gauge({
-    name: "spark_gateway_bucket_limit",
-    help: "The limit of a rate-limit window, per key, family and window.",
-    labelNames: ["key", "family", "window"] as const,
-    registers: [this.registry],
-  });
+  readonly requests = this.counter("spark_gateway_requests_total", "Requests answered, by route, model and HTTP status.", ["route", "model", "status"]);
+  readonly tokens = this.counter("spark_gateway_tokens_total", "Tokens charged, by model, family and kind (input or output).", ["model", "family", "kind"]);
+  readonly ttft = this.histogram("spark_gateway_time_to_first_token_seconds", "From the request's arrival to the first generated token sent to the client.", ["route", "model"], [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+  readonly tokensPerSecond = this.histogram("spark_gateway_output_tokens_per_second", "Output tokens per second after the first token, per request.", ["model"], [10, 25, 50, 100, 250, 500, 1000, 2000, 5000, 10000, 20000, 50000]);
+  readonly duration = this.histogram("spark_gateway_request_duration_seconds", "Whole request time, by route.", ["route"], [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300]);
+  readonly errors = this.counter("spark_gateway_errors_total", "Error answers and failed generations, by error code.", ["code"]);
+  readonly upstreamStreamErrors = this.counter("spark_upstream_stream_errors_total", "Passed-through streams whose upstream broke the connection before the stream ended; the client got an error frame.", ["route", "model"]);
+  readonly disconnects = this.counter("spark_gateway_client_disconnects_total", "Requests whose client went away before the answer ended; their generation was aborted.", ["route", "model"]);
+  readonly activeGenerations = this.gauge("spark_gateway_active_generations", "Generations running now.", []);
+  readonly bucketRemaining = this.gauge("spark_gateway_bucket_remaining", "What is left in a rate-limit window, per key, family and window.", ["key", "family", "window"]);
+  readonly bucketLimit = this.gauge("spark_gateway_bucket_limit", "The limit of a rate-limit window, per key, family and window.", ["key", "family", "window"]);
+
+  // One registration per kind, so each metric above is its name, help, labels (and buckets) and nothing else.
+  private counter<T extends string>(name: string, help: string, labelNames: readonly T[]): Counter<T> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private gauge<T extends string>(name: string, help: string, labelNames: readonly T[]): Gauge<T> {
+    return new Gauge({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private histogram<T extends string>(name: string, help: string, labelNames: readonly T[], buckets: number[]): Histogram<T> {
+    return new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
+  }
 
   /** The label value for a model: its name while fewer than MAX_MODEL_LABELS names were seen, else OTHER_MODEL. */
   modelLabel(name: string): string {

@@ -1,18 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { thrownBy } from "../../test/support/thrown-by.js";
 import { jsonDepthExceeds, MAX_JSON_DEPTH, parseJsonBytes } from "./json-body.js";
 import { GatewayError } from "./openai-error.js";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
-function failure(action: () => unknown): GatewayError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof GatewayError) return error;
-    throw error;
-  }
-  throw new Error("expected a GatewayError");
-}
+const failure = (action: () => unknown): GatewayError => thrownBy(GatewayError, action);
 
 describe("parseJsonBytes", () => {
   it("parses ordinary JSON, nested up to the limit", () => {

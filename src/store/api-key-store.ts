@@ -3,6 +3,7 @@ import type { Database } from "better-sqlite3";
 import { UsageError } from "../core/index.js";
 import type { BucketLimits } from "./rate-bucket-store.js";
 import { systemClock, type StoreClock } from "./store-clock.js";
+import { camelFields } from "./row-fields.js";
 
 /**
  * Gateway API keys. A key is `sk-spark-<id>_<secret>`: the id finds one row, the secret is checked against
@@ -64,14 +65,8 @@ function hashSecret(salt: string, secret: string): Buffer {
 }
 
 function toInfo(row: KeyRow): ApiKeyInfo {
-  return {
-    id: row.id,
-    name: row.name,
-    limits: JSON.parse(row.limits) as KeyLimits,
-    createdAt: row.created_at,
-    revokedAt: row.revoked_at,
-    lastUsedAt: row.last_used_at,
-  };
+  const { id, name } = row;
+  return { id, name, limits: JSON.parse(row.limits) as KeyLimits, ...camelFields(row, ["created_at", "revoked_at", "last_used_at"]) };
 }
 
 export function createApiKeyStore(db: Database, clock: StoreClock = systemClock): ApiKeyStore {

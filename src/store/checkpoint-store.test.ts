@@ -1,26 +1,18 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openTempDatabase } from "../../test/support/temp-stores.js";
 import { createCheckpointStore, fileChange, type CheckpointStore, type NewCheckpoint } from "./checkpoint-store.js";
 import { databasePath, openDatabase, type Database } from "./database.js";
 import { createSessionStore } from "./session-store.js";
 
-let dir: string;
-let db: Database;
-let store: CheckpointStore;
+let dir: string, db: Database, store: CheckpointStore, close: () => void;
 let tick = 0;
 const clock = { now: () => new Date(Date.UTC(2026, 0, 1, 12, 0, tick++)) };
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "spark-store-"));
-  db = openDatabase(databasePath(dir));
+  ({ home: dir, db, close } = openTempDatabase("spark-store-"));
   store = createCheckpointStore(db, clock);
 });
-afterEach(() => {
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => close());
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 

@@ -1,5 +1,6 @@
 import type { Database } from "better-sqlite3";
 import { systemClock, type StoreClock } from "./store-clock.js";
+import { camelFields } from "./row-fields.js";
 
 /**
  * Checkpoints: what every applied patch changed, with each file's bytes before and after, so `spark undo`
@@ -207,14 +208,7 @@ export function createCheckpointStore(db: Database, clock: StoreClock = systemCl
 }
 
 function header(row: CheckpointRow): CheckpointHeader {
-  return {
-    id: row.id,
-    workspace: row.workspace,
-    sessionId: row.session_id,
-    createdAt: row.created_at,
-    description: row.description,
-    undoneAt: row.undone_at,
-  };
+  return camelFields(row, ["id", "workspace", "session_id", "created_at", "description", "undone_at"]);
 }
 
 function toBuffer(bytes: Uint8Array | null): Buffer | null {

@@ -1,27 +1,20 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openTempDatabase } from "../../test/support/temp-stores.js";
 import type { Message } from "../core/index.js";
-import { databasePath, openDatabase, type Database } from "./database.js";
+import type { Database } from "./database.js";
 import { openStores } from "./open-stores.js";
 import { createSessionStore, type SessionStore } from "./session-store.js";
 
-let dir: string;
-let db: Database;
-let store: SessionStore;
+let dir: string, db: Database, store: SessionStore, close: () => void;
 let tick = 0;
 const clock = { now: () => new Date(Date.UTC(2026, 0, 1, 12, 0, tick++)) };
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "spark-store-"));
-  db = openDatabase(databasePath(dir));
+  ({ home: dir, db, close } = openTempDatabase("spark-store-"));
   store = createSessionStore(db, clock);
 });
-afterEach(() => {
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => close());
 
 describe("SessionStore", () => {
   it("creates a session and appends messages of every role in order, as JSON", () => {

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Database } from "better-sqlite3";
 import { SparkError, type Message } from "../core/index.js";
 import { systemClock, type StoreClock } from "./store-clock.js";
+import { camelFields } from "./row-fields.js";
 
 /** Agent sessions: one row per conversation, its messages in order (stored as JSON). */
 
@@ -107,13 +108,5 @@ export function createSessionStore(db: Database, clock: StoreClock = systemClock
 }
 
 function toInfo(row: SessionRow): SessionInfo {
-  return {
-    id: row.id,
-    workspace: row.workspace,
-    model: row.model,
-    title: row.title,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    messageCount: row.message_count,
-  };
+  return camelFields(row, ["id", "workspace", "model", "title", "created_at", "updated_at", "message_count"]);
 }

@@ -1,5 +1,6 @@
 import type { Database } from "better-sqlite3";
 import { systemClock, type StoreClock } from "./store-clock.js";
+import { camelFields } from "./row-fields.js";
 
 /** One gateway request as it was charged: what was reserved, what was really used, and how it ended. */
 export interface UsageRecord {
@@ -62,22 +63,7 @@ interface RecordRow {
 }
 
 function toRecord(row: RecordRow): StoredUsageRecord {
-  return {
-    id: row.id,
-    at: row.at,
-    keyId: row.key_id,
-    keyName: row.key_name,
-    family: row.family,
-    model: row.model,
-    route: row.route,
-    status: row.status,
-    finish: row.finish,
-    inputTokens: row.input_tokens,
-    outputTokens: row.output_tokens,
-    reservedTokens: row.reserved_tokens,
-    ttftMs: row.ttft_ms,
-    durationMs: row.duration_ms,
-  };
+  return camelFields(row, ["id", "at", "key_id", "key_name", "family", "model", "route", "status", "finish", "input_tokens", "output_tokens", "reserved_tokens", "ttft_ms", "duration_ms"]);
 }
 
 export function createUsageStore(db: Database, clock: StoreClock = systemClock): UsageStore {

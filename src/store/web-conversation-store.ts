@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "better-sqlite3";
 import { systemClock, type StoreClock } from "./store-clock.js";
+import { camelFields } from "./row-fields.js";
 
 /**
  * The web UI's conversations: a title, the model, and the messages in order, owned by the API key that
@@ -70,7 +71,7 @@ const COLUMNS =
   "id, title, model, created_at, updated_at, (SELECT COUNT(*) FROM web_conversation_messages m WHERE m.conversation_id = web_conversations.id) AS message_count";
 
 function toInfo(row: ConversationRow): WebConversationInfo {
-  return { id: row.id, title: row.title, model: row.model, createdAt: row.created_at, updatedAt: row.updated_at, messageCount: row.message_count };
+  return camelFields(row, ["id", "title", "model", "created_at", "updated_at", "message_count"]);
 }
 
 /** What one conversation may hold, so that it can always be loaded (and a key cannot fill the disk through one). */

@@ -1,30 +1,22 @@
-import { mkdtempSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { toolContext, toolWorkspace } from "../../../test/support/tool-workspace.js";
 import { applyLazyEdit, formatLazyEditReport } from "../../edits/index.js";
 import { editFileTool } from "./edit-file-tool.js";
 import { patchToolResult } from "./patch-tool-result.js";
 import type { ToolContext } from "./tool.js";
 
-function workspace(): string {
-  const root = realpathSync(mkdtempSync(join(tmpdir(), "spark-edit-file-")));
-  writeFileSync(join(root, "app.py"), "import os\n\ndef main():\n    print('hi')\n\ndef helper():\n    return 1\n");
-  return root;
-}
+const workspace = (): string => toolWorkspace("spark-edit-file-", "app.py", "import os\n\ndef main():\n    print('hi')\n\ndef helper():\n    return 1\n");
 
 function context(root: string, overrides: Partial<ToolContext> = {}): ToolContext {
-  return {
-    workspace: root,
-    approvalMode: "auto-edit",
-    allowNetwork: false,
-    applyPatch: async () => ({ ok: false, output: "" }),
+  return toolContext(root, {
     applyLazyEdit: async (edit) => {
       const report = await applyLazyEdit(edit.path, edit.snippet, { workspace: root, mergeModel: edit.mergeModel });
       return { ...patchToolResult(report), output: formatLazyEditReport(report) };
     },
     ...overrides,
-  };
+  });
 }
 
 describe("edit_file", () => {

@@ -1,28 +1,12 @@
-import { mkdtempSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { applyPatch } from "../../edits/index.js";
-import { patchToolResult } from "./patch-tool-result.js";
+import { toolContext, toolWorkspace } from "../../../test/support/tool-workspace.js";
 import { strReplaceTool } from "./str-replace-tool.js";
-import type { ApprovalRequest, ToolContext } from "./tool.js";
+import type { ApprovalRequest } from "./tool.js";
 
-function workspace(text: string): string {
-  const root = realpathSync(mkdtempSync(join(tmpdir(), "spark-str-replace-")));
-  writeFileSync(join(root, "a.ts"), text);
-  return root;
-}
-
-/** The engine the agent wiring uses, without the checkpoint store: the tool's edit really applies. */
-function context(root: string, overrides: Partial<ToolContext> = {}): ToolContext {
-  return {
-    workspace: root,
-    approvalMode: "auto-edit",
-    allowNetwork: false,
-    applyPatch: async (patch) => patchToolResult(await applyPatch(patch, { workspace: root })),
-    ...overrides,
-  };
-}
+const workspace = (text: string): string => toolWorkspace("spark-str-replace-", "a.ts", text);
+const context = toolContext;
 
 describe("str_replace", () => {
   it("replaces the one occurrence of old_string and reports the change", async () => {

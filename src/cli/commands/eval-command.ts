@@ -9,8 +9,7 @@ import { createSandbox, runUnsandboxed, SandboxUnavailableError, type Sandbox } 
 import { agentCallSettings, agentContextPolicy, maxRoundsFrom, reviewerFor } from "../../runtime/index.js";
 import { exitCodes } from "../common/exit-codes.js";
 import type { GlobalOptions } from "../common/global-options.js";
-import { abortOnInterrupt } from "../common/interrupt.js";
-import { openRuntime } from "../common/open-runtime.js";
+import { withRuntime } from "../common/with-runtime.js";
 import type { RegisterCommand } from "./register-command.js";
 
 interface EvalOptions extends GlobalOptions {
@@ -68,10 +67,7 @@ export async function runEvalCommand(options: EvalOptions): Promise<number> {
   const tasks = await loadEvalTasks(tasksDir, options.tasks?.split(",").map((name) => name.trim()).filter(Boolean));
   const jobs = positive("--jobs", options.jobs, 2);
   const taskTimeoutMs = positive("--task-timeout", options.taskTimeout, 300) * 1000;
-  const controller = new AbortController();
-  const removeHandler = abortOnInterrupt(controller);
-  const runtime = openRuntime(options, { reviewModel: options.reviewModel, signal: controller.signal });
-  try {
+  return withRuntime(options, { reviewModel: options.reviewModel }, async (runtime, signal) => {
     const model = await runtime.openFast();
     const sandbox = await evalSandbox(tasksDir, runtime.loaded.config.sandbox ?? {}, options.unsandboxed === true);
     // Drafter and reviewer only when asked: the `review` alias alone does not turn review on here.
@@ -88,7 +84,7 @@ export async function runEvalCommand(options: EvalOptions): Promise<number> {
       maxRounds: maxRoundsFrom(runtime.loaded, options.maxReviewRounds),
       maxTurns: 30,
       taskTimeoutMs,
-      signal: controller.signal,
+      signal,
     };
     for await (const result of runEval(tasks, setup, jobs)) {
       results.push(result);
@@ -115,11 +111,8 @@ export async function runEvalCommand(options: EvalOptions): Promise<number> {
     await writeFile(join(out, "eval.md"), markdown);
     process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : markdown);
     process.stderr.write(`Results: ${join(out, "eval.json")} and eval.md\n`);
-    return controller.signal.aborted ? exitCodes.interrupted : exitCodes.ok;
-  } finally {
-    removeHandler();
-    await runtime.dispose();
-  }
+    return signal.aborted ? exitCodes.interrupted : exitCodes.ok;
+  });
 }
 
 export const registerEvalCommand: RegisterCommand = (program, setExitCode) => {

@@ -5,8 +5,7 @@ import { agentCallSettings, agentContextPolicy, agentSystemPrompt, agentToolCont
 import { execReviewed, wantsPipeline } from "./exec-review.js";
 import { exitCodes } from "../common/exit-codes.js";
 import type { GlobalOptions } from "../common/global-options.js";
-import { abortOnInterrupt } from "../common/interrupt.js";
-import { openRuntime } from "../common/open-runtime.js";
+import { withRuntime } from "../common/with-runtime.js";
 import type { RegisterCommand } from "./register-command.js";
 import { formatAgentSummary, renderAgentEvent } from "../common/render-agent-event.js";
 import { withStores } from "../common/with-stores.js";
@@ -29,51 +28,48 @@ export async function execTask(words: string[], options: ExecOptions): Promise<n
   const maxTurns = options.maxTurns === undefined ? undefined : Number(options.maxTurns);
   if (maxTurns !== undefined && !(Number.isInteger(maxTurns) && maxTurns > 0)) throw new UsageError(`--max-turns expects a positive whole number, got "${options.maxTurns}".`);
   const wiring = await prepareAgentWiring(options);
-  const controller = new AbortController();
-  const removeHandler = abortOnInterrupt(controller);
-  const runtime = openRuntime(options, { reviewModel: options.reviewModel, signal: controller.signal, printWarnings: false });
-  const model = await runtime.openFast();
-  const started = performance.now();
-  const mcp = await startAgentMcp(runtime.loaded, wiring.workspace, (message) => process.stderr.write(`spark: ${message}\n`));
-  try {
-    const messages: Message[] = [
-      { role: "system", content: await agentSystemPrompt(wiring) },
-      { role: "user", content: task },
-    ];
-    return await withStores(async (stores) => {
-      const sessionId = startSavedSession(stores, { workspace: wiring.workspace, model: model.client.displayName, title: task }, messages);
-      const review = options.review ?? false;
-      const tools = [...defaultTools, ...mcp.tools];
-      if (wantsPipeline(runtime, review, options)) {
-        return execReviewed({ task, messages, runtime, model, tools, wiring, stores, sessionId, review, flags: options, maxTurns, json: options.json ?? false, signal: controller.signal });
-      }
-      let final: Extract<AgentEvent, { type: "done" }> | undefined;
-      const events = runAgent({
-        client: model.client,
-        messages,
-        tools,
-        toolContext: agentToolContext(wiring, stores, sessionId),
-        signal: controller.signal,
-        ...(maxTurns !== undefined ? { maxTurns } : {}),
-        ...agentCallSettings(model.resolved.settings),
-        context: await agentContextPolicy(runtime, model),
-        cacheKey: sessionId,
+  return withRuntime(options, { reviewModel: options.reviewModel, printWarnings: false }, async (runtime, signal) => {
+    const model = await runtime.openFast();
+    const started = performance.now();
+    const mcp = await startAgentMcp(runtime.loaded, wiring.workspace, (message) => process.stderr.write(`spark: ${message}\n`));
+    try {
+      const messages: Message[] = [
+        { role: "system", content: await agentSystemPrompt(wiring) },
+        { role: "user", content: task },
+      ];
+      return await withStores(async (stores) => {
+        const sessionId = startSavedSession(stores, { workspace: wiring.workspace, model: model.client.displayName, title: task }, messages);
+        const review = options.review ?? false;
+        const tools = [...defaultTools, ...mcp.tools];
+        if (wantsPipeline(runtime, review, options)) {
+          return execReviewed({ task, messages, runtime, model, tools, wiring, stores, sessionId, review, flags: options, maxTurns, json: options.json ?? false, signal });
+        }
+        let final: Extract<AgentEvent, { type: "done" }> | undefined;
+        const events = runAgent({
+          client: model.client,
+          messages,
+          tools,
+          toolContext: agentToolContext(wiring, stores, sessionId),
+          signal,
+          ...(maxTurns !== undefined ? { maxTurns } : {}),
+          ...agentCallSettings(model.resolved.settings),
+          context: await agentContextPolicy(runtime, model),
+          cacheKey: sessionId,
+        });
+        for await (const event of events) {
+          if (event.type === "message") stores.sessions.append(sessionId, event.message, { interrupted: event.interrupted });
+          if (options.json) process.stdout.write(`${JSON.stringify(event)}\n`);
+          else renderAgentEvent(event, process);
+          if (event.type === "done") final = event;
+        }
+        if (!final) return exitCodes.failed;
+        if (!options.json) process.stderr.write(formatAgentSummary(final, performance.now() - started, sessionId));
+        return statusCodes[final.status];
       });
-      for await (const event of events) {
-        if (event.type === "message") stores.sessions.append(sessionId, event.message, { interrupted: event.interrupted });
-        if (options.json) process.stdout.write(`${JSON.stringify(event)}\n`);
-        else renderAgentEvent(event, process);
-        if (event.type === "done") final = event;
-      }
-      if (!final) return exitCodes.failed;
-      if (!options.json) process.stderr.write(formatAgentSummary(final, performance.now() - started, sessionId));
-      return statusCodes[final.status];
-    });
-  } finally {
-    removeHandler();
-    await mcp.close();
-    await runtime.dispose();
-  }
+    } finally {
+      await mcp.close();
+    }
+  });
 }
 
 export const registerExecCommand: RegisterCommand = (program, setExitCode) => {

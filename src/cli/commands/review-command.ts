@@ -4,8 +4,7 @@ import { awaitVerdict, formatVerdict, gitChange, reviewerSettings, runChecks, Us
 import { UsageError } from "../../core/index.js";
 import { exitCodes } from "../common/exit-codes.js";
 import type { GlobalOptions } from "../common/global-options.js";
-import { abortOnInterrupt } from "../common/interrupt.js";
-import { openRuntime } from "../common/open-runtime.js";
+import { withRuntime } from "../common/with-runtime.js";
 import type { RegisterCommand } from "./register-command.js";
 import { withReviewedTree } from "./review-checkout.js";
 import { requireReviewableRepository } from "./review-repository.js";
@@ -41,25 +40,22 @@ export async function reviewChange(options: ReviewOptions): Promise<number> {
     process.stderr.write("Nothing to review: the selected diff is empty.\n");
     return exitCodes.ok;
   }
-  const controller = new AbortController();
-  const runtime = openRuntime(options, { reviewModel: options.reviewModel ?? options.model, cwd, signal: controller.signal });
-  const { loaded } = runtime;
-  const removeHandler = abortOnInterrupt(controller);
-  try {
+  return withRuntime(options, { reviewModel: options.reviewModel ?? options.model, cwd }, async (runtime, signal) => {
+    const { loaded } = runtime;
     // Before the checks, which take a while: without a review model there is nothing to run them for.
     const reviewer = reviewerFor(runtime);
     // On the reviewed revision (a temporary worktree for a range's tip or the staged state), not on whatever the working tree holds.
     const checks =
       options.checks === false
         ? []
-        : await withReviewedTree(workspace, selection, async (tree) => runChecks(await checksFor(loaded, tree), await checkRunnerFor(loaded, tree), controller.signal));
+        : await withReviewedTree(workspace, selection, async (tree) => runChecks(await checksFor(loaded, tree), await checkRunnerFor(loaded, tree), signal));
     for (const check of checks) process.stderr.write(`check ${check.command}: ${check.status}\n`);
     const ledger = new UsageLedger(pricesFrom(loaded));
     const verdict = await awaitVerdict(
       {
         client: await reviewer.open(),
         subject: { task: options.task ?? "Review this change.", diff: change.diff, checks },
-        signal: controller.signal,
+        signal,
         ...reviewerSettings(reviewer),
       },
       (event) => ledger.observe(reviewer.name, "reviewer", event),
@@ -68,10 +64,7 @@ export async function reviewChange(options: ReviewOptions): Promise<number> {
     if (options.json) process.stdout.write(`${JSON.stringify({ verdict, files: change.files, checks, accounting: ledger.accounts() })}\n`);
     else process.stdout.write(`${formatVerdict(verdict, "").join("\n")}\n`);
     return verdictExitCodes[verdict.verdict];
-  } finally {
-    removeHandler();
-    await runtime.dispose();
-  }
+  });
 }
 
 export const registerReviewCommand: RegisterCommand = (program, setExitCode) => {

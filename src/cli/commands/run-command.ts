@@ -4,8 +4,7 @@ import { errorMessage, UsageError } from "../../core/index.js";
 import { exitCodes } from "../common/exit-codes.js";
 import { formatCallSummary } from "../common/format-call-summary.js";
 import type { GlobalOptions } from "../common/global-options.js";
-import { abortOnInterrupt } from "../common/interrupt.js";
-import { openRuntime } from "../common/open-runtime.js";
+import { withRuntime } from "../common/with-runtime.js";
 import { readPipedStdin } from "../common/read-stdin.js";
 import { exitCodeFor } from "../common/report-error.js";
 
@@ -65,10 +64,7 @@ export async function runPrompt(words: string[], options: RunOptions): Promise<n
     const { openSession } = await import("../session/open-session.js");
     return openSession(options);
   }
-  const controller = new AbortController();
-  const removeHandler = abortOnInterrupt(controller);
-  const runtime = openRuntime(options, { signal: controller.signal });
-  try {
+  return withRuntime(options, {}, async (runtime, signal) => {
     const model = await runtime.openFast();
     const prompt = buildPrompt(words, await readPipedStdin());
     const prediction = options.prediction === undefined ? undefined : await readPrediction(options.prediction);
@@ -82,7 +78,7 @@ export async function runPrompt(words: string[], options: RunOptions): Promise<n
         ...(settings.maxTokens !== undefined ? { maxTokens: settings.maxTokens } : {}),
         ...(prediction !== undefined ? { prediction } : {}),
       },
-      { signal: controller.signal },
+      { signal },
     );
     for await (const event of events) render(event, outcome, options.json ?? false);
     if (!options.json) {
@@ -96,8 +92,5 @@ export async function runPrompt(words: string[], options: RunOptions): Promise<n
     }
     if (outcome.reason === "error") return exitCodes.failed;
     return outcome.reason === "abort" ? exitCodes.interrupted : exitCodes.ok;
-  } finally {
-    removeHandler();
-    await runtime.dispose();
-  }
+  });
 }

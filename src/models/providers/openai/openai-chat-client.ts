@@ -1,8 +1,8 @@
 import type OpenAI from "openai";
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
-import type { ModelRequest, StreamEvent, StreamOptions, Usage } from "../../../core/index.js";
+import type { ModelRequest, StreamEvent, Usage } from "../../../core/index.js";
 import { contentFiltered, finishReasons } from "./finish-reasons.js";
-import { guardRemoteStream, type RemoteCallState } from "./guard-remote-stream.js";
+import type { RemoteCallState } from "./guard-remote-stream.js";
 import { rateLimitFromHeaders } from "./rate-limit-headers.js";
 import type { RemoteErrorContext } from "./map-openai-error.js";
 import { OpenAIClientBase } from "./openai-client-base.js";
@@ -39,10 +39,6 @@ export class OpenAIChatClient extends OpenAIClientBase {
     super(openai, context, displayName);
   }
 
-  stream(request: ModelRequest, options: StreamOptions = {}): AsyncIterable<StreamEvent> {
-    return guardRemoteStream((state) => this.run(request, options.signal, state), this.context, options.signal);
-  }
-
   private body(request: ModelRequest): ChatCompletionCreateParamsStreaming {
     return {
       model: this.context.model,
@@ -62,7 +58,7 @@ export class OpenAIChatClient extends OpenAIClientBase {
     };
   }
 
-  private async *run(request: ModelRequest, signal: AbortSignal | undefined, state: RemoteCallState): AsyncIterable<StreamEvent> {
+  protected async *run(request: ModelRequest, signal: AbortSignal | undefined, state: RemoteCallState): AsyncIterable<StreamEvent> {
     const { data: stream, response } = await this.openai.chat.completions.create(this.body(request), signal ? { signal } : {}).withResponse();
     const rateLimit = rateLimitFromHeaders(response.headers);
     if (rateLimit) state.rateLimit = rateLimit;

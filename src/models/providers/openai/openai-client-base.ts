@@ -1,6 +1,7 @@
 import type OpenAI from "openai";
 import type { CompletionRequest, ModelRequest, StreamEvent, StreamOptions } from "../../../core/index.js";
 import type { ModelClient } from "../../model-client.js";
+import { guardRemoteStream, type RemoteCallState } from "./guard-remote-stream.js";
 import type { RemoteErrorContext } from "./map-openai-error.js";
 import { OpenAICompletions } from "./openai-completions.js";
 
@@ -20,7 +21,13 @@ export abstract class OpenAIClientBase implements ModelClient {
     this.completions = new OpenAICompletions(openai, context);
   }
 
-  abstract stream(request: ModelRequest, options?: StreamOptions): AsyncIterable<StreamEvent>;
+  /** Every remote stream runs under the one guard: errors mapped, usage and speed metered, `finish` last. */
+  stream(request: ModelRequest, options: StreamOptions = {}): AsyncIterable<StreamEvent> {
+    return guardRemoteStream((state) => this.run(request, options.signal, state), this.context, options.signal);
+  }
+
+  /** One call of this client's API: the events of `request`, recording usage and the finish reason in `state`. */
+  protected abstract run(request: ModelRequest, signal: AbortSignal | undefined, state: RemoteCallState): AsyncIterable<StreamEvent>;
 
   complete(request: CompletionRequest, options: StreamOptions = {}): AsyncIterable<StreamEvent> {
     return this.completions.complete(request, options, this);

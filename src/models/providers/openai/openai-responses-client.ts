@@ -1,6 +1,6 @@
 import type { ResponseCreateParamsStreaming, ResponseUsage } from "openai/resources/responses/responses";
-import { ProviderError, type ModelRequest, type StreamEvent, type StreamOptions, type Usage } from "../../../core/index.js";
-import { guardRemoteStream, type RemoteCallState } from "./guard-remote-stream.js";
+import { ProviderError, type ModelRequest, type StreamEvent, type Usage } from "../../../core/index.js";
+import type { RemoteCallState } from "./guard-remote-stream.js";
 import { rateLimitFromHeaders } from "./rate-limit-headers.js";
 import { OpenAIClientBase } from "./openai-client-base.js";
 import { toResponsesInput, toResponsesTools } from "./to-responses-input.js";
@@ -20,10 +20,6 @@ export class OpenAIResponsesClient extends OpenAIClientBase {
   /** The Responses API has no Predicted Outputs. */
   readonly supportsPrediction = false;
 
-  stream(request: ModelRequest, options: StreamOptions = {}): AsyncIterable<StreamEvent> {
-    return guardRemoteStream((state) => this.run(request, options.signal, state), this.context, options.signal);
-  }
-
   private body(request: ModelRequest): ResponseCreateParamsStreaming {
     return {
       model: this.context.model,
@@ -39,7 +35,7 @@ export class OpenAIResponsesClient extends OpenAIClientBase {
     };
   }
 
-  private async *run(request: ModelRequest, signal: AbortSignal | undefined, state: RemoteCallState): AsyncIterable<StreamEvent> {
+  protected async *run(request: ModelRequest, signal: AbortSignal | undefined, state: RemoteCallState): AsyncIterable<StreamEvent> {
     const { data: stream, response } = await this.openai.responses.create(this.body(request), signal ? { signal } : {}).withResponse();
     const rateLimit = rateLimitFromHeaders(response.headers);
     if (rateLimit) state.rateLimit = rateLimit;
