@@ -8,6 +8,7 @@ import { join } from "node:path";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway, type GatewayProcess } from "./support/gateway-process.js";
+import { holdRequest } from "./support/raw-http.js";
 import { tempDir } from "./support/run-spark.js";
 import { responseOf, SocketClient, type ServerEvent } from "./support/socket-client.js";
 import { ensureTestModel } from "./support/tiny-gguf.js";
@@ -220,6 +221,20 @@ describe("the Responses WebSocket's bounds", () => {
 });
 
 describe("the Responses WebSocket handshake", () => {
+  it("frees the place of a handshake the ws library rejects, so bad handshakes cannot use up max_sockets", async () => {
+    const port = Number(new URL(gateway.url).port);
+    // No Sec-WebSocket-Key: authenticated and counted, then rejected by ws (400) without a socket.
+    const head = `GET /v1/responses HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+    for (let round = 0; round < 3; round++) {
+      const outcomes = await Promise.all(Array.from({ length: 100 }, () => holdRequest(port, head).closed));
+      expect(outcomes.every((outcome) => outcome.status === 400)).toBe(true);
+    }
+    const client = await SocketClient.open(gateway.url);
+    expect(finished((await client.create({ model: "tiny", input: "hi", max_output_tokens: 2 })).end)).toBe(true);
+    await client.close();
+  }, 60_000);
+
+
   it("refuses another site's page (Origin) like HTTP, and tells a plain GET to upgrade", async () => {
     const refused = new WebSocket(`${gateway.url.replace("http", "ws")}/v1/responses`, { headers: { origin: "http://evil.example" } });
     const status = await new Promise<number | undefined>((resolve) => {

@@ -45,14 +45,16 @@ export function registerResponsesSocket(app: FastifyInstance, gateway: GatewayCo
       metrics.refused.inc({ reason: "max_sockets" });
       return refuse(socket, new GatewayError(503, `This gateway has ${limits.maxSockets} WebSockets open, its limit. Retry later, or use POST ${PATH}.`, "websocket_connection_limit_reached", null, "server_error", { "retry-after": "1" }));
     }
+    // Counted until the connection itself closes: a handshake that ws rejects never reaches the callback,
+    // and must not hold a place forever.
     sockets++;
+    socket.once("close", () => sockets--);
     server.handleUpgrade(request, socket, head, (ws) => {
       metrics.open.inc();
       const session = new ResponsesSocketSession(ws, { gateway, principal, metrics, socketKey: `ws-${randomUUID()}` }, limits);
       ws.on("message", (data, isBinary) => session.receive(data, isBinary));
       ws.on("error", (error) => gateway.log("debug", `${PATH} websocket: ${error.message}`));
       ws.once("close", () => {
-        sockets--;
         metrics.open.dec();
         session.close();
       });
