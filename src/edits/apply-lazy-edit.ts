@@ -12,6 +12,7 @@ import { PatchError, type PatchErrorCode } from "./patch-error.js";
 import { nodePatchFs } from "./patch-fs.js";
 import type { FileOperation, ParsedPatch } from "./patch-types.js";
 import { DEFAULT_MAX_FILE_BYTES } from "./workspace-file.js";
+import { errorMessage } from "../core/index.js";
 
 /**
  * Applies a lazy edit (a file's new version with `// ... existing code ...` where code is unchanged):
@@ -91,7 +92,7 @@ async function merge(path: string, oldLines: string[], snippet: LazySnippet, sni
   try {
     model = typeof options.mergeModel === "function" ? await options.mergeModel() : options.mergeModel;
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = errorMessage(error);
     return { ok: false, code: "ambiguous", message: `The lazy edit of ${path} was refused: ${modelReason}. The merge model could not be opened: ${detail}`, merge: { method: "none" } };
   }
   const outcome = await mergeWithModel(model, path, oldLines.join("\n"), snippetText, { signal: options.signal, maxTokens: options.maxTokens });

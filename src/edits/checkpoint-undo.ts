@@ -10,6 +10,7 @@ import { openWorkspaceDirectory, syncAndClose } from "./workspace-directory.js";
 import { withWorkspaceLock } from "./workspace-lock.js";
 import { type Workspace, type WorkspacePath, openWorkspace, resolveWorkspacePath } from "./workspace-path.js";
 import { type WriteGuardOptions, loadWriteGuard } from "./write-guard.js";
+import { errorMessage } from "../core/index.js";
 
 export interface UndoOptions extends WriteGuardOptions {
   workspace: string;
@@ -94,7 +95,7 @@ async function undoLocked(options: UndoOptions, workspace: Workspace, fs: PatchF
       await restore(plan, fs, workspace);
       files.push({ path: plan.file.path, action: actionOf(plan.file), overwritten });
     } catch (error) {
-      failures.push(`  ${plan.file.path}: ${error instanceof Error ? error.message : String(error)}`);
+      failures.push(`  ${plan.file.path}: ${errorMessage(error)}`);
     }
   }
   if (failures.length > 0) {

@@ -11,6 +11,7 @@ import { type Staged, isUnchanged } from "./staged-changes.js";
 import { withWorkspaceLock } from "./workspace-lock.js";
 import { type Workspace, openWorkspace } from "./workspace-path.js";
 import type { WriteGuardOptions } from "./write-guard.js";
+import { errorMessage } from "../core/index.js";
 
 /**
  * Every applied patch becomes a checkpoint: the bytes of each file it changed, before and after, so
@@ -129,7 +130,7 @@ function recordCheckpoint(options: ApplyWithCheckpointOptions, checkpoint: Param
     return options.store.record(checkpoint);
   } catch (error) {
     const names = checkpoint.files.map((file) => file.path);
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = errorMessage(error);
     throw new CheckpointError(
       "record_failed",
       `The checkpoint for this patch could not be saved, so nothing was written (${names.join(", ")} unchanged): ${detail}. Fix the cause (disk full? Spark's database locked?) and apply again.`,

@@ -1,4 +1,5 @@
 import { SparkError, type SparkErrorOptions } from "../core/errors.js";
+import { errorMessage } from "../core/index.js";
 
 /**
  * Why a patch, an operation or a hunk was refused. The SparkError `code` is always "patch_rejected";
@@ -42,7 +43,7 @@ export class PatchError extends SparkError {
 /** Turns a Node fs error into a PatchError that names the file, keeping the original as the cause. */
 export function toPatchIoError(error: unknown, action: string, displayPath: string): PatchError {
   if (error instanceof PatchError) return error;
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = errorMessage(error);
   return new PatchError("io", `Could not ${action} ${displayPath}: ${detail}`, { cause: error });
 }
 

@@ -1,5 +1,6 @@
 import type { RawData } from "ws";
 import type WebSocket from "ws";
+import { errorMessage } from "../core/index.js";
 import { badRequest, GatewayError, toGatewayError, wireCode } from "./openai-error.js";
 import { ResponseChainStore } from "./response-chain-store.js";
 import { prepareCreate } from "./socket-create.js";
@@ -27,7 +28,7 @@ function parseEvent(data: RawData, isBinary: boolean): Json {
   try {
     event = JSON.parse(Buffer.isBuffer(data) ? data.toString("utf8") : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString("utf8"));
   } catch (error) {
-    throw badRequest(`The event is not valid JSON (${(error as Error).message}). Send one JSON object per frame.`, null, "invalid_json");
+    throw badRequest(`The event is not valid JSON (${errorMessage(error)}). Send one JSON object per frame.`, null, "invalid_json");
   }
   if (typeof event !== "object" || event === null || Array.isArray(event)) throw badRequest("An event must be a JSON object with a 'type'.", null, "invalid_event");
   const type = (event as Json)["type"];

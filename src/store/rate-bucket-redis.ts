@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import { SparkError } from "../core/index.js";
+import { errorMessage, SparkError } from "../core/index.js";
 import { RESERVE_SCRIPT, SETTLE_SCRIPT } from "./rate-bucket-redis-scripts.js";
 import type { BucketLimits, BucketState, RateBucketStore, ReserveResult, WindowState } from "./rate-bucket-store.js";
 import { checkLimits, checkReserveRequest, checkTokens, MAX_AGE_OUT_SCAN, WEEK_MS, WINDOWS } from "./rate-bucket-windows.js";
@@ -187,7 +187,7 @@ async function guard<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (error) {
     if (error instanceof SparkError) throw error;
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = errorMessage(error);
     throw new SparkError("internal", `The rate-limit store (Redis) failed: ${detail}. Check that Redis is running and reachable.`, {
       cause: error,
       status: 503,

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "better-sqlite3";
-import { SparkError } from "../core/index.js";
+import { errorMessage, SparkError } from "../core/index.js";
 import { RequestCounts, type WriteMarks } from "./rate-bucket-request-counts.js";
 import { SqliteBuckets } from "./rate-bucket-sqlite-bucket.js";
 import { prepareBucketStatements } from "./rate-bucket-sqlite-statements.js";
@@ -120,7 +120,7 @@ function guard<T>(work: () => T): T {
     return work();
   } catch (error) {
     if (error instanceof SparkError) throw error;
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = errorMessage(error);
     throw new SparkError("internal", `The rate-limit store (SQLite) failed: ${detail}.`, { cause: error, status: 503, retryable: true });
   }
 }

@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { SparkError } from "../core/index.js";
+import { errorMessage, SparkError } from "../core/index.js";
 
 /** Told once when a working connection drops ("down") and once when it is back ("up"). */
 export type RedisOutageReport = (event: "down" | "up", message: string) => void;
@@ -43,7 +43,7 @@ export async function connectRedis(url: string, report: RedisOutageReport = () =
     await client.connect();
   } catch (error) {
     client.disconnect();
-    const cause = lastError || (error instanceof Error ? error.message : String(error));
+    const cause = lastError || (errorMessage(error));
     throw new SparkError(
       "store_unreachable",
       `Cannot reach Redis at ${shown} (${cause}). Start Redis there, or leave out --redis (and [gateway] redis_url) to keep rate buckets in SQLite.`,

@@ -1,7 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { UsageError } from "../../core/index.js";
+import { errorMessage, UsageError } from "../../core/index.js";
 import { applyPatch, applyWithCheckpoint, formatApplyReport, formatLazyEditReport, type ApplyReport, type ApplyStatus, type LazyEditReport } from "../../edits/index.js";
 import { applyLazyFile } from "./apply-lazy.js";
 import type { GlobalOptions } from "../common/global-options.js";
@@ -72,7 +72,7 @@ async function readPatch(file: string | undefined): Promise<string> {
     return await readFile(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "it does not exist" : code === "EISDIR" ? "it is a directory" : error instanceof Error ? error.message : String(error);
+    const why = code === "ENOENT" ? "it does not exist" : code === "EISDIR" ? "it is a directory" : errorMessage(error);
     throw new UsageError(`Cannot read the patch file ${file}: ${why}.`, { cause: error });
   }
 }

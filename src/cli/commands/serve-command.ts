@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { SparkError, UsageError } from "../../core/index.js";
+import { errorMessage, SparkError, UsageError } from "../../core/index.js";
 import { ModelRuntime } from "../../runtime/index.js";
 import { keepAlive, startGateway, type GatewayLog, type RunningGateway } from "../../gateway/index.js";
 import { exitCodes } from "../common/exit-codes.js";
@@ -53,7 +53,7 @@ async function loadServedModel(running: RunningGateway, runtime: ModelRuntime, n
     if (backend.kind === "local") await client.contextWindow?.();
   } catch (error) {
     await running.close();
-    throw error instanceof SparkError ? error : new UsageError(`-m ${name}: ${error instanceof Error ? error.message : String(error)}`);
+    throw error instanceof SparkError ? error : new UsageError(`-m ${name}: ${errorMessage(error)}`);
   }
 }
 

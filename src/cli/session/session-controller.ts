@@ -13,6 +13,7 @@ import { LiveMeter } from "./live-meter.js";
 import type { CommandHost } from "./command-host.js";
 import { isCommand, runCommand } from "./slash-commands.js";
 import { ViewStore, type ApprovalChoice, type RenderMode, type SessionState } from "./view-store.js";
+import { errorMessage } from "../../core/index.js";
 
 /**
  * The interactive session's logic, apart from its components: sends messages as agent turns, keeps the
@@ -226,7 +227,7 @@ export class SessionController implements CommandHost {
       .then((): AgentStatus => (controller.signal.aborted ? "interrupted" : "completed"))
       .catch((error: unknown): AgentStatus => {
         if (controller.signal.aborted) return "interrupted";
-        this.view.print(errorLines(error instanceof Error ? error.message : String(error)));
+        this.view.print(errorLines(errorMessage(error)));
         return "failed";
       })
       .then((status) => {
@@ -277,7 +278,7 @@ export class SessionController implements CommandHost {
     this.startTicker();
     turn.done = this.runTurnOn(this.models.current, turn, text)
       .catch((error: unknown): AgentStatus => {
-        this.view.print(errorLines(error instanceof Error ? error.message : String(error)));
+        this.view.print(errorLines(errorMessage(error)));
         return "failed";
       })
       .then((status) => this.afterTurn(status));

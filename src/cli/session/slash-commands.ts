@@ -8,6 +8,7 @@ import { unifiedDiffLines } from "./edit-diff.js";
 import { sessionLabel } from "./history-lines.js";
 import { reviewSessionChanges } from "./review-session.js";
 import type { CommandHost } from "./command-host.js";
+import { errorMessage } from "../../core/index.js";
 
 /** The session's slash commands: /model, /review, /undo, /diff, /compact, /new, /resume, /approval, /help, /quit. */
 
@@ -73,7 +74,7 @@ export async function runCommand(host: CommandHost, text: string): Promise<void>
   try {
     await command.run(host, match?.[2]?.trim() ?? "");
   } catch (error) {
-    host.view.print(errorLines(error instanceof Error ? error.message : String(error)));
+    host.view.print(errorLines(errorMessage(error)));
   }
 }
 
