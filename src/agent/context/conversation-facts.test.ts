@@ -5,11 +5,14 @@ import { collectFacts, patchPaths, renderState } from "./conversation-facts.js";
 const call = (name: string, args: Record<string, unknown>): Message => ({ role: "assistant", content: "", toolCalls: [{ id: name, name, arguments: JSON.stringify(args) }] });
 
 describe("conversation facts", () => {
-  it("finds the paths of both patch grammars", () => {
+  it("finds the paths of every patch format", () => {
     const codex = "*** Begin Patch\n*** Update File: src/a.ts\n@@\n-x\n+y\n*** Add File: src/new.ts\n+z\n*** Delete File: old.ts\n*** End Patch";
     const searchReplace = "src/b.ts\n<<<<<<< SEARCH\nold\n=======\nnew\n>>>>>>> REPLACE\n";
     expect(patchPaths(codex)).toEqual(["src/a.ts", "src/new.ts", "old.ts"]);
     expect(patchPaths(searchReplace)).toEqual(["src/b.ts"]);
+    const unified = "diff --git a/src/c.ts b/src/c.ts\n--- a/src/c.ts\n+++ b/src/c.ts\n@@ -1 +1 @@\n-x\n+y\n--- /dev/null\n+++ b/src/d.ts\n@@ -0,0 +1 @@\n+z\n--- a/gone.ts\n+++ /dev/null\n@@ -1 +0,0 @@\n-w\n";
+    expect(patchPaths(unified)).toEqual(["src/c.ts", "src/d.ts", "gone.ts"]);
+    expect(patchPaths("--- old.py\t2026-01-01 10:00\n+++ new.py\t2026-01-02 10:00\n@@ -1 +1 @@\n-a\n+b\n")).toEqual(["new.py"]);
   });
 
   it("keeps the tasks and the files touched through repeated compactions", () => {

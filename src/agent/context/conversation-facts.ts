@@ -23,7 +23,11 @@ function addFile(facts: ConversationFacts, path: string, action: string): void {
 export function patchPaths(patch: string): string[] {
   const codex = [...patch.matchAll(/^\*\*\* (?:Add|Update|Delete) File: (.+)$/gm)].map((match) => (match[1] ?? "").trim());
   const searchReplace = [...patch.matchAll(/^([^\n<>=]+)\n<<<<<<< SEARCH$/gm)].map((match) => (match[1] ?? "").trim());
-  return [...new Set([...codex, ...searchReplace].filter((path) => path !== ""))];
+  // Unified diffs: the new name, or the old one for a deleted file (`+++ /dev/null`).
+  const unified = [...patch.matchAll(/^--- (?:a\/)?([^\t\n]+).*\n\+\+\+ (?:b\/)?([^\t\n]+)/gm)].map((match) =>
+    (match[2] === "/dev/null" ? (match[1] ?? "") : (match[2] ?? "")).trim(),
+  );
+  return [...new Set([...codex, ...searchReplace, ...unified].filter((path) => path !== "" && path !== "/dev/null"))];
 }
 
 function parseArguments(text: string): Record<string, unknown> {
@@ -38,7 +42,7 @@ function parseArguments(text: string): Record<string, unknown> {
 function addToolCallFacts(facts: ConversationFacts, name: string, args: Record<string, unknown>): void {
   if (name === "read_file" && typeof args.path === "string") addFile(facts, args.path, "read");
   if (name === "apply_patch" && typeof args.patch === "string") for (const path of patchPaths(args.patch)) addFile(facts, path, "patched");
-  if (name === "str_replace" && typeof args.path === "string") addFile(facts, args.path, "patched");
+  if ((name === "str_replace" || name === "edit_file") && typeof args.path === "string") addFile(facts, args.path, "patched");
 }
 
 /** A state written by an earlier compaction: its task and file lines carry over. */
