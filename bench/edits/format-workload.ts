@@ -22,6 +22,8 @@ export interface FormatRow {
   applier: string;
   cases: number;
   firstTry: number;
+  /** Applied as meant, or left untouched where the corpus expects a refusal (as the patch corpus counts). */
+  correct: number;
   afterFeedback: number;
   /** Files changed but not as the edit meant: the edit landed in the wrong place. */
   wrongPlace: number;
@@ -85,13 +87,23 @@ const APPLIERS: Record<FormatName, Array<[string, Applier]>> = {
   ],
 };
 
-async function runCase(c: FormatCase, apply: Applier): Promise<{ first: boolean; after: boolean; wrong: boolean }> {
+/**
+ * Cases where no applier can know the edit's place for sure, so refusing is the right first answer: the
+ * context changed since the model read the file (as in the patch corpus), or a replacement's old text
+ * occurs more than once without `replace_all`.
+ */
+function refusalExpected(c: FormatCase): boolean {
+  return c.drift === "stale-context" || (c.format === "string-replace" && c.drift === "duplicated-region");
+}
+
+async function runCase(c: FormatCase, apply: Applier): Promise<{ first: boolean; correct: boolean; after: boolean; wrong: boolean }> {
   const first = await apply(c, c.patch, c.before);
   const wrong = first.text !== c.before && first.text !== c.expected;
-  if (first.text === c.expected) return { first: true, after: true, wrong };
+  if (first.text === c.expected) return { first: true, correct: true, after: true, wrong };
+  const correct = refusalExpected(c) && first.text === c.before;
   // Fed back once: a corrected edit when the message made one possible, else the same edit again.
   const retry = await apply(c, first.actionable ? c.corrected : c.patch, first.text);
-  return { first: false, after: retry.text === c.expected, wrong: wrong || (retry.text !== first.text && retry.text !== c.expected) };
+  return { first: false, correct, after: retry.text === c.expected, wrong: wrong || (retry.text !== first.text && retry.text !== c.expected) };
 }
 
 export async function runFormatRows(perKind: number, seed: number, log: (line: string) => void): Promise<FormatRow[]> {
@@ -100,14 +112,15 @@ export async function runFormatRows(perKind: number, seed: number, log: (line: s
   const rows: FormatRow[] = [];
   for (const format of ["unified-diff", "string-replace"] as const) {
     for (const [applier, apply] of APPLIERS[format]) {
-      const totals: FormatRow = { format, drift: "all", applier, cases: 0, firstTry: 0, afterFeedback: 0, wrongPlace: 0 };
+      const totals: FormatRow = { format, drift: "all", applier, cases: 0, firstTry: 0, correct: 0, afterFeedback: 0, wrongPlace: 0 };
       for (const drift of FORMAT_DRIFTS) {
-        const row: FormatRow = { format, drift, applier, cases: 0, firstTry: 0, afterFeedback: 0, wrongPlace: 0 };
+        const row: FormatRow = { format, drift, applier, cases: 0, firstTry: 0, correct: 0, afterFeedback: 0, wrongPlace: 0 };
         for (const c of cases.filter((x) => x.format === format && x.drift === drift)) {
           const result = await runCase(c, apply);
           for (const r of [row, totals]) {
             r.cases++;
             r.firstTry += result.first ? 1 : 0;
+            r.correct += result.correct ? 1 : 0;
             r.afterFeedback += result.after ? 1 : 0;
             r.wrongPlace += result.wrong ? 1 : 0;
           }
@@ -124,11 +137,11 @@ const pct = (n: number, of: number): string => (of === 0 ? "-" : `${((100 * n) /
 
 export function formatRowsMarkdown(rows: readonly FormatRow[]): string {
   const lines = [
-    "Unified diffs and string replacements: correct = the file exactly as the edit meant. After feedback = after the error message was fed back once to a scripted model (it resends a corrected edit only when the message shows the file's lines or asks for more context).",
+    "Unified diffs and string replacements. First try = the file exactly as the edit meant. Correct first answer = that, or the file left untouched where refusing is right (the context changed since the model read the file, as in the patch corpus above; a replacement's old text found twice without replace_all). After feedback = the file as meant after the error message was fed back once to a scripted model (it resends a corrected edit only when the message shows the file's lines or asks for more context).",
     "",
-    "| Format | Drift | Applier | Cases | First try | After feedback | Wrong place |",
-    "| --- | --- | --- | ---: | ---: | ---: | ---: |",
-    ...rows.map((r) => `| ${r.format} | ${r.drift} | ${r.applier} | ${r.cases} | ${pct(r.firstTry, r.cases)} | ${pct(r.afterFeedback, r.cases)} | ${r.wrongPlace} |`),
+    "| Format | Drift | Applier | Cases | First try | Correct first answer | After feedback | Wrong place |",
+    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ...rows.map((r) => `| ${r.format} | ${r.drift} | ${r.applier} | ${r.cases} | ${pct(r.firstTry, r.cases)} | ${pct(r.correct, r.cases)} | ${pct(r.afterFeedback, r.cases)} | ${r.wrongPlace} |`),
   ];
   return `${lines.join("\n")}\n`;
 }
