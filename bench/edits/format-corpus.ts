@@ -5,6 +5,7 @@
  * send once shown the file's actual lines (`corrected`): fresh context copied from the file, correct
  * line numbers, and enough lines to be unique.
  */
+import { prng } from "../../test/support/gguf-file.js";
 
 export type FormatName = "unified-diff" | "string-replace";
 export const FORMAT_DRIFTS = ["none", "wrong-line-numbers", "moved-code", "stale-context", "reindented-context", "duplicated-region"] as const;
@@ -24,17 +25,6 @@ export interface FormatCase {
 }
 
 type Random = () => number;
-
-function mulberry32(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pick = (random: Random, n: number): number => Math.floor(random() * n);
 
@@ -112,7 +102,7 @@ function stringReplace(path: string, lines: readonly string[], target: number, c
 }
 
 export function generateFormatCases(perKind: number, seed: number): FormatCase[] {
-  const random = mulberry32(seed);
+  const random = prng(seed);
   const cases: FormatCase[] = [];
   for (const format of ["unified-diff", "string-replace"] as const) {
     // String replacements carry no line numbers: that drift does not apply to them.
