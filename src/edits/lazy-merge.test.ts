@@ -44,6 +44,14 @@ describe("deterministic lazy merge", () => {
     expect(result).toEqual({ ok: true, lines: OLD.map((line) => (line === "  return s.trim();" ? "  return s.trim().toUpperCase();" : line)) });
   });
 
+  it("keeps the file's trailing blank lines when the last part runs to the end without showing them", () => {
+    const old = ["function a() {", "  return 1;", "}", "", "function b() {", "  return 2;", "}", ""];
+    const merged = merge(old, "// ... existing code ...\nfunction b() {\n  return 3;\n}\n");
+    expect(merged).toEqual({ ok: true, lines: ["function a() {", "  return 1;", "}", "", "function b() {", "  return 3;", "}", ""] });
+    const shown = merge(old, "// ... existing code ...\nfunction b() {\n  return 3;\n}\n\n\n");
+    expect(shown).toEqual({ ok: true, lines: ["function a() {", "  return 1;", "}", "", "function b() {", "  return 3;", "}", "", ""] });
+  });
+
   it("merges several segments, inserts lines and deletes lines between anchors", () => {
     const snippet = [
       "import { b } from './b';",

@@ -46,7 +46,7 @@ export function mergeLazyEdit(oldLines: readonly string[], snippet: LazySnippet)
   for (const [index, segment] of segments.entries()) {
     const head = heads[index] ?? { old: 0, seg: 0 };
     const limit = heads[index + 1]?.old ?? oldLines.length;
-    const found = segment.markerAfter ? findTail(oldKeys, segment.lines.map(anchorKey), head, limit) : ({ ok: true, anchor: { old: oldLines.length - 1, seg: segment.lines.length - 1 } } as const);
+    const found = segment.markerAfter ? findTail(oldKeys, segment.lines.map(anchorKey), head, limit) : ({ ok: true, anchor: { old: fileEnd(oldLines, segment), seg: segment.lines.length - 1 } } as const);
     if (!found.ok) return failure(index, segment, found.why);
     const start = segment.markerBefore ? head.old : 0;
     if (start < cursor) return failure(index, segment, "it would overlap the segment before it");
@@ -55,6 +55,17 @@ export function mergeLazyEdit(oldLines: readonly string[], snippet: LazySnippet)
   }
   out.push(...oldLines.slice(cursor));
   return { ok: true, lines: out };
+}
+
+/**
+ * Where a last part that runs to the end of the file stops replacing: the file's trailing blank lines stay
+ * unless the part itself ends with a blank line (a snippet's text cannot show them otherwise).
+ */
+function fileEnd(oldLines: readonly string[], segment: LazySegment): number {
+  if ((segment.lines.at(-1) ?? "").trim() === "") return oldLines.length - 1;
+  let end = oldLines.length - 1;
+  while (end > 0 && (oldLines[end] ?? "").trim() === "") end--;
+  return end;
 }
 
 function failure(index: number, segment: LazySegment, why: string): LazyMergeResult {
