@@ -1,3 +1,4 @@
+import { SparkError } from "../core/index.js";
 import { isConfiguredModel, REVIEW_ALIAS, type LoadedConfig } from "../config/index.js";
 import {
   createLocalEngine,
@@ -11,7 +12,7 @@ import {
   type ResolvedModel,
 } from "../models/index.js";
 
-const disposedError = () => new Error("the model runtime was disposed; open a new one");
+const disposedError = () => new SparkError("internal", "The model runtime was disposed: open a new one (this is a bug in the caller, please report it).");
 
 /** A model opened through the runtime: the name it was asked by, its client, and what the name resolved to. */
 export interface OpenedModel {
