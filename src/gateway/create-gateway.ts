@@ -22,6 +22,7 @@ import { socketLimits } from "./socket-limits.js";
 import { createUpstreamAgents } from "./upstream-proxy.js";
 import { UsageRecorder } from "./usage-recorder.js";
 import { registerWebModelsRoute } from "./web-models-route.js";
+import { registerWebQuotaRoute } from "./web-quota-route.js";
 import { registerWebStatic } from "./web-static.js";
 
 export interface GatewayOptions {
@@ -208,6 +209,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   app.post("/v1/completions", (request, reply) => handleGeneration(context, request, reply, "/v1/completions", (body) => planCompletions(context, body)));
   registerResponsesSocket(app, context, socketLimits(config, bodyLimit));
   registerWebModelsRoute(app, context.auth, router, context.families);
+  registerWebQuotaRoute(app, context);
   const quota = {
     conversations: config.gateway?.conversations_max ?? DEFAULT_WEB_CONVERSATION_QUOTA.conversations,
     characters: config.gateway?.conversation_storage_max_chars ?? DEFAULT_WEB_CONVERSATION_QUOTA.characters,
