@@ -161,7 +161,7 @@ describe("block actions and the theme", () => {
     await send(page, "blocks");
     await expect.poll(() => finishOf(page), { timeout: STEP_MS }).toBe("stop");
     const background = (kind: string) =>
-      page.frameLocator(`.interactive-block[data-kind="${kind}"] iframe.sandbox-frame:not(.candidate)`).first().locator("body").evaluate((body) => getComputedStyle(body).backgroundColor);
+      page.frameLocator(`.interactive-block[data-kind="${kind}"] iframe.sandbox-frame:not(.candidate)`).first().locator("body").evaluate((body) => (globalThis as unknown as { getComputedStyle(element: unknown): { backgroundColor: string } }).getComputedStyle(body).backgroundColor);
     for (const kind of ["svg", "html", "mermaid"]) await expect.poll(() => background(kind), { timeout: STEP_MS }).toBe("rgb(255, 255, 255)");
     await page.click("#theme-toggle");
     expect(await page.evaluate("document.documentElement.dataset.theme")).toBe("dark");
