@@ -12,10 +12,13 @@ export const ANONYMOUS: Principal = { id: "anonymous", name: "anonymous", limits
 
 type Headers = Record<string, string | string[] | undefined>;
 
-/** The `key` query parameter, as Google's APIs take it (Gemini clients may send the key so). */
+/**
+ * The `key` query parameter, as Google's APIs take it (Gemini clients may send the key so): on the Gemini
+ * routes only, so no other client is led to put its key in a URL.
+ */
 function queryKey(url: string | undefined): string | undefined {
-  const query = url?.split("?")[1];
-  if (!query) return undefined;
+  const [path, query] = url?.split("?") ?? [];
+  if (!query || !path?.startsWith("/v1beta/")) return undefined;
   const key = new URLSearchParams(query).get("key");
   return key !== null && key.trim() !== "" ? key.trim() : undefined;
 }

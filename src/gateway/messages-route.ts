@@ -36,11 +36,14 @@ export function planMessages(gateway: GatewayContext, raw: unknown, headers: Inc
   const { request, ignored } = translated;
   // The model stops at stop_sequences itself; the Responses API has no such field, so its text is cut here.
   const cutHere = backend.kind === "upstream" && backend.target.api === "responses" ? (request.stop ?? []) : [];
+  // max_tokens is required by this API, and Claude Code always asks for 32000: a model's configured
+  // max_tokens is the ceiling here, so the bucket reserves (and the model may write) no more than that.
+  const configured = backend.resolved.settings.maxTokens;
   return {
     backend,
     stream,
     promptEstimate: estimatePromptTokens(request),
-    maxTokens,
+    maxTokens: maxTokens !== undefined && configured !== undefined ? Math.min(maxTokens, configured) : maxTokens,
     choices: 1,
     ignored,
     run: async (context) => {
