@@ -77,5 +77,9 @@ describe.runIf(installed)("Claude Code 2.1.328 through spark serve (POST /v1/mes
     expect(run.code, transcript(run)).toBe(0);
     expect(run.stdout, transcript(run)).toContain(SHELL_FINAL);
     expect(toolResultSeen(spark.upstream), transcript(run)).toContain(SHELL_MARKER);
+    // Every call Claude Code made (its background ones included) was answered, none refused.
+    const metrics = await (await fetch(`${spark.gateway.url}/metrics`)).text();
+    expect(metrics, transcript(run)).toMatch(/spark_gateway_requests_total\{[^}]*route="\/v1\/messages",model="scripted",status="200"\} [2-9]/);
+    expect(metrics, transcript(run)).not.toMatch(/spark_gateway_requests_total\{[^}]*status="[45]\d\d"/);
   }, 100_000);
 });

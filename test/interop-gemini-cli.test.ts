@@ -75,5 +75,9 @@ describe.runIf(installed)("Gemini CLI 0.61.0 through spark serve (POST /v1beta/m
     expect(run.code, transcript(run)).toBe(0);
     expect(run.stdout, transcript(run)).toContain(SHELL_FINAL);
     expect(toolResultSeen(spark.upstream), transcript(run)).toContain(SHELL_MARKER);
+    // Every call Gemini CLI made (its background ones included) was answered, none refused.
+    const metrics = await (await fetch(`${spark.gateway.url}/metrics`)).text();
+    expect(metrics, transcript(run)).toMatch(/spark_gateway_requests_total\{[^}]*route="\/v1beta\/models:streamGenerateContent",model="scripted",status="200"\} [2-9]/);
+    expect(metrics, transcript(run)).not.toMatch(/spark_gateway_requests_total\{[^}]*status="[45]\d\d"/);
   }, 100_000);
 });
