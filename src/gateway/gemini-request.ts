@@ -71,14 +71,21 @@ class GeminiConversation {
     this.messages.push({ role: "assistant", content: texts.join(""), ...(toolCalls.length ? { toolCalls } : {}) });
   }
 
+  /** The open call a functionResponse answers: the one of its id, else the first of its name no other response names by id. */
+  private answered(response: { id?: string | undefined; name: string }, byId: ReadonlySet<string>): ToolCall | undefined {
+    let at = response.id !== undefined ? this.pending.findIndex((call) => call.id === response.id) : -1;
+    if (at < 0) at = this.pending.findIndex((call) => call.name === response.name && !byId.has(call.id));
+    return at >= 0 ? this.pending.splice(at, 1)[0] : undefined;
+  }
+
   user(content: GeminiContent, param: string): void {
     const texts: string[] = [];
+    const byId = new Set(content.parts.flatMap((part) => (part.functionResponse?.id !== undefined ? [part.functionResponse.id] : [])));
     content.parts.forEach((part, index) => {
       this.note(part);
       if (part.functionResponse) {
-        const { id, name, response } = part.functionResponse;
-        const at = this.pending.findIndex((call) => (id !== undefined ? call.id === id : call.name === name));
-        const call = at >= 0 ? this.pending.splice(at, 1)[0] : undefined;
+        const { id, response } = part.functionResponse;
+        const call = this.answered(part.functionResponse, byId);
         this.messages.push({ role: "tool", toolCallId: call?.id ?? id ?? this.nextId(), content: responseText(response) });
       } else if (part.thought === true) this.ignored.add("thought");
       else if (part.text !== undefined) texts.push(part.text);
