@@ -136,6 +136,16 @@ describe("POST /v1/messages, streaming", () => {
     await spark.upstream.waitForClientDisconnect(10_000);
   });
 
+  it("reports an upstream that dies mid-stream with an error event in Anthropic's shape", async () => {
+    const response = await post(claudeCodeBody("scripted", [user("drop")]));
+    expect(response.status).toBe(200);
+    const frames = parseSse(await response.text());
+    expect(frames.filter((frame) => frame.event === "content_block_delta").map((frame) => frame.data.delta.text).join("")).toBe("one two ");
+    expect(frames.at(-1)?.event).toBe("error");
+    expect(frames.at(-1)?.data).toMatchObject({ type: "error", error: { type: expect.stringMatching(/api_error|overloaded_error/), message: expect.any(String) } });
+    expect(JSON.stringify(frames.at(-1)?.data)).not.toContain("127.0.0.1");
+  });
+
   it("runs the tiny local model: message_start … message_stop", async () => {
     const response = await post(claudeCodeBody("tiny", [user("hi")]));
     expect(response.status).toBe(200);

@@ -94,6 +94,14 @@ describe("POST /v1beta/models/MODEL:streamGenerateContent?alt=sse", () => {
     expect(tool?.tool_call_id).toBe(assistant?.tool_calls?.[0]?.id);
   });
 
+  it("reports an upstream that dies mid-stream with an error frame in Google's shape", async () => {
+    const response = await post("scripted:streamGenerateContent?alt=sse", geminiBody([user("drop")]));
+    expect(response.status).toBe(200);
+    const frames = parseSse(await response.text());
+    expect(frames.at(-1)?.data.error).toMatchObject({ code: expect.any(Number), status: expect.any(String), message: expect.any(String) });
+    expect(JSON.stringify(frames.at(-1)?.data)).not.toContain("127.0.0.1");
+  });
+
   it("runs the tiny local model", async () => {
     const response = await post("tiny:streamGenerateContent?alt=sse", geminiBody([user("hi")]), { "x-goog-api-key": "", authorization: `Bearer ${spark.key}` });
     expect(response.status).toBe(200);

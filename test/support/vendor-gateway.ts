@@ -17,11 +17,12 @@ export interface VendorGateway {
   stop(): Promise<number | null>;
 }
 
-/** The last message's text decides: "hang", "tools" (a Bash call), else a three-chunk text. */
+/** The last message's text decides: "hang", "drop" (the upstream dies mid-stream), "tools" (a Bash call), else a three-chunk text. */
 export function vendorScript(request: RecordedRequest): ScriptedReply {
   const messages = (request.body as { messages?: { content: unknown }[] }).messages ?? [];
   const last = messages.at(-1)?.content;
   if (last === "hang") return { kind: "hang-after", chunks: ["one ", "two "] };
+  if (last === "drop") return { kind: "drop-after", chunks: ["one ", "two "] };
   if (last === "tools") return { kind: "tool-calls", calls: [{ id: "call_1", name: "Bash", arguments: '{"command":"ls -la"}' }] };
   return { kind: "text", chunks: ["Hello", " from", " upstream"], usage: { prompt: 12, completion: 3 } };
 }
