@@ -130,6 +130,11 @@ describe("the Gemini API's other methods", () => {
     const listed = await fetch(`${spark.gateway.url}/v1beta/models`, { headers: { "x-goog-api-key": spark.key } });
     const names = ((await listed.json()) as { models: { name: string }[] }).models.map((model) => model.name);
     expect(names).toEqual(expect.arrayContaining(["models/scripted", "models/tiny"]));
+    const one = await fetch(`${spark.gateway.url}/v1beta/models/tiny`, { headers: { "x-goog-api-key": spark.key } });
+    expect(((await one.json()) as { name: string }).name).toBe("models/tiny");
+    const missing = await fetch(`${spark.gateway.url}/v1beta/models/gemini-9`, { headers: { "x-goog-api-key": spark.key } });
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: { status: string } }).error.status).toBe("NOT_FOUND");
   });
 });
 

@@ -3,7 +3,7 @@ import { GeminiEncoder } from "./gemini-encoder.js";
 import { geminiToModelRequest } from "./gemini-request.js";
 import { geminiCountTokensSchema, geminiRequestSchema, type GeminiRequest } from "./gemini-schema.js";
 import type { GenerationPlan } from "./generation-route.js";
-import { describeBackend } from "./model-router.js";
+import { describeBackend, type ListedModel } from "./model-router.js";
 import { badRequest, GatewayError } from "./openai-error.js";
 import { parseBody } from "./request-schemas.js";
 import { serveEvents } from "./serve-events.js";
@@ -59,13 +59,24 @@ export function countGeminiTokens(gateway: GatewayContext, raw: unknown, model: 
   return { totalTokens: estimatePromptTokens(translated) };
 }
 
-/** GET /v1beta/models: the configured models, as Gemini lists its own. */
-export function listGeminiModels(gateway: GatewayContext): { models: object[] } {
-  const models = gateway.router.list().map((model) => ({
+function geminiModel(model: ListedModel): object {
+  return {
     name: `models/${model.id}`,
     displayName: model.id,
     description: `Spark model '${model.id}' (${model.owned_by})`,
     supportedGenerationMethods: ["generateContent", "streamGenerateContent", "countTokens"],
-  }));
-  return { models };
+  };
+}
+
+/** GET /v1beta/models: the configured models, as Gemini lists its own. */
+export function listGeminiModels(gateway: GatewayContext): { models: object[] } {
+  return { models: gateway.router.list().map(geminiModel) };
+}
+
+/** GET /v1beta/models/MODEL: one of them, or Gemini's 404. */
+export function getGeminiModel(gateway: GatewayContext, name: string): object {
+  const id = name.replace(/^models\//, "");
+  const found = gateway.router.list().find((model) => model.id === id);
+  if (!found) throw new GatewayError(404, `The model '${id}' does not exist on this gateway. GET /v1beta/models lists them.`, "model_unknown", "model");
+  return geminiModel(found);
 }

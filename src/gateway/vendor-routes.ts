@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { GatewayContext } from "./gateway-context.js";
-import { countGeminiTokens, geminiTarget, listGeminiModels, planGemini } from "./gemini-route.js";
+import { countGeminiTokens, geminiTarget, getGeminiModel, listGeminiModels, planGemini } from "./gemini-route.js";
 import { handleGeneration } from "./generation-route.js";
 import { countMessagesTokens, planMessages } from "./messages-route.js";
 import { badRequest } from "./openai-error.js";
@@ -24,6 +24,10 @@ export function registerVendorRoutes(app: FastifyInstance, context: GatewayConte
   app.get("/v1beta/models", async (request) => {
     context.auth.authenticate(request.raw);
     return listGeminiModels(context);
+  });
+  app.get<{ Params: { "*": string } }>("/v1beta/models/*", async (request) => {
+    context.auth.authenticate(request.raw);
+    return getGeminiModel(context, request.params["*"]);
   });
   app.post<{ Params: { "*": string } }>("/v1beta/models/*", async (request, reply) => {
     context.auth.authenticate(request.raw);
