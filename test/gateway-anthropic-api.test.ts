@@ -19,6 +19,7 @@ afterAll(async () => {
   expect(code).toBe(0);
   // Neither the key nor the header forms that carry it reach the log, SPARK_DEBUG on.
   expect(spark.gateway.stderr()).not.toContain(spark.key);
+  expect(spark.gateway.stderr()).not.toContain(spark.limitedKey);
   expect(spark.gateway.stderr()).not.toMatch(/sk-spark-[0-9a-f]{16}_|x-api-key|anthropic-beta/i);
 });
 
@@ -176,6 +177,16 @@ describe("POST /v1/messages, not streaming", () => {
 });
 
 describe("POST /v1/messages, refusals in Anthropic's error shape", () => {
+  it("a key past its bucket gets 429 rate_limit_error with Retry-After, and is counted", async () => {
+    const first = await post(claudeCodeBody("scripted", [user("hi")]), { "x-api-key": spark.limitedKey });
+    expect(first.status).toBe(200);
+    await first.text();
+    const second = await post(claudeCodeBody("scripted", [user("hi")]), { "x-api-key": spark.limitedKey });
+    expect(second.status).toBe(429);
+    expect(Number(second.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(((await second.json()) as { error: { type: string } }).error.type).toBe("rate_limit_error");
+  });
+
   const cases: [string, () => Promise<Response>, number, string, RegExp][] = [
     ["an unknown model", () => post(claudeCodeBody("claude-sonnet-9", [user("hi")])), 404, "not_found_error", /The model 'claude-sonnet-9' does not exist on this gateway.*scripted/],
     ["no messages field", () => post({ model: "scripted", max_tokens: 10 }), 400, "invalid_request_error", /'messages' is required/],

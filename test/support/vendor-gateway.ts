@@ -14,6 +14,8 @@ export interface VendorGateway {
   gateway: GatewayProcess;
   upstream: ScriptedServer;
   key: string;
+  /** A second key, allowed one request a minute in the standard family. */
+  limitedKey: string;
   stop(): Promise<number | null>;
 }
 
@@ -40,11 +42,14 @@ export async function startVendorGateway(): Promise<VendorGateway> {
   const env = { HOME: home, SPARK_HOME: join(home, ".spark") };
   const created = await runSpark(["keys", "create", "--name", "vendor"], { cwd: project, env, timeoutMs: 30_000 });
   if (created.code !== 0) throw new Error(`spark keys create failed: ${created.stderr}`);
+  const limited = await runSpark(["keys", "create", "--name", "limited", "--family", "standard", "--rpm", "1"], { cwd: project, env, timeoutMs: 30_000 });
+  if (limited.code !== 0) throw new Error(`spark keys create failed: ${limited.stderr}`);
   const gateway = await startGateway(project, { ...env, SPARK_DEBUG: "1" });
   return {
     gateway,
     upstream,
     key: created.stdout.trim(),
+    limitedKey: limited.stdout.trim(),
     stop: async () => {
       const code = await gateway.stop();
       await upstream.close();
