@@ -1,4 +1,5 @@
 import { realpath } from "node:fs/promises";
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import {
   DraftSequenceTokenPredictor,
   getLlama,
@@ -6,6 +7,7 @@ import {
   LlamaChat,
   LlamaCompletion,
   LlamaLogLevel,
+  resolveChatWrapper,
   type Llama,
   type LlamaContext,
   type LlamaModel,
@@ -145,8 +147,14 @@ export class LocalEngine implements LocalEngineHandle {
       await draft?.model.dispose();
       throw error;
     });
+    // Resolving the chat template renders it many times, synchronously (seconds on a busy machine): once
+    // per model, shared by every sequence, with the event loop let go of around it so that the process
+    // (a language server's message loop) answers in the meantime.
+    await yieldToEventLoop();
+    const chatWrapper = resolveChatWrapper(model);
     const slots: Slot[] = [];
     for (let index = 0; index < context.totalSequences; index++) {
+      await yieldToEventLoop();
       const predictor = new RequestPredictor({
         prediction: new PredictionFollower(maxDraftTokens),
         inputLookup: new InputLookupTokenPredictor({ predictionLength: { max: maxDraftTokens } }),
@@ -155,7 +163,7 @@ export class LocalEngine implements LocalEngineHandle {
       const sequence = context.getSequence({ tokenPredictor: predictor });
       slots.push({
         sequence,
-        chat: new LlamaChat({ contextSequence: sequence }),
+        chat: new LlamaChat({ contextSequence: sequence, chatWrapper }),
         completion: new LlamaCompletion({ contextSequence: sequence }),
         predictor,
         lastUsed: 0,
