@@ -32,6 +32,8 @@ export interface StartOptions {
   workspace?: string;
   /** initialize's processId: the client process the server watches; null for none. Default: this process. */
   processId?: number | null;
+  /** Added to the server's clean environment (e.g. SPARK_THREADS). */
+  env?: Record<string, string>;
 }
 
 export interface Metrics {
@@ -81,7 +83,7 @@ export async function startServer(args: string[], options: StartOptions = {}): P
   const home = tempDir("spark-lsp-home-");
   const child = spawn(process.execPath, [sparkBin, "lsp", "--stdio", ...args], {
     cwd: options.workspace ?? tempDir("spark-lsp-cwd-"),
-    env: { PATH: process.env.PATH ?? "", HOME: home, SPARK_HOME: join(home, ".spark") },
+    env: { PATH: process.env.PATH ?? "", HOME: home, SPARK_HOME: join(home, ".spark"), ...options.env },
     stdio: ["pipe", "pipe", "pipe"],
   });
   let stderr = "";
