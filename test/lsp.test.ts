@@ -149,7 +149,8 @@ describe("spark lsp with the tiny local model", () => {
     const cancel = new CancellationTokenSource();
     const request = lsp.connection.sendRequest(InlineCompletionRequest.type, { textDocument: { uri }, position: endOf(text), context: { triggerKind: 2 } }, cancel.token);
     await lsp.waitForLog(/completion started/);
-    await sleep(150);
+    // Long enough for the first tokens on a busy machine; the 4,000-token generation runs far longer.
+    await sleep(500);
     const cancelledAt = performance.now();
     cancel.cancel();
     await expect(request).rejects.toMatchObject({ code: -32800 });
@@ -162,7 +163,7 @@ describe("spark lsp with the tiny local model", () => {
     // A keystroke in the document stops the running generation just the same.
     const pending = lsp.connection.sendRequest(InlineCompletionRequest.type, { textDocument: { uri }, position: endOf(text), context: { triggerKind: 2 } });
     await lsp.waitForLog(/completion started/, 2);
-    await sleep(150);
+    await sleep(500);
     await lsp.connection.sendNotification(DidChangeTextDocumentNotification.type, {
       textDocument: { uri, version: 2 },
       contentChanges: [{ range: { start: endOf(text), end: endOf(text) }, text: "c" }],

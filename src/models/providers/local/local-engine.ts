@@ -8,6 +8,7 @@ import {
   LlamaCompletion,
   LlamaLogLevel,
   resolveChatWrapper,
+  type ChatWrapper,
   type Llama,
   type LlamaContext,
   type LlamaModel,
@@ -147,11 +148,16 @@ export class LocalEngine implements LocalEngineHandle {
       await draft?.model.dispose();
       throw error;
     });
-    // Resolving the chat template renders it many times, synchronously (seconds on a busy machine): once
-    // per model, shared by every sequence, with the event loop let go of around it so that the process
-    // (a language server's message loop) answers in the meantime.
-    await yieldToEventLoop();
-    const chatWrapper = resolveChatWrapper(model);
+    // Resolving the chat template renders it many times, synchronously (about a second of CPU for a small
+    // template), so it is done once per model and shared by every sequence. A model without infill tokens
+    // prompts everything through it: resolved now, so its first answer does not wait for it. A model with
+    // them may never need it (an editor's completions fill in the middle): resolved on the first chat
+    // prompt, so the load, and the event loop of the process around it, never pays for it.
+    let chatWrapper: ChatWrapper | undefined;
+    if (model.tokens.infill.prefix === null || model.tokens.infill.suffix === null) {
+      await yieldToEventLoop();
+      chatWrapper = resolveChatWrapper(model);
+    }
     const slots: Slot[] = [];
     for (let index = 0; index < context.totalSequences; index++) {
       await yieldToEventLoop();
@@ -161,9 +167,14 @@ export class LocalEngine implements LocalEngineHandle {
         ...(draft ? { draft: new DraftSequenceTokenPredictor(draft.getSequence(), { minTokens: 4, maxTokens: maxDraftTokens }) } : {}),
       });
       const sequence = context.getSequence({ tokenPredictor: predictor });
+      let chat: LlamaChat | undefined;
       slots.push({
         sequence,
-        chat: new LlamaChat({ contextSequence: sequence, chatWrapper }),
+        get chat(): LlamaChat {
+          chatWrapper ??= resolveChatWrapper(model);
+          chat ??= new LlamaChat({ contextSequence: sequence, chatWrapper });
+          return chat;
+        },
         completion: new LlamaCompletion({ contextSequence: sequence }),
         predictor,
         lastUsed: 0,
