@@ -33,7 +33,8 @@ const manifest = JSON.parse(readFileSync(new URL("../extensions/vscode/package.j
   main: string;
   engines: { vscode: string };
   devDependencies: Record<string, string>;
-  contributes: { commands: { command: string }[]; configuration: { properties: Record<string, { default: unknown }> } };
+  contributes: { commands: { command: string }[]; configuration: { properties: Record<string, { default: unknown; scope?: string }> } };
+  capabilities: { untrustedWorkspaces: { supported: boolean | string; restrictedConfigurations?: string[] } };
 };
 
 describe("the VS Code extension", () => {
@@ -56,6 +57,16 @@ describe("the VS Code extension", () => {
     expect(properties["spark.debounceMs"]?.default).toBe(defaultSettings.debounceMs);
     expect(properties["spark.maxCompletionTokens"]?.default).toBe(defaultSettings.maxCompletionTokens);
     expect(Object.keys(properties)).toEqual(expect.arrayContaining(["spark.model", "spark.reviewModel", "spark.serverUrl", "spark.debounceMs", "spark.path"]));
+  });
+
+  it("never takes the executable or the server URL from a workspace's settings (a hostile repository's .vscode/settings.json)", () => {
+    const properties = manifest.contributes.configuration.properties;
+    // "machine": user settings only, so a repository cannot point spark.path at its own program, or
+    // spark.serverUrl (and the key sent with it) at its own server.
+    expect(properties["spark.path"]?.scope).toBe("machine");
+    expect(properties["spark.serverUrl"]?.scope).toBe("machine");
+    expect(manifest.capabilities.untrustedWorkspaces.supported).toBe("limited");
+    expect(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations).toEqual(["spark.model", "spark.reviewModel"]);
   });
 
   it("shows the role, the model and the last call's speed in the status bar", () => {
