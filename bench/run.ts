@@ -6,6 +6,7 @@ import { contextMarkdown, runContextBench } from "./context/workload.js";
 import { EDITS_DEFAULTS, editsMarkdown, runEdits } from "./edits/workload.js";
 import { lazyEditsMarkdown, runLazyEdits } from "./edits/lazy-workload.js";
 import { gatewayMarkdown } from "./gateway/report.js";
+import { LSP_DEFAULTS, lspMarkdown, runLspBench } from "./lsp/workload.js";
 import { GATEWAY_DEFAULTS, runGateway } from "./gateway/workload.js";
 import { SESSION_DEFAULTS, runSessionBench, sessionMarkdown } from "./session/workload.js";
 import { runSpeed, speedMarkdown } from "./speed/workload.js";
@@ -76,6 +77,14 @@ const WORKLOADS: Record<string, Workload> = {
         log,
       );
       return { json: result, markdown: gatewayMarkdown(result) };
+    },
+  },
+  lsp: {
+    description: "the editor's first keystrokes on the real spark lsp over stdio with the tiny test model: first suggestion after opening a file (cold: a fresh process, typing while the model loads; warm), and per-keystroke latency",
+    run: async (args, log) => {
+      // --cases N: warm rounds (default 10).
+      const result = await runLspBench({ coldRounds: LSP_DEFAULTS.coldRounds, warmRounds: args.cases ?? LSP_DEFAULTS.warmRounds, threads: 1 }, log);
+      return { json: result, markdown: lspMarkdown(result) };
     },
   },
   context: {

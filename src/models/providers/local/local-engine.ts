@@ -1,4 +1,5 @@
 import { realpath } from "node:fs/promises";
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import {
   DraftSequenceTokenPredictor,
   getLlama,
@@ -6,6 +7,8 @@ import {
   LlamaChat,
   LlamaCompletion,
   LlamaLogLevel,
+  resolveChatWrapper,
+  type ChatWrapper,
   type Llama,
   type LlamaContext,
   type LlamaModel,
@@ -145,17 +148,33 @@ export class LocalEngine implements LocalEngineHandle {
       await draft?.model.dispose();
       throw error;
     });
+    // Resolving the chat template renders it many times, synchronously (about a second of CPU for a small
+    // template), so it is done once per model and shared by every sequence. A model without infill tokens
+    // prompts everything through it: resolved now, so its first answer does not wait for it. A model with
+    // them may never need it (an editor's completions fill in the middle): resolved on the first chat
+    // prompt, so the load, and the event loop of the process around it, never pays for it.
+    let chatWrapper: ChatWrapper | undefined;
+    if (model.tokens.infill.prefix === null || model.tokens.infill.suffix === null) {
+      await yieldToEventLoop();
+      chatWrapper = resolveChatWrapper(model);
+    }
     const slots: Slot[] = [];
     for (let index = 0; index < context.totalSequences; index++) {
+      await yieldToEventLoop();
       const predictor = new RequestPredictor({
         prediction: new PredictionFollower(maxDraftTokens),
         inputLookup: new InputLookupTokenPredictor({ predictionLength: { max: maxDraftTokens } }),
         ...(draft ? { draft: new DraftSequenceTokenPredictor(draft.getSequence(), { minTokens: 4, maxTokens: maxDraftTokens }) } : {}),
       });
       const sequence = context.getSequence({ tokenPredictor: predictor });
+      let chat: LlamaChat | undefined;
       slots.push({
         sequence,
-        chat: new LlamaChat({ contextSequence: sequence }),
+        get chat(): LlamaChat {
+          chatWrapper ??= resolveChatWrapper(model);
+          chat ??= new LlamaChat({ contextSequence: sequence, chatWrapper });
+          return chat;
+        },
         completion: new LlamaCompletion({ contextSequence: sequence }),
         predictor,
         lastUsed: 0,
