@@ -10,6 +10,7 @@ import {
   type ResolveContext,
   type ResolvedModel,
 } from "../models/index.js";
+import { kvCacheSettings } from "./kv-cache-settings.js";
 
 const disposedError = () => new Error("the model runtime was disposed; open a new one");
 
@@ -72,7 +73,7 @@ export class ModelRuntime {
   localEngine(): Promise<LocalEngine> {
     if (this.disposed) return Promise.reject(disposedError());
     const { local } = this.loaded.config;
-    this.engine ??= createLocalEngine({ threads: local?.threads, gpu: local?.gpu, sequences: local?.sequences });
+    this.engine ??= createLocalEngine({ threads: local?.threads, gpu: local?.gpu, sequences: local?.sequences, kvCache: kvCacheSettings(this.loaded, this.resolveContext.env) });
     return this.engine;
   }
 
