@@ -1,6 +1,7 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { startGateway } from "./support/gateway-process.js";
 import { jsonEvents, runSpark, tempDir, type SparkResult } from "./support/run-spark.js";
 import { ensureTestModel } from "./support/tiny-gguf.js";
 
@@ -119,5 +120,38 @@ describe("KV cache across processes (tiny GGUF, built CLI)", () => {
     const evicted = await ask(modelPath, at, prompt);
     expect(evicted.reused).toBe(0);
     expect(evicted.result.stderr).toMatch(/kv cache: evicted .* least recently used/);
+  }, 300_000);
+
+  it("a restarted gateway's next request of the same conversation (prompt_cache_key) evaluates only its new turn", async () => {
+    const at = home(`[aliases]\ntiny = "local:${modelPath}"\n`);
+    const project = tempDir("spark-kv-gw-");
+    const chat = async (url: string, messages: { role: string; content: string }[]) => {
+      const response = await fetch(`${url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "tiny", max_tokens: 4, temperature: 0, prompt_cache_key: "conversation-1", messages }),
+      });
+      expect(response.status, await response.clone().text()).toBe(200);
+      const body = (await response.json()) as { choices: { message: { content: string } }[]; usage: { prompt_tokens: number; prompt_tokens_details?: { cached_tokens?: number } } };
+      return { answer: body.choices[0]?.message.content ?? "", prompt: body.usage.prompt_tokens, cached: body.usage.prompt_tokens_details?.cached_tokens ?? 0 };
+    };
+    const turn1 = [
+      { role: "system", content: "You are a careful reviewer of TypeScript code. Answer briefly." },
+      { role: "user", content: prompt },
+    ];
+    const first = await startGateway(project, at.env);
+    const one = await chat(first.url, turn1);
+    // Stopping saves the conversation (SIGTERM: the runtime is disposed, the engine flushes its states).
+    expect(await first.stop()).toBe(0);
+    expect(stateFiles(at.kvDir).length).toBeGreaterThan(0);
+    const second = await startGateway(project, at.env);
+    try {
+      const followUp = "And when not to?";
+      const two = await chat(second.url, [...turn1, { role: "assistant", content: one.answer }, { role: "user", content: followUp }]);
+      expect(two.cached).toBeGreaterThanOrEqual(one.prompt);
+      expect(two.prompt - two.cached).toBeLessThanOrEqual(followUp.length + 24);
+    } finally {
+      await second.stop();
+    }
   }, 300_000);
 });
