@@ -97,6 +97,19 @@ describe("KvCacheStore", () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it("leaves nothing that a later lookup could use when a save fails half-way", async () => {
+    const { dir, kv, notes } = store();
+    const tokens = range(1, 40);
+    const saved = await kv.save(model, "conversation", tokens, async (path) => {
+      await writeFile(path, stateFile(tokens).subarray(0, 100));
+      throw new Error("interrupted");
+    });
+    expect(saved).toBeUndefined();
+    expect(notes.join("\n")).toMatch(/failed: interrupted/);
+    expect(readdirSync(dir)).toEqual([]);
+    expect(await kv.find(model, tokens, 16, 4096)).toBeUndefined();
+  });
+
   it("refuses a cache directory that is a symbolic link, saving and finding nothing", async () => {
     const root = mkdtempSync(join(tmpdir(), "spark-kv-link-"));
     mkdirSync(join(root, "elsewhere"));

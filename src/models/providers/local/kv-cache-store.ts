@@ -21,6 +21,9 @@ export interface KvHit {
   shared: number;
 }
 
+/** An index lists at most a context's tokens: 1M tokens as JSON is well under this. */
+const maxIndexBytes = 16 * 1024 * 1024;
+
 /** A file that only a writer between its two renames could be using; older ones are left-overs. */
 const staleMs = 10 * 60 * 1000;
 
@@ -68,10 +71,23 @@ export class KvCacheStore {
     return found;
   }
 
+  /** Parsed index files by name, kept while their size and modification time stay the same. */
+  private readonly parsed = new Map<string, { stamp: string; entry: KvEntryIndex }>();
+
   private async readIndex(name: string): Promise<KvEntryIndex | undefined> {
     try {
-      const parsed = kvEntrySchema.safeParse(JSON.parse(await readFile(join(this.options.dir, name), "utf8")));
-      if (parsed.success) return parsed.data;
+      const path = join(this.options.dir, name);
+      const info = await stat(path);
+      const stamp = `${info.size}:${info.mtimeMs}:${info.ino}`;
+      const known = this.parsed.get(name);
+      if (known?.stamp === stamp) return known.entry;
+      this.parsed.delete(name);
+      if (info.size > maxIndexBytes) throw new Error(`${info.size} bytes is too large for an index`);
+      const parsed = kvEntrySchema.safeParse(JSON.parse(await readFile(path, "utf8")));
+      if (parsed.success) {
+        this.parsed.set(name, { stamp, entry: parsed.data });
+        return parsed.data;
+      }
       this.note(`${name} ignored: not a ${kvFormat} index`);
     } catch (error) {
       this.note(`${name} ignored: ${errorMessage(error)}`);
