@@ -37,6 +37,8 @@ export interface RuntimeOptions {
   /** Stops a model download under way. */
   signal?: AbortSignal | undefined;
   onDownloadProgress?: ((file: string, progress: DownloadProgress) => void) | undefined;
+  /** False: no KV states are kept on disk between processes (`spark bench`, whose cold calls must stay cold). */
+  kvCache?: false | undefined;
 }
 
 /**
@@ -73,7 +75,7 @@ export class ModelRuntime {
   localEngine(): Promise<LocalEngine> {
     if (this.disposed) return Promise.reject(disposedError());
     const { local } = this.loaded.config;
-    this.engine ??= createLocalEngine({ threads: local?.threads, gpu: local?.gpu, sequences: local?.sequences, kvCache: kvCacheSettings(this.loaded, this.resolveContext.env) });
+    this.engine ??= createLocalEngine({ threads: local?.threads, gpu: local?.gpu, sequences: local?.sequences, kvCache: this.options.kvCache === false ? undefined : kvCacheSettings(this.loaded, this.resolveContext.env) });
     return this.engine;
   }
 
