@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { contextMarkdown, runContextBench } from "./context/workload.js";
 import { EDITS_DEFAULTS, editsMarkdown, runEdits } from "./edits/workload.js";
 import { lazyEditsMarkdown, runLazyEdits } from "./edits/lazy-workload.js";
+import { kvMarkdown, runKvBench } from "./kv/workload.js";
 import { gatewayMarkdown } from "./gateway/report.js";
 import { LSP_DEFAULTS, lspMarkdown, runLspBench } from "./lsp/workload.js";
 import { GATEWAY_DEFAULTS, runGateway } from "./gateway/workload.js";
@@ -92,6 +93,14 @@ const WORKLOADS: Record<string, Workload> = {
     run: async (_args, log) => {
       const result = await runContextBench(log);
       return { json: result, markdown: contextMarkdown(result) };
+    },
+  },
+  kv: {
+    description: "the local engine's KV cache across restarts: TTFT of a new process's first agent call, cold vs the state an earlier process saved (shared prefix, resumed conversation), on the chain test model",
+    run: async (args, log) => {
+      // --cases N: rounds (default 3); each row is the median.
+      const result = await runKvBench({ rounds: args.cases ?? 3 }, log);
+      return { json: result, markdown: kvMarkdown(result) };
     },
   },
   session: {
