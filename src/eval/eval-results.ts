@@ -4,15 +4,32 @@ import type { EvalTaskResult } from "./run-eval-task.js";
 /** One model's totals over the run: the speed side of the speed-versus-intelligence table. */
 export type EvalModelTotals = ModelAccount;
 
+/** One configuration's row: `-m FAST`, `-m STRONG` or `-m FAST --review-model STRONG`. */
 export interface EvalSummary {
-  /** The configuration: "coder" or "coder + review". */
+  /** The configuration: "fast", or "fast + strong" (drafter + reviewer). */
   configuration: string;
   machine: string;
   startedAt: string;
   tasks: number;
   passed: number;
+  /** Tasks that could not run here (a missing toolchain, a failed set-up): left out of the pass rate. */
+  skipped: number;
+  /** Passed over the tasks that ran. */
   passRate: number;
+  /** The 95% Wilson interval of the pass rate. */
+  passRateInterval: [number, number];
+  /** The sum of the tasks' wall times. */
   wallMs: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** Output tokens per second of model time, all models together. */
+  tokensPerSecond: number | null;
+  /** The drafter's mean time to first token. */
+  ttftMs: number | null;
+  /** Null when no model of the configuration has a price in `[review.prices]`. */
+  cost: number | null;
+  reviewRounds: number;
+  escalations: number;
   models: EvalModelTotals[];
   results: EvalTaskResult[];
 }
@@ -34,30 +51,44 @@ export function modelTotals(results: readonly EvalTaskResult[]): EvalModelTotals
   return [...totals.values()];
 }
 
-const number = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+/** The 95% Wilson score interval of `passed` out of `n`: honest for small suites and rates near 0 or 1. */
+export function wilsonInterval(passed: number, n: number): [number, number] {
+  if (n === 0) return [0, 0];
+  const z = 1.96;
+  const p = passed / n;
+  const centre = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
+  const half = (z / (1 + (z * z) / n)) * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n));
+  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+}
 
-/** The Markdown report: pass rate and wall time, each model's tokens and tokens/s, then every task. */
-export function formatEvalMarkdown(summary: EvalSummary): string {
-  const lines = [
-    `# spark eval: ${summary.configuration}`,
-    "",
-    `${summary.startedAt} · ${summary.machine}`,
-    "",
-    "| configuration | tasks | passed | pass rate | wall time |",
-    "| --- | --- | --- | --- | --- |",
-    `| ${summary.configuration} | ${summary.tasks} | ${summary.passed} | ${(summary.passRate * 100).toFixed(0)}% | ${seconds(summary.wallMs)} |`,
-    "",
-    "| model | role | calls | model time | prompt tokens | output tokens | tokens/s | cost |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- |",
-    ...summary.models.map(
-      (model) =>
-        `| ${model.model} | ${model.role} | ${model.calls} | ${seconds(model.ms)} | ${number.format(model.inputTokens)} | ${number.format(model.outputTokens)} | ${model.tokensPerSecond === null ? "n/a" : number.format(model.tokensPerSecond)} | ${model.cost === null ? "n/a" : model.cost.toFixed(4)} |`,
-    ),
-    "",
-    "| task | language | passed | outcome | wall time |",
-    "| --- | --- | --- | --- | --- |",
-    ...summary.results.map((result) => `| ${result.task} | ${result.language} | ${result.passed ? "yes" : "no"} | ${result.outcome} | ${seconds(result.wallMs)} |`),
-  ];
-  return `${lines.join("\n")}\n`;
+const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
+
+export function summarise(configuration: string, machine: string, startedAt: string, results: readonly EvalTaskResult[]): EvalSummary {
+  const ran = results.filter((result) => result.skipped === undefined);
+  const passed = ran.filter((result) => result.passed).length;
+  const models = modelTotals(results);
+  const ms = sum(models.map((model) => model.ms));
+  const outputTokens = sum(models.map((model) => model.outputTokens));
+  const ttfts = results.flatMap((result) => (result.ttftMs === null || result.ttftMs === undefined ? [] : [result.ttftMs]));
+  const costs = models.flatMap((model) => (model.cost === null ? [] : [model.cost]));
+  return {
+    configuration,
+    machine,
+    startedAt,
+    tasks: results.length,
+    passed,
+    skipped: results.length - ran.length,
+    passRate: ran.length === 0 ? 0 : passed / ran.length,
+    passRateInterval: wilsonInterval(passed, ran.length),
+    wallMs: sum(results.map((result) => result.wallMs)),
+    inputTokens: sum(models.map((model) => model.inputTokens)),
+    outputTokens,
+    tokensPerSecond: ms > 0 ? outputTokens / (ms / 1000) : null,
+    ttftMs: ttfts.length === 0 ? null : Math.round(sum(ttfts) / ttfts.length),
+    cost: costs.length === 0 ? null : sum(costs),
+    reviewRounds: sum(results.map((result) => result.rounds ?? 0)),
+    escalations: results.filter((result) => result.escalated === true).length,
+    models,
+    results: [...results],
+  };
 }
