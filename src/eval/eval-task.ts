@@ -1,8 +1,9 @@
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { errorMessage, EvalTaskError } from "../core/index.js";
+import { readSuiteText } from "./suite-paths.js";
 import { toolchainsFor } from "./toolchains.js";
 
 /** A file or folder of the suite copied into the test workspace after the agent finished. */
@@ -24,6 +25,8 @@ export interface EvalTask {
   instruction: string;
   language: string;
   check: string;
+  /** The task's folder in the suite: nothing outside it is read or copied (links are resolved first). */
+  root: string;
   repoDir: string;
   /** Paths relative to repoDir that are not part of the fixture (tests, example solutions, metadata). */
   exclude: readonly string[];
@@ -43,10 +46,10 @@ export const bundledTasksDir = fileURLToPath(new URL("../../eval-tasks", import.
 
 export const isDirectory = (path: string) => stat(path).then((info) => info.isDirectory(), () => false);
 
-async function readTaskFile(path: string, name: string): Promise<unknown> {
+async function readTaskFile(root: string, path: string, name: string): Promise<unknown> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = await readSuiteText(root, path, name);
   } catch (error) {
     throw new EvalTaskError(`Eval task "${name}" has no readable task.json (${path}): add one with instruction, language and check, or remove the folder.`, { cause: error });
   }
@@ -64,7 +67,7 @@ async function readTaskFile(path: string, name: string): Promise<unknown> {
  */
 async function loadTask(dir: string, name: string): Promise<EvalTask> {
   const path = join(dir, name, "task.json");
-  const parsed = taskFile.safeParse(await readTaskFile(path, name));
+  const parsed = taskFile.safeParse(await readTaskFile(join(dir, name), path, name));
   if (!parsed.success) throw new EvalTaskError(`Eval task "${name}": ${path} is not a valid eval task: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}.`);
   const repoDir = join(dir, name, "repo");
   const hiddenDir = join(dir, name, "hidden");
@@ -72,7 +75,7 @@ async function loadTask(dir: string, name: string): Promise<EvalTask> {
     if (!(await isDirectory(folder))) throw new EvalTaskError(`Eval task "${name}" has no ${what}: expected the directory ${folder}. Add it, or leave the task out with --tasks.`);
   }
   const { language, check, instruction } = parsed.data;
-  return { name, instruction, language, check, repoDir, exclude: [], hidden: [{ from: hiddenDir, to: "." }], toolchains: toolchainsFor(language, check) };
+  return { name, instruction, language, check, root: join(dir, name), repoDir, exclude: [], hidden: [{ from: hiddenDir, to: "." }], toolchains: toolchainsFor(language, check) };
 }
 
 /** Whether `dir` is a suite in Spark's own layout: some folder in it has a task.json. */

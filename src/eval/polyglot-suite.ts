@@ -1,10 +1,12 @@
-import { readdir, readFile } from "node:fs/promises";
+import { lstat, readdir } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { z } from "zod";
 import { errorMessage, EvalTaskError } from "../core/index.js";
 import type { EvalTask } from "./eval-task.js";
 import { isDirectory } from "./eval-task.js";
-import { insideRelative, suitePath } from "./suite-paths.js";
+import { insideRelative, readSuiteText, suitePath } from "./suite-paths.js";
+
+const exists = (path: string) => lstat(path).then(() => true, () => false);
 import { toolchainsFor } from "./toolchains.js";
 
 /**
@@ -56,10 +58,11 @@ export async function listPolyglotTasks(dir: string): Promise<string[]> {
   return names.sort();
 }
 
-async function readText(path: string, name: string, what: string): Promise<string> {
+async function readText(root: string, path: string, name: string, what: string): Promise<string> {
   try {
-    return await readFile(path, "utf8");
+    return await readSuiteText(root, path, name);
   } catch (error) {
+    if (error instanceof EvalTaskError) throw error;
     throw new EvalTaskError(`Eval task "${name}" has no readable ${what} (${path}): ${errorMessage(error)}. Fix the suite, or leave the task out with --tasks.`, { cause: error });
   }
 }
@@ -70,7 +73,7 @@ export async function loadPolyglotTask(dir: string, name: string): Promise<EvalT
   const configPath = join(exerciseDir, ".meta", "config.json");
   let raw: unknown;
   try {
-    raw = JSON.parse(await readText(configPath, name, ".meta/config.json"));
+    raw = JSON.parse(await readText(exerciseDir, configPath, name, ".meta/config.json"));
   } catch (error) {
     if (error instanceof EvalTaskError) throw error;
     throw new EvalTaskError(`Eval task "${name}": ${configPath} is not valid JSON (${errorMessage(error)}).`, { cause: error });
@@ -80,8 +83,9 @@ export async function loadPolyglotTask(dir: string, name: string): Promise<EvalT
   const { solution, test, example } = parsed.data.files;
   const check = checks[language];
   if (!check) throw new EvalTaskError(`Eval task "${name}": no test command is known for the language "${language}" (known: ${Object.keys(checks).join(", ")}). Leave it out with --tasks.`);
-  const docs = await readText(join(exerciseDir, ".docs", "instructions.md"), name, ".docs/instructions.md");
-  const append = await readFile(join(exerciseDir, ".docs", "instructions.append.md"), "utf8").catch(() => "");
+  const docs = await readText(exerciseDir, join(exerciseDir, ".docs", "instructions.md"), name, ".docs/instructions.md");
+  const appendPath = join(exerciseDir, ".docs", "instructions.append.md");
+  const append = (await exists(appendPath)) ? await readText(exerciseDir, appendPath, name, ".docs/instructions.append.md") : "";
   const files = solution.map((file) => insideRelative(file, name));
   const instruction =
     `${docs.trim()}\n\n${append.trim()}\n\n`.replace(/\n{3,}/g, "\n\n") +
@@ -91,6 +95,7 @@ export async function loadPolyglotTask(dir: string, name: string): Promise<EvalT
     instruction,
     language,
     check,
+    root: exerciseDir,
     repoDir: exerciseDir,
     exclude: [".meta", ".docs", ...test.map((file) => insideRelative(file, name)), ...example.map((file) => insideRelative(file, name))],
     hidden: test.map((file) => ({ from: suitePath(exerciseDir, file, name), to: insideRelative(file, name) })),

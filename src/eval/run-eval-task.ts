@@ -4,13 +4,13 @@ import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
 import { promisify } from "node:util";
 import { defaultTools, patchToolResult, systemPrompt, type Tool, type ToolContext } from "../agent/index.js";
-import { gitChange, runReviewPipeline, type CheckRunner, type ModelAccount, type PipelineDrafter, type PipelineReviewer, type ReviewOutcome, type ReviewReport } from "../agent/review/index.js";
+import { gitChange, runReviewPipeline, type CheckRunner, type ModelAccount, type ModelPrice, type PipelineDrafter, type PipelineReviewer, type ReviewOutcome, type ReviewReport } from "../agent/review/index.js";
 import { toSparkError } from "../core/index.js";
 import { applyPatch } from "../edits/index.js";
 import type { Sandbox } from "../sandbox/index.js";
 import { safeGitArgs, safeGitEnv } from "../workspace/index.js";
 import type { EvalTask, HiddenCopy } from "./eval-task.js";
-import { insideRelative } from "./suite-paths.js";
+import { insideRelative, realInside } from "./suite-paths.js";
 
 const run = promisify(execFile);
 
@@ -27,6 +27,8 @@ export interface EvalSetup {
   maxTurns: number;
   taskTimeoutMs: number;
   signal?: AbortSignal;
+  /** `[review.prices]`: each model's price per million tokens, for the cost column. */
+  prices?: Readonly<Record<string, ModelPrice>>;
   /** Which of the programs are missing where the tests run; absent, none is checked. */
   missingToolchains?: (programs: readonly string[]) => Promise<string[]>;
 }
@@ -74,8 +76,10 @@ async function prepareWorkspace(task: EvalTask, purpose: string, setup: EvalSetu
   const workspace = await realpath(await mkdtemp(join(tmpdir(), `spark-eval-${task.name.replace(/[^A-Za-z0-9_.-]/g, "_")}-${purpose}-`)));
   try {
     const excluded = (rel: string) => rel === ".git" || task.exclude.some((path) => rel === path || rel.startsWith(`${path}/`));
-    await copyWithoutLinks(task.repoDir, workspace, excluded);
+    await copyWithoutLinks(await realInside(task.root, task.repoDir, task.name), workspace, excluded);
     if (task.setup !== undefined) {
+      // A suite's script runs only in the sandbox, never on this machine, --unsandboxed or not.
+      if (!setup.sandbox) throw new SetupFailed("the task has a set-up script, which runs only in the sandbox, and the sandbox cannot run here");
       const done = await setup.checkRunner(workspace)(task.setup, setup.signal);
       if (done.exitCode !== 0 || done.timedOut) throw new SetupFailed(`the set-up script failed (exit ${done.exitCode ?? done.signal ?? "?"}): ${done.output.slice(-500)}`);
     }
@@ -116,7 +120,7 @@ async function testWorkspace(task: EvalTask, agentWorkspace: string, setup: Eval
     }
     for (const hidden of await hiddenEntries(task)) {
       const target = await clearedTarget(fresh, insideRelative(hidden.to, task.name));
-      await copyWithoutLinks(hidden.from, target);
+      await copyWithoutLinks(await realInside(task.root, hidden.from, task.name), target);
     }
     return fresh;
   } catch (error) {
@@ -217,6 +221,7 @@ export async function runEvalTask(task: EvalTask, setup: EvalSetup, tools: reado
       escalation: undefined,
       maxRounds: setup.maxRounds,
       maxTurns: setup.maxTurns,
+      ...(setup.prices ? { prices: setup.prices } : {}),
       signal,
     });
     let report: ReviewReport | undefined;

@@ -1,5 +1,6 @@
+import { readFile, realpath } from "node:fs/promises";
 import { isAbsolute, join, normalize, sep } from "node:path";
-import { EvalTaskError } from "../core/index.js";
+import { EvalTaskError, isInside } from "../core/index.js";
 
 /**
  * A path a suite's own file names (a `.meta/config.json` entry, a task folder): relative, and inside
@@ -18,4 +19,20 @@ export function suitePath(base: string, relative: string, task: string): string 
 export function insideRelative(relative: string, task: string): string {
   suitePath("/", relative, task);
   return normalize(relative);
+}
+
+/**
+ * `path` with every link resolved, refused unless it stays inside the task's folder `root`: a suite's
+ * `.docs -> ~/.ssh` would otherwise send a secret to the model as the instruction, or copy it into the
+ * workspace.
+ */
+export async function realInside(root: string, path: string, task: string): Promise<string> {
+  const [realRoot, real] = await Promise.all([realpath(root), realpath(path)]);
+  if (!isInside(realRoot, real)) throw new EvalTaskError(`Eval task "${task}": ${path} leads outside the task's folder (a symbolic link); Spark reads nothing of a suite outside it. Fix the suite, or leave the task out with --tasks.`);
+  return real;
+}
+
+/** A text file of the task, read only when it lies inside the task's folder. */
+export async function readSuiteText(root: string, path: string, task: string): Promise<string> {
+  return readFile(await realInside(root, path, task), "utf8");
 }

@@ -1,8 +1,9 @@
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { EvalTaskError } from "../core/index.js";
 import type { EvalTask } from "./eval-task.js";
 import { isDirectory } from "./eval-task.js";
+import { readSuiteText } from "./suite-paths.js";
 import { toolchainsFor } from "./toolchains.js";
 
 /**
@@ -45,9 +46,9 @@ export function yamlInstruction(text: string): string | undefined {
 }
 
 async function instructionOf(taskDir: string, name: string): Promise<string> {
-  const markdown = await readFile(join(taskDir, "instruction.md"), "utf8").catch(() => undefined);
+  const markdown = (await exists(join(taskDir, "instruction.md"))) ? await readSuiteText(taskDir, join(taskDir, "instruction.md"), name) : undefined;
   if (markdown?.trim()) return markdown.trim();
-  const yaml = await readFile(join(taskDir, "task.yaml"), "utf8").catch(() => undefined);
+  const yaml = (await exists(join(taskDir, "task.yaml"))) ? await readSuiteText(taskDir, join(taskDir, "task.yaml"), name) : undefined;
   const fromYaml = yaml === undefined ? undefined : yamlInstruction(yaml);
   if (fromYaml) return fromYaml;
   throw new EvalTaskError(`Eval task "${name}" has no instruction: add instruction.md, or an "instruction:" to task.yaml (${taskDir}).`);
@@ -59,12 +60,13 @@ export async function loadTerminalBenchTask(dir: string, name: string): Promise<
   const check = `TEST_DIR="$PWD/${testsTarget}/tests" bash ${testsTarget}/run-tests.sh`;
   const hidden = [{ from: join(taskDir, "run-tests.sh"), to: `${testsTarget}/run-tests.sh` }];
   if (await isDirectory(join(taskDir, "tests"))) hidden.push({ from: join(taskDir, "tests"), to: `${testsTarget}/tests` });
-  const setup = (await exists(join(taskDir, "setup.sh"))) ? await readFile(join(taskDir, "setup.sh"), "utf8") : undefined;
+  const setup = (await exists(join(taskDir, "setup.sh"))) ? await readSuiteText(taskDir, join(taskDir, "setup.sh"), name) : undefined;
   return {
     name,
     instruction,
     language: "bash",
     check,
+    root: taskDir,
     repoDir: taskDir,
     exclude: notFixture,
     hidden,

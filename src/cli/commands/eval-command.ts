@@ -39,13 +39,13 @@ function machineLabel(): string {
 }
 
 /** The suite's folder: the bundled one, a local folder, or a git URL cloned into Spark's cache. */
-async function suiteFolder(options: EvalOptions): Promise<{ dir: string; key: string }> {
+async function suiteFolder(options: EvalOptions): Promise<{ dir: string; key: string; remote: boolean }> {
   if (options.suite !== undefined && options.tasksDir !== undefined) throw new UsageError("Pass --suite or --tasks-dir, not both (--tasks-dir is the older name of --suite).");
   const suite = options.suite ?? options.tasksDir;
-  if (suite === undefined) return { dir: bundledTasksDir, key: "bundled" };
-  if (isSuiteUrl(suite)) return { dir: await fetchSuite(suite, join(sparkHome(process.env), "eval-suites")), key: suite };
+  if (suite === undefined) return { dir: bundledTasksDir, key: "bundled", remote: false };
+  if (isSuiteUrl(suite)) return { dir: await fetchSuite(suite, join(sparkHome(process.env), "eval-suites")), key: suite, remote: true };
   const dir = resolve(suite);
-  return { dir, key: dir };
+  return { dir, key: dir, remote: false };
 }
 
 /** The configurations to compare: --configs, or the one that -m and --review-model name. */
@@ -68,7 +68,7 @@ export async function runEvalCommand(options: EvalOptions): Promise<number> {
   const out = resolve(options.out ?? join("bench", "results"));
   await mkdir(out, { recursive: true });
   const journal = await EvalJournal.open(out, options.fresh === true);
-  const context = { options, suiteDir: suite.dir, suiteKey: suite.key, tasks, jobs, taskTimeoutMs, journal, machine: machineLabel(), startedAt: new Date().toISOString() };
+  const context = { options, suiteDir: suite.dir, suiteKey: suite.key, remote: suite.remote, tasks, jobs, taskTimeoutMs, journal, machine: machineLabel(), startedAt: new Date().toISOString() };
   process.stderr.write(`spark eval: ${tasks.length} task(s) of ${suite.key} (${layout} layout), ${configurations.length} configuration(s)\n`);
   const summaries: EvalSummary[] = [];
   let interrupted = false;

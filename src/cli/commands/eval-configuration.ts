@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { SandboxSection } from "../../config/index.js";
 import { toSparkError, UsageError } from "../../core/index.js";
 import { missingToolchains, runEval, summarise, type EvalJournal, type EvalSummary, type EvalTask, type EvalTaskResult } from "../../eval/index.js";
-import { agentCallSettings, agentContextPolicy, maxRoundsFrom, reviewerFor } from "../../runtime/index.js";
+import { agentCallSettings, agentContextPolicy, maxRoundsFrom, pricesFrom, reviewerFor } from "../../runtime/index.js";
 import { createSandbox, runUnsandboxed, SandboxUnavailableError, type CommandRequest, type Sandbox } from "../../sandbox/index.js";
 import type { GlobalOptions } from "../common/global-options.js";
 import { withRuntime } from "../common/with-runtime.js";
@@ -31,6 +31,8 @@ export interface EvalRunContext {
   suiteDir: string;
   /** The suite as the user named it (a path or URL): with the configuration, the key of the journal. */
   suiteKey: string;
+  /** Cloned from a URL: content nobody on this machine wrote, never run outside the sandbox. */
+  remote: boolean;
   tasks: readonly EvalTask[];
   jobs: number;
   taskTimeoutMs: number;
@@ -45,11 +47,14 @@ export interface EvalRunContext {
  * so where the sandbox cannot run the eval stops, unless the user passed --unsandboxed: then the agent gets
  * no shell and the tests run on this machine.
  */
-async function evalSandbox(suiteDir: string, settings: SandboxSection, unsandboxed: boolean): Promise<Sandbox | undefined> {
+async function evalSandbox(suiteDir: string, settings: SandboxSection, unsandboxed: boolean, remote: boolean): Promise<Sandbox | undefined> {
   try {
     return await createSandbox({ hiddenPaths: [await realpath(suiteDir)], settings });
   } catch (error) {
     const message = toSparkError(error).message;
+    if (remote) {
+      throw new SandboxUnavailableError(`${message}\nA suite cloned from a URL runs only in the sandbox (--unsandboxed does not apply to it). Review it, then pass its folder to --suite with --unsandboxed.`, { cause: error });
+    }
     if (!unsandboxed) {
       throw new SandboxUnavailableError(
         `${message}\nspark eval runs a suite's set-up scripts and hidden tests on the code the model wrote; without the sandbox that code would run on this machine. ` +
@@ -78,7 +83,7 @@ export async function runConfiguration(context: EvalRunContext, configuration: E
     if (stored.length > 0) process.stderr.write(`spark eval: ${label}: ${stored.length} task(s) already in ${context.suiteKey}'s journal, ${pending.length} to run (--fresh starts over).\n`);
     const results = [...stored];
     if (pending.length > 0) {
-      const sandbox = await evalSandbox(context.suiteDir, runtime.loaded.config.sandbox ?? {}, options.unsandboxed === true);
+      const sandbox = await evalSandbox(context.suiteDir, runtime.loaded.config.sandbox ?? {}, options.unsandboxed === true, context.remote);
       const run = (request: CommandRequest) => (sandbox ? sandbox.run(request) : runUnsandboxed(request));
       const probeDir = await realpath(await mkdtemp(join(tmpdir(), "spark-eval-probe-")));
       const cache = new Map<string, Promise<boolean>>();
@@ -90,6 +95,7 @@ export async function runConfiguration(context: EvalRunContext, configuration: E
           checkRunner: (workspace: string) => (command: string, signal?: AbortSignal) => run({ command, workspace, timeoutMs: 60_000, network: false, ...(signal ? { signal } : {}) }),
           missingToolchains: (programs: readonly string[]) => missingToolchains(programs, (command) => run({ command, workspace: probeDir, timeoutMs: 30_000, network: false }), cache),
           maxRounds: maxRoundsFrom(runtime.loaded, options.maxReviewRounds),
+          prices: pricesFrom(runtime.loaded),
           maxTurns: 30,
           taskTimeoutMs: context.taskTimeoutMs,
           signal,
