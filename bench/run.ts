@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { contextMarkdown, runContextBench } from "./context/workload.js";
 import { EDITS_DEFAULTS, editsMarkdown, runEdits } from "./edits/workload.js";
 import { lazyEditsMarkdown, runLazyEdits } from "./edits/lazy-workload.js";
+import { evalHarnessMarkdown, runEvalHarness } from "./eval-harness/workload.js";
 import { gatewayMarkdown } from "./gateway/report.js";
 import { GATEWAY_DEFAULTS, runGateway } from "./gateway/workload.js";
 import { SESSION_DEFAULTS, runSessionBench, sessionMarkdown } from "./session/workload.js";
@@ -92,6 +93,13 @@ const WORKLOADS: Record<string, Workload> = {
       const seconds = Math.max(1, Math.min(SESSION_DEFAULTS.seconds, args.timeBudgetS ?? SESSION_DEFAULTS.seconds));
       const result = await runSessionBench({ tokensPerSecond: SESSION_DEFAULTS.tokensPerSecond, seconds }, log);
       return { json: result, markdown: sessionMarkdown(result) };
+    },
+  },
+  "eval-harness": {
+    description: "spark eval's own cost outside the model: overhead per task, and a 20-task polyglot fixture suite with --jobs 2 (built CLI, scripted upstream)",
+    run: async (_args, log) => {
+      const result = await runEvalHarness(log);
+      return { json: result, markdown: evalHarnessMarkdown(result) };
     },
   },
   web: {
