@@ -124,6 +124,7 @@ describe.skipIf(!hasBwrap)("spark eval on Aider's polyglot layout", () => {
     expect(markdown).toContain("| configuration | tasks | passed | skipped | pass rate | 95% interval |");
     expect(markdown).toMatch(/\| python\/two-fer \| python \| pass \(.*\) \| pass \(approved, .*\) \|/);
     if (!hasGo) expect(markdown).toContain("| go/hello | go | skipped: missing go | skipped: missing go |");
+    expect(markdown).toContain("| coder + critic vs coder | ");
     expect(first.stdout).toBe(markdown);
 
     // The agent saw the stub, never the tests, the example solution or the metadata.

@@ -1,5 +1,5 @@
-import { appendFile, readFile, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { appendFile, mkdir, readFile, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import type { EvalTaskResult } from "./run-eval-task.js";
 
 /**
@@ -47,6 +47,7 @@ export class EvalJournal {
   /** Stores a result: a line written whole with one append, before the next task's result. */
   async record(entry: JournalEntry): Promise<void> {
     this.entries.push(entry);
+    await mkdir(dirname(this.path), { recursive: true });
     await appendFile(this.path, `${JSON.stringify(entry)}\n`);
   }
 }

@@ -1,4 +1,4 @@
-import type { EvalSummary } from "./eval-results.js";
+import { pairedDifference, type EvalSummary } from "./eval-results.js";
 
 const number = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -11,6 +11,23 @@ function cell(summary: EvalSummary, task: string): string {
   if (!result) return "–";
   if (result.skipped) return `skipped: ${result.skipped}`;
   return `${result.passed ? "pass" : "fail"} (${result.outcome}, ${seconds(result.wallMs)})`;
+}
+
+const signed = (rate: number) => `${rate > 0 ? "+" : ""}${(rate * 100).toFixed(0)} pts`;
+
+/** Each configuration against the first on the tasks both ran: the paired difference, with its interval. */
+function pairedLines(summaries: readonly EvalSummary[]): string[] {
+  const [baseline, ...others] = summaries;
+  if (!baseline || others.length === 0) return [];
+  return [
+    "",
+    "| paired with the first | tasks both ran | passed only by the first | passed only by this | difference | 95% interval |",
+    "| --- | --- | --- | --- | --- | --- |",
+    ...others.map((other) => {
+      const paired = pairedDifference(baseline, other);
+      return `| ${other.configuration} vs ${baseline.configuration} | ${paired.tasks} | ${paired.onlyBaseline} | ${paired.onlyConfiguration} | ${signed(paired.difference)} | ${signed(paired.interval[0])} to ${signed(paired.interval[1])} |`;
+    }),
+  ];
 }
 
 /**
@@ -40,6 +57,7 @@ export function formatEvalMarkdown(summaries: readonly EvalSummary[], title = su
           `| ${s.configuration} | ${model.model} | ${model.role} | ${model.calls} | ${seconds(model.ms)} | ${number.format(model.inputTokens)} | ${number.format(model.outputTokens)} | ${orNa(model.tokensPerSecond, (v) => number.format(v))} | ${orNa(model.cost, (v) => v.toFixed(4))} |`,
       ),
     ),
+    ...pairedLines(summaries),
     "",
     `| task | language | ${summaries.map((s) => s.configuration).join(" | ")} |`,
     `| --- | --- | ${summaries.map(() => "---").join(" | ")} |`,

@@ -92,3 +92,30 @@ export function summarise(configuration: string, machine: string, startedAt: str
     results: [...results],
   };
 }
+
+/** Two configurations on the tasks both ran: how often each passed where the other failed. */
+export interface PairedDifference {
+  baseline: string;
+  configuration: string;
+  /** Tasks both configurations ran (skipped ones left out). */
+  tasks: number;
+  onlyBaseline: number;
+  onlyConfiguration: number;
+  /** The configuration's pass rate less the baseline's, on those tasks. */
+  difference: number;
+  /** A 95% interval of the paired difference (normal approximation). */
+  interval: [number, number];
+}
+
+export function pairedDifference(baseline: EvalSummary, other: EvalSummary): PairedDifference {
+  const ran = (summary: EvalSummary) => new Map(summary.results.filter((result) => result.skipped === undefined).map((result) => [result.task, result.passed]));
+  const a = ran(baseline);
+  const b = ran(other);
+  const shared = [...a.keys()].filter((task) => b.has(task));
+  const onlyBaseline = shared.filter((task) => a.get(task) && !b.get(task)).length;
+  const onlyConfiguration = shared.filter((task) => !a.get(task) && b.get(task)).length;
+  const n = shared.length;
+  const difference = n === 0 ? 0 : (onlyConfiguration - onlyBaseline) / n;
+  const half = n === 0 ? 0 : (1.96 * Math.sqrt(Math.max(0, onlyConfiguration + onlyBaseline - (onlyConfiguration - onlyBaseline) ** 2 / n))) / n;
+  return { baseline: baseline.configuration, configuration: other.configuration, tasks: n, onlyBaseline, onlyConfiguration, difference, interval: [Math.max(-1, difference - half), Math.min(1, difference + half)] };
+}

@@ -1,7 +1,7 @@
 export { bundledTasksDir, type EvalTask, type HiddenCopy } from "./eval-task.js";
 export { EvalJournal, journalPath, type JournalEntry } from "./eval-journal.js";
 export { formatEvalMarkdown } from "./eval-report.js";
-export { modelTotals, summarise, wilsonInterval, type EvalModelTotals, type EvalSummary } from "./eval-results.js";
+export { modelTotals, pairedDifference, summarise, wilsonInterval, type EvalModelTotals, type EvalSummary, type PairedDifference } from "./eval-results.js";
 export { fetchSuite, isSuiteUrl } from "./fetch-suite.js";
 export { detectLayout, loadSuite, type SuiteLayout, type SuiteSelection } from "./load-suite.js";
 export { runEval } from "./run-eval.js";

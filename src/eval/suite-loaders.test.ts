@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { wilsonInterval } from "./eval-results.js";
+import { pairedDifference, summarise, wilsonInterval } from "./eval-results.js";
+import type { EvalTaskResult } from "./run-eval-task.js";
 import { loadSuite } from "./load-suite.js";
 import { yamlInstruction } from "./terminal-bench-suite.js";
 import { toolchainsFor } from "./toolchains.js";
@@ -64,5 +65,22 @@ describe("eval suite loaders", () => {
     expect(low).toBeCloseTo(0.0945, 3);
     expect(high).toBeCloseTo(0.9055, 3);
     expect(wilsonInterval(0, 0)).toEqual([0, 0]);
+  });
+});
+
+describe("paired difference", () => {
+  const result = (task: string, passed: boolean, skipped?: string): EvalTaskResult => ({
+    task, language: "python", passed, outcome: "approved", wallMs: 1, accounting: [], detail: "", ttftMs: null, rounds: 1, escalated: false, ...(skipped ? { skipped } : {}),
+  });
+  it("compares two configurations on the tasks both ran", () => {
+    const fast = summarise("fast", "m", "t", [result("a", true), result("b", false), result("c", false), result("d", false, "missing go")]);
+    const strong = summarise("strong", "m", "t", [result("a", true), result("b", true), result("c", true), result("d", true)]);
+    const paired = pairedDifference(fast, strong);
+    expect(paired).toMatchObject({ tasks: 3, onlyBaseline: 0, onlyConfiguration: 2 });
+    expect(paired.difference).toBeCloseTo(2 / 3, 5);
+    expect(paired.interval[0]).toBeLessThan(paired.difference);
+    expect(paired.interval[1]).toBeLessThanOrEqual(1);
+    expect(fast).toMatchObject({ tasks: 4, passed: 1, skipped: 1 });
+    expect(fast.passRate).toBeCloseTo(1 / 3, 5);
   });
 });

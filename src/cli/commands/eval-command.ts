@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { sparkHome } from "../../config/index.js";
 import { UsageError } from "../../core/index.js";
-import { bundledTasksDir, EvalJournal, fetchSuite, formatEvalMarkdown, isSuiteUrl, loadSuite, type EvalSummary } from "../../eval/index.js";
+import { bundledTasksDir, EvalJournal, fetchSuite, formatEvalMarkdown, isSuiteUrl, loadSuite, pairedDifference, type EvalSummary } from "../../eval/index.js";
 import { exitCodes } from "../common/exit-codes.js";
 import type { GlobalOptions } from "../common/global-options.js";
 import { parseConfigurations, runConfiguration, type EvalConfiguration } from "./eval-configuration.js";
@@ -66,7 +66,7 @@ export async function runEvalCommand(options: EvalOptions): Promise<number> {
   const suite = await suiteFolder(options);
   const { layout, tasks } = await loadSuite(suite.dir, { ...(options.tasks !== undefined ? { tasks: options.tasks } : {}), ...(limit !== undefined ? { limit } : {}) });
   const out = resolve(options.out ?? join("bench", "results"));
-  await mkdir(out, { recursive: true });
+  // The run directory is made by the first result: a run refused before any task (no sandbox) leaves nothing.
   const journal = await EvalJournal.open(out, options.fresh === true);
   const context = { options, suiteDir: suite.dir, suiteKey: suite.key, remote: suite.remote, tasks, jobs, taskTimeoutMs, journal, machine: machineLabel(), startedAt: new Date().toISOString() };
   process.stderr.write(`spark eval: ${tasks.length} task(s) of ${suite.key} (${layout} layout), ${configurations.length} configuration(s)\n`);
@@ -78,9 +78,12 @@ export async function runEvalCommand(options: EvalOptions): Promise<number> {
     if ((interrupted = done.interrupted)) break;
   }
   const markdown = formatEvalMarkdown(summaries);
-  await writeFile(join(out, "eval.json"), `${JSON.stringify({ suite: suite.key, layout, configurations: summaries }, null, 2)}\n`);
+  const comparisons = summaries.slice(1).map((summary) => pairedDifference(summaries[0] as EvalSummary, summary));
+  const report = { suite: suite.key, layout, configurations: summaries, comparisons };
+  await mkdir(out, { recursive: true });
+  await writeFile(join(out, "eval.json"), `${JSON.stringify(report, null, 2)}\n`);
   await writeFile(join(out, "eval.md"), markdown);
-  process.stdout.write(options.json ? `${JSON.stringify({ suite: suite.key, layout, configurations: summaries })}\n` : markdown);
+  process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : markdown);
   process.stderr.write(`Results: ${join(out, "eval.json")}, eval.md and results.jsonl (a rerun with the same --out continues this run)\n`);
   return interrupted ? exitCodes.interrupted : exitCodes.ok;
 }
