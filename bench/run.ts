@@ -6,6 +6,7 @@ import { contextMarkdown, runContextBench } from "./context/workload.js";
 import { EDITS_DEFAULTS, editsMarkdown, runEdits } from "./edits/workload.js";
 import { lazyEditsMarkdown, runLazyEdits } from "./edits/lazy-workload.js";
 import { kvMarkdown, runKvBench } from "./kv/workload.js";
+import { evalHarnessMarkdown, runEvalHarness } from "./eval-harness/workload.js";
 import { gatewayMarkdown } from "./gateway/report.js";
 import { LSP_DEFAULTS, lspMarkdown, runLspBench } from "./lsp/workload.js";
 import { GATEWAY_DEFAULTS, runGateway } from "./gateway/workload.js";
@@ -110,6 +111,13 @@ const WORKLOADS: Record<string, Workload> = {
       const seconds = Math.max(1, Math.min(SESSION_DEFAULTS.seconds, args.timeBudgetS ?? SESSION_DEFAULTS.seconds));
       const result = await runSessionBench({ tokensPerSecond: SESSION_DEFAULTS.tokensPerSecond, seconds }, log);
       return { json: result, markdown: sessionMarkdown(result) };
+    },
+  },
+  "eval-harness": {
+    description: "spark eval's own cost outside the model: overhead per task, and a 20-task polyglot fixture suite with --jobs 2 (built CLI, scripted upstream)",
+    run: async (_args, log) => {
+      const result = await runEvalHarness(log);
+      return { json: result, markdown: evalHarnessMarkdown(result) };
     },
   },
   web: {
