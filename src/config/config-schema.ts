@@ -100,6 +100,12 @@ const gatewaySection = z
     conversations_max: z.number().int().positive().optional(),
     /** Characters one key may keep in all its saved conversations (default 64 Mi). */
     conversation_storage_max_chars: z.number().int().positive().optional(),
+    /** Responses (`store: true`) one key keeps for `previous_response_id` over HTTP (default 1,000; the oldest go first). */
+    stored_responses_max: z.number().int().positive().optional(),
+    /** Bytes of conversation one key keeps in all its stored responses (default 64 MiB). */
+    stored_responses_max_bytes: z.number().int().positive().optional(),
+    /** How long a stored response can be continued, in ms (default 30 days, as OpenAI keeps them). */
+    stored_response_ttl_ms: z.number().int().positive().optional(),
     /** Extra model names to list in /v1/models besides the configured aliases and models. */
     models: z.array(z.string().min(1)).optional(),
     /** The Responses API over WebSocket (GET /v1/responses with Upgrade): its bounds. */
