@@ -23,6 +23,8 @@ const modelEntry = z
     api: z.enum(["chat", "responses"]).optional(),
     /** The server accepts OpenAI's Predicted Outputs (`prediction`) on Chat Completions. */
     predicted_outputs: z.boolean().optional(),
+    /** With api = "responses": call it over the Responses WebSocket (OpenAI's WebSocket mode), HTTP/SSE if refused. */
+    websocket: z.boolean().optional(),
   })
   .strict();
 
@@ -32,6 +34,7 @@ const providerEntry = z
     api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name").optional(),
     api: z.enum(["chat", "responses"]).optional(),
     predicted_outputs: z.boolean().optional(),
+    websocket: z.boolean().optional(),
   })
   .strict();
 

@@ -51,7 +51,7 @@ export function registerResponsesSocket(app: FastifyInstance, gateway: GatewayCo
     socket.once("close", () => sockets--);
     server.handleUpgrade(request, socket, head, (ws) => {
       metrics.open.inc();
-      const session = new ResponsesSocketSession(ws, { gateway, principal, metrics, socketKey: `ws-${randomUUID()}` }, limits);
+      const session = new ResponsesSocketSession(ws, { gateway, principal, metrics, socketKey: `ws-${randomUUID()}`, rateLimitEvents: request.headers["x-spark-events"] === "rate_limits" }, limits);
       ws.on("message", (data, isBinary) => session.receive(data, isBinary));
       ws.on("error", (error) => gateway.log("debug", `${PATH} websocket: ${error.message}`));
       ws.once("close", () => {

@@ -46,6 +46,11 @@ export interface TurnContext {
   metrics: SocketMetrics;
   /** Names this socket in the local engine's cache keys. */
   socketKey: string;
+  /**
+   * The client asked at the handshake (`x-spark-events: rate_limits`) for each response's rate-limit
+   * headers as a `spark.rate_limits` event before it, as HTTP sends them: Spark's own client does.
+   */
+  rateLimitEvents?: boolean;
 }
 
 
@@ -76,6 +81,7 @@ export async function runTurn(context: TurnContext, sink: SocketEventSink, creat
   const request: ModelRequest = { ...create.request, cacheKey: create.request.cacheKey ?? `${context.socketKey}:${root}` };
   const client = await backend.client();
   const reservation = await reserveGeneration(gateway, principal, { backend, promptEstimate: estimatePromptTokens(request), maxTokens: body.max_output_tokens ?? undefined, choices: create.generate ? 1 : 0 });
+  if (context.rateLimitEvents) await sink.notify({ type: "spark.rate_limits", headers: reservation.charge.headers });
   const signal = AbortSignal.any([sink.gone, running.controller.signal]);
   const said = nothingSaid();
   const events = create.generate ? collect(client.stream(withDefaults(request, backend.resolved.settings, reservation.maxTokens), { signal }), said) : prewarmEvents(client, request, { signal });
