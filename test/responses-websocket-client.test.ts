@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { startGateway, type GatewayProcess } from "./support/gateway-process.js";
 import { runSpark, tempDir } from "./support/run-spark.js";
 import { startScriptedServer, type ScriptedServer } from "./support/scripted-openai-server.js";
@@ -23,7 +24,7 @@ beforeAll(async () => {
   const project = tempDir("spark-ws-client-gw-");
   const home = tempDir("spark-ws-client-home-");
   mkdirSync(join(project, ".spark"));
-  writeFileSync(join(project, ".spark", "config.toml"), ["[models.remote-chat]", `base_url = "${upstream.url}"`, 'model = "upstream-model"', ""].join("\n"));
+  writeFileSync(join(project, ".spark", "config.toml"), ["[models.remote-chat]", `base_url = "${upstream.url}"`, 'model = "upstream-model"', "[gateway.websocket]", "ping_interval_ms = 200", ""].join("\n"));
   gateway = await startGateway(project, { HOME: home, SPARK_HOME: join(home, ".spark") });
 }, 60_000);
 
@@ -55,4 +56,17 @@ describe("spark --server over the Responses WebSocket", () => {
     expect(last.messages.filter((message) => message.role === "tool")).toHaveLength(2);
     expect(last.messages.some((message) => message.role === "user" && message.content?.includes("what do the notes say?"))).toBe(true);
   }, 90_000);
+
+  it("drops a socket whose peer stops answering pings (ping_interval_ms), while live clients keep working", async () => {
+    const silent = new WebSocket(`${gateway.url.replace(/^http/, "ws")}/v1/responses`, { autoPong: false });
+    await new Promise<void>((resolve, reject) => {
+      silent.once("open", () => resolve());
+      silent.once("error", reject);
+    });
+    const started = performance.now();
+    const code = await new Promise<number>((resolve) => silent.once("close", (closeCode) => resolve(closeCode)));
+    expect(code).toBe(1006);
+    expect(performance.now() - started).toBeLessThan(5_000);
+    await expect.poll(() => metric(/^spark_gateway_websockets_open /)).toBe(0);
+  }, 30_000);
 });

@@ -73,6 +73,10 @@ const websocketSection = z
     chain_max_bytes: z.number().int().positive().optional(),
     /** How long a kept response can be continued, in ms (default 1 h). */
     chain_ttl_ms: z.number().int().positive().optional(),
+    /** A ping every this many ms; a socket that has not answered the last one is dropped (default 30 s). */
+    ping_interval_ms: z.number().int().min(100).optional(),
+    /** A socket is closed this long after it opened, in ms (default 60 min, as OpenAI's); the client opens another. */
+    max_lifetime_ms: z.number().int().min(100).optional(),
   })
   .strict();
 
