@@ -129,7 +129,7 @@ const WORKLOADS: Record<string, Workload> = {
     },
   },
   websocket: {
-    description: "a 20-tool-call rollout on the local engine through spark serve: HTTP with the full history vs the Responses WebSocket (previous_response_id, with and without a prewarm): tokens evaluated, TTFT and end-to-end time",
+    description: "a 20-tool-call rollout on the local engine through spark serve: HTTP with the full history vs the Responses WebSocket (previous_response_id, with and without a prewarm): tokens evaluated, TTFT and end-to-end time; then a redirect: response.steer against abort-and-resend",
     run: async (args, log) => {
       // --cases N: tool calls in the rollout (default 20).
       const result = await runWebsocketBench({ steps: args.cases ?? WEBSOCKET_DEFAULTS.steps, maxOutputTokens: WEBSOCKET_DEFAULTS.maxOutputTokens }, log);

@@ -77,7 +77,8 @@ describe("spark serve -m and spark --server", () => {
     const result = await runSpark(["--server", gateway.url, "-m", "spark", "--max-tokens", "3", "hi"], { env, timeoutMs: 30_000 });
     expect(result.code, result.stderr).toBe(0);
     const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
-    expect(metrics).toMatch(/route="\/v1\/chat\/completions",model="spark",status="200"/);
+    // Over the gateway's Responses WebSocket, Spark's client's transport for --server.
+    expect(metrics).toMatch(/route="\/v1\/responses \(websocket\)",model="spark",status="200"/);
   });
 
   it("hides an unreachable upstream's address from the client and logs it", async () => {

@@ -146,7 +146,9 @@ describe("a project's config cannot send a key to a host the user did not name",
     if (variant.outcome === "mine") {
       expect(result.code, result.stderr).toBe(0);
       const seen = mine.requests.slice(before.mine);
-      expect(seen.map((request) => request.headers.authorization)).toEqual([`Bearer ${Object.values(keys)[0]}`]);
+      // One model call; --server tries the Responses WebSocket first (a GET upgrade, refused here): same server, same key.
+      expect(seen.filter((request) => request.method === "POST").map((request) => request.headers.authorization)).toEqual([`Bearer ${Object.values(keys)[0]}`]);
+      expect(new Set(seen.map((request) => request.headers.authorization))).toEqual(new Set([`Bearer ${Object.values(keys)[0]}`]));
     } else {
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/_API_KEY is not set/);

@@ -5,6 +5,7 @@ import { startGateway } from "../../test/support/gateway-process.js";
 import { tempDir } from "../../test/support/run-spark.js";
 import { CHAIN_TEXT, ensureChainModel } from "../../test/support/tiny-gguf.js";
 import { httpFullHistory, overSocket, type RolloutScript, type TurnFigures } from "./rollout.js";
+import { abortAndResend, steerOnSocket, type RedirectFigures } from "./steer.js";
 
 /**
  * A 20-tool-call agent rollout on the local engine through the built `spark serve`: over HTTP with the
@@ -27,6 +28,8 @@ export interface WebsocketResult {
   steps: number;
   maxOutputTokens: number;
   modes: ModeResult[];
+  /** Redirecting a generating answer (after 8 tool outputs): steer on the socket against abort-and-resend over HTTP. */
+  redirects?: { steer: RedirectFigures; abortAndResend: RedirectFigures; coldTtftMs: number };
 }
 
 /** `run` starts the instructions, so that no mode finds another mode's conversation in the cache. */
@@ -67,7 +70,15 @@ export async function runWebsocketBench(options: { steps: number; maxOutputToken
       modes.push({ mode: `WebSocket, previous_response_id${prewarm ? " + prewarm" : ""}`, turns: socket.value.turns, endToEndMs: socket.ms, prewarmMs: socket.value.prewarmMs });
       log(`websocket: socket${prewarm ? " + prewarm" : ""} ${Math.round(socket.ms)} ms`);
     }
-    return { model: "chain-wide.gguf (test model, 512 wide, 8 blocks, F32)", threads: defaultThreads(), steps: options.steps, maxOutputTokens: options.maxOutputTokens, modes };
+    // A cold prefill of the redirect's conversation (a fresh run prefix): what a redirect that re-reads everything costs.
+    const coldStarted = performance.now();
+    const cold = await fetch(`${gateway.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "bench", instructions: script(6, 8, 1).instructions, input: [...script(6, 8, 1).first], max_output_tokens: 1 }) });
+    await cold.text();
+    const coldTtftMs = performance.now() - coldStarted;
+    const steer = await steerOnSocket(gateway.url, script(4, options.steps, options.maxOutputTokens), 8);
+    const resend = await abortAndResend(gateway.url, script(5, options.steps, options.maxOutputTokens), 8);
+    log(`websocket: steer ${Math.round(steer.latencyMs)} ms, abort and resend ${Math.round(resend.latencyMs)} ms`);
+    return { model: "chain-wide.gguf (test model, 512 wide, 8 blocks, F32)", threads: defaultThreads(), steps: options.steps, maxOutputTokens: options.maxOutputTokens, modes, redirects: { steer, abortAndResend: resend, coldTtftMs } };
   } finally {
     await gateway.stop();
   }
@@ -76,6 +87,22 @@ export async function runWebsocketBench(options: { steps: number; maxOutputToken
 const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 const mean = (values: number[]) => (values.length ? sum(values) / values.length : 0);
+
+function redirectRows(result: WebsocketResult): string[] {
+  const redirects = result.redirects;
+  if (!redirects) return [];
+  return [
+    "Redirecting a generating answer (conversation: the first input and 8 tool outputs; the redirect is one user message):",
+    "",
+    "| redirect | new input sent → first token of its answer, ms | tokens evaluated for it |",
+    "| --- | ---: | ---: |",
+    `| response.steer on the socket | ${integer.format(redirects.steer.latencyMs)} | ${integer.format(redirects.steer.evaluated)} |`,
+    `| abort the HTTP stream, POST the whole history again | ${integer.format(redirects.abortAndResend.latencyMs)} | ${integer.format(redirects.abortAndResend.evaluated)} |`,
+    "",
+    `A cold prefill of the first input alone (a fresh prefix) took ${integer.format(redirects.coldTtftMs)} ms to its one token.`,
+    "",
+  ];
+}
 
 export function websocketMarkdown(result: WebsocketResult): string {
   const base = result.modes[0]?.endToEndMs ?? 0;
@@ -95,5 +122,6 @@ export function websocketMarkdown(result: WebsocketResult): string {
     "",
     ...perTurn,
     "",
+    ...redirectRows(result),
   ].join("\n");
 }

@@ -23,6 +23,8 @@ const modelEntry = z
     api: z.enum(["chat", "responses"]).optional(),
     /** The server accepts OpenAI's Predicted Outputs (`prediction`) on Chat Completions. */
     predicted_outputs: z.boolean().optional(),
+    /** With api = "responses": call it over the Responses WebSocket (OpenAI's WebSocket mode), HTTP/SSE if refused. */
+    websocket: z.boolean().optional(),
   })
   .strict();
 
@@ -32,6 +34,7 @@ const providerEntry = z
     api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name").optional(),
     api: z.enum(["chat", "responses"]).optional(),
     predicted_outputs: z.boolean().optional(),
+    websocket: z.boolean().optional(),
   })
   .strict();
 
@@ -70,6 +73,10 @@ const websocketSection = z
     chain_max_bytes: z.number().int().positive().optional(),
     /** How long a kept response can be continued, in ms (default 1 h). */
     chain_ttl_ms: z.number().int().positive().optional(),
+    /** A ping every this many ms; a socket that has not answered the last one is dropped (default 30 s). */
+    ping_interval_ms: z.number().int().min(100).optional(),
+    /** A socket is closed this long after it opened, in ms (default 60 min, as OpenAI's); the client opens another. */
+    max_lifetime_ms: z.number().int().min(100).optional(),
   })
   .strict();
 
@@ -100,6 +107,12 @@ const gatewaySection = z
     conversations_max: z.number().int().positive().optional(),
     /** Characters one key may keep in all its saved conversations (default 64 Mi). */
     conversation_storage_max_chars: z.number().int().positive().optional(),
+    /** Responses (`store: true`) one key keeps for `previous_response_id` over HTTP (default 1,000; the oldest go first). */
+    stored_responses_max: z.number().int().positive().optional(),
+    /** Bytes of conversation one key keeps in all its stored responses (default 64 MiB). */
+    stored_responses_max_bytes: z.number().int().positive().optional(),
+    /** How long a stored response can be continued, in ms (default 30 days, as OpenAI keeps them). */
+    stored_response_ttl_ms: z.number().int().positive().optional(),
     /** Extra model names to list in /v1/models besides the configured aliases and models. */
     models: z.array(z.string().min(1)).optional(),
     /** The Responses API over WebSocket (GET /v1/responses with Upgrade): its bounds. */

@@ -5,6 +5,8 @@ export interface ProviderPreset {
   apiKeyEnv?: string;
   api: "chat" | "responses";
   predictedOutputs?: boolean;
+  /** The server speaks the Responses WebSocket (with api "responses"). */
+  websocket?: boolean;
 }
 
 export const providerPresets: Readonly<Record<string, ProviderPreset>> = {

@@ -4,7 +4,16 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest }
 import type { LoadedConfig } from "../config/index.js";
 import { SparkError, toSparkError } from "../core/index.js";
 import type { LocalEngine } from "../models/index.js";
-import { createApiKeyStore, createUsageStore, createWebConversationStore, DEFAULT_WEB_CONVERSATION_QUOTA, type Database, type RateBucketStore } from "../store/index.js";
+import {
+  createApiKeyStore,
+  createResponseStore,
+  createUsageStore,
+  createWebConversationStore,
+  DEFAULT_RESPONSE_STORE_LIMITS,
+  DEFAULT_WEB_CONVERSATION_QUOTA,
+  type Database,
+  type RateBucketStore,
+} from "../store/index.js";
 import { Authenticator } from "./authenticate.js";
 import { planChat } from "./chat-route.js";
 import { planCompletions } from "./completions-route.js";
@@ -141,6 +150,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     families: new FamilyMatcher(config.families ?? defaultFamilies),
     agents: createUpstreamAgents(),
     log: options.log,
+    responses: createResponseStore(options.db, {
+      maxResponses: config.gateway?.stored_responses_max ?? DEFAULT_RESPONSE_STORE_LIMITS.maxResponses,
+      maxBytes: config.gateway?.stored_responses_max_bytes ?? DEFAULT_RESPONSE_STORE_LIMITS.maxBytes,
+      ttlMs: config.gateway?.stored_response_ttl_ms ?? DEFAULT_RESPONSE_STORE_LIMITS.ttlMs,
+    }),
     defaultMaxTokens: config.gateway?.default_max_tokens ?? 4096,
     timeoutMs: config.network?.timeout_ms ?? 600_000,
   };
@@ -208,7 +222,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return found;
   });
   app.post("/v1/chat/completions", (request, reply) => handleGeneration(context, request, reply, "/v1/chat/completions", (body) => planChat(context, body)));
-  app.post("/v1/responses", (request, reply) => handleGeneration(context, request, reply, "/v1/responses", (body) => planResponses(context, body)));
+  app.post("/v1/responses", (request, reply) => handleGeneration(context, request, reply, "/v1/responses", (body, principal) => planResponses(context, body, principal)));
   app.post("/v1/completions", (request, reply) => handleGeneration(context, request, reply, "/v1/completions", (body) => planCompletions(context, body)));
   registerVendorRoutes(app, context);
   registerResponsesSocket(app, context, socketLimits(config, bodyLimit));

@@ -1,5 +1,5 @@
 import type { ConfigFile } from "../config/index.js";
-import type { RateBucketStore } from "../store/index.js";
+import type { RateBucketStore, ResponseStore } from "../store/index.js";
 import type { Authenticator } from "./authenticate.js";
 import type { GatewayMetrics } from "./gateway-metrics.js";
 import type { FamilyMatcher } from "./model-families.js";
@@ -23,5 +23,7 @@ export interface GatewayContext {
   log: GatewayLog;
   /** max_tokens assumed when a request names none. */
   defaultMaxTokens: number;
+  /** Responses kept with `store: true`, per API key, for `previous_response_id`. */
+  responses: ResponseStore;
   timeoutMs: number;
 }

@@ -8,6 +8,7 @@ import type { GatewayContext } from "./gateway-context.js";
 import { GatewayError, openAIErrorBody } from "./openai-error.js";
 import { ResponsesSocketSession } from "./responses-socket-session.js";
 import type { SocketLimits } from "./socket-limits.js";
+import { watchSocket } from "./socket-heartbeat.js";
 import { SocketMetrics } from "./socket-metrics.js";
 
 const PATH = "/v1/responses";
@@ -51,10 +52,12 @@ export function registerResponsesSocket(app: FastifyInstance, gateway: GatewayCo
     socket.once("close", () => sockets--);
     server.handleUpgrade(request, socket, head, (ws) => {
       metrics.open.inc();
-      const session = new ResponsesSocketSession(ws, { gateway, principal, metrics, socketKey: `ws-${randomUUID()}` }, limits);
+      const session = new ResponsesSocketSession(ws, { gateway, principal, metrics, socketKey: `ws-${randomUUID()}`, rateLimitEvents: request.headers["x-spark-events"] === "rate_limits" }, limits);
       ws.on("message", (data, isBinary) => session.receive(data, isBinary));
       ws.on("error", (error) => gateway.log("debug", `${PATH} websocket: ${error.message}`));
+      const unwatch = watchSocket(ws, limits, () => gateway.log("debug", `${PATH} websocket: a peer did not answer a ping; dropped`));
       ws.once("close", () => {
+        unwatch();
         metrics.open.dec();
         session.close();
       });

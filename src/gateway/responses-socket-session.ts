@@ -2,10 +2,11 @@ import type { RawData } from "ws";
 import type WebSocket from "ws";
 import { errorMessage } from "../core/index.js";
 import { badRequest, GatewayError, toGatewayError, wireCode } from "./openai-error.js";
-import { ResponseChainStore } from "./response-chain-store.js";
+import { ResponseChainStore, type StoredResponse } from "./response-chain-store.js";
 import { prepareCreate } from "./socket-create.js";
 import { SocketEventSink } from "./socket-event-sink.js";
 import { SocketLane } from "./socket-lane.js";
+import { readStoredConversation } from "./stored-responses.js";
 import type { SocketLimits } from "./socket-limits.js";
 import { steer, type SteerTarget } from "./socket-steer.js";
 import { runTurn, type RunningTurn, type TurnContext } from "./socket-turn.js";
@@ -101,7 +102,7 @@ export class ResponsesSocketSession {
   /** One response of a lane; a steered one is followed at once by its successor with the steer's input. */
   private async run(lane: SocketLane, event: Json, running: RunningTurn): Promise<void> {
     try {
-      const stored = await runTurn({ ...this.context, chains: this.chains }, new SocketEventSink(this.socket, lane.streamId), prepareCreate(this.context.gateway.router, this.chains, event), running);
+      const stored = await runTurn({ ...this.context, chains: this.chains }, new SocketEventSink(this.socket, lane.streamId), prepareCreate(this.context.gateway.router, this.chains, event, (id) => this.stored(id)), running);
       if (event["generate"] !== false) this.turns++;
       lane.last = stored;
       const steered = running.steerInput;
@@ -111,6 +112,13 @@ export class ResponsesSocketSession {
     } catch (error) {
       await this.fail(error, lane.streamId);
     }
+  }
+
+  /** A response this socket's key made with `store: true` (over HTTP or another socket), as a chain entry. */
+  private stored(id: string): StoredResponse | undefined {
+    const { gateway, principal } = this.context;
+    const conversation = readStoredConversation(gateway.responses, principal.id, id);
+    return conversation && { id, conversation, root: id, prewarm: false, status: "completed", pendingCalls: 0 };
   }
 
   private steerTarget(streamId: string | undefined): SteerTarget {

@@ -44,13 +44,14 @@ function bodyOf(event: Json): Json {
 /**
  * Parses a `response.create` like a POST /v1/responses body (minus stream and background) and builds the
  * model's conversation: a continuation gets the conversation of `previous_response_id` from the socket's
- * chain, then its own input; its own instructions replace the earlier ones, as OpenAI's API does.
+ * chain (or, for one made with `store: true`, from the caller's stored responses), then its own input; its
+ * own instructions replace the earlier ones, as OpenAI's API does.
  */
-export function prepareCreate(router: ModelRouter, chains: ResponseChainStore, event: Json): SocketCreate {
+export function prepareCreate(router: ModelRouter, chains: ResponseChainStore, event: Json, stored?: (id: string) => StoredResponse | undefined): SocketCreate {
   const raw = bodyOf(event);
   const body = parseBody(responsesCreateSchema, raw);
   const previousId = body.previous_response_id ?? undefined;
-  const previous = previousId === undefined ? undefined : chains.get(previousId);
+  const previous = previousId === undefined ? undefined : (chains.get(previousId) ?? stored?.(previousId));
   if (previousId !== undefined && !previous) throw previousNotFound(previousId);
   const backend = router.resolve(body.model);
   const backendName = backend.kind === "local" ? `the local model '${backend.name}'` : `the model '${backend.name}'`;

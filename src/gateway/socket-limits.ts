@@ -13,6 +13,10 @@ export interface SocketLimits {
   chainTtlMs: number;
   /** Longest `stream_id` accepted, in characters. */
   maxStreamIdLength: number;
+  /** A ping this often; a peer that did not answer the last one is dropped. */
+  pingIntervalMs: number;
+  /** How long one socket may live. */
+  maxLifetimeMs: number;
 }
 
 export const DEFAULT_SOCKET_LIMITS = {
@@ -23,6 +27,8 @@ export const DEFAULT_SOCKET_LIMITS = {
   chainMaxBytes: 16 * 1024 * 1024,
   chainTtlMs: 60 * 60 * 1000,
   maxStreamIdLength: 128,
+  pingIntervalMs: 30_000,
+  maxLifetimeMs: 60 * 60 * 1000,
 } as const;
 
 export function socketLimits(config: ConfigFile, bodyLimit: number): SocketLimits {
@@ -36,5 +42,7 @@ export function socketLimits(config: ConfigFile, bodyLimit: number): SocketLimit
     chainMaxBytes: section?.chain_max_bytes ?? DEFAULT_SOCKET_LIMITS.chainMaxBytes,
     chainTtlMs: section?.chain_ttl_ms ?? DEFAULT_SOCKET_LIMITS.chainTtlMs,
     maxStreamIdLength: DEFAULT_SOCKET_LIMITS.maxStreamIdLength,
+    pingIntervalMs: section?.ping_interval_ms ?? DEFAULT_SOCKET_LIMITS.pingIntervalMs,
+    maxLifetimeMs: section?.max_lifetime_ms ?? DEFAULT_SOCKET_LIMITS.maxLifetimeMs,
   };
 }

@@ -1,4 +1,4 @@
-import type { Message, ModelRequest, StreamEvent, StreamOptions, ToolCall } from "../core/index.js";
+import type { ModelRequest, StreamEvent, StreamOptions } from "../core/index.js";
 import type { ModelClient } from "../models/index.js";
 import { CallMeter } from "../speed/index.js";
 import type { Principal } from "./authenticate.js";
@@ -6,6 +6,8 @@ import type { GatewayContext } from "./gateway-context.js";
 import { recordGeneration, reserveGeneration, settleGeneration } from "./generation-charge.js";
 import type { ResponseChainStore, StoredResponse } from "./response-chain-store.js";
 import { ResponsesEncoder } from "./responses-encoder.js";
+import { assistantTurn, collect, nothingSaid } from "./response-said.js";
+import { keepConversation } from "./stored-responses.js";
 import { serveEvents, type Outcome, type RunContext } from "./serve-events.js";
 import type { SocketCreate } from "./socket-create.js";
 import type { SocketEventSink } from "./socket-event-sink.js";
@@ -44,31 +46,18 @@ export interface TurnContext {
   metrics: SocketMetrics;
   /** Names this socket in the local engine's cache keys. */
   socketKey: string;
+  /**
+   * The client asked at the handshake (`x-spark-events: rate_limits`) for each response's rate-limit
+   * headers as a `spark.rate_limits` event before it, as HTTP sends them: Spark's own client does.
+   */
+  rateLimitEvents?: boolean;
 }
 
-/** What the model said, collected on the way to the encoder: the chain keeps it for the next turn. */
-interface Said {
-  text: string;
-  toolCalls: ToolCall[];
-}
-
-async function* collect(events: AsyncIterable<StreamEvent>, said: Said): AsyncIterable<StreamEvent> {
-  for await (const event of events) {
-    if (event.type === "text-delta") said.text += event.text;
-    else if (event.type === "tool-call") said.toolCalls.push(event.toolCall);
-    yield event;
-  }
-}
 
 /** A prewarm as model events: the prompt goes into the cache (where the engine has one), nothing is generated. */
 async function* prewarmEvents(client: ModelClient, request: ModelRequest, options: StreamOptions): AsyncIterable<StreamEvent> {
   if (client.prewarm) yield { type: "usage", usage: (await client.prewarm(request, options)).usage };
   yield { type: "finish", reason: "stop" };
-}
-
-function assistantTurn(said: Said): Message[] {
-  if (!said.text && said.toolCalls.length === 0) return [];
-  return [{ role: "assistant", content: said.text, ...(said.toolCalls.length ? { toolCalls: said.toolCalls } : {}) }];
 }
 
 function statusOf(outcome: Outcome, running: RunningTurn): StoredResponse["status"] {
@@ -92,8 +81,9 @@ export async function runTurn(context: TurnContext, sink: SocketEventSink, creat
   const request: ModelRequest = { ...create.request, cacheKey: create.request.cacheKey ?? `${context.socketKey}:${root}` };
   const client = await backend.client();
   const reservation = await reserveGeneration(gateway, principal, { backend, promptEstimate: estimatePromptTokens(request), maxTokens: body.max_output_tokens ?? undefined, choices: create.generate ? 1 : 0 });
+  if (context.rateLimitEvents) await sink.notify({ type: "spark.rate_limits", headers: reservation.charge.headers });
   const signal = AbortSignal.any([sink.gone, running.controller.signal]);
-  const said: Said = { text: "", toolCalls: [] };
+  const said = nothingSaid();
   const events = create.generate ? collect(client.stream(withDefaults(request, backend.resolved.settings, reservation.maxTokens), { signal }), said) : prewarmEvents(client, request, { signal });
   const run: RunContext = {
     sink,
@@ -131,6 +121,8 @@ export async function runTurn(context: TurnContext, sink: SocketEventSink, creat
     pendingCalls: said.toolCalls.length,
   };
   context.chains.put(stored);
+  // `store: true` keeps it in the database too, under the socket's key: HTTP callers can continue it.
+  if (create.body.store === true && create.generate) keepConversation(gateway.responses, principal.id, stored.id, stored.conversation);
   return stored;
 }
 

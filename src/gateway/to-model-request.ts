@@ -115,7 +115,7 @@ export function responsesToModelRequest(body: ResponsesRequest, backend: string)
   const unknown = refuseUnknownFields(body, responsesFields, backend);
   if (unknown) throw unknown;
   if (body.previous_response_id) {
-    throw unsupported("previous_response_id", `'previous_response_id' is not supported for ${backend}: the gateway does not store responses. Send the whole conversation in 'input'.`);
+    throw unsupported("previous_response_id", `'previous_response_id' is not supported for ${backend}: the caller joins the stored conversation first (stored-responses.ts, socket-create.ts). Send the whole conversation in 'input'.`);
   }
   refuseNonDefault(body.top_p, 1, "top_p", backend);
   if (body.tool_choice !== undefined && body.tool_choice !== null && body.tool_choice !== "auto" && body.tool_choice !== "none") {

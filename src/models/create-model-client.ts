@@ -7,6 +7,7 @@ import type { ModelTarget, ResolvedModel } from "./model-target.js";
 import type { LocalEngine } from "./local-engine-handle.js";
 import { OpenAIChatClient } from "./providers/openai/openai-chat-client.js";
 import { OpenAIResponsesClient } from "./providers/openai/openai-responses-client.js";
+import { ResponsesSocket } from "./providers/openai/responses-socket.js";
 
 export interface ClientDependencies {
   env: NodeJS.ProcessEnv;
@@ -46,9 +47,10 @@ function remoteClient(resolved: ResolvedModel, target: Extract<ModelTarget, { ki
   const { openai, context } = openAIConnection(target, deps);
   const displayName = target.provider === "openai" || target.provider === "custom" ? target.model : `${target.provider}/${target.model}`;
   // Predicted Outputs exist on Chat Completions only.
-  return target.api === "responses"
-    ? new OpenAIResponsesClient(openai, context, displayName)
-    : new OpenAIChatClient(openai, context, displayName, target.predictedOutputs ?? false);
+  if (target.api === "chat") return new OpenAIChatClient(openai, context, displayName, target.predictedOutputs ?? false);
+  // The socket goes to the same server as HTTP, with the same key: it never takes a credential elsewhere.
+  const socket = target.websocket ? new ResponsesSocket({ baseUrl: target.baseUrl, apiKey: key || undefined }) : undefined;
+  return new OpenAIResponsesClient(openai, context, displayName, socket);
 }
 
 async function localClient(path: string, displayName: string, resolved: ResolvedModel, deps: ClientDependencies): Promise<ModelClient> {

@@ -10,6 +10,8 @@ export type ModelTarget =
       api: "chat" | "responses";
       /** Whether the server accepts `prediction` (OpenAI Predicted Outputs). */
       predictedOutputs?: boolean;
+      /** Call the Responses API over its WebSocket (api "responses" only), HTTP/SSE when refused. */
+      websocket?: boolean;
     }
   | { kind: "local"; path: string }
   | { kind: "hf"; spec: string; url: string; cachePath: string };

@@ -65,6 +65,7 @@ function remote(provider: string, model: string, preset: ProviderPreset): ModelT
     api: preset.api,
     ...(preset.apiKeyEnv ? { apiKeyEnv: preset.apiKeyEnv } : {}),
     ...(preset.predictedOutputs ? { predictedOutputs: true } : {}),
+    ...(preset.websocket ? { websocket: true } : {}),
   };
 }
 
@@ -78,7 +79,7 @@ function targetFor(name: string, entry: { name: string; model: ModelEntry } | un
     // A URL the project named never gets the user's top-level key: that key belongs to the user's own URL.
     const projectUrl = entry !== undefined && projectFile !== undefined && sources.get(`models.${entry.name}.base_url`) === projectFile;
     const apiKeyEnv = entry?.model.api_key_env ?? (projectUrl ? undefined : config.api_key_env);
-    return remote("custom", name, { baseUrl, api: entry?.model.api ?? "chat", ...(apiKeyEnv ? { apiKeyEnv } : {}), ...(entry?.model.predicted_outputs ? { predictedOutputs: true } : {}) });
+    return remote("custom", name, { baseUrl, api: entry?.model.api ?? "chat", ...(apiKeyEnv ? { apiKeyEnv } : {}), ...(entry?.model.predicted_outputs ? { predictedOutputs: true } : {}), ...(entry?.model.websocket ? { websocket: true } : {}) });
   }
   const slash = name.indexOf("/");
   if (slash > 0) {
@@ -95,6 +96,7 @@ function targetFor(name: string, entry: { name: string; model: ModelEntry } | un
             api: preset.api ?? "chat",
             ...(preset.api_key_env ? { apiKeyEnv: preset.api_key_env } : {}),
             ...(preset.predicted_outputs ? { predictedOutputs: true } : {}),
+            ...(preset.websocket ? { websocket: true } : {}),
           }
         : preset;
     return remote(provider, name.slice(slash + 1), normalized);
@@ -131,13 +133,14 @@ function settingsFor(chain: string[], context: ResolveContext): CallSettings {
 
 /**
  * `--server`: the gateway resolves every name itself (its aliases, its models, its quotas). Resolving here
- * first would let a local alias run the model in process and never reach the gateway.
+ * first would let a local alias run the model in process and never reach the gateway. The gateway is called
+ * over its Responses WebSocket (incremental turns, steering), over HTTP/SSE if it refuses the upgrade.
  */
 function gatewayModel(requested: string | undefined, server: string, context: ResolveContext): ResolvedModel {
   const name = requested ?? context.loaded.config.model;
   if (!name) throw new ModelError("model_not_configured", `Name the gateway's model with -m NAME (GET ${server}/models lists them).`);
   const apiKeyEnv = context.loaded.config.api_key_env ?? "SPARK_API_KEY";
-  return { name, chain: [name], target: remote("custom", name, { baseUrl: server, api: "chat", apiKeyEnv }), settings: settingsFor([name], context) };
+  return { name, chain: [name], target: remote("custom", name, { baseUrl: server, api: "responses", websocket: true, apiKeyEnv }), settings: settingsFor([name], context) };
 }
 
 /** Resolves `-m NAME` (or the configured default) to a target and its per-call settings. */

@@ -37,3 +37,4 @@ export {
   type WebMessage,
   type WebMessageRole,
 } from "./web-conversation-store.js";
+export { createResponseStore, DEFAULT_RESPONSE_STORE_LIMITS, type ResponseStore, type ResponseStoreLimits } from "./response-store.js";

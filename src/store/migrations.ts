@@ -176,6 +176,26 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    description: "Responses API responses stored for previous_response_id (store: true), per API key",
+    up(db) {
+      // owner is the API key's id ("anonymous" without keys): a key continues only its own responses.
+      // created_at is epoch ms; bytes is the stored conversation's length, for the per-key quota.
+      db.exec(`
+        CREATE TABLE stored_responses (
+          owner TEXT NOT NULL,
+          id TEXT NOT NULL,
+          conversation TEXT NOT NULL,
+          bytes INTEGER NOT NULL,
+          created_at INTEGER NOT NULL,
+          PRIMARY KEY (owner, id)
+        );
+        CREATE INDEX stored_responses_by_owner_age ON stored_responses (owner, created_at);
+        CREATE INDEX stored_responses_by_age ON stored_responses (created_at);
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);

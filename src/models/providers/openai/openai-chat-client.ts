@@ -84,6 +84,9 @@ export class OpenAIChatClient extends OpenAIClientBase {
       if (choice.finish_reason === "content_filter") throw contentFiltered(this.context.baseUrl);
       if (choice.finish_reason) state.reason = finishReasons[choice.finish_reason] ?? "stop";
     }
+    // An abort (an interrupt, a steer) can end the stream quietly mid-arguments: a call cut there is no
+    // call, and is never passed on (nor kept in the conversation) with half its arguments.
+    if (signal?.aborted) return;
     for (const toolCall of toolCalls.finish()) yield { type: "tool-call", toolCall };
   }
 }
