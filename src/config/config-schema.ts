@@ -3,6 +3,7 @@ import { reviewSection } from "./review-section.js";
 import { contextSection } from "./context-section.js";
 import { mcpSection } from "./mcp-section.js";
 import { sandboxSection } from "./sandbox-section.js";
+import { poolSection, upstreamList } from "./pool-section.js";
 
 /** Settings that shape a model call; they may sit at the top level, in a profile or per model. */
 const callSettings = {
@@ -23,6 +24,8 @@ const modelEntry = z
     api: z.enum(["chat", "responses"]).optional(),
     /** The server accepts OpenAI's Predicted Outputs (`prediction`) on Chat Completions. */
     predicted_outputs: z.boolean().optional(),
+    /** Several replicas serving this name: `spark serve` balances them (see [gateway.pool]). */
+    upstreams: upstreamList.optional(),
   })
   .strict();
 
@@ -104,6 +107,8 @@ const gatewaySection = z
     models: z.array(z.string().min(1)).optional(),
     /** The Responses API over WebSocket (GET /v1/responses with Upgrade): its bounds. */
     websocket: websocketSection.optional(),
+    /** Routing, health and failover of pooled models ([models.NAME] upstreams). */
+    pool: poolSection.optional(),
   })
   .strict();
 

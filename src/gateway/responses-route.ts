@@ -1,8 +1,11 @@
+import type { MemberBackend, UpstreamBackend } from "./backend.js";
+import { conversationKey } from "./conversation-key.js";
 import type { GatewayContext } from "./gateway-context.js";
 import type { GenerationPlan } from "./generation-route.js";
 import { parseBody, responsesRequestSchema } from "./request-schemas.js";
 import { ResponsesEncoder } from "./responses-encoder.js";
-import { serveEvents } from "./serve-events.js";
+import { runOnPool } from "./pool-run.js";
+import { serveEvents, type RunContext } from "./serve-events.js";
 import { StopFilter } from "./stop-filter.js";
 import { estimatePromptTokens, responsesToModelRequest, withDefaults } from "./to-model-request.js";
 import { proxyToUpstream } from "./upstream-proxy.js";
@@ -18,36 +21,35 @@ export function planResponses(gateway: GatewayContext, raw: unknown): Generation
   const backend = gateway.router.resolve(body.model);
   const stream = body.stream === true;
   const maxTokens = body.max_output_tokens ?? undefined;
-  if (backend.kind === "upstream" && backend.target.api === "responses" && gateway.config.gateway?.passthrough !== false) {
-    const { target, apiKey } = backend;
-    const promptEstimate = Math.ceil((JSON.stringify(body.input).length + (body.instructions?.length ?? 0)) / 4);
+  const sizing = { stream, maxTokens, choices: 1 };
+  const passes = (member: MemberBackend): member is UpstreamBackend => member.kind === "upstream" && member.target.api === "responses" && gateway.config.gateway?.passthrough !== false;
+  const passedEstimate = Math.ceil((JSON.stringify(body.input).length + (body.instructions?.length ?? 0)) / 4);
+  const proxy = (member: UpstreamBackend, context: RunContext) => {
+    const { target, apiKey } = member;
+    const forwarded: Record<string, unknown> = { ...body, model: target.model };
+    if (context.limitsTokens && maxTokens === undefined) forwarded.max_output_tokens = context.maxTokens;
+    return proxyToUpstream(gateway.agents, context, { target, apiKey, path: "/responses", body: forwarded, stripUsage: false, promptEstimate: passedEstimate, timeoutMs: gateway.timeoutMs });
+  };
+  const converted = (member: MemberBackend) => {
+    const backendName = member.kind === "local" ? `the local model '${member.name}'` : `the model '${member.name}' (its upstream speaks Chat Completions)`;
+    return responsesToModelRequest(body, backendName);
+  };
+  const reencode = async (member: MemberBackend, request: ReturnType<typeof converted>, context: RunContext) => {
+    const client = await member.client();
+    const events = client.stream(withDefaults(request.request, member.resolved.settings, context.maxTokens), { signal: context.signal });
+    const encoder = new ResponsesEncoder(body.model, { instructions: body.instructions, temperature: body.temperature, metadata: body.metadata }, (name) => request.tools.declaredName(name));
+    return serveEvents(context, events, encoder, new StopFilter([]));
+  };
+  if (backend.kind === "pool") {
+    const conversation = conversationKey({ promptCacheKey: body.prompt_cache_key, previousResponseId: body.previous_response_id, prompt: Array.isArray(body.input) ? [{ instructions: body.instructions }, ...body.input] : `${body.instructions ?? ""}\u0000${body.input}` });
     return {
       backend,
-      stream,
-      promptEstimate,
-      maxTokens,
-      choices: 1,
-      run: (context) => {
-        const forwarded: Record<string, unknown> = { ...body, model: target.model };
-        if (context.limitsTokens && maxTokens === undefined) forwarded.max_output_tokens = context.maxTokens;
-        return proxyToUpstream(gateway.agents, context, { target, apiKey, path: "/responses", body: forwarded, stripUsage: false, promptEstimate, timeoutMs: gateway.timeoutMs });
-      },
+      ...sizing,
+      promptEstimate: passedEstimate,
+      run: (context) => runOnPool(gateway, backend, conversation, context, (member, attempt) => (passes(member) ? proxy(member, attempt) : reencode(member, converted(member), attempt))),
     };
   }
-  const backendName = backend.kind === "local" ? `the local model '${backend.name}'` : `the model '${backend.name}' (its upstream speaks Chat Completions)`;
-  const { request: modelRequest, ignored, tools } = responsesToModelRequest(body, backendName);
-  return {
-    backend,
-    stream,
-    promptEstimate: estimatePromptTokens(modelRequest),
-    maxTokens,
-    choices: 1,
-    ignored,
-    run: async (context) => {
-      const client = await backend.client();
-      const events = client.stream(withDefaults(modelRequest, backend.resolved.settings, context.maxTokens), { signal: context.signal });
-      const encoder = new ResponsesEncoder(body.model, { instructions: body.instructions, temperature: body.temperature, metadata: body.metadata }, (name) => tools.declaredName(name));
-      return serveEvents(context, events, encoder, new StopFilter([]));
-    },
-  };
+  if (passes(backend)) return { backend, ...sizing, promptEstimate: passedEstimate, run: (context) => proxy(backend, context) };
+  const request = converted(backend);
+  return { backend, ...sizing, promptEstimate: estimatePromptTokens(request.request), ignored: request.ignored, run: (context) => reencode(backend, request, context) };
 }
