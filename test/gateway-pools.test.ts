@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { rankByRendezvous } from "../src/gateway/rendezvous.js";
 import { startGateway, type GatewayProcess } from "./support/gateway-process.js";
-import { tempDir } from "./support/run-spark.js";
+import { runSpark, tempDir } from "./support/run-spark.js";
 import { startScriptedServer, type RecordedRequest, type ScriptedReply, type ScriptedServer } from "./support/scripted-openai-server.js";
 
 const redis = inject("redis");
@@ -85,6 +85,8 @@ describe("gateway upstream pools", () => {
         `upstreams = [${urls().map((url) => member(url)).join(", ")}]`,
         "[models.tight]",
         `upstreams = [${member(urls()[0]!, ", max_concurrent = 1")}, ${member(urls()[1]!, ", max_concurrent = 1")}]`,
+        "[models.resp-pool]",
+        `upstreams = [${urls().map((url) => member(url, ', api = "responses"')).join(", ")}]`,
         "[models.half-dead]",
         `upstreams = [${member(dead)}, ${member(urls()[2]!)}]`,
         "",
@@ -121,6 +123,35 @@ describe("gateway upstream pools", () => {
       expect(response.status).toBe(200);
     }
     expect(receivers("opening-of-prefix-conversation")).toHaveLength(1);
+  });
+
+  it("sends a previous_response_id to the replica that made that response", async () => {
+    const gateway = gateways[0]!;
+    for (let conversation = 0; conversation < 4; conversation++) {
+      const send = async (input: string, previous?: string) => {
+        const response = await fetch(`${gateway.url}/v1/responses`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ model: "resp-pool", input, ...(previous ? { previous_response_id: previous } : {}) }),
+        });
+        expect(response.status).toBe(200);
+        return ((await response.json()) as { id: string }).id;
+      };
+      const first = await send(`chain-${conversation}-one`);
+      await send(`chain-${conversation}-two`, first);
+      expect(receivers(`chain-${conversation}-one`)).toHaveLength(1);
+      expect(receivers(`chain-${conversation}-two`)).toEqual(receivers(`chain-${conversation}-one`));
+    }
+  });
+
+  it("lists the pool's members in `spark models`", async () => {
+    const listed = await runSpark(["models", "--json"], { cwd: project, env, timeoutMs: 30_000 });
+    expect(listed.code, listed.stderr).toBe(0);
+    const rows = (JSON.parse(listed.stdout) as { models: { name: string; usable: boolean; members?: { replica: number; resolvesTo: string }[] }[] }).models;
+    const pooled = rows.find((row) => row.name === "pooled");
+    expect(pooled?.usable).toBe(true);
+    expect(pooled?.members?.map((member) => member.replica)).toEqual([1, 2, 3]);
+    expect(pooled?.members?.[0]?.resolvesTo).toContain(urls()[0]);
   });
 
   it("moves a conversation whose replica is at its max_concurrent, and it stays where it moved", async () => {
