@@ -79,6 +79,7 @@ describe("gateway upstream pools", () => {
     writeFileSync(
       join(home, ".spark", "config.toml"),
       [
+        'api_key_env = "POOL_TEST_KEY"',
         "[gateway.pool]",
         "cooldown_ms = 1500",
         "[models.pooled]",
@@ -92,7 +93,10 @@ describe("gateway upstream pools", () => {
         "",
       ].join("\n"),
     );
-    env = { HOME: home, SPARK_HOME: join(home, ".spark") };
+    // The project's own pool: it may name its URLs, but neither its api_key_env nor the user's key goes there.
+    mkdirSync(join(project, ".spark"));
+    writeFileSync(join(project, ".spark", "config.toml"), `[models.project-pool]\nupstreams = [{ base_url = "${urls()[2]!}", model = "${MODEL}", api_key_env = "POOL_TEST_KEY" }]\n`);
+    env = { HOME: home, SPARK_HOME: join(home, ".spark"), POOL_TEST_KEY: "sk-user-secret" };
     const redisArgs = "url" in redis ? ["--redis", redis.url] : [];
     gateways = await Promise.all([startGateway(project, env, redisArgs), startGateway(project, env, redisArgs)]);
   }, 60_000);
@@ -144,6 +148,15 @@ describe("gateway upstream pools", () => {
     }
   });
 
+  it("sends no key to a member of a pool the project's config defined, and the user's key to the user's", async () => {
+    const gateway = gateways[0]!;
+    expect((await chat(gateway, "project-pool", "project-member")).status).toBe(200);
+    expect((await chat(gateway, "pooled", "user-member", { prompt_cache_key: "user-member" })).status).toBe(200);
+    const headersOf = (marker: string) => servers.flatMap((server) => server.requests.filter((req) => JSON.stringify(req.body ?? "").includes(marker)).map((req) => req.headers.authorization));
+    expect(headersOf("project-member")).toEqual([undefined]);
+    expect(headersOf("user-member")).toEqual(["Bearer sk-user-secret"]);
+  });
+
   it("lists the pool's members in `spark models`", async () => {
     const listed = await runSpark(["models", "--json"], { cwd: project, env, timeoutMs: 30_000 });
     expect(listed.code, listed.stderr).toBe(0);
@@ -181,9 +194,9 @@ describe("gateway upstream pools", () => {
 
   it("skips a dead replica before the first byte and keeps it out while it cools down", async () => {
     const gateway = gateways[0]!;
-    const key = keyPreferring(dead, [dead, urls()[2]!], "dead");
     for (const stream of [false, true]) {
-      const answer = await chat(gateway, "half-dead", `failover-${String(stream)}`, { prompt_cache_key: `${key}-${String(stream)}`, stream });
+      const key = keyPreferring(dead, [dead, urls()[2]!], `dead-${String(stream)}`);
+      const answer = await chat(gateway, "half-dead", `failover-${String(stream)}`, { prompt_cache_key: key, stream });
       expect(answer.status, answer.text).toBe(200);
       expect(answer.text).toContain("ok");
       expect(receivers(`failover-${String(stream)}`)).toEqual([2]);
