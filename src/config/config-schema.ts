@@ -3,6 +3,7 @@ import { reviewSection } from "./review-section.js";
 import { contextSection } from "./context-section.js";
 import { mcpSection } from "./mcp-section.js";
 import { sandboxSection } from "./sandbox-section.js";
+import { poolSection, upstreamList } from "./pool-section.js";
 
 /** Settings that shape a model call; they may sit at the top level, in a profile or per model. */
 const callSettings = {
@@ -25,6 +26,8 @@ const modelEntry = z
     predicted_outputs: z.boolean().optional(),
     /** With api = "responses": call it over the Responses WebSocket (OpenAI's WebSocket mode), HTTP/SSE if refused. */
     websocket: z.boolean().optional(),
+    /** Several replicas serving this name: `spark serve` balances them (see [gateway.pool]). */
+    upstreams: upstreamList.optional(),
   })
   .strict();
 
@@ -117,6 +120,8 @@ const gatewaySection = z
     models: z.array(z.string().min(1)).optional(),
     /** The Responses API over WebSocket (GET /v1/responses with Upgrade): its bounds. */
     websocket: websocketSection.optional(),
+    /** Routing, health and failover of pooled models ([models.NAME] upstreams). */
+    pool: poolSection.optional(),
   })
   .strict();
 

@@ -8,3 +8,4 @@ export type { McpSection, McpServerEntry } from "./mcp-section.js";
 export type { SandboxLimitsEntry, SandboxSection } from "./sandbox-section.js";
 export { looksLikeOpenAIModel, providerPresets, type ProviderPreset } from "./provider-presets.js";
 export { FAST_ALIAS, isConfiguredModel, REVIEW_ALIAS } from "./model-roles.js";
+export type { PoolSection, UpstreamMemberEntry } from "./pool-section.js";

@@ -78,7 +78,10 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   const result = configFileSchema.safeParse(merged);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
-      const source = sources.get(issue.path.map(String).join("."));
+      // Arrays are set whole by one layer: a key inside one (upstreams.0.weight) is found by its prefix.
+      const path = issue.path.map(String);
+      let source: string | undefined;
+      for (let length = path.length; length > 0 && source === undefined; length--) source = sources.get(path.slice(0, length).join("."));
       return `  - ${describeIssue(issue)}${source ? ` (set by ${source})` : ""}`;
     });
     throw new ConfigError(`The configuration is invalid:\n${problems.join("\n")}`);

@@ -7,9 +7,10 @@ import { isConfiguredModel, REVIEW_ALIAS } from "./model-roles.js";
  * What a project's `.spark/config.toml` may set. It comes with the repository (and a sandboxed command
  * can write it), so it may shape how Spark works in that repository — call settings, its own new model
  * names, review checks, protected paths — but never:
- * - move a credential: no `api_key_env` anywhere, no `server` or `base_url` at the top level or in a profile (they
- *   apply to every model), and no `base_url`, `model` or alias for a name the user's own layers or the
- *   built-in presets already resolve, nor any table for a built-in or user-defined provider;
+ * - move a credential: no `api_key_env` anywhere (a pool member's included), no `server` or `base_url` at the top
+ *   level or in a profile (they apply to every model), and no `base_url`, `model`, `upstreams` or alias for a
+ *   name the user's own layers or the built-in presets already resolve, nor any table for a built-in or
+ *   user-defined provider;
  * - start programs: no `[mcp]` (those servers run outside the sandbox);
  * - expose a service: no `[gateway]` host, redis_url or public_metrics;
  * - write outside the workspace: no `[local] cache_dir`, `kv_cache_dir` or `kv_cache_max_bytes`;
@@ -75,6 +76,16 @@ function restrictNamed<T extends object>(
   return kept;
 }
 
+/** A pool's members may not name a key either: each `api_key_env` in a project's `upstreams` is dropped. */
+function withoutMemberKeys(models: NonNullable<ConfigFile["models"]>, dropped: string[]): NonNullable<ConfigFile["models"]> {
+  const kept: NonNullable<ConfigFile["models"]> = {};
+  for (const [name, entry] of Object.entries(models)) {
+    const upstreams = entry.upstreams?.map((member, index) => drop(member, ["api_key_env"], `models.${quoted(name)}.upstreams[${index}].`, dropped));
+    kept[name] = upstreams ? { ...entry, upstreams } : entry;
+  }
+  return kept;
+}
+
 /** Alias chains longer than this are not followed (a loop, or a config built to be slow). */
 const MAX_ALIAS_HOPS = 16;
 
@@ -94,6 +105,8 @@ function projectUrlOf(data: ConfigFile, start: string): string | undefined {
     if (provider !== undefined && Object.hasOwn(providers, provider)) return providers[provider]?.base_url;
     const entry = Object.hasOwn(models, name) ? models[name] : undefined;
     if (entry?.base_url !== undefined) return entry.base_url;
+    const member = entry?.upstreams?.find((candidate) => candidate.base_url !== undefined);
+    if (member?.base_url !== undefined) return member.base_url;
     const next = Object.hasOwn(aliases, name) ? aliases[name] : entry?.model;
     if (next === undefined) return undefined;
     name = next;
@@ -135,7 +148,8 @@ function restrict(data: ConfigFile, trusted: TrustedNames, dropped: string[]): C
       else aliases[name] = target;
     }
   }
-  const models = restrictNamed(data.models, "models", (name) => (isKnownName(name, trusted) ? ["base_url", "api_key_env", "model"] : ["api_key_env"]), dropped);
+  const named = restrictNamed(data.models, "models", (name) => (isKnownName(name, trusted) ? ["base_url", "api_key_env", "model", "upstreams"] : ["api_key_env"]), dropped);
+  const models = named && withoutMemberKeys(named, dropped);
   const providers = restrictNamed(data.providers, "providers", (name) => (trusted.providers.has(name) ? "all" : ["api_key_env"]), dropped);
   const profiles = restrictNamed(data.profiles, "profiles", () => ["base_url", "api_key_env"], dropped);
   const gateway = data.gateway && drop(data.gateway, ["host", "redis_url", "public_metrics"], "gateway.", dropped);

@@ -6,11 +6,13 @@ import { SparkError, toSparkError } from "../core/index.js";
 import type { LocalEngine } from "../models/index.js";
 import {
   createApiKeyStore,
+  createMemoryAffinityStore,
   createResponseStore,
   createUsageStore,
   createWebConversationStore,
   DEFAULT_RESPONSE_STORE_LIMITS,
   DEFAULT_WEB_CONVERSATION_QUOTA,
+  type AffinityStore,
   type Database,
   type RateBucketStore,
 } from "../store/index.js";
@@ -23,6 +25,7 @@ import { GatewayMetrics } from "./gateway-metrics.js";
 import { handleGeneration } from "./generation-route.js";
 import { defaultFamilies, FamilyMatcher } from "./model-families.js";
 import { ModelRouter } from "./model-router.js";
+import { PoolRegistry, poolSettings } from "./pool-registry.js";
 import { readJsonBody, tooLarge } from "./json-body.js";
 import { GatewayError, sendError, toGatewayError, wireCode } from "./openai-error.js";
 import { planResponses } from "./responses-route.js";
@@ -43,6 +46,8 @@ export interface GatewayOptions {
   /** Spark's SQLite database: API keys and usage records. */
   db: Database;
   buckets: RateBucketStore;
+  /** Which replica of a pooled model holds each conversation (default: in this process; Redis with --redis). */
+  affinity?: AffinityStore;
   localEngine: () => Promise<LocalEngine>;
   log: GatewayLog;
   /** The built web UI served at `/` (default: dist/web beside the compiled gateway). */
@@ -139,7 +144,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     (work) => options.db.transaction(work)(),
     (error) => options.log("error", `could not record usage: ${toSparkError(error).message}`),
   );
-  const router = new ModelRouter({ loaded: options.loaded, env: options.env, cwd: options.cwd, localEngine: options.localEngine });
+  const pools = new PoolRegistry(
+    { settings: poolSettings(config.gateway?.pool), affinity: options.affinity ?? createMemoryAffinityStore(), metrics, log: options.log },
+    config.gateway?.pool?.probe_interval_ms,
+  );
+  const router = new ModelRouter({ loaded: options.loaded, env: options.env, cwd: options.cwd, localEngine: options.localEngine, pools });
+  router.openPools();
   const context: GatewayContext = {
     config,
     router,
@@ -202,7 +212,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   app.setNotFoundHandler((request, reply) => {
     const failure = new GatewayError(
       404,
-      `There is no route ${request.method} ${request.url.split("?")[0] ?? ""}. This gateway serves the web UI at GET /, GET /v1/models, POST /v1/chat/completions, POST /v1/responses, POST /v1/completions, /v1/spark/conversations, POST /v1/messages (Anthropic), POST /v1beta/models/MODEL:generateContent (Gemini), GET /healthz and GET /metrics.`,
+      `There is no route ${request.method} ${request.url.split("?")[0] ?? ""}. This gateway serves the web UI at GET /, GET /v1/models, POST /v1/chat/completions, POST /v1/responses, POST /v1/completions, /v1/spark/conversations, POST /v1/messages (Anthropic), POST /v1beta/models/MODEL:generateContent (Gemini), GET /v1/spark/pools, GET /healthz and GET /metrics.`,
       "unknown_route",
     );
     metrics.answered({ route: "unmatched", model: "-", status: 404, errorCode: wireCode(failure) });
@@ -234,6 +244,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   };
   registerConversationRoutes(app, context, createWebConversationStore(options.db, quota), quota);
   registerWebStatic(app, options.webDir);
+  app.get("/v1/spark/pools", async (request) => {
+    context.auth.authenticate(request.raw);
+    return { object: "list", data: pools.status() };
+  });
   app.get("/metrics", async (request, reply) => {
     if (!config.gateway?.public_metrics) context.auth.authenticate(request.raw);
     return reply.header("content-type", metrics.registry.contentType).send(await metrics.text());

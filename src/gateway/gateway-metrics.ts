@@ -26,6 +26,15 @@ export class GatewayMetrics {
   readonly bucketRemaining = this.gauge("spark_gateway_bucket_remaining", "What is left in a rate-limit window, per key, family and window.", ["key", "family", "window"]);
   readonly bucketLimit = this.gauge("spark_gateway_bucket_limit", "The limit of a rate-limit window, per key, family and window.", ["key", "family", "window"]);
 
+  readonly poolRouted = this.counter("spark_pool_requests_total", "Attempts routed to each replica of a pooled model (a retry counts on each replica it tried).", ["model", "replica"]);
+  readonly poolFailures = this.counter("spark_pool_failures_total", "Replica failures: no connection, a timeout, a 5xx or 429, a broken stream, a failed probe.", ["model", "replica"]);
+  readonly poolCooldowns = this.counter("spark_pool_cooldowns_total", "Cool-downs started: the replica was out of rotation for a while.", ["model", "replica"]);
+  readonly poolInFlight = this.gauge("spark_pool_in_flight", "Requests running on each replica now.", ["model", "replica"]);
+  readonly poolUp = this.gauge("spark_pool_replica_up", "1 when the replica is in rotation, 0 while it cools down or cannot be used.", ["model", "replica"]);
+  readonly poolAffinity = this.counter("spark_pool_affinity_total", "Pooled requests with a conversation, by routing: hit (its replica), moved (its replica was over its bound or down), new.", ["model", "result"]);
+  readonly poolRetries = this.counter("spark_pool_retries_total", "Requests retried on another replica after a failure before their first byte.", ["model"]);
+  readonly poolCachedTokens = this.counter("spark_pool_cached_tokens_total", "Prompt tokens each replica reported as read from its cache (cached_tokens).", ["model", "replica"]);
+
   // One registration per kind, so each metric above is its name, help, labels (and buckets) and nothing else.
   private counter<T extends string>(name: string, help: string, labelNames: readonly T[]): Counter<T> {
     return new Counter({ name, help, labelNames, registers: [this.registry] });

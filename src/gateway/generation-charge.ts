@@ -2,7 +2,7 @@ import { toSparkError, type Metrics } from "../core/index.js";
 import type { Principal } from "./authenticate.js";
 import type { GatewayContext } from "./gateway-context.js";
 import { effectiveLimits } from "./model-families.js";
-import type { Backend } from "./model-router.js";
+import { backendModelNames, type Backend } from "./backend.js";
 import { RequestCharge } from "./request-charge.js";
 import type { Outcome } from "./serve-events.js";
 
@@ -34,7 +34,7 @@ export interface GenerationCharge {
  */
 export async function reserveGeneration(gateway: GatewayContext, principal: Principal, request: ChargeRequest): Promise<GenerationCharge> {
   const { backend } = request;
-  const family = gateway.families.familyOf([...backend.resolved.chain, ...(backend.kind === "upstream" ? [backend.target.model] : [])]);
+  const family = gateway.families.familyOf(backendModelNames(backend));
   const limits = effectiveLimits(family, principal.limits, gateway.config.gateway?.limits);
   const maxTokens = request.maxTokens ?? backend.resolved.settings.maxTokens ?? gateway.defaultMaxTokens;
   const outputAllowance = maxTokens * request.choices;

@@ -4,8 +4,8 @@ import { CallMeter } from "../speed/index.js";
 import type { Principal } from "./authenticate.js";
 import type { GatewayContext } from "./gateway-context.js";
 import { ignoredHeader } from "./ignored-fields.js";
-import type { Backend } from "./model-router.js";
-import { withoutUpstreamAddress } from "./upstream-address.js";
+import type { Backend } from "./backend.js";
+import { hideUpstreamAddresses } from "./backend.js";
 import { toGatewayError, wireCode } from "./openai-error.js";
 import { recordGeneration, reserveGeneration, settleGeneration } from "./generation-charge.js";
 import type { Outcome, RunContext } from "./serve-events.js";
@@ -64,7 +64,7 @@ export async function handleGeneration(
     maxTokens,
     outputAllowance,
     limitsTokens: reservation.limitsTokens,
-    publicMessage: backend.kind === "upstream" ? (message) => withoutUpstreamAddress(message, backend.target.baseUrl) : (message) => message,
+    publicMessage: hideUpstreamAddresses(backend),
   };
   let outcome: Outcome;
   try {

@@ -1,18 +1,16 @@
 import type { LoadedConfig } from "../config/index.js";
 import { SparkError } from "../core/index.js";
-import { createModelClient, resolveModel, type LocalEngine, type ModelClient, type ModelTarget, type ResolvedModel } from "../models/index.js";
+import { createModelClient, resolveModel, type LocalEngine, type ModelClient, type PoolMember, type ResolvedModel } from "../models/index.js";
+import type { Backend, MemberBackend, PoolBackend } from "./backend.js";
 import { GatewayError } from "./openai-error.js";
+import type { PoolRegistry } from "./pool-registry.js";
 
-export type RemoteTarget = Extract<ModelTarget, { kind: "remote" }>;
-
-/** Where one model name goes: the engine in this process, or an OpenAI-compatible upstream. */
-export type Backend =
-  | { kind: "local"; name: string; resolved: ResolvedModel; client(): Promise<ModelClient> }
-  | { kind: "upstream"; name: string; resolved: ResolvedModel; target: RemoteTarget; apiKey: string | undefined; client(): Promise<ModelClient> };
+export type { Backend, MemberBackend, PoolBackend, RemoteTarget } from "./backend.js";
 
 /** How an error names the backend that refused a request's field. */
 export function describeBackend(backend: Backend): string {
   if (backend.kind === "local") return `the local model '${backend.name}'`;
+  if (backend.kind === "pool") return `the model '${backend.name}' (a pool of ${backend.pool.replicas.length} replicas)`;
   return `the model '${backend.name}' (its upstream speaks ${backend.target.api === "responses" ? "the Responses API" : "Chat Completions"})`;
 }
 
@@ -21,6 +19,8 @@ export interface RouterDependencies {
   env: NodeJS.ProcessEnv;
   cwd: string;
   localEngine: () => Promise<LocalEngine>;
+  /** Where pooled models keep their replicas' state (one per gateway). */
+  pools: PoolRegistry;
 }
 
 export interface ListedModel {
@@ -80,6 +80,7 @@ export class ModelRouter {
       if (error instanceof SparkError && (error.code === "model_unknown" || error.code === "model_not_configured")) throw this.notFound(name);
       throw error;
     }
+    if (resolved.pool !== undefined) return this.pool(name, resolved, resolved.pool);
     const client = () => this.client(name, resolved);
     const { target } = resolved;
     if (target.kind !== "remote") return { kind: "local", name, resolved, client };
@@ -90,6 +91,32 @@ export class ModelRouter {
       throw new GatewayError(503, `The model '${name}' is configured but the gateway has no key for it ($${target.apiKeyEnv} is not set where the gateway runs). Ask the operator to set it.`, "model_unavailable", "model");
     }
     return { kind: "upstream", name, resolved, target, apiKey, client };
+  }
+
+  /** A replica as the routes call it; undefined (with why) when its key is not set where the gateway runs. */
+  private member(poolName: string, resolved: ResolvedModel, member: PoolMember): { handle?: MemberBackend; unusable?: string } {
+    const memberResolved: ResolvedModel = { name: resolved.name, chain: resolved.chain, target: member.target, settings: resolved.settings };
+    const client = () => this.client(`${poolName}#${member.id}`, memberResolved);
+    const { target } = member;
+    if (target.kind !== "remote") return { handle: { kind: "local", name: resolved.name, resolved: memberResolved, client } };
+    const apiKey = target.apiKeyEnv ? this.deps.env[target.apiKeyEnv] : undefined;
+    if (target.apiKeyEnv && !apiKey && !isLoopback(target.baseUrl)) return { unusable: `$${target.apiKeyEnv} is not set where the gateway runs` };
+    return { handle: { kind: "upstream", name: resolved.name, resolved: memberResolved, target, apiKey, client } };
+  }
+
+  /** One pool per configured pool name, its replicas' health and load kept for the gateway's life. */
+  private pool(name: string, resolved: ResolvedModel, members: PoolMember[]): PoolBackend {
+    const poolName = resolved.chain[resolved.chain.length - 1] ?? name;
+    const pool = this.deps.pools.get(poolName, () => members.map((member) => ({ member, ...this.member(poolName, resolved, member) })));
+    if (!pool.replicas.some((replica) => replica.handle !== undefined)) {
+      const why = pool.replicas.map((replica) => replica.unusable).filter((text) => text !== undefined);
+      throw new GatewayError(503, `The model '${name}' is configured but none of its replicas can be used (${[...new Set(why)].join("; ")}). Ask the operator to set the keys.`, "model_unavailable", "model");
+    }
+    const client = (): Promise<ModelClient> => {
+      const handle = pool.leastLoadedHandle();
+      return handle ? handle.client() : Promise.reject(new GatewayError(503, `No replica of the model '${name}' can be used now.`, "model_unavailable", "model"));
+    };
+    return { kind: "pool", name, resolved, pool, client };
   }
 
   private client(name: string, resolved: ResolvedModel): Promise<ModelClient> {
@@ -110,12 +137,24 @@ export class ModelRouter {
     return client;
   }
 
+  /** Builds every configured pool now, so probes and /metrics cover them before their first request. */
+  openPools(): void {
+    for (const [name, entry] of Object.entries(this.deps.loaded.config.models ?? {})) {
+      if (entry.upstreams === undefined) continue;
+      try {
+        this.resolve(name);
+      } catch {
+        // Said again to each request for it (a key that is not set).
+      }
+    }
+  }
+
   /** The configured names that resolve, for GET /v1/models. */
   list(): ListedModel[] {
     return this.configuredNames().flatMap((name): ListedModel[] => {
       try {
         const backend = this.resolve(name);
-        const owner = backend.kind === "local" ? "spark-local" : backend.target.provider;
+        const owner = backend.kind === "local" ? "spark-local" : backend.kind === "pool" ? "spark-pool" : backend.target.provider;
         return [{ id: name, object: "model", created: 0, owned_by: owner }];
       } catch {
         return [];
@@ -124,6 +163,7 @@ export class ModelRouter {
   }
 
   async close(): Promise<void> {
+    this.deps.pools.close();
     const clients = await Promise.allSettled(this.clients.values());
     for (const result of clients) if (result.status === "fulfilled") await result.value.close().catch(() => undefined);
     this.clients.clear();

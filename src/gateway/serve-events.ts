@@ -16,6 +16,8 @@ export interface Outcome {
   disconnected: boolean;
   /** The local engine's speculative drafts (prompt lookup, draft model, predicted output), when it reported them. */
   drafts?: { accepted: number; rejected: number };
+  /** The Responses API's id of the response, when an upstream's answer named it (a pool keeps it for previous_response_id). */
+  responseId?: string;
 }
 
 /** What a route's runner gets: where to answer, how to time it, and the request's abort signal. */

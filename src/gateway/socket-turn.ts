@@ -14,7 +14,7 @@ import type { SocketEventSink } from "./socket-event-sink.js";
 import type { SocketMetrics } from "./socket-metrics.js";
 import { StopFilter } from "./stop-filter.js";
 import { estimatePromptTokens, withDefaults } from "./to-model-request.js";
-import { withoutUpstreamAddress } from "./upstream-address.js";
+import { hideUpstreamAddresses } from "./backend.js";
 
 /** The route label of socket responses in metrics and usage records. */
 export const SOCKET_ROUTE = "/v1/responses (websocket)";
@@ -94,7 +94,7 @@ export async function runTurn(context: TurnContext, sink: SocketEventSink, creat
     maxTokens: reservation.maxTokens,
     outputAllowance: reservation.outputAllowance,
     limitsTokens: reservation.limitsTokens,
-    publicMessage: backend.kind === "upstream" ? (message) => withoutUpstreamAddress(message, backend.target.baseUrl) : (message) => message,
+    publicMessage: hideUpstreamAddresses(backend),
   };
   if (create.ignored.length) gateway.log("debug", `${SOCKET_ROUTE} ${backend.name}: ignored ${[...new Set(create.ignored)].join(",")}`);
   running.generating = create.generate;

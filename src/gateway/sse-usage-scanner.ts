@@ -25,6 +25,8 @@ const contentPattern = /"(?:content|arguments|text|delta)":"(?!")/;
 const generatedStrings = /"(?:content|arguments|text|delta)":"((?:[^"\\]|\\.)*)"/g;
 /** A Responses API event other than a delta (`.done`, `output_item.added`…): it repeats text already counted. */
 const responsesSummary = /"type":"response\.[a-z_.]*(?<!\.delta)"/;
+/** `"response":{..."id":"resp_..."`: the response object of a Responses event, its id before any nested object. */
+const responseIdPattern = /"response":\{[^{}]*?"id":"([^"\\]{1,256})"/;
 const finishPattern = /"finish_reason":"(length|tool_calls|function_call)"|"type":"response\.incomplete"/;
 
 /**
@@ -44,6 +46,8 @@ export class SseUsageScanner {
    */
   outputEstimate = 0;
   finishReason: FinishReason = "stop";
+  /** The id of a Responses API stream's response (from its first event that carries the response). */
+  responseId: string | undefined;
   /** The output estimate passed the limit before any usage was reported: nothing more is returned. */
   overLimit = false;
   private readonly decoder = new StringDecoder("utf8");
@@ -106,6 +110,7 @@ export class SseUsageScanner {
         this.outputEstimate += Math.max(1, Math.ceil(characters / 4));
       }
     }
+    if (this.responseId === undefined) this.responseId = responseIdPattern.exec(frame)?.[1];
     const finish = finishPattern.exec(frame);
     if (finish) this.finishReason = finish[1] === undefined ? "length" : finish[1] === "length" ? "length" : "tool-calls";
     if (!frame.includes('"usage":{')) return true;

@@ -1,7 +1,17 @@
 import type { AddressInfo } from "node:net";
 import { toSparkError, UsageError } from "../core/index.js";
 import type { ModelRuntime } from "../runtime/index.js";
-import { createApiKeyStore, createSqliteRateBuckets, databasePath, openDatabase, type Database, type RateBucketStore, type RedisOutageReport } from "../store/index.js";
+import {
+  createApiKeyStore,
+  createMemoryAffinityStore,
+  createSqliteRateBuckets,
+  databasePath,
+  openDatabase,
+  type AffinityStore,
+  type Database,
+  type RateBucketStore,
+  type RedisOutageReport,
+} from "../store/index.js";
 import { createGateway, type Gateway } from "./create-gateway.js";
 import type { GatewayLog } from "./gateway-context.js";
 
@@ -29,12 +39,17 @@ export interface RunningGateway {
  * An unreachable Redis fails here; a later outage is told to `onOutage` once, not once per reconnect.
  */
 export async function openRateBuckets(db: Database, redisUrl: string | undefined, onOutage?: RedisOutageReport): Promise<RateBucketStore> {
-  if (!redisUrl) return createSqliteRateBuckets(db);
-  const { createRedisRateBuckets, connectRedis } = await import("../store/redis.js");
+  return (await openSharedStores(db, redisUrl, onOutage)).buckets;
+}
+
+/** The rate buckets and the pools' conversation affinity: both in Redis (one connection) when given, else local. */
+async function openSharedStores(db: Database, redisUrl: string | undefined, onOutage?: RedisOutageReport): Promise<{ buckets: RateBucketStore; affinity: AffinityStore }> {
+  if (!redisUrl) return { buckets: createSqliteRateBuckets(db), affinity: createMemoryAffinityStore() };
+  const { createRedisAffinityStore, createRedisRateBuckets, connectRedis } = await import("../store/redis.js");
   const client = await connectRedis(redisUrl, onOutage);
   const store = createRedisRateBuckets(client);
   // The store leaves a client it was given open: this one is ours to end.
-  return { ...store, close: async () => void (await client.quit().catch(() => client.disconnect())) };
+  return { buckets: { ...store, close: async () => void (await client.quit().catch(() => client.disconnect())) }, affinity: createRedisAffinityStore(client) };
 }
 
 export function isLoopbackHost(host: string): boolean {
@@ -60,9 +75,10 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
         `Refusing to listen on ${options.host} without API keys: anyone who can reach it could use your models. Create a key first (spark keys create --name NAME), or listen on 127.0.0.1.`,
       );
     }
-    buckets = await openRateBuckets(db, options.redisUrl, (event, message) => options.log(event === "down" ? "warn" : "info", message));
+    const shared = await openSharedStores(db, options.redisUrl, (event, message) => options.log(event === "down" ? "warn" : "info", message));
+    buckets = shared.buckets;
     const { env, cwd } = runtime.resolveContext;
-    const gateway = await createGateway({ loaded, env, cwd, db, buckets, localEngine: () => runtime.localEngine(), log: options.log });
+    const gateway = await createGateway({ loaded, env, cwd, db, buckets, affinity: shared.affinity, localEngine: () => runtime.localEngine(), log: options.log });
     await gateway.app.listen({ host: options.host, port: options.port });
     const address = gateway.app.server.address() as AddressInfo;
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;

@@ -131,13 +131,16 @@ export function proxyToUpstream(agents: UpstreamAgents, context: RunContext, req
       if (!context.stream || !isSse) {
         readAll(incoming).then((body) => {
           let usage: Usage | undefined;
+          let responseId: string | undefined;
           try {
-            usage = usageFromJson(JSON.parse(body.toString("utf8")));
+            const parsed = JSON.parse(body.toString("utf8")) as { id?: unknown };
+            usage = usageFromJson(parsed);
+            if (request.path === "/responses" && typeof parsed.id === "string") responseId = parsed.id;
           } catch {
             usage = undefined;
           }
           context.sink.answer(status, body, String(incoming.headers["content-type"] ?? "application/json"));
-          finish({ status, usage: usage ?? { ...emptyUsage(), inputTokens: request.promptEstimate }, reason: "stop", disconnected: false });
+          finish({ status, usage: usage ?? { ...emptyUsage(), inputTokens: request.promptEstimate }, reason: "stop", disconnected: false, ...(responseId !== undefined ? { responseId } : {}) });
         }, (error: unknown) => {
           if (clientGone()) return finish(gone());
           if (error instanceof UpstreamTooLargeError) {
@@ -230,5 +233,6 @@ async function pipeStream(context: RunContext, incoming: http.IncomingMessage, r
     reason,
     ...(failed ? { errorCode: "upstream_stream_broken" } : cut ? { errorCode: "reservation_exceeded" } : {}),
     disconnected: clientGone(),
+    ...(request.path === "/responses" && scanner.responseId !== undefined ? { responseId: scanner.responseId } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Authenticator } from "./authenticate.js";
 import type { FamilyMatcher } from "./model-families.js";
+import { backendModelNames } from "./backend.js";
 import type { ModelRouter } from "./model-router.js";
 
 /**
@@ -12,7 +13,7 @@ export function registerWebModelsRoute(app: FastifyInstance, auth: Authenticator
     auth.authenticate(request.raw);
     const data = router.list().map((model) => {
       const backend = router.resolve(model.id);
-      const names = [...backend.resolved.chain, ...(backend.kind === "upstream" ? [backend.target.model] : [])];
+      const names = backendModelNames(backend);
       return { id: model.id, family: families.familyOf(names) };
     });
     return { object: "list", data };

@@ -32,6 +32,8 @@ export interface ResolvedModel {
   chain: string[];
   target: ModelTarget;
   settings: CallSettings;
+  /** `[models.NAME] upstreams`: the replicas `spark serve` balances; `target` is the first (what a CLI call uses). */
+  pool?: PoolMember[];
 }
 
 export function describeTarget(target: ModelTarget): string {
@@ -44,3 +46,13 @@ export function describeTarget(target: ModelTarget): string {
       return `local engine, ${target.spec} (cached at ${target.cachePath})`;
   }
 }
+
+/** One replica of a pooled model, resolved: where it is and how much it takes. */
+export interface PoolMember {
+  /** Stable across gateways and config reorderings: the hash key of consistent hashing. */
+  id: string;
+  target: ModelTarget;
+  weight: number;
+  maxConcurrent: number;
+}
+

@@ -2,7 +2,8 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { looksLikeOpenAIModel, providerPresets, type LoadedConfig, type ModelEntry, type ProviderPreset } from "../config/index.js";
 import { ModelError } from "../core/index.js";
-import { type CallSettings, type ModelTarget, type ResolvedModel } from "./model-target.js";
+import { type CallSettings, type ModelTarget, type PoolMember, type ResolvedModel } from "./model-target.js";
+import { poolMembers } from "./pool-members.js";
 
 export const defaultOpenAIModel = "gpt-5.3-codex-spark";
 
@@ -30,6 +31,8 @@ function followAliases(name: string, context: ResolveContext): string[] {
   const chain = [name];
   for (;;) {
     const current = chain[chain.length - 1] as string;
+    // A pool's `model` is its members' default model name, not an alias.
+    if (Object.hasOwn(models, current) && models[current]?.upstreams !== undefined) return chain;
     // Own keys only: `-m constructor` must not find Object.prototype.constructor.
     const next = (Object.hasOwn(aliases, current) ? aliases[current] : undefined) ?? (Object.hasOwn(models, current) ? models[current]?.model : undefined);
     if (next === undefined || next === current) return chain;
@@ -152,6 +155,18 @@ export function resolveModel(requested: string | undefined, context: ResolveCont
   const chain = followAliases(name, context);
   const final = chain[chain.length - 1] as string;
   const models = context.loaded.config.models ?? {};
+  const poolEntry = Object.hasOwn(models, final) ? models[final] : undefined;
+  if (poolEntry?.upstreams !== undefined) {
+    const { sources, projectFile, config } = context.loaded;
+    const pool = poolMembers({
+      name: final,
+      entry: poolEntry,
+      setByProject: projectFile !== undefined && sources.get(`models.${final}.upstreams`) === projectFile,
+      defaultKeyEnv: config.api_key_env,
+      localTarget: (model) => targetFor(model, undefined, context),
+    });
+    return { name, chain, target: (pool[0] as PoolMember).target, settings: settingsFor(chain, context), pool };
+  }
   const entryName = chain.find((link) => Object.hasOwn(models, link) && models[link]?.base_url);
   const entry = entryName === undefined ? undefined : { name: entryName, model: models[entryName] as ModelEntry };
   return { name, chain, target: targetFor(final, entry, context), settings: settingsFor(chain, context) };

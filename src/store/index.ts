@@ -19,6 +19,7 @@ export type { BucketLimits, BucketState, BucketWindow, RateBucketStore, ReserveR
 export { createApiKeyStore, type ApiKeyInfo, type ApiKeyStore, type KeyLimits, type NewApiKey } from "./api-key-store.js";
 export { createUsageStore, type StoredUsageRecord, type UsageRecord, type UsageStore, type UsageTotals } from "./usage-store.js";
 export { createSqliteRateBuckets } from "./rate-bucket-sqlite.js";
+export { createMemoryAffinityStore, MEMORY_AFFINITY_MAX_KEYS, type AffinityStore } from "./affinity-store.js";
 // Types only: the Redis store itself is in redis.ts, so importing this face never loads ioredis.
 export type { RedisOutageReport } from "./redis-connection.js";
 export { FIVE_HOURS_MS, MINUTE_MS, RETRY_NEVER, WEEK_MS, WINDOWS, type WindowSpec } from "./rate-bucket-windows.js";

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { SparkError } from "../../core/index.js";
-import { declaredContextWindow, describeTarget, keyIsOptional, modelStatus, providerPresets, type ResolvedModel } from "../../models/index.js";
+import { declaredContextWindow, describeTarget, keyIsOptional, modelStatus, providerPresets, type PoolMember, type ResolvedModel } from "../../models/index.js";
 import type { GlobalOptions } from "../common/global-options.js";
 import type { RegisterCommand } from "./register-command.js";
 import { ModelRuntime } from "../../runtime/index.js";
@@ -13,6 +13,8 @@ interface ModelRow {
   usable: boolean;
   detail: string;
   contextWindow?: string;
+  /** A pool's replicas. */
+  members?: { replica: number; resolvesTo: string; weight: number; maxConcurrent: number; usable: boolean; detail: string }[];
 }
 
 const sources = { model: "", config: "from config", preset: "known model", assumed: "assumed; set context_size" } as const;
@@ -21,6 +23,16 @@ function describeWindow(resolved: ResolvedModel): string {
   const window = declaredContextWindow(resolved);
   if (!window) return "context window: the GGUF's training context, at most 8,192 tokens (context_size to change)";
   return `context window: ${window.tokens.toLocaleString("en-US")} tokens (${sources[window.source]})`;
+}
+
+/** A pool's members, one line each with whether it is usable now (their health is the gateway's: GET /v1/spark/pools). */
+function poolRow(pool: PoolMember[], via: string): Pick<ModelRow, "resolvesTo" | "usable" | "detail" | "members"> {
+  const members = pool.map((member, index) => {
+    const status = modelStatus(member.target, process.env);
+    return { replica: index + 1, resolvesTo: describeTarget(member.target), weight: member.weight, maxConcurrent: member.maxConcurrent, ...status };
+  });
+  const usable = members.filter((member) => member.usable).length;
+  return { resolvesTo: `${via}pool of ${members.length} replica(s), balanced by \`spark serve\``, usable: usable > 0, detail: `${usable} of ${members.length} usable`, members };
 }
 
 /** Every name the config defines (default, aliases, [models.*]), resolved and checked without calling it. */
@@ -32,8 +44,9 @@ function modelRows(options: GlobalOptions): ModelRow[] {
   return [...names].map((name) => {
     try {
       const resolved = runtime.resolve(name);
-      const status = modelStatus(resolved.target, process.env);
       const via = resolved.chain.length > 1 ? `${resolved.chain.slice(1).join(" -> ")}: ` : "";
+      if (resolved.pool !== undefined) return { name, isDefault: name === config.model, ...poolRow(resolved.pool, via) };
+      const status = modelStatus(resolved.target, process.env);
       return { name, isDefault: name === config.model, resolvesTo: `${via}${describeTarget(resolved.target)}`, ...status, contextWindow: describeWindow(resolved) };
     } catch (error) {
       return { name, isDefault: name === config.model, resolvesTo: "(does not resolve)", usable: false, detail: error instanceof SparkError ? error.message : String(error) };
@@ -62,6 +75,9 @@ export function listModels(options: GlobalOptions & { json?: boolean }): number 
   for (const row of rows) {
     const mark = row.usable ? "ok " : "-- ";
     process.stdout.write(`${mark}${row.name}${row.isDefault ? " (default)" : ""}\n     ${row.resolvesTo}\n     ${row.detail}${row.contextWindow ? ` · ${row.contextWindow}` : ""}\n`);
+    for (const member of row.members ?? []) {
+      process.stdout.write(`     ${member.usable ? "ok" : "--"} ${member.replica}. ${member.resolvesTo} · weight ${member.weight}, max ${member.maxConcurrent} at once · ${member.detail}\n`);
+    }
   }
   process.stdout.write(`\nBuilt-in providers (use as PROVIDER/MODEL):\n${presetLines().join("\n")}\n`);
   return 0;

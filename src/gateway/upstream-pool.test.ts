@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import type { PoolMember } from "../models/index.js";
+import { createMemoryAffinityStore } from "../store/index.js";
+import { GatewayMetrics } from "./gateway-metrics.js";
+import { ReplicaHealth } from "./replica-health.js";
+import { UpstreamPool, type Replica } from "./upstream-pool.js";
+
+const settings = { cooldownMs: 1000, maxCooldownMs: 8000, maxAttempts: 3, loadFactor: 1.25, affinityTtlMs: 60_000 };
+
+function pool(count: number, maxConcurrent = 100, now = () => 0) {
+  const replicas: Replica<string>[] = Array.from({ length: count }, (_, index) => {
+    const member: PoolMember = { id: `r${index}`, target: { kind: "local", path: `/m${index}` }, weight: 1, maxConcurrent };
+    return { id: member.id, label: String(index + 1), member, handle: member.id, health: new ReplicaHealth(settings), inFlight: 0, routed: 0, failures: 0 };
+  });
+  return new UpstreamPool("p", replicas, { settings, affinity: createMemoryAffinityStore(now), metrics: new GatewayMetrics(), log: () => undefined, now });
+}
+
+describe("upstream pool routing", () => {
+  it("keeps a conversation on its replica until that replica is over its bounded share", async () => {
+    const p = pool(4);
+    const home = (await p.acquire("c"))!;
+    home.release("ok");
+    for (let i = 0; i < 2; i++) expect((await p.acquire("c"))?.replica.id).toBe(home.replica.id);
+    // Two in flight on one replica of four, nothing elsewhere: a third is past both 1.25x its share and the floor of 2.
+    expect(home.replica.inFlight).toBe(2);
+    const moved = (await p.acquire("c"))!;
+    expect(moved.replica.id).not.toBe(home.replica.id);
+    expect((await p.acquire("c"))?.replica.id).toBe(moved.replica.id);
+  });
+
+  it("skips replicas that are tried or cooling down, and sends keyless requests to the least loaded", async () => {
+    let now = 0;
+    const p = pool(2, 100, () => now);
+    const first = (await p.acquire("c"))!;
+    first.release("fault");
+    const second = (await p.acquire("c"))!;
+    expect(second.replica.id).not.toBe(first.replica.id);
+    expect(await p.acquire("c", new Set([first.replica.id, second.replica.id]))).toBeUndefined();
+    // With every other replica tried, one still cooling down is tried rather than refusing.
+    const fallback = (await p.acquire("c", new Set([second.replica.id])))!;
+    expect(fallback.replica.id).toBe(first.replica.id);
+    fallback.release("neutral");
+    now = 1000;
+    expect(p.status().every((replica) => replica.up)).toBe(true);
+    const keyless = (await p.acquire(undefined))!;
+    expect(keyless.replica.id).toBe(first.replica.id);
+  });
+});

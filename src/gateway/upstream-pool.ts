@@ -1,0 +1,252 @@
+import { createHash } from "node:crypto";
+import type { PoolMember } from "../models/index.js";
+import type { AffinityStore } from "../store/index.js";
+import type { GatewayMetrics } from "./gateway-metrics.js";
+import { rankByRendezvous } from "./rendezvous.js";
+import { ReplicaHealth, type CooldownSettings } from "./replica-health.js";
+
+export interface PoolSettings extends CooldownSettings {
+  /** Replicas one request may try. */
+  maxAttempts: number;
+  /** A conversation moves off a replica that has more than this factor times its share of the pool's requests. */
+  loadFactor: number;
+  affinityTtlMs: number;
+}
+
+/** One replica: its member config, how it is called (`handle`), its health and load. */
+export interface Replica<H> {
+  id: string;
+  /** Its place in the config's list, from 1: how /metrics and /v1/spark/pools name it (never by address). */
+  label: string;
+  member: PoolMember;
+  /** How to call it; undefined when it cannot be (`unusable` says why: a key that is not set). */
+  handle: H | undefined;
+  unusable?: string;
+  health: ReplicaHealth;
+  inFlight: number;
+  routed: number;
+  failures: number;
+}
+
+/** A replica taken for one attempt: release it exactly once with how the attempt went. */
+export interface Lease<H> {
+  replica: Replica<H>;
+  /** "fault": the replica failed (cool-down); "ok": it answered; "neutral": the request's own fault. */
+  release(result: "ok" | "fault" | "neutral"): void;
+}
+
+/** What GET /v1/spark/pools and `spark models --gateway` show of a replica. */
+export interface ReplicaStatus {
+  replica: string;
+  /** The model name it serves (its address is the operator's: see the config). */
+  model: string;
+  up: boolean;
+  usable: boolean;
+  detail: string;
+  weight: number;
+  maxConcurrent: number;
+  inFlight: number;
+  routed: number;
+  failures: number;
+  cooldowns: number;
+  cooldownRemainingMs: number;
+}
+
+/** The gateway's log (GatewayLog), as the pool uses it. */
+export type PoolLog = (level: "info" | "warn", message: string) => void;
+
+export interface PoolDependencies {
+  settings: PoolSettings;
+  affinity: AffinityStore;
+  metrics: GatewayMetrics;
+  log: PoolLog;
+  now?: () => number;
+}
+
+/** How long a failing affinity store stays quiet in the log after saying so. */
+const STORE_WARNING_EVERY_MS = 60_000;
+
+/**
+ * The replicas of one pooled model and the choice among them. A request with a conversation key goes to
+ * the replica its conversation is kept on (the affinity store, shared through Redis when the gateway has
+ * one), else to the first replica of its rendezvous order that is up and within its bound: fewer than
+ * `max_concurrent` requests, and at most `loadFactor` times its weighted share of the pool's requests in
+ * flight (consistent hashing with bounded loads). A request without a key goes to the least loaded replica.
+ */
+export class UpstreamPool<H> {
+  private lastStoreWarning = -Infinity;
+  private readonly now: () => number;
+
+  constructor(
+    readonly name: string,
+    readonly replicas: Replica<H>[],
+    private readonly deps: PoolDependencies,
+  ) {
+    this.now = deps.now ?? Date.now;
+    for (const replica of replicas) this.gauge(replica);
+  }
+
+  get settings(): PoolSettings {
+    return this.deps.settings;
+  }
+
+  private labels(replica: Replica<H>) {
+    return { model: this.deps.metrics.modelLabel(this.name), replica: replica.label };
+  }
+
+  private gauge(replica: Replica<H>): void {
+    const labels = this.labels(replica);
+    this.deps.metrics.poolInFlight.set(labels, replica.inFlight);
+    this.deps.metrics.poolUp.set(labels, replica.handle !== undefined && replica.health.isUp(this.now()) ? 1 : 0);
+  }
+
+  private usable(tried: ReadonlySet<string>): Replica<H>[] {
+    return this.replicas.filter((replica) => replica.handle !== undefined && !tried.has(replica.id));
+  }
+
+  /** Whether one more request keeps `replica` within its bound. */
+  private fits(replica: Replica<H>, candidates: readonly Replica<H>[]): boolean {
+    if (replica.inFlight >= replica.member.maxConcurrent) return false;
+    if (candidates.length < 2) return true;
+    const total = candidates.reduce((sum, candidate) => sum + candidate.inFlight, 0);
+    const weights = candidates.reduce((sum, candidate) => sum + candidate.member.weight, 0);
+    // At least 2 in flight before load moves a conversation: at low load the cache matters more than balance.
+    const bound = Math.max(2, Math.ceil((this.settings.loadFactor * (total + 1) * replica.member.weight) / weights));
+    return replica.inFlight + 1 <= bound;
+  }
+
+  private leastLoaded(candidates: readonly Replica<H>[]): Replica<H> | undefined {
+    let best: Replica<H>[] = [];
+    let bestLoad = Infinity;
+    for (const replica of candidates) {
+      const load = replica.inFlight / replica.member.weight;
+      if (load < bestLoad) [best, bestLoad] = [[replica], load];
+      else if (load === bestLoad) best.push(replica);
+    }
+    return best[Math.floor(Math.random() * best.length)];
+  }
+
+  /** Replicas up now, or when none is, the one whose cool-down ends first (better a try than a refusal). */
+  private candidates(tried: ReadonlySet<string>): Replica<H>[] {
+    const usable = this.usable(tried);
+    const now = this.now();
+    const up = usable.filter((replica) => replica.health.isUp(now));
+    if (up.length > 0 || usable.length === 0) return up;
+    const soonest = usable.reduce((a, b) => (a.health.cooldownUntil <= b.health.cooldownUntil ? a : b));
+    return [soonest];
+  }
+
+  private storeFailed(error: unknown): void {
+    if (this.now() - this.lastStoreWarning < STORE_WARNING_EVERY_MS) return;
+    this.lastStoreWarning = this.now();
+    this.deps.log("warn", `pool ${this.name}: the conversation store failed (${error instanceof Error ? error.message : String(error)}); conversations route by hash alone until it is back`);
+  }
+
+  private async store<T>(work: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await work();
+    } catch (error) {
+      this.storeFailed(error);
+      return undefined;
+    }
+  }
+
+  private async byConversation(conversation: string, candidates: Replica<H>[]): Promise<Replica<H> | undefined> {
+    const key = this.affinityKey(conversation);
+    const ttl = this.settings.affinityTtlMs;
+    const byId = (id: string | undefined) => candidates.find((replica) => replica.id === id);
+    const keptId = await this.store(() => this.deps.affinity.get(key, ttl));
+    const kept = byId(keptId);
+    const model = this.deps.metrics.modelLabel(this.name);
+    if (kept !== undefined && this.fits(kept, candidates)) {
+      this.deps.metrics.poolAffinity.inc({ model, result: "hit" });
+      return kept;
+    }
+    const ranked = rankByRendezvous(conversation, candidates.map((replica) => ({ id: replica.id, weight: replica.member.weight, replica })));
+    const choice = ranked.find(({ replica }) => this.fits(replica, candidates))?.replica ?? this.leastLoaded(candidates);
+    if (choice === undefined) return undefined;
+    if (keptId === undefined) {
+      // Another gateway may have claimed the conversation since the read: its choice wins if it can be used.
+      const claimed = byId(await this.store(() => this.deps.affinity.claim(key, choice.id, ttl)));
+      this.deps.metrics.poolAffinity.inc({ model, result: "new" });
+      return claimed !== undefined && this.fits(claimed, candidates) ? claimed : choice;
+    }
+    await this.store(() => this.deps.affinity.set(key, choice.id, ttl));
+    this.deps.metrics.poolAffinity.inc({ model, result: "moved" });
+    return choice;
+  }
+
+  /** The handle of the least loaded replica that is up (or cooling down the shortest), without taking it. */
+  leastLoadedHandle(): H | undefined {
+    return this.leastLoaded(this.candidates(new Set()))?.handle;
+  }
+
+  /** Keeps `replica` for `conversation` (a response it made, which the next turn continues). */
+  async remember(conversation: string, replica: Replica<H>): Promise<void> {
+    await this.store(() => this.deps.affinity.set(this.affinityKey(conversation), replica.id, this.settings.affinityTtlMs));
+  }
+
+  private affinityKey(conversation: string): string {
+    return createHash("sha256").update(this.name).update("\u0000").update(conversation).digest("hex").slice(0, 40);
+  }
+
+  /** Takes a replica for one attempt, none of `tried`; undefined when none is left to try. */
+  async acquire(conversation: string | undefined, tried: ReadonlySet<string> = new Set()): Promise<Lease<H> | undefined> {
+    const candidates = this.candidates(tried);
+    if (candidates.length === 0) return undefined;
+    const replica = conversation === undefined ? this.leastLoaded(candidates) : await this.byConversation(conversation, candidates);
+    if (replica === undefined) return undefined;
+    replica.inFlight++;
+    replica.routed++;
+    this.deps.metrics.poolRouted.inc(this.labels(replica));
+    this.gauge(replica);
+    let released = false;
+    return {
+      replica,
+      release: (result) => {
+        if (released) return;
+        released = true;
+        replica.inFlight--;
+        if (result === "ok") replica.health.succeed();
+        if (result === "fault") this.fault(replica, "the request failed");
+        this.gauge(replica);
+      },
+    };
+  }
+
+  /** A failure of `replica` (a request's or a probe's): it cools down. */
+  fault(replica: Replica<H>, why: string): void {
+    replica.failures++;
+    const labels = this.labels(replica);
+    this.deps.metrics.poolFailures.inc(labels);
+    const length = replica.health.fail(this.now());
+    this.deps.metrics.poolCooldowns.inc(labels);
+    this.deps.log("warn", `pool ${this.name}: replica ${replica.id} is out for ${length} ms (${why}; ${replica.health.failures} in a row)`);
+    this.gauge(replica);
+  }
+
+  /** A probe's success: a replica in cool-down is re-admitted. */
+  recovered(replica: Replica<H>): void {
+    if (!replica.health.isUp(this.now())) this.deps.log("info", `pool ${this.name}: replica ${replica.id} answers again; re-admitted`);
+    replica.health.succeed();
+    this.gauge(replica);
+  }
+
+  status(): ReplicaStatus[] {
+    const now = this.now();
+    return this.replicas.map((replica) => ({
+      replica: replica.label,
+      model: replica.member.target.kind === "remote" ? replica.member.target.model : "local",
+      up: replica.handle !== undefined && replica.health.isUp(now),
+      usable: replica.handle !== undefined,
+      detail: replica.unusable ?? (replica.health.isUp(now) ? "up" : `cooling down after ${replica.health.failures} failure(s) in a row`),
+      weight: replica.member.weight,
+      maxConcurrent: replica.member.maxConcurrent,
+      inFlight: replica.inFlight,
+      routed: replica.routed,
+      failures: replica.failures,
+      cooldowns: replica.health.cooldowns,
+      cooldownRemainingMs: Math.max(0, replica.health.cooldownUntil - now),
+    }));
+  }
+}
