@@ -8,3 +8,4 @@ export type { McpSection, McpServerEntry } from "./mcp-section.js";
 export type { SandboxLimitsEntry, SandboxSection } from "./sandbox-section.js";
 export { looksLikeOpenAIModel, providerPresets, type ProviderPreset } from "./provider-presets.js";
 export { FAST_ALIAS, isConfiguredModel, REVIEW_ALIAS } from "./model-roles.js";
+export { workspaceWriteSettings, type WorkspaceWriteSettings } from "./workspace-write-settings.js";

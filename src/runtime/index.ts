@@ -14,4 +14,3 @@ export {
   type AgentWiringOptions,
 } from "./agent-wiring.js";
 export { checkRunnerFor, checksFor, escalationPolicyFrom, maxRoundsFrom, pricesFrom, reviewerFor, type ReviewFlags } from "./review-wiring.js";
-export { workspaceWriteSettings, type WorkspaceWriteSettings } from "./workspace-write-settings.js";

@@ -1,7 +1,6 @@
 import { mkdir, realpath, writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
-import type { Command } from "commander";
 import { bundledTasksDir, formatEvalMarkdown, loadEvalTasks, modelTotals, runEval, type EvalSummary, type EvalTaskResult } from "../../eval/index.js";
 import type { SandboxSection } from "../../config/index.js";
 import { UsageError, toSparkError } from "../../core/index.js";
@@ -10,9 +9,8 @@ import { agentCallSettings, agentContextPolicy, maxRoundsFrom, reviewerFor } fro
 import { exitCodes } from "../common/exit-codes.js";
 import type { GlobalOptions } from "../common/global-options.js";
 import { withRuntime } from "../common/with-runtime.js";
-import type { RegisterCommand } from "./register-command.js";
 
-interface EvalOptions extends GlobalOptions {
+export interface EvalOptions extends GlobalOptions {
   tasks?: string;
   tasksDir?: string;
   jobs?: string;
@@ -114,19 +112,3 @@ export async function runEvalCommand(options: EvalOptions): Promise<number> {
     return signal.aborted ? exitCodes.interrupted : exitCodes.ok;
   });
 }
-
-export const registerEvalCommand: RegisterCommand = (program, setExitCode) => {
-  program
-    .command("eval")
-    .description("run the bundled coding tasks against a model (or drafter + reviewer): pass rate, time, tokens and tokens/s per model")
-    .option("--tasks <names>", "only these tasks, comma-separated")
-    .option("--tasks-dir <dir>", "a suite of your own (folders with task.json, repo/, hidden/)")
-    .option("-j, --jobs <n>", "tasks run at the same time (default 2)")
-    .option("--review-model <name>", "review every change with this model (drafter + reviewer)")
-    .option("--max-review-rounds <n>", "most drafting rounds per task with a reviewer (default 3)")
-    .option("--task-timeout <seconds>", "time limit of one task (default 300)")
-    .option("--out <dir>", "where eval.json and eval.md go (default bench/results)")
-    .option("--json", "print the summary as JSON instead of the Markdown table")
-    .option("--unsandboxed", "where the sandbox cannot run, run the hidden tests (and so the model's code) on this machine anyway")
-    .action(async (options: EvalOptions, command: Command) => setExitCode(await runEvalCommand({ ...command.optsWithGlobals<GlobalOptions>(), ...options })));
-};
