@@ -1,9 +1,9 @@
-import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { exitCodes } from "./common/exit-codes.js";
 import { addGlobalOptions, addGlobalOptionsToCommands } from "./common/global-options.js";
 import { refuseMistypedCommand } from "./commands/mistyped-command.js";
 import { reportError } from "./common/report-error.js";
+import { sparkVersion } from "../core/index.js";
 import type { RunOptions } from "./commands/run-command.js";
 import { registerApplyCommand } from "./definitions/apply-definition.js";
 import { registerBenchCommand } from "./definitions/bench-definition.js";
@@ -29,15 +29,13 @@ import { registerUsageCommand } from "./definitions/usage-definition.js";
  * when it runs. test/startup-imports.test.ts fails if a heavy module creeps back into the start.
  */
 
-const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
-
 const commands: RegisterCommand[] = [registerModelsCommand, registerConfigCommand, registerExecCommand, registerApplyCommand, registerUndoCommand, registerDiffCommand, registerBenchCommand, registerServeCommand, registerKeysCommand, registerUsageCommand, registerLspCommand, registerResumeCommand, registerReviewCommand, registerEvalCommand, registerMcpCommand, registerHelpCommand];
 
 function buildProgram(setExitCode: (code: number) => void): Command {
   // Positional: the program's own options (--system, --prediction) end at a command's name; see addGlobalOptionsToCommands.
   const program = addGlobalOptions(new Command("spark").enablePositionalOptions())
     .description("Spark: a real-time coding assistant. Streams an answer from any model, with speed figures.")
-    .version(packageJson.version)
+    .version(sparkVersion)
     .argument("[task...]", "what to do; piped stdin is appended")
     .option("--json", "print one JSON stream event per line")
     .option("--system <text>", "system prompt")

@@ -1,6 +1,5 @@
-import { UsageError } from "../../core/index.js";
+import { sparkVersion, UsageError } from "../../core/index.js";
 import { defaultLspSettings, ModelSet, startLanguageServer, type LspSettings } from "../../lsp/index.js";
-import { sparkVersion } from "../../runtime/index.js";
 import type { GlobalOptions } from "../common/global-options.js";
 import { openRuntime } from "../common/open-runtime.js";
 

@@ -1,15 +1,14 @@
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { findWorkspaceRoot } from "../../agent/index.js";
 import { sparkHome, workspaceWriteSettings } from "../../config/index.js";
-import { SparkError, type Message, type Metrics, type Usage } from "../../core/index.js";
+import { SparkError, sparkVersion, type Message, type Metrics, type Usage } from "../../core/index.js";
 import { applyLazyEdit, applyWithCheckpoint, formatApplyReport, formatLazyEditReport, type MergeModel } from "../../edits/index.js";
 import { createSparkMcpServer, type CompletionOutcome, type CompletionRequest, type PatchOutcome } from "../../mcp/index.js";
 import { openStores, type SparkStores } from "../../store/index.js";
-import { sparkVersion, type ModelRuntime, type OpenedModel } from "../../runtime/index.js";
+import type { ModelRuntime, OpenedModel } from "../../runtime/index.js";
 import { exitCodes } from "../common/exit-codes.js";
 import { formatCallSummary } from "../common/format-call-summary.js";
 import type { GlobalOptions } from "../common/global-options.js";
-import { openRuntime } from "../common/open-runtime.js";
 
 export interface McpOptions extends GlobalOptions {
   cwd?: string;
@@ -68,6 +67,8 @@ export async function serveMcp(options: McpOptions): Promise<number> {
   const fastModel = async (): Promise<OpenedModel> => {
     // The config is read again on each try, so a model configured meanwhile is found.
     opened ??= (async () => {
+      // The runtime (model providers, the engine) loads here, so `initialize` is answered without it.
+      const { openRuntime } = await import("../common/open-runtime.js");
       const runtime = openRuntime(options);
       return { runtime, model: await runtime.openFast() };
     })();
