@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureTestModel } from "../../test/support/tiny-gguf.js";
 
@@ -14,7 +14,8 @@ import { ensureTestModel } from "../../test/support/tiny-gguf.js";
 export const STARTUP_DEFAULTS = { runs: 5 };
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const sparkBin = join(repoRoot, "bin", "spark.js");
+/** SPARK_STARTUP_BIN measures another build (e.g. a checkout of main, for a before/after). */
+const sparkBin = process.env.SPARK_STARTUP_BIN ? resolve(process.env.SPARK_STARTUP_BIN) : join(repoRoot, "bin", "spark.js");
 
 export interface StartupRow {
   name: string;
@@ -26,6 +27,8 @@ export interface StartupRow {
 }
 
 export interface StartupResult {
+  /** The CLI measured. */
+  bin: string;
   runs: number;
   rows: StartupRow[];
 }
@@ -118,7 +121,7 @@ function writeWorkspace(dir: string): void {
 }
 
 export async function runStartup(options: { runs: number }, log: (line: string) => void): Promise<StartupResult> {
-  if (!existsSync(join(repoRoot, "dist", "cli", "main.js"))) throw new Error("build first: npm run build (the benchmark runs the real bin/spark.js)");
+  if (!existsSync(join(dirname(sparkBin), "..", "dist", "cli", "main.js"))) throw new Error("build first: npm run build (the benchmark runs the real bin/spark.js)");
   const model = await ensureTestModel();
   const home = mkdtempSync(join(tmpdir(), "spark-startup-home-"));
   const workspace = mkdtempSync(join(tmpdir(), "spark-startup-ws-"));
@@ -142,12 +145,12 @@ export async function runStartup(options: { runs: number }, log: (line: string) 
     const mid = median(values);
     return { name: probe.name, medianMs: Math.round(mid), minMs: Math.round(Math.min(...values)), maxMs: Math.round(Math.max(...values)), ratio: Number((mid / floor).toFixed(2)) };
   });
-  return { runs: options.runs, rows };
+  return { bin: relative(repoRoot, sparkBin).startsWith("..") ? sparkBin : relative(repoRoot, sparkBin), runs: options.runs, rows };
 }
 
 export function startupMarkdown(result: StartupResult): string {
   const lines = [
-    `Whole processes of the built CLI (\`bin/spark.js\`), median of ${result.runs} interleaved runs; ratio: median / median of \`node -e 0\` in the same run. lsp/mcp: from spawn to the \`initialize\` answer on stdout; local: to the first byte of the answer (the tiny random-weight test model, so it measures loading, not the model).`,
+    `Whole processes of the built CLI (\`${result.bin}\`), median of ${result.runs} interleaved runs; ratio: median / median of \`node -e 0\` in the same run. lsp/mcp: from spawn to the \`initialize\` answer on stdout; local: to the first byte of the answer (the tiny random-weight test model, so it measures loading, not the model).`,
     "",
     "| command | median | min | max | ratio to node -e 0 |",
     "| --- | ---: | ---: | ---: | ---: |",
