@@ -5,7 +5,10 @@ import { fileURLToPath } from "node:url";
 import { contextMarkdown, runContextBench } from "./context/workload.js";
 import { EDITS_DEFAULTS, editsMarkdown, runEdits } from "./edits/workload.js";
 import { lazyEditsMarkdown, runLazyEdits } from "./edits/lazy-workload.js";
+import { kvMarkdown, runKvBench } from "./kv/workload.js";
+import { evalHarnessMarkdown, runEvalHarness } from "./eval-harness/workload.js";
 import { gatewayMarkdown } from "./gateway/report.js";
+import { LSP_DEFAULTS, lspMarkdown, runLspBench } from "./lsp/workload.js";
 import { GATEWAY_DEFAULTS, runGateway } from "./gateway/workload.js";
 import { SESSION_DEFAULTS, runSessionBench, sessionMarkdown } from "./session/workload.js";
 import { runSpeed, speedMarkdown } from "./speed/workload.js";
@@ -79,11 +82,27 @@ const WORKLOADS: Record<string, Workload> = {
       return { json: result, markdown: gatewayMarkdown(result) };
     },
   },
+  lsp: {
+    description: "the editor's first keystrokes on the real spark lsp over stdio with the tiny test model: first suggestion after opening a file (cold: a fresh process, typing while the model loads; warm), and per-keystroke latency",
+    run: async (args, log) => {
+      // --cases N: warm rounds (default 10).
+      const result = await runLspBench({ coldRounds: LSP_DEFAULTS.coldRounds, warmRounds: args.cases ?? LSP_DEFAULTS.warmRounds, threads: 1 }, log);
+      return { json: result, markdown: lspMarkdown(result) };
+    },
+  },
   context: {
     description: "compaction on the local engine: prompt tokens evaluated when a session is compacted and goes on, KV cache kept vs a cold rebuild",
     run: async (_args, log) => {
       const result = await runContextBench(log);
       return { json: result, markdown: contextMarkdown(result) };
+    },
+  },
+  kv: {
+    description: "the local engine's KV cache across restarts: TTFT of a new process's first agent call, cold vs the state an earlier process saved (shared prefix, resumed conversation), on the chain test model",
+    run: async (args, log) => {
+      // --cases N: rounds (default 3); each row is the median.
+      const result = await runKvBench({ rounds: args.cases ?? 3 }, log);
+      return { json: result, markdown: kvMarkdown(result) };
     },
   },
   session: {
@@ -93,6 +112,13 @@ const WORKLOADS: Record<string, Workload> = {
       const seconds = Math.max(1, Math.min(SESSION_DEFAULTS.seconds, args.timeBudgetS ?? SESSION_DEFAULTS.seconds));
       const result = await runSessionBench({ tokensPerSecond: SESSION_DEFAULTS.tokensPerSecond, seconds }, log);
       return { json: result, markdown: sessionMarkdown(result) };
+    },
+  },
+  "eval-harness": {
+    description: "spark eval's own cost outside the model: overhead per task, and a 20-task polyglot fixture suite with --jobs 2 (built CLI, scripted upstream)",
+    run: async (_args, log) => {
+      const result = await runEvalHarness(log);
+      return { json: result, markdown: evalHarnessMarkdown(result) };
     },
   },
   web: {

@@ -33,3 +33,5 @@ install mcp-inspector @modelcontextprotocol/inspector@2.12.0
 install opencode opencode-ai@1.18.33
 install qwen-code @qwen-code/qwen-code@0.24.4
 install continue @continuedev/cli@1.5.47
+install claude-code @anthropic-ai/claude-code@2.1.328
+install gemini-cli @google/gemini-cli@0.61.0

@@ -95,7 +95,7 @@ describe("spark exec (agent) against a scripted model", () => {
 
   it("never applies a patch whose text was still arriving when interrupted", async () => {
     const cwd = project();
-    server = await startScriptedServer([
+    const upstream = await startScriptedServer([
       {
         kind: "tool-calls",
         calls: [{ id: "c1", name: "apply_patch", arguments: JSON.stringify({ patch: "*** Begin Patch\n*** Delete File: src/math.js\n*** End Patch" }) }],
@@ -103,7 +103,18 @@ describe("spark exec (agent) against a scripted model", () => {
         hang: true,
       },
     ]);
-    const result = await runSpark(["exec", "--base-url", server.url, "-m", "coder", "--json", "delete it"], { cwd, interruptAfterMs: 2500, timeoutMs: 20_000 });
+    server = upstream;
+    let requestSeenAt = 0;
+    const result = await runSpark(["exec", "--base-url", server.url, "-m", "coder", "--json", "delete it"], {
+      cwd,
+      // The CLI is past start-up (its handlers installed) once the upstream has the request; the patch's text then arrives in 4-character pieces.
+      interruptWhen: () => {
+        if (upstream.requests.length === 0) return false;
+        requestSeenAt ||= Date.now();
+        return Date.now() - requestSeenAt > 300;
+      },
+      timeoutMs: 30_000,
+    });
     expect(result.code).toBe(130);
     expect(readFileSync(join(cwd, "src", "math.js"), "utf8")).toBe(buggyMath);
     const events = jsonEvents(result.stdout);

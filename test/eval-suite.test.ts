@@ -30,6 +30,9 @@ function drafterTurn(request: RecordedRequest): ScriptedReply {
   return patchCall("fizz.py\n<<<<<<< SEARCH\n    raise NotImplementedError\n=======\n    return []\n>>>>>>> REPLACE\n");
 }
 
+/** The first configuration's summary in the run directory's eval.json. */
+const firstSummary = <T>(out: string): T => (JSON.parse(readFileSync(join(out, "eval.json"), "utf8")) as { configurations: T[] }).configurations[0] as T;
+
 const approve: ScriptedReply = { kind: "text", chunks: [JSON.stringify({ verdict: "approve", summary: "fine", risk: "low", comments: [], security: [] })] };
 
 describe("spark eval", () => {
@@ -44,13 +47,13 @@ describe("spark eval", () => {
     const result = await runSpark(["eval", "-m", "coder", "--review-model", "critic", "--tasks", "js-fix-math,py-fizzbuzz", "--jobs", "2", "--out", out], { cwd, timeoutMs: 90_000 });
     expect(result.code, result.stderr).toBe(0);
 
-    const summary = JSON.parse(readFileSync(join(out, "eval.json"), "utf8")) as {
+    const summary = firstSummary<{
       configuration: string;
       passed: number;
       passRate: number;
       results: { task: string; passed: boolean; outcome: string }[];
       models: { model: string; role: string; calls: number; outputTokens: number; tokensPerSecond: number | null }[];
-    };
+    }>(out);
     expect(summary.configuration).toBe("coder + critic");
     expect(summary.results.map((task) => [task.task, task.passed, task.outcome])).toEqual([
       ["js-fix-math", true, "approved"],
@@ -65,8 +68,8 @@ describe("spark eval", () => {
     );
     expect(summary.models.every((model) => model.tokensPerSecond !== null && model.outputTokens > 0)).toBe(true);
     const markdown = readFileSync(join(out, "eval.md"), "utf8");
-    expect(markdown).toContain("| coder + critic | 2 | 1 | 50% |");
-    expect(markdown).toMatch(/\| js-fix-math \| javascript \| yes \| approved \|/);
+    expect(markdown).toContain("| coder + critic | 2 | 1 | 0 | 50% |");
+    expect(markdown).toMatch(/\| js-fix-math \| javascript \| pass \(approved, /);
     expect(result.stdout).toBe(markdown);
 
     // The agent listed its workspace: the fixture is there, the hidden tests are not.
@@ -141,7 +144,7 @@ describe.skipIf(!hasBwrap)("spark eval keeps the hidden tests out of the agent's
     const out = join(cwd, "results");
     const result = await runSpark(["eval", "-m", "coder", "--tasks-dir", tasksDir, "--out", out], { cwd, timeoutMs: 90_000 });
     expect(result.code, result.stderr).toBe(0);
-    const summary = JSON.parse(readFileSync(join(out, "eval.json"), "utf8")) as { results: { task: string; passed: boolean }[] };
+    const summary = firstSummary<{ results: { task: string; passed: boolean }[] }>(out);
     expect(summary.results.map((task) => [task.task, task.passed])).toEqual([
       ["cheat", false],
       ["honest", true],
@@ -166,7 +169,7 @@ describe("spark eval's drafter", () => {
     const result = await runSpark(["eval", "-m", "coder", "--tasks-dir", tasksDir, "--out", out], { cwd, timeoutMs: 90_000 });
     expect(result.code, result.stderr).toBe(0);
     expect(drafter.requests.some(isSummary)).toBe(true);
-    const summary = JSON.parse(readFileSync(join(out, "eval.json"), "utf8")) as { results: { task: string; passed: boolean }[] };
+    const summary = firstSummary<{ results: { task: string; passed: boolean }[] }>(out);
     expect(summary.results).toEqual([expect.objectContaining({ task: "long", passed: true })]);
   });
 });

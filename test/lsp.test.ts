@@ -4,64 +4,25 @@
  * (random weights) drives completions and cancellation; the scripted OpenAI-compatible server returns an
  * exact patch for the edit action, so the resulting WorkspaceEdit can be checked to the character.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { CancellationTokenSource, createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from "vscode-jsonrpc/node";
+import { CancellationTokenSource } from "vscode-jsonrpc/node";
 import {
-  ApplyWorkspaceEditRequest,
   CodeActionRequest,
   DidChangeTextDocumentNotification,
-  DidOpenTextDocumentNotification,
   ExecuteCommandRequest,
-  ExitNotification,
-  InitializedNotification,
-  InitializeRequest,
   InlineCompletionRequest,
-  LogMessageNotification,
-  ShutdownRequest,
-  type ApplyWorkspaceEditParams,
-  type InitializeResult,
   type InlineCompletionList,
   type TextEdit,
   type WorkspaceEdit,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import { sparkBin, tempDir } from "./support/run-spark.js";
+import { closeSessions, endOf, startServer } from "./support/lsp-session.js";
+import { tempDir } from "./support/run-spark.js";
 import { startScriptedServer, type ScriptedServer } from "./support/scripted-openai-server.js";
 import { ensureTestModel } from "./support/tiny-gguf.js";
-
-interface Metrics {
-  kind: string;
-  uri: string;
-  model: string;
-  role: string;
-  mode: string;
-  finish: string;
-  ttftMs: number | null;
-  tokensPerSecond: number | null;
-  outputTokens: number;
-  promptTokensReused: number;
-  totalMs: number;
-  chars: number;
-}
-
-interface Session {
-  connection: MessageConnection;
-  child: ChildProcessWithoutNullStreams;
-  logs: string[];
-  metrics: Metrics[];
-  applyEdits: ApplyWorkspaceEditParams[];
-  initialize: InitializeResult;
-  stderr: () => string;
-  /** Resolves with the `nth` (1-based, default 1) log line, now or later, that matches. */
-  waitForLog(pattern: RegExp, nth?: number, timeoutMs?: number): Promise<string>;
-  waitForMetrics(count: number, timeoutMs?: number): Promise<Metrics[]>;
-  open(uri: string, text: string, languageId?: string): void;
-  close(): Promise<void>;
-}
 
 /**
  * Copies a GGUF file with extra uint32 metadata entries (here: the FIM token ids, which the tiny model
@@ -123,99 +84,9 @@ function withUint32Metadata(source: string, target: string, entries: Record<stri
   writeFileSync(target, Buffer.concat([head, padding, file.subarray(dataStart)]));
 }
 
-const sessions: Session[] = [];
-
-async function startServer(args: string[], options: { initializationOptions?: object; workspace?: string } = {}): Promise<Session> {
-  const home = tempDir("spark-lsp-home-");
-  const child = spawn(process.execPath, [sparkBin, "lsp", "--stdio", ...args], {
-    cwd: options.workspace ?? tempDir("spark-lsp-cwd-"),
-    env: { PATH: process.env.PATH ?? "", HOME: home, SPARK_HOME: join(home, ".spark") },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-  const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
-  const logs: string[] = [];
-  const metrics: Metrics[] = [];
-  const applyEdits: ApplyWorkspaceEditParams[] = [];
-  const waiters = new Set<() => void>();
-  const wake = (): void => waiters.forEach((check) => check());
-  connection.onNotification(LogMessageNotification.type, (params) => {
-    logs.push(params.message);
-    wake();
-  });
-  connection.onNotification("spark/metrics", (params: Metrics) => {
-    metrics.push(params);
-    wake();
-  });
-  connection.onRequest(ApplyWorkspaceEditRequest.type, (params) => {
-    applyEdits.push(params);
-    return { applied: true };
-  });
-  connection.listen();
-  const waitFor = <T>(probe: () => T | undefined, what: string, timeoutMs: number): Promise<T> =>
-    new Promise((resolve, reject) => {
-      const check = (): void => {
-        const found = probe();
-        if (found === undefined) return;
-        clearTimeout(timer);
-        waiters.delete(check);
-        resolve(found);
-      };
-      const timer = setTimeout(() => {
-        waiters.delete(check);
-        reject(new Error(`timed out waiting for ${what}; logs:\n${logs.join("\n")}\nstderr:\n${stderr}`));
-      }, timeoutMs);
-      waiters.add(check);
-      check();
-    });
-  const workspaceUri = options.workspace ? pathToFileURL(options.workspace).href : null;
-  const initialize = await connection.sendRequest(InitializeRequest.type, {
-    processId: process.pid,
-    rootUri: workspaceUri,
-    workspaceFolders: workspaceUri ? [{ uri: workspaceUri, name: "workspace" }] : null,
-    capabilities: { workspace: { applyEdit: true, workspaceEdit: { documentChanges: true } }, textDocument: { inlineCompletion: { dynamicRegistration: false } } },
-    ...(options.initializationOptions ? { initializationOptions: options.initializationOptions } : {}),
-  });
-  await connection.sendNotification(InitializedNotification.type, {});
-  const session: Session = {
-    connection,
-    child,
-    logs,
-    metrics,
-    applyEdits,
-    initialize,
-    stderr: () => stderr,
-    waitForLog: (pattern, nth = 1, timeoutMs = 15_000) => waitFor(() => logs.filter((line) => pattern.test(line))[nth - 1], `log line ${nth} matching ${pattern}`, timeoutMs),
-    waitForMetrics: (count, timeoutMs = 15_000) => waitFor(() => (metrics.length >= count ? metrics.slice(0, count) : undefined), `${count} metrics notifications`, timeoutMs),
-    open: (uri, text, languageId = "typescript") => void connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId, version: 1, text } }),
-    close: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-        await connection.sendRequest(ShutdownRequest.type).catch(() => undefined);
-        await connection.sendNotification(ExitNotification.type).catch(() => undefined);
-        const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      connection.dispose();
-    },
-  };
-  sessions.push(session);
-  return session;
-}
-
-afterEach(async () => {
-  if (process.env.SPARK_LSP_DEBUG) for (const session of sessions) console.log(session.logs.join("\n"), JSON.stringify(session.metrics, null, 1), session.stderr());
-  await Promise.all(sessions.splice(0).map((session) => session.close()));
-});
+afterEach(closeSessions);
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function endOf(text: string): { line: number; character: number } {
-  const lines = text.split("\n");
-  return { line: lines.length - 1, character: (lines.at(-1) ?? "").length };
-}
 
 function applyEdits(text: string, edits: TextEdit[]): string {
   return TextDocument.applyEdits(TextDocument.create("file:///x", "typescript", 1, text), edits);
@@ -232,6 +103,10 @@ describe("spark lsp with the tiny local model", () => {
     expect(lsp.initialize.capabilities.inlineCompletionProvider).toBeTruthy();
     expect(lsp.initialize.capabilities.executeCommandProvider?.commands).toEqual(["spark.editSelection", "spark.toggleModel"]);
     await lsp.waitForLog(/fast model .* ready in \d+ ms \(chat prompt completions\)/);
+    // The load was announced to the client: loading, then ready (what the extension's status bar shows).
+    expect(lsp.statuses.map((status) => status.state)).toEqual(["loading", "ready"]);
+    expect(lsp.statuses[1]).toMatchObject({ role: "fast", model: expect.stringContaining("tiny.gguf") });
+    expect(lsp.statuses[1]?.loadMs).toBeGreaterThan(0);
 
     const uri = "file:///project/src/math.ts";
     const text = "export function add(a: number, b: number): number {\n  return a + b;\n}\n\nconst total = ";
@@ -274,7 +149,8 @@ describe("spark lsp with the tiny local model", () => {
     const cancel = new CancellationTokenSource();
     const request = lsp.connection.sendRequest(InlineCompletionRequest.type, { textDocument: { uri }, position: endOf(text), context: { triggerKind: 2 } }, cancel.token);
     await lsp.waitForLog(/completion started/);
-    await sleep(150);
+    // Long enough for the first tokens on a busy machine; the 4,000-token generation runs far longer.
+    await sleep(500);
     const cancelledAt = performance.now();
     cancel.cancel();
     await expect(request).rejects.toMatchObject({ code: -32800 });
@@ -287,7 +163,7 @@ describe("spark lsp with the tiny local model", () => {
     // A keystroke in the document stops the running generation just the same.
     const pending = lsp.connection.sendRequest(InlineCompletionRequest.type, { textDocument: { uri }, position: endOf(text), context: { triggerKind: 2 } });
     await lsp.waitForLog(/completion started/, 2);
-    await sleep(150);
+    await sleep(500);
     await lsp.connection.sendNotification(DidChangeTextDocumentNotification.type, {
       textDocument: { uri, version: 2 },
       contentChanges: [{ range: { start: endOf(text), end: endOf(text) }, text: "c" }],

@@ -64,7 +64,7 @@ async function startSessionHarness(script: Script, options: HarnessOptions = {})
     frame,
     inkFrame: () => app.lastFrame() ?? "",
     type: (text) => app.stdin.write(text),
-    async waitFor(pattern, timeoutMs = 5_000) {
+    async waitFor(pattern, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const text = frame();

@@ -68,6 +68,10 @@ describe("the web UI with API keys", () => {
     const anonymous = await conversationsOf(undefined);
     expect(anonymous.status).toBe(401);
     expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe("missing_api_key");
+    expect((await fetch(`${gateway.url}/v1/spark/quota`)).status).toBe(401);
+    const quota = (await (await fetch(`${gateway.url}/v1/spark/quota`, { headers: { authorization: `Bearer ${keys.bob}` } })).json()) as { data: { family: string; windows: { remaining: number; limit: number }[] }[] };
+    // Bob's own bucket, untouched by Alice's requests.
+    expect(quota.data).toEqual([{ family: "spark", windows: [expect.objectContaining({ window: "requests-per-minute", limit: 30, remaining: 30 })] }]);
     await context.close();
   });
 });

@@ -16,7 +16,8 @@ import { startScriptedServer, type RecordedRequest, type ScriptedReply, type Scr
 import { ensureTestModel } from "./support/tiny-gguf.js";
 import { BLOCKS_ANSWER, BREAKING_DIAGRAM_CHUNKS, probeAnswer, splitForStreaming } from "./support/web-answers.js";
 
-const STEP_MS = 10_000;
+/** A bound on each wait (a model loads in the first one), not a speed target. */
+const STEP_MS = 30_000;
 
 let upstream: ScriptedServer;
 let gateway: GatewayProcess;

@@ -125,6 +125,10 @@ export const configFileSchema = z
       .object({
         threads: z.number().int().positive().optional(),
         cache_dir: z.string().optional(),
+        /** Where conversations' KV states are kept between processes (default ~/.spark/kv-cache); user config only. */
+        kv_cache_dir: z.string().optional(),
+        /** Bytes of KV state kept on disk, least recently used evicted first (default 2 GiB); 0 keeps none. */
+        kv_cache_max_bytes: z.number().int().min(0).optional(),
         /** Context sequences per local model: parallel requests and conversations kept in cache. */
         sequences: z.number().int().min(1).max(64).optional(),
         /** False turns off prompt-lookup and draft-model speculation (for comparisons). */

@@ -17,7 +17,7 @@ export async function* runEval(tasks: readonly EvalTask[], setup: EvalSetup, job
     running++;
     void runEvalTask(task, setup)
       .catch((error: unknown): EvalTaskResult => ({
-        task: task.name, language: task.language, passed: false, outcome: "failed", wallMs: 0, accounting: [], detail: toSparkError(error).message,
+        task: task.name, language: task.language, passed: false, outcome: "failed", wallMs: 0, accounting: [], detail: toSparkError(error).message, ttftMs: null, rounds: 0, escalated: false,
       }))
       .then((result) => {
       running--;

@@ -31,3 +31,22 @@ describe("a keyless gateway's caller check", () => {
     expect(call({ host: `127.0.0.1:${PORT}`, origin: "null" })).toThrow(/localhost/);
   });
 });
+
+describe("the key forms of each vendor's clients", () => {
+  const info = { id: "key-1", name: "bot", limits: {} };
+  const oneKey = { totalCount: () => 1, verify: (key: string) => (key === "sk-good" ? info : undefined), touch: () => undefined } as unknown as ApiKeyStore;
+  const principal = (headers: Record<string, string>, url?: string) => () => new Authenticator(oneKey).authenticate({ headers, url });
+
+  it("takes Bearer, x-api-key (Claude Code), x-goog-api-key and ?key= on the Gemini routes", () => {
+    expect(principal({ authorization: "Bearer sk-good" })().id).toBe("key-1");
+    expect(principal({ "x-api-key": "sk-good" })().id).toBe("key-1");
+    expect(principal({ "x-goog-api-key": "sk-good" })().id).toBe("key-1");
+    expect(principal({}, "/v1beta/models/m:generateContent?alt=sse&key=sk-good")().id).toBe("key-1");
+  });
+
+  it("reads ?key= nowhere else, and never repeats a wrong key", () => {
+    expect(principal({}, "/v1/chat/completions?key=sk-good")).toThrow(/No API key given/);
+    expect(principal({ "x-goog-api-key": "sk-bad-secret" })).toThrow(/not valid/);
+    expect(principal({ "x-goog-api-key": "sk-bad-secret" })).not.toThrow(/sk-bad-secret/);
+  });
+});

@@ -12,14 +12,31 @@ export const ANONYMOUS: Principal = { id: "anonymous", name: "anonymous", limits
 
 type Headers = Record<string, string | string[] | undefined>;
 
-function presentedKey(headers: Headers): string | undefined {
+/**
+ * The `key` query parameter, as Google's APIs take it (Gemini clients may send the key so): on the Gemini
+ * routes only, so no other client is led to put its key in a URL.
+ */
+function queryKey(url: string | undefined): string | undefined {
+  const [path, query] = url?.split("?") ?? [];
+  if (!query || !path?.startsWith("/v1beta/")) return undefined;
+  const key = new URLSearchParams(query).get("key");
+  return key !== null && key.trim() !== "" ? key.trim() : undefined;
+}
+
+/**
+ * The key a request presents, in any of the forms its client's vendor uses: `Authorization: Bearer` (OpenAI,
+ * Claude Code's ANTHROPIC_AUTH_TOKEN), `x-api-key` (Anthropic), `api-key` (Azure), `x-goog-api-key` or
+ * `?key=` (Google). Only the key is kept; none of these is ever logged or passed to an upstream.
+ */
+function presentedKey(headers: Headers, url: string | undefined): string | undefined {
   const authorization = headers.authorization;
   if (typeof authorization === "string") {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (match) return match[1];
   }
-  const apiKey = headers["x-api-key"] ?? headers["api-key"];
-  return typeof apiKey === "string" && apiKey.trim() !== "" ? apiKey.trim() : undefined;
+  const apiKey = headers["x-api-key"] ?? headers["api-key"] ?? headers["x-goog-api-key"];
+  if (typeof apiKey === "string" && apiKey.trim() !== "") return apiKey.trim();
+  return queryKey(url);
 }
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
@@ -70,6 +87,8 @@ function refuseNonLoopbackCaller(caller: Caller): void {
 /** What authentication reads of a request: its headers and the local port it arrived on (Node's IncomingMessage). */
 export interface Caller {
   headers: Headers;
+  /** The request's path and query (a Gemini client may send its key as `?key=`). */
+  url?: string | undefined;
   socket?: { localPort?: number | undefined } | null;
 }
 
@@ -108,11 +127,11 @@ export class Authenticator {
       refuseNonLoopbackCaller(caller);
       return ANONYMOUS;
     }
-    const presented = presentedKey(headers);
+    const presented = presentedKey(headers, caller.url);
     if (presented === undefined) {
       throw new GatewayError(
         401,
-        "No API key given. This gateway requires one: send 'Authorization: Bearer sk-spark-...' (the OpenAI SDKs do this with apiKey). The gateway's operator creates keys with `spark keys create --name NAME`.",
+        "No API key given. This gateway requires one: send 'Authorization: Bearer sk-spark-...' (the OpenAI SDKs do this with apiKey; 'x-api-key' and 'x-goog-api-key' work too, as Claude Code and Gemini CLI send them). The gateway's operator creates keys with `spark keys create --name NAME`.",
         "missing_api_key",
       );
     }

@@ -1,6 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { WEB_CONVERSATION_LIMITS, type WebConversationStore, type WebConversationTotals } from "../store/index.js";
+import {
+  WEB_CONVERSATION_LIMITS,
+  WEB_CONVERSATION_PAGE_MAX,
+  WEB_CONVERSATION_SEARCH_MAX,
+  type WebConversationCursor,
+  type WebConversationStore,
+  type WebConversationTotals,
+} from "../store/index.js";
 import type { Principal } from "./authenticate.js";
 import type { GatewayContext } from "./gateway-context.js";
 import { effectiveLimits, STANDARD_FAMILY } from "./model-families.js";
@@ -14,9 +21,11 @@ import { parseBody } from "./request-schemas.js";
  * WebConversationStore). Every request counts against the key's requests-per-minute limit of the
  * "standard" family, as a model request does, before its body is read.
  *
- *   GET    /v1/spark/conversations               {data: [{id, title, model, createdAt, updatedAt, messageCount}]}
+ *   GET    /v1/spark/conversations               {data: [{id, title, model, createdAt, updatedAt, messageCount}], next}
+ *          ?limit=1..100 (default 100) &after=NEXT (the page after) &q=TEXT (title or any message contains it)
  *   POST   /v1/spark/conversations               {title, model} -> the new conversation
  *   GET    /v1/spark/conversations/:id           the conversation with its messages
+ *   PATCH  /v1/spark/conversations/:id           {title} (1 to 200 characters) -> {id, title}
  *   POST   /v1/spark/conversations/:id/messages  {role, content, interrupted?}
  *   DELETE /v1/spark/conversations/:id
  */
@@ -25,7 +34,27 @@ export const CONVERSATIONS_PATH = "/v1/spark/conversations";
 const MAX_TITLE = 200;
 
 const newConversation = z.strictObject({ title: z.string().max(MAX_TITLE), model: z.string().min(1).max(MAX_TITLE) });
+const renamed = z.strictObject({ title: z.string().trim().min(1).max(MAX_TITLE) });
+const listQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(WEB_CONVERSATION_PAGE_MAX).optional(),
+  after: z.string().max(200).optional(),
+  q: z.string().max(WEB_CONVERSATION_SEARCH_MAX).optional(),
+});
 const newMessage = z.strictObject({ role: z.enum(["user", "assistant"]), content: z.string(), interrupted: z.boolean().optional() });
+
+/** A page cursor travels as "updatedAt~id" (both come from the store; neither contains "~"). */
+function encodeCursor(cursor: WebConversationCursor | undefined): string | null {
+  return cursor ? `${cursor.updatedAt}~${cursor.id}` : null;
+}
+
+function decodeCursor(text: string | undefined): WebConversationCursor | undefined {
+  if (text === undefined || text === "") return undefined;
+  const [updatedAt, id, ...rest] = text.split("~");
+  if (!updatedAt || !id || rest.length > 0) {
+    throw new GatewayError(400, `The page cursor '${text.slice(0, 60)}' is not one this gateway gave: pass the \`next\` of the page before, or leave \`after\` out for the first page.`, "invalid_value");
+  }
+  return { updatedAt, id };
+}
 
 function notFound(id: string): GatewayError {
   return new GatewayError(404, `There is no conversation '${id}' for this key. GET ${CONVERSATIONS_PATH} lists yours.`, "conversation_not_found");
@@ -71,7 +100,18 @@ export function registerConversationRoutes(app: FastifyInstance, context: Gatewa
     },
   };
 
-  app.get(CONVERSATIONS_PATH, counted, async (request) => ({ object: "list", data: store.list(owner(request)) }));
+  app.get(CONVERSATIONS_PATH, counted, async (request) => {
+    const query = parseBody(listQuery, request.query);
+    const search = query.q?.trim();
+    const page = store.list(owner(request), { limit: query.limit, after: decodeCursor(query.after), search: search || undefined });
+    return { object: "list", data: page.conversations, next: encodeCursor(page.next) };
+  });
+
+  app.patch<{ Params: { id: string } }>(`${CONVERSATIONS_PATH}/:id`, counted, async (request) => {
+    const body = parseBody(renamed, request.body);
+    if (!store.rename(owner(request), request.params.id, body.title)) throw notFound(request.params.id);
+    return { id: request.params.id, title: body.title };
+  });
 
   app.post(CONVERSATIONS_PATH, counted, async (request, reply) => {
     const who = principal(request);

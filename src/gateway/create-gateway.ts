@@ -21,7 +21,10 @@ import { registerResponsesSocket } from "./responses-socket-route.js";
 import { socketLimits } from "./socket-limits.js";
 import { createUpstreamAgents } from "./upstream-proxy.js";
 import { UsageRecorder } from "./usage-recorder.js";
+import { errorBodies, errorShapeOf } from "./vendor-error.js";
+import { registerVendorRoutes } from "./vendor-routes.js";
 import { registerWebModelsRoute } from "./web-models-route.js";
+import { registerWebQuotaRoute } from "./web-quota-route.js";
 import { registerWebStatic } from "./web-static.js";
 
 export interface GatewayOptions {
@@ -113,7 +116,7 @@ function needsAuthentication(request: FastifyRequest, publicMetrics: boolean): b
   if (request.method !== "GET" && request.method !== "HEAD") return request.method !== "OPTIONS";
   const path = request.url.split("?")[0] ?? "";
   if (path === "/metrics") return !publicMetrics;
-  return path.startsWith("/v1/") || path === "/v1";
+  return path.startsWith("/v1/") || path === "/v1" || path.startsWith("/v1beta/") || path === "/v1beta";
 }
 
 /** Builds the gateway's Fastify app and its context; `listen` is the caller's. */
@@ -170,12 +173,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     // A generation's failure after its reservation never comes here: its route answers (and counts) it.
     const failure = fromFastifyError(error, bodyLimit);
     metrics.answered({ route: request.routeOptions.url ?? "unmatched", model: "-", status: failure.status, errorCode: wireCode(failure) });
-    if (failure.status >= 500) options.log("error", `${request.method} ${request.routeOptions.url ?? request.url}: ${failure.logMessage ?? failure.message}`);
+    // The path only: a Gemini client's query may carry its key (?key=).
+    if (failure.status >= 500) options.log("error", `${request.method} ${request.routeOptions.url ?? request.url.split("?")[0]}: ${failure.logMessage ?? failure.message}`);
     if (reply.sent || reply.raw.headersSent) return;
     // An answer given before the body was read (no key, too slow, wrong type) ends the connection: the rest
     // of the body is never read, so it cannot carry another request.
     if (!request.raw.complete && failure.status !== 413) reply.header("connection", "close");
-    const send = () => void sendError(reply, failure);
+    const send = () => void sendError(reply, failure, errorBodies[errorShapeOf(request.url)]);
     // A body refused unread (too large) is drained first: answering mid-upload makes the client see a
     // broken pipe instead of the 413. Draining is bounded; past that the connection is cut.
     if (failure.status === 413 && !request.raw.complete && !request.raw.destroyed) drainThen(request.raw, bodyLimit * 4, send);
@@ -184,11 +188,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   app.setNotFoundHandler((request, reply) => {
     const failure = new GatewayError(
       404,
-      `There is no route ${request.method} ${request.url.split("?")[0] ?? ""}. This gateway serves the web UI at GET /, GET /v1/models, POST /v1/chat/completions, POST /v1/responses, POST /v1/completions, /v1/spark/conversations, GET /healthz and GET /metrics.`,
+      `There is no route ${request.method} ${request.url.split("?")[0] ?? ""}. This gateway serves the web UI at GET /, GET /v1/models, POST /v1/chat/completions, POST /v1/responses, POST /v1/completions, /v1/spark/conversations, POST /v1/messages (Anthropic), POST /v1beta/models/MODEL:generateContent (Gemini), GET /healthz and GET /metrics.`,
       "unknown_route",
     );
     metrics.answered({ route: "unmatched", model: "-", status: 404, errorCode: wireCode(failure) });
-    void sendError(reply, failure);
+    void sendError(reply, failure, errorBodies[errorShapeOf(request.url)]);
   });
 
   app.get("/healthz", async () => ({ status: "ok" }));
@@ -206,8 +210,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   app.post("/v1/chat/completions", (request, reply) => handleGeneration(context, request, reply, "/v1/chat/completions", (body) => planChat(context, body)));
   app.post("/v1/responses", (request, reply) => handleGeneration(context, request, reply, "/v1/responses", (body) => planResponses(context, body)));
   app.post("/v1/completions", (request, reply) => handleGeneration(context, request, reply, "/v1/completions", (body) => planCompletions(context, body)));
+  registerVendorRoutes(app, context);
   registerResponsesSocket(app, context, socketLimits(config, bodyLimit));
   registerWebModelsRoute(app, context.auth, router, context.families);
+  registerWebQuotaRoute(app, context);
   const quota = {
     conversations: config.gateway?.conversations_max ?? DEFAULT_WEB_CONVERSATION_QUOTA.conversations,
     characters: config.gateway?.conversation_storage_max_chars ?? DEFAULT_WEB_CONVERSATION_QUOTA.characters,

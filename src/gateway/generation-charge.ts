@@ -72,6 +72,10 @@ export function recordGeneration(
   metrics.duration.observe({ route }, durationMs / 1000);
   if (ttftMs !== null) metrics.ttft.observe({ route, model }, ttftMs / 1000);
   if (decodeTokensPerSecond !== null) metrics.tokensPerSecond.observe({ model }, decodeTokensPerSecond);
+  if (outcome.drafts) {
+    metrics.draftTokens.inc({ model, outcome: "accepted" }, outcome.drafts.accepted);
+    metrics.draftTokens.inc({ model, outcome: "rejected" }, outcome.drafts.rejected);
+  }
   if (outcome.disconnected) metrics.disconnects.inc({ route, model });
   if (outcome.errorCode === "upstream_stream_broken") metrics.upstreamStreamErrors.inc({ route, model });
   gateway.usage.record({

@@ -10,6 +10,7 @@ import { toGatewayError, wireCode } from "./openai-error.js";
 import { recordGeneration, reserveGeneration, settleGeneration } from "./generation-charge.js";
 import type { Outcome, RunContext } from "./serve-events.js";
 import { SseReplyWriter } from "./sse-reply-writer.js";
+import { errorBodies, errorShapeOf } from "./vendor-error.js";
 
 /** A parsed, routed request, ready to be charged and run. */
 export interface GenerationPlan {
@@ -48,7 +49,7 @@ export async function handleGeneration(
   const reservation = await reserveGeneration(gateway, principal, plan);
   const { maxTokens, outputAllowance, reserved, family } = reservation;
 
-  const sink = new SseReplyWriter(reply, { ...reservation.charge.headers, ...ignored, "x-request-id": String(request.id) });
+  const sink = new SseReplyWriter(reply, { ...reservation.charge.headers, ...ignored, "x-request-id": String(request.id) }, errorBodies[errorShapeOf(route)]);
   const controller = new AbortController();
   const onGone = () => controller.abort();
   sink.gone.addEventListener("abort", onGone, { once: true });

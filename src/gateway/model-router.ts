@@ -10,6 +10,12 @@ export type Backend =
   | { kind: "local"; name: string; resolved: ResolvedModel; client(): Promise<ModelClient> }
   | { kind: "upstream"; name: string; resolved: ResolvedModel; target: RemoteTarget; apiKey: string | undefined; client(): Promise<ModelClient> };
 
+/** How an error names the backend that refused a request's field. */
+export function describeBackend(backend: Backend): string {
+  if (backend.kind === "local") return `the local model '${backend.name}'`;
+  return `the model '${backend.name}' (its upstream speaks ${backend.target.api === "responses" ? "the Responses API" : "Chat Completions"})`;
+}
+
 export interface RouterDependencies {
   loaded: LoadedConfig;
   env: NodeJS.ProcessEnv;

@@ -89,6 +89,6 @@ export function unsupported(param: string, message: string): GatewayError {
 }
 
 /** Answers a request with an error: its status, its headers (Retry-After) and the one error body. */
-export function sendError(reply: FastifyReply, failure: GatewayError): FastifyReply {
-  return reply.code(failure.status).headers(failure.headers).send(openAIErrorBody(failure));
+export function sendError(reply: FastifyReply, failure: GatewayError, body: (failure: GatewayError) => object = openAIErrorBody): FastifyReply {
+  return reply.code(failure.status).headers(failure.headers).send(body(failure));
 }

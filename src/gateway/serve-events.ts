@@ -14,6 +14,8 @@ export interface Outcome {
   failure?: GatewayError;
   errorCode?: string;
   disconnected: boolean;
+  /** The local engine's speculative drafts (prompt lookup, draft model, predicted output), when it reported them. */
+  drafts?: { accepted: number; rejected: number };
 }
 
 /** What a route's runner gets: where to answer, how to time it, and the request's abort signal. */
@@ -53,6 +55,7 @@ export async function serveEvents(context: RunContext, events: AsyncIterable<Str
   let usage = emptyUsage();
   let reason: FinishReason = "stop";
   let error: SparkErrorJSON | undefined;
+  let drafts: Outcome["drafts"];
   /** What the event iterator threw: answered like an error event, keeping the usage seen so far. */
   let thrown: GatewayError | undefined;
 
@@ -99,6 +102,9 @@ export async function serveEvents(context: RunContext, events: AsyncIterable<Str
         case "usage":
           usage = event.usage;
           break;
+        case "metrics":
+          drafts = { accepted: event.metrics.draftTokensAccepted, rejected: event.metrics.draftTokensRejected };
+          break;
         case "error":
           error = event.error;
           break;
@@ -115,7 +121,7 @@ export async function serveEvents(context: RunContext, events: AsyncIterable<Str
   }
   if (!thrown) await sendText(stop.flush());
   if (stop.stopped && reason === "abort" && !clientGone()) reason = "stop";
-  const outcome: Outcome = { status: 200, usage, reason, disconnected: clientGone() };
+  const outcome: Outcome = { status: 200, usage, reason, disconnected: clientGone(), ...(drafts ? { drafts } : {}) };
   if (outcome.disconnected) return { ...outcome, status: 499, reason: "abort" };
   const summary = { text, reasoning, toolCalls, reason, usage };
   const failure = thrown ?? (error ? toGatewayError(SparkError.fromJSON(error)) : undefined);

@@ -2,6 +2,7 @@ import type { FastifyReply } from "fastify";
 import type { ServerResponse } from "node:http";
 import type { EventSink, WireEvent } from "./event-sink.js";
 import { openAIErrorBody, type GatewayError } from "./openai-error.js";
+import type { ErrorBody } from "./vendor-error.js";
 import { sseFrame } from "./wire-format.js";
 
 export const sseHeaders = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" };
@@ -33,6 +34,8 @@ export class SseReplyWriter implements EventSink {
     private readonly reply: FastifyReply,
     /** The request's headers for every answer: charge, rate limits, request id. */
     private readonly headers: Record<string, string>,
+    /** The error body of the route's API (OpenAI's unless an Anthropic or Gemini route says otherwise). */
+    private readonly errorBody: ErrorBody = openAIErrorBody,
   ) {
     this.raw = reply.raw;
     const controller = new AbortController();
@@ -86,7 +89,7 @@ export class SseReplyWriter implements EventSink {
     }
     if (this.state === "answered") return;
     this.state = "answered";
-    void this.reply.code(error.status).headers({ ...this.headers, ...error.headers }).send(openAIErrorBody(error));
+    void this.reply.code(error.status).headers({ ...this.headers, ...error.headers }).send(this.errorBody(error));
   }
 
   answer(status: number, body: object | Buffer, contentType?: string): void {

@@ -88,7 +88,8 @@ export function proxyToUpstream(agents: UpstreamAgents, context: RunContext, req
     const gone = (): Outcome => ({ status: 499, usage: { ...emptyUsage(), inputTokens: request.promptEstimate }, reason: "abort", disconnected: true });
     // The client may be gone already: an abort that fired before this point is never heard again.
     if (context.signal.aborted) return resolve(gone());
-    const outgoing = (isHttps ? https : http).request(url, { method: "POST", headers, agent: isHttps ? agents.https : agents.http, timeout: request.timeoutMs });
+    let outgoing: http.ClientRequest;
+    let answered = false;
     const onAbort = () => outgoing.destroy();
     const finish = (outcome: Outcome) => {
       context.signal.removeEventListener("abort", onAbort);
@@ -99,15 +100,25 @@ export function proxyToUpstream(agents: UpstreamAgents, context: RunContext, req
       reject(error);
     };
     context.signal.addEventListener("abort", onAbort, { once: true });
-    outgoing.on("timeout", () => outgoing.destroy(new Error(`no answer within ${request.timeoutMs} ms`)));
-    outgoing.on("error", (error) => {
+    const send = (mayRetry: boolean) => {
+      outgoing = (isHttps ? https : http).request(url, { method: "POST", headers, agent: isHttps ? agents.https : agents.http, timeout: request.timeoutMs });
+      outgoing.on("timeout", () => outgoing.destroy(new Error(`no answer within ${request.timeoutMs} ms`)));
+      outgoing.on("error", (error) => onError(error, mayRetry && !answered && isStaleKeepAlive(outgoing, error)));
+      outgoing.on("response", onResponse);
+      outgoing.end(payload);
+    };
+    const onError = (error: Error, stale: boolean) => {
       if (clientGone()) return finish(gone());
+      // The upstream closed an idle keep-alive connection as this request went out on it: nothing was
+      // answered, so the request is sent once more on a fresh connection (node's documented pattern).
+      if (stale) return send(false);
       // The client learns what failed, not where: the system error's text names the address.
       const reason = (error as NodeJS.ErrnoException).code ?? "no connection";
       const failure = new GatewayError(502, `Cannot reach the upstream of model ${request.target.model} (${reason}). The gateway's operator should check that it is running.`, "provider_unreachable");
       fail(failure.logging(`Cannot reach the upstream ${request.target.baseUrl} (model ${request.target.model}): ${error.message}`));
-    });
-    outgoing.on("response", (incoming) => {
+    };
+    const onResponse = (incoming: http.IncomingMessage) => {
+      answered = true;
       const status = incoming.statusCode ?? 502;
       if (status >= 400) {
         readAll(incoming, 1024 * 1024).then(
@@ -137,9 +148,14 @@ export function proxyToUpstream(agents: UpstreamAgents, context: RunContext, req
         return;
       }
       pipeStream(context, incoming, request).then(finish, fail);
-    });
-    outgoing.end(payload);
+    };
+    send(true);
   });
+}
+
+/** A reset or broken pipe on a reused connection before any answer: the upstream had closed it as idle. */
+function isStaleKeepAlive(outgoing: http.ClientRequest, error: NodeJS.ErrnoException): boolean {
+  return outgoing.reusedSocket && (error.code === "ECONNRESET" || error.code === "EPIPE");
 }
 
 /**

@@ -51,14 +51,18 @@ interface Generation {
 
 /**
  * Inline suggestions: one generation at a time. A newer request, a keystroke in the document or the
- * client's cancel aborts the running generation at once; a request waits `debounceMs` first, so a burst
- * of keystrokes calls the model once; suggestions are cut at a natural boundary (completion-boundary.ts)
- * and the generation is stopped there; recent suggestions are served from a cache while the user types
- * through them.
+ * client's cancel aborts the running generation at once; a request waits until `debounceMs` after it
+ * arrived, so a burst of keystrokes calls the model once; suggestions are cut at a natural boundary
+ * (completion-boundary.ts) and the generation is stopped there; recent suggestions are served from a
+ * cache while the user types through them. While the model loads, each document keeps only its latest
+ * request: an older one, or one the client cancels, is answered at once, and the latest runs as soon as
+ * the model is ready.
  */
 export class InlineCompleter {
   private cache: CompletionCache;
   private running: { uri: string; controller: AbortController } | undefined;
+  /** Per document, the request waiting for the model to load. */
+  private readonly waiting = new Map<string, AbortController>();
 
   constructor(private readonly deps: CompleterDeps) {
     this.cache = new CompletionCache(deps.settings().cacheEntries);
@@ -66,6 +70,7 @@ export class InlineCompleter {
 
   /** A keystroke (or any change) in `uri` makes its running suggestion worthless: stop it now. */
   documentChanged(uri: string): void {
+    this.waiting.get(uri)?.abort(new Superseded("the document changed"));
     if (this.running?.uri === uri) this.running.controller.abort(new Superseded("the document changed"));
   }
 
@@ -76,6 +81,8 @@ export class InlineCompleter {
 
   async complete(target: CompletionTarget): Promise<string | undefined> {
     const receivedAt = performance.now();
+    const active = await this.loaded(target);
+    if (active === undefined) return undefined;
     const settings = this.deps.settings();
     this.running?.controller.abort(new Superseded("a newer request"));
     const controller = new AbortController();
@@ -84,15 +91,16 @@ export class InlineCompleter {
     try {
       const key = { uri: target.uri, text: target.document.text, offset: target.offset };
       const cached = this.cache.lookup(key);
-      const active = await this.deps.source();
       if (cached !== undefined) {
         this.deps.report(this.metrics(target, active, "cache", receivedAt, { mode: "chat", text: cached, finish: "stop", metrics: undefined, outputTokens: 0, firstTextAt: undefined, error: undefined }, "cached"));
         return cached;
       }
       const signal = AbortSignal.any([target.signal, controller.signal]);
-      if (settings.debounceMs > 0) {
+      // Counted from the request's arrival: one that waited for the model to load runs at once.
+      const debounce = settings.debounceMs - (performance.now() - receivedAt);
+      if (debounce > 0) {
         try {
-          await sleep(settings.debounceMs, undefined, { signal });
+          await sleep(debounce, undefined, { signal });
         } catch {
           return undefined;
         }
@@ -106,6 +114,22 @@ export class InlineCompleter {
       return generation.text;
     } finally {
       if (this.running === running) this.running = undefined;
+    }
+  }
+
+  /**
+   * The active model once it is loaded, or undefined when this request was superseded (a newer request
+   * or a change in its document) or cancelled while it waited; a failed load throws.
+   */
+  private async loaded(target: CompletionTarget): Promise<ActiveSource | undefined> {
+    this.waiting.get(target.uri)?.abort(new Superseded("a newer request for the document"));
+    const controller = new AbortController();
+    this.waiting.set(target.uri, controller);
+    const signal = AbortSignal.any([target.signal, controller.signal]);
+    try {
+      return await untilAborted(this.deps.source(), signal);
+    } finally {
+      if (this.waiting.get(target.uri) === controller) this.waiting.delete(target.uri);
     }
   }
 
@@ -188,6 +212,25 @@ export class InlineCompleter {
       chars: generation.text.length,
     };
   }
+}
+
+/** `promise`'s value, or undefined as soon as `signal` aborts (the promise goes on, unobserved). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = (): void => resolve(undefined);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
 }
 
 function round(value: number): number {

@@ -24,7 +24,7 @@ import { documentPath, filePathOf } from "./document-paths.js";
 import { EditFailed, editSelection, type EditDocument, type EditSelectionResult } from "./edit-selection.js";
 import type { OpenText } from "./fim-context.js";
 import { InlineCompleter } from "./inline-completer.js";
-import { commands, metricsNotification, type EditSelectionArguments, type ModelRole, type SparkMetrics } from "./lsp-protocol.js";
+import { commands, metricsNotification, statusNotification, type EditSelectionArguments, type ModelRole, type SparkMetrics, type SparkStatus } from "./lsp-protocol.js";
 import type { ModelSet } from "./lsp-model.js";
 import { withClientSettings, type LspSettings } from "./lsp-settings.js";
 import { minimalEdit } from "./text-edits.js";
@@ -62,7 +62,10 @@ function formatMetrics(metrics: SparkMetrics): string {
 /**
  * `spark lsp`: inline completions (LSP 3.18 textDocument/inlineCompletion), the "edit selection" code
  * action and command, and a model toggle; speed figures go out as `spark/metrics` notifications and
- * window/logMessage lines.
+ * window/logMessage lines, a model's loading as `spark/status`. Models load in the background, so the
+ * message loop answers (cancellations included) while they do. The process ends with its client: on
+ * `exit`, when stdin closes, or when the client's process (initialize's processId) is gone, which
+ * vscode-languageserver checks every 3 seconds.
  */
 export function startLanguageServer(options: LanguageServerOptions): void {
   new SparkLanguageServer(options).listen();
@@ -100,6 +103,7 @@ class SparkLanguageServer {
 
   listen(): void {
     const { connection, documents } = this;
+    this.models.onStatus((status) => this.reportStatus(status));
     documents.onDidChangeContent((change) => {
       this.touched.set(change.document.uri, ++this.clock);
       this.completer.documentChanged(change.document.uri);
@@ -142,6 +146,10 @@ class SparkLanguageServer {
     };
   }
 
+  private reportStatus(status: SparkStatus): void {
+    void this.connection.sendNotification(statusNotification, status);
+  }
+
   private report(metrics: SparkMetrics): void {
     void this.connection.sendNotification(metricsNotification, metrics);
     this.connection.console.log(formatMetrics(metrics));
@@ -161,7 +169,6 @@ class SparkLanguageServer {
     const started = performance.now();
     try {
       const model = await this.models.get(role);
-      await model.warm();
       const mode = await model.completions.mode();
       this.connection.console.info(`Spark: ${role} model ${name} ready in ${Math.round(performance.now() - started)} ms (${mode === "fim" ? "fill-in-the-middle tokens" : "chat prompt"} completions)`);
     } catch (error) {

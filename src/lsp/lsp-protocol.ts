@@ -9,6 +9,9 @@ import type { FinishReason } from "../core/index.js";
 /** Server -> client after every completion or edit, with the speed figures of the call. */
 export const metricsNotification = "spark/metrics";
 
+/** Server -> client whenever a model starts loading, is ready, or cannot be used. */
+export const statusNotification = "spark/status";
+
 export const commands = {
   /** Arguments: one EditSelectionArguments object. Result: EditSelectionResult. */
   editSelection: "spark.editSelection",
@@ -40,6 +43,16 @@ export interface SparkMetrics {
   totalMs: number;
   /** Characters of the suggestion (or of the patch) that were returned. */
   chars: number;
+}
+
+export interface SparkStatus {
+  state: "loading" | "ready" | "failed";
+  role: ModelRole;
+  model: string;
+  /** With "ready": milliseconds the load took. */
+  loadMs?: number;
+  /** With "failed": why, and what to do. */
+  message?: string;
 }
 
 export interface EditSelectionArguments {

@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureAltVocabModel, ensureTestModel } from "../../test/support/tiny-gguf.js";
 import type { ConfigFile, LoadedConfig } from "../config/index.js";
@@ -7,7 +10,8 @@ import { ModelRuntime, type RuntimeOptions } from "./model-runtime.js";
 import { ModelSwitcher } from "./model-switcher.js";
 
 function runtimeWith(config: ConfigFile, options: Partial<RuntimeOptions> = {}): ModelRuntime {
-  const loaded: LoadedConfig = { config, sources: new Map(), files: [], homeDir: "/nonexistent/.spark", warnings: [] };
+  // A Spark home of its own: the local engine keeps its KV states there.
+  const loaded: LoadedConfig = { config, sources: new Map(), files: [], homeDir: join(mkdtempSync(join(tmpdir(), "spark-runtime-")), ".spark"), warnings: [] };
   return new ModelRuntime({ loaded, env: {}, cwd: "/", ...options });
 }
 

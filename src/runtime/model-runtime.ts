@@ -1,3 +1,4 @@
+import { SparkError } from "../core/index.js";
 import { isConfiguredModel, REVIEW_ALIAS, type LoadedConfig } from "../config/index.js";
 import {
   createLocalEngine,
@@ -10,8 +11,9 @@ import {
   type ResolveContext,
   type ResolvedModel,
 } from "../models/index.js";
+import { kvCacheSettings } from "./kv-cache-settings.js";
 
-const disposedError = () => new Error("the model runtime was disposed; open a new one");
+const disposedError = () => new SparkError("internal", "The model runtime was disposed: open a new one (this is a bug in the caller, please report it).");
 
 /** A model opened through the runtime: the name it was asked by, its client, and what the name resolved to. */
 export interface OpenedModel {
@@ -36,6 +38,8 @@ export interface RuntimeOptions {
   /** Stops a model download under way. */
   signal?: AbortSignal | undefined;
   onDownloadProgress?: ((file: string, progress: DownloadProgress) => void) | undefined;
+  /** False: no KV states are kept on disk between processes (`spark bench`, whose cold calls must stay cold). */
+  kvCache?: false | undefined;
 }
 
 /**
@@ -72,7 +76,7 @@ export class ModelRuntime {
   localEngine(): Promise<LocalEngine> {
     if (this.disposed) return Promise.reject(disposedError());
     const { local } = this.loaded.config;
-    this.engine ??= createLocalEngine({ threads: local?.threads, gpu: local?.gpu, sequences: local?.sequences });
+    this.engine ??= createLocalEngine({ threads: local?.threads, gpu: local?.gpu, sequences: local?.sequences, kvCache: this.options.kvCache === false ? undefined : kvCacheSettings(this.loaded, this.resolveContext.env) });
     return this.engine;
   }
 

@@ -30,7 +30,7 @@ describe("WebConversationStore", () => {
       { role: "user", content: "draw it", interrupted: false },
       { role: "assistant", content: "```mermaid\ngraph LR", interrupted: true },
     ]);
-    expect(store.list("key-a").map((conversation) => [conversation.title, conversation.messageCount])).toEqual([
+    expect(store.list("key-a").conversations.map((conversation) => [conversation.title, conversation.messageCount])).toEqual([
       ["first", 2],
       ["second", 0],
     ]);
@@ -39,7 +39,7 @@ describe("WebConversationStore", () => {
 
   it("shows a key only its own conversations", () => {
     const mine = create("key-a", "mine");
-    expect(store.list("key-b")).toEqual([]);
+    expect(store.list("key-b").conversations).toEqual([]);
     expect(store.get("key-b", mine.id)).toBeUndefined();
     expect(store.append("key-b", mine.id, { role: "user", content: "x", interrupted: false })).toBe("not-found");
     expect(store.remove("key-b", mine.id)).toBe(false);
@@ -70,5 +70,43 @@ describe("WebConversationStore", () => {
     expect(store.remove("key-a", first.id)).toBe(true);
     expect(store.totals("key-a")).toEqual({ conversations: 1, characters: 0 });
     expect(store.create("key-a", "three", "spark")).not.toBe("too-many");
+  });
+
+  it("pages through more than one page with a cursor, newest first, none twice", () => {
+    const made = Array.from({ length: 7 }, (_, i) => create("key-a", `c${i}`));
+    create("key-b", "not mine");
+    const seen: string[] = [];
+    let page = store.list("key-a", { limit: 3 });
+    seen.push(...page.conversations.map((conversation) => conversation.title));
+    while (page.next) {
+      page = store.list("key-a", { limit: 3, after: page.next });
+      seen.push(...page.conversations.map((conversation) => conversation.title));
+    }
+    expect(seen).toEqual(made.map((conversation) => conversation.title).reverse());
+    expect(store.list("key-a", { limit: 1_000 }).conversations).toHaveLength(7);
+  });
+
+  it("searches titles and messages as plain text: wildcards and quotes in the search or the title match only themselves", () => {
+    const plain = create("key-a", "Deploy notes");
+    const hostile = create("key-a", `50% off'; DROP TABLE web_conversations; --_"<img src=x onerror=alert(1)>`);
+    create("key-a", "5000 offers");
+    expect(store.append("key-a", plain.id, { role: "assistant", content: "Use the BLUE-green switch", interrupted: false })).toBe("appended");
+    const titles = (search: string) => store.list("key-a", { search }).conversations.map((conversation) => conversation.title);
+    expect(titles("deploy")).toEqual(["Deploy notes"]);
+    expect(titles("blue-GREEN")).toEqual(["Deploy notes"]);
+    expect(titles("50%")).toEqual([hostile.title]);
+    expect(titles("%")).toEqual([hostile.title]);
+    expect(titles("_")).toEqual([hostile.title]);
+    expect(titles("'; DROP TABLE")).toEqual([hostile.title]);
+    expect(titles("nothing like this")).toEqual([]);
+    expect(store.list("key-a").conversations).toHaveLength(3);
+  });
+
+  it("renames only the owner's conversation", () => {
+    const mine = create("key-a", "old");
+    expect(store.rename("key-b", mine.id, "stolen")).toBe(false);
+    expect(store.rename("key-a", mine.id, "new <b>title</b>")).toBe(true);
+    expect(store.get("key-a", mine.id)?.title).toBe("new <b>title</b>");
+    expect(store.rename("key-a", "missing", "x")).toBe(false);
   });
 });

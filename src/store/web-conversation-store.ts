@@ -41,11 +41,38 @@ export interface WebConversationTotals {
   characters: number;
 }
 
+/** Where a page of the list starts: after the conversation updated at `updatedAt` with id `id`. */
+export interface WebConversationCursor {
+  updatedAt: string;
+  id: string;
+}
+
+export interface WebConversationQuery {
+  /** At most this many (1 to WEB_CONVERSATION_PAGE_MAX; default 100). */
+  limit?: number | undefined;
+  /** The page after this cursor (the `next` of the page before). */
+  after?: WebConversationCursor | undefined;
+  /** Only conversations whose title or any message contains this text (case-insensitive for ASCII). */
+  search?: string | undefined;
+}
+
+export interface WebConversationPage {
+  conversations: WebConversationInfo[];
+  /** The cursor of the next page; undefined on the last page. */
+  next: WebConversationCursor | undefined;
+}
+
+/** The most conversations one page lists, and the longest search text, so every list query is bounded. */
+export const WEB_CONVERSATION_PAGE_MAX = 100;
+export const WEB_CONVERSATION_SEARCH_MAX = 200;
+
 export interface WebConversationStore {
   /** "too-many" when the owner already has the quota's number of conversations. */
   create(owner: string, title: string, model: string): WebConversationInfo | "too-many";
-  /** The owner's conversations, most recently updated first. */
-  list(owner: string, limit?: number): WebConversationInfo[];
+  /** One page of the owner's conversations, most recently updated first, optionally only those matching a search. */
+  list(owner: string, query?: WebConversationQuery): WebConversationPage;
+  /** Gives a conversation a new title; false when there is no such conversation of this owner. */
+  rename(owner: string, id: string, title: string): boolean;
   /** Undefined when there is no such conversation of this owner. */
   get(owner: string, id: string): WebConversation | undefined;
   /**
@@ -84,7 +111,16 @@ export function createWebConversationStore(db: Database, quota: WebConversationT
   const insert = db.prepare("INSERT INTO web_conversations (id, owner, title, model, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)");
   const selectTotals = db.prepare("SELECT COUNT(*) AS conversations, COALESCE(SUM(characters), 0) AS characters FROM web_conversations WHERE owner = ?");
   const selectOne = db.prepare(`SELECT ${COLUMNS} FROM web_conversations WHERE owner = ? AND id = ?`);
-  const selectMany = db.prepare(`SELECT ${COLUMNS} FROM web_conversations WHERE owner = ? ORDER BY updated_at DESC, rowid DESC LIMIT ?`);
+  // Keyset paging on (updated_at, id); the search is a substring test (instr), so no character in it is a
+  // wildcard, and every value is a bound parameter.
+  const selectMany = db.prepare(
+    `SELECT ${COLUMNS} FROM web_conversations WHERE owner = @owner
+       AND (@afterAt IS NULL OR updated_at < @afterAt OR (updated_at = @afterAt AND id < @afterId))
+       AND (@search IS NULL OR instr(lower(title), lower(@search)) > 0
+            OR EXISTS (SELECT 1 FROM web_conversation_messages m WHERE m.conversation_id = web_conversations.id AND instr(lower(m.content), lower(@search)) > 0))
+     ORDER BY updated_at DESC, id DESC LIMIT @limit`,
+  );
+  const updateTitle = db.prepare("UPDATE web_conversations SET title = ? WHERE owner = ? AND id = ?");
   const selectSize = db.prepare("SELECT characters FROM web_conversations WHERE owner = ? AND id = ?");
   const grow = db.prepare("UPDATE web_conversations SET updated_at = ?, characters = characters + ? WHERE id = ?");
   const nextSeq = db.prepare("SELECT COALESCE(MAX(seq) + 1, 0) AS seq, COUNT(*) AS count FROM web_conversation_messages WHERE conversation_id = ?");
@@ -118,9 +154,15 @@ export function createWebConversationStore(db: Database, quota: WebConversationT
   return {
     // IMMEDIATE: the write lock is taken before the quota is read, so no other connection writes in between.
     create: (owner, title, model) => create.immediate(owner, title, model),
-    list(owner, limit = 100) {
-      return (selectMany.all(owner, limit) as ConversationRow[]).map(toInfo);
+    list(owner, query = {}) {
+      const limit = Math.max(1, Math.min(WEB_CONVERSATION_PAGE_MAX, Math.floor(query.limit ?? WEB_CONVERSATION_PAGE_MAX)));
+      const search = query.search?.slice(0, WEB_CONVERSATION_SEARCH_MAX) || null;
+      const rows = selectMany.all({ owner, afterAt: query.after?.updatedAt ?? null, afterId: query.after?.id ?? null, search, limit: limit + 1 }) as ConversationRow[];
+      const conversations = rows.slice(0, limit).map(toInfo);
+      const last = conversations.at(-1);
+      return { conversations, next: rows.length > limit && last ? { updatedAt: last.updatedAt, id: last.id } : undefined };
     },
+    rename: (owner, id, title) => updateTitle.run(title, owner, id).changes > 0,
     get(owner, id) {
       const row = selectOne.get(owner, id) as ConversationRow | undefined;
       if (!row) return undefined;

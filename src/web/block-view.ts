@@ -4,4 +4,6 @@ import type { Block } from "./markdown-blocks.js";
 export interface BlockView {
   readonly element: HTMLElement;
   update(block: Block, final: boolean): void;
+  /** The theme changed: draw again what depends on it (a live block's frame). */
+  redraw?(): void;
 }

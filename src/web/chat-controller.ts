@@ -47,6 +47,8 @@ export class ChatController {
   private cacheKey: string = randomKey();
   private running: RunningTurn | undefined;
   private saving: Promise<void> = Promise.resolve();
+  /** The answers on screen, drawn again when the theme changes. */
+  private answers: MessageView[] = [];
 
   constructor(private readonly deps: ChatControllerDeps) {}
 
@@ -97,7 +99,13 @@ export class ChatController {
     this.history = [];
   }
 
+  /** The theme changed: live blocks drawn in the old one are drawn again. */
+  redraw(): void {
+    for (const view of this.answers) view.redraw();
+  }
+
   private clearScreen(): void {
+    this.answers = [];
     this.deps.transcript.replaceChildren();
     this.deps.onStatus("");
   }
@@ -113,6 +121,7 @@ export class ChatController {
   private renderSavedAnswer(message: SavedMessage): void {
     const bubble = this.bubble("assistant");
     const view = new MessageView(this.deps.render);
+    this.answers.push(view);
     bubble.append(view.element);
     view.append(message.content);
     view.finish();
@@ -134,6 +143,7 @@ export class ChatController {
     const bubble = this.bubble("assistant");
     bubble.dataset.finish = "streaming";
     const view = new MessageView(this.deps.render);
+    this.answers.push(view);
     bubble.append(view.element);
     this.deps.onBusy(true);
     this.deps.onStatus("");

@@ -22,13 +22,29 @@ export interface Conversation extends ConversationSummary {
   messages: SavedMessage[];
 }
 
+/** One page of the list; `next` asks for the page after it (null on the last). */
+export interface ConversationPage {
+  conversations: ConversationSummary[];
+  next: string | null;
+}
+
 const BASE = "/v1/spark/conversations";
+export const PAGE_SIZE = 50;
 
 export class ConversationApi {
   constructor(private readonly client: GatewayClient) {}
 
-  async list(): Promise<ConversationSummary[]> {
-    return (await this.client.json<{ data: ConversationSummary[] }>(BASE)).data;
+  /** A page of conversations, newest first; with `search`, only those whose title or text contains it. */
+  async list(options: { after?: string | null | undefined; search?: string | undefined } = {}): Promise<ConversationPage> {
+    const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
+    if (options.after) query.set("after", options.after);
+    if (options.search) query.set("q", options.search);
+    const page = await this.client.json<{ data: ConversationSummary[]; next: string | null }>(`${BASE}?${query.toString()}`);
+    return { conversations: page.data, next: page.next };
+  }
+
+  async rename(id: string, title: string): Promise<void> {
+    await this.client.json(`${BASE}/${encodeURIComponent(id)}`, { method: "PATCH", body: { title } });
   }
 
   create(title: string, model: string): Promise<ConversationSummary> {

@@ -2,7 +2,7 @@ import { actionButton, copyText, downloadText, flashLabel } from "./block-action
 import { frameDocumentFor, KIND_INFO, type InteractiveKind, type RenderDeps } from "./block-renderers.js";
 import type { BlockView } from "./block-view.js";
 import type { Block } from "./markdown-blocks.js";
-import { SandboxFrame, type FrameEvent } from "./sandbox-frame.js";
+import { SandboxFrame, whenIdle, type FrameEvent } from "./sandbox-frame.js";
 
 /** Opens a document full size (a dialog with a larger sandboxed frame). */
 export interface FullSizeViewer {
@@ -21,6 +21,11 @@ const MAX_FRAME_HEIGHT = 640;
  * A fenced mermaid, svg or html block that renders live in a sandboxed frame as its source streams in.
  * Each render loads into a fresh hidden frame and replaces the shown one only when it rendered without
  * error, so an unfinished or invalid block keeps its last good render and shows the error quietly.
+ *
+ * Off the critical path of the page's frames: the next frame is made and its shell loaded while the main
+ * thread is idle (requestIdleCallback), a streaming render starts in idle time too, a replaced frame is
+ * removed in idle time, and a render happens only when the source changed in substance (not for a new
+ * blank line or trailing spaces).
  */
 export class InteractiveBlock implements BlockView {
   readonly element = document.createElement("figure");
@@ -28,6 +33,8 @@ export class InteractiveBlock implements BlockView {
   private readonly sourceView = document.createElement("pre");
   private readonly status = document.createElement("span");
   private shown: SandboxFrame | undefined;
+  /** The next render's frame, made and loaded (the empty shell) while the main thread was idle. */
+  private spare: SandboxFrame | undefined;
   private lastGoodHtml: string | undefined;
   private source = "";
   private final = false;
@@ -36,6 +43,8 @@ export class InteractiveBlock implements BlockView {
   private timer: number | undefined;
   private lastRenderAt = 0;
   private attempted: string | undefined;
+  /** The substance of the source the shown frame was rendered from. */
+  private goodAttempt: string | undefined;
   /** The last render's error, if it failed. */
   private problem: string | undefined;
 
@@ -49,6 +58,7 @@ export class InteractiveBlock implements BlockView {
     this.status.className = "block-status";
     this.status.setAttribute("role", "status");
     this.element.append(this.toolbar(), this.stage, this.sourceView);
+    whenIdle(() => this.prepareSpare());
   }
 
   update(block: Block, final: boolean): void {
@@ -58,6 +68,11 @@ export class InteractiveBlock implements BlockView {
     this.sourceView.textContent = block.code;
     if (final) this.scheduleRender(0);
     else this.scheduleRender(Math.max(0, this.lastRenderAt + STREAMING_RENDER_INTERVAL_MS[this.kind] - performance.now()));
+  }
+
+  /** The theme changed: render the same source again in the new theme (the last render stays until then). */
+  redraw(): void {
+    if (this.source !== "") this.scheduleRender(0);
   }
 
   private toolbar(): HTMLElement {
@@ -98,14 +113,56 @@ export class InteractiveBlock implements BlockView {
       window.clearTimeout(this.timer);
     }
     this.timer = window.setTimeout(() => {
-      this.timer = undefined;
-      void this.render();
+      // While streaming, the render waits for idle time (at most a frame or two); a final one goes at once.
+      if (this.final) {
+        this.timer = undefined;
+        void this.render();
+      } else {
+        whenIdle(() => {
+          this.timer = undefined;
+          void this.render();
+        }, 50);
+      }
     }, delayMs);
+  }
+
+  /** Makes the next render's frame and loads its shell, unless one waits already. The stage must be in the page. */
+  private prepareSpare(): void {
+    if (this.spare || this.final || !this.element.isConnected) return;
+    const frame = new SandboxFrame(`${KIND_INFO[this.kind].label} preview`, (event) => this.onFrameEvent(frame, event));
+    frame.element.classList.add("candidate");
+    this.stage.append(frame.element);
+    frame.prepare();
+    this.spare = frame;
+  }
+
+  private takeFrame(): SandboxFrame {
+    const spare = this.spare;
+    this.spare = undefined;
+    if (spare) return spare;
+    const frame = new SandboxFrame(`${KIND_INFO[this.kind].label} preview`, (event) => this.onFrameEvent(frame, event));
+    frame.element.classList.add("candidate");
+    this.stage.append(frame.element);
+    return frame;
+  }
+
+  /** After a render: a streaming block gets its next frame ready in idle time; a finished one keeps none. */
+  private afterRender(final: boolean): void {
+    if (!final) whenIdle(() => this.prepareSpare());
+    else if (this.spare) {
+      this.spare.dispose();
+      this.spare = undefined;
+    }
   }
 
   /** While streaming, the source up to its last complete line: a half-written line rarely renders. */
   private renderable(): string {
     return this.final ? this.source : this.source.slice(0, this.source.lastIndexOf("\n") + 1);
+  }
+
+  /** What a render depends on: the theme and the source without trailing spaces and blank lines. */
+  private substance(source: string): string {
+    return `${this.deps.theme()}\n${source.replace(/[ \t]+$/gm, "").replace(/\n{2,}/g, "\n").trimEnd()}`;
   }
 
   private async render(): Promise<void> {
@@ -115,50 +172,74 @@ export class InteractiveBlock implements BlockView {
     }
     const source = this.renderable();
     const final = this.final;
-    // Renders (Mermaid's above all) cost main-thread time: the same text is never rendered twice; when
-    // the final text is what was last tried, only the verdict changes (an error now stays shown).
-    if (source === this.attempted) {
+    // Renders (Mermaid's above all) cost main-thread time: the same text in the same theme is never
+    // rendered twice; when the final text is what was last tried, only the verdict changes (an error
+    // now stays shown).
+    const attempt = this.substance(source);
+    if (attempt === this.attempted) {
       if (final) this.showProblem(this.problem, true);
       return;
     }
-    this.attempted = source;
+    this.attempted = attempt;
     this.rendering = true;
     this.lastRenderAt = performance.now();
     try {
-      await this.renderSource(source, final);
+      if (!(await this.renderSource(source, final)) && final) await this.renderFallback(source, attempt);
     } finally {
       this.rendering = false;
-      if (this.renderAgain || source !== this.renderable() || (this.final && !final)) {
+      this.afterRender(this.final);
+      if (this.renderAgain || attempt !== this.substance(this.renderable()) || (this.final && !final)) {
         this.renderAgain = false;
         this.scheduleRender(this.final ? 0 : STREAMING_RENDER_INTERVAL_MS[this.kind]);
       }
     }
   }
 
-  private async renderSource(source: string, final: boolean): Promise<void> {
+  /**
+   * The final source failed, and streaming had fallen behind (a slow first render): its complete lines,
+   * never tried, may still render, and are the last good render to keep, with the final error shown.
+   */
+  private async renderFallback(source: string, attempt: string): Promise<void> {
+    const prefix = source.slice(0, source.lastIndexOf("\n") + 1);
+    const substance = this.substance(prefix);
+    if (prefix.trim() === "" || substance === attempt || substance === this.goodAttempt) return;
+    const problem = this.problem;
+    await this.renderSource(prefix, false);
+    this.showProblem(problem, true);
+  }
+
+  /** Renders `source` into a new frame and shows it; false (the error shown) when it does not render. */
+  private async renderSource(source: string, final: boolean): Promise<boolean> {
     let html: string;
     try {
       html = await frameDocumentFor(this.kind, source, this.deps);
     } catch (error) {
       this.showProblem(error instanceof Error ? error.message : String(error), final);
-      return;
+      return false;
     }
-    if (html === this.lastGoodHtml) return this.showProblem(undefined, final);
-    const candidate = new SandboxFrame(`${KIND_INFO[this.kind].label} preview`, (event) => this.onFrameEvent(candidate, event));
-    candidate.element.classList.add("candidate");
-    this.stage.append(candidate.element);
+    if (html === this.lastGoodHtml) {
+      this.showProblem(undefined, final);
+      return true;
+    }
+    const candidate = this.takeFrame();
     const outcome = await candidate.load(html);
     if (!outcome.ok) {
       candidate.dispose();
       this.showProblem(outcome.message, final);
-      return;
+      return false;
     }
-    this.shown?.dispose();
+    const replaced = this.shown;
+    if (replaced) {
+      replaced.element.style.display = "none";
+      whenIdle(() => replaced.dispose(), 500);
+    }
     this.shown = candidate;
     this.lastGoodHtml = html;
+    this.goodAttempt = this.substance(source);
     candidate.element.classList.remove("candidate");
     this.setHeight(candidate, outcome.height);
     this.showProblem(undefined, final);
+    return true;
   }
 
   private onFrameEvent(frame: SandboxFrame, event: FrameEvent): void {

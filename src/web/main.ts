@@ -9,6 +9,7 @@ import { createMarkdownRenderer } from "./markdown-html.js";
 import { MermaidRenderer } from "./mermaid-renderer.js";
 import { ModelPicker } from "./model-picker.js";
 import { pageElements, type PageElements } from "./page-elements.js";
+import { quotaFromState, type FamilyState } from "./quota.js";
 import { StatsBar } from "./stats-bar.js";
 import { ThemeSwitch } from "./theme.js";
 
@@ -81,6 +82,12 @@ function wireShortcuts(page: PageElements, chat: ChatController, models: ModelPi
   syncExpanded();
 }
 
+/** Both families' buckets (fast and standard), read without charging, beside each other in the stats bar. */
+async function loadQuotas(client: GatewayClient, stats: StatsBar): Promise<void> {
+  const { data } = await client.json<{ data: FamilyState[] }>("/v1/spark/quota");
+  for (const family of data) stats.showQuota(quotaFromState(family));
+}
+
 function start(): void {
   const page = pageElements();
   const keys = localStorageKeys(window.localStorage);
@@ -91,7 +98,7 @@ function start(): void {
   const status = (text: string) => (page.statusLine.textContent = text);
   const highlight = createHighlighter();
   // The sidebar and the chat refer to each other; both closures run only after start() has built both.
-  const sidebar = new ConversationSidebar(page.conversationList, conversations, {
+  const sidebar = new ConversationSidebar({ list: page.conversationList, search: page.conversationSearch, more: page.conversationMore }, conversations, {
     open: (id) => {
       closePhoneSidebar(page);
       chat.open(id).then(refresh, (error: unknown) => status(String(error)));
@@ -99,10 +106,22 @@ function start(): void {
     deleted: (id) => {
       if (chat.currentConversation === id) void chat.startNew();
     },
+    failed: status,
+  });
+  const stats = new StatsBar(page.statTtft, page.statSpeed, page.statQuota);
+  models.onChange((family) => stats.markFamily(family));
+  const quotas = () => void loadQuotas(client, stats).catch(() => undefined);
+  let busy = false;
+  // Reloading or leaving while an answer streams would lose its unsaved part: the browser asks first.
+  window.addEventListener("beforeunload", (event) => {
+    if (busy) event.preventDefault();
   });
   const refresh = () => void sidebar.refresh(chat.currentConversation).catch((error: unknown) => status(String(error)));
   const load = () => {
-    models.load(client).then(refresh, (error: unknown) => {
+    models.load(client).then(() => {
+      refresh();
+      quotas();
+    }, (error: unknown) => {
       status(error instanceof Error ? error.message : String(error));
       if ((error as { status?: number }).status === 401) askForKey(page, keys, load);
     });
@@ -111,7 +130,7 @@ function start(): void {
     client,
     conversations,
     transcript: page.transcript,
-    stats: new StatsBar(page.statTtft, page.statSpeed, page.statQuota),
+    stats,
     render: {
       toHtml: createMarkdownRenderer(highlight),
       highlight,
@@ -120,14 +139,17 @@ function start(): void {
       viewer: new DialogViewer(page.fullsizeDialog, page.fullsizeStage, page.fullsizeTitle, page.fullsizeClose),
     },
     model: () => models.current(),
-    onBusy: (busy) => {
-      page.stopButton.disabled = !busy;
-      document.body.dataset.busy = String(busy);
+    onBusy: (now) => {
+      busy = now;
+      page.stopButton.disabled = !now;
+      document.body.dataset.busy = String(now);
+      if (!now) quotas();
     },
     onSaved: refresh,
     onStatus: status,
     onNeedKey: () => askForKey(page, keys, load),
   });
+  theme.onChange(() => chat.redraw());
   page.newConversation.addEventListener("click", () => {
     closePhoneSidebar(page);
     void chat.startNew().then(refresh);

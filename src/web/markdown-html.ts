@@ -5,8 +5,23 @@ import type { Highlighter } from "./code-highlight.js";
 /** Markdown to sanitised HTML: the model's text never reaches the page as live markup. */
 export type MarkdownToHtml = (markdown: string) => string;
 
+/**
+ * Every link the model writes opens in a new tab, with no opener and no referrer: a click while an answer
+ * streams never navigates the page away from the partial answer, and the linked page gets no handle on
+ * this one. A link within the answer (#fragment) stays in the page.
+ */
+function openLinksApart(purifier: ReturnType<typeof DOMPurify>): void {
+  purifier.addHook("afterSanitizeAttributes", (node) => {
+    if (node.tagName !== "A" || !node.hasAttribute("href")) return;
+    if ((node.getAttribute("href") ?? "").startsWith("#")) return;
+    node.setAttribute("target", "_blank");
+    node.setAttribute("rel", "noopener noreferrer");
+  });
+}
+
 export function createMarkdownRenderer(highlight: Highlighter): MarkdownToHtml {
   const purifier = DOMPurify(window);
+  openLinksApart(purifier);
   const marked = new Marked({
     gfm: true,
     renderer: {

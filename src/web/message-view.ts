@@ -34,6 +34,11 @@ export class MessageView {
     this.frame ??= requestAnimationFrame(() => this.flush());
   }
 
+  /** Draws again every block that depends on the theme. */
+  redraw(): void {
+    for (const { view } of this.views.values()) view.redraw?.();
+  }
+
   /** The answer ended (or was stopped): render what is left, final. */
   finish(): void {
     if (this.frame !== undefined) cancelAnimationFrame(this.frame);

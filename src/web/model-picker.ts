@@ -15,6 +15,7 @@ const MODEL_STORAGE_NAME = "spark.model";
  */
 export class ModelPicker {
   private models: ListedModel[] = [];
+  private readonly listeners: ((family: string | undefined) => void)[] = [];
 
   constructor(
     private readonly select: HTMLSelectElement,
@@ -45,6 +46,16 @@ export class ModelPicker {
     return this.select.value;
   }
 
+  /** The rate-limit family of the chosen model. */
+  currentFamily(): string | undefined {
+    return this.models.find((model) => model.id === this.select.value)?.family;
+  }
+
+  /** Called with the chosen model's family whenever the choice changes. */
+  onChange(listener: (family: string | undefined) => void): void {
+    this.listeners.push(listener);
+  }
+
   flip(): void {
     const target = this.isFast() ? this.standard() : this.fast();
     if (!target) return;
@@ -70,5 +81,6 @@ export class ModelPicker {
     this.toggle.textContent = fast ? "Fast" : "Standard";
     this.toggle.setAttribute("aria-pressed", String(fast));
     this.toggle.disabled = !this.fast() || !this.standard();
+    for (const listener of this.listeners) listener(this.currentFamily());
   }
 }

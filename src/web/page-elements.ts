@@ -11,6 +11,8 @@ export function pageElements() {
     sidebar: byId("sidebar", HTMLElement),
     sidebarToggle: byId("sidebar-toggle", HTMLButtonElement),
     conversationList: byId("conversation-list", HTMLUListElement),
+    conversationSearch: byId("conversation-search", HTMLInputElement),
+    conversationMore: byId("conversation-more", HTMLButtonElement),
     newConversation: byId("new-conversation", HTMLButtonElement),
     modelSelect: byId("model-select", HTMLSelectElement),
     modelToggle: byId("model-toggle", HTMLButtonElement),

@@ -31,6 +31,26 @@ export function quotaFromHeaders(headers: Headers): BucketQuota | undefined {
   return { family, windows };
 }
 
+/** One family as GET /v1/spark/quota gives it. */
+export interface FamilyState {
+  family: string;
+  windows: { window: string; limit: number; remaining: number; resetMs: number }[];
+}
+
+const STATE_WINDOWS: Record<string, string> = {
+  "requests-per-minute": "requests/min",
+  "tokens-per-minute": "tokens/min",
+  "tokens-per-5-hours": "tokens/5h",
+  "tokens-per-week": "tokens/week",
+};
+
+export function quotaFromState(state: FamilyState): BucketQuota {
+  return {
+    family: state.family,
+    windows: state.windows.map((window) => ({ name: STATE_WINDOWS[window.window] ?? window.window, remaining: window.remaining, limit: window.limit, reset: `${Math.ceil(window.resetMs / 1000)}s` })),
+  };
+}
+
 function compact(value: number): string {
   if (value >= 1_000_000) return `${(value / 1_000_000).toFixed(1)}M`;
   if (value >= 10_000) return `${Math.round(value / 1_000)}k`;

@@ -23,10 +23,18 @@ function isFrameMessage(data: unknown): data is FrameMessage {
   return typeof data === "object" && data !== null && typeof (data as { type?: unknown }).type === "string";
 }
 
+/** Runs `task` when the main thread is idle (within `timeoutMs` at the latest), off the frames' critical path. */
+export function whenIdle(task: () => void, timeoutMs = 200): void {
+  if (typeof window.requestIdleCallback === "function") window.requestIdleCallback(() => task(), { timeout: timeoutMs });
+  else window.setTimeout(task, 0);
+}
+
 export class SandboxFrame {
   readonly element: HTMLIFrameElement;
   private settle: ((outcome: FrameOutcome) => void) | undefined;
-  private html = "";
+  private html: string | undefined;
+  private started = false;
+  private ready = false;
   private readonly listener = (event: MessageEvent) => this.onMessage(event);
 
   constructor(title: string, private readonly onEvent: (event: FrameEvent) => void) {
@@ -37,10 +45,20 @@ export class SandboxFrame {
     this.element.className = "sandbox-frame";
   }
 
-  /** Loads `html` into the frame (which must be in the page); resolves once it rendered or failed. */
+  /**
+   * Starts loading the empty shell (the frame must be in the page), so that a later load() only posts
+   * the document: a block prepares its next frame while the main thread is idle, not when a render is due.
+   */
+  prepare(): void {
+    if (this.started) return;
+    this.started = true;
+    window.addEventListener("message", this.listener);
+    this.element.src = SANDBOX_URL;
+  }
+
+  /** Loads `html` into the frame (which must be in the page); resolves once it rendered or failed. Once per frame. */
   load(html: string): Promise<FrameOutcome> {
     this.html = html;
-    window.addEventListener("message", this.listener);
     const outcome = new Promise<FrameOutcome>((resolve) => {
       const timer = window.setTimeout(() => resolve({ ok: false, message: "the block took too long to render" }), LOAD_TIMEOUT_MS);
       this.settle = (value) => {
@@ -49,7 +67,8 @@ export class SandboxFrame {
         resolve(value);
       };
     });
-    this.element.src = SANDBOX_URL;
+    if (this.ready) this.post();
+    else this.prepare();
     return outcome;
   }
 
@@ -59,12 +78,17 @@ export class SandboxFrame {
     this.element.remove();
   }
 
+  private post(): void {
+    this.element.contentWindow?.postMessage({ type: "spark-render", html: this.html }, "*");
+  }
+
   private onMessage(event: MessageEvent): void {
     // Only this frame's own window; its origin is opaque ("null"), so the source is what identifies it.
     if (event.source !== this.element.contentWindow || !isFrameMessage(event.data)) return;
     const data = event.data;
     if (data.type === "spark-sandbox-ready") {
-      this.element.contentWindow?.postMessage({ type: "spark-render", html: this.html }, "*");
+      this.ready = true;
+      if (this.html !== undefined) this.post();
       return;
     }
     if (data.type !== "spark-frame") return;

@@ -1,8 +1,12 @@
 import { describeQuota, type BucketQuota } from "./quota.js";
 
-/** Speed of the current answer (TTFT, tokens/s) and what is left of each family's bucket. */
+/**
+ * Speed of the current answer (TTFT, tokens/s) and what is left of each family's bucket, side by side (the
+ * fast and the standard model each draw from their own), the current model's family marked.
+ */
 export class StatsBar {
   private readonly quotas = new Map<string, BucketQuota>();
+  private activeFamily: string | undefined;
 
   constructor(private readonly ttft: HTMLElement, private readonly speed: HTMLElement, private readonly quota: HTMLElement) {}
 
@@ -26,6 +30,25 @@ export class StatsBar {
 
   showQuota(quota: BucketQuota): void {
     this.quotas.set(quota.family, quota);
-    this.quota.textContent = [...this.quotas.values()].map(describeQuota).join("  |  ");
+    this.drawQuotas();
+  }
+
+  /** The family the chosen model draws from. */
+  markFamily(family: string | undefined): void {
+    this.activeFamily = family;
+    this.drawQuotas();
+  }
+
+  private drawQuotas(): void {
+    this.quota.replaceChildren(
+      ...[...this.quotas.values()].map((quota) => {
+        const part = document.createElement("span");
+        part.className = "quota-family";
+        part.dataset.family = quota.family;
+        if (quota.family === this.activeFamily) part.setAttribute("aria-current", "true");
+        part.textContent = describeQuota(quota);
+        return part;
+      }),
+    );
   }
 }

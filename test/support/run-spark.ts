@@ -22,8 +22,8 @@ export interface RunSparkOptions {
   stdin?: string;
   /** Sends SIGINT once stdout contains this many characters. */
   interruptAfterChars?: number;
-  /** Sends SIGINT this long after the start. */
-  interruptAfterMs?: number;
+  /** Sends SIGINT once this returns true (polled every 50 ms): a moment the test can see, not a guess of time. */
+  interruptWhen?: () => boolean;
   timeoutMs?: number;
 }
 
@@ -55,10 +55,18 @@ export function runSpark(args: string[], options: RunSparkOptions = {}): Promise
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
   child.stdin.end(options.stdin ?? "");
   const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
-  if (options.interruptAfterMs !== undefined) setTimeout(() => child.kill("SIGINT"), options.interruptAfterMs).unref();
+  const { interruptWhen } = options;
+  const poll = interruptWhen
+    ? setInterval(() => {
+        if (!interruptWhen()) return;
+        clearInterval(poll);
+        child.kill("SIGINT");
+      }, 50)
+    : undefined;
   return new Promise((resolvePromise) => {
     child.on("close", (code, signal) => {
       clearTimeout(timer);
+      clearInterval(poll);
       resolvePromise({ code, signal, stdout, stderr });
     });
   });

@@ -12,6 +12,7 @@ export const commands = {
 } as const;
 
 export const metricsNotification = "spark/metrics";
+export const statusNotification = "spark/status";
 
 export interface SparkSettings {
   /** The spark executable, or a `bin/spark.js` to run with Node. */
@@ -43,6 +44,15 @@ export interface SparkMetrics {
   tokensPerSecond: number | null;
   outputTokens: number;
   totalMs: number;
+}
+
+/** What `spark/status` carries (see SparkStatus in src/lsp/lsp-protocol.ts): a model's load. */
+export interface SparkStatus {
+  state: "loading" | "ready" | "failed";
+  role: "fast" | "review";
+  model: string;
+  loadMs?: number;
+  message?: string;
 }
 
 export interface ModelInfo {
@@ -86,8 +96,10 @@ export function readSettings(get: (key: keyof SparkSettings) => unknown): SparkS
   };
 }
 
-/** The status bar: the active role and model, then the last call's speed. */
-export function statusText(info: ModelInfo | undefined, metrics: SparkMetrics | undefined): string {
+/** The status bar: the active role and model, then the last call's speed; or that the model is loading or failed. */
+export function statusText(info: ModelInfo | undefined, metrics: SparkMetrics | undefined, load?: SparkStatus): string {
+  if (load?.state === "loading") return `$(loading~spin) Spark ${load.role}: loading model…`;
+  if (load?.state === "failed") return `$(error) Spark ${load.role}: model failed`;
   const model = metrics?.model ?? info?.model ?? "";
   const role = metrics?.role ?? info?.role ?? "fast";
   const parts = [`$(zap) Spark ${role}${model ? `: ${shortName(model)}` : ""}`];
@@ -101,7 +113,9 @@ export function shortName(model: string): string {
   return model.startsWith("local:") ? (model.split(/[\\/]/).pop() ?? model) : model;
 }
 
-export function statusTooltip(info: ModelInfo | undefined, metrics: SparkMetrics | undefined): string {
+export function statusTooltip(info: ModelInfo | undefined, metrics: SparkMetrics | undefined, load?: SparkStatus): string {
+  if (load?.state === "loading") return `Spark: loading ${load.model} (${load.role} model); suggestions start when it is ready`;
+  if (load?.state === "failed") return `Spark: the ${load.role} model ${load.model} cannot be used: ${load.message ?? "see the log (Spark: Show Log)"}`;
   const lines = [`Spark: ${info?.role ?? "fast"} model ${info?.model || "(configured default)"}`];
   if (info?.alternative) lines.push(`Click to switch to ${info.role === "fast" ? "review" : "fast"}: ${info.alternative}`);
   if (metrics) {

@@ -14,6 +14,8 @@ export interface OpenRuntimeOptions {
    * agent command passes false because startAgentMcp reports them.
    */
   printWarnings?: boolean;
+  /** False: the local engine neither loads nor saves KV states on disk (a benchmark's cold calls stay cold). */
+  kvCache?: false;
 }
 
 /** Config (the flags its top layer), then the model runtime: the start of every command that talks to a model. */
@@ -27,5 +29,6 @@ export function openRuntime(options: GlobalOptions, more: OpenRuntimeOptions = {
     cwd: more.cwd,
     signal: more.signal,
     onDownloadProgress: downloadProgressPrinter(),
+    ...(more.kvCache === false ? { kvCache: false } : {}),
   });
 }

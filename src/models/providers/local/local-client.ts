@@ -16,6 +16,7 @@ import type { SpeculationMode } from "../../../speed/speculation/index.js";
 import { fillByChatRequest } from "../../fill-by-chat.js";
 import type { ModelClient } from "../../model-client.js";
 import { hasInfillTokens } from "./fit-infill.js";
+import { sharedPrefix } from "./kv-entry.js";
 import { generateCompletion } from "./local-completion.js";
 import type { LoadedModel, LocalEngine } from "./local-engine.js";
 import type { Slot } from "./sequence-pool.js";
@@ -133,7 +134,9 @@ export class LocalModelClient implements ModelClient {
       if (promptTokens.length >= loaded.contextSize) throw new ContextOverflowError(promptTokens.length, loaded.contextSize, 0, this.displayName);
       const slot = await loaded.pool.acquire(promptTokens, signal, request.cacheKey);
       try {
-        const reused = slot.sequence.compareContextTokens(promptTokens).firstDifferentIndex;
+        let reused = slot.sequence.compareContextTokens(promptTokens).firstDifferentIndex;
+        // A state saved by an earlier process may hold more of this prompt than memory does.
+        if (loaded.persistence) reused = await loaded.persistence.restore(slot, promptTokens, reused);
         usage.inputTokens = promptTokens.length;
         usage.cachedInputTokens = reused;
         promptTokensEvaluated = promptTokens.length - reused;
@@ -168,6 +171,7 @@ export class LocalModelClient implements ModelClient {
         });
       } finally {
         loaded.pool.release(slot);
+        loaded.persistence?.used(slot, this.sharedPrefixLength(loaded, request, functions));
       }
     } catch (error) {
       if (signal?.aborted) reason = "abort";
@@ -213,6 +217,18 @@ export class LocalModelClient implements ModelClient {
   }
 
   /**
+   * How many leading prompt tokens every call with this request's system messages and tools shares,
+   * whatever its task: the common start of the prompt rendered with two different user messages.
+   */
+  private sharedPrefixLength(loaded: LoadedModel, request: ModelRequest, functions: ChatModelFunctions | undefined): number {
+    const firstOther = request.messages.findIndex((message) => message.role !== "system");
+    const system = firstOther === -1 ? request.messages : request.messages.slice(0, firstOther);
+    if (system.length === 0) return 0;
+    const [a, b] = ["a", "b"].map((task) => this.promptTokens(loaded, toChatHistory([...system, { role: "user", content: task }]), functions));
+    return sharedPrefix(a ?? [], b ?? []);
+  }
+
+  /**
    * Prewarm (the Responses API's `generate: false`): the conversation so far goes into the sequence that
    * serves it (by cache key, else longest prefix), without the empty model turn a generation would open,
    * so the next turn that extends it evaluates only its new tokens.
@@ -226,6 +242,7 @@ export class LocalModelClient implements ModelClient {
     if (promptTokens.length >= loaded.contextSize) throw new ContextOverflowError(promptTokens.length, loaded.contextSize, 0, this.displayName);
     const slot = await loaded.pool.acquire(promptTokens, signal, request.cacheKey);
     try {
+      if (loaded.persistence) await loaded.persistence.restore(slot, promptTokens, slot.sequence.compareContextTokens(promptTokens).firstDifferentIndex);
       // Keeps the shared prefix and drops what follows it (never shifting the window), then evaluates the rest.
       await slot.sequence.adaptStateToTokens(promptTokens, false);
       const reused = slot.sequence.nextTokenIndex;
@@ -237,6 +254,7 @@ export class LocalModelClient implements ModelClient {
       return { usage: { ...emptyUsage(), inputTokens: promptTokens.length, cachedInputTokens: reused } };
     } finally {
       loaded.pool.release(slot);
+      loaded.persistence?.used(slot, this.sharedPrefixLength(loaded, request, functions));
     }
   }
 

@@ -1,4 +1,5 @@
 import { realpath } from "node:fs/promises";
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import {
   DraftSequenceTokenPredictor,
   getLlama,
@@ -6,6 +7,8 @@ import {
   LlamaChat,
   LlamaCompletion,
   LlamaLogLevel,
+  resolveChatWrapper,
+  type ChatWrapper,
   type Llama,
   type LlamaContext,
   type LlamaModel,
@@ -14,6 +17,9 @@ import { errorMessage, ModelError, SparkError } from "../../../core/index.js";
 import type { LocalEngine as LocalEngineHandle } from "../../local-engine-handle.js";
 import { PredictionFollower, RequestPredictor } from "../../../speed/speculation/index.js";
 import { checkGgufFile } from "./check-gguf-file.js";
+import { KvCacheStore, type KvCacheOptions } from "./kv-cache-store.js";
+import { KvPersistence } from "./kv-persistence.js";
+import { modelIdentity } from "./model-identity.js";
 import { SequencePool, type Slot } from "./sequence-pool.js";
 import { vocabularyMismatch } from "./vocabulary-match.js";
 
@@ -22,6 +28,8 @@ export interface LocalEngineOptions {
   gpu: boolean;
   /** Context sequences per model: parallel requests, and conversations whose cache is kept. Default 2. */
   sequences?: number;
+  /** Where conversations' KV states are kept between processes (the user's config only); absent: not kept. */
+  kvCache?: (KvCacheOptions & { idleMs?: number | undefined }) | undefined;
 }
 
 export interface LoadOptions {
@@ -38,6 +46,8 @@ export interface LoadedModel {
   draftModel?: LlamaModel;
   pool: SequencePool;
   contextSize: number;
+  /** Saves and restores the pool's states on disk, when a KV cache directory is configured. */
+  persistence?: KvPersistence;
 }
 
 const defaultMaxContext = 8192;
@@ -53,8 +63,11 @@ export class LocalEngine implements LocalEngineHandle {
   private readonly models = new Map<string, Promise<LoadedModel>>();
   /** Set when llama.cpp failed to load a file: its half-built model makes `llama.dispose()` wait forever. */
   private loadFailed = false;
+  private readonly kvStore: KvCacheStore | undefined;
 
-  constructor(private readonly options: LocalEngineOptions) {}
+  constructor(private readonly options: LocalEngineOptions) {
+    this.kvStore = options.kvCache && options.kvCache.maxBytes > 0 ? new KvCacheStore(options.kvCache) : undefined;
+  }
 
   /** The engine behind a handle from createLocalEngine; any other object is a programming error. */
   static of(handle: LocalEngineHandle): LocalEngine {
@@ -145,30 +158,63 @@ export class LocalEngine implements LocalEngineHandle {
       await draft?.model.dispose();
       throw error;
     });
+    // Resolving the chat template renders it many times, synchronously (about a second of CPU for a small
+    // template), so it is done once per model and shared by every sequence. A model without infill tokens
+    // prompts everything through it: resolved now, so its first answer does not wait for it. A model with
+    // them may never need it (an editor's completions fill in the middle): resolved on the first chat
+    // prompt, so the load, and the event loop of the process around it, never pays for it.
+    let chatWrapper: ChatWrapper | undefined;
+    if (model.tokens.infill.prefix === null || model.tokens.infill.suffix === null) {
+      await yieldToEventLoop();
+      chatWrapper = resolveChatWrapper(model);
+    }
     const slots: Slot[] = [];
     for (let index = 0; index < context.totalSequences; index++) {
+      await yieldToEventLoop();
       const predictor = new RequestPredictor({
         prediction: new PredictionFollower(maxDraftTokens),
         inputLookup: new InputLookupTokenPredictor({ predictionLength: { max: maxDraftTokens } }),
         ...(draft ? { draft: new DraftSequenceTokenPredictor(draft.getSequence(), { minTokens: 4, maxTokens: maxDraftTokens }) } : {}),
       });
       const sequence = context.getSequence({ tokenPredictor: predictor });
+      let chat: LlamaChat | undefined;
       slots.push({
         sequence,
-        chat: new LlamaChat({ contextSequence: sequence }),
+        get chat(): LlamaChat {
+          chatWrapper ??= resolveChatWrapper(model);
+          chat ??= new LlamaChat({ contextSequence: sequence, chatWrapper });
+          return chat;
+        },
         completion: new LlamaCompletion({ contextSequence: sequence }),
         predictor,
         lastUsed: 0,
         busy: false,
       });
     }
-    return { path, model, ...(draft ? { draftModel: draft.model } : {}), pool: new SequencePool(slots), contextSize: context.contextSize };
+    const pool = new SequencePool(slots);
+    const persistence = await this.persistence(path, model, pool, context.contextSize);
+    return { path, model, ...(draft ? { draftModel: draft.model } : {}), pool, contextSize: context.contextSize, ...(persistence ? { persistence } : {}) };
+  }
+
+  /** The model's disk cache, keyed by the file's identity; a file that cannot be identified is not cached. */
+  private async persistence(path: string, model: LlamaModel, pool: SequencePool, contextSize: number): Promise<KvPersistence | undefined> {
+    const kv = this.options.kvCache;
+    if (!this.kvStore || !kv) return undefined;
+    try {
+      const identity = await modelIdentity(path, `node-llama-cpp llama.cpp ${model.llama.llamaCppRelease.release}`);
+      return new KvPersistence(this.kvStore, identity, pool, { contextSize, maxBytes: kv.maxBytes, idleMs: kv.idleMs }, kv.note);
+    } catch (error) {
+      kv.note?.(`${path} is not cached: ${errorMessage(error)}`);
+      return undefined;
+    }
   }
 
   async dispose(): Promise<void> {
     const models = await Promise.allSettled(this.models.values());
     for (const result of models) {
       if (result.status !== "fulfilled") continue;
+      // Every unsaved conversation goes to disk before its sequences go away.
+      await result.value.persistence?.flush();
       await result.value.model.dispose();
       await result.value.draftModel?.dispose();
     }

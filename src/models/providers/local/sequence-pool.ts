@@ -11,6 +11,10 @@ export interface Slot {
   busy: boolean;
   /** The conversation served last (ModelRequest.cacheKey). */
   cacheKey?: string | undefined;
+  /** The tokens whose state is on disk for this slot (saved or loaded last); other contents are unsaved. */
+  persistedTokens?: readonly Token[] | undefined;
+  /** Leading tokens of the last call that every call of its workspace shares (system prompt and tools). */
+  sharedPrefixLength?: number | undefined;
 }
 
 /** Share of the shorter of cache and prompt that must be shared for a slot to be reused rather than evicted. */
@@ -77,6 +81,13 @@ export class SequencePool {
       this.waiters.push(wake);
       signal?.addEventListener("abort", onAbort, { once: true });
     });
+  }
+
+  /** Takes `slot` for background work (saving its state) if it is idle; release gives it back. */
+  tryClaim(slot: Slot): boolean {
+    if (slot.busy) return false;
+    slot.busy = true;
+    return true;
   }
 
   release(slot: Slot): void {

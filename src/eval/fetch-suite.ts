@@ -1,0 +1,45 @@
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { errorMessage, UsageError } from "../core/index.js";
+import { safeGitArgs, safeGitEnv } from "../workspace/index.js";
+import { isDirectory } from "./eval-task.js";
+
+const run = promisify(execFile);
+
+/** What `--suite` may name as a repository: https (or http), or a file:// URL of a local repository. */
+const gitUrl = /^(https?|file):\/\/\S+$/;
+
+export const isSuiteUrl = (suite: string) => gitUrl.test(suite);
+
+/**
+ * The suite at `url`, cloned once into `cacheDir/<hash of the url>` and reused afterwards. The clone is a
+ * suite of unknown origin, so it runs nothing: no hooks (none are installed: an empty template, and
+ * core.hooksPath=/dev/null), no submodules, no filters, no transport but the URL's own scheme (never ext::
+ * or ssh), shallow, no credential prompt. Spark runs no git command in the clone afterwards, so its config
+ * is never read. A clone that did not finish is removed, never reused.
+ */
+export async function fetchSuite(url: string, cacheDir: string, signal?: AbortSignal): Promise<string> {
+  const match = gitUrl.exec(url);
+  if (!match) throw new UsageError(`--suite ${url}: Spark clones https://, http:// or file:// git URLs only. For another transport, clone it yourself and pass the folder.`);
+  const scheme = match[1] as string;
+  const target = join(cacheDir, createHash("sha256").update(url).digest("hex").slice(0, 16));
+  if (await isDirectory(target)) return target;
+  await mkdir(cacheDir, { recursive: true });
+  const partial = await mkdtemp(join(cacheDir, ".clone-"));
+  try {
+    const args = await safeGitArgs(cacheDir, [
+      "-c", `protocol.${scheme}.allow=always`,
+      "clone", "--quiet", "--depth", "1", "--no-recurse-submodules", "--template=", "--no-tags", "--single-branch", "--", url, join(partial, "suite"),
+    ]);
+    await run("git", args, { cwd: cacheDir, env: { ...safeGitEnv(), GIT_ALLOW_PROTOCOL: scheme, GIT_CONFIG_NOSYSTEM: "1" }, maxBuffer: 16 * 1024 * 1024, ...(signal ? { signal } : {}) });
+    await rename(join(partial, "suite"), target);
+    return target;
+  } catch (error) {
+    throw new UsageError(`Could not clone the eval suite ${url}: ${errorMessage(error).split("\n").slice(-3).join(" ")}. Check the URL, or clone it yourself and pass the folder to --suite.`, { cause: error });
+  } finally {
+    await rm(partial, { recursive: true, force: true });
+  }
+}
