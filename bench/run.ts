@@ -12,6 +12,7 @@ import { LSP_DEFAULTS, lspMarkdown, runLspBench } from "./lsp/workload.js";
 import { GATEWAY_DEFAULTS, runGateway } from "./gateway/workload.js";
 import { SESSION_DEFAULTS, runSessionBench, sessionMarkdown } from "./session/workload.js";
 import { runSpeed, speedMarkdown } from "./speed/workload.js";
+import { runStartup, STARTUP_DEFAULTS, startupMarkdown } from "./startup/workload.js";
 import { runWebBench, WEB_DEFAULTS, webMarkdown } from "./web/workload.js";
 import { runWebsocketBench, WEBSOCKET_DEFAULTS, websocketMarkdown } from "./websocket/workload.js";
 
@@ -126,6 +127,14 @@ const WORKLOADS: Record<string, Workload> = {
       // --time-budget S: seconds of streaming (default 10).
       const result = await runWebBench({ tokensPerSecond: WEB_DEFAULTS.tokensPerSecond, seconds: Math.max(1, args.timeBudgetS ?? WEB_DEFAULTS.seconds) }, log);
       return { json: result, markdown: webMarkdown(result) };
+    },
+  },
+  startup: {
+    description: "start-up of the built CLI against node -e 0: --version, --help, apply --check on a 1,000-line file, lsp and mcp answering initialize, first byte of a local model",
+    run: async (args, log) => {
+      // --cases N: runs per command (default 5).
+      const result = await runStartup({ runs: args.cases ?? STARTUP_DEFAULTS.runs }, log);
+      return { json: result, markdown: startupMarkdown(result) };
     },
   },
   websocket: {

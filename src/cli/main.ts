@@ -1,29 +1,33 @@
-import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
-import { registerApplyCommand } from "./commands/apply-command.js";
-import { registerBenchCommand } from "./commands/bench-command.js";
-import { registerConfigCommand } from "./commands/config-command.js";
-import { registerDiffCommand } from "./commands/diff-command.js";
-import { registerEvalCommand } from "./commands/eval-command.js";
-import { registerExecCommand } from "./commands/exec-command.js";
 import { exitCodes } from "./common/exit-codes.js";
 import { addGlobalOptions, addGlobalOptionsToCommands } from "./common/global-options.js";
-import { registerHelpCommand } from "./commands/help-command.js";
-import { registerKeysCommand } from "./commands/keys-command.js";
-import { registerLspCommand } from "./commands/lsp-command.js";
-import { registerMcpCommand } from "./commands/mcp-command.js";
-import { registerModelsCommand } from "./commands/models-command.js";
-import type { RegisterCommand } from "./commands/register-command.js";
 import { refuseMistypedCommand } from "./commands/mistyped-command.js";
 import { reportError } from "./common/report-error.js";
-import { registerResumeCommand } from "./commands/resume-command.js";
-import { registerReviewCommand } from "./commands/review-command.js";
-import { runPrompt, type RunOptions } from "./commands/run-command.js";
-import { registerServeCommand } from "./commands/serve-command.js";
-import { registerUndoCommand } from "./commands/undo-command.js";
-import { registerUsageCommand } from "./commands/usage-command.js";
+import { sparkVersion } from "../core/index.js";
+import type { RunOptions } from "./commands/run-command.js";
+import { registerApplyCommand } from "./definitions/apply-definition.js";
+import { registerBenchCommand } from "./definitions/bench-definition.js";
+import { registerConfigCommand } from "./definitions/config-definition.js";
+import { registerDiffCommand } from "./definitions/diff-definition.js";
+import { registerEvalCommand } from "./definitions/eval-definition.js";
+import { registerExecCommand } from "./definitions/exec-definition.js";
+import { registerHelpCommand } from "./definitions/help-definition.js";
+import { registerKeysCommand } from "./definitions/keys-definition.js";
+import { registerLspCommand } from "./definitions/lsp-definition.js";
+import { registerMcpCommand } from "./definitions/mcp-definition.js";
+import { registerModelsCommand } from "./definitions/models-definition.js";
+import type { RegisterCommand } from "./definitions/register-command.js";
+import { registerResumeCommand } from "./definitions/resume-definition.js";
+import { registerReviewCommand } from "./definitions/review-definition.js";
+import { registerServeCommand } from "./definitions/serve-definition.js";
+import { registerUndoCommand } from "./definitions/undo-definition.js";
+import { registerUsageCommand } from "./definitions/usage-definition.js";
 
-const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+/*
+ * Start-up: this file and definitions/ (names, arguments, options, help) load nothing but commander, so
+ * `spark --help` and `--version` are quick; each command's code (commands/) is imported by its action,
+ * when it runs. test/startup-imports.test.ts fails if a heavy module creeps back into the start.
+ */
 
 const commands: RegisterCommand[] = [registerModelsCommand, registerConfigCommand, registerExecCommand, registerApplyCommand, registerUndoCommand, registerDiffCommand, registerBenchCommand, registerServeCommand, registerKeysCommand, registerUsageCommand, registerLspCommand, registerResumeCommand, registerReviewCommand, registerEvalCommand, registerMcpCommand, registerHelpCommand];
 
@@ -31,7 +35,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
   // Positional: the program's own options (--system, --prediction) end at a command's name; see addGlobalOptionsToCommands.
   const program = addGlobalOptions(new Command("spark").enablePositionalOptions())
     .description("Spark: a real-time coding assistant. Streams an answer from any model, with speed figures.")
-    .version(packageJson.version)
+    .version(sparkVersion)
     .argument("[task...]", "what to do; piped stdin is appended")
     .option("--json", "print one JSON stream event per line")
     .option("--system <text>", "system prompt")
@@ -39,6 +43,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .exitOverride()
     .action(async (task: string[], options: RunOptions) => {
       refuseMistypedCommand(task, program.commands.map((command) => command.name()));
+      const { runPrompt } = await import("./commands/run-command.js");
       setExitCode(await runPrompt(task, options));
     });
   for (const register of commands) register(program, setExitCode);

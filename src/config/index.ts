@@ -9,3 +9,4 @@ export type { SandboxLimitsEntry, SandboxSection } from "./sandbox-section.js";
 export { looksLikeOpenAIModel, providerPresets, type ProviderPreset } from "./provider-presets.js";
 export { FAST_ALIAS, isConfiguredModel, REVIEW_ALIAS } from "./model-roles.js";
 export type { PoolSection, UpstreamMemberEntry } from "./pool-section.js";
+export { workspaceWriteSettings, type WorkspaceWriteSettings } from "./workspace-write-settings.js";

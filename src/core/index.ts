@@ -7,3 +7,4 @@ export * from "./usage.js";
 export { EventQueue } from "./event-queue.js";
 export { isInside } from "./path-inside.js";
 export { upstreamStatusError, type UpstreamErrorContext } from "./upstream-status-error.js";
+export { sparkVersion } from "./spark-version.js";

@@ -2,11 +2,10 @@ import { stat } from "node:fs/promises";
 import { collectAgentsInstructions, findWorkspaceRoot, patchToolResult, systemPrompt, type AgentOptions, type ApprovalRequest, type LazyEditRequest, type ToolContext, type ToolResult } from "../agent/index.js";
 import { UsageError, type Message } from "../core/index.js";
 import { applyLazyEdit, applyWithCheckpoint, formatLazyEditReport } from "../edits/index.js";
-import { loadConfig, type SandboxSection } from "../config/index.js";
+import { loadConfig, workspaceWriteSettings, type SandboxSection } from "../config/index.js";
 import type { CallSettings } from "../models/index.js";
 import { createSandbox, parseApprovalMode, type ApprovalMode, type Sandbox } from "../sandbox/index.js";
 import type { SparkStores } from "../store/index.js";
-import { workspaceWriteSettings } from "./workspace-write-settings.js";
 
 /**
  * What every command that runs the coding agent shares (`spark exec`, the interactive session): the

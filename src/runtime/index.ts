@@ -1,7 +1,7 @@
 export { ModelRuntime, type ModelRole, type OpenedModel, type RuntimeOptions } from "./model-runtime.js";
 export { ModelSwitcher } from "./model-switcher.js";
 export { agentContextPolicy } from "./agent-context.js";
-export { sparkVersion, startAgentMcp } from "./agent-mcp.js";
+export { startAgentMcp } from "./agent-mcp.js";
 export {
   agentCallSettings,
   agentSystemPrompt,
@@ -14,4 +14,3 @@ export {
   type AgentWiringOptions,
 } from "./agent-wiring.js";
 export { checkRunnerFor, checksFor, escalationPolicyFrom, maxRoundsFrom, pricesFrom, reviewerFor, type ReviewFlags } from "./review-wiring.js";
-export { workspaceWriteSettings, type WorkspaceWriteSettings } from "./workspace-write-settings.js";

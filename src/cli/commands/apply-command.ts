@@ -1,15 +1,11 @@
 import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { Command } from "commander";
 import { errorMessage, UsageError } from "../../core/index.js";
 import { applyPatch, applyWithCheckpoint, formatApplyReport, formatLazyEditReport, type ApplyReport, type ApplyStatus, type LazyEditReport } from "../../edits/index.js";
-import { applyLazyFile } from "./apply-lazy.js";
 import type { GlobalOptions } from "../common/global-options.js";
 import { exitCodes } from "../common/exit-codes.js";
 import { readPipedStdin } from "../common/read-stdin.js";
-import type { RegisterCommand } from "./register-command.js";
-import { withStores } from "../common/with-stores.js";
-import { workspaceWriteSettings } from "../../runtime/index.js";
+import { workspaceWriteSettings } from "../../config/index.js";
 
 export interface ApplyCommandOptions {
   cwd?: string;
@@ -36,11 +32,14 @@ export async function applyCommand(file: string | undefined, options: ApplyComma
   const guard = { protectedGlobs, allowProtected: options.allowProtected === true };
   let report: (ApplyReport & { checkpointId?: number }) | LazyEditReport;
   if (options.lazy) {
+    // The lazy merge may open a model, and a real apply records a checkpoint in SQLite: both load only then.
+    const { applyLazyFile } = await import("./apply-lazy.js");
     report = await applyLazyFile(file, patch, { workspace, check: options.check === true, guard, locksDir }, options);
   } else if (options.check) {
     // A check writes nothing anywhere: not the workspace, not the checkpoint database.
     report = await applyPatch(patch, { workspace, dryRun: true, ...guard });
   } else {
+    const { withStores } = await import("../common/with-stores.js");
     report = await withStores((stores) => applyWithCheckpoint(patch, { workspace, store: stores.checkpoints, locksDir, ...guard }));
   }
   if (options.json) {
@@ -76,21 +75,3 @@ async function readPatch(file: string | undefined): Promise<string> {
     throw new UsageError(`Cannot read the patch file ${file}: ${why}.`, { cause: error });
   }
 }
-
-export const registerApplyCommand: RegisterCommand = (program, setExitCode) => {
-  program
-    .command("apply")
-    .description("apply a patch (Codex apply_patch, SEARCH/REPLACE, unified diff or JSON string replacements) from FILE or stdin, or with --lazy a lazy edit of FILE; exit 0 applied, 3 partly applied, 1 refused")
-    .argument("[file]", "the patch file; '-' or nothing reads stdin (with --lazy: the file to edit)")
-    .argument("[snippet]", "with --lazy: the lazy edit ('// ... existing code ...' where code is unchanged); '-' or nothing reads stdin")
-    .option("-C, --cwd <dir>", "the workspace the patch paths are relative to (default: the current directory)")
-    .option("--check", "validate and report what would happen, write nothing")
-    .option("--allow-protected", "let the patch write protected paths (.git, core.hooksPath, .husky, .spark, .vscode, .idea, [sandbox] protected)")
-    .option("--json", "print the apply report as JSON")
-    .option("--lazy", "FILE is a file to edit and SNIPPET its new version with '... existing code ...' markers: merged deterministically, else by the model")
-    .option("--merge-model <name>", "with --lazy: always merge with this (fast) model, the old file as its prediction; the merge may only change what the snippet touched")
-    // The root command also has --json and parses it wherever it appears: read it through optsWithGlobals.
-    .action(async (file: string | undefined, snippet: string | undefined, options: ApplyCommandOptions, command: Command) =>
-      setExitCode(await applyCommand(file, { ...command.optsWithGlobals<ApplyCommandOptions & GlobalOptions>(), ...options }, snippet)),
-    );
-};

@@ -1,15 +1,13 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus } from "node:os";
 import { join } from "node:path";
-import type { Command } from "commander";
 import { cacheRows, formatBenchTable, speculationRows, type BenchRow } from "../../model-bench/index.js";
 import { SparkError, toSparkError, UsageError } from "../../core/index.js";
 import { exitCodes } from "../common/exit-codes.js";
 import type { GlobalOptions } from "../common/global-options.js";
 import { openRuntime } from "../common/open-runtime.js";
-import type { RegisterCommand } from "./register-command.js";
 
-interface BenchOptions extends GlobalOptions {
+export interface BenchOptions extends GlobalOptions {
   source?: string;
   turns?: string;
   json?: boolean;
@@ -118,14 +116,3 @@ async function saveReport(dir: string, report: { model: string; machine: string;
   await writeFile(join(dir, "speed.json"), `${JSON.stringify(report, null, 2)}\n`);
   await writeFile(join(dir, "speed.md"), `# Speed levers\n\nModel: ${report.model}\nMachine: ${report.machine}\nDate: ${report.date}\n\n${formatBenchTable(report.rows)}\n`);
 }
-
-export const registerBenchCommand: RegisterCommand = (program, setExitCode) => {
-  program
-    .command("bench")
-    .description("measure each speed lever (prediction, prompt lookup, draft model, prefix reuse) against plain decoding of the same model")
-    .option("--source <file>", "the code file the rewrite and continue workloads use (default: a bundled TypeScript sample)")
-    .option("--turns <n>", "turns in the follow-up conversation, each holding the source (default 2)")
-    .option("--json", "print the results as JSON")
-    .option("--out <dir>", "write speed.json and speed.md into this folder (default: a new folder under ./spark-bench-results/)")
-    .action(async (options: BenchOptions, command: Command) => setExitCode(await runBench({ ...command.optsWithGlobals<GlobalOptions>(), ...options })));
-};

@@ -1,8 +1,6 @@
-import type { Command } from "commander";
 import { configEnvVars } from "../../config/index.js";
 import type { GlobalOptions } from "../common/global-options.js";
-import type { RegisterCommand } from "./register-command.js";
-import { loadWithFlags, printConfigWarnings } from "../common/global-options.js";
+import { loadWithFlags, printConfigWarnings } from "../common/load-with-flags.js";
 
 function leaves(value: unknown, prefix = ""): [string, unknown][] {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return [[prefix, value]];
@@ -31,11 +29,3 @@ export function showConfig(options: GlobalOptions & { json?: boolean }): number 
   process.stdout.write(`\nenvironment variables read: ${configEnvVars.join(", ")}\n`);
   return 0;
 }
-
-export const registerConfigCommand: RegisterCommand = (program, setExitCode) => {
-  program
-    .command("config")
-    .description("print the effective configuration and where each value came from")
-    .option("--json", "machine-readable output")
-    .action((options: { json?: boolean }, command: Command) => setExitCode(showConfig({ ...command.optsWithGlobals<GlobalOptions>(), ...options })));
-};

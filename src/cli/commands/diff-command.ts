@@ -1,10 +1,8 @@
-import type { Command } from "commander";
 import { nodePatchFs, openWorkspace, sessionDiff, type SessionDiff } from "../../edits/index.js";
 import type { CheckpointStore } from "../../store/index.js";
 import { workspaceOption } from "./apply-command.js";
 import { withStores } from "../common/with-stores.js";
 import { exitCodes } from "../common/exit-codes.js";
-import type { RegisterCommand } from "./register-command.js";
 import { matchSessionPrefix } from "./session-id-prefix.js";
 
 export interface DiffCommandOptions {
@@ -55,17 +53,3 @@ function formatStat(diff: SessionDiff): string {
   lines.push(` ${diff.files.length} file${diff.files.length === 1 ? "" : "s"} changed, +${added} -${removed}`);
   return `${lines.join("\n")}\n`;
 }
-
-export const registerDiffCommand: RegisterCommand = (program, setExitCode) => {
-  program
-    .command("diff")
-    .description("show, as a unified diff, what the patches applied in this workspace (or one session) changed")
-    .option("-C, --cwd <dir>", "the workspace (default: the current directory)")
-    .option("--session <id>", "only this agent session's patches (the first characters of its id are enough)")
-    .option("--stat", "one line per file with lines added and removed")
-    .option("--json", "machine-readable output")
-    // The root command also has --json and parses it wherever it appears: read it through optsWithGlobals.
-    .action(async (options: DiffCommandOptions, command: Command) =>
-      setExitCode(await diffCommand({ ...command.optsWithGlobals<DiffCommandOptions>(), ...options })),
-    );
-};

@@ -1,16 +1,14 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
-import type { Command } from "commander";
 import { sparkHome } from "../../config/index.js";
 import { UsageError } from "../../core/index.js";
 import { bundledTasksDir, EvalJournal, fetchSuite, formatEvalMarkdown, isSuiteUrl, loadSuite, pairedDifference, type EvalSummary } from "../../eval/index.js";
 import { exitCodes } from "../common/exit-codes.js";
 import type { GlobalOptions } from "../common/global-options.js";
 import { parseConfigurations, runConfiguration, type EvalConfiguration } from "./eval-configuration.js";
-import type { RegisterCommand } from "./register-command.js";
 
-interface EvalOptions extends GlobalOptions {
+export interface EvalOptions extends GlobalOptions {
   suite?: string;
   tasks?: string;
   tasksDir?: string;
@@ -87,23 +85,3 @@ export async function runEvalCommand(options: EvalOptions): Promise<number> {
   process.stderr.write(`Results: ${join(out, "eval.json")}, eval.md and results.jsonl (a rerun with the same --out continues this run)\n`);
   return interrupted ? exitCodes.interrupted : exitCodes.ok;
 }
-
-export const registerEvalCommand: RegisterCommand = (program, setExitCode) => {
-  program
-    .command("eval")
-    .description("run a task suite (bundled, Aider polyglot, Terminal-Bench style, or Spark's own) against models side by side: pass rate, tokens, speed, cost")
-    .option("--suite <path|url>", "the suite: a folder, or an https:// or file:// git URL cloned into ~/.spark/eval-suites (default: the bundled tasks)")
-    .option("--tasks-dir <dir>", "older name of --suite")
-    .option("--tasks <globs>", "only these tasks, comma-separated names or globs (python/*, js-*)")
-    .option("--limit <n>", "at most this many tasks (after --tasks)")
-    .option("--configs <list>", "configurations side by side, comma-separated MODEL or MODEL+REVIEWER (fast,strong,fast+strong)")
-    .option("--fresh", "forget the results an earlier run stored in --out, instead of continuing it")
-    .option("-j, --jobs <n>", "tasks run at the same time (default 2)")
-    .option("--review-model <name>", "review every change with this model (drafter + reviewer)")
-    .option("--max-review-rounds <n>", "most drafting rounds per task with a reviewer (default 3)")
-    .option("--task-timeout <seconds>", "time limit of one task (default 300)")
-    .option("--out <dir>", "the run directory: results.jsonl, eval.json and eval.md (default bench/results)")
-    .option("--json", "print the summary as JSON instead of the Markdown table")
-    .option("--unsandboxed", "where the sandbox cannot run, run set-up scripts and hidden tests (and so the model's code) on this machine anyway")
-    .action(async (options: EvalOptions, command: Command) => setExitCode(await runEvalCommand({ ...command.optsWithGlobals<GlobalOptions>(), ...options })));
-};

@@ -1,4 +1,3 @@
-import type { Command } from "commander";
 import { defaultTools, runAgent, type AgentEvent } from "../../agent/index.js";
 import { UsageError, type Message } from "../../core/index.js";
 import { agentCallSettings, agentContextPolicy, agentSystemPrompt, agentToolContext, prepareAgentWiring, startAgentMcp, startSavedSession, type ReviewFlags } from "../../runtime/index.js";
@@ -6,11 +5,10 @@ import { execReviewed, wantsPipeline } from "./exec-review.js";
 import { exitCodes } from "../common/exit-codes.js";
 import type { GlobalOptions } from "../common/global-options.js";
 import { withRuntime } from "../common/with-runtime.js";
-import type { RegisterCommand } from "./register-command.js";
 import { formatAgentSummary, renderAgentEvent } from "../common/render-agent-event.js";
 import { withStores } from "../common/with-stores.js";
 
-interface ExecOptions extends GlobalOptions, ReviewFlags {
+export interface ExecOptions extends GlobalOptions, ReviewFlags {
   review?: boolean;
   approval?: string;
   json?: boolean;
@@ -71,22 +69,3 @@ export async function execTask(words: string[], options: ExecOptions): Promise<n
     }
   });
 }
-
-export const registerExecCommand: RegisterCommand = (program, setExitCode) => {
-  program
-    .command("exec")
-    .description("run the coding agent on a task, non-interactively")
-    .argument("<task...>", "what to do")
-    .option("-a, --approval <mode>", "suggest | auto-edit | full-auto (commands run in the bubblewrap sandbox)", "auto-edit")
-    .option("--json", "print one JSON agent event per line")
-    .option("--max-turns <n>", "most model calls for the task", "50")
-    .option("--network", "allow network access to sandboxed commands (only the hosts in [sandbox] allow_hosts, when set)")
-    .option("-C, --cwd <dir>", "work in this directory instead of the current one")
-    .option("--review", "have the review model review the change; the drafter revises until it approves")
-    .option("--review-model <name>", 'the review model (default: the "review" alias)')
-    .option("--no-escalate", "never review or hand off a change the escalation policy picks")
-    .option("--max-review-rounds <n>", "most drafting rounds, the first draft included (default 3)")
-    .action(async (task: string[], options: ExecOptions, command: Command) =>
-      setExitCode(await execTask(task, { ...command.optsWithGlobals<GlobalOptions>(), ...options })),
-    );
-};

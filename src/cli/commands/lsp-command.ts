@@ -1,12 +1,9 @@
-import type { Command } from "commander";
-import { UsageError } from "../../core/index.js";
+import { sparkVersion, UsageError } from "../../core/index.js";
 import { defaultLspSettings, ModelSet, startLanguageServer, type LspSettings } from "../../lsp/index.js";
-import { sparkVersion } from "../../runtime/index.js";
 import type { GlobalOptions } from "../common/global-options.js";
 import { openRuntime } from "../common/open-runtime.js";
-import type { RegisterCommand } from "./register-command.js";
 
-interface LspOptions extends GlobalOptions {
+export interface LspOptions extends GlobalOptions {
   stdio?: boolean;
   reviewModel?: string;
   debounceMs?: string;
@@ -37,14 +34,3 @@ export async function runLanguageServer(options: LspOptions): Promise<number> {
   // The server ends the process itself: on the client's `exit` notification or when stdin closes.
   return new Promise<number>(() => undefined);
 }
-
-export const registerLspCommand: RegisterCommand = (program, setExitCode) => {
-  program
-    .command("lsp")
-    .description("language server for editors, on stdin/stdout: inline completions, 'edit selection' code actions, speed metrics")
-    .option("--stdio", "use stdin/stdout (the default; accepted because editors pass it)")
-    .option("--review-model <name>", "the strong model the editor can switch to (default: the alias 'review' when configured)")
-    .option("--debounce-ms <n>", `wait this long after a keystroke before calling the model (default ${defaultLspSettings.debounceMs})`)
-    .option("--completion-tokens <n>", `most tokens of one inline suggestion (default ${defaultLspSettings.maxCompletionTokens})`)
-    .action(async (options: LspOptions, command: Command) => setExitCode(await runLanguageServer({ ...command.optsWithGlobals<GlobalOptions>(), ...options })));
-};

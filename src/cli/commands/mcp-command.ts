@@ -1,19 +1,16 @@
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import type { Command } from "commander";
 import { findWorkspaceRoot } from "../../agent/index.js";
-import { sparkHome } from "../../config/index.js";
-import { SparkError, type Message, type Metrics, type Usage } from "../../core/index.js";
+import { sparkHome, workspaceWriteSettings } from "../../config/index.js";
+import { SparkError, sparkVersion, type Message, type Metrics, type Usage } from "../../core/index.js";
 import { applyLazyEdit, applyWithCheckpoint, formatApplyReport, formatLazyEditReport, type MergeModel } from "../../edits/index.js";
 import { createSparkMcpServer, type CompletionOutcome, type CompletionRequest, type PatchOutcome } from "../../mcp/index.js";
 import { openStores, type SparkStores } from "../../store/index.js";
-import { sparkVersion, workspaceWriteSettings, type ModelRuntime, type OpenedModel } from "../../runtime/index.js";
+import type { ModelRuntime, OpenedModel } from "../../runtime/index.js";
 import { exitCodes } from "../common/exit-codes.js";
 import { formatCallSummary } from "../common/format-call-summary.js";
 import type { GlobalOptions } from "../common/global-options.js";
-import { openRuntime } from "../common/open-runtime.js";
-import type { RegisterCommand } from "./register-command.js";
 
-interface McpOptions extends GlobalOptions {
+export interface McpOptions extends GlobalOptions {
   cwd?: string;
 }
 
@@ -70,6 +67,8 @@ export async function serveMcp(options: McpOptions): Promise<number> {
   const fastModel = async (): Promise<OpenedModel> => {
     // The config is read again on each try, so a model configured meanwhile is found.
     opened ??= (async () => {
+      // The runtime (model providers, the engine) loads here, so `initialize` is answered without it.
+      const { openRuntime } = await import("../common/open-runtime.js");
       const runtime = openRuntime(options);
       return { runtime, model: await runtime.openFast() };
     })();
@@ -95,11 +94,3 @@ export async function serveMcp(options: McpOptions): Promise<number> {
   }
   return exitCodes.ok;
 }
-
-export const registerMcpCommand: RegisterCommand = (program, setExitCode) => {
-  program
-    .command("mcp")
-    .description("run Spark as an MCP server over stdio: tools apply_patch (the patch engine) and complete (the fast model)")
-    .option("-C, --cwd <dir>", "the workspace patches apply in (default: the enclosing git repository, else the current directory)")
-    .action(async (options: McpOptions, command: Command) => setExitCode(await serveMcp({ ...command.optsWithGlobals<GlobalOptions>(), ...options })));
-};

@@ -1,10 +1,8 @@
-import type { Command } from "commander";
 import { SparkError } from "../../core/index.js";
 import { declaredContextWindow, describeTarget, keyIsOptional, modelStatus, providerPresets, type PoolMember, type ResolvedModel } from "../../models/index.js";
 import type { GlobalOptions } from "../common/global-options.js";
-import type { RegisterCommand } from "./register-command.js";
 import { ModelRuntime } from "../../runtime/index.js";
-import { loadWithFlags } from "../common/global-options.js";
+import { loadWithFlags } from "../common/load-with-flags.js";
 
 interface ModelRow {
   name: string;
@@ -82,11 +80,3 @@ export function listModels(options: GlobalOptions & { json?: boolean }): number 
   process.stdout.write(`\nBuilt-in providers (use as PROVIDER/MODEL):\n${presetLines().join("\n")}\n`);
   return 0;
 }
-
-export const registerModelsCommand: RegisterCommand = (program, setExitCode) => {
-  program
-    .command("models")
-    .description("list configured models, where each resolves, and whether it is usable now")
-    .option("--json", "machine-readable output")
-    .action((options: { json?: boolean }, command: Command) => setExitCode(listModels({ ...command.optsWithGlobals<GlobalOptions>(), ...options })));
-};

@@ -1,14 +1,12 @@
-import type { Command } from "commander";
 import { findWorkspaceRoot } from "../../agent/index.js";
 import { UsageError } from "../../core/index.js";
 import type { SessionInfo } from "../../store/index.js";
 import { exitCodes } from "../common/exit-codes.js";
 import type { GlobalOptions } from "../common/global-options.js";
-import type { RegisterCommand } from "./register-command.js";
 import { matchSessionPrefix } from "./session-id-prefix.js";
 import { withStores } from "../common/with-stores.js";
 
-interface ResumeOptions extends GlobalOptions {
+export interface ResumeOptions extends GlobalOptions {
   list?: boolean;
   last?: boolean;
   json?: boolean;
@@ -59,20 +57,3 @@ export async function resumeCommand(id: string | undefined, options: ResumeOptio
   const model = options.model ?? target?.model;
   return openSession({ ...options, cwd, ...(model !== undefined ? { model } : {}), ...(target ? { resumeId: target.id } : { pickSession: true }) });
 }
-
-export const registerResumeCommand: RegisterCommand = (program, setExitCode) => {
-  program
-    .command("resume")
-    .description("list this workspace's saved sessions and reopen one in the interactive session")
-    .argument("[id]", "the session to reopen (the first characters of its id are enough)")
-    .option("--list", "print the saved sessions, newest first")
-    .option("--last", "reopen the most recent session")
-    .option("--json", "with --list: machine-readable output")
-    .option("-a, --approval <mode>", "suggest | auto-edit | full-auto (commands run in the bubblewrap sandbox)", "auto-edit")
-    .option("--network", "allow network access to sandboxed commands (only the hosts in [sandbox] allow_hosts, when set)")
-    .option("-C, --cwd <dir>", "work in this directory instead of the current one")
-    // The root command also has --json and parses it wherever it appears: read it through optsWithGlobals.
-    .action(async (id: string | undefined, options: ResumeOptions, command: Command) =>
-      setExitCode(await resumeCommand(id, { ...command.optsWithGlobals<ResumeOptions>(), ...options })),
-    );
-};

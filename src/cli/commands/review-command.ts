@@ -1,16 +1,14 @@
-import type { Command } from "commander";
 import { findWorkspaceRoot } from "../../agent/index.js";
 import { awaitVerdict, formatVerdict, gitChange, reviewerSettings, runChecks, UsageLedger, type GitChangeSelection, type ReviewVerdict } from "../../agent/review/index.js";
 import { UsageError } from "../../core/index.js";
 import { exitCodes } from "../common/exit-codes.js";
 import type { GlobalOptions } from "../common/global-options.js";
 import { withRuntime } from "../common/with-runtime.js";
-import type { RegisterCommand } from "./register-command.js";
 import { withReviewedTree } from "./review-checkout.js";
 import { requireReviewableRepository } from "./review-repository.js";
 import { checkRunnerFor, checksFor, pricesFrom, reviewerFor } from "../../runtime/index.js";
 
-interface ReviewOptions extends GlobalOptions {
+export interface ReviewOptions extends GlobalOptions {
   diff?: string;
   staged?: boolean;
   task?: string;
@@ -66,17 +64,3 @@ export async function reviewChange(options: ReviewOptions): Promise<number> {
     return verdictExitCodes[verdict.verdict];
   });
 }
-
-export const registerReviewCommand: RegisterCommand = (program, setExitCode) => {
-  program
-    .command("review")
-    .description("have the review model review a change (the working tree against HEAD by default); exit 0 approve, 1 revise or reject")
-    .option("--diff <range>", "review a git revision range, e.g. main..HEAD")
-    .option("--staged", "review the staged changes")
-    .option("--task <text>", "what the change was meant to do, for the reviewer")
-    .option("--review-model <name>", 'the review model (default: -m, else the "review" alias)')
-    .option("--no-checks", "do not run the project's checks")
-    .option("--json", "print the verdict, the checks and the accounting as one JSON object")
-    .option("-C, --cwd <dir>", "the repository to review instead of the current directory")
-    .action(async (options: ReviewOptions, command: Command) => setExitCode(await reviewChange({ ...command.optsWithGlobals<GlobalOptions>(), ...options })));
-};

@@ -1,12 +1,11 @@
-import type { Command } from "commander";
 import { errorMessage, SparkError, UsageError } from "../../core/index.js";
 import { ModelRuntime } from "../../runtime/index.js";
 import { keepAlive, startGateway, type GatewayLog, type RunningGateway } from "../../gateway/index.js";
 import { exitCodes } from "../common/exit-codes.js";
-import { loadWithFlags, type GlobalOptions } from "../common/global-options.js";
-import type { RegisterCommand } from "./register-command.js";
+import type { GlobalOptions } from "../common/global-options.js";
+import { loadWithFlags } from "../common/load-with-flags.js";
 
-interface ServeOptions extends GlobalOptions {
+export interface ServeOptions extends GlobalOptions {
   host?: string;
   port?: string;
   redis?: string;
@@ -83,13 +82,3 @@ export async function serve(options: ServeOptions): Promise<number> {
   await running.close();
   return exitCodes.ok;
 }
-
-export const registerServeCommand: RegisterCommand = (program, setExitCode) => {
-  program
-    .command("serve")
-    .description("run the OpenAI-compatible gateway: local and upstream models, API keys, rate-limit buckets per model family, /metrics; -m NAME serves and lists that model")
-    .option("--host <host>", "address to listen on (default 127.0.0.1; another needs API keys)")
-    .option("--port <port>", "port to listen on; 0 picks a free one (default 8787)")
-    .option("--redis <url>", "keep rate buckets in Redis, shared by several gateways (default: SQLite)")
-    .action(async (options: ServeOptions, command: Command) => setExitCode(await serve({ ...command.optsWithGlobals<GlobalOptions>(), ...options })));
-};

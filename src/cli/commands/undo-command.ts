@@ -1,13 +1,11 @@
-import type { Command } from "commander";
 import { UsageError } from "../../core/index.js";
 import { undoCheckpoint, type UndoResult } from "../../edits/index.js";
 import { openWorkspace, nodePatchFs } from "../../edits/index.js";
 import type { CheckpointSummary } from "../../store/index.js";
 import { workspaceOption } from "./apply-command.js";
 import { withStores } from "../common/with-stores.js";
-import { workspaceWriteSettings } from "../../runtime/index.js";
+import { workspaceWriteSettings } from "../../config/index.js";
 import { exitCodes } from "../common/exit-codes.js";
-import type { RegisterCommand } from "./register-command.js";
 
 export interface UndoCommandOptions {
   cwd?: string;
@@ -73,20 +71,3 @@ function formatTime(iso: string): string {
   const pad = (n: number): string => String(n).padStart(2, "0");
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
 }
-
-export const registerUndoCommand: RegisterCommand = (program, setExitCode) => {
-  program
-    .command("undo")
-    .description("restore the files changed by the latest patch (or checkpoint ID) as they were before it; --list shows the history")
-    .argument("[id]", "the checkpoint to undo (default: the latest one not undone)")
-    .option("-C, --cwd <dir>", "the workspace (default: the current directory)")
-    .option("--list", "show the checkpoints of this workspace, newest first")
-    .option("-n, --limit <count>", "how many checkpoints --list shows", "20")
-    .option("--force", "restore even files that were changed since the checkpoint (those changes are lost)")
-    .option("--allow-protected", "restore files under .git, hooks, .spark and other protected paths too (only for a checkpoint of `spark apply --allow-protected`)")
-    .option("--json", "machine-readable output")
-    // The root command also has --json and parses it wherever it appears: read it through optsWithGlobals.
-    .action(async (id: string | undefined, options: UndoCommandOptions, command: Command) =>
-      setExitCode(await undoCommand(id, { ...command.optsWithGlobals<UndoCommandOptions>(), ...options })),
-    );
-};

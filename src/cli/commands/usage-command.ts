@@ -1,12 +1,11 @@
-import type { Command } from "commander";
 import { UsageError } from "../../core/index.js";
 import { defaultFamilies, effectiveLimits, FamilyMatcher, formatReset, openRateBuckets, windowNames } from "../../gateway/index.js";
 import { createApiKeyStore, createUsageStore, databasePath, openDatabase, type BucketState, type UsageTotals } from "../../store/index.js";
 import { exitCodes } from "../common/exit-codes.js";
-import { loadWithFlags, type GlobalOptions } from "../common/global-options.js";
-import type { RegisterCommand } from "./register-command.js";
+import type { GlobalOptions } from "../common/global-options.js";
+import { loadWithFlags } from "../common/load-with-flags.js";
 
-interface UsageOptions extends GlobalOptions {
+export interface UsageOptions extends GlobalOptions {
   key?: string;
   json?: boolean;
   redis?: string;
@@ -91,13 +90,3 @@ export async function showUsage(options: UsageOptions): Promise<number> {
   process.stdout.write(options.json ? `${JSON.stringify({ keys: reports }, null, 2)}\n` : render(reports));
   return exitCodes.ok;
 }
-
-export const registerUsageCommand: RegisterCommand = (program, setExitCode) => {
-  program
-    .command("usage")
-    .description("show every rate-limit bucket of the gateway's keys: limits, use, what is left, when it refills")
-    .option("--key <name>", "only this key")
-    .option("--redis <url>", "read the buckets from this Redis server (as `spark serve --redis`)")
-    .option("--json", "machine-readable output")
-    .action(async (options: UsageOptions, command: Command) => setExitCode(await showUsage({ ...command.optsWithGlobals<GlobalOptions>(), ...options })));
-};

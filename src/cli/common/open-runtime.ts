@@ -1,6 +1,7 @@
 import { ModelRuntime } from "../../runtime/index.js";
 import { downloadProgressPrinter } from "./download-progress.js";
-import { loadWithFlags, printConfigWarnings, type GlobalOptions } from "./global-options.js";
+import type { GlobalOptions } from "./global-options.js";
+import { loadWithFlags, printConfigWarnings } from "./load-with-flags.js";
 
 export interface OpenRuntimeOptions {
   /** `--review-model`, where the command has it. */

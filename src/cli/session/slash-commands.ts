@@ -1,6 +1,6 @@
 import { sessionDiff, undoCheckpoint } from "../../edits/index.js";
 import { FAST_ALIAS, REVIEW_ALIAS } from "../../config/index.js";
-import { workspaceWriteSettings } from "../../runtime/index.js";
+import { workspaceWriteSettings } from "../../config/index.js";
 import { approvalModes, parseApprovalMode } from "../../sandbox/index.js";
 import { paint } from "./ansi-style.js";
 import { errorLines } from "./agent-turn.js";

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { UsageError } from "../../core/index.js";
 import { exitCodes } from "../common/exit-codes.js";
-import { closestCommand } from "./mistyped-command.js";
+import { closestCommand } from "../commands/mistyped-command.js";
 import type { RegisterCommand } from "./register-command.js";
 
 /** Follows `keys create` down the command tree; a wrong name gets the nearest command at that level. */

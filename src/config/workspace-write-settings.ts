@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { loadConfig } from "../config/index.js";
+import { loadConfig } from "./load-config.js";
 
 /**
  * What every command that writes files in a workspace gives the patch engine (`spark apply`, `spark undo`,

@@ -1,0 +1,124 @@
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { sparkBin, tempDir } from "./support/run-spark.js";
+
+/**
+ * Start-up stays light: `spark --version`, `--help` and any command's help load commander and Spark's
+ * command definitions, nothing else; `spark apply --check` loads the patch engine and the config, not
+ * SQLite, a model SDK or the local engine; `spark lsp` and `spark mcp` answer `initialize` without a model
+ * SDK, the local engine, the gateway or the terminal UI. Every module the built CLI loads is recorded by a
+ * module hook (test/support/import-recorder), so this checks what is imported, not how long it takes
+ * (timings are `npm run bench -- startup`).
+ */
+const recorder = fileURLToPath(new URL("./support/import-recorder/register.mjs", import.meta.url));
+const distDir = fileURLToPath(new URL("../dist/", import.meta.url));
+
+/** Packages no start-up path may load before it needs them. */
+const HEAVY = ["node-llama-cpp", "@node-llama-cpp", "ink", "react", "better-sqlite3", "fastify", "openai", "@modelcontextprotocol/sdk", "vscode-languageserver", "ioredis", "ws", "prom-client", "zod", "smol-toml"];
+
+interface Loaded {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** npm packages loaded, by name. */
+  packages: Set<string>;
+  /** Spark's own modules loaded, relative to dist/ (e.g. "cli/main.js"). */
+  spark: Set<string>;
+}
+
+function packageOf(url: string): string | undefined {
+  const match = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
+  return match?.[1];
+}
+
+/**
+ * Runs the built CLI under the recorder. `stdin` is written at once; with `until`, stdin stays open until
+ * stdout matches it (a server's answer), then closes, which ends `spark lsp` and `spark mcp`.
+ */
+function runRecorded(args: string[], options: { cwd?: string; stdin?: string; until?: RegExp } = {}): Promise<Loaded> {
+  const home = tempDir("spark-startup-home-");
+  const log = join(home, "imports.log");
+  writeFileSync(log, "");
+  const env = { PATH: process.env.PATH ?? "", HOME: home, SPARK_HOME: join(home, ".spark"), SPARK_IMPORT_LOG: log };
+  const child = spawn(process.execPath, ["--import", recorder, sparkBin, ...args], { cwd: options.cwd ?? home, env, stdio: ["pipe", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  const until = options.until;
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString("utf8");
+    if (until !== undefined && until.test(stdout)) child.stdin.end();
+  });
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+  child.stdin.write(options.stdin ?? "");
+  if (until === undefined) child.stdin.end();
+  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  return new Promise((resolve) => {
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const urls = readFileSync(log, "utf8").split("\n").filter(Boolean);
+      const packages = new Set(urls.flatMap((url) => packageOf(url) ?? []));
+      const spark = new Set(urls.filter((url) => url.startsWith("file://") && fileURLToPath(url).startsWith(distDir)).map((url) => fileURLToPath(url).slice(distDir.length)));
+      resolve({ code, stdout, stderr, packages, spark });
+    });
+  });
+}
+
+const heavyIn = (loaded: Loaded): string[] => HEAVY.filter((name) => loaded.packages.has(name));
+
+/** One JSON-RPC message with its Content-Length header, as LSP clients send them. */
+function lspFrame(message: object): string {
+  const body = JSON.stringify(message);
+  return `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
+
+describe("start-up imports of the built CLI", () => {
+  it("--version and --help load commander and the command definitions only", async () => {
+    for (const args of [["--version"], ["--help"], ["exec", "--help"], ["help", "keys", "create"], ["lsp", "--help"]]) {
+      const loaded = await runRecorded(args);
+      expect(loaded.code, `spark ${args.join(" ")}: ${loaded.stderr}`).toBe(0);
+      expect([...loaded.packages], `spark ${args.join(" ")}`).toEqual(["commander"]);
+      // Spark's side: the program, the definitions and the few small helpers they use; no command's code.
+      const commandCode = [...loaded.spark].filter((file) => /^cli\/commands\//.test(file) && file !== "cli/commands/mistyped-command.js");
+      expect(commandCode, `spark ${args.join(" ")}`).toEqual([]);
+      // lsp/lsp-settings.js: the defaults `spark lsp --help` shows, a file of constants.
+      const beyond = [...loaded.spark].filter((file) => !/^(cli|core)\//.test(file) && file !== "lsp/lsp-settings.js");
+      expect(beyond, `spark ${args.join(" ")}`).toEqual([]);
+    }
+  });
+
+  it("the recorder sees modules a command imports when it runs (the check above can fail)", async () => {
+    const loaded = await runRecorded(["config", "--json"]);
+    expect(loaded.code, loaded.stderr).toBe(0);
+    expect(loaded.packages.has("smol-toml")).toBe(true);
+    expect(loaded.spark.has("cli/commands/config-command.js")).toBe(true);
+  });
+
+  it("apply --check loads the patch engine and the config, not SQLite, a model or a server", async () => {
+    const workspace = tempDir("spark-startup-ws-");
+    writeFileSync(join(workspace, "a.txt"), "one\ntwo\nthree\n");
+    writeFileSync(join(workspace, "fix.patch"), "*** Begin Patch\n*** Update File: a.txt\n@@\n one\n-two\n+2\n three\n*** End Patch\n");
+    const loaded = await runRecorded(["apply", "--check", "fix.patch"], { cwd: workspace });
+    expect(loaded.code, loaded.stderr).toBe(0);
+    expect(loaded.stdout).toMatch(/would be applied/);
+    expect(heavyIn(loaded).filter((name) => name !== "zod" && name !== "smol-toml")).toEqual([]);
+    expect([...loaded.spark].filter((file) => /^(runtime|models|agent|store|gateway|mcp|sandbox)\//.test(file) || file === "lsp/index.js")).toEqual([]);
+    expect(readFileSync(join(workspace, "a.txt"), "utf8")).toBe("one\ntwo\nthree\n");
+  });
+
+  it("lsp and mcp answer initialize without a model SDK, the local engine, the gateway or the terminal UI", async () => {
+    const initialize = { jsonrpc: "2.0", id: 1, method: "initialize", params: { processId: null, rootUri: null, capabilities: {} } };
+    const notLoaded = ["node-llama-cpp", "@node-llama-cpp", "openai", "fastify", "ink", "react", "ioredis"];
+    const lspAnswer = /"id":1,"result":\{"capabilities"/;
+    const lsp = await runRecorded(["lsp", "-m", "local:/nonexistent/model.gguf"], { stdin: lspFrame(initialize), until: lspAnswer });
+    expect(lsp.stdout, lsp.stderr).toMatch(lspAnswer);
+    expect(notLoaded.filter((name) => lsp.packages.has(name))).toEqual([]);
+    const mcpAnswer = /"result":\{.*"serverInfo".*"id":1|"id":1,"result":\{.*"serverInfo"/;
+    const mcpInitialize = { ...initialize, params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "test", version: "1" } } };
+    const mcp = await runRecorded(["mcp"], { stdin: `${JSON.stringify(mcpInitialize)}\n`, until: mcpAnswer });
+    expect(mcp.stdout, mcp.stderr).toMatch(mcpAnswer);
+    expect(notLoaded.filter((name) => mcp.packages.has(name))).toEqual([]);
+  });
+});
