@@ -129,14 +129,15 @@ describe("gateway upstream pools", () => {
     expect(receivers("opening-of-prefix-conversation")).toHaveLength(1);
   });
 
-  it("sends a previous_response_id to the replica that made that response", async () => {
+  it("sends a previous_response_id to the replica that made that (stored) response", async () => {
     const gateway = gateways[0]!;
     for (let conversation = 0; conversation < 4; conversation++) {
       const send = async (input: string, previous?: string) => {
         const response = await fetch(`${gateway.url}/v1/responses`, {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({ model: "resp-pool", input, ...(previous ? { previous_response_id: previous } : {}) }),
+          // The gateway keeps the chain (store: true); it never passes previous_response_id to an upstream's store.
+          body: JSON.stringify({ model: "resp-pool", input, store: true, ...(previous ? { previous_response_id: previous } : {}) }),
         });
         expect(response.status).toBe(200);
         return ((await response.json()) as { id: string }).id;

@@ -65,7 +65,8 @@ export function planResponses(gateway: GatewayContext, raw: unknown, principal: 
       }
     };
     const events = collect(client.stream(withDefaults(request.request, member.resolved.settings, context.maxTokens), { signal: context.signal }), said, keep);
-    return serveEvents(context, events, encoder, new StopFilter([]));
+    // The response's id lets a pool send its continuation back to this replica.
+    return { ...(await serveEvents(context, events, encoder, new StopFilter([]))), responseId: encoder.id };
   };
   if (backend.kind === "pool") {
     const conversation = conversationKey({ promptCacheKey: body.prompt_cache_key, previousResponseId: body.previous_response_id, prompt: Array.isArray(body.input) ? [{ instructions: body.instructions }, ...body.input] : `${body.instructions ?? ""}\u0000${body.input}` });
