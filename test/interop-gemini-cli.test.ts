@@ -4,10 +4,9 @@
  * --skip-trust --yolo`), pointed at the gateway by GOOGLE_GEMINI_BASE_URL with an API key, a home of its
  * own whose settings select key authentication and turn telemetry, usage statistics and updates off, so
  * it runs fully offline. The model behind the gateway is the scripted Chat Completions upstream: a text
- * answer, and a run_shell_command round trip (functionCall → functionResponse matched by id). The tiny local model is
- * not driven by the real client here: its prompts (tools and instructions) are 35k to 55k tokens, more than
- * the tiny model evaluates in minutes on a 2-core machine; test/gateway-vendor-apis.test.ts sends the
- * clients' request shapes to it instead.
+ * answer, and a run_shell_command round trip (functionCall → functionResponse matched by id). The tiny local
+ * model answers the real client too, with a short system prompt (GEMINI_SYSTEM_MD) and only the shell tool:
+ * the default prompt (tens of thousands of tokens) is more than the tiny model evaluates in minutes on 2 cores.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -41,10 +40,13 @@ describe.runIf(installed)("Gemini CLI 0.61.0 through spark serve (POST /v1beta/m
     await spark?.stop();
   });
 
-  function gemini(prompt: string, model: string, timeoutMs = 80_000) {
+  function gemini(prompt: string, model: string, timeoutMs = 80_000, options: { shortPrompt?: boolean } = {}) {
     const home = tempDir("spark-gemini-home-");
     mkdirSync(join(home, ".gemini"));
+    const systemFile = join(home, "system.md");
+    writeFileSync(systemFile, "You are a coding assistant. Answer briefly.\n");
     const settings = {
+      ...(options.shortPrompt ? { tools: { core: ["run_shell_command"] } } : {}),
       security: { auth: { selectedType: "gemini-api-key" } },
       general: { enableAutoUpdate: false, enableAutoUpdateNotification: false },
       privacy: { usageStatisticsEnabled: false },
@@ -53,7 +55,13 @@ describe.runIf(installed)("Gemini CLI 0.61.0 through spark serve (POST /v1beta/m
     writeFileSync(join(home, ".gemini", "settings.json"), JSON.stringify(settings));
     return runClient(geminiBin, ["-p", prompt, "-m", model, "--skip-trust", "--yolo"], {
       cwd: tempDir("spark-gemini-work-"),
-      env: { HOME: home, GOOGLE_GEMINI_BASE_URL: spark.gateway.url, GEMINI_API_KEY: "sk-unused", npm_config_registry: "http://127.0.0.1:9/" },
+      env: {
+        HOME: home,
+        GOOGLE_GEMINI_BASE_URL: spark.gateway.url,
+        GEMINI_API_KEY: "sk-unused",
+        npm_config_registry: "http://127.0.0.1:9/",
+        ...(options.shortPrompt ? { GEMINI_SYSTEM_MD: systemFile } : {}),
+      },
       timeoutMs,
     });
   }
@@ -80,4 +88,12 @@ describe.runIf(installed)("Gemini CLI 0.61.0 through spark serve (POST /v1beta/m
     expect(metrics, transcript(run)).toMatch(/spark_gateway_requests_total\{[^}]*route="\/v1beta\/models:streamGenerateContent",model="scripted",status="200"\} [2-9]/);
     expect(metrics, transcript(run)).not.toMatch(/spark_gateway_requests_total\{[^}]*status="[45]\d\d"/);
   }, 100_000);
+
+  it("the tiny local model answers `gemini -p` (a short system prompt, only the shell tool), whatever it says", async () => {
+    const run = await gemini("hi", "tiny", 240_000, { shortPrompt: true });
+    expect(run.code, transcript(run)).toBe(0);
+    const metrics = await (await fetch(`${spark.gateway.url}/metrics`)).text();
+    expect(metrics, transcript(run)).toMatch(/spark_gateway_requests_total\{[^}]*route="\/v1beta\/models:streamGenerateContent",model="tiny",status="200"\} [1-9]/);
+    expect(metrics, transcript(run)).not.toMatch(/spark_gateway_requests_total\{[^}]*status="[45]\d\d"/);
+  }, 260_000);
 });

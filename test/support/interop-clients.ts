@@ -113,7 +113,7 @@ export async function startInteropGateway(script: (request: RecordedRequest) => 
   mkdirSync(join(project, ".spark"));
   writeFileSync(
     join(project, ".spark", "config.toml"),
-    ["[models.scripted]", `base_url = "${upstream.url}"`, 'model = "scripted-model"', "[aliases]", `tiny = "local:${model}"`, "[models.tiny]", "max_tokens = 16", ""].join("\n"),
+    ["[models.scripted]", `base_url = "${upstream.url}"`, 'model = "scripted-model"', "[aliases]", `tiny = "local:${model}"`, "[models.tiny]", "context_size = 16384", "max_tokens = 16", ""].join("\n"),
   );
   const gateway = await startGateway(project, { HOME: home, SPARK_HOME: join(home, ".spark") });
   return {
