@@ -2,8 +2,8 @@
  * `[local] speculation = false` reaches the gateway's local engine. The chain test model (greedy decoding
  * writes CHAIN_TEXT whatever it is asked) is asked with CHAIN_TEXT in the prompt: a default gateway drafts
  * from the prompt (prompt lookup) and counts accepted drafts in /metrics; one with speculation off drafts
- * nothing, and writes the same text. An explicit `prediction` stays honoured either way (it is the client's
- * request, not the engine's guess).
+ * nothing, and writes the same text. (An explicit `prediction` is the client's request and stays honoured
+ * with speculation off; that is not what this file checks.)
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

@@ -44,7 +44,7 @@ describe.runIf(installed)("Gemini CLI 0.61.0 through spark serve (POST /v1beta/m
     const home = tempDir("spark-gemini-home-");
     mkdirSync(join(home, ".gemini"));
     const systemFile = join(home, "system.md");
-    writeFileSync(systemFile, "You are a coding assistant. Answer briefly.\n");
+    if (options.shortPrompt) writeFileSync(systemFile, "You are a coding assistant. Answer briefly.\n");
     const settings = {
       ...(options.shortPrompt ? { tools: { core: ["run_shell_command"] } } : {}),
       security: { auth: { selectedType: "gemini-api-key" } },
