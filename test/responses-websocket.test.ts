@@ -130,15 +130,21 @@ describe("the Responses WebSocket on the local engine", () => {
   it("stops the generation of a socket closed mid-stream and charges only the tokens generated", async () => {
     const route = /route="\/v1\/responses \(websocket\)"/;
     const disconnectsBefore = await metric(new RegExp(`^spark_gateway_client_disconnects_total\\{${route.source}`));
+    const outputTokens = /^spark_gateway_tokens_total\{model="tiny".*kind="output"/;
+    const chargedBefore = await metric(outputTokens);
+    await noSocketsOpen();
     const client = await SocketClient.open(gateway.url);
-    const open = await metric(/^spark_gateway_websockets_open /);
     client.send({ type: "response.create", model: "tiny", input: "Write a very long story.", max_output_tokens: 3000 });
     await client.next((event) => event.type === "response.output_text.delta");
     client.socket.terminate();
-    for (let tries = 0; tries < 100 && (await metric(/^spark_gateway_client_disconnects_total\{/)) <= disconnectsBefore; tries++) await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(await metric(/^spark_gateway_active_generations /)).toBe(0);
+    for (let tries = 0; tries < 100 && (await metric(new RegExp(`^spark_gateway_client_disconnects_total\\{${route.source}`))) <= disconnectsBefore; tries++) await new Promise((resolve) => setTimeout(resolve, 100));
+    await gaugeReachesZero(/^spark_gateway_active_generations /);
+    // Stopped, not run to its end (the tiny model never stops by itself), and charged what it generated.
+    const charged = (await metric(outputTokens)) - chargedBefore;
+    expect(charged).toBeGreaterThan(0);
+    expect(charged).toBeLessThan(3000);
     expect(await metric(new RegExp(`^spark_gateway_client_disconnects_total\\{${route.source}`))).toBe(disconnectsBefore + 1);
-    expect(await metric(/^spark_gateway_websockets_open /)).toBe(open - 1);
+    await noSocketsOpen();
   }, 60_000);
 
   it("runs lanes in parallel, FIFO within a lane, each event echoing its stream_id", async () => {
@@ -188,9 +194,14 @@ describe("the Responses WebSocket on the local engine", () => {
   }, 90_000);
 });
 
+/** Waits (bounded) for a gauge to come down to 0: the gateway sees a socket's close a moment after the client. */
+async function gaugeReachesZero(pattern: RegExp): Promise<void> {
+  for (let tries = 0; tries < 100 && (await metric(pattern)) > 0; tries++) await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(await metric(pattern)).toBe(0);
+}
+
 async function noSocketsOpen(): Promise<void> {
-  for (let tries = 0; tries < 100 && (await metric(/^spark_gateway_websockets_open /)) > 0; tries++) await new Promise((resolve) => setTimeout(resolve, 100));
-  expect(await metric(/^spark_gateway_websockets_open /)).toBe(0);
+  await gaugeReachesZero(/^spark_gateway_websockets_open /);
 }
 
 describe("the Responses WebSocket's bounds", () => {
