@@ -91,9 +91,10 @@ beforeAll(async () => {
   console.log(`package: ${packed.filename}, ${(packed.size / 1e6).toFixed(2)} MB packed, ${packed.files.length} files; npm install -g took ${(ms / 1000).toFixed(1)} s`);
 }, INSTALL_TIMEOUT_MS + 120_000);
 
+// The global install is over 1 GB (node-llama-cpp's engine builds): removing it can take minutes on a busy disk.
 afterAll(() => {
   if (work !== undefined) rmSync(work, { recursive: true, force: true });
-});
+}, 300_000);
 
 describe("npm pack", () => {
   it("holds the built CLI, the web UI and the postinstall, and nothing from tests, bench, sources or models", () => {

@@ -14,7 +14,7 @@ export const registerEngineCommand: RegisterCommand = (program, setExitCode) => 
   engine
     .command("add")
     .description("download and install the pinned GPU build of the local engine (its exact version and checksum are fixed by Spark)")
-    .argument("<build>", "cuda or vulkan (Linux and Windows x64)")
+    .argument("<build>", "cuda or vulkan (x64)")
     .action(async (build: string) => {
       const { addEngineBuild } = await import("../commands/engine-command.js");
       setExitCode(await addEngineBuild(build));
