@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { sparkBin, tempDir } from "./support/run-spark.js";
@@ -11,10 +11,17 @@ import { sparkBin, tempDir } from "./support/run-spark.js";
  * SQLite, a model SDK or the local engine; `spark lsp` and `spark mcp` answer `initialize` without a model
  * SDK, the local engine, the gateway or the terminal UI. Every module the built CLI loads is recorded by a
  * module hook (test/support/import-recorder), so this checks what is imported, not how long it takes
- * (timings are `npm run bench -- startup`).
+ * (timings are `npm run bench -- startup`). The CLI is an esbuild bundle (scripts/build-cli.mjs): a loaded
+ * bundle file counts as every source and package it holds, read from the build's metafile.
  */
 const recorder = fileURLToPath(new URL("./support/import-recorder/register.mjs", import.meta.url));
-const distDir = fileURLToPath(new URL("../dist/", import.meta.url));
+const repoRoot = fileURLToPath(new URL("../", import.meta.url));
+const distDir = join(repoRoot, "dist") + sep;
+
+interface BundleMeta {
+  outputs: Record<string, { inputs: Record<string, unknown> }>;
+}
+const bundleMeta = JSON.parse(readFileSync(join(distDir, "bundle-meta.json"), "utf8")) as BundleMeta;
 
 /** Packages no start-up path may load before it needs them. */
 const HEAVY = ["node-llama-cpp", "@node-llama-cpp", "ink", "react", "better-sqlite3", "fastify", "openai", "@modelcontextprotocol/sdk", "vscode-languageserver", "ioredis", "ws", "prom-client", "zod", "smol-toml"];
@@ -25,13 +32,22 @@ interface Loaded {
   stderr: string;
   /** npm packages loaded, by name. */
   packages: Set<string>;
-  /** Spark's own modules loaded, relative to dist/ (e.g. "cli/main.js"). */
+  /** Spark's own modules loaded, as their source's place under src/, named .js (e.g. "cli/main.js"). */
   spark: Set<string>;
+  /** Files Node loaded from dist/ and node_modules: the bundle keeps this to a few. */
+  files: number;
 }
 
-function packageOf(url: string): string | undefined {
-  const match = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
+function packageOf(path: string): string | undefined {
+  const match = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path);
   return match?.[1];
+}
+
+/** The inputs (e.g. "src/cli/main.ts", "node_modules/zod/…") of a bundle file in dist/. */
+function bundleInputs(file: string): string[] {
+  const output = bundleMeta.outputs[file.slice(repoRoot.length).split(sep).join("/")];
+  if (output === undefined) throw new Error(`${file} is not in dist/bundle-meta.json: run \`npm run build\``);
+  return Object.keys(output.inputs);
 }
 
 /**
@@ -58,10 +74,12 @@ function runRecorded(args: string[], options: { cwd?: string; stdin?: string; un
   return new Promise((resolve) => {
     child.on("close", (code) => {
       clearTimeout(timer);
-      const urls = readFileSync(log, "utf8").split("\n").filter(Boolean);
-      const packages = new Set(urls.flatMap((url) => packageOf(url) ?? []));
-      const spark = new Set(urls.filter((url) => url.startsWith("file://") && fileURLToPath(url).startsWith(distDir)).map((url) => fileURLToPath(url).slice(distDir.length)));
-      resolve({ code, stdout, stderr, packages, spark });
+      const files = [...new Set(readFileSync(log, "utf8").split("\n").filter((url) => url.startsWith("file://")))].map((url) => fileURLToPath(url));
+      // A bundle file stands for the sources and packages it holds; an external package is loaded as itself.
+      const paths = files.flatMap((file) => (file.startsWith(distDir) ? bundleInputs(file) : [file]));
+      const packages = new Set(paths.flatMap((path) => packageOf(path) ?? []));
+      const spark = new Set(paths.filter((path) => path.startsWith("src/")).map((path) => path.slice("src/".length).replace(/\.tsx?$/, ".js")));
+      resolve({ code, stdout, stderr, packages, spark, files: files.filter((file) => file.startsWith(distDir) || file.includes("/node_modules/")).length });
     });
   });
 }
@@ -86,6 +104,8 @@ describe("start-up imports of the built CLI", () => {
       // lsp/lsp-settings.js: the defaults `spark lsp --help` shows, a file of constants.
       const beyond = [...loaded.spark].filter((file) => !/^(cli|core)\//.test(file) && file !== "lsp/lsp-settings.js");
       expect(beyond, `spark ${args.join(" ")}`).toEqual([]);
+      // The bundle: a few files (main.js, chunks it shares with commands) instead of one per source (41 before).
+      expect(loaded.files, `spark ${args.join(" ")}`).toBeLessThanOrEqual(8);
     }
   });
 

@@ -9,6 +9,7 @@ import { registerApplyCommand } from "./definitions/apply-definition.js";
 import { registerBenchCommand } from "./definitions/bench-definition.js";
 import { registerConfigCommand } from "./definitions/config-definition.js";
 import { registerDiffCommand } from "./definitions/diff-definition.js";
+import { registerEngineCommand } from "./definitions/engine-definition.js";
 import { registerEvalCommand } from "./definitions/eval-definition.js";
 import { registerExecCommand } from "./definitions/exec-definition.js";
 import { registerHelpCommand } from "./definitions/help-definition.js";
@@ -29,7 +30,7 @@ import { registerUsageCommand } from "./definitions/usage-definition.js";
  * when it runs. test/startup-imports.test.ts fails if a heavy module creeps back into the start.
  */
 
-const commands: RegisterCommand[] = [registerModelsCommand, registerConfigCommand, registerExecCommand, registerApplyCommand, registerUndoCommand, registerDiffCommand, registerBenchCommand, registerServeCommand, registerKeysCommand, registerUsageCommand, registerLspCommand, registerResumeCommand, registerReviewCommand, registerEvalCommand, registerMcpCommand, registerHelpCommand];
+const commands: RegisterCommand[] = [registerModelsCommand, registerEngineCommand, registerConfigCommand, registerExecCommand, registerApplyCommand, registerUndoCommand, registerDiffCommand, registerBenchCommand, registerServeCommand, registerKeysCommand, registerUsageCommand, registerLspCommand, registerResumeCommand, registerReviewCommand, registerEvalCommand, registerMcpCommand, registerHelpCommand];
 
 function buildProgram(setExitCode: (code: number) => void): Command {
   // Positional: the program's own options (--system, --prediction) end at a command's name; see addGlobalOptionsToCommands.

@@ -12,6 +12,7 @@ type EngineErrorCode =
   | "model_file_missing"
   | "model_file_invalid"
   | "model_download_failed"
+  | "engine_install_failed"
   | "provider_auth"
   | "provider_rate_limited"
   | "provider_unreachable"

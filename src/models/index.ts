@@ -12,3 +12,5 @@ export type { LocalEngine } from "./local-engine-handle.js";
 export { cleanFillByChat, completeOn, fillModeOf } from "./fill-by-chat.js";
 export { declaredContextWindow, modelContextWindow, type ContextWindow } from "./model-context-window.js";
 export { fallbackContextWindow, knownContextWindow } from "./context-windows.js";
+export { ENGINE_BUILDS, engineBuildStatus, type EngineBuild, type EngineBuildStatus } from "./engine-builds.js";
+export { defaultInstallTarget, installEngineBuild, pickEngineBuild } from "./install-engine-build.js";

@@ -7,10 +7,10 @@
  * The function is run as `node -e` source, so it must not use anything from outside its own body.
  */
 function forwarderMain(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- `node -e` runs CommonJS: require is what there is.
-  const net = require("node:net") as typeof import("node:net");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- as above.
-  const { spawn } = require("node:child_process") as typeof import("node:child_process");
+  // `node -e` runs CommonJS: module.require is what there is. Not a bare require(), which the bundler
+  // (scripts/build-cli.mjs) would rewrite into its own helper, absent from the `node -e` process.
+  const net = module.require("node:net") as typeof import("node:net");
+  const { spawn } = module.require("node:child_process") as typeof import("node:child_process");
   const [socketPath, file, ...args] = process.argv.slice(1);
   if (socketPath === undefined || file === undefined) throw new Error("usage: forwarder SOCKET COMMAND...");
   const server = net.createServer((client) => {

@@ -1,8 +1,9 @@
 import { SparkError } from "../../core/index.js";
-import { declaredContextWindow, describeTarget, keyIsOptional, modelStatus, providerPresets, type PoolMember, type ResolvedModel } from "../../models/index.js";
+import { declaredContextWindow, describeTarget, engineBuildStatus, keyIsOptional, modelStatus, providerPresets, type PoolMember, type ResolvedModel } from "../../models/index.js";
 import type { GlobalOptions } from "../common/global-options.js";
 import { ModelRuntime } from "../../runtime/index.js";
 import { loadWithFlags } from "../common/load-with-flags.js";
+import { describeEngineBuild } from "./engine-command.js";
 
 interface ModelRow {
   name: string;
@@ -63,8 +64,9 @@ function presetLines(): string[] {
 /** `spark models`: what each configured name resolves to and whether it is usable now. */
 export function listModels(options: GlobalOptions & { json?: boolean }): number {
   const rows = modelRows(options);
+  const engineBuilds = engineBuildStatus();
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ models: rows, providers: providerPresets }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ models: rows, providers: providerPresets, engineBuilds }, null, 2)}\n`);
     return 0;
   }
   if (rows.length === 0) {
@@ -78,5 +80,6 @@ export function listModels(options: GlobalOptions & { json?: boolean }): number 
     }
   }
   process.stdout.write(`\nBuilt-in providers (use as PROVIDER/MODEL):\n${presetLines().join("\n")}\n`);
+  process.stdout.write(`\nLocal engine builds (local: and hf: models; \`spark engine list\`):\n${engineBuilds.map((status) => `  ${describeEngineBuild(status)}`).join("\n") || "  none published for this machine"}\n`);
   return 0;
 }
