@@ -151,7 +151,7 @@ export class SessionController implements CommandHost {
 
   /** The input box's text changed: prewarm the conversation once the user pauses. */
   draftChanged(text: string): void {
-    this.prewarmer.typed(text);
+    this.prewarmer.typed(isCommand(text.trim()) ? "" : text);
   }
 
   private prewarmTarget(): PrewarmTarget | undefined {
@@ -193,7 +193,8 @@ export class SessionController implements CommandHost {
     this.exiting = true;
     this.prewarmer.stop();
     this.turn?.controller.abort(new Error("the session is closing"));
-    await this.turn?.done;
+    // Neither a turn nor a prewarm may still use the model when the caller closes it.
+    await Promise.all([this.turn?.done, this.prewarmer.settled()]);
     this.stopTicker();
     this.view.dispose();
   }
