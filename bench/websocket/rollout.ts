@@ -73,7 +73,9 @@ export async function overSocket(baseUrl: string, script: RolloutScript, prewarm
     let prewarmMs: number | null = null;
     if (prewarm) {
       const started = performance.now();
-      previous = responseOf((await client.create({ ...common, input: script.first, generate: false })).end).id;
+      const { end } = await client.create({ ...common, input: script.first, generate: false });
+      if (end.type !== "response.completed") throw new Error(`the prewarm failed: ${JSON.stringify(end).slice(0, 500)}`);
+      previous = responseOf(end).id;
       prewarmMs = performance.now() - started;
     }
     const turns: TurnFigures[] = [];

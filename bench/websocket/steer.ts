@@ -12,7 +12,7 @@ export interface RedirectFigures {
 const redirect: Item = { role: "user", content: "Stop there. Summarise the task in one line instead." };
 
 /** A conversation long enough to make a cold prefill count: the first input and `steps` tool outputs. */
-function conversation(script: RolloutScript, steps: number): Item[] {
+export function conversation(script: RolloutScript, steps: number): Item[] {
   return [...script.first, ...Array.from({ length: steps }, (_, step) => [{ role: "assistant", content: "Working on it." }, script.toolOutput(step)]).flat()];
 }
 

@@ -5,7 +5,8 @@ import { startGateway } from "../../test/support/gateway-process.js";
 import { tempDir } from "../../test/support/run-spark.js";
 import { CHAIN_TEXT, ensureChainModel } from "../../test/support/tiny-gguf.js";
 import { httpFullHistory, overSocket, type RolloutScript, type TurnFigures } from "./rollout.js";
-import { abortAndResend, steerOnSocket, type RedirectFigures } from "./steer.js";
+import { redirectFromClient } from "./client-steer.js";
+import { abortAndResend, conversation, steerOnSocket, type RedirectFigures } from "./steer.js";
 
 /**
  * A 20-tool-call agent rollout on the local engine through the built `spark serve`: over HTTP with the
@@ -29,7 +30,7 @@ export interface WebsocketResult {
   maxOutputTokens: number;
   modes: ModeResult[];
   /** Redirecting a generating answer (after 8 tool outputs): steer on the socket against abort-and-resend over HTTP. */
-  redirects?: { steer: RedirectFigures; abortAndResend: RedirectFigures; coldTtftMs: number };
+  redirects?: { steer: RedirectFigures; abortAndResend: RedirectFigures; coldTtftMs: number; session?: { steerMs: number; abortAndResendMs: number } };
 }
 
 /** `run` starts the instructions, so that no mode finds another mode's conversation in the cache. */
@@ -57,6 +58,10 @@ export async function runWebsocketBench(options: { steps: number; maxOutputToken
   const home = tempDir("spark-bench-ws-home-");
   mkdirSync(join(project, ".spark"));
   writeFileSync(join(project, ".spark", "config.toml"), ["[aliases]", `bench = "local:${model}"`, "[models.bench]", "context_size = 8192", "temperature = 0", ""].join("\n"));
+  // The KV cache on disk off, as `spark bench` runs: its rows must be cold (and with it on, the gateway's prewarm
+  // of the third mode fails with "Eval has failed" on main as of this writing).
+  mkdirSync(join(home, ".spark"), { recursive: true });
+  writeFileSync(join(home, ".spark", "config.toml"), "[local]\nkv_cache_max_bytes = 0\n");
   const gateway = await startGateway(project, { HOME: home, SPARK_HOME: join(home, ".spark") });
   try {
     // The model loads on its first request: load it before any mode is timed.
@@ -78,7 +83,10 @@ export async function runWebsocketBench(options: { steps: number; maxOutputToken
     const steer = await steerOnSocket(gateway.url, script(4, options.steps, options.maxOutputTokens), 8);
     const resend = await abortAndResend(gateway.url, script(5, options.steps, options.maxOutputTokens), 8);
     log(`websocket: steer ${Math.round(steer.latencyMs)} ms, abort and resend ${Math.round(resend.latencyMs)} ms`);
-    return { model: "chain-wide.gguf (test model, 512 wide, 8 blocks, F32)", threads: defaultThreads(), steps: options.steps, maxOutputTokens: options.maxOutputTokens, modes, redirects: { steer, abortAndResend: resend, coldTtftMs } };
+    const [seven, eight] = [7, 8].map((run) => script(run, options.steps, options.maxOutputTokens)) as [RolloutScript, RolloutScript];
+    const session = { steerMs: await redirectFromClient(gateway.url, seven, conversation(seven, 8), true), abortAndResendMs: await redirectFromClient(gateway.url, eight, conversation(eight, 8), false) };
+    log(`websocket: from the session's client: steer ${Math.round(session.steerMs)} ms, abort and resend ${Math.round(session.abortAndResendMs)} ms`);
+    return { model: "chain-wide.gguf (test model, 512 wide, 8 blocks, F32)", threads: defaultThreads(), steps: options.steps, maxOutputTokens: options.maxOutputTokens, modes, redirects: { steer, abortAndResend: resend, coldTtftMs, session } };
   } finally {
     await gateway.stop();
   }
@@ -98,6 +106,12 @@ function redirectRows(result: WebsocketResult): string[] {
     "| --- | ---: | ---: |",
     `| response.steer on the socket | ${integer.format(redirects.steer.latencyMs)} | ${integer.format(redirects.steer.evaluated)} |`,
     `| abort the HTTP stream, POST the whole history again | ${integer.format(redirects.abortAndResend.latencyMs)} | ${integer.format(redirects.abortAndResend.evaluated)} |`,
+    ...(redirects.session
+      ? [
+          `| steer from the session (Spark's client: ModelClient.steer on the socket) | ${integer.format(redirects.session.steerMs)} | - |`,
+          `| the session's fallback (Spark's client: abort, stream again on the socket) | ${integer.format(redirects.session.abortAndResendMs)} | - |`,
+        ]
+      : []),
     "",
     `A cold prefill of the first input alone (a fresh prefix) took ${integer.format(redirects.coldTtftMs)} ms to its one token.`,
     "",

@@ -1,4 +1,4 @@
-import { emptyUsage, toSparkError, type FinishReason, type Message, type ModelRequest, type ToolCall, type Usage } from "../core/index.js";
+import { addUsage, emptyUsage, toSparkError, type FinishReason, type Message, type ModelRequest, type ToolCall, type Usage } from "../core/index.js";
 import type { ModelClient } from "../models/index.js";
 import type { AgentEvent, AgentStatus } from "./agent-events.js";
 import { capToolOutput, fitContext, toolOutputLimits, type ContextPolicy, type FitResult } from "./context/index.js";
@@ -22,14 +22,6 @@ export interface AgentOptions {
 }
 
 const maxPredictionChars = 64 * 1024;
-
-function addUsage(total: Usage, part: Usage): void {
-  total.inputTokens += part.inputTokens;
-  total.outputTokens += part.outputTokens;
-  total.cachedInputTokens += part.cachedInputTokens;
-  total.acceptedPredictionTokens += part.acceptedPredictionTokens;
-  total.rejectedPredictionTokens += part.rejectedPredictionTokens;
-}
 
 function mergeChanges(into: Map<string, FileChange>, changes: readonly FileChange[]): void {
   for (const change of changes) {
@@ -56,6 +48,23 @@ async function callTool(call: ToolCall, tools: readonly Tool[], context: ToolCon
   }
 }
 
+/**
+ * A steer ended the answer at a safe boundary: the answer so far joins the conversation as the server keeps
+ * it (none when it said nothing), marked cut short, then the user's input; the stream goes on with the
+ * answer to it, a new assistant turn. Clients take no steer once the model called a tool (and Spark's
+ * gateway answers such a steer `pending`), so `partial` has calls only from a server that cut after one.
+ */
+function* steeredAway(messages: Message[], partial: Message & { role: "assistant" }, input: Message[]): Generator<AgentEvent> {
+  if (partial.content !== "" || partial.toolCalls?.length) {
+    messages.push(partial);
+    yield { type: "message", message: partial, interrupted: true };
+  }
+  for (const message of input) {
+    messages.push(message);
+    yield { type: "message", message, interrupted: false };
+  }
+}
+
 /** Fits the request into the window; yields the agent's context events; the fitted conversation, or undefined on abort. */
 async function* fitRequest(options: AgentOptions, request: ModelRequest, usage: Usage): AsyncGenerator<AgentEvent, FitResult | undefined> {
   if (!options.context) return { messages: request.messages, summaryUsage: undefined };
@@ -67,7 +76,8 @@ async function* fitRequest(options: AgentOptions, request: ModelRequest, usage: 
 /**
  * The turn loop: call the model with the tools, run the tools it calls, feed the results back, until
  * it answers without tool calls. An abort ends it at once; the partial answer is kept, and tool calls
- * of an interrupted turn (a patch still arriving) are never run.
+ * of an interrupted turn (a patch still arriving) are never run. A steered call (ModelClient.steer) goes
+ * on in the same stream: the partial answer and the user's input join the conversation between its answers.
  */
 export async function* runAgent(options: AgentOptions): AsyncGenerator<AgentEvent> {
   const { client, tools, signal } = options;
@@ -116,6 +126,12 @@ export async function* runAgent(options: AgentOptions): AsyncGenerator<AgentEven
     for await (const event of client.stream(request, signal ? { signal } : {})) {
       if (event.type === "finish") {
         reason = event.reason;
+        continue;
+      }
+      if (event.type === "steered") {
+        yield event;
+        yield* steeredAway(messages, { role: "assistant", content: text, ...(calls.length ? { toolCalls: calls.splice(0) } : {}) }, event.input);
+        text = "";
         continue;
       }
       if (event.type === "text-delta") text += event.text;

@@ -37,3 +37,13 @@ export interface Metrics {
 export function emptyUsage(): Usage {
   return { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, acceptedPredictionTokens: 0, rejectedPredictionTokens: 0 };
 }
+
+/** Adds `part` into `total` (calls that make up one larger one: an agent's task, a steered answer and its successor). */
+export function addUsage(total: Usage, part: Usage): Usage {
+  total.inputTokens += part.inputTokens;
+  total.outputTokens += part.outputTokens;
+  total.cachedInputTokens += part.cachedInputTokens;
+  total.acceptedPredictionTokens += part.acceptedPredictionTokens;
+  total.rejectedPredictionTokens += part.rejectedPredictionTokens;
+  return total;
+}

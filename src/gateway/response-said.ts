@@ -11,15 +11,18 @@ export function nothingSaid(): Said {
 }
 
 /**
- * Passes the model's events on, noting what it said. `onEnd` runs at the `finish` event of a stream that
+ * Passes the model's events on, noting what it said (`onToolCall` at each call). `onEnd` runs at the `finish` event of a stream that
  * did not fail, before the finish is passed on: so before the client reads `response.completed`, and a
  * client that continues at once finds the response already kept.
  */
-export async function* collect(events: AsyncIterable<StreamEvent>, said: Said, onEnd?: () => void): AsyncIterable<StreamEvent> {
+export async function* collect(events: AsyncIterable<StreamEvent>, said: Said, onEnd?: () => void, onToolCall?: () => void): AsyncIterable<StreamEvent> {
   let failed = false;
   for await (const event of events) {
     if (event.type === "text-delta") said.text += event.text;
-    else if (event.type === "tool-call") said.toolCalls.push(event.toolCall);
+    else if (event.type === "tool-call") {
+      said.toolCalls.push(event.toolCall);
+      onToolCall?.();
+    }
     else if (event.type === "error") failed = true;
     else if (event.type === "finish" && !failed) onEnd?.();
     yield event;

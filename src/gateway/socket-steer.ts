@@ -25,14 +25,21 @@ function inputItems(input: unknown): Json[] {
  * (`response.steer.accepted`) and the response stops at the next safe point (the engine yields tool calls
  * only whole, so none is cut): it ends `incomplete`, reason `steered`, and its lane runs a successor
  * with the steer's input at once, continuing the same conversation from the cache. A response that
- * stopped for tool output the client owes answers `response.steer.pending` (send the input with those
- * outputs); anything else `response.steer.failed`, which hands the input back.
+ * called a tool (still running or stopped) answers `response.steer.pending`: it ends for the tool output
+ * the client owes, so the input goes with those outputs, and a successor never follows a call left without
+ * its output. Anything else answers `response.steer.failed`, which hands the input back.
  */
 export function steer(target: SteerTarget, event: Json, metrics: SocketMetrics): Promise<void> {
   const items = inputItems(event["input"]);
   const named = typeof event["previous_response_id"] === "string" ? event["previous_response_id"] : undefined;
   const { running, sink } = target;
-  if (running?.generating && (named === undefined || named === running.responseId)) {
+  const runningNamed = running?.generating && (named === undefined || named === running.responseId);
+  if (runningNamed && running.toolCalls > 0) {
+    // The model called a tool: the response ends for its output, and the steer's input goes with it.
+    metrics.steers.inc({ outcome: "pending" });
+    return sink.notify({ type: "response.steer.pending", response_id: running.responseId, input: items });
+  }
+  if (runningNamed && running) {
     running.steerInput = [...(running.steerInput ?? []), ...items];
     metrics.steers.inc({ outcome: "accepted" });
     const sent = sink.notify({ type: "response.steer.accepted", response_id: running.responseId });

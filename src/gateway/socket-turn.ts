@@ -31,6 +31,8 @@ export class RunningTurn {
   generating = false;
   /** Input a steer queued for the successor response. */
   steerInput: Record<string, unknown>[] | undefined;
+  /** Tool calls the model made so far: once it made one, the response stops for its output, not for a steer. */
+  toolCalls = 0;
 
   stop(cause: StopCause): void {
     this.stoppedBy ??= cause;
@@ -84,7 +86,7 @@ export async function runTurn(context: TurnContext, sink: SocketEventSink, creat
   if (context.rateLimitEvents) await sink.notify({ type: "spark.rate_limits", headers: reservation.charge.headers });
   const signal = AbortSignal.any([sink.gone, running.controller.signal]);
   const said = nothingSaid();
-  const events = create.generate ? collect(client.stream(withDefaults(request, backend.resolved.settings, reservation.maxTokens), { signal }), said) : prewarmEvents(client, request, { signal });
+  const events = create.generate ? collect(client.stream(withDefaults(request, backend.resolved.settings, reservation.maxTokens), { signal }), said, undefined, () => running.toolCalls++) : prewarmEvents(client, request, { signal });
   const run: RunContext = {
     sink,
     stream: true,

@@ -1,4 +1,4 @@
-import type { CompletionRequest, ModelRequest, StreamEvent, StreamOptions, Usage } from "../core/index.js";
+import type { CompletionRequest, Message, ModelRequest, StreamEvent, StreamOptions, Usage } from "../core/index.js";
 
 /**
  * The one interface every client (CLI, gateway, agent) uses to call a model. `stream` never throws:
@@ -25,10 +25,18 @@ export interface ModelClient {
   countPromptTokens?(request: ModelRequest): Promise<number>;
   /**
    * Evaluates the request's prompt (its messages, without the turn the model would add) into the engine's
-   * cache without generating, so the next call that extends it evaluates only its new tokens. Only engines
-   * with a cache of their own have it (the local engine); `usage` counts the prompt and what was cached.
+   * cache without generating, so the next call that extends it evaluates only its new tokens. Only clients
+   * with a cache behind them have it (the local engine; a Responses WebSocket, as `generate: false`, a no-op
+   * where the socket is refused); `usage` counts the prompt and what was cached.
    */
   prewarm?(request: ModelRequest, options?: StreamOptions): Promise<{ usage: Usage }>;
+  /**
+   * Queues the user's input into the answer streaming now (the Responses WebSocket's `response.steer`).
+   * Resolves true when the server accepted it: the running stream then yields `steered` with `input` and
+   * goes on with the answer to it. False when it cannot be steered (no socket, nothing running, a tool call
+   * already made, the server refused): the caller interrupts and sends the input as a new call instead.
+   */
+  steer?(input: Message[]): Promise<boolean>;
   /** Releases what the client holds (a loaded model, sockets). */
   close(): Promise<void>;
 }

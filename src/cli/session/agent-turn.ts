@@ -30,6 +30,8 @@ export interface TurnContext {
   contextPolicy?: ContextPolicy;
   /** How full the window is before each model call, 0 to 1 (the status line shows it). */
   onContextFill?(fill: number): void;
+  /** A redirect steered into the running answer joined the conversation. */
+  onSteered?(input: string): void;
 }
 
 const tokens = (count: number) => count.toLocaleString("en-US");
@@ -46,6 +48,8 @@ export function notShrunkLines(tokensBefore: number, tokensAfter: number): strin
 const YIELD_EVERY_MS = 4;
 
 export const interruptedLine = `${paint.yellow("⏹ interrupted")}${paint.dim(" · the partial answer is kept")}`;
+
+export const steeredLine = `${paint.yellow("↪ redirected")}${paint.dim(" · the partial answer is kept; the model continues from it with your message")}`;
 
 export function userLines(text: string): string[] {
   const [first = "", ...rest] = text.split("\n");
@@ -67,6 +71,8 @@ export async function runTurn(context: TurnContext, text: string, signal: AbortS
   let status: AgentStatus = "failed";
   let stopped = false;
   let overflow = false;
+  // Between a `steered` event and its user message: the cut answer is the steer's, not an interrupt.
+  let steering = false;
   meter.startCall();
   const events = runAgent({
     client: model.client,
@@ -110,15 +116,30 @@ export async function runTurn(context: TurnContext, text: string, signal: AbortS
         view.print(errorLines(event.error.message));
         if (event.error.code === "context_overflow") overflow = true;
         break;
+      case "steered":
+        steering = true;
+        view.endText();
+        view.print([steeredLine]);
+        break;
       case "message":
+        if (event.message.role === "user") {
+          // The user's redirect, steered into the answer: saved and shown as a message of its own.
+          steering = false;
+          conversation.addUser(event.message.content, model.client.displayName);
+          view.print(userLines(event.message.content));
+          context.onSteered?.(event.message.content);
+          if (!signal.aborted) context.setState("waiting");
+          break;
+        }
         conversation.add(event.message, event.interrupted);
         if (event.message.role === "assistant") {
           view.endText();
-          if (event.interrupted) {
+          // A steered answer's part was marked by its `steered` event.
+          if (event.interrupted && !steering) {
             stopped = true;
             context.onStopped();
             view.print([interruptedLine]);
-          } else if (event.message.toolCalls?.length) {
+          } else if (!event.interrupted && event.message.toolCalls?.length) {
             pending.push(...event.message.toolCalls);
             context.setState("tool");
             view.set({ activity: describeToolCall(event.message.toolCalls[0] as ToolCall) });

@@ -25,6 +25,8 @@ export interface InputBoxProps {
   restore: { text: string; serial: number } | undefined;
   history: () => string[];
   onSubmit(text: string, how: "send" | "queue"): void;
+  /** The typed text changed (the session prewarms while the user types). */
+  onDraft?(text: string): void;
   onExitRequest(): void;
   maxLines: number;
 }
@@ -46,7 +48,9 @@ export const InputBox = memo(function InputBox(props: InputBoxProps) {
   const [, setVersion] = useState(0);
   const update = (next: InputState) => {
     if (next === state.current) return;
+    const changed = next.text !== state.current.text;
     state.current = next;
+    if (changed) props.onDraft?.(next.text);
     setVersion((version) => version + 1);
   };
   const { restore } = props;

@@ -51,6 +51,7 @@ export function SessionApp({ controller }: { controller: SessionController }) {
   const callbacks = useMemo(
     () => ({
       submit: (text: string, how: "send" | "queue") => controller.submit(text, how),
+      draft: (text: string) => controller.draftChanged(text),
       history: () => controller.history(),
       exit: () => controller.exit(),
     }),
@@ -74,6 +75,7 @@ export function SessionApp({ controller }: { controller: SessionController }) {
         restore={view.inputRestore}
         history={callbacks.history}
         onSubmit={callbacks.submit}
+        onDraft={callbacks.draft}
         onExitRequest={callbacks.exit}
         maxLines={Math.max(3, Math.floor(rows / 4))}
       />

@@ -10,6 +10,7 @@ import { patchDiffLines } from "./edit-diff.js";
 import type { FrameTrace, InterruptRecord } from "./frame-trace.js";
 import { resumedHeader, storedMessageLines } from "./history-lines.js";
 import { LiveMeter } from "./live-meter.js";
+import { Prewarmer, prewarmTarget, type PrewarmTarget } from "./prewarmer.js";
 import type { CommandHost } from "./command-host.js";
 import { isCommand, runCommand } from "./slash-commands.js";
 import { ViewStore, type ApprovalChoice, type RenderMode, type SessionState } from "./view-store.js";
@@ -17,9 +18,11 @@ import { errorMessage } from "../../core/index.js";
 
 /**
  * The interactive session's logic, apart from its components: sends messages as agent turns, keeps the
- * input live while a turn runs (Enter interrupts and redirects, Tab queues), interrupts at once on Esc
- * (the turn's AbortSignal cancels the model call or the running tool; the partial answer is kept),
- * asks for approvals, and runs the slash commands.
+ * input live while a turn runs (Enter redirects, Tab queues), interrupts at once on Esc (the turn's
+ * AbortSignal cancels the model call or the running tool; the partial answer is kept), asks for
+ * approvals, and runs the slash commands. A redirect is steered into the answer streaming now where the
+ * client can (ModelClient.steer: a Responses WebSocket), else the turn is interrupted and the redirect
+ * sent as the next one. While the user types, the conversation so far is prewarmed (Prewarmer).
  */
 
 export interface SessionDeps {
@@ -41,6 +44,8 @@ interface RunningTurn {
   done: Promise<void>;
   interrupt: InterruptRecord | undefined;
   interruptAt: number | undefined;
+  /** The model client a turn streams from: a redirect is steered into it. */
+  client?: ModelClient;
 }
 
 export class SessionController implements CommandHost {
@@ -64,6 +69,7 @@ export class SessionController implements CommandHost {
   private contextFill: number | undefined;
   /** Per model client: its window and how the session is compacted on it. */
   private readonly policies = new WeakMap<ModelClient, Promise<ContextPolicy>>();
+  private readonly prewarmer = new Prewarmer(() => this.prewarmTarget());
 
   constructor(private readonly deps: SessionDeps) {
     this.stores = deps.stores;
@@ -130,8 +136,27 @@ export class SessionController implements CommandHost {
       this.view.set({ queued: [...this.queue] });
     } else {
       this.redirect = text;
-      this.interrupt();
+      this.steerOrInterrupt(this.turn, text);
     }
+  }
+
+  /** A redirect: steered into the answer streaming now if the client takes it, else the turn is interrupted (redirect next). */
+  private steerOrInterrupt(turn: RunningTurn, text: string): void {
+    const steerable = turn.kind === "turn" && turn.client?.steer !== undefined && (this.state === "streaming" || this.state === "waiting");
+    if (!steerable || !turn.client?.steer) return void this.interrupt();
+    void turn.client.steer([{ role: "user", content: text }]).then((accepted) => {
+      if (!accepted && this.turn === turn && this.redirect === text) this.interrupt();
+    });
+  }
+
+  /** The input box's text changed: prewarm the conversation once the user pauses. */
+  draftChanged(text: string): void {
+    this.prewarmer.typed(isCommand(text.trim()) ? "" : text);
+  }
+
+  private prewarmTarget(): PrewarmTarget | undefined {
+    if (this.turn || this.exiting) return undefined;
+    return prewarmTarget(this.models.current, this.conversation, this.deps.tools ?? defaultTools);
   }
 
   /** Esc: stop the running turn now. Returns false when nothing was running. */
@@ -158,6 +183,7 @@ export class SessionController implements CommandHost {
   exit(): void {
     if (this.exiting) return;
     this.exiting = true;
+    this.prewarmer.stop();
     this.turn?.controller.abort(new Error("the session is closing"));
     for (const listener of this.exitListeners) listener();
   }
@@ -165,8 +191,10 @@ export class SessionController implements CommandHost {
   /** Waits for a running turn to stop and releases the view; the caller closes models and stores. */
   async close(): Promise<void> {
     this.exiting = true;
+    this.prewarmer.stop();
     this.turn?.controller.abort(new Error("the session is closing"));
-    await this.turn?.done;
+    // Neither a turn nor a prewarm may still use the model when the caller closes it.
+    await Promise.all([this.turn?.done, this.prewarmer.settled()]);
     this.stopTicker();
     this.view.dispose();
   }
@@ -273,10 +301,14 @@ export class SessionController implements CommandHost {
 
   private startTurn(text: string): void {
     const controller = new AbortController();
-    const turn: RunningTurn = { kind: "turn", controller, done: Promise.resolve(), interrupt: undefined, interruptAt: undefined };
+    const model = this.models.current;
+    const turn: RunningTurn = { kind: "turn", controller, done: Promise.resolve(), interrupt: undefined, interruptAt: undefined, client: model.client };
     this.turn = turn;
     this.startTicker();
-    turn.done = this.runTurnOn(this.models.current, turn, text)
+    // A prewarm still running evaluates the start of this turn's prompt: the turn goes on from it.
+    turn.done = this.prewarmer
+      .settled()
+      .then(() => this.runTurnOn(model, turn, text))
       .catch((error: unknown): AgentStatus => {
         this.view.print(errorLines(errorMessage(error)));
         return "failed";
@@ -303,6 +335,8 @@ export class SessionController implements CommandHost {
         ...(this.deps.tools ? { tools: this.deps.tools } : {}),
         ...(contextPolicy ? { contextPolicy } : {}),
         onContextFill: (fill) => (this.contextFill = fill),
+        // A steered redirect is in the conversation now: nothing to send after the turn.
+        onSteered: (input) => (this.redirect = this.redirect === input ? undefined : this.redirect),
       },
       text,
       turn.controller.signal,

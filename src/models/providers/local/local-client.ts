@@ -238,7 +238,7 @@ export class LocalModelClient implements ModelClient {
     signal?.throwIfAborted();
     const loaded = await this.load();
     const functions = request.tools?.length ? toChatFunctions(request.tools) : undefined;
-    const promptTokens = this.promptTokens(loaded, toChatHistory(request.messages).slice(0, -1), functions);
+    const promptTokens = this.prewarmTokens(loaded, request, functions);
     if (promptTokens.length >= loaded.contextSize) throw new ContextOverflowError(promptTokens.length, loaded.contextSize, 0, this.displayName);
     const slot = await loaded.pool.acquire(promptTokens, signal, request.cacheKey);
     try {
@@ -256,6 +256,18 @@ export class LocalModelClient implements ModelClient {
       loaded.pool.release(slot);
       loaded.persistence?.used(slot, this.sharedPrefixLength(loaded, request, functions));
     }
+  }
+
+  /**
+   * What a prewarm evaluates: the conversation without the model turn a generation would open. Only system
+   * messages (a conversation before its first task) are rendered with a task and cut to what every task
+   * shares, as node-llama-cpp puts the tools' documentation before the system messages when nothing
+   * follows them and after them otherwise: rendered alone, they would share almost nothing with the turn.
+   */
+  private prewarmTokens(loaded: LoadedModel, request: ModelRequest, functions: ChatModelFunctions | undefined): Token[] {
+    if (!functions || request.messages.some((message) => message.role !== "system")) return this.promptTokens(loaded, toChatHistory(request.messages).slice(0, -1), functions);
+    const withTask = this.promptTokens(loaded, toChatHistory([...request.messages, { role: "user", content: "a" }]), functions);
+    return withTask.slice(0, this.sharedPrefixLength(loaded, request, functions));
   }
 
   async contextWindow(): Promise<number> {

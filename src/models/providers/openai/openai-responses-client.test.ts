@@ -105,6 +105,91 @@ describe("OpenAIResponsesClient over the Responses WebSocket", () => {
     expect(scripted.requests.map((request) => `${request.method} ${request.path}`)).toEqual(["GET /v1/responses", "POST /v1/responses"]);
   });
 
+  it("a steer splits the stream: the answer so far, `steered` with the input, the successor; the next call continues the successor", async () => {
+    const usage = { input_tokens: 10, output_tokens: 1, input_tokens_details: { cached_tokens: 4 }, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 11 };
+    const server = await socketServer((_create, socket, index) => {
+      if (index > 0) return completed("resp_next", "C");
+      socket.send(JSON.stringify({ type: "response.created", response: { id: "resp_a" } }));
+      socket.send(JSON.stringify({ type: "response.output_text.delta", delta: "Once" }));
+      socket.once("message", () => {
+        for (const out of [
+          { type: "response.steer.accepted", response_id: "resp_a" },
+          { type: "response.incomplete", response: { id: "resp_a", incomplete_details: { reason: "steered" }, usage } },
+          ...completed("resp_b", "Hi").map((event) => (event["type"] === "response.completed" ? { ...event, response: { id: "resp_b", usage } } : event)),
+        ])
+          socket.send(JSON.stringify(out));
+      });
+      return undefined;
+    });
+    closers.push(server.close);
+    const model = client(server.url);
+    const redirect: Message[] = [{ role: "user", content: "say hi" }];
+    const events: StreamEvent[] = [];
+    let accepted: Promise<boolean> | undefined;
+    for await (const event of model.stream({ messages: first })) {
+      events.push(event);
+      if (event.type === "text-delta" && !accepted) accepted = model.steer(redirect);
+    }
+    expect(await accepted).toBe(true);
+    expect(events.filter((event) => event.type === "text-delta" || event.type === "steered")).toEqual([
+      { type: "text-delta", text: "Once" },
+      { type: "steered", input: redirect },
+      { type: "text-delta", text: "Hi" },
+    ]);
+    // Both responses' usage: the steered one and its successor.
+    expect(events.find((event) => event.type === "usage")).toMatchObject({ usage: { inputTokens: 20, cachedInputTokens: 8, outputTokens: 2 } });
+    const next: Message[] = [...first, { role: "assistant", content: "Once" }, ...redirect, { role: "assistant", content: "Hi" }, { role: "user", content: "more" }];
+    expect(text(await drain(model.stream({ messages: next })))).toBe("C");
+    await model.close();
+    const creates = server.received.filter((event) => event["type"] === "response.create");
+    expect(creates[1]).toMatchObject({ previous_response_id: "resp_b", input: [{ role: "user", content: "more" }] });
+    expect(server.received.find((event) => event["type"] === "response.steer")).toEqual({ type: "response.steer", input: [{ role: "user", content: "say hi" }] });
+  });
+
+  it("a steer resolves false when nothing runs, when the server hands it back, and once the model called a tool", async () => {
+    const server = await socketServer((_create, socket, index) => {
+      if (index === 1) return [{ type: "response.created", response: { id: "resp_1" } }, { type: "response.output_item.done", item: { type: "function_call", call_id: "c1", name: "read_file", arguments: "{}" } }, { type: "response.completed", response: { id: "resp_1" } }];
+      socket.send(JSON.stringify({ type: "response.created", response: { id: "resp_0" } }));
+      socket.send(JSON.stringify({ type: "response.output_text.delta", delta: "x" }));
+      socket.once("message", () => {
+        socket.send(JSON.stringify({ type: "response.steer.failed", input: [], error: { code: "no_active_response" } }));
+        socket.send(JSON.stringify({ type: "response.completed", response: { id: "resp_0" } }));
+      });
+      return undefined;
+    });
+    closers.push(server.close);
+    const model = client(server.url);
+    expect(await model.steer([{ role: "user", content: "idle" }])).toBe(false);
+    const answers: Promise<boolean>[] = [];
+    for (const messages of [first, second]) {
+      for await (const event of model.stream({ messages })) {
+        if ((event.type === "text-delta" || event.type === "tool-call") && answers.length < (messages === first ? 1 : 2)) answers.push(model.steer([{ role: "user", content: "redirect" }]));
+      }
+    }
+    expect(await Promise.all(answers)).toEqual([false, false]);
+    await model.close();
+    // Only the first was sent: after a tool call the client does not try.
+    expect(server.received.filter((event) => event["type"] === "response.steer")).toHaveLength(1);
+  });
+
+  it("prewarms with generate:false; the next call sends only its new items, and the same conversation is not prewarmed twice", async () => {
+    const server = await socketServer((create, _socket, index) =>
+      create["generate"] === false ? [{ type: "response.created", response: { id: "resp_warm" } }, { type: "response.completed", response: { id: "resp_warm" } }] : completed(`resp_${index}`, "A"),
+    );
+    closers.push(server.close);
+    const model = client(server.url);
+    const sys: Message[] = [{ role: "system", content: "sys" }];
+    await model.prewarm({ messages: sys });
+    await model.prewarm({ messages: sys });
+    expect(text(await drain(model.stream({ messages: first })))).toBe("A");
+    await model.close();
+    const creates = server.received.filter((event) => event["type"] === "response.create");
+    expect(creates).toHaveLength(2);
+    expect(creates[0]).toMatchObject({ generate: false, input: [{ role: "system", content: "sys" }] });
+    expect(creates[1]).toMatchObject({ previous_response_id: "resp_warm", input: [{ role: "user", content: "hi" }] });
+    expect(creates[1]?.["generate"]).toBeUndefined();
+  });
+
   it("an abort cancels the response on the socket, and the next call finds it free", async () => {
     const server = await socketServer((_create, socket, index) => {
       if (index > 0) return completed("resp_next", "after");

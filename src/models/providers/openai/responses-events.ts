@@ -1,5 +1,5 @@
 import type { ResponseStreamEvent, ResponseUsage } from "openai/resources/responses/responses";
-import { ProviderError, type StreamEvent, type ToolCall, type Usage } from "../../../core/index.js";
+import { addUsage, emptyUsage, ProviderError, type Message, type StreamEvent, type ToolCall, type Usage } from "../../../core/index.js";
 import type { RemoteCallState } from "./guard-remote-stream.js";
 
 function toUsage(usage: ResponseUsage): Usage {
@@ -31,10 +31,16 @@ export class ResponsesEventReader {
   readonly toolCalls: ToolCall[] = [];
   /** Set when the server says `previous_response_not_found`: the caller resends the full input. */
   chainLost = false;
-  /** Set when a steer ended a response and a successor continued it: the server's chain has the steer's input. */
-  steered = false;
+  /**
+   * What steers put into the conversation before the answer now being read: each steered answer's part
+   * (when it said anything, as the server keeps it) and the steer's input. The chain holds them too.
+   */
+  readonly steeredItems: Message[] = [];
+  /** Usage of the answers that steers ended, added to the successor's. */
+  private steeredUsage = emptyUsage();
 
-  constructor(private readonly baseUrl: string, private readonly state: RemoteCallState) {}
+  /** `steerInput` hands over the input of the steer the server accepted (the caller sent it). */
+  constructor(private readonly baseUrl: string, private readonly state: RemoteCallState, private readonly steerInput: () => Message[] = () => []) {}
 
   read(event: ResponseStreamEvent): StreamEvent | undefined {
     const { state } = this;
@@ -61,9 +67,9 @@ export class ResponsesEventReader {
         this.responseId = event.response.id;
         // "steered" is the WebSocket mode's own reason, which the SDK's types do not list yet.
         const reason: string | undefined = event.response.incomplete_details?.reason;
-        if (event.type === "response.incomplete" && reason === "steered") this.steered = true;
-        if (event.response.usage) state.usage = toUsage(event.response.usage);
-        state.reason = event.type === "response.incomplete" && reason !== "steered" ? "length" : this.toolCalls.length ? "tool-calls" : "stop";
+        state.usage = addUsage(event.response.usage ? toUsage(event.response.usage) : emptyUsage(), this.steeredUsage);
+        if (event.type === "response.incomplete" && reason === "steered") return this.steered();
+        state.reason = event.type === "response.incomplete" ? "length" : this.toolCalls.length ? "tool-calls" : "stop";
         return undefined;
       }
       case "response.failed":
@@ -79,5 +85,16 @@ export class ResponsesEventReader {
       default:
         return undefined;
     }
+  }
+
+  /** A steer ended the answer: it and the steer's input join the conversation, and the successor's answer starts afresh. */
+  private steered(): StreamEvent {
+    const input = this.steerInput();
+    if (this.text !== "" || this.toolCalls.length > 0) this.steeredItems.push({ role: "assistant", content: this.text, ...(this.toolCalls.length ? { toolCalls: [...this.toolCalls] } : {}) });
+    this.steeredItems.push(...input);
+    this.text = "";
+    this.toolCalls.length = 0;
+    this.steeredUsage = { ...this.state.usage };
+    return { type: "steered", input };
   }
 }

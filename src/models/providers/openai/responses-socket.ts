@@ -6,6 +6,9 @@ export type SocketEvent = Record<string, unknown> & { type: string };
 /** Events that end a response (or refuse it) on the Responses WebSocket. */
 const ENDING = new Set(["response.completed", "response.incomplete", "response.failed", "error"]);
 
+/** The server's answers to a `response.steer`: taken into the running response, or handed back. */
+const STEER_ANSWERS = new Set(["response.steer.accepted", "response.steer.pending", "response.steer.failed"]);
+
 /** The WebSocket mode's beta header, as the Codex CLI sends it. */
 export const RESPONSES_WEBSOCKET_BETA = "responses_websockets=2026-02-06";
 
@@ -42,6 +45,8 @@ export class ResponsesSocket {
   private ended: () => void = () => undefined;
   /** Whether a steer was sent into the running response (its `steered` end is then not the end). */
   private steered = false;
+  /** Settles the steer sent last with the server's answer (accepted, or pending/failed: not taken). */
+  private steerAnswer: ((accepted: boolean) => void) | undefined;
 
   constructor(private readonly options: ResponsesSocketOptions) {}
 
@@ -85,6 +90,7 @@ export class ResponsesSocket {
     } catch {
       return;
     }
+    if (STEER_ANSWERS.has(event.type)) return this.answerSteer(event.type === "response.steer.accepted");
     const queue = this.current;
     if (!queue) return;
     queue.push(event);
@@ -92,8 +98,17 @@ export class ResponsesSocket {
     else if (steeredAway(event)) this.steered = false;
   }
 
+  /** The server's answer to a steer; one that is not taken leaves the running response to end as it would. */
+  private answerSteer(accepted: boolean): void {
+    if (!accepted) this.steered = false;
+    const answer = this.steerAnswer;
+    this.steerAnswer = undefined;
+    answer?.(accepted);
+  }
+
   private dropped(socket: WebSocket): void {
     if (this.socket === socket) this.socket = undefined;
+    this.answerSteer(false);
     const queue = this.current;
     if (!queue) return;
     queue.push({ type: "socket.closed" });
@@ -124,7 +139,8 @@ export class ResponsesSocket {
     const queue = new EventQueue<SocketEvent>();
     this.current = queue;
     this.idle = new Promise((resolve) => (this.ended = resolve));
-    this.steered = false;
+    // A steer of the last response that was never answered was not taken (that response has ended).
+    this.answerSteer(false);
     const onAbort = () => this.cancel(socket, queue);
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
@@ -152,12 +168,16 @@ export class ResponsesSocket {
     timer.unref();
   }
 
-  /** Queues input into the running response (`response.steer`); false when none runs. */
-  steer(input: unknown[]): boolean {
-    if (!this.busy || !this.socket) return false;
+  /**
+   * Queues input into the running response (`response.steer`): resolves with whether the server took it
+   * (`response.steer.accepted`), false at once when no response runs or a steer still waits for its answer.
+   */
+  steer(input: unknown[]): Promise<boolean> {
+    if (!this.busy || !this.socket || this.steerAnswer) return Promise.resolve(false);
     this.steered = true;
+    const answered = new Promise<boolean>((resolve) => (this.steerAnswer = resolve));
     this.socket.send(JSON.stringify({ type: "response.steer", input }));
-    return true;
+    return answered;
   }
 
   close(): void {
