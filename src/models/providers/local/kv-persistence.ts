@@ -2,6 +2,7 @@ import type { Token } from "node-llama-cpp";
 import { errorMessage } from "../../../core/index.js";
 import type { KvCacheStore } from "./kv-cache-store.js";
 import { sharedPrefix } from "./kv-entry.js";
+import { saveSequenceState } from "./save-sequence-state.js";
 import type { SequencePool, Slot } from "./sequence-pool.js";
 
 /** A saved state is loaded only when it holds at least this many more prompt tokens than memory does. */
@@ -101,7 +102,7 @@ export class KvPersistence {
   }
 
   private async write(slot: Slot, path: string, tokens: number): Promise<void> {
-    const { fileSize } = await slot.sequence.saveStateToFile(path);
+    const { fileSize } = await saveSequenceState(slot.sequence, path);
     this.bytesPerToken = fileSize / Math.max(1, tokens);
   }
 

@@ -20,6 +20,7 @@ import { sharedPrefix } from "./kv-entry.js";
 import { generateCompletion } from "./local-completion.js";
 import type { LoadedModel, LocalEngine } from "./local-engine.js";
 import type { Slot } from "./sequence-pool.js";
+import { saveSequenceState } from "./save-sequence-state.js";
 import { stopReasons } from "./stop-reasons.js";
 import { toChatFunctions, toChatHistory } from "./to-chat-history.js";
 
@@ -285,7 +286,7 @@ export class LocalModelClient implements ModelClient {
     const loaded = await this.load();
     const slot = loaded.pool.mostRecent();
     if (!slot) throw new Error("no context sequence to save");
-    const { fileSize } = await slot.sequence.saveStateToFile(filePath);
+    const { fileSize } = await saveSequenceState(slot.sequence, filePath);
     return { tokens: slot.sequence.contextTokens.length, fileSize };
   }
 
