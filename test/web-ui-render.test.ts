@@ -25,6 +25,16 @@ const SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rec
  */
 const LONG_ANSWER = [`${paragraphs(1, 45)}${fence}sv`, `g\n${SVG}\n${fence}\n\n${paragraphs(46, 6)}`];
 
+/** Markup a hostile model might write in its prose; the page shows it sanitised, as nodes, never run. */
+const HOSTILE_ANSWER = [
+  'Look: <img src=x onerror="window.pwned = 1"> and <script>window.pwned = 2</script>',
+  "",
+  '<a href="javascript:window.pwned=3">click</a> or [a link](https://example.invalid/docs) or <svg><foreignObject><iframe srcdoc="<script>parent.pwned=4</script>"></iframe></foreignObject></svg>',
+  "",
+  "<style>body { display: none }</style>The end.",
+  "",
+].join("\n");
+
 let upstream: ScriptedServer;
 let gateway: GatewayProcess;
 let browser: Browser;
@@ -37,6 +47,7 @@ function lastUserText(request: RecordedRequest): string {
 const script = (request: RecordedRequest): ScriptedReply => {
   const prompt = lastUserText(request);
   if (prompt === "long") return { kind: "text", chunks: LONG_ANSWER, delayMs: 300 };
+  if (prompt === "hostile") return { kind: "text", chunks: splitForStreaming(HOSTILE_ANSWER, 7), delayMs: 5 };
   return { kind: "text", chunks: splitForStreaming(BLOCKS_ANSWER, 40), delayMs: 5 };
 };
 
@@ -109,6 +120,25 @@ describe("a long answer's layout", () => {
     expect(new Set(layout.blockVisibility)).toEqual(new Set(["visible"]));
     expect(layout.liveParents).toEqual(["message-body"]);
     expect(layout.texts).toEqual(Array.from({ length: 51 }, (_, i) => `Paragraph ${i + 1}.`));
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
+
+describe("a hostile answer's markup", () => {
+  it("reaches the page sanitised: no script, handler, javascript: link, frame or style; links open apart", async () => {
+    const { context, page, errors } = await openPage();
+    await send(page, "hostile");
+    await expect.poll(() => lastAnswer(page).getAttribute("data-finish"), { timeout: STEP_MS }).toBe("stop");
+    const body = lastAnswer(page).locator(".message-body");
+    await expect.poll(() => body.textContent()).toContain("The end.");
+    expect(await page.evaluate("window.pwned === undefined")).toBe(true);
+    expect(await body.locator("script, iframe, style, foreignObject, [onerror]").count()).toBe(0);
+    expect(await body.locator('a[href^="javascript"]').count()).toBe(0);
+    const link = body.locator("a", { hasText: "a link" });
+    expect(await link.getAttribute("target")).toBe("_blank");
+    expect(await link.getAttribute("rel")).toBe("noopener noreferrer");
+    expect(await page.evaluate("getComputedStyle(document.body).display")).not.toBe("none");
     expect(errors).toEqual([]);
     await context.close();
   });

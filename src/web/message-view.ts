@@ -6,10 +6,10 @@ import type { Highlighter } from "./code-highlight.js";
 import { InteractiveBlock, type FullSizeViewer } from "./interactive-block.js";
 import { BlockSplitter, type Block } from "./markdown-blocks.js";
 import { MarkdownBlockView } from "./markdown-block-view.js";
-import type { MarkdownToHtml } from "./markdown-html.js";
+import type { MarkdownToNodes } from "./markdown-html.js";
 
 export interface MessageRenderDeps extends RenderDeps {
-  toHtml: MarkdownToHtml;
+  toNodes: MarkdownToNodes;
   highlight: Highlighter;
   viewer: FullSizeViewer;
 }
@@ -109,7 +109,7 @@ export class MessageView {
   }
 
   private createView(block: Block): BlockView {
-    if (block.kind === "markdown") return new MarkdownBlockView(this.deps.toHtml);
+    if (block.kind === "markdown") return new MarkdownBlockView(this.deps.toNodes);
     const kind = interactiveKind(block.lang);
     return kind ? new InteractiveBlock(kind, this.deps, this.deps.viewer) : new CodeBlockView(this.deps.highlight);
   }
