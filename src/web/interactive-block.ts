@@ -132,7 +132,6 @@ export class InteractiveBlock implements BlockView {
     const frame = new SandboxFrame(`${KIND_INFO[this.kind].label} preview`, (event) => this.onFrameEvent(frame, event));
     frame.element.classList.add("candidate");
     this.stage.append(frame.element);
-    frame.prepare();
     this.spare = frame;
   }
 

@@ -132,7 +132,7 @@ function start(): void {
     transcript: page.transcript,
     stats,
     render: {
-      toHtml: createMarkdownRenderer(highlight),
+      toNodes: createMarkdownRenderer(highlight),
       highlight,
       mermaid: new MermaidRenderer(() => theme.current()),
       theme: () => theme.current(),

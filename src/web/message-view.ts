@@ -6,17 +6,24 @@ import type { Highlighter } from "./code-highlight.js";
 import { InteractiveBlock, type FullSizeViewer } from "./interactive-block.js";
 import { BlockSplitter, type Block } from "./markdown-blocks.js";
 import { MarkdownBlockView } from "./markdown-block-view.js";
-import type { MarkdownToHtml } from "./markdown-html.js";
+import type { MarkdownToNodes } from "./markdown-html.js";
 
 export interface MessageRenderDeps extends RenderDeps {
-  toHtml: MarkdownToHtml;
+  toNodes: MarkdownToNodes;
   highlight: Highlighter;
   viewer: FullSizeViewer;
 }
 
+/** Text blocks per run: a long answer has thousands of blocks, a few dozen runs. */
+const BLOCKS_PER_RUN = 20;
+
 /**
  * One assistant answer, rendered incrementally: text is buffered and applied once per animation frame;
  * finished blocks are rendered once, and only the block still being written is rendered again.
+ *
+ * Text and code blocks sit in runs of BLOCKS_PER_RUN that the browser skips laying out and painting while
+ * off screen (content-visibility: auto). On the runs, not on each block: every such element is checked
+ * against the viewport on every frame, which for thousands of blocks cost more than the rendering.
  */
 export class MessageView {
   readonly element = document.createElement("div");
@@ -24,6 +31,8 @@ export class MessageView {
   private readonly views = new Map<number, { shape: string; view: BlockView }>();
   private pending = "";
   private frame: number | undefined;
+  /** The run new text blocks join, and how many it holds; a live block ends it. */
+  private run: { element: HTMLElement; blocks: number } | undefined;
 
   constructor(private readonly deps: MessageRenderDeps) {
     this.element.className = "message-body";
@@ -63,14 +72,44 @@ export class MessageView {
     const known = this.views.get(block.index);
     if (known?.shape === shape) return known.view;
     const view = this.createView(block);
-    if (known) known.view.element.replaceWith(view.element);
-    else this.element.append(view.element);
+    if (known) this.unplace(known.view);
+    this.place(view);
     this.views.set(block.index, { shape, view });
     return view;
   }
 
+  /** Takes out the last block placed (the tail, about to be replaced), and its run if that empties. */
+  private unplace(view: BlockView): void {
+    const run = this.run;
+    const inRun = run !== undefined && view.element.parentElement === run.element;
+    view.element.remove();
+    if (!run || !inRun) return;
+    run.blocks--;
+    if (run.blocks === 0) {
+      run.element.remove();
+      this.run = undefined;
+    }
+  }
+
+  /** A live block stands on its own (its frames keep running); text and code blocks join the current run. */
+  private place(view: BlockView): void {
+    if (view instanceof InteractiveBlock) {
+      this.run = undefined;
+      this.element.append(view.element);
+      return;
+    }
+    if (!this.run || this.run.blocks >= BLOCKS_PER_RUN) {
+      const element = document.createElement("div");
+      element.className = "block-run";
+      this.element.append(element);
+      this.run = { element, blocks: 0 };
+    }
+    this.run.element.append(view.element);
+    this.run.blocks++;
+  }
+
   private createView(block: Block): BlockView {
-    if (block.kind === "markdown") return new MarkdownBlockView(this.deps.toHtml);
+    if (block.kind === "markdown") return new MarkdownBlockView(this.deps.toNodes);
     const kind = interactiveKind(block.lang);
     return kind ? new InteractiveBlock(kind, this.deps, this.deps.viewer) : new CodeBlockView(this.deps.highlight);
   }

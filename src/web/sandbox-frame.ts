@@ -33,27 +33,25 @@ export class SandboxFrame {
   readonly element: HTMLIFrameElement;
   private settle: ((outcome: FrameOutcome) => void) | undefined;
   private html: string | undefined;
-  private started = false;
+  /** The shell has loaded (the element's load event): only then is the frame's window touched. */
   private ready = false;
   private readonly listener = (event: MessageEvent) => this.onMessage(event);
 
+  /**
+   * The frame starts loading the empty shell as soon as it is put in the page, so that a later load()
+   * only posts the document: a block prepares its next frame while the main thread is idle, not when a
+   * render is due. The shell's URL is set before the frame enters the page, so the browser never loads
+   * an about:blank document in the page's own process first.
+   */
   constructor(title: string, private readonly onEvent: (event: FrameEvent) => void) {
     this.element = document.createElement("iframe");
     this.element.setAttribute("sandbox", "allow-scripts");
     this.element.setAttribute("referrerpolicy", "no-referrer");
     this.element.title = title;
     this.element.className = "sandbox-frame";
-  }
-
-  /**
-   * Starts loading the empty shell (the frame must be in the page), so that a later load() only posts
-   * the document: a block prepares its next frame while the main thread is idle, not when a render is due.
-   */
-  prepare(): void {
-    if (this.started) return;
-    this.started = true;
-    window.addEventListener("message", this.listener);
     this.element.src = SANDBOX_URL;
+    this.element.addEventListener("load", () => this.onShellLoaded(), { once: true });
+    window.addEventListener("message", this.listener);
   }
 
   /** Loads `html` into the frame (which must be in the page); resolves once it rendered or failed. Once per frame. */
@@ -68,7 +66,6 @@ export class SandboxFrame {
       };
     });
     if (this.ready) this.post();
-    else this.prepare();
     return outcome;
   }
 
@@ -82,15 +79,21 @@ export class SandboxFrame {
     this.element.contentWindow?.postMessage({ type: "spark-render", html: this.html }, "*");
   }
 
+  /**
+   * The shell's script has run (it is inline), so its listener waits for the document. Until this point
+   * the frame's window is never read: reading the window of a frame still on its initial empty document
+   * makes the browser build a script context for it in the page's process (milliseconds each, on the
+   * page's main thread), only for it to be thrown away when the shell arrives.
+   */
+  private onShellLoaded(): void {
+    this.ready = true;
+    if (this.html !== undefined) this.post();
+  }
+
   private onMessage(event: MessageEvent): void {
     // Only this frame's own window; its origin is opaque ("null"), so the source is what identifies it.
-    if (event.source !== this.element.contentWindow || !isFrameMessage(event.data)) return;
+    if (!this.ready || event.source !== this.element.contentWindow || !isFrameMessage(event.data)) return;
     const data = event.data;
-    if (data.type === "spark-sandbox-ready") {
-      this.ready = true;
-      if (this.html !== undefined) this.post();
-      return;
-    }
     if (data.type !== "spark-frame") return;
     const height = typeof data.height === "number" ? data.height : 0;
     const message = typeof data.message === "string" ? data.message : "script error";

@@ -1,0 +1,171 @@
+/**
+ * How the web UI lays out and loads a long answer (the built `spark serve` on loopback, Debian's Chromium
+ * through playwright-core, a scripted upstream): text and code blocks sit in runs the browser can skip
+ * while off screen, a live block stands on its own, and a live block's frames go straight to their shell
+ * without the page ever building a script context for their initial empty document.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "./support/browser.js";
+import { startGateway, type GatewayProcess } from "./support/gateway-process.js";
+import { tempDir } from "./support/run-spark.js";
+import { startScriptedServer, type RecordedRequest, type ScriptedReply, type ScriptedServer } from "./support/scripted-openai-server.js";
+import { BLOCKS_ANSWER, splitForStreaming } from "./support/web-answers.js";
+
+const STEP_MS = 20_000;
+const fence = "```";
+const paragraphs = (from: number, count: number) => Array.from({ length: count }, (_, i) => `Paragraph ${from + i}.\n\n`).join("");
+const SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rect width="40" height="40" fill="#3a7"/></svg>';
+
+/**
+ * 45 paragraphs, an SVG whose opening fence line arrives in two pieces (the page first sees "```sv" as a
+ * paragraph, then a fence), then 6 more paragraphs. The pause between the pieces lets a frame draw the first.
+ */
+const LONG_ANSWER = [`${paragraphs(1, 45)}${fence}sv`, `g\n${SVG}\n${fence}\n\n${paragraphs(46, 6)}`];
+
+/** Markup a hostile model might write in its prose; the page shows it sanitised, as nodes, never run. */
+const HOSTILE_ANSWER = [
+  'Look: <img src=x onerror="window.pwned = 1"> and <script>window.pwned = 2</script>',
+  "",
+  '<a href="javascript:window.pwned=3">click</a> or [a link](https://example.invalid/docs) or <svg><foreignObject><iframe srcdoc="<script>parent.pwned=4</script>"></iframe></foreignObject></svg>',
+  "",
+  "<style>body { display: none }</style>The end.",
+  "",
+].join("\n");
+
+let upstream: ScriptedServer;
+let gateway: GatewayProcess;
+let browser: Browser;
+
+function lastUserText(request: RecordedRequest): string {
+  const messages = (request.body as { messages?: { role: string; content: string }[] }).messages ?? [];
+  return messages.filter((message) => message.role === "user").at(-1)?.content ?? "";
+}
+
+const script = (request: RecordedRequest): ScriptedReply => {
+  const prompt = lastUserText(request);
+  if (prompt === "long") return { kind: "text", chunks: LONG_ANSWER, delayMs: 300 };
+  if (prompt === "hostile") return { kind: "text", chunks: splitForStreaming(HOSTILE_ANSWER, 7), delayMs: 5 };
+  return { kind: "text", chunks: splitForStreaming(BLOCKS_ANSWER, 40), delayMs: 5 };
+};
+
+beforeAll(async () => {
+  upstream = await startScriptedServer(script);
+  const project = tempDir("spark-webr-");
+  const home = tempDir("spark-webr-home-");
+  mkdirSync(join(project, ".spark"));
+  writeFileSync(join(project, ".spark", "config.toml"), ['[models."remote-spark"]', `base_url = "${upstream.url}"`, 'model = "upstream-fast"', ""].join("\n"));
+  gateway = await startGateway(project, { HOME: home, SPARK_HOME: join(home, ".spark") });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  const code = await gateway?.stop();
+  await upstream?.close();
+  expect(code).toBe(0);
+});
+
+async function openPage(): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(STEP_MS);
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  await page.goto(gateway.url);
+  await expect.poll(() => page.locator("#model-select option").count(), { timeout: STEP_MS }).toBeGreaterThan(0);
+  return { context, page, errors };
+}
+
+async function send(page: Page, text: string): Promise<void> {
+  await page.fill("#composer-input", text);
+  await page.press("#composer-input", "Enter");
+}
+
+const lastAnswer = (page: Page) => page.locator("article.message.assistant").last();
+
+interface Layout {
+  runs: { size: number; visibility: string; kinds: string[] }[];
+  blockVisibility: string[];
+  liveParents: string[];
+  texts: string[];
+}
+
+/** The answer's layout as the page has it: its runs, what is in them, and where its live blocks sit. */
+const LAYOUT = `(() => {
+  const body = [...document.querySelectorAll("article.message.assistant")].at(-1).querySelector(".message-body");
+  const runs = [...body.querySelectorAll(".block-run")].map((run) => ({
+    size: run.children.length,
+    visibility: getComputedStyle(run).contentVisibility,
+    kinds: [...run.children].map((child) => child.className),
+  }));
+  const blockVisibility = [...body.querySelectorAll(".md-block, .code-block")].map((block) => getComputedStyle(block).contentVisibility);
+  const liveParents = [...body.querySelectorAll(".interactive-block")].map((block) => block.parentElement.className);
+  const texts = [...body.querySelectorAll(".md-block")].map((block) => block.textContent.trim());
+  return { runs, blockVisibility, liveParents, texts };
+})()`;
+
+describe("a long answer's layout", () => {
+  it("puts text blocks in runs of at most 20 that skip rendering off screen, and a live block on its own", async () => {
+    const { context, page, errors } = await openPage();
+    await send(page, "long");
+    await expect.poll(() => lastAnswer(page).getAttribute("data-finish"), { timeout: STEP_MS }).toBe("stop");
+    await expect.poll(() => lastAnswer(page).locator(".interactive-block").getAttribute("data-state"), { timeout: STEP_MS }).toBe("rendered");
+    const layout = await page.evaluate<Layout>(LAYOUT);
+    // 45 paragraphs: 20 + 20 + 5 (the "```sv" paragraph drawn for a moment left no trace), the SVG, then 6.
+    expect(layout.runs.map((run) => run.size)).toEqual([20, 20, 5, 6]);
+    expect(layout.runs.every((run) => run.visibility === "auto" && run.kinds.every((kind) => kind === "md-block"))).toBe(true);
+    expect(new Set(layout.blockVisibility)).toEqual(new Set(["visible"]));
+    expect(layout.liveParents).toEqual(["message-body"]);
+    expect(layout.texts).toEqual(Array.from({ length: 51 }, (_, i) => `Paragraph ${i + 1}.`));
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
+
+describe("a hostile answer's markup", () => {
+  it("reaches the page sanitised: no script, handler, javascript: link, frame or style; links open apart", async () => {
+    const { context, page, errors } = await openPage();
+    await send(page, "hostile");
+    await expect.poll(() => lastAnswer(page).getAttribute("data-finish"), { timeout: STEP_MS }).toBe("stop");
+    const body = lastAnswer(page).locator(".message-body");
+    await expect.poll(() => body.textContent()).toContain("The end.");
+    expect(await page.evaluate("window.pwned === undefined")).toBe(true);
+    expect(await body.locator("script, iframe, style, foreignObject, [onerror]").count()).toBe(0);
+    expect(await body.locator('a[href^="javascript"]').count()).toBe(0);
+    const link = body.locator("a", { hasText: "a link" });
+    expect(await link.getAttribute("target")).toBe("_blank");
+    expect(await link.getAttribute("rel")).toBe("noopener noreferrer");
+    expect(await page.evaluate("getComputedStyle(document.body).display")).not.toBe("none");
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
+
+interface ContextCreated {
+  context: { origin: string; auxData?: { isDefault?: boolean; frameId?: string } };
+}
+
+describe("live block frames", () => {
+  it("load their shell straight away: the page never builds a script context for a frame's empty first document", async () => {
+    const { context, page, errors } = await openPage();
+    // Contexts made in the page's own process; the frames' shells run in their own (an opaque origin).
+    const cdp = await context.newCDPSession(page);
+    const created: ContextCreated[] = [];
+    cdp.on("Runtime.executionContextCreated", (event: ContextCreated) => created.push(event));
+    await cdp.send("Runtime.enable");
+    const mainFrame = ((await cdp.send("Page.getFrameTree")) as { frameTree: { frame: { id: string } } }).frameTree.frame.id;
+    created.length = 0;
+    await send(page, "blocks");
+    await expect.poll(() => lastAnswer(page).getAttribute("data-finish"), { timeout: STEP_MS }).toBe("stop");
+    const blocks = lastAnswer(page).locator(".interactive-block");
+    await expect.poll(() => blocks.count()).toBe(3);
+    for (const block of await blocks.all()) await expect.poll(() => block.getAttribute("data-state"), { timeout: STEP_MS }).toBe("rendered");
+    const inPageFrames = created.filter((event) => event.context.auxData?.isDefault === true && event.context.auxData.frameId !== mainFrame);
+    expect(inPageFrames).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
