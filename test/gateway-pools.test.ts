@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { rankByRendezvous } from "../src/gateway/rendezvous.js";
 import { startGateway, type GatewayProcess } from "./support/gateway-process.js";
 import { runSpark, tempDir } from "./support/run-spark.js";
+import { responseOf, SocketClient } from "./support/socket-client.js";
 import { startScriptedServer, type RecordedRequest, type ScriptedReply, type ScriptedServer } from "./support/scripted-openai-server.js";
 
 const redis = inject("redis");
@@ -146,6 +147,46 @@ describe("gateway upstream pools", () => {
       await send(`chain-${conversation}-two`, first);
       expect(receivers(`chain-${conversation}-one`)).toHaveLength(1);
       expect(receivers(`chain-${conversation}-two`)).toEqual(receivers(`chain-${conversation}-one`));
+    }
+  });
+
+  it("routes the Anthropic, Gemini and Responses WebSocket APIs like chat: one replica per conversation, failover before the first byte", async () => {
+    const gateway = gateways[0]!;
+    const messages = (session: string, content: string, model = "pooled") =>
+      fetch(`${gateway.url}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-claude-code-session-id": session },
+        body: JSON.stringify({ model, max_tokens: 16, messages: [{ role: "user", content }] }),
+      });
+    const gemini = (contents: { role: string; parts: { text: string }[] }[]) =>
+      fetch(`${gateway.url}/v1beta/models/pooled:generateContent`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ contents }) });
+    const socket = await SocketClient.open(gateway.url);
+    try {
+      for (let conversation = 0; conversation < 4; conversation++) {
+        let previous: string | undefined;
+        for (let turn = 0; turn < 3; turn++) {
+          // Claude Code's session header names the conversation; Gemini's opening turn does; a socket's chain does.
+          expect((await messages(`cc-${conversation}`, `anthropic-${conversation}-turn-${turn}`)).status).toBe(200);
+          const history = Array.from({ length: turn }, (_, i) => [{ role: "model", parts: [{ text: "ok" }] }, { role: "user", parts: [{ text: `gemini-${conversation}-turn-${i + 1}` }] }]).flat();
+          expect((await gemini([{ role: "user", parts: [{ text: `gemini-${conversation}-turn-0` }] }, ...history])).status).toBe(200);
+          const { end } = await socket.create({ model: "pooled", input: `socket-${conversation}-turn-${turn}`, ...(previous ? { previous_response_id: previous } : {}) });
+          expect(end.type, JSON.stringify(end)).toBe("response.completed");
+          previous = responseOf(end).id;
+        }
+        for (const api of ["anthropic", "gemini", "socket"]) {
+          const where = [0, 1, 2].map((turn) => receivers(`${api}-${conversation}-turn-${turn}`));
+          expect(where.every((list) => list.length === 1 && list[0] === where[0]![0]), `${api} ${JSON.stringify(where)}`).toBe(true);
+        }
+      }
+      // Conversations that prefer the dead replica are answered by the live one, and the client never knows.
+      const session = keyPreferring(dead, [dead, urls()[2]!], "claude-code:cc-dead").slice("claude-code:".length);
+      const anthropic = await messages(session, "anthropic-failover", "half-dead");
+      expect(anthropic.status, await anthropic.text()).toBe(200);
+      const { end } = await socket.create({ model: "half-dead", input: "socket-failover", prompt_cache_key: keyPreferring(dead, [dead, urls()[2]!], "socket-dead") });
+      expect(end.type, JSON.stringify(end)).toBe("response.completed");
+      expect([...receivers("anthropic-failover"), ...receivers("socket-failover")]).toEqual([2, 2]);
+    } finally {
+      await socket.close();
     }
   });
 

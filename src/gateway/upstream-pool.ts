@@ -176,11 +176,6 @@ export class UpstreamPool<H> {
     return choice;
   }
 
-  /** The handle of the least loaded replica that is up (or cooling down the shortest), without taking it. */
-  leastLoadedHandle(): H | undefined {
-    return this.leastLoaded(this.candidates(new Set()))?.handle;
-  }
-
   /** Keeps `replica` for `conversation` (a response it made, which the next turn continues). */
   async remember(conversation: string, replica: Replica<H>): Promise<void> {
     await this.store(() => this.deps.affinity.set(this.affinityKey(conversation), replica.id, this.settings.affinityTtlMs));
