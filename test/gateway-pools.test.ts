@@ -6,12 +6,10 @@
  * one conversation to one replica even when it had to move.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { rankByRendezvous } from "../src/gateway/rendezvous.js";
 import { startGateway, type GatewayProcess } from "./support/gateway-process.js";
+import { freePort, keyPreferring as preferring } from "./support/pool-keys.js";
 import { runSpark, tempDir } from "./support/run-spark.js";
 import { responseOf, SocketClient } from "./support/socket-client.js";
 import { startScriptedServer, type RecordedRequest, type ScriptedReply, type ScriptedServer } from "./support/scripted-openai-server.js";
@@ -34,19 +32,12 @@ function script(index: number) {
 
 /** A loopback URL nothing listens on (a replica that is down). */
 async function deadUrl(): Promise<string> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}/v1`;
+  return `http://127.0.0.1:${await freePort()}/v1`;
 }
 
 /** A conversation key whose first choice by rendezvous hashing (as the gateway ranks them) is `url`. */
 function keyPreferring(url: string, urls: string[], prefix: string): string {
-  const members = urls.map((u) => ({ id: `${u}#${MODEL}`, weight: 1 }));
-  for (let i = 0; ; i++) {
-    if (rankByRendezvous(`key:${prefix}-${i}`, members)[0]?.id === `${url}#${MODEL}`) return `${prefix}-${i}`;
-  }
+  return preferring(url, urls, prefix, MODEL);
 }
 
 describe("gateway upstream pools", () => {
