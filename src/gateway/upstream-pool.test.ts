@@ -7,12 +7,12 @@ import { UpstreamPool, type Replica } from "./upstream-pool.js";
 
 const settings = { cooldownMs: 1000, maxCooldownMs: 8000, maxAttempts: 3, loadFactor: 1.25, affinityTtlMs: 60_000 };
 
-function pool(count: number, maxConcurrent = 100, now = () => 0) {
+function pool(count: number, maxConcurrent = 100, now = () => 0, routing: "affinity" | "least-loaded" | "round-robin" = "affinity") {
   const replicas: Replica<string>[] = Array.from({ length: count }, (_, index) => {
     const member: PoolMember = { id: `r${index}`, target: { kind: "local", path: `/m${index}` }, weight: 1, maxConcurrent };
     return { id: member.id, label: String(index + 1), member, handle: member.id, health: new ReplicaHealth(settings), inFlight: 0, routed: 0, failures: 0 };
   });
-  return new UpstreamPool("p", replicas, { settings, affinity: createMemoryAffinityStore(now), metrics: new GatewayMetrics(), log: () => undefined, now });
+  return new UpstreamPool("p", replicas, { settings: { ...settings, routing }, affinity: createMemoryAffinityStore(now), metrics: new GatewayMetrics(), log: () => undefined, now });
 }
 
 describe("upstream pool routing", () => {
@@ -44,5 +44,19 @@ describe("upstream pool routing", () => {
     expect(p.status().every((replica) => replica.up)).toBe(true);
     const keyless = (await p.acquire(undefined))!;
     expect(keyless.replica.id).toBe(first.replica.id);
+  });
+
+  it("ignores conversations when routing round-robin or least-loaded (for comparisons)", async () => {
+    const robin = pool(3, 100, () => 0, "round-robin");
+    const turns = [];
+    for (let i = 0; i < 6; i++) {
+      const lease = (await robin.acquire("c"))!;
+      turns.push(lease.replica.id);
+      lease.release("ok");
+    }
+    expect(turns).toEqual(["r0", "r1", "r2", "r0", "r1", "r2"]);
+    const least = pool(3, 100, () => 0, "least-loaded");
+    const held = await Promise.all([least.acquire("c"), least.acquire("c"), least.acquire("c")]);
+    expect(new Set(held.map((lease) => lease?.replica.id)).size).toBe(3);
   });
 });

@@ -11,6 +11,8 @@ export interface PoolSettings extends CooldownSettings {
   /** A conversation moves off a replica that has more than this factor times its share of the pool's requests. */
   loadFactor: number;
   affinityTtlMs: number;
+  /** "affinity": by conversation (bounded load); the others ignore conversations. */
+  routing?: "affinity" | "least-loaded" | "round-robin";
 }
 
 /** One replica: its member config, how it is called (`handle`), its health and load. */
@@ -75,6 +77,8 @@ const STORE_WARNING_EVERY_MS = 60_000;
  */
 export class UpstreamPool<H> {
   private lastStoreWarning = -Infinity;
+  /** Requests routed round-robin so far: the next goes to the replica after the last one's. */
+  private turn = 0;
   private readonly now: () => number;
 
   constructor(
@@ -124,6 +128,23 @@ export class UpstreamPool<H> {
       else if (load === bestLoad) best.push(replica);
     }
     return best[Math.floor(Math.random() * best.length)];
+  }
+
+  /** The next replica in turn, passing over one at its max_concurrent (if all are, the least loaded). */
+  private inTurn(candidates: readonly Replica<H>[]): Replica<H> | undefined {
+    for (let step = 0; step < candidates.length; step++) {
+      const replica = candidates[(this.turn + step) % candidates.length]!;
+      if (replica.inFlight < replica.member.maxConcurrent) {
+        this.turn += step + 1;
+        return replica;
+      }
+    }
+    return this.leastLoaded(candidates);
+  }
+
+  /** A replica by load alone, chosen without awaiting anything: requests arriving together see each other's count. */
+  private byLoad(candidates: readonly Replica<H>[]): Replica<H> | undefined {
+    return this.settings.routing === "round-robin" ? this.inTurn(candidates) : this.leastLoaded(candidates);
   }
 
   /** Replicas up now, or when none is, the one whose cool-down ends first (better a try than a refusal). */
@@ -189,7 +210,8 @@ export class UpstreamPool<H> {
   async acquire(conversation: string | undefined, tried: ReadonlySet<string> = new Set()): Promise<Lease<H> | undefined> {
     const candidates = this.candidates(tried);
     if (candidates.length === 0) return undefined;
-    const replica = conversation === undefined ? this.leastLoaded(candidates) : await this.byConversation(conversation, candidates);
+    const byConversation = conversation !== undefined && (this.settings.routing ?? "affinity") === "affinity";
+    const replica = byConversation ? await this.byConversation(conversation, candidates) : this.byLoad(candidates);
     if (replica === undefined) return undefined;
     replica.inFlight++;
     replica.routed++;
