@@ -2,8 +2,9 @@
  * Upstream pools end to end: the built `spark serve` in front of three scripted upstreams on loopback
  * (`[models.NAME] upstreams`). Conversations stay on one replica, a replica at its max_concurrent spills the
  * conversation to another, a dead replica is skipped before the client sees a byte, a stream that breaks
- * is never retried, a failing replica cools down and is re-admitted, and two gateways sharing Redis send
- * one conversation to one replica even when it had to move.
+ * is never retried, a failing replica cools down and is re-admitted, the Anthropic, Gemini and WebSocket
+ * routes route the same way, and two gateways sharing Redis send one conversation to one replica even
+ * when it had to move, and skip a replica the other saw fail.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -273,6 +274,23 @@ describe("gateway upstream pools", () => {
     expect(receivers("cool after")).toEqual([target]);
     const status = (await (await fetch(`${gateway.url}/v1/spark/pools`)).json()) as { data: { model: string; replicas: { up: boolean }[] }[] };
     expect(status.data.find((pool) => pool.model === "pooled")?.replicas[target]?.up).toBe(true);
+  });
+
+  it.skipIf(!("url" in redis))("two gateways on one Redis share cool-downs: a replica one saw fail is skipped by the other", async () => {
+    const [first, second] = gateways as [GatewayProcess, GatewayProcess];
+    const target = 2;
+    failing.add(target);
+    try {
+      expect((await chat(first, "pooled", "shared-health one", { prompt_cache_key: keyPreferring(urls()[target]!, urls(), "health-one") })).status).toBe(200);
+    } finally {
+      failing.delete(target);
+    }
+    expect(receivers("shared-health one")).toContain(target);
+    // The replica answers again, but the second gateway, which never saw it fail, keeps away while it cools down.
+    expect((await chat(second, "pooled", "shared-health two", { prompt_cache_key: keyPreferring(urls()[target]!, urls(), "health-two") })).status).toBe(200);
+    expect(receivers("shared-health two")).not.toContain(target);
+    const status = (await (await fetch(`${second.url}/v1/spark/pools`)).json()) as { data: { model: string; replicas: { up: boolean }[] }[] };
+    expect(status.data.find((pool) => pool.model === "pooled")?.replicas[target]?.up).toBe(false);
   });
 
   it.skipIf(!("url" in redis))("two gateways on one Redis send a conversation to one replica, even after it moved", async () => {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { PoolMember } from "../models/index.js";
-import type { AffinityStore } from "../store/index.js";
+import type { AffinityStore, SharedCooldowns } from "../store/index.js";
 import type { GatewayMetrics } from "./gateway-metrics.js";
 import { rankByRendezvous } from "./rendezvous.js";
 import { ReplicaHealth, type CooldownSettings } from "./replica-health.js";
@@ -60,6 +60,8 @@ export type PoolLog = (level: "info" | "warn", message: string) => void;
 export interface PoolDependencies {
   settings: PoolSettings;
   affinity: AffinityStore;
+  /** With `--redis`: cool-downs every gateway sees. */
+  cooldowns?: SharedCooldowns | undefined;
   metrics: GatewayMetrics;
   log: PoolLog;
   now?: () => number;
@@ -206,8 +208,42 @@ export class UpstreamPool<H> {
     return createHash("sha256").update(this.name).update("\u0000").update(conversation).digest("hex").slice(0, 40);
   }
 
+  private cooldownKey(replica: Replica<H>): string {
+    return createHash("sha256").update(this.name).update("\u0000").update(replica.id).digest("hex").slice(0, 40);
+  }
+
+  /** Takes in the cool-downs other gateways started (one round trip); without shared ones, nothing to do. */
+  private async syncCooldowns(): Promise<void> {
+    const shared = this.deps.cooldowns;
+    if (shared === undefined) return;
+    const remaining = await this.store(() => shared.remaining(this.replicas.map((replica) => this.cooldownKey(replica))));
+    const now = this.now();
+    remaining?.forEach((ms, index) => {
+      const replica = this.replicas[index]!;
+      if (ms <= 0 || !replica.health.isUp(now)) return;
+      replica.health.coolUntil(now + ms);
+      this.gauge(replica);
+    });
+  }
+
+  /** Tells the other gateways (with `--redis`) what this one learned of a replica's health. */
+  private share(replica: Replica<H>, cooldownMs: number | "readmitted"): void {
+    const shared = this.deps.cooldowns;
+    if (shared === undefined) return;
+    const key = this.cooldownKey(replica);
+    void this.store(() => (cooldownMs === "readmitted" ? shared.readmit(key) : shared.coolDown(key, cooldownMs)));
+  }
+
+  /** A success: a replica that was failing is re-admitted, here and (shared) everywhere. */
+  private succeeded(replica: Replica<H>): void {
+    const wasFailing = replica.health.failures > 0 || !replica.health.isUp(this.now());
+    replica.health.succeed();
+    if (wasFailing) this.share(replica, "readmitted");
+  }
+
   /** Takes a replica for one attempt, none of `tried`; undefined when none is left to try. */
   async acquire(conversation: string | undefined, tried: ReadonlySet<string> = new Set()): Promise<Lease<H> | undefined> {
+    await this.syncCooldowns();
     const candidates = this.candidates(tried);
     if (candidates.length === 0) return undefined;
     const byConversation = conversation !== undefined && (this.settings.routing ?? "affinity") === "affinity";
@@ -224,7 +260,7 @@ export class UpstreamPool<H> {
         if (released) return;
         released = true;
         replica.inFlight--;
-        if (result === "ok") replica.health.succeed();
+        if (result === "ok") this.succeeded(replica);
         if (result === "fault") this.fault(replica, "the request failed");
         this.gauge(replica);
       },
@@ -237,6 +273,7 @@ export class UpstreamPool<H> {
     const labels = this.labels(replica);
     this.deps.metrics.poolFailures.inc(labels);
     const length = replica.health.fail(this.now());
+    this.share(replica, length);
     this.deps.metrics.poolCooldowns.inc(labels);
     this.deps.log("warn", `pool ${this.name}: replica ${replica.id} is out for ${length} ms (${why}; ${replica.health.failures} in a row)`);
     this.gauge(replica);
@@ -245,7 +282,7 @@ export class UpstreamPool<H> {
   /** A probe's success: a replica in cool-down is re-admitted. */
   recovered(replica: Replica<H>): void {
     if (!replica.health.isUp(this.now())) this.deps.log("info", `pool ${this.name}: replica ${replica.id} answers again; re-admitted`);
-    replica.health.succeed();
+    this.succeeded(replica);
     this.gauge(replica);
   }
 
