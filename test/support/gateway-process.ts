@@ -39,7 +39,8 @@ export async function startGateway(cwd: string, env: Record<string, string>, arg
     stderr: () => stderr,
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
+        // Exited already (or killed by a signal, e.g. a test's kill -9): its exit event is not heard again.
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
         const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
         child.once("exit", (code) => {
           clearTimeout(timer);
