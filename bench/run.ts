@@ -139,9 +139,9 @@ const WORKLOADS: Record<string, Workload> = {
     },
   },
   pools: {
-    description: "upstream pools on real engines: 3 spark serve replicas of the wide chain model behind a fourth, 16 conversations routed round-robin, least-loaded and by affinity (prompt tokens evaluated, cache hits, TTFT, total), then failover after kill -9",
+    description: "upstream pools on real engines: 3 spark serve replicas of the tiny test model behind a fourth, 16 conversations routed round-robin, least-loaded and by affinity (prompt tokens evaluated, cache hits, TTFT, total), then failover after kill -9",
     run: async (args, log) => {
-      // --cases N: turns per conversation (default 4).
+      // --cases N: turns per conversation (default 10).
       const result = await runPoolsBench({ ...POOLS_DEFAULTS, turns: args.cases ?? POOLS_DEFAULTS.turns }, log);
       return { json: result, markdown: poolsMarkdown(result) };
     },

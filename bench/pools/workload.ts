@@ -3,10 +3,10 @@ import { join } from "node:path";
 import { startGateway, type GatewayProcess } from "../../test/support/gateway-process.js";
 import { freePort } from "../../test/support/pool-keys.js";
 import { tempDir } from "../../test/support/run-spark.js";
-import { CHAIN_TEXT, ensureChainModel } from "../../test/support/tiny-gguf.js";
+import { CHAIN_TEXT, ensureTestModel } from "../../test/support/tiny-gguf.js";
 
 /**
- * Upstream pools on real engines: three built `spark serve` replicas of the wide chain test model behind a
+ * Upstream pools on real engines: three built `spark serve` replicas of the tiny test model behind a
  * fourth `spark serve`, the gateway. An agent-like workload (conversations that each re-send their whole
  * history every turn, interleaved) runs once per routing (`[gateway.pool] routing`): round-robin,
  * least-loaded and by conversation affinity. Per routing: prompt tokens evaluated per turn (what the
@@ -21,7 +21,7 @@ export interface PoolsOptions {
   concurrency: number;
 }
 
-export const POOLS_DEFAULTS: PoolsOptions = { conversations: 16, turns: 4, concurrency: 4 };
+export const POOLS_DEFAULTS: PoolsOptions = { conversations: 16, turns: 10, concurrency: 4 };
 
 export type Routing = "round-robin" | "least-loaded" | "affinity";
 
@@ -90,7 +90,8 @@ async function turn(gateway: string, key: string, messages: { role: string; cont
 
 /** The workload: every conversation's turn t (at most `concurrency` at once), then every one's turn t + 1. */
 async function workload(gateway: string, run: string, options: PoolsOptions): Promise<TurnFigures[]> {
-  const instructions = CHAIN_TEXT.slice(0, 1500);
+  // About 450 prompt tokens (the test model's vocabulary is byte-level) before the first turn.
+  const instructions = CHAIN_TEXT.slice(0, 400);
   const histories = Array.from({ length: options.conversations }, (_, index) => [
     // The run and conversation come first, so no routing finds another's conversation in a cache.
     { role: "system", content: `${run} conversation ${index}. ${instructions}` },
@@ -104,7 +105,7 @@ async function workload(gateway: string, run: string, options: PoolsOptions): Pr
         const history = histories[index]!;
         const answer = await turn(gateway, `${run}-${index}`, history);
         figures.push(answer);
-        history.push({ role: "assistant", content: answer.text }, { role: "user", content: `Tool output ${step}: ${CHAIN_TEXT.slice(step * 40, step * 40 + 120)}` });
+        history.push({ role: "assistant", content: answer.text }, { role: "user", content: `Tool output ${step}: ${CHAIN_TEXT.slice(step * 40, step * 40 + 60)}` });
       }
     };
     await Promise.all(Array.from({ length: options.concurrency }, worker));
@@ -130,11 +131,11 @@ function summary(routing: Routing, figures: TurnFigures[], totalMs: number): Rou
 }
 
 export async function runPoolsBench(options: PoolsOptions, log: (line: string) => void): Promise<PoolsResult> {
-  const model = await ensureChainModel({ wide: true });
+  const model = await ensureTestModel();
   const replicaProject = tempDir("spark-pools-bench-replica-");
   mkdirSync(join(replicaProject, ".spark"));
-  // Each replica keeps up to 8 conversations in cache (its context sequences), one thread each: 3 on 2 cores.
-  writeFileSync(join(replicaProject, ".spark", "config.toml"), ["[aliases]", `chain = "local:${model}"`, "[models.chain]", "context_size = 4096", "[local]", "sequences = 8", "threads = 1", ""].join("\n"));
+  // Each replica keeps up to 8 conversations in cache (its context sequences share the context), one thread each.
+  writeFileSync(join(replicaProject, ".spark", "config.toml"), ["[aliases]", `tiny = "local:${model}"`, "[models.tiny]", "context_size = 16384", "[local]", "sequences = 8", "threads = 1", ""].join("\n"));
   const ports = [await freePort(), await freePort(), await freePort()];
   const replicas: GatewayProcess[] = [];
   const gateways: GatewayProcess[] = [];
@@ -142,14 +143,14 @@ export async function runPoolsBench(options: PoolsOptions, log: (line: string) =
     log("pools: starting 3 replicas");
     for (const port of ports) {
       const home = tempDir("spark-pools-bench-home-");
-      replicas.push(await startGateway(replicaProject, { HOME: home, SPARK_HOME: join(home, ".spark") }, ["--port", String(port), "-m", "chain"], 180_000));
+      replicas.push(await startGateway(replicaProject, { HOME: home, SPARK_HOME: join(home, ".spark") }, ["--port", String(port), "-m", "tiny"], 180_000));
     }
     const urls = ports.map((port) => `http://127.0.0.1:${port}/v1`);
     const startPoolGateway = async (routing: Routing) => {
       const project = tempDir("spark-pools-bench-gateway-");
       const home = tempDir("spark-pools-bench-gateway-home-");
       mkdirSync(join(home, ".spark"), { recursive: true });
-      const members = urls.map((url) => `{ base_url = "${url}", model = "chain" }`).join(", ");
+      const members = urls.map((url) => `{ base_url = "${url}", model = "tiny" }`).join(", ");
       writeFileSync(join(home, ".spark", "config.toml"), ["[gateway.pool]", `routing = "${routing}"`, "cooldown_ms = 1000", "[models.pool]", `upstreams = [${members}]`, ""].join("\n"));
       const gateway = await startGateway(project, { HOME: home, SPARK_HOME: join(home, ".spark") }, [], 60_000);
       gateways.push(gateway);
@@ -178,7 +179,7 @@ export async function runPoolsBench(options: PoolsOptions, log: (line: string) =
       const answer = await turn(affinityGateway!.url, `failover-probe-${index}`, [{ role: "user", content: `after the kill ${index}` }]);
       if (answer.ttftMs >= 0) failoverMs = performance.now() - killed;
     }
-    return { model: "chain-wide (constructed test model: 512 wide, 8 blocks)", replicas: 3, ...options, routings, failoverMs: Math.round(failoverMs) };
+    return { model: "tiny (constructed test model: 64 wide, 2 blocks, byte-level vocabulary)", replicas: 3, ...options, routings, failoverMs: Math.round(failoverMs) };
   } finally {
     await Promise.all([...gateways, ...replicas].map((process) => process.stop()));
   }
