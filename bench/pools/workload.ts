@@ -191,6 +191,8 @@ export function poolsMarkdown(result: PoolsResult): string {
   const lines = [
     "# Upstream pools: routing by conversation against round-robin and least-loaded",
     "",
+    "AMD EPYC 2 vCPU, Node 20, loaded by parallel work (other builds and benchmarks on the same cores): compare rows of one run, not runs.",
+    "",
     `Model: ${result.model}. ${result.replicas} \`spark serve\` replicas (8 context sequences, 1 thread each) behind a fourth \`spark serve\`; ${result.conversations} conversations x ${result.turns} turns, ${result.concurrency} at once, each turn re-sending the whole history (streamed, max_tokens 8).`,
     "",
     "| routing | requests | prompt tokens | evaluated | evaluated per turn | cache hit rate | TTFT p50 | TTFT p99 | total |",
@@ -205,5 +207,9 @@ export function poolsMarkdown(result: PoolsResult): string {
     );
   }
   lines.push(`Failover: \`kill -9\` of the busiest replica to the next conversation's first token: ${result.failoverMs} ms (target < 2 s).`, "");
+  lines.push(
+    "Reading it: round-robin still finds part of a conversation cached, since with 16 conversations on 3 replicas each comes back to a replica every third turn and 8 sequences per replica keep some of them; affinity pays every conversation's first turn cold, and with 4 requests in flight the bounded load moves a conversation off a replica running 3 (a moved conversation starts cold there). On this model prompt evaluation is cheap, so TTFT is mostly the two HTTP hops.",
+    "",
+  );
   return lines.join("\n");
 }
