@@ -208,7 +208,7 @@ export function poolsMarkdown(result: PoolsResult): string {
   }
   lines.push(`Failover: \`kill -9\` of the busiest replica to the next conversation's first token: ${result.failoverMs} ms (target < 2 s).`, "");
   lines.push(
-    "Reading it: round-robin still finds part of a conversation cached, since with 16 conversations on 3 replicas each comes back to a replica every third turn and 8 sequences per replica keep some of them; affinity pays every conversation's first turn cold, and with 4 requests in flight the bounded load moves a conversation off a replica running 3 (a moved conversation starts cold there). On this model prompt evaluation is cheap, so TTFT is mostly the two HTTP hops.",
+    "Reading it: round-robin still finds part of a conversation cached, since with 16 conversations on 3 replicas each comes back to a replica every third turn and 8 sequences per replica keep some of them; affinity pays every conversation's first turn cold, and with 4 requests in flight the bounded load moves a conversation off a replica already running 2 (a moved conversation starts cold there). On this model prompt evaluation is cheap, so TTFT is mostly the two HTTP hops.",
     "",
   );
   return lines.join("\n");
