@@ -11,6 +11,7 @@ import { gatewayMarkdown } from "./gateway/report.js";
 import { LSP_DEFAULTS, lspMarkdown, runLspBench } from "./lsp/workload.js";
 import { GATEWAY_DEFAULTS, runGateway } from "./gateway/workload.js";
 import { SESSION_DEFAULTS, runSessionBench, sessionMarkdown } from "./session/workload.js";
+import { POOLS_DEFAULTS, poolsMarkdown, runPoolsBench } from "./pools/workload.js";
 import { runSpeed, speedMarkdown } from "./speed/workload.js";
 import { runStartup, STARTUP_DEFAULTS, startupMarkdown } from "./startup/workload.js";
 import { runWebBench, WEB_DEFAULTS, webMarkdown } from "./web/workload.js";
@@ -135,6 +136,14 @@ const WORKLOADS: Record<string, Workload> = {
       // --cases N: runs per command (default 5).
       const result = await runStartup({ runs: args.cases ?? STARTUP_DEFAULTS.runs }, log);
       return { json: result, markdown: startupMarkdown(result) };
+    },
+  },
+  pools: {
+    description: "upstream pools on real engines: 3 spark serve replicas of the tiny test model behind a fourth, 16 conversations routed round-robin, least-loaded and by affinity (prompt tokens evaluated, cache hits, TTFT, total), then failover after kill -9",
+    run: async (args, log) => {
+      // --cases N: turns per conversation (default 10).
+      const result = await runPoolsBench({ ...POOLS_DEFAULTS, turns: args.cases ?? POOLS_DEFAULTS.turns }, log);
+      return { json: result, markdown: poolsMarkdown(result) };
     },
   },
   websocket: {

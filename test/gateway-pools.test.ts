@@ -2,17 +2,17 @@
  * Upstream pools end to end: the built `spark serve` in front of three scripted upstreams on loopback
  * (`[models.NAME] upstreams`). Conversations stay on one replica, a replica at its max_concurrent spills the
  * conversation to another, a dead replica is skipped before the client sees a byte, a stream that breaks
- * is never retried, a failing replica cools down and is re-admitted, and two gateways sharing Redis send
- * one conversation to one replica even when it had to move.
+ * is never retried, a failing replica cools down and is re-admitted, the Anthropic, Gemini and WebSocket
+ * routes route the same way, and two gateways sharing Redis send one conversation to one replica even
+ * when it had to move, and skip a replica the other saw fail.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { rankByRendezvous } from "../src/gateway/rendezvous.js";
 import { startGateway, type GatewayProcess } from "./support/gateway-process.js";
+import { freePort, keyPreferring as preferring } from "./support/pool-keys.js";
 import { runSpark, tempDir } from "./support/run-spark.js";
+import { responseOf, SocketClient } from "./support/socket-client.js";
 import { startScriptedServer, type RecordedRequest, type ScriptedReply, type ScriptedServer } from "./support/scripted-openai-server.js";
 
 const redis = inject("redis");
@@ -33,19 +33,12 @@ function script(index: number) {
 
 /** A loopback URL nothing listens on (a replica that is down). */
 async function deadUrl(): Promise<string> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}/v1`;
+  return `http://127.0.0.1:${await freePort()}/v1`;
 }
 
 /** A conversation key whose first choice by rendezvous hashing (as the gateway ranks them) is `url`. */
 function keyPreferring(url: string, urls: string[], prefix: string): string {
-  const members = urls.map((u) => ({ id: `${u}#${MODEL}`, weight: 1 }));
-  for (let i = 0; ; i++) {
-    if (rankByRendezvous(`key:${prefix}-${i}`, members)[0]?.id === `${url}#${MODEL}`) return `${prefix}-${i}`;
-  }
+  return preferring(url, urls, prefix, MODEL);
 }
 
 describe("gateway upstream pools", () => {
@@ -149,6 +142,46 @@ describe("gateway upstream pools", () => {
     }
   });
 
+  it("routes the Anthropic, Gemini and Responses WebSocket APIs like chat: one replica per conversation, failover before the first byte", async () => {
+    const gateway = gateways[0]!;
+    const messages = (session: string, content: string, model = "pooled") =>
+      fetch(`${gateway.url}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-claude-code-session-id": session },
+        body: JSON.stringify({ model, max_tokens: 16, messages: [{ role: "user", content }] }),
+      });
+    const gemini = (contents: { role: string; parts: { text: string }[] }[]) =>
+      fetch(`${gateway.url}/v1beta/models/pooled:generateContent`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ contents }) });
+    const socket = await SocketClient.open(gateway.url);
+    try {
+      for (let conversation = 0; conversation < 4; conversation++) {
+        let previous: string | undefined;
+        for (let turn = 0; turn < 3; turn++) {
+          // Claude Code's session header names the conversation; Gemini's opening turn does; a socket's chain does.
+          expect((await messages(`cc-${conversation}`, `anthropic-${conversation}-turn-${turn}`)).status).toBe(200);
+          const history = Array.from({ length: turn }, (_, i) => [{ role: "model", parts: [{ text: "ok" }] }, { role: "user", parts: [{ text: `gemini-${conversation}-turn-${i + 1}` }] }]).flat();
+          expect((await gemini([{ role: "user", parts: [{ text: `gemini-${conversation}-turn-0` }] }, ...history])).status).toBe(200);
+          const { end } = await socket.create({ model: "pooled", input: `socket-${conversation}-turn-${turn}`, ...(previous ? { previous_response_id: previous } : {}) });
+          expect(end.type, JSON.stringify(end)).toBe("response.completed");
+          previous = responseOf(end).id;
+        }
+        for (const api of ["anthropic", "gemini", "socket"]) {
+          const where = [0, 1, 2].map((turn) => receivers(`${api}-${conversation}-turn-${turn}`));
+          expect(where.every((list) => list.length === 1 && list[0] === where[0]![0]), `${api} ${JSON.stringify(where)}`).toBe(true);
+        }
+      }
+      // Conversations that prefer the dead replica are answered by the live one, and the client never knows.
+      const session = keyPreferring(dead, [dead, urls()[2]!], "claude-code:cc-dead").slice("claude-code:".length);
+      const anthropic = await messages(session, "anthropic-failover", "half-dead");
+      expect(anthropic.status, await anthropic.text()).toBe(200);
+      const { end } = await socket.create({ model: "half-dead", input: "socket-failover", prompt_cache_key: keyPreferring(dead, [dead, urls()[2]!], "socket-dead") });
+      expect(end.type, JSON.stringify(end)).toBe("response.completed");
+      expect([...receivers("anthropic-failover"), ...receivers("socket-failover")]).toEqual([2, 2]);
+    } finally {
+      await socket.close();
+    }
+  });
+
   it("sends no key to a member of a pool the project's config defined, and the user's key to the user's", async () => {
     const gateway = gateways[0]!;
     expect((await chat(gateway, "project-pool", "project-member")).status).toBe(200);
@@ -241,6 +274,23 @@ describe("gateway upstream pools", () => {
     expect(receivers("cool after")).toEqual([target]);
     const status = (await (await fetch(`${gateway.url}/v1/spark/pools`)).json()) as { data: { model: string; replicas: { up: boolean }[] }[] };
     expect(status.data.find((pool) => pool.model === "pooled")?.replicas[target]?.up).toBe(true);
+  });
+
+  it.skipIf(!("url" in redis))("two gateways on one Redis share cool-downs: a replica one saw fail is skipped by the other", async () => {
+    const [first, second] = gateways as [GatewayProcess, GatewayProcess];
+    const target = 2;
+    failing.add(target);
+    try {
+      expect((await chat(first, "pooled", "shared-health one", { prompt_cache_key: keyPreferring(urls()[target]!, urls(), "health-one") })).status).toBe(200);
+    } finally {
+      failing.delete(target);
+    }
+    expect(receivers("shared-health one")).toContain(target);
+    // The replica answers again, but the second gateway, which never saw it fail, keeps away while it cools down.
+    expect((await chat(second, "pooled", "shared-health two", { prompt_cache_key: keyPreferring(urls()[target]!, urls(), "health-two") })).status).toBe(200);
+    expect(receivers("shared-health two")).not.toContain(target);
+    const status = (await (await fetch(`${second.url}/v1/spark/pools`)).json()) as { data: { model: string; replicas: { up: boolean }[] }[] };
+    expect(status.data.find((pool) => pool.model === "pooled")?.replicas[target]?.up).toBe(false);
   });
 
   it.skipIf(!("url" in redis))("two gateways on one Redis send a conversation to one replica, even after it moved", async () => {

@@ -39,6 +39,11 @@ export const poolSection = z
     max_attempts: z.number().int().min(1).max(10).optional(),
     /** A conversation moves when its replica has more than this factor times the pool's mean load (default 1.25). */
     load_factor: z.number().min(1).max(10).optional(),
+    /**
+     * How requests pick a replica: "affinity" (default: a conversation's replica, for its KV cache),
+     * "least-loaded" or "round-robin" (conversations ignored; to compare, or for servers without a cache).
+     */
+    routing: z.enum(["affinity", "least-loaded", "round-robin"]).optional(),
     /** How long a conversation's replica is remembered, in ms (default 1 h). */
     affinity_ttl_ms: z.number().int().min(1000).optional(),
   })

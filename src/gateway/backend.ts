@@ -23,13 +23,15 @@ export interface UpstreamBackend {
 /** One replica of a pool: the local engine or an upstream. */
 export type MemberBackend = LocalBackend | UpstreamBackend;
 
-/** Several replicas serving one name (`[models.NAME] upstreams`); `client()` is the least loaded one's. */
+/**
+ * Several replicas serving one name (`[models.NAME] upstreams`). It has no client of its own: each request
+ * runs on the replica the pool picks for it (pool-run.ts), so none bypasses affinity and failover.
+ */
 export interface PoolBackend {
   kind: "pool";
   name: string;
   resolved: ResolvedModel;
   pool: UpstreamPool<MemberBackend>;
-  client(): Promise<ModelClient>;
 }
 
 /** Where one model name goes: the engine in this process, an OpenAI-compatible upstream, or a pool of them. */

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { ModelRequest } from "../core/index.js";
 
 /** Characters of the prompt's start that name a conversation without a key: its system prompt and first turns. */
 export const PROMPT_PREFIX_CHARS = 2048;
@@ -35,4 +36,9 @@ export function conversationKey(hints: ConversationHints): string {
   if (hints.previousResponseId) return responseKey(hints.previousResponseId);
   const text = typeof hints.prompt === "string" ? hints.prompt : JSON.stringify(opening(hints.prompt) ?? "");
   return `prefix:${createHash("sha256").update(text.slice(0, PROMPT_PREFIX_CHARS)).digest("hex").slice(0, 32)}`;
+}
+
+/** The conversation of a request already in Spark's form: its cache key (a session's, a socket chain's), else its opening. */
+export function requestConversation(request: ModelRequest): string {
+  return conversationKey({ promptCacheKey: request.cacheKey, prompt: request.messages });
 }

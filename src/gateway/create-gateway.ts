@@ -13,6 +13,7 @@ import {
   DEFAULT_RESPONSE_STORE_LIMITS,
   DEFAULT_WEB_CONVERSATION_QUOTA,
   type AffinityStore,
+  type SharedCooldowns,
   type Database,
   type RateBucketStore,
 } from "../store/index.js";
@@ -48,6 +49,8 @@ export interface GatewayOptions {
   buckets: RateBucketStore;
   /** Which replica of a pooled model holds each conversation (default: in this process; Redis with --redis). */
   affinity?: AffinityStore;
+  /** Replicas' cool-downs shared with the other gateways (Redis with --redis; default: each gateway its own). */
+  cooldowns?: SharedCooldowns;
   localEngine: () => Promise<LocalEngine>;
   log: GatewayLog;
   /** The built web UI served at `/` (default: dist/web beside the compiled gateway). */
@@ -145,7 +148,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     (error) => options.log("error", `could not record usage: ${toSparkError(error).message}`),
   );
   const pools = new PoolRegistry(
-    { settings: poolSettings(config.gateway?.pool), affinity: options.affinity ?? createMemoryAffinityStore(), metrics, log: options.log },
+    { settings: poolSettings(config.gateway?.pool), affinity: options.affinity ?? createMemoryAffinityStore(), cooldowns: options.cooldowns, metrics, log: options.log },
     config.gateway?.pool?.probe_interval_ms,
   );
   const router = new ModelRouter({ loaded: options.loaded, env: options.env, cwd: options.cwd, localEngine: options.localEngine, pools });

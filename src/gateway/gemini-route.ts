@@ -1,3 +1,4 @@
+import { runThroughClient } from "./client-run.js";
 import type { GatewayContext } from "./gateway-context.js";
 import { GeminiEncoder } from "./gemini-encoder.js";
 import { geminiToModelRequest } from "./gemini-request.js";
@@ -6,9 +7,7 @@ import type { GenerationPlan } from "./generation-route.js";
 import { describeBackend, type ListedModel } from "./model-router.js";
 import { badRequest, GatewayError } from "./openai-error.js";
 import { parseBody } from "./request-schemas.js";
-import { serveEvents } from "./serve-events.js";
-import { StopFilter } from "./stop-filter.js";
-import { estimatePromptTokens, withDefaults } from "./to-model-request.js";
+import { estimatePromptTokens } from "./to-model-request.js";
 
 export type GeminiMethod = "generateContent" | "streamGenerateContent" | "countTokens";
 const methods: readonly string[] = ["generateContent", "streamGenerateContent", "countTokens"];
@@ -27,13 +26,13 @@ export function geminiTarget(path: string): { model: string; method: GeminiMetho
 /**
  * POST /v1beta/models/MODEL:generateContent and :streamGenerateContent?alt=sse (the Gemini API, as Gemini
  * CLI calls it). The request becomes Spark's ModelRequest, the answer GenerateContentResponse frames
- * (gemini-encoder.ts); charged, metered and cut on disconnect like every generation (generation-route.ts).
+ * (gemini-encoder.ts); charged, metered and cut on disconnect like every generation (generation-route.ts),
+ * and routed on a pool like the OpenAI routes (client-run.ts).
  */
 export function planGemini(gateway: GatewayContext, raw: unknown, model: string, stream: boolean): GenerationPlan {
   const body = parseBody(geminiRequestSchema, raw);
   const backend = gateway.router.resolve(model);
   const { request, ignored } = geminiToModelRequest(body, describeBackend(backend));
-  const cutHere = backend.kind === "upstream" && backend.target.api === "responses" ? (request.stop ?? []) : [];
   return {
     backend,
     stream,
@@ -41,11 +40,7 @@ export function planGemini(gateway: GatewayContext, raw: unknown, model: string,
     maxTokens: body.generationConfig?.maxOutputTokens,
     choices: 1,
     ignored,
-    run: async (context) => {
-      const client = await backend.client();
-      const events = client.stream(withDefaults(request, backend.resolved.settings, context.maxTokens), { signal: context.signal });
-      return serveEvents(context, events, new GeminiEncoder(model), new StopFilter(cutHere));
-    },
+    run: (context) => runThroughClient(gateway, { backend, request, encoder: () => new GeminiEncoder(model) }, context),
   };
 }
 

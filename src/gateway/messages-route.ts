@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
+import { runThroughClient } from "./client-run.js";
 import type { GatewayContext } from "./gateway-context.js";
 import type { GenerationPlan } from "./generation-route.js";
 import { MessagesEncoder } from "./messages-encoder.js";
@@ -6,9 +7,7 @@ import { messagesToModelRequest } from "./messages-request.js";
 import { messagesRequestSchema } from "./messages-schema.js";
 import { describeBackend, type Backend } from "./model-router.js";
 import { parseBody } from "./request-schemas.js";
-import { serveEvents } from "./serve-events.js";
-import { StopFilter } from "./stop-filter.js";
-import { estimatePromptTokens, withDefaults, type Translated } from "./to-model-request.js";
+import { estimatePromptTokens, type Translated } from "./to-model-request.js";
 
 /** Claude Code names its conversation in this header: the local engine keeps that session's prompt cached. */
 const SESSION_HEADER = "x-claude-code-session-id";
@@ -29,13 +28,12 @@ function translate(gateway: GatewayContext, raw: unknown, headers: IncomingHttpH
  * POST /v1/messages (Anthropic's Messages API, as Claude Code calls it with `?beta=true`). Every backend
  * goes through ModelClient: the request becomes Spark's ModelRequest and the answer Anthropic's events
  * (messages-encoder.ts), streamed or as one message. Same keys, buckets, metrics and disconnect handling
- * as the OpenAI routes (generation-route.ts).
+ * as the OpenAI routes (generation-route.ts), and the same routing on a pool (client-run.ts): Claude
+ * Code's session header keeps a conversation on one replica.
  */
 export function planMessages(gateway: GatewayContext, raw: unknown, headers: IncomingHttpHeaders): GenerationPlan {
   const { backend, translated, model, stream, maxTokens } = translate(gateway, raw, headers);
   const { request, ignored } = translated;
-  // The model stops at stop_sequences itself; the Responses API has no such field, so its text is cut here.
-  const cutHere = backend.kind === "upstream" && backend.target.api === "responses" ? (request.stop ?? []) : [];
   // max_tokens is required by this API, and Claude Code always asks for 32000: a model's configured
   // max_tokens is the ceiling here, so the bucket reserves (and the model may write) no more than that.
   const configured = backend.resolved.settings.maxTokens;
@@ -46,11 +44,7 @@ export function planMessages(gateway: GatewayContext, raw: unknown, headers: Inc
     maxTokens: maxTokens !== undefined && configured !== undefined ? Math.min(maxTokens, configured) : maxTokens,
     choices: 1,
     ignored,
-    run: async (context) => {
-      const client = await backend.client();
-      const events = client.stream(withDefaults(request, backend.resolved.settings, context.maxTokens), { signal: context.signal });
-      return serveEvents(context, events, new MessagesEncoder(model), new StopFilter(cutHere));
-    },
+    run: (context) => runThroughClient(gateway, { backend, request, encoder: () => new MessagesEncoder(model) }, context),
   };
 }
 

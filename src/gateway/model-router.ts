@@ -112,11 +112,7 @@ export class ModelRouter {
       const why = pool.replicas.map((replica) => replica.unusable).filter((text) => text !== undefined);
       throw new GatewayError(503, `The model '${name}' is configured but none of its replicas can be used (${[...new Set(why)].join("; ")}). Ask the operator to set the keys.`, "model_unavailable", "model");
     }
-    const client = (): Promise<ModelClient> => {
-      const handle = pool.leastLoadedHandle();
-      return handle ? handle.client() : Promise.reject(new GatewayError(503, `No replica of the model '${name}' can be used now.`, "model_unavailable", "model"));
-    };
-    return { kind: "pool", name, resolved, pool, client };
+    return { kind: "pool", name, resolved, pool };
   }
 
   private client(name: string, resolved: ResolvedModel): Promise<ModelClient> {

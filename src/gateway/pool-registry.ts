@@ -13,6 +13,7 @@ export function poolSettings(section: PoolSection | undefined): PoolSettings {
     maxCooldownMs: Math.max(cooldownMs, section?.max_cooldown_ms ?? 300_000),
     maxAttempts: section?.max_attempts ?? 3,
     loadFactor: section?.load_factor ?? 1.25,
+    routing: section?.routing ?? "affinity",
     affinityTtlMs: section?.affinity_ttl_ms ?? 3_600_000,
   };
 }

@@ -1,4 +1,4 @@
-import type { MemberBackend, PoolBackend } from "./backend.js";
+import type { Backend, MemberBackend, PoolBackend } from "./backend.js";
 import { responseKey } from "./conversation-key.js";
 import type { GatewayContext } from "./gateway-context.js";
 import { GatewayError, toGatewayError } from "./openai-error.js";
@@ -15,7 +15,9 @@ export function isReplicaFault(failure: GatewayError): boolean {
 /** How an attempt that returned went, for the replica's health. */
 function resultOf(outcome: Outcome): "ok" | "fault" | "neutral" {
   if (outcome.errorCode === "upstream_stream_broken") return "fault";
-  if (outcome.failure !== undefined) return isReplicaFault(outcome.failure) ? "fault" : "neutral";
+  // A failure sent inside an open stream counts too: a replica that dies mid-answer cools down.
+  const failure = outcome.failure ?? outcome.streamFailure;
+  if (failure !== undefined) return isReplicaFault(failure) ? "fault" : "neutral";
   return outcome.disconnected ? "neutral" : "ok";
 }
 
@@ -67,4 +69,12 @@ export async function runOnPool(gateway: GatewayContext, backend: PoolBackend, c
     `No replica of the model '${backend.name}' can take the request now (all are cooling down after failures). Try again in a few seconds; the gateway's operator should check its upstreams.`,
     "model_unavailable",
   );
+}
+
+/**
+ * Runs a request on any backend: on a pool, on the replica runOnPool picks (affinity, failover, health);
+ * on one model, as it is. The routes that call every backend the same way (ModelClient) go through here.
+ */
+export function runOnBackend(gateway: GatewayContext, backend: Backend, conversation: string | undefined, context: RunContext, attempt: ReplicaAttempt): Promise<Outcome> {
+  return backend.kind === "pool" ? runOnPool(gateway, backend, conversation, context, attempt) : attempt(backend, context);
 }

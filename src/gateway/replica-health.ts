@@ -40,6 +40,11 @@ export class ReplicaHealth {
     return length;
   }
 
+  /** A cool-down another gateway started (shared through Redis): out until then, no failure counted here. */
+  coolUntil(until: number): void {
+    this.until = Math.max(this.until, until);
+  }
+
   succeed(): void {
     this.failuresInRow = 0;
     this.until = 0;

@@ -12,6 +12,8 @@ export interface Outcome {
   reason: FinishReason;
   /** Set when the answer is an error the handler still has to send (nothing was sent yet). */
   failure?: GatewayError;
+  /** The failure already sent to the client inside its open stream (a pool counts it against the replica). */
+  streamFailure?: GatewayError;
   errorCode?: string;
   disconnected: boolean;
   /** The local engine's speculative drafts (prompt lookup, draft model, predicted output), when it reported them. */
@@ -130,7 +132,7 @@ export async function serveEvents(context: RunContext, events: AsyncIterable<Str
   if (failure) {
     if (!sink.opened) return { ...outcome, status: failure.status, reason: "error", failure, errorCode: wireCode(failure) };
     await sink.fail(failure, encoder.error(failure.withMessage(context.publicMessage(failure.message))));
-    return { ...outcome, reason: "error", errorCode: wireCode(failure) };
+    return { ...outcome, reason: "error", streamFailure: failure, errorCode: wireCode(failure) };
   }
   if (context.stream) {
     await open();

@@ -1,4 +1,4 @@
-import type { ModelRequest, StreamEvent, StreamOptions } from "../core/index.js";
+import { emptyUsage, type ModelRequest, type StreamEvent, type StreamOptions } from "../core/index.js";
 import type { ModelClient } from "../models/index.js";
 import { CallMeter } from "../speed/index.js";
 import type { Principal } from "./authenticate.js";
@@ -8,12 +8,13 @@ import type { ResponseChainStore, StoredResponse } from "./response-chain-store.
 import { ResponsesEncoder } from "./responses-encoder.js";
 import { assistantTurn, collect, nothingSaid } from "./response-said.js";
 import { keepConversation } from "./stored-responses.js";
-import { serveEvents, type Outcome, type RunContext } from "./serve-events.js";
+import { runThroughClient, type EventSource } from "./client-run.js";
+import { toGatewayError, wireCode } from "./openai-error.js";
+import type { Outcome, RunContext } from "./serve-events.js";
 import type { SocketCreate } from "./socket-create.js";
 import type { SocketEventSink } from "./socket-event-sink.js";
 import type { SocketMetrics } from "./socket-metrics.js";
-import { StopFilter } from "./stop-filter.js";
-import { estimatePromptTokens, withDefaults } from "./to-model-request.js";
+import { estimatePromptTokens } from "./to-model-request.js";
 import { hideUpstreamAddresses } from "./backend.js";
 
 /** The route label of socket responses in metrics and usage records. */
@@ -69,9 +70,9 @@ function statusOf(outcome: Outcome, running: RunningTurn): StoredResponse["statu
 /**
  * Runs one `response.create` on a lane like an HTTP request: reserves its tokens, streams the same events
  * as SSE through the socket's sink, settles the charge to what was generated (a closed socket aborts the
- * generation first), records usage and metrics, and keeps the response for `previous_response_id`. A
- * failure before anything was sent (a refused reservation, a model that cannot be reached) is answered
- * with an `error` event by the caller.
+ * generation first), records usage and metrics, and keeps the response for `previous_response_id`. On a
+ * pool the socket's chain stays on one replica (its cache key names the chain). A refused reservation is
+ * answered with an `error` event by the caller; a model that cannot be reached, here.
  */
 export async function runTurn(context: TurnContext, sink: SocketEventSink, create: SocketCreate, running: RunningTurn): Promise<StoredResponse | undefined> {
   const meter = new CallMeter();
@@ -81,12 +82,11 @@ export async function runTurn(context: TurnContext, sink: SocketEventSink, creat
   running.responseId = encoder.id;
   const root = create.previous?.root ?? encoder.id;
   const request: ModelRequest = { ...create.request, cacheKey: create.request.cacheKey ?? `${context.socketKey}:${root}` };
-  const client = await backend.client();
   const reservation = await reserveGeneration(gateway, principal, { backend, promptEstimate: estimatePromptTokens(request), maxTokens: body.max_output_tokens ?? undefined, choices: create.generate ? 1 : 0 });
   if (context.rateLimitEvents) await sink.notify({ type: "spark.rate_limits", headers: reservation.charge.headers });
   const signal = AbortSignal.any([sink.gone, running.controller.signal]);
   const said = nothingSaid();
-  const events = create.generate ? collect(client.stream(withDefaults(request, backend.resolved.settings, reservation.maxTokens), { signal }), said, undefined, () => running.toolCalls++) : prewarmEvents(client, request, { signal });
+  const events: EventSource = create.generate ? (client, generated, options) => collect(client.stream(generated, options), said, undefined, () => running.toolCalls++) : prewarmEvents;
   const run: RunContext = {
     sink,
     stream: true,
@@ -103,7 +103,12 @@ export async function runTurn(context: TurnContext, sink: SocketEventSink, creat
   gateway.metrics.activeGenerations.inc();
   let outcome: Outcome;
   try {
-    outcome = await serveEvents(run, events, encoder, new StopFilter([]));
+    // One encoder for every attempt: the response's id is known to the lane (steering, interrupts) already.
+    outcome = await runThroughClient(gateway, { backend, request, encoder: () => encoder, events }, run);
+  } catch (error) {
+    // No replica could be reached (or the model not loaded): the reservation is settled below all the same.
+    const failure = toGatewayError(error);
+    outcome = { status: failure.status, usage: emptyUsage(), reason: "error", failure, errorCode: wireCode(failure), disconnected: sink.gone.aborted };
   } finally {
     running.generating = false;
     gateway.metrics.activeGenerations.dec();

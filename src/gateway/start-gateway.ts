@@ -8,6 +8,7 @@ import {
   databasePath,
   openDatabase,
   type AffinityStore,
+  type SharedCooldowns,
   type Database,
   type RateBucketStore,
   type RedisOutageReport,
@@ -42,14 +43,14 @@ export async function openRateBuckets(db: Database, redisUrl: string | undefined
   return (await openSharedStores(db, redisUrl, onOutage)).buckets;
 }
 
-/** The rate buckets and the pools' conversation affinity: both in Redis (one connection) when given, else local. */
-async function openSharedStores(db: Database, redisUrl: string | undefined, onOutage?: RedisOutageReport): Promise<{ buckets: RateBucketStore; affinity: AffinityStore }> {
+/** The rate buckets, the pools' conversation affinity and replicas' cool-downs: in Redis (one connection) when given, else local. */
+async function openSharedStores(db: Database, redisUrl: string | undefined, onOutage?: RedisOutageReport): Promise<{ buckets: RateBucketStore; affinity: AffinityStore; cooldowns?: SharedCooldowns }> {
   if (!redisUrl) return { buckets: createSqliteRateBuckets(db), affinity: createMemoryAffinityStore() };
-  const { createRedisAffinityStore, createRedisRateBuckets, connectRedis } = await import("../store/redis.js");
+  const { createRedisAffinityStore, createRedisCooldowns, createRedisRateBuckets, connectRedis } = await import("../store/redis.js");
   const client = await connectRedis(redisUrl, onOutage);
   const store = createRedisRateBuckets(client);
   // The store leaves a client it was given open: this one is ours to end.
-  return { buckets: { ...store, close: async () => void (await client.quit().catch(() => client.disconnect())) }, affinity: createRedisAffinityStore(client) };
+  return { buckets: { ...store, close: async () => void (await client.quit().catch(() => client.disconnect())) }, affinity: createRedisAffinityStore(client), cooldowns: createRedisCooldowns(client) };
 }
 
 export function isLoopbackHost(host: string): boolean {
@@ -78,7 +79,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     const shared = await openSharedStores(db, options.redisUrl, (event, message) => options.log(event === "down" ? "warn" : "info", message));
     buckets = shared.buckets;
     const { env, cwd } = runtime.resolveContext;
-    const gateway = await createGateway({ loaded, env, cwd, db, buckets, affinity: shared.affinity, localEngine: () => runtime.localEngine(), log: options.log });
+    const gateway = await createGateway({ loaded, env, cwd, db, buckets, affinity: shared.affinity, ...(shared.cooldowns ? { cooldowns: shared.cooldowns } : {}), localEngine: () => runtime.localEngine(), log: options.log });
     await gateway.app.listen({ host: options.host, port: options.port });
     const address = gateway.app.server.address() as AddressInfo;
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;

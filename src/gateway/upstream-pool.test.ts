@@ -1,18 +1,28 @@
 import { describe, expect, it } from "vitest";
 import type { PoolMember } from "../models/index.js";
-import { createMemoryAffinityStore } from "../store/index.js";
+import { createMemoryAffinityStore, type SharedCooldowns } from "../store/index.js";
 import { GatewayMetrics } from "./gateway-metrics.js";
 import { ReplicaHealth } from "./replica-health.js";
 import { UpstreamPool, type Replica } from "./upstream-pool.js";
 
 const settings = { cooldownMs: 1000, maxCooldownMs: 8000, maxAttempts: 3, loadFactor: 1.25, affinityTtlMs: 60_000 };
 
-function pool(count: number, maxConcurrent = 100, now = () => 0) {
+/** Cool-downs shared by pools of one test (as Redis shares them between gateways). */
+function sharedCooldowns(now: () => number): SharedCooldowns {
+  const until = new Map<string, number>();
+  return {
+    coolDown: (key, ms) => Promise.resolve(void until.set(key, now() + ms)),
+    remaining: (keys) => Promise.resolve(keys.map((key) => Math.max(0, (until.get(key) ?? 0) - now()))),
+    readmit: (key) => Promise.resolve(void until.delete(key)),
+  };
+}
+
+function pool(count: number, maxConcurrent = 100, now = () => 0, routing: "affinity" | "least-loaded" | "round-robin" = "affinity", cooldowns?: SharedCooldowns) {
   const replicas: Replica<string>[] = Array.from({ length: count }, (_, index) => {
     const member: PoolMember = { id: `r${index}`, target: { kind: "local", path: `/m${index}` }, weight: 1, maxConcurrent };
     return { id: member.id, label: String(index + 1), member, handle: member.id, health: new ReplicaHealth(settings), inFlight: 0, routed: 0, failures: 0 };
   });
-  return new UpstreamPool("p", replicas, { settings, affinity: createMemoryAffinityStore(now), metrics: new GatewayMetrics(), log: () => undefined, now });
+  return new UpstreamPool("p", replicas, { settings: { ...settings, routing }, affinity: createMemoryAffinityStore(now), cooldowns, metrics: new GatewayMetrics(), log: () => undefined, now });
 }
 
 describe("upstream pool routing", () => {
@@ -44,5 +54,39 @@ describe("upstream pool routing", () => {
     expect(p.status().every((replica) => replica.up)).toBe(true);
     const keyless = (await p.acquire(undefined))!;
     expect(keyless.replica.id).toBe(first.replica.id);
+  });
+
+  it("ignores conversations when routing round-robin or least-loaded (for comparisons)", async () => {
+    const robin = pool(3, 100, () => 0, "round-robin");
+    const turns = [];
+    for (let i = 0; i < 6; i++) {
+      const lease = (await robin.acquire("c"))!;
+      turns.push(lease.replica.id);
+      lease.release("ok");
+    }
+    expect(turns).toEqual(["r0", "r1", "r2", "r0", "r1", "r2"]);
+    const least = pool(3, 100, () => 0, "least-loaded");
+    const held = await Promise.all([least.acquire("c"), least.acquire("c"), least.acquire("c")]);
+    expect(new Set(held.map((lease) => lease?.replica.id)).size).toBe(3);
+  });
+
+  it("skips a replica another pool sharing its cool-downs saw fail, until it answers there again", async () => {
+    let now = 0;
+    const shared = sharedCooldowns(() => now);
+    const [seen, other] = [pool(2, 100, () => now, "affinity", shared), pool(2, 100, () => now, "affinity", shared)];
+    (await seen.acquire("c"))!.release("fault");
+    const failed = seen.status().findIndex((replica) => !replica.up);
+    for (let i = 0; i < 4; i++) {
+      const lease = (await other.acquire(`fresh-${i}`))!;
+      expect(lease.replica.label).not.toBe(String(failed + 1));
+      lease.release("neutral");
+    }
+    expect(other.status()[failed]?.up).toBe(false);
+    // A probe finds it answering on the first pool before its cool-down ends: re-admitted for every pool.
+    now = 500;
+    seen.recovered(seen.replicas[failed]!);
+    const third = pool(2, 100, () => now, "affinity", shared);
+    (await third.acquire("d"))!.release("neutral");
+    expect(third.status().every((replica) => replica.up)).toBe(true);
   });
 });

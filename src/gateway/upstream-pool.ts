@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { PoolMember } from "../models/index.js";
-import type { AffinityStore } from "../store/index.js";
+import type { AffinityStore, SharedCooldowns } from "../store/index.js";
 import type { GatewayMetrics } from "./gateway-metrics.js";
 import { rankByRendezvous } from "./rendezvous.js";
 import { ReplicaHealth, type CooldownSettings } from "./replica-health.js";
@@ -11,6 +11,8 @@ export interface PoolSettings extends CooldownSettings {
   /** A conversation moves off a replica that has more than this factor times its share of the pool's requests. */
   loadFactor: number;
   affinityTtlMs: number;
+  /** "affinity": by conversation (bounded load); the others ignore conversations. */
+  routing?: "affinity" | "least-loaded" | "round-robin";
 }
 
 /** One replica: its member config, how it is called (`handle`), its health and load. */
@@ -58,6 +60,8 @@ export type PoolLog = (level: "info" | "warn", message: string) => void;
 export interface PoolDependencies {
   settings: PoolSettings;
   affinity: AffinityStore;
+  /** With `--redis`: cool-downs every gateway sees. */
+  cooldowns?: SharedCooldowns | undefined;
   metrics: GatewayMetrics;
   log: PoolLog;
   now?: () => number;
@@ -75,6 +79,8 @@ const STORE_WARNING_EVERY_MS = 60_000;
  */
 export class UpstreamPool<H> {
   private lastStoreWarning = -Infinity;
+  /** Requests routed round-robin so far: the next goes to the replica after the last one's. */
+  private turn = 0;
   private readonly now: () => number;
 
   constructor(
@@ -124,6 +130,23 @@ export class UpstreamPool<H> {
       else if (load === bestLoad) best.push(replica);
     }
     return best[Math.floor(Math.random() * best.length)];
+  }
+
+  /** The next replica in turn, passing over one at its max_concurrent (if all are, the least loaded). */
+  private inTurn(candidates: readonly Replica<H>[]): Replica<H> | undefined {
+    for (let step = 0; step < candidates.length; step++) {
+      const replica = candidates[(this.turn + step) % candidates.length]!;
+      if (replica.inFlight < replica.member.maxConcurrent) {
+        this.turn += step + 1;
+        return replica;
+      }
+    }
+    return this.leastLoaded(candidates);
+  }
+
+  /** A replica by load alone, chosen without awaiting anything: requests arriving together see each other's count. */
+  private byLoad(candidates: readonly Replica<H>[]): Replica<H> | undefined {
+    return this.settings.routing === "round-robin" ? this.inTurn(candidates) : this.leastLoaded(candidates);
   }
 
   /** Replicas up now, or when none is, the one whose cool-down ends first (better a try than a refusal). */
@@ -176,11 +199,6 @@ export class UpstreamPool<H> {
     return choice;
   }
 
-  /** The handle of the least loaded replica that is up (or cooling down the shortest), without taking it. */
-  leastLoadedHandle(): H | undefined {
-    return this.leastLoaded(this.candidates(new Set()))?.handle;
-  }
-
   /** Keeps `replica` for `conversation` (a response it made, which the next turn continues). */
   async remember(conversation: string, replica: Replica<H>): Promise<void> {
     await this.store(() => this.deps.affinity.set(this.affinityKey(conversation), replica.id, this.settings.affinityTtlMs));
@@ -190,11 +208,46 @@ export class UpstreamPool<H> {
     return createHash("sha256").update(this.name).update("\u0000").update(conversation).digest("hex").slice(0, 40);
   }
 
+  private cooldownKey(replica: Replica<H>): string {
+    return createHash("sha256").update(this.name).update("\u0000").update(replica.id).digest("hex").slice(0, 40);
+  }
+
+  /** Takes in the cool-downs other gateways started (one round trip); without shared ones, nothing to do. */
+  private async syncCooldowns(): Promise<void> {
+    const shared = this.deps.cooldowns;
+    if (shared === undefined) return;
+    const remaining = await this.store(() => shared.remaining(this.replicas.map((replica) => this.cooldownKey(replica))));
+    const now = this.now();
+    remaining?.forEach((ms, index) => {
+      const replica = this.replicas[index]!;
+      if (ms <= 0 || !replica.health.isUp(now)) return;
+      replica.health.coolUntil(now + ms);
+      this.gauge(replica);
+    });
+  }
+
+  /** Tells the other gateways (with `--redis`) what this one learned of a replica's health. */
+  private share(replica: Replica<H>, cooldownMs: number | "readmitted"): void {
+    const shared = this.deps.cooldowns;
+    if (shared === undefined) return;
+    const key = this.cooldownKey(replica);
+    void this.store(() => (cooldownMs === "readmitted" ? shared.readmit(key) : shared.coolDown(key, cooldownMs)));
+  }
+
+  /** A success: a replica that was failing is re-admitted, here and (shared) everywhere. */
+  private succeeded(replica: Replica<H>): void {
+    const wasFailing = replica.health.failures > 0 || !replica.health.isUp(this.now());
+    replica.health.succeed();
+    if (wasFailing) this.share(replica, "readmitted");
+  }
+
   /** Takes a replica for one attempt, none of `tried`; undefined when none is left to try. */
   async acquire(conversation: string | undefined, tried: ReadonlySet<string> = new Set()): Promise<Lease<H> | undefined> {
+    await this.syncCooldowns();
     const candidates = this.candidates(tried);
     if (candidates.length === 0) return undefined;
-    const replica = conversation === undefined ? this.leastLoaded(candidates) : await this.byConversation(conversation, candidates);
+    const byConversation = conversation !== undefined && (this.settings.routing ?? "affinity") === "affinity";
+    const replica = byConversation ? await this.byConversation(conversation, candidates) : this.byLoad(candidates);
     if (replica === undefined) return undefined;
     replica.inFlight++;
     replica.routed++;
@@ -207,7 +260,7 @@ export class UpstreamPool<H> {
         if (released) return;
         released = true;
         replica.inFlight--;
-        if (result === "ok") replica.health.succeed();
+        if (result === "ok") this.succeeded(replica);
         if (result === "fault") this.fault(replica, "the request failed");
         this.gauge(replica);
       },
@@ -220,6 +273,7 @@ export class UpstreamPool<H> {
     const labels = this.labels(replica);
     this.deps.metrics.poolFailures.inc(labels);
     const length = replica.health.fail(this.now());
+    this.share(replica, length);
     this.deps.metrics.poolCooldowns.inc(labels);
     this.deps.log("warn", `pool ${this.name}: replica ${replica.id} is out for ${length} ms (${why}; ${replica.health.failures} in a row)`);
     this.gauge(replica);
@@ -228,7 +282,7 @@ export class UpstreamPool<H> {
   /** A probe's success: a replica in cool-down is re-admitted. */
   recovered(replica: Replica<H>): void {
     if (!replica.health.isUp(this.now())) this.deps.log("info", `pool ${this.name}: replica ${replica.id} answers again; re-admitted`);
-    replica.health.succeed();
+    this.succeeded(replica);
     this.gauge(replica);
   }
 

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { backendModelNames } from "./backend.js";
 import type { GatewayContext } from "./gateway-context.js";
 import { effectiveLimits } from "./model-families.js";
 
@@ -14,7 +15,8 @@ export function registerWebQuotaRoute(app: FastifyInstance, context: GatewayCont
     const families = new Set(
       context.router.list().map((model) => {
         const backend = context.router.resolve(model.id);
-        return context.families.familyOf([...backend.resolved.chain, ...(backend.kind === "upstream" ? [backend.target.model] : [])]);
+        // The names the charge uses (generation-charge.ts), a pool's replicas' included: the family shown is the one charged.
+        return context.families.familyOf(backendModelNames(backend));
       }),
     );
     const data = await Promise.all(

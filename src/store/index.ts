@@ -20,6 +20,7 @@ export { createApiKeyStore, type ApiKeyInfo, type ApiKeyStore, type KeyLimits, t
 export { createUsageStore, type StoredUsageRecord, type UsageRecord, type UsageStore, type UsageTotals } from "./usage-store.js";
 export { createSqliteRateBuckets } from "./rate-bucket-sqlite.js";
 export { createMemoryAffinityStore, MEMORY_AFFINITY_MAX_KEYS, type AffinityStore } from "./affinity-store.js";
+export type { SharedCooldowns } from "./replica-cooldowns.js";
 // Types only: the Redis store itself is in redis.ts, so importing this face never loads ioredis.
 export type { RedisOutageReport } from "./redis-connection.js";
 export { FIVE_HOURS_MS, MINUTE_MS, RETRY_NEVER, WEEK_MS, WINDOWS, type WindowSpec } from "./rate-bucket-windows.js";

@@ -5,3 +5,4 @@
 export { createRedisRateBuckets, type RedisRateBucketOptions } from "./rate-bucket-redis.js";
 export { connectRedis, type RedisOutageReport } from "./redis-connection.js";
 export { createRedisAffinityStore } from "./affinity-redis.js";
+export { createRedisCooldowns, type SharedCooldowns } from "./replica-cooldowns.js";

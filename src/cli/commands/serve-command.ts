@@ -47,9 +47,12 @@ async function loadServedModel(running: RunningGateway, runtime: ModelRuntime, n
     // The registry's own errors say what a name should look like; the router's say only "not found".
     runtime.resolve(name);
     const backend = running.gateway.context.router.resolve(name);
-    const client = await backend.client();
     // A local model loads now (as llama-server's does): a missing or broken file is said before listening.
-    if (backend.kind === "local") await client.contextWindow?.();
+    // A pool's replicas are reached per request (failover covers one that is down).
+    if (backend.kind !== "pool") {
+      const client = await backend.client();
+      if (backend.kind === "local") await client.contextWindow?.();
+    }
   } catch (error) {
     await running.close();
     throw error instanceof SparkError ? error : new UsageError(`-m ${name}: ${errorMessage(error)}`);
