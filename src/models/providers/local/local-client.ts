@@ -1,4 +1,4 @@
-import type { ChatHistoryItem, ChatModelFunctions, LLamaChatGenerateResponseOptions, LlamaGrammar, Token } from "node-llama-cpp";
+import type { ChatHistoryItem, ChatModelFunctions, LLamaChatGenerateResponseOptions, LlamaGrammar, LlamaText, Token } from "node-llama-cpp";
 import {
   ContextOverflowError,
   EventQueue,
@@ -16,6 +16,7 @@ import type { SpeculationMode } from "../../../speed/speculation/index.js";
 import { fillByChatRequest } from "../../fill-by-chat.js";
 import type { ModelClient } from "../../model-client.js";
 import { hasInfillTokens } from "./fit-infill.js";
+import { promptTokensOf, transcriptAfter } from "./held-tokens.js";
 import { sharedPrefix } from "./kv-entry.js";
 import { generateCompletion } from "./local-completion.js";
 import type { LoadedModel, LocalEngine } from "./local-engine.js";
@@ -129,11 +130,14 @@ export class LocalModelClient implements ModelClient {
       meter = new CallMeter();
       const history = toChatHistory(request.messages);
       const functions: ChatModelFunctions | undefined = request.tools?.length ? toChatFunctions(request.tools) : undefined;
-      const promptTokens = this.promptTokens(loaded, history, functions);
-      // llama.cpp would silently drop the start of the conversation to make room: say so instead.
-      if (promptTokens.length >= loaded.contextSize) throw new ContextOverflowError(promptTokens.length, loaded.contextSize, 0, this.displayName);
-      const slot = await loaded.pool.acquire(promptTokens, signal, request.cacheKey);
+      const contextText = this.render(loaded, history, functions);
+      const tokensFor = (slot: Slot) => promptTokensOf(contextText, slot.transcript, loaded.model.tokenizer);
+      const slot = await loaded.pool.acquire(tokensFor, signal, request.cacheKey);
+      let transcript = slot.transcript;
       try {
+        const promptTokens = tokensFor(slot);
+        // llama.cpp would silently drop the start of the conversation to make room: say so instead.
+        if (promptTokens.length >= loaded.contextSize) throw new ContextOverflowError(promptTokens.length, loaded.contextSize, 0, this.displayName);
         let reused = slot.sequence.compareContextTokens(promptTokens).firstDifferentIndex;
         // A state saved by an earlier process may hold more of this prompt than memory does.
         if (loaded.persistence) reused = await loaded.persistence.restore(slot, promptTokens, reused);
@@ -142,6 +146,8 @@ export class LocalModelClient implements ModelClient {
         promptTokensEvaluated = promptTokens.length - reused;
         slot.predictor.beginRequest(this.speculationMode(request, slot), request.prediction ? loaded.model.tokenize(request.prediction) : []);
         const before = { ...slot.sequence.tokenPredictions };
+        const generated: Token[] = [];
+        let said = "";
         const options: LLamaChatGenerateResponseOptions<ChatModelFunctions> = {
           ...(signal ? { signal, stopOnAbortSignal: true } : {}),
           // Without a limit a model that never emits end-of-text would run until the window is full.
@@ -151,11 +157,13 @@ export class LocalModelClient implements ModelClient {
           ...(request.stop?.length ? { customStopTriggers: request.stop } : {}),
           onTextChunk: (text) => {
             meter.markToken();
+            said += text;
             events.push({ type: "text-delta", text });
           },
           onToken: (tokens) => {
             meter.markToken();
             usage.outputTokens += tokens.length;
+            generated.push(...tokens);
           },
           ...(functions ? { functions } : request.jsonSchema ? { grammar: await this.grammarFor(loaded, request.jsonSchema.schema) } : {}),
         };
@@ -163,6 +171,9 @@ export class LocalModelClient implements ModelClient {
         reason = stopReasons[result.metadata.stopReason] ?? "stop";
         drafts.validated = slot.sequence.tokenPredictions.validated - before.validated;
         drafts.refuted = slot.sequence.tokenPredictions.refuted - before.refuted;
+        const prompt = { text: contextText, tokens: promptTokens };
+        // A function call is rendered back by the template, not as generated: only the prompt is kept as it was.
+        transcript = result.functionCalls?.length ? prompt : transcriptAfter(loaded.model, prompt, generated, said);
         result.functionCalls?.forEach((call, index: number) => {
           events.push({
             type: "tool-call",
@@ -170,6 +181,8 @@ export class LocalModelClient implements ModelClient {
           });
         });
       } finally {
+        // A failed call keeps the old transcript: its tokens still say its text, whatever the sequence holds now.
+        slot.transcript = transcript;
         loaded.pool.release(slot);
         loaded.persistence?.used(slot, this.sharedPrefixLength(loaded, request, functions));
       }
@@ -205,15 +218,17 @@ export class LocalModelClient implements ModelClient {
     events.push({ type: "finish", reason: call.reason });
   }
 
-  /** The prompt exactly as the chat template renders it, to pick a sequence and count cache reuse. */
-  private promptTokens(loaded: LoadedModel, history: ChatHistoryItem[], functions: ChatModelFunctions | undefined): Token[] {
-    const chat = loaded.pool.slots[0]?.chat;
-    if (!chat) return [];
-    const { contextText } = chat.chatWrapper.generateContextState({
+  /** The prompt exactly as the chat template renders it, as text. */
+  private render(loaded: LoadedModel, history: ChatHistoryItem[], functions: ChatModelFunctions | undefined): LlamaText {
+    return loaded.chatWrapper().generateContextState({
       chatHistory: history,
       ...(functions ? { availableFunctions: functions, documentFunctionParams: true } : {}),
-    });
-    return contextText.tokenize(loaded.model.tokenizer);
+    }).contextText;
+  }
+
+  /** The prompt's tokens as the template renders it, every part tokenized (no sequence's transcript applied). */
+  private promptTokens(loaded: LoadedModel, history: ChatHistoryItem[], functions: ChatModelFunctions | undefined): Token[] {
+    return this.render(loaded, history, functions).tokenize(loaded.model.tokenizer);
   }
 
   /**
@@ -238,10 +253,13 @@ export class LocalModelClient implements ModelClient {
     signal?.throwIfAborted();
     const loaded = await this.load();
     const functions = request.tools?.length ? toChatFunctions(request.tools) : undefined;
-    const promptTokens = this.promptTokens(loaded, toChatHistory(request.messages).slice(0, -1), functions);
-    if (promptTokens.length >= loaded.contextSize) throw new ContextOverflowError(promptTokens.length, loaded.contextSize, 0, this.displayName);
-    const slot = await loaded.pool.acquire(promptTokens, signal, request.cacheKey);
+    const contextText = this.render(loaded, toChatHistory(request.messages).slice(0, -1), functions);
+    const tokensFor = (slot: Slot) => promptTokensOf(contextText, slot.transcript, loaded.model.tokenizer);
+    const slot = await loaded.pool.acquire(tokensFor, signal, request.cacheKey);
+    let transcript = slot.transcript;
     try {
+      const promptTokens = tokensFor(slot);
+      if (promptTokens.length >= loaded.contextSize) throw new ContextOverflowError(promptTokens.length, loaded.contextSize, 0, this.displayName);
       if (loaded.persistence) await loaded.persistence.restore(slot, promptTokens, slot.sequence.compareContextTokens(promptTokens).firstDifferentIndex);
       // Keeps the shared prefix and drops what follows it (never shifting the window), then evaluates the rest.
       await slot.sequence.adaptStateToTokens(promptTokens, false);
@@ -251,8 +269,10 @@ export class LocalModelClient implements ModelClient {
         signal?.throwIfAborted();
         await slot.sequence.evaluateWithoutGeneratingNewTokens(promptTokens.slice(start, start + prewarmChunk));
       }
+      transcript = { text: contextText, tokens: promptTokens };
       return { usage: { ...emptyUsage(), inputTokens: promptTokens.length, cachedInputTokens: reused } };
     } finally {
+      slot.transcript = transcript;
       loaded.pool.release(slot);
       loaded.persistence?.used(slot, this.sharedPrefixLength(loaded, request, functions));
     }

@@ -1,0 +1,40 @@
+import { LlamaText, SpecialToken, SpecialTokensText, type Token, type Tokenizer } from "node-llama-cpp";
+import { describe, expect, it } from "vitest";
+import { remainderAfter, spliceTranscript } from "./held-tokens.js";
+
+/** One token per character (special text: 1000 + its length), enough to see which part was tokenized and how. */
+const tokenizer = ((text: string, special?: boolean | "builtin") => {
+  if (special === "builtin") return [999 as Token];
+  if (special === true) return [(1000 + text.length) as Token];
+  return [...text].map((char) => char.charCodeAt(0) as Token);
+}) as unknown as Tokenizer;
+
+const open = new SpecialTokensText("<|im_start|>assistant\n");
+const close = new SpecialTokensText("<|im_end|>\n<|im_start|>user\n");
+
+describe("held tokens", () => {
+  it("finds what a rendering says after the transcript's text, splitting inside a string or a special text", () => {
+    expect(remainderAfter(LlamaText(["sys", open, "ab"]), LlamaText(["sys", open, "abc", close, "next"]))?.toJSON()).toEqual(["c", close.toJSON(), "next"]);
+    expect(remainderAfter(LlamaText(["sys", new SpecialTokensText("<|im_end|>\n")]), LlamaText(["sys", new SpecialTokensText("<|im_end|>\n<|im_start|>a")]))?.toJSON()).toEqual([{ type: "specialTokensText", value: "<|im_start|>a" }]);
+    expect(remainderAfter(LlamaText(["sys", open]), LlamaText(["sys", open]))?.values).toEqual([]);
+  });
+
+  it("refuses a rendering that differs before the end of the transcript's text", () => {
+    expect(remainderAfter(LlamaText(["sys", open, "ab"]), LlamaText(["sYs", open, "abc"]))).toBeUndefined();
+    expect(remainderAfter(LlamaText(["sys", open, "ab"]), LlamaText(["sys", open, "a"]))).toBeUndefined();
+    // The same characters as plain text are not the special text the transcript's tokens stand for.
+    expect(remainderAfter(LlamaText(["sys", open]), LlamaText(["sys<|im_start|>assistant\n"]))).toBeUndefined();
+    expect(remainderAfter(LlamaText([new SpecialToken("BOS"), "a"]), LlamaText([new SpecialToken("EOS"), "a"]))).toBeUndefined();
+    expect(remainderAfter(LlamaText([]), LlamaText(["a"]))).toBeUndefined();
+  });
+
+  it("gives the transcript's tokens for its part and tokenizes only the rest, without a leading space added", () => {
+    const held = [1, 2, 3] as Token[];
+    const spliced = spliceTranscript(LlamaText(["sys", open, "abc", close]), { text: LlamaText(["sys", open, "ab"]), tokens: held });
+    expect(spliced.tokenize(tokenizer)).toEqual([1, 2, 3, "c".charCodeAt(0), 1000 + close.value.length]);
+    // A rendering of another conversation is tokenized whole, as before.
+    const other = LlamaText(["other", close]);
+    expect(spliceTranscript(other, { text: LlamaText(["sys"]), tokens: held })).toBe(other);
+    expect(spliceTranscript(other, undefined)).toBe(other);
+  });
+});
