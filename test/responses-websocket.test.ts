@@ -65,6 +65,8 @@ describe("the Responses WebSocket on the local engine", () => {
     expect(responseOf(turn.end).usage.input_tokens_details.cached_tokens).toBeGreaterThanOrEqual(prompt - 1);
     expect(evaluated(turn.end)).toBeLessThanOrEqual(8);
     expect(await metric(/^spark_gateway_websocket_prewarm_hits_total /)).toBeGreaterThanOrEqual(1);
+    // The gateway's own time (the turn less the engine's call) is measured for each generated turn.
+    expect(await metric(/^spark_gateway_overhead_seconds_count\{route="\/v1\/responses \(websocket\)"\} /)).toBeGreaterThanOrEqual(1);
     await client.close();
   }, 60_000);
 

@@ -64,6 +64,26 @@ export async function httpFullHistory(baseUrl: string, script: RolloutScript): P
   return turns;
 }
 
+/** The rollout over HTTP with `store: true`: each turn only its new item, continuing the last response by previous_response_id. */
+export async function httpPreviousResponse(baseUrl: string, script: RolloutScript): Promise<TurnFigures[]> {
+  const turns: TurnFigures[] = [];
+  let previous: string | undefined;
+  for (let step = 0; step <= script.steps; step++) {
+    const input = step === 0 ? script.first : [script.toolOutput(step - 1)];
+    const { figures: turn, response } = await postTurn(baseUrl, {
+      model: script.model,
+      instructions: script.instructions,
+      input,
+      store: true,
+      max_output_tokens: script.maxOutputTokens,
+      ...(previous ? { previous_response_id: previous } : {}),
+    });
+    turns.push(turn);
+    previous = response.id;
+  }
+  return turns;
+}
+
 /** The rollout over one socket: optionally a prewarm, then each turn only its new items with previous_response_id. */
 export async function overSocket(baseUrl: string, script: RolloutScript, prewarm: boolean): Promise<{ turns: TurnFigures[]; prewarmMs: number | null }> {
   const client = await SocketClient.open(baseUrl);

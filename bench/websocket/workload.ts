@@ -4,7 +4,7 @@ import { defaultThreads } from "../../src/models/providers/local/index.js";
 import { startGateway } from "../../test/support/gateway-process.js";
 import { tempDir } from "../../test/support/run-spark.js";
 import { CHAIN_TEXT, ensureChainModel } from "../../test/support/tiny-gguf.js";
-import { httpFullHistory, overSocket, type RolloutScript, type TurnFigures } from "./rollout.js";
+import { httpFullHistory, httpPreviousResponse, overSocket, type RolloutScript, type TurnFigures } from "./rollout.js";
 import { abortAndResend, steerOnSocket, type RedirectFigures } from "./steer.js";
 
 /**
@@ -20,6 +20,8 @@ export interface ModeResult {
   turns: TurnFigures[];
   endToEndMs: number;
   prewarmMs: number | null;
+  /** Mean time per turn in the gateway outside the engine's call (spark_gateway_overhead_seconds over the mode). */
+  overheadMs: number | null;
 }
 
 export interface WebsocketResult {
@@ -45,6 +47,17 @@ function script(run: number, steps: number, maxOutputTokens: number): RolloutScr
   };
 }
 
+/** The gateway's overhead histogram (every route) as /metrics has it now: seconds in all, and requests. */
+async function overheadSeconds(baseUrl: string): Promise<{ sum: number; count: number }> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const total = (name: string) =>
+    text
+      .split("\n")
+      .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+      .reduce((sum, line) => sum + Number(line.split(" ").at(-1)), 0);
+  return { sum: total("spark_gateway_overhead_seconds_sum"), count: total("spark_gateway_overhead_seconds_count") };
+}
+
 async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const started = performance.now();
   const value = await work();
@@ -62,13 +75,19 @@ export async function runWebsocketBench(options: { steps: number; maxOutputToken
     // The model loads on its first request: load it before any mode is timed.
     await fetch(`${gateway.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "bench", input: "warm up", max_output_tokens: 1 }) });
     const modes: ModeResult[] = [];
-    const http = await timed(() => httpFullHistory(gateway.url, script(1, options.steps, options.maxOutputTokens)));
-    modes.push({ mode: "HTTP, full history each turn", turns: http.value, endToEndMs: http.ms, prewarmMs: null });
-    log(`websocket: HTTP full history ${Math.round(http.ms)} ms`);
+    const run = async (mode: string, work: () => Promise<{ turns: TurnFigures[]; prewarmMs: number | null }>) => {
+      const before = await overheadSeconds(gateway.url);
+      const { value, ms } = await timed(work);
+      const after = await overheadSeconds(gateway.url);
+      const turns = after.count - before.count;
+      modes.push({ mode, turns: value.turns, endToEndMs: ms, prewarmMs: value.prewarmMs, overheadMs: turns > 0 ? ((after.sum - before.sum) / turns) * 1000 : null });
+      log(`websocket: ${mode} ${Math.round(ms)} ms`);
+    };
+    const steps = options.steps;
+    await run("HTTP, full history each turn", async () => ({ turns: await httpFullHistory(gateway.url, script(1, steps, options.maxOutputTokens)), prewarmMs: null }));
+    await run("HTTP, previous_response_id (store: true)", async () => ({ turns: await httpPreviousResponse(gateway.url, script(7, steps, options.maxOutputTokens)), prewarmMs: null }));
     for (const prewarm of [false, true]) {
-      const socket = await timed(() => overSocket(gateway.url, script(prewarm ? 3 : 2, options.steps, options.maxOutputTokens), prewarm));
-      modes.push({ mode: `WebSocket, previous_response_id${prewarm ? " + prewarm" : ""}`, turns: socket.value.turns, endToEndMs: socket.ms, prewarmMs: socket.value.prewarmMs });
-      log(`websocket: socket${prewarm ? " + prewarm" : ""} ${Math.round(socket.ms)} ms`);
+      await run(`WebSocket, previous_response_id${prewarm ? " + prewarm" : ""}`, () => overSocket(gateway.url, script(prewarm ? 3 : 2, steps, options.maxOutputTokens), prewarm));
     }
     // A cold prefill of the redirect's conversation (a fresh run prefix): what a redirect that re-reads everything costs.
     const coldStarted = performance.now();
@@ -104,23 +123,35 @@ function redirectRows(result: WebsocketResult): string[] {
   ];
 }
 
+const decimal = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
+
+function modeRow(mode: ModeResult, base: number): string {
+  const later = mode.turns.slice(1);
+  const speedup = base > 0 ? `${(((base - mode.endToEndMs) / base) * 100).toFixed(0)}%` : "-";
+  const overhead = mode.overheadMs === null ? "-" : decimal.format(mode.overheadMs);
+  return `| ${mode.mode} | ${integer.format(mode.turns[0]?.evaluated ?? 0)} | ${integer.format(mean(later.map((turn) => turn.evaluated)))} | ${integer.format(sum(mode.turns.map((turn) => turn.evaluated)))} | ${integer.format(mode.turns[0]?.ttftMs ?? 0)} | ${integer.format(mean(later.map((turn) => turn.ttftMs)))} | ${overhead} | ${integer.format(mode.endToEndMs)} | ${speedup} |`;
+}
+
+function perTurnLines(mode: ModeResult): string[] {
+  return [
+    `- ${mode.mode}${mode.prewarmMs !== null ? ` (prewarm ${integer.format(mode.prewarmMs)} ms)` : ""}:`,
+    `  - prompt tokens evaluated per turn: ${mode.turns.map((turn) => turn.evaluated).join(", ")}`,
+    `  - TTFT per turn, ms: ${mode.turns.map((turn) => integer.format(turn.ttftMs)).join(", ")}`,
+  ];
+}
+
 export function websocketMarkdown(result: WebsocketResult): string {
   const base = result.modes[0]?.endToEndMs ?? 0;
-  const rows = result.modes.map((mode) => {
-    const later = mode.turns.slice(1);
-    const speedup = base > 0 ? `${(((base - mode.endToEndMs) / base) * 100).toFixed(0)}%` : "-";
-    return `| ${mode.mode} | ${integer.format(mode.turns[0]?.evaluated ?? 0)} | ${integer.format(mean(later.map((turn) => turn.evaluated)))} | ${integer.format(sum(mode.turns.map((turn) => turn.evaluated)))} | ${integer.format(mode.turns[0]?.ttftMs ?? 0)} | ${integer.format(mean(later.map((turn) => turn.ttftMs)))} | ${integer.format(mode.endToEndMs)} | ${speedup} |`;
-  });
-  const perTurn = result.modes.map((mode) => `- ${mode.mode}: evaluated per turn ${mode.turns.map((turn) => turn.evaluated).join(", ")}${mode.prewarmMs !== null ? ` (prewarm ${integer.format(mode.prewarmMs)} ms)` : ""}`);
   return [
     `Model: ${result.model}; ${result.threads} thread(s); ${result.steps} tool calls (${result.steps + 1} model turns), ${result.maxOutputTokens} output tokens per turn, temperature 0.`,
-    "Each tool output is a user message of about 40 words; the HTTP client sends the whole conversation every turn, the socket only the new item.",
+    "Each tool output is a user message of about 40 words; the full-history HTTP client sends the whole conversation every turn, the others only the new item.",
+    "Gateway overhead: a turn's time in the gateway outside the engine's call (spark_gateway_overhead_seconds: request time less the engine's own), mean per turn.",
     "",
-    "| mode | turn 1: tokens evaluated | later turns: mean evaluated | all turns: evaluated | turn 1: TTFT ms | later turns: mean TTFT ms | end to end ms | faster than HTTP |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ...rows,
+    "| mode | turn 1: tokens evaluated | later turns: mean evaluated | all turns: evaluated | turn 1: TTFT ms | later turns: mean TTFT ms | gateway overhead ms/turn | end to end ms | faster than HTTP |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...result.modes.map((mode) => modeRow(mode, base)),
     "",
-    ...perTurn,
+    ...result.modes.flatMap(perTurnLines),
     "",
     ...redirectRows(result),
   ].join("\n");
