@@ -102,6 +102,7 @@ export async function overSocket(baseUrl: string, script: RolloutScript, prewarm
       const started = performance.now();
       const from = client.events.length;
       const { end } = await client.create({ ...common, input, ...(previous ? { previous_response_id: previous } : {}) });
+      if (end.type === "error") throw new Error(`turn ${step}: ${JSON.stringify(end)}`);
       const first = client.events.slice(from).find((event) => event.type === "response.output_text.delta");
       const response = responseOf(end);
       turns.push(figures(response, started, first ? client.arrivals.get(first) : undefined));

@@ -1,6 +1,6 @@
-import { LlamaText, SpecialToken, SpecialTokensText, type Token, type Tokenizer } from "node-llama-cpp";
+import { LlamaText, SpecialToken, SpecialTokensText, type LlamaModel, type Token, type Tokenizer } from "node-llama-cpp";
 import { describe, expect, it } from "vitest";
-import { remainderAfter, spliceTranscript } from "./held-tokens.js";
+import { remainderAfter, spliceTranscript, transcriptAfter } from "./held-tokens.js";
 
 /** One token per character (special text: 1000 + its length), enough to see which part was tokenized and how. */
 const tokenizer = ((text: string, special?: boolean | "builtin") => {
@@ -36,5 +36,32 @@ describe("held tokens", () => {
     const other = LlamaText(["other", close]);
     expect(spliceTranscript(other, { text: LlamaText(["sys"]), tokens: held })).toBe(other);
     expect(spliceTranscript(other, undefined)).toBe(other);
+  });
+
+  describe("the transcript after a generation", () => {
+    // Token n says pieces[n]; 90 is a control token (says nothing as text), 99 ends the generation.
+    const pieces: Record<number, string> = { 1: " Hel", 2: "lo", 3: " world", 4: "!", 90: "", 99: "" };
+    const model = {
+      detokenize: (tokens: readonly Token[]) => tokens.map((token) => pieces[token] ?? "?").join(""),
+      isEogToken: (token: Token) => token === 99,
+      isSpecialToken: (token: Token) => token === 90 || token === 99,
+    } as unknown as LlamaModel;
+    const prompt = { text: LlamaText(["sys", open]), tokens: [7, 8] as Token[] };
+
+    it("keeps the answer's tokens for the text the client got, leading space and end of generation aside", () => {
+      const after = transcriptAfter(model, prompt, [1, 2, 3, 99] as Token[], "Hello world");
+      expect(after.tokens).toEqual([7, 8, 1, 2, 3]);
+      expect(after.text.toJSON()).toEqual(["sys", open.toJSON(), "Hello world"]);
+    });
+
+    it("drops tokens generated but never sent (an abort while they were held back)", () => {
+      expect(transcriptAfter(model, prompt, [1, 2, 3, 4] as Token[], "Hello").tokens).toEqual([7, 8, 1, 2]);
+    });
+
+    it("keeps only the prompt when the text differs from what the tokens say, or a control token was generated", () => {
+      expect(transcriptAfter(model, prompt, [1, 2] as Token[], "Hi")).toBe(prompt);
+      expect(transcriptAfter(model, prompt, [1, 90, 2] as Token[], "Hello")).toBe(prompt);
+      expect(transcriptAfter(model, prompt, [99] as Token[], "")).toBe(prompt);
+    });
   });
 });

@@ -74,21 +74,30 @@ export function splicingWrapper(inner: ChatWrapper, transcriptOf: () => Transcri
   });
 }
 
+/** Generated tokens whose text an answer's streamed text may lag behind (held back while they might start a stop trigger). */
+const maxUnsentTokens = 32;
+
 /**
  * The transcript after a generation: the prompt's text and tokens, then the answer's tokens as generated.
- * The answer is kept only when its tokens say exactly the streamed text (up to the leading whitespace the
- * template drops) and hold no control token, so that nothing the client never saw is carried into the next
- * turn; otherwise (a stop sequence cut, a function call, an abort that left text unsent) only the prompt is.
- * A final end-of-generation token is left out: the template writes its own turn end.
+ * The answer is kept as the longest run of its tokens that says exactly the streamed text (up to the
+ * leading whitespace the template drops) with no control token in it, so that nothing the client never
+ * saw is carried into the next turn: tokens an abort (a steer) left unsent are dropped, and an answer
+ * whose text was changed after its tokens (a stop sequence cut) keeps only the prompt. A final
+ * end-of-generation token is dropped too: the template writes its own turn end.
  */
 export function transcriptAfter(model: LlamaModel, prompt: Transcript, generated: readonly Token[], said: string): Transcript {
-  let answer = generated.length;
-  while (answer > 0 && model.isEogToken(generated[answer - 1]!)) answer--;
-  const tokens = generated.slice(0, answer);
-  const text = model.detokenize(tokens, false, prompt.tokens.slice(-16));
-  const faithful = (text === said || text.trimStart() === said) && !tokens.some((token) => model.isSpecialToken(token));
-  if (!faithful || said === "") return prompt;
-  return { text: LlamaText([prompt.text, said]), tokens: [...prompt.tokens, ...tokens] };
+  let end = generated.length;
+  while (end > 0 && model.isEogToken(generated[end - 1]!)) end--;
+  if (said === "") return prompt;
+  const context = prompt.tokens.slice(-16);
+  for (let length = end; length > 0 && length >= end - maxUnsentTokens; length--) {
+    const tokens = generated.slice(0, length);
+    const text = model.detokenize(tokens, false, context);
+    if (text !== said && text.trimStart() !== said) continue;
+    if (tokens.some((token) => model.isSpecialToken(token))) return prompt;
+    return { text: LlamaText([prompt.text, said]), tokens: [...prompt.tokens, ...tokens] };
+  }
+  return prompt;
 }
 
 /** The prompt's tokens as the sequence will be given them: the transcript's where it applies, the rest tokenized. */
