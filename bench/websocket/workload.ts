@@ -4,7 +4,7 @@ import { defaultThreads } from "../../src/models/providers/local/index.js";
 import { startGateway } from "../../test/support/gateway-process.js";
 import { tempDir } from "../../test/support/run-spark.js";
 import { CHAIN_TEXT, ensureChainModel } from "../../test/support/tiny-gguf.js";
-import { httpFullHistory, httpPreviousResponse, overSocket, type RolloutScript, type TurnFigures } from "./rollout.js";
+import { httpFullHistory, httpPreviousResponse, overSocket, type Rollout, type RolloutScript, type TurnFigures } from "./rollout.js";
 import { abortAndResend, steerOnSocket, type RedirectFigures } from "./steer.js";
 
 /**
@@ -58,10 +58,32 @@ async function overheadSeconds(baseUrl: string): Promise<{ sum: number; count: n
   return { sum: total("spark_gateway_overhead_seconds_sum"), count: total("spark_gateway_overhead_seconds_count") };
 }
 
-async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const started = performance.now();
-  const value = await work();
-  return { value, ms: performance.now() - started };
+/**
+ * Runs the rollouts taking turns, one request each, so that the load of a shared machine, which changes
+ * over minutes, weighs on every mode alike. A mode's end-to-end time is the sum of its requests' times;
+ * its gateway overhead comes from /metrics read around each of its requests.
+ */
+async function interleave(baseUrl: string, rollouts: { mode: string; steps: Rollout }[]): Promise<ModeResult[]> {
+  const results = rollouts.map(({ mode }): ModeResult & { overheadSum: number; measured: number } => ({ mode, turns: [], endToEndMs: 0, prewarmMs: null, overheadMs: null, overheadSum: 0, measured: 0 }));
+  let active = rollouts.map((rollout, index) => ({ ...rollout, result: results[index]! }));
+  while (active.length > 0) {
+    for (const rollout of [...active]) {
+      const before = await overheadSeconds(baseUrl);
+      const next = await rollout.steps.next();
+      if (next.done) {
+        active = active.filter((other) => other !== rollout);
+        continue;
+      }
+      const after = await overheadSeconds(baseUrl);
+      const { result } = rollout;
+      result.endToEndMs += next.value.totalMs;
+      if (next.value.prewarm) result.prewarmMs = next.value.totalMs;
+      else result.turns.push(next.value);
+      result.overheadSum += after.sum - before.sum;
+      result.measured += after.count - before.count;
+    }
+  }
+  return results.map(({ overheadSum, measured, ...result }) => ({ ...result, overheadMs: measured > 0 ? (overheadSum / measured) * 1000 : null }));
 }
 
 export async function runWebsocketBench(options: { steps: number; maxOutputTokens: number }, log: (line: string) => void): Promise<WebsocketResult> {
@@ -70,25 +92,22 @@ export async function runWebsocketBench(options: { steps: number; maxOutputToken
   const home = tempDir("spark-bench-ws-home-");
   mkdirSync(join(project, ".spark"));
   writeFileSync(join(project, ".spark", "config.toml"), ["[aliases]", `bench = "local:${model}"`, "[models.bench]", "context_size = 8192", "temperature = 0", ""].join("\n"));
+  // One sequence per mode, so that modes taking turns never evict each other's conversation; no states on
+  // disk (as `spark bench`), so that no save runs between turns.
+  mkdirSync(join(home, ".spark"));
+  writeFileSync(join(home, ".spark", "config.toml"), ["[local]", "sequences = 4", "kv_cache_max_bytes = 0", ""].join("\n"));
   const gateway = await startGateway(project, { HOME: home, SPARK_HOME: join(home, ".spark") });
   try {
     // The model loads on its first request: load it before any mode is timed.
     await fetch(`${gateway.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "bench", input: "warm up", max_output_tokens: 1 }) });
-    const modes: ModeResult[] = [];
-    const run = async (mode: string, work: () => Promise<{ turns: TurnFigures[]; prewarmMs: number | null }>) => {
-      const before = await overheadSeconds(gateway.url);
-      const { value, ms } = await timed(work);
-      const after = await overheadSeconds(gateway.url);
-      const turns = after.count - before.count;
-      modes.push({ mode, turns: value.turns, endToEndMs: ms, prewarmMs: value.prewarmMs, overheadMs: turns > 0 ? ((after.sum - before.sum) / turns) * 1000 : null });
-      log(`websocket: ${mode} ${Math.round(ms)} ms`);
-    };
-    const steps = options.steps;
-    await run("HTTP, full history each turn", async () => ({ turns: await httpFullHistory(gateway.url, script(1, steps, options.maxOutputTokens)), prewarmMs: null }));
-    await run("HTTP, previous_response_id (store: true)", async () => ({ turns: await httpPreviousResponse(gateway.url, script(7, steps, options.maxOutputTokens)), prewarmMs: null }));
-    for (const prewarm of [false, true]) {
-      await run(`WebSocket, previous_response_id${prewarm ? " + prewarm" : ""}`, () => overSocket(gateway.url, script(prewarm ? 3 : 2, steps, options.maxOutputTokens), prewarm));
-    }
+    const { steps, maxOutputTokens } = options;
+    const modes = await interleave(gateway.url, [
+      { mode: "HTTP, full history each turn", steps: httpFullHistory(gateway.url, script(1, steps, maxOutputTokens)) },
+      { mode: "HTTP, previous_response_id (store: true)", steps: httpPreviousResponse(gateway.url, script(7, steps, maxOutputTokens)) },
+      { mode: "WebSocket, previous_response_id", steps: overSocket(gateway.url, script(2, steps, maxOutputTokens), false) },
+      { mode: "WebSocket, previous_response_id + prewarm", steps: overSocket(gateway.url, script(3, steps, maxOutputTokens), true) },
+    ]);
+    for (const mode of modes) log(`websocket: ${mode.mode} ${Math.round(mode.endToEndMs)} ms`);
     // A cold prefill of the redirect's conversation (a fresh run prefix): what a redirect that re-reads everything costs.
     const coldStarted = performance.now();
     const cold = await fetch(`${gateway.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "bench", instructions: script(6, 8, 1).instructions, input: [...script(6, 8, 1).first], max_output_tokens: 1 }) });
@@ -145,6 +164,7 @@ export function websocketMarkdown(result: WebsocketResult): string {
   return [
     `Model: ${result.model}; ${result.threads} thread(s); ${result.steps} tool calls (${result.steps + 1} model turns), ${result.maxOutputTokens} output tokens per turn, temperature 0.`,
     "Each tool output is a user message of about 40 words; the full-history HTTP client sends the whole conversation every turn, the others only the new item.",
+    "The modes take turns, one request each (so a shared machine's changing load weighs on all alike); end to end is the sum of a mode's request times, its prewarm included.",
     "Gateway overhead: a turn's time in the gateway outside the engine's call (spark_gateway_overhead_seconds: request time less the engine's own), mean per turn.",
     "",
     "| mode | turn 1: tokens evaluated | later turns: mean evaluated | all turns: evaluated | turn 1: TTFT ms | later turns: mean TTFT ms | gateway overhead ms/turn | end to end ms | faster than HTTP |",
