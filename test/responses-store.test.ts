@@ -143,4 +143,18 @@ describe("store: true and previous_response_id over HTTP", () => {
     expect(responseOf(turn.end).usage.input_tokens).toBeGreaterThan(second.usage?.input_tokens ?? 0);
     await socket.close();
   }, 60_000);
+
+  it("continues a stored conversation on the local engine evaluating only each turn's new message", async () => {
+    let previous: string | undefined;
+    let held = 0;
+    for (let turn = 0; turn < 6; turn++) {
+      const response = await alice.responses.create({ model: "tiny", input: `Stored step ${turn}: go on.`, store: true, max_output_tokens: 4, ...(previous ? { previous_response_id: previous } : {}) });
+      const usage = response.usage;
+      if (!usage) throw new Error("no usage");
+      // Everything the last turn left in the engine's sequence, its answer as generated included, is reused but its final sampled token.
+      if (turn > 0) expect(usage.input_tokens_details.cached_tokens, `turn ${turn}: ${JSON.stringify(usage)}`).toBe(held - 1);
+      held = usage.input_tokens + usage.output_tokens;
+      previous = response.id;
+    }
+  }, 120_000);
 });

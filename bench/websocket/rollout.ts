@@ -1,12 +1,16 @@
 import { SocketClient, responseOf } from "../../test/support/socket-client.js";
 
-/** One turn of a rollout as the client saw it. */
+/** One request of a rollout as the client saw it: a model turn, or the prewarm before the first. */
 export interface TurnFigures {
   promptTokens: number;
   evaluated: number;
   ttftMs: number;
   totalMs: number;
+  prewarm?: boolean;
 }
+
+/** A rollout one request at a time, so that modes can take turns and a machine's changing load falls on all alike. */
+export type Rollout = AsyncGenerator<TurnFigures, void>;
 
 export type Item = Record<string, unknown>;
 
@@ -53,43 +57,58 @@ async function postTurn(baseUrl: string, body: Item): Promise<{ figures: TurnFig
 }
 
 /** The rollout over HTTP, the whole conversation sent every turn (what a stateless client does). */
-export async function httpFullHistory(baseUrl: string, script: RolloutScript): Promise<TurnFigures[]> {
+export async function* httpFullHistory(baseUrl: string, script: RolloutScript): Rollout {
   const history: Item[] = [...script.first];
-  const turns: TurnFigures[] = [];
   for (let step = 0; step <= script.steps; step++) {
     const { figures: turn, response } = await postTurn(baseUrl, { model: script.model, instructions: script.instructions, input: history, max_output_tokens: script.maxOutputTokens });
-    turns.push(turn);
+    yield turn;
     history.push({ role: "assistant", content: outputText(response) }, script.toolOutput(step));
   }
-  return turns;
+}
+
+/** The rollout over HTTP with `store: true`: each turn only its new item, continuing the last response by previous_response_id. */
+export async function* httpPreviousResponse(baseUrl: string, script: RolloutScript): Rollout {
+  let previous: string | undefined;
+  for (let step = 0; step <= script.steps; step++) {
+    const input = step === 0 ? script.first : [script.toolOutput(step - 1)];
+    const { figures: turn, response } = await postTurn(baseUrl, {
+      model: script.model,
+      instructions: script.instructions,
+      input,
+      store: true,
+      max_output_tokens: script.maxOutputTokens,
+      ...(previous ? { previous_response_id: previous } : {}),
+    });
+    yield turn;
+    previous = response.id;
+  }
 }
 
 /** The rollout over one socket: optionally a prewarm, then each turn only its new items with previous_response_id. */
-export async function overSocket(baseUrl: string, script: RolloutScript, prewarm: boolean): Promise<{ turns: TurnFigures[]; prewarmMs: number | null }> {
+export async function* overSocket(baseUrl: string, script: RolloutScript, prewarm: boolean): Rollout {
   const client = await SocketClient.open(baseUrl);
   try {
     const common = { model: script.model, instructions: script.instructions, max_output_tokens: script.maxOutputTokens };
     let previous: string | undefined;
-    let prewarmMs: number | null = null;
     if (prewarm) {
       const started = performance.now();
       const { end } = await client.create({ ...common, input: script.first, generate: false });
       if (end.type !== "response.completed") throw new Error(`the prewarm failed: ${JSON.stringify(end).slice(0, 500)}`);
-      previous = responseOf(end).id;
-      prewarmMs = performance.now() - started;
+      const response = responseOf(end);
+      previous = response.id;
+      yield { ...figures(response, started, undefined), prewarm: true };
     }
-    const turns: TurnFigures[] = [];
     for (let step = 0; step <= script.steps; step++) {
       const input = step === 0 ? (previous ? [] : script.first) : [script.toolOutput(step - 1)];
       const started = performance.now();
       const from = client.events.length;
       const { end } = await client.create({ ...common, input, ...(previous ? { previous_response_id: previous } : {}) });
+      if (end.type === "error") throw new Error(`turn ${step}: ${JSON.stringify(end)}`);
       const first = client.events.slice(from).find((event) => event.type === "response.output_text.delta");
       const response = responseOf(end);
-      turns.push(figures(response, started, first ? client.arrivals.get(first) : undefined));
+      yield figures(response, started, first ? client.arrivals.get(first) : undefined);
       previous = response.id;
     }
-    return { turns, prewarmMs };
   } finally {
     await client.close();
   }

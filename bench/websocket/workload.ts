@@ -4,7 +4,7 @@ import { defaultThreads } from "../../src/models/providers/local/index.js";
 import { startGateway } from "../../test/support/gateway-process.js";
 import { tempDir } from "../../test/support/run-spark.js";
 import { CHAIN_TEXT, ensureChainModel } from "../../test/support/tiny-gguf.js";
-import { httpFullHistory, overSocket, type RolloutScript, type TurnFigures } from "./rollout.js";
+import { httpFullHistory, httpPreviousResponse, overSocket, type Rollout, type RolloutScript, type TurnFigures } from "./rollout.js";
 import { redirectFromClient } from "./client-steer.js";
 import { abortAndResend, conversation, steerOnSocket, type RedirectFigures } from "./steer.js";
 
@@ -21,6 +21,8 @@ export interface ModeResult {
   turns: TurnFigures[];
   endToEndMs: number;
   prewarmMs: number | null;
+  /** Mean time per turn in the gateway outside the engine's call (spark_gateway_overhead_seconds over the mode). */
+  overheadMs: number | null;
 }
 
 export interface WebsocketResult {
@@ -46,10 +48,43 @@ function script(run: number, steps: number, maxOutputTokens: number): RolloutScr
   };
 }
 
-async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const started = performance.now();
-  const value = await work();
-  return { value, ms: performance.now() - started };
+/** The gateway's overhead histogram (every route) as /metrics has it now: seconds in all, and requests. */
+async function overheadSeconds(baseUrl: string): Promise<{ sum: number; count: number }> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const total = (name: string) =>
+    text
+      .split("\n")
+      .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+      .reduce((sum, line) => sum + Number(line.split(" ").at(-1)), 0);
+  return { sum: total("spark_gateway_overhead_seconds_sum"), count: total("spark_gateway_overhead_seconds_count") };
+}
+
+/**
+ * Runs the rollouts taking turns, one request each, so that the load of a shared machine, which changes
+ * over minutes, weighs on every mode alike. A mode's end-to-end time is the sum of its requests' times;
+ * its gateway overhead comes from /metrics read around each of its requests.
+ */
+async function interleave(baseUrl: string, rollouts: { mode: string; steps: Rollout }[]): Promise<ModeResult[]> {
+  const results = rollouts.map(({ mode }): ModeResult & { overheadSum: number; measured: number } => ({ mode, turns: [], endToEndMs: 0, prewarmMs: null, overheadMs: null, overheadSum: 0, measured: 0 }));
+  let active = rollouts.map((rollout, index) => ({ ...rollout, result: results[index]! }));
+  while (active.length > 0) {
+    for (const rollout of [...active]) {
+      const before = await overheadSeconds(baseUrl);
+      const next = await rollout.steps.next();
+      if (next.done) {
+        active = active.filter((other) => other !== rollout);
+        continue;
+      }
+      const after = await overheadSeconds(baseUrl);
+      const { result } = rollout;
+      result.endToEndMs += next.value.totalMs;
+      if (next.value.prewarm) result.prewarmMs = next.value.totalMs;
+      else result.turns.push(next.value);
+      result.overheadSum += after.sum - before.sum;
+      result.measured += after.count - before.count;
+    }
+  }
+  return results.map(({ overheadSum, measured, ...result }) => ({ ...result, overheadMs: measured > 0 ? (overheadSum / measured) * 1000 : null }));
 }
 
 export async function runWebsocketBench(options: { steps: number; maxOutputTokens: number }, log: (line: string) => void): Promise<WebsocketResult> {
@@ -58,23 +93,22 @@ export async function runWebsocketBench(options: { steps: number; maxOutputToken
   const home = tempDir("spark-bench-ws-home-");
   mkdirSync(join(project, ".spark"));
   writeFileSync(join(project, ".spark", "config.toml"), ["[aliases]", `bench = "local:${model}"`, "[models.bench]", "context_size = 8192", "temperature = 0", ""].join("\n"));
-  // The KV cache on disk off, as `spark bench` runs: its rows must be cold (and with it on, the gateway's prewarm
-  // of the third mode fails with "Eval has failed" on main as of this writing).
-  mkdirSync(join(home, ".spark"), { recursive: true });
-  writeFileSync(join(home, ".spark", "config.toml"), "[local]\nkv_cache_max_bytes = 0\n");
+  // One sequence per mode, so that modes taking turns never evict each other's conversation; no states on
+  // disk (as `spark bench`), so that no save runs between turns.
+  mkdirSync(join(home, ".spark"));
+  writeFileSync(join(home, ".spark", "config.toml"), ["[local]", "sequences = 4", "kv_cache_max_bytes = 0", ""].join("\n"));
   const gateway = await startGateway(project, { HOME: home, SPARK_HOME: join(home, ".spark") });
   try {
     // The model loads on its first request: load it before any mode is timed.
     await fetch(`${gateway.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "bench", input: "warm up", max_output_tokens: 1 }) });
-    const modes: ModeResult[] = [];
-    const http = await timed(() => httpFullHistory(gateway.url, script(1, options.steps, options.maxOutputTokens)));
-    modes.push({ mode: "HTTP, full history each turn", turns: http.value, endToEndMs: http.ms, prewarmMs: null });
-    log(`websocket: HTTP full history ${Math.round(http.ms)} ms`);
-    for (const prewarm of [false, true]) {
-      const socket = await timed(() => overSocket(gateway.url, script(prewarm ? 3 : 2, options.steps, options.maxOutputTokens), prewarm));
-      modes.push({ mode: `WebSocket, previous_response_id${prewarm ? " + prewarm" : ""}`, turns: socket.value.turns, endToEndMs: socket.ms, prewarmMs: socket.value.prewarmMs });
-      log(`websocket: socket${prewarm ? " + prewarm" : ""} ${Math.round(socket.ms)} ms`);
-    }
+    const { steps, maxOutputTokens } = options;
+    const modes = await interleave(gateway.url, [
+      { mode: "HTTP, full history each turn", steps: httpFullHistory(gateway.url, script(1, steps, maxOutputTokens)) },
+      { mode: "HTTP, previous_response_id (store: true)", steps: httpPreviousResponse(gateway.url, script(7, steps, maxOutputTokens)) },
+      { mode: "WebSocket, previous_response_id", steps: overSocket(gateway.url, script(2, steps, maxOutputTokens), false) },
+      { mode: "WebSocket, previous_response_id + prewarm", steps: overSocket(gateway.url, script(3, steps, maxOutputTokens), true) },
+    ]);
+    for (const mode of modes) log(`websocket: ${mode.mode} ${Math.round(mode.endToEndMs)} ms`);
     // A cold prefill of the redirect's conversation (a fresh run prefix): what a redirect that re-reads everything costs.
     const coldStarted = performance.now();
     const cold = await fetch(`${gateway.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "bench", instructions: script(6, 8, 1).instructions, input: [...script(6, 8, 1).first], max_output_tokens: 1 }) });
@@ -118,23 +152,36 @@ function redirectRows(result: WebsocketResult): string[] {
   ];
 }
 
+const decimal = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
+
+function modeRow(mode: ModeResult, base: number): string {
+  const later = mode.turns.slice(1);
+  const speedup = base > 0 ? `${(((base - mode.endToEndMs) / base) * 100).toFixed(0)}%` : "-";
+  const overhead = mode.overheadMs === null ? "-" : decimal.format(mode.overheadMs);
+  return `| ${mode.mode} | ${integer.format(mode.turns[0]?.evaluated ?? 0)} | ${integer.format(mean(later.map((turn) => turn.evaluated)))} | ${integer.format(sum(mode.turns.map((turn) => turn.evaluated)))} | ${integer.format(mode.turns[0]?.ttftMs ?? 0)} | ${integer.format(mean(later.map((turn) => turn.ttftMs)))} | ${overhead} | ${integer.format(mode.endToEndMs)} | ${speedup} |`;
+}
+
+function perTurnLines(mode: ModeResult): string[] {
+  return [
+    `- ${mode.mode}${mode.prewarmMs !== null ? ` (prewarm ${integer.format(mode.prewarmMs)} ms)` : ""}:`,
+    `  - prompt tokens evaluated per turn: ${mode.turns.map((turn) => turn.evaluated).join(", ")}`,
+    `  - TTFT per turn, ms: ${mode.turns.map((turn) => integer.format(turn.ttftMs)).join(", ")}`,
+  ];
+}
+
 export function websocketMarkdown(result: WebsocketResult): string {
   const base = result.modes[0]?.endToEndMs ?? 0;
-  const rows = result.modes.map((mode) => {
-    const later = mode.turns.slice(1);
-    const speedup = base > 0 ? `${(((base - mode.endToEndMs) / base) * 100).toFixed(0)}%` : "-";
-    return `| ${mode.mode} | ${integer.format(mode.turns[0]?.evaluated ?? 0)} | ${integer.format(mean(later.map((turn) => turn.evaluated)))} | ${integer.format(sum(mode.turns.map((turn) => turn.evaluated)))} | ${integer.format(mode.turns[0]?.ttftMs ?? 0)} | ${integer.format(mean(later.map((turn) => turn.ttftMs)))} | ${integer.format(mode.endToEndMs)} | ${speedup} |`;
-  });
-  const perTurn = result.modes.map((mode) => `- ${mode.mode}: evaluated per turn ${mode.turns.map((turn) => turn.evaluated).join(", ")}${mode.prewarmMs !== null ? ` (prewarm ${integer.format(mode.prewarmMs)} ms)` : ""}`);
   return [
     `Model: ${result.model}; ${result.threads} thread(s); ${result.steps} tool calls (${result.steps + 1} model turns), ${result.maxOutputTokens} output tokens per turn, temperature 0.`,
-    "Each tool output is a user message of about 40 words; the HTTP client sends the whole conversation every turn, the socket only the new item.",
+    "Each tool output is a user message of about 40 words; the full-history HTTP client sends the whole conversation every turn, the others only the new item.",
+    "The modes take turns, one request each (so a shared machine's changing load weighs on all alike); end to end is the sum of a mode's request times, its prewarm included.",
+    "Gateway overhead: a turn's time in the gateway outside the engine's call (spark_gateway_overhead_seconds: request time less the engine's own), mean per turn.",
     "",
-    "| mode | turn 1: tokens evaluated | later turns: mean evaluated | all turns: evaluated | turn 1: TTFT ms | later turns: mean TTFT ms | end to end ms | faster than HTTP |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ...rows,
+    "| mode | turn 1: tokens evaluated | later turns: mean evaluated | all turns: evaluated | turn 1: TTFT ms | later turns: mean TTFT ms | gateway overhead ms/turn | end to end ms | faster than HTTP |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...result.modes.map((mode) => modeRow(mode, base)),
     "",
-    ...perTurn,
+    ...result.modes.flatMap(perTurnLines),
     "",
     ...redirectRows(result),
   ].join("\n");

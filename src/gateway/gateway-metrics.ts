@@ -18,6 +18,7 @@ export class GatewayMetrics {
   readonly ttft = this.histogram("spark_gateway_time_to_first_token_seconds", "From the request's arrival to the first generated token sent to the client.", ["route", "model"], [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
   readonly tokensPerSecond = this.histogram("spark_gateway_output_tokens_per_second", "Output tokens per second after the first token, per request.", ["model"], [10, 25, 50, 100, 250, 500, 1000, 2000, 5000, 10000, 20000, 50000]);
   readonly duration = this.histogram("spark_gateway_request_duration_seconds", "Whole request time, by route.", ["route"], [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300]);
+  readonly overhead = this.histogram("spark_gateway_overhead_seconds", "A request's time in the gateway outside the local engine's call (its whole time less the time the engine reported), by route.", ["route"], [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1]);
   readonly draftTokens = this.counter("spark_gateway_draft_tokens_total", "Speculative draft tokens of the local engine, by model and outcome (accepted or rejected by the model).", ["model", "outcome"]);
   readonly errors = this.counter("spark_gateway_errors_total", "Error answers and failed generations, by error code.", ["code"]);
   readonly upstreamStreamErrors = this.counter("spark_upstream_stream_errors_total", "Passed-through streams whose upstream broke the connection before the stream ended; the client got an error frame.", ["route", "model"]);

@@ -71,6 +71,7 @@ export function recordGeneration(
   const { ttftMs, decodeTokensPerSecond, totalMs: durationMs } = entry.metrics;
   metrics.duration.observe({ route }, durationMs / 1000);
   if (ttftMs !== null) metrics.ttft.observe({ route, model }, ttftMs / 1000);
+  if (outcome.modelMs !== undefined) metrics.overhead.observe({ route }, Math.max(0, durationMs - outcome.modelMs) / 1000);
   if (decodeTokensPerSecond !== null) metrics.tokensPerSecond.observe({ model }, decodeTokensPerSecond);
   if (outcome.drafts) {
     metrics.draftTokens.inc({ model, outcome: "accepted" }, outcome.drafts.accepted);

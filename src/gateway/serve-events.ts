@@ -18,6 +18,8 @@ export interface Outcome {
   disconnected: boolean;
   /** The local engine's speculative drafts (prompt lookup, draft model, predicted output), when it reported them. */
   drafts?: { accepted: number; rejected: number };
+  /** How long the local engine's call took by its own clock, when it reported it: the rest of the request is the gateway's. */
+  modelMs?: number;
   /** The Responses API's id of the response, when an upstream's answer named it (a pool keeps it for previous_response_id). */
   responseId?: string;
 }
@@ -60,6 +62,7 @@ export async function serveEvents(context: RunContext, events: AsyncIterable<Str
   let reason: FinishReason = "stop";
   let error: SparkErrorJSON | undefined;
   let drafts: Outcome["drafts"];
+  let modelMs: number | undefined;
   /** What the event iterator threw: answered like an error event, keeping the usage seen so far. */
   let thrown: GatewayError | undefined;
 
@@ -108,6 +111,7 @@ export async function serveEvents(context: RunContext, events: AsyncIterable<Str
           break;
         case "metrics":
           drafts = { accepted: event.metrics.draftTokensAccepted, rejected: event.metrics.draftTokensRejected };
+          modelMs = event.metrics.totalMs;
           break;
         case "error":
           error = event.error;
@@ -125,7 +129,7 @@ export async function serveEvents(context: RunContext, events: AsyncIterable<Str
   }
   if (!thrown) await sendText(stop.flush());
   if (stop.stopped && reason === "abort" && !clientGone()) reason = "stop";
-  const outcome: Outcome = { status: 200, usage, reason, disconnected: clientGone(), ...(drafts ? { drafts } : {}) };
+  const outcome: Outcome = { status: 200, usage, reason, disconnected: clientGone(), ...(drafts ? { drafts } : {}), ...(modelMs !== undefined ? { modelMs } : {}) };
   if (outcome.disconnected) return { ...outcome, status: 499, reason: "abort" };
   const summary = { text, reasoning, toolCalls, reason, usage };
   const failure = thrown ?? (error ? toGatewayError(SparkError.fromJSON(error)) : undefined);

@@ -1,4 +1,4 @@
-import type { ChatHistoryItem, ChatModelFunctions, LLamaChatGenerateResponseOptions, LlamaGrammar, Token } from "node-llama-cpp";
+import type { ChatHistoryItem, ChatModelFunctions, LLamaChatGenerateResponseOptions, LlamaGrammar, LlamaText, Token } from "node-llama-cpp";
 import {
   ContextOverflowError,
   EventQueue,
@@ -16,6 +16,7 @@ import type { SpeculationMode } from "../../../speed/speculation/index.js";
 import { fillByChatRequest } from "../../fill-by-chat.js";
 import type { ModelClient } from "../../model-client.js";
 import { hasInfillTokens } from "./fit-infill.js";
+import { promptTokensOf, transcriptAfter } from "./held-tokens.js";
 import { sharedPrefix } from "./kv-entry.js";
 import { generateCompletion } from "./local-completion.js";
 import type { LoadedModel, LocalEngine } from "./local-engine.js";
@@ -130,11 +131,14 @@ export class LocalModelClient implements ModelClient {
       meter = new CallMeter();
       const history = toChatHistory(request.messages);
       const functions: ChatModelFunctions | undefined = request.tools?.length ? toChatFunctions(request.tools) : undefined;
-      const promptTokens = this.promptTokens(loaded, history, functions);
-      // llama.cpp would silently drop the start of the conversation to make room: say so instead.
-      if (promptTokens.length >= loaded.contextSize) throw new ContextOverflowError(promptTokens.length, loaded.contextSize, 0, this.displayName);
-      const slot = await loaded.pool.acquire(promptTokens, signal, request.cacheKey);
+      const contextText = this.render(loaded, history, functions);
+      const tokensFor = (slot: Slot) => promptTokensOf(contextText, slot.transcript, loaded.model.tokenizer);
+      const slot = await loaded.pool.acquire(tokensFor, signal, request.cacheKey);
+      let transcript = slot.transcript;
       try {
+        const promptTokens = tokensFor(slot);
+        // llama.cpp would silently drop the start of the conversation to make room: say so instead.
+        if (promptTokens.length >= loaded.contextSize) throw new ContextOverflowError(promptTokens.length, loaded.contextSize, 0, this.displayName);
         let reused = slot.sequence.compareContextTokens(promptTokens).firstDifferentIndex;
         // A state saved by an earlier process may hold more of this prompt than memory does.
         if (loaded.persistence) reused = await loaded.persistence.restore(slot, promptTokens, reused);
@@ -143,6 +147,8 @@ export class LocalModelClient implements ModelClient {
         promptTokensEvaluated = promptTokens.length - reused;
         slot.predictor.beginRequest(this.speculationMode(request, slot), request.prediction ? loaded.model.tokenize(request.prediction) : []);
         const before = { ...slot.sequence.tokenPredictions };
+        const generated: Token[] = [];
+        let said = "";
         const options: LLamaChatGenerateResponseOptions<ChatModelFunctions> = {
           ...(signal ? { signal, stopOnAbortSignal: true } : {}),
           // Without a limit a model that never emits end-of-text would run until the window is full.
@@ -152,11 +158,13 @@ export class LocalModelClient implements ModelClient {
           ...(request.stop?.length ? { customStopTriggers: request.stop } : {}),
           onTextChunk: (text) => {
             meter.markToken();
+            said += text;
             events.push({ type: "text-delta", text });
           },
           onToken: (tokens) => {
             meter.markToken();
             usage.outputTokens += tokens.length;
+            generated.push(...tokens);
           },
           ...(functions ? { functions } : request.jsonSchema ? { grammar: await this.grammarFor(loaded, request.jsonSchema.schema) } : {}),
         };
@@ -164,6 +172,9 @@ export class LocalModelClient implements ModelClient {
         reason = stopReasons[result.metadata.stopReason] ?? "stop";
         drafts.validated = slot.sequence.tokenPredictions.validated - before.validated;
         drafts.refuted = slot.sequence.tokenPredictions.refuted - before.refuted;
+        const prompt = { text: contextText, tokens: promptTokens };
+        // A function call is rendered back by the template, not as generated: only the prompt is kept as it was.
+        transcript = result.functionCalls?.length ? prompt : transcriptAfter(loaded.model, prompt, generated, said);
         result.functionCalls?.forEach((call, index: number) => {
           events.push({
             type: "tool-call",
@@ -171,6 +182,8 @@ export class LocalModelClient implements ModelClient {
           });
         });
       } finally {
+        // A failed call keeps the old transcript: its tokens still say its text, whatever the sequence holds now.
+        slot.transcript = transcript;
         loaded.pool.release(slot);
         loaded.persistence?.used(slot, this.sharedPrefixLength(loaded, request, functions));
       }
@@ -206,15 +219,17 @@ export class LocalModelClient implements ModelClient {
     events.push({ type: "finish", reason: call.reason });
   }
 
-  /** The prompt exactly as the chat template renders it, to pick a sequence and count cache reuse. */
-  private promptTokens(loaded: LoadedModel, history: ChatHistoryItem[], functions: ChatModelFunctions | undefined): Token[] {
-    const chat = loaded.pool.slots[0]?.chat;
-    if (!chat) return [];
-    const { contextText } = chat.chatWrapper.generateContextState({
+  /** The prompt exactly as the chat template renders it, as text. */
+  private render(loaded: LoadedModel, history: ChatHistoryItem[], functions: ChatModelFunctions | undefined): LlamaText {
+    return loaded.chatWrapper().generateContextState({
       chatHistory: history,
       ...(functions ? { availableFunctions: functions, documentFunctionParams: true } : {}),
-    });
-    return contextText.tokenize(loaded.model.tokenizer);
+    }).contextText;
+  }
+
+  /** The prompt's tokens as the template renders it, every part tokenized (no sequence's transcript applied). */
+  private promptTokens(loaded: LoadedModel, history: ChatHistoryItem[], functions: ChatModelFunctions | undefined): Token[] {
+    return this.render(loaded, history, functions).tokenize(loaded.model.tokenizer);
   }
 
   /**
@@ -239,10 +254,16 @@ export class LocalModelClient implements ModelClient {
     signal?.throwIfAborted();
     const loaded = await this.load();
     const functions = request.tools?.length ? toChatFunctions(request.tools) : undefined;
-    const promptTokens = this.prewarmTokens(loaded, request, functions);
-    if (promptTokens.length >= loaded.contextSize) throw new ContextOverflowError(promptTokens.length, loaded.contextSize, 0, this.displayName);
-    const slot = await loaded.pool.acquire(promptTokens, signal, request.cacheKey);
+    // A conversation before its first task prewarms what every task shares (see taskPrefixTokens); its
+    // tokens are cut from a rendering with a stand-in task, so they hold no transcript of the prompt's text.
+    const beforeFirstTask = functions !== undefined && request.messages.every((message) => message.role === "system");
+    const contextText = beforeFirstTask ? undefined : this.render(loaded, toChatHistory(request.messages).slice(0, -1), functions);
+    const tokensFor = (slot: Slot) => (contextText ? promptTokensOf(contextText, slot.transcript, loaded.model.tokenizer) : this.taskPrefixTokens(loaded, request, functions));
+    const slot = await loaded.pool.acquire(tokensFor, signal, request.cacheKey);
+    let transcript = slot.transcript;
     try {
+      const promptTokens = tokensFor(slot);
+      if (promptTokens.length >= loaded.contextSize) throw new ContextOverflowError(promptTokens.length, loaded.contextSize, 0, this.displayName);
       if (loaded.persistence) await loaded.persistence.restore(slot, promptTokens, slot.sequence.compareContextTokens(promptTokens).firstDifferentIndex);
       // Keeps the shared prefix and drops what follows it (never shifting the window), then evaluates the rest.
       await slot.sequence.adaptStateToTokens(promptTokens, false);
@@ -252,21 +273,22 @@ export class LocalModelClient implements ModelClient {
         signal?.throwIfAborted();
         await slot.sequence.evaluateWithoutGeneratingNewTokens(promptTokens.slice(start, start + prewarmChunk));
       }
+      transcript = contextText ? { text: contextText, tokens: promptTokens } : undefined;
       return { usage: { ...emptyUsage(), inputTokens: promptTokens.length, cachedInputTokens: reused } };
     } finally {
+      slot.transcript = transcript;
       loaded.pool.release(slot);
       loaded.persistence?.used(slot, this.sharedPrefixLength(loaded, request, functions));
     }
   }
 
   /**
-   * What a prewarm evaluates: the conversation without the model turn a generation would open. Only system
-   * messages (a conversation before its first task) are rendered with a task and cut to what every task
-   * shares, as node-llama-cpp puts the tools' documentation before the system messages when nothing
-   * follows them and after them otherwise: rendered alone, they would share almost nothing with the turn.
+   * What a prewarm of a conversation before its first task (system messages only) evaluates: the prompt
+   * rendered with a stand-in task, cut to what every task shares, as node-llama-cpp puts the tools'
+   * documentation before the system messages when nothing follows them and after them otherwise: rendered
+   * alone, they would share almost nothing with the turn.
    */
-  private prewarmTokens(loaded: LoadedModel, request: ModelRequest, functions: ChatModelFunctions | undefined): Token[] {
-    if (!functions || request.messages.some((message) => message.role !== "system")) return this.promptTokens(loaded, toChatHistory(request.messages).slice(0, -1), functions);
+  private taskPrefixTokens(loaded: LoadedModel, request: ModelRequest, functions: ChatModelFunctions | undefined): Token[] {
     const withTask = this.promptTokens(loaded, toChatHistory([...request.messages, { role: "user", content: "a" }]), functions);
     return withTask.slice(0, this.sharedPrefixLength(loaded, request, functions));
   }

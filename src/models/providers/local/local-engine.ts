@@ -17,6 +17,7 @@ import { errorMessage, ModelError, SparkError } from "../../../core/index.js";
 import type { LocalEngine as LocalEngineHandle } from "../../local-engine-handle.js";
 import { PredictionFollower, RequestPredictor } from "../../../speed/speculation/index.js";
 import { checkGgufFile } from "./check-gguf-file.js";
+import { splicingWrapper } from "./held-tokens.js";
 import { KvCacheStore, type KvCacheOptions } from "./kv-cache-store.js";
 import { KvPersistence } from "./kv-persistence.js";
 import { modelIdentity } from "./model-identity.js";
@@ -48,6 +49,8 @@ export interface LoadedModel {
   contextSize: number;
   /** Saves and restores the pool's states on disk, when a KV cache directory is configured. */
   persistence?: KvPersistence;
+  /** The model's chat template (resolved on first use), rendering prompts as text. */
+  chatWrapper(): ChatWrapper;
 }
 
 const defaultMaxContext = 8192;
@@ -163,10 +166,11 @@ export class LocalEngine implements LocalEngineHandle {
     // prompts everything through it: resolved now, so its first answer does not wait for it. A model with
     // them may never need it (an editor's completions fill in the middle): resolved on the first chat
     // prompt, so the load, and the event loop of the process around it, never pays for it.
-    let chatWrapper: ChatWrapper | undefined;
+    let resolved: ChatWrapper | undefined;
+    const chatWrapper = (): ChatWrapper => (resolved ??= resolveChatWrapper(model));
     if (model.tokens.infill.prefix === null || model.tokens.infill.suffix === null) {
       await yieldToEventLoop();
-      chatWrapper = resolveChatWrapper(model);
+      chatWrapper();
     }
     const slots: Slot[] = [];
     for (let index = 0; index < context.totalSequences; index++) {
@@ -178,22 +182,23 @@ export class LocalEngine implements LocalEngineHandle {
       });
       const sequence = context.getSequence({ tokenPredictor: predictor });
       let chat: LlamaChat | undefined;
-      slots.push({
+      const slot: Slot = {
         sequence,
         get chat(): LlamaChat {
-          chatWrapper ??= resolveChatWrapper(model);
-          chat ??= new LlamaChat({ contextSequence: sequence, chatWrapper });
+          // Each rendering is spliced onto what this sequence holds, so its reuse check sees the generated tokens.
+          chat ??= new LlamaChat({ contextSequence: sequence, chatWrapper: splicingWrapper(chatWrapper(), () => slot.transcript) });
           return chat;
         },
         completion: new LlamaCompletion({ contextSequence: sequence }),
         predictor,
         lastUsed: 0,
         busy: false,
-      });
+      };
+      slots.push(slot);
     }
     const pool = new SequencePool(slots);
     const persistence = await this.persistence(path, model, pool, context.contextSize);
-    return { path, model, ...(draft ? { draftModel: draft.model } : {}), pool, contextSize: context.contextSize, ...(persistence ? { persistence } : {}) };
+    return { path, model, ...(draft ? { draftModel: draft.model } : {}), pool, contextSize: context.contextSize, ...(persistence ? { persistence } : {}), chatWrapper };
   }
 
   /** The model's disk cache, keyed by the file's identity; a file that cannot be identified is not cached. */

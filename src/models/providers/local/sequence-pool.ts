@@ -1,5 +1,6 @@
 import type { LlamaChat, LlamaCompletion, LlamaContextSequence, Token } from "node-llama-cpp";
 import type { RequestPredictor } from "../../../speed/speculation/index.js";
+import type { Transcript } from "./held-tokens.js";
 
 /** One context sequence with its chat and raw-completion drivers and token predictor: a "slot", as llama.cpp's server says. */
 export interface Slot {
@@ -15,7 +16,12 @@ export interface Slot {
   persistedTokens?: readonly Token[] | undefined;
   /** Leading tokens of the last call that every call of its workspace shares (system prompt and tools). */
   sharedPrefixLength?: number | undefined;
+  /** What the sequence's last chat call left in it, as text and the exact tokens (held-tokens.ts). */
+  transcript?: Transcript | undefined;
 }
+
+/** A prompt's tokens, or how to get them for a given slot (a slot's transcript may hold part of them as generated). */
+export type PromptFor = readonly Token[] | ((slot: Slot) => readonly Token[]);
 
 /** Share of the shorter of cache and prompt that must be shared for a slot to be reused rather than evicted. */
 const minimumSimilarity = 0.5;
@@ -39,10 +45,11 @@ export class SequencePool {
    * interrupted answer outgrew its prompt still finds its slot), else the least recently used one. The
    * slot that served the same conversation (`cacheKey`) needs no similarity: its cache is that conversation's.
    */
-  private pick(promptTokens: readonly Token[], cacheKey: string | undefined): Slot | undefined {
+  private pick(prompt: PromptFor, cacheKey: string | undefined): Slot | undefined {
     let best: { slot: Slot; prefix: number } | undefined;
     for (const slot of this.slots) {
       if (slot.busy) continue;
+      const promptTokens = typeof prompt === "function" ? prompt(slot) : prompt;
       const cached = slot.sequence.contextTokens.length;
       const shared = slot.sequence.compareContextTokens([...promptTokens]).firstDifferentIndex;
       const sameConversation = cacheKey !== undefined && slot.cacheKey === cacheKey;
@@ -53,10 +60,10 @@ export class SequencePool {
     return best?.slot;
   }
 
-  async acquire(promptTokens: readonly Token[], signal?: AbortSignal, cacheKey?: string): Promise<Slot> {
+  async acquire(prompt: PromptFor, signal?: AbortSignal, cacheKey?: string): Promise<Slot> {
     for (;;) {
       signal?.throwIfAborted();
-      const slot = this.pick(promptTokens, cacheKey);
+      const slot = this.pick(prompt, cacheKey);
       if (slot) {
         slot.busy = true;
         slot.lastUsed = ++this.clock;
