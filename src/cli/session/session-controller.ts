@@ -10,6 +10,7 @@ import { patchDiffLines } from "./edit-diff.js";
 import type { FrameTrace, InterruptRecord } from "./frame-trace.js";
 import { resumedHeader, storedMessageLines } from "./history-lines.js";
 import { LiveMeter } from "./live-meter.js";
+import { reviewSessionChanges } from "./review-session.js";
 import type { CommandHost } from "./command-host.js";
 import { isCommand, runCommand } from "./slash-commands.js";
 import { ViewStore, type ApprovalChoice, type RenderMode, type SessionState } from "./view-store.js";
@@ -215,7 +216,7 @@ export class SessionController implements CommandHost {
    * busy operation: other commands that need an idle session wait, messages are queued, Esc aborts `signal`.
    * Resolves when it has ended.
    */
-  runBusy(activity: string, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  runBusy(activity: string, work: (signal: AbortSignal) => Promise<void>, stoppedNote = "nothing changed"): Promise<void> {
     if (this.turn) return Promise.resolve();
     const controller = new AbortController();
     const turn: RunningTurn = { kind: "command", controller, done: Promise.resolve(), interrupt: undefined, interruptAt: undefined };
@@ -232,10 +233,43 @@ export class SessionController implements CommandHost {
       })
       .then((status) => {
         this.view.set({ activity: undefined });
-        if (status === "interrupted") this.view.print([paint.dim(`Interrupted: ${activity.replace(/…$/, "")} stopped; nothing changed.`)]);
+        if (status === "interrupted") this.view.print([paint.dim(`Interrupted: ${activity.replace(/…$/, "")} stopped; ${stoppedNote}.`)]);
         this.afterTurn(status);
       });
     return turn.done;
+  }
+
+  /**
+   * /review: the drafter–reviewer loop on this session's changes, the current model revising in this
+   * conversation (its rounds shown like turns, its patches checkpointed in this session); Esc stops it.
+   */
+  review(): Promise<void> {
+    const model = this.models.current;
+    return this.runBusy(
+      "reviewing the session's changes…",
+      async (signal) => {
+        const contextPolicy = await this.contextPolicy(model).catch(() => undefined);
+        await reviewSessionChanges(
+          {
+            view: this.view,
+            meter: this.meter,
+            conversation: this.conversation,
+            model,
+            runtime: this.models.runtime,
+            wiring: { ...this.wiring },
+            stores: this.stores,
+            setState: (state) => this.setState(state),
+            ask: (request, askSignal) => this.ask(request, askSignal),
+            onStopped: () => undefined,
+            ...(this.deps.tools ? { tools: this.deps.tools } : {}),
+            ...(contextPolicy ? { contextPolicy } : {}),
+            onContextFill: (fill) => (this.contextFill = fill),
+          },
+          signal,
+        );
+      },
+      "the patches made so far stay (/undo restores them)",
+    );
   }
 
   /** /compact: summarises the older turns now, as a busy operation that Esc cancels (nothing changes then). */
