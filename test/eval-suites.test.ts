@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { runSpark, tempDir } from "./support/run-spark.js";
 import { startScriptedServer, type RecordedRequest, type ScriptedReply, type ScriptedServer } from "./support/scripted-openai-server.js";
@@ -125,7 +126,11 @@ describe.skipIf(!hasBwrap)("spark eval on Aider's polyglot layout", () => {
     expect(markdown).toMatch(/\| python\/two-fer \| python \| pass \(.*\) \| pass \(approved, .*\) \|/);
     if (!hasGo) expect(markdown).toContain("| go/hello | go | skipped: missing go | skipped: missing go |");
     expect(markdown).toContain("| coder + critic vs coder | ");
-    expect(first.stdout).toBe(markdown);
+    // eval.md is the table printed, then the chart (inline SVG), also written alone as eval.svg.
+    expect(markdown.startsWith(first.stdout)).toBe(true);
+    const svg = readFileSync(join(out, "eval.svg"), "utf8");
+    expect(markdown).toContain(`## Speed against pass rate\n\n${svg.trim()}`);
+    expect(svg.match(/<circle /g)).toHaveLength(2);
 
     // The agent saw the stub, never the tests, the example solution or the metadata.
     const listing = toolOutputs(coder).filter((output) => output.includes("two_fer.py")).join("\n");
@@ -274,6 +279,76 @@ describe.skipIf(!hasBwrap)("spark eval --suite URL", () => {
     expect(second.code, second.stderr).toBe(0);
     expect(outcomes((summaries(join(cwd, "b")) as [Summary])[0])).toEqual([["one", true]]);
     expect(readdirSync(join(sparkHome, "eval-suites"))).toEqual(cached);
+  });
+
+  it("--refresh clones the suite again with the same safe-git rules, swaps it in only when complete, and starts the run over", async () => {
+    const source = tempDir("spark-refresh-src-");
+    const task = (name: string) => ({
+      [`${name}/task.json`]: JSON.stringify({ instruction: `${name.toUpperCase()}: write right to answer.txt`, language: "shell", check: "grep -qx right answer.txt" }),
+      [`${name}/repo/answer.txt`]: "wrong\n",
+      [`${name}/hidden/keep.txt`]: "\n",
+    });
+    const git = (...args: string[]) => expect(spawnSync("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...args], { cwd: source }).status).toBe(0);
+    writeFiles(source, task("one"));
+    git("init", "-q");
+    git("add", "-A");
+    git("commit", "-qm", "one");
+    const marker = join(tempDir("spark-refresh-marker-"), "ran");
+    const hooks = tempDir("spark-refresh-hooks-");
+    writeFiles(hooks, { "hooks/post-checkout": `#!/bin/sh\necho ran > ${marker}\n`, "hooks/post-merge": `#!/bin/sh\necho ran > ${marker}\n` });
+    chmodSync(join(hooks, "hooks", "post-checkout"), 0o755);
+    chmodSync(join(hooks, "hooks", "post-merge"), 0o755);
+    writeFileSync(join(hooks, "gitconfig"), `[core]\n\thooksPath = ${join(hooks, "hooks")}\n[init]\n\ttemplateDir = ${hooks}\n`);
+    const patch = "answer.txt\n<<<<<<< SEARCH\nwrong\n=======\nright\n>>>>>>> REPLACE\n";
+    const coder = await startScriptedServer(drafter({ ONE: patch, TWO: patch }));
+    servers.push(coder);
+    const cwd = configDir({ coder: coder.url });
+    const sparkHome = join(tempDir("spark-refresh-home-"), ".spark");
+    const env = { SPARK_HOME: sparkHome, GIT_CONFIG_GLOBAL: join(hooks, "gitconfig") };
+    const out = join(cwd, "run");
+    const run = (...more: string[]) => runSpark(["eval", "-m", "coder", "--suite", `file://${source}`, "--out", out, ...more], { cwd, env, timeoutMs: 90_000 });
+    expect((await run()).code).toBe(0);
+
+    // A second commit upstream: the cached clone does not have it until --refresh.
+    writeFiles(source, task("two"));
+    git("add", "-A");
+    git("commit", "-qm", "two");
+    const stale = await run("--tasks", "two");
+    expect(stale.code).toBe(2);
+    expect(stale.stderr).toContain("No eval task named two");
+    const refreshed = await run("--refresh");
+    expect(refreshed.code, refreshed.stderr).toBe(0);
+    expect(outcomes((summaries(out) as [Summary])[0])).toEqual([["one", true], ["two", true]]);
+    // Started over: "one" ran again instead of coming from the journal of the old clone.
+    expect(refreshed.stderr).not.toContain("already in");
+    expect(existsSync(marker)).toBe(false);
+    // The report also went to Spark's database, for the results page of spark serve (the URL shown as given).
+    const db = new Database(join(sparkHome, "spark.db"), { readonly: true });
+    const stored = db.prepare("SELECT suite, report FROM eval_reports ORDER BY id DESC LIMIT 1").get() as { suite: string; report: string };
+    db.close();
+    expect(stored.suite).toBe(`file://${source}`);
+    expect(stored.report).toBe(readFileSync(join(out, "eval.json"), "utf8"));
+
+    // A refresh that fails (the source is gone) keeps the clone it had.
+    spawnSync("rm", ["-rf", source]);
+    const failed = await run("--refresh");
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toContain("Could not clone the eval suite");
+    const cached = readdirSync(join(sparkHome, "eval-suites")).filter((name) => !name.startsWith("."));
+    expect(cached).toHaveLength(1);
+    expect(existsSync(join(sparkHome, "eval-suites", cached[0] as string, "two", "task.json"))).toBe(true);
+    expect(readdirSync(join(sparkHome, "eval-suites")).filter((name) => name.startsWith(".clone-"))).toEqual([]);
+  });
+
+  it("refuses --refresh for a folder, and --jobs below 1 or above 4 per CPU, before any model call", async () => {
+    const folder = await runSpark(["eval", "--base-url", "http://127.0.0.1:9/v1", "-m", "x", "--suite", tempDir("spark-refresh-folder-"), "--refresh"]);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toContain("--refresh clones a git suite again: pass it with --suite URL");
+    for (const jobs of ["0", "1.5", "100000"]) {
+      const result = await runSpark(["eval", "--base-url", "http://127.0.0.1:9/v1", "-m", "x", "--jobs", jobs]);
+      expect(result.code, jobs).toBe(2);
+      expect(result.stderr, jobs).toMatch(/--jobs expects a positive whole number|--jobs 100000 is more than this machine can run at once: at most \d+ \(4 per CPU/);
+    }
   });
 
   it("refuses a transport other than https, http or file", async () => {

@@ -129,15 +129,44 @@ describe("spark exec --review: the fast model drafts, the review model reviews",
 
   it("hands an escalated change to the review model outright in handoff mode", async () => {
     const drafter = await scripted([patch("src/math.js", "  return a - b;", "  return a + b;"), say("Fixed add.")]);
-    const reviewer = await scripted([patch("src/math.js", "function multiply(a, b) {\n  return a + b;", "function multiply(a, b) {\n  return a * b;"), say("Fixed multiply.")]);
+    const reviewer = await scripted([patch("src/math.js", "function multiply(a, b) {\n  return a + b;", "function multiply(a, b) {\n  return a * b;"), say("Fixed multiply."), verdict("approve")]);
     const cwd = project(drafter, reviewer, { extra: '[review.escalate]\nmode = "handoff"' });
     const result = await runSpark(["exec", "-m", "coder", "fix add"], { cwd });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain("Escalated (handoff): checks failed: node test.js");
     expect(result.stderr).toContain("Review: handed off to the review model");
-    expect(result.stderr).toMatch(/Round 2 · handoff by review[^\n]*\n {2}checks: node test\.js: passed/);
+    // The handed-off change is reviewed (a verdict request, with the handoff's passing checks) before it is done.
+    expect(result.stderr).toMatch(/Round 2 · handoff by review[^\n]*\n {2}checks: node test\.js: passed\n {2}verdict: approve/);
     expect(userText(reviewer.requests[0]?.body)).toContain("Why it was handed to you: checks failed: node test.js");
+    expect((reviewer.requests[2]?.body as ChatBody).response_format).toBeDefined();
+    expect(userText(reviewer.requests[2]?.body)).toMatch(/\+ {2}return a \* b;[\s\S]*node test\.js\npassed/);
     expect(readFileSync(join(cwd, "src", "math.js"), "utf8")).toContain("return a * b;");
+  });
+
+  it("decides escalation again after each revision: a revision to a security path is handed off, and the handoff is reviewed and revised until approved", async () => {
+    const addAuth = (): ScriptedReply => ({ kind: "tool-calls", calls: [{ id: "a1", name: "apply_patch", arguments: JSON.stringify({ patch: "*** Begin Patch\n*** Add File: src/auth/session.js\n+module.exports = { ttl: 3600 };\n*** End Patch" }) }] });
+    const drafter = await scripted([patch("src/math.js", "  return a - b;", "  return a + b;"), say("Fixed add."), addAuth(), say("Added session settings as asked.")]);
+    const reviewer = await scripted([
+      verdict("revise", [{ file: "src/math.js", line: 2, comment: "also add the session settings the task asks for" }]),
+      say("Kept the session settings."),
+      verdict("revise", [{ file: "src/auth/session.js", line: 1, comment: "an hour is too long for a session" }]),
+      patch("src/auth/session.js", "module.exports = { ttl: 3600 };", "module.exports = { ttl: 600 };"),
+      say("Shortened the session."),
+      verdict("approve"),
+    ]);
+    const cwd = project(drafter, reviewer, { checks: "[]", extra: '[review.escalate]\nmode = "handoff"' });
+    const result = await runSpark(["exec", "-m", "coder", "--review", "--max-review-rounds", "4", "fix add and add session settings"], { cwd, timeoutMs: 60_000 });
+    expect(result.code, result.stderr).toBe(0);
+    // The draft touched no sensitive path: reviewed (--review), not escalated. Its revision did: handed off.
+    expect(result.stderr).toContain("Escalating (handoff) after round 2: src/auth/session.js is security-sensitive (matches **/auth/**)");
+    expect(result.stderr).not.toContain("after round 1");
+    expect(userText(reviewer.requests[1]?.body)).toContain("Why it was handed to you: src/auth/session.js is security-sensitive");
+    expect(result.stderr).toMatch(/Round 3 · handoff by review[^\n]*\n[^\n]*\n {2}verdict: revise/);
+    expect(result.stderr).toMatch(/Round 4 · handoff by review[^\n]*\n[^\n]*\n {2}verdict: approve/);
+    expect(userText(reviewer.requests[3]?.body)).toContain("src/auth/session.js:1 [major] an hour is too long for a session");
+    expect(result.stderr).toContain("Review: handed off to the review model");
+    expect(readFileSync(join(cwd, "src", "auth", "session.js"), "utf8")).toBe("module.exports = { ttl: 600 };\n");
+    expect(reviewer.requests).toHaveLength(6);
   });
 
   it("fails (exit 1) a handoff whose checks still fail, saying why", async () => {
@@ -157,9 +186,10 @@ describe("spark exec --review: the fast model drafts, the review model reviews",
     const reads = [1, 51, 101, 151, 201, 251].map((line): ScriptedReply => ({ kind: "tool-calls", calls: [{ id: `r${line}`, name: "read_file", arguments: JSON.stringify({ path: "NOTES.md", start_line: line }) }] }));
     const steps = [...reads, patch("src/math.js", "function multiply(a, b) {\n  return a + b;", "function multiply(a, b) {\n  return a * b;"), say("Fixed multiply.")];
     let step = 0;
-    const reviewer = await startScriptedServer((request) =>
-      isSummary(request.body) ? say("Decisions: fix multiply in src/math.js.") : (steps[Math.min(step++, steps.length - 1)] as ScriptedReply),
-    );
+    const reviewer = await startScriptedServer((request) => {
+      if ((request.body as ChatBody).response_format) return verdict("approve");
+      return isSummary(request.body) ? say("Decisions: fix multiply in src/math.js.") : (steps[Math.min(step++, steps.length - 1)] as ScriptedReply);
+    });
     servers.push(reviewer);
     const cwd = project(drafter, reviewer, { extra: '[review.escalate]\nmode = "handoff"\n[context]\ntool_output_max_bytes = 3000' });
     const config = join(cwd, ".spark", "config.toml");

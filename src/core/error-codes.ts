@@ -52,7 +52,9 @@ type GatewayRequestErrorCode =
   | "conversation_not_found"
   | "conversation_quota_exceeded"
   | "conversation_storage_full"
-  | "conversation_full";
+  | "conversation_full"
+  | "eval_results_not_found"
+  | "eval_report_unreadable";
 
 /** How a stream the gateway passes on from an upstream failed or was cut. */
 type GatewayStreamErrorCode = "upstream_answer_too_large" | "upstream_stream_broken" | "reservation_exceeded";

@@ -1,3 +1,4 @@
+import { formatEvalChart } from "./eval-chart.js";
 import { pairedDifference, type EvalSummary } from "./eval-results.js";
 
 const number = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
@@ -30,11 +31,16 @@ function pairedLines(summaries: readonly EvalSummary[]): string[] {
   ];
 }
 
+/** The chart section of eval.md: the SVG inline (eval.md stands alone), preceded by a blank line so it is its own HTML block. */
+const chartLines = (summaries: readonly EvalSummary[]) => ["", "## Speed against pass rate", "", formatEvalChart(summaries)];
+
 /**
  * The Markdown report of one run: a row per configuration (pass rate with its 95% interval, tokens, speed,
- * time to first token, cost, review rounds, escalations), each model's totals, then every task side by side.
+ * time to first token, cost, review rounds, escalations), each model's totals, the paired differences, every
+ * task side by side, and (`chart`, for eval.md; a terminal shows no SVG) the speed-against-pass-rate chart.
  */
-export function formatEvalMarkdown(summaries: readonly EvalSummary[], title = summaries.map((summary) => summary.configuration).join(" vs ")): string {
+export function formatEvalMarkdown(summaries: readonly EvalSummary[], options: { title?: string; chart?: boolean } = {}): string {
+  const title = options.title ?? summaries.map((summary) => summary.configuration).join(" vs ");
   const first = summaries[0];
   const tasks = [...new Set(summaries.flatMap((summary) => summary.results.map((result) => result.task)))];
   const lines = [
@@ -65,6 +71,7 @@ export function formatEvalMarkdown(summaries: readonly EvalSummary[], title = su
       const language = summaries.flatMap((s) => s.results).find((result) => result.task === task)?.language ?? "";
       return `| ${task} | ${language} | ${summaries.map((s) => cell(s, task)).join(" | ")} |`;
     }),
+    ...(options.chart ? chartLines(summaries) : []),
   ];
   return `${lines.join("\n")}\n`;
 }

@@ -14,28 +14,53 @@ const gitUrl = /^(https?|file):\/\/\S+$/;
 
 export const isSuiteUrl = (suite: string) => gitUrl.test(suite);
 
+/** The suite as reports show it: a URL without the user name and token it may carry (https://user:token@host/…). */
+export function suiteLabel(suite: string): string {
+  if (!isSuiteUrl(suite)) return suite;
+  try {
+    const url = new URL(suite);
+    url.username = "";
+    url.password = "";
+    return url.href;
+  } catch {
+    return suite.replace(/\/\/[^/@]*@/, "//");
+  }
+}
+
+/** Clones `url` into a new folder of `cacheDir` with the safe-git overrides; returns that folder. */
+async function cloneInto(url: string, scheme: string, cacheDir: string, partial: string, signal: AbortSignal | undefined): Promise<string> {
+  const args = await safeGitArgs(cacheDir, [
+    "-c", `protocol.${scheme}.allow=always`,
+    "clone", "--quiet", "--depth", "1", "--no-recurse-submodules", "--template=", "--no-tags", "--single-branch", "--", url, join(partial, "suite"),
+  ]);
+  await run("git", args, { cwd: cacheDir, env: { ...safeGitEnv(), GIT_ALLOW_PROTOCOL: scheme, GIT_CONFIG_NOSYSTEM: "1" }, maxBuffer: 16 * 1024 * 1024, ...(signal ? { signal } : {}) });
+  return join(partial, "suite");
+}
+
 /**
- * The suite at `url`, cloned once into `cacheDir/<hash of the url>` and reused afterwards. The clone is a
- * suite of unknown origin, so it runs nothing: no hooks (none are installed: an empty template, and
- * core.hooksPath=/dev/null), no submodules, no filters, no transport but the URL's own scheme (never ext::
- * or ssh), shallow, no credential prompt. Spark runs no git command in the clone afterwards, so its config
- * is never read. A clone that did not finish is removed, never reused.
+ * The suite at `url`, cloned once into `cacheDir/<hash of the url>` and reused afterwards; `refresh` clones
+ * it again (the same way) and swaps the new clone in only once it is complete, so a failed refresh keeps
+ * the old one. The clone is a suite of unknown origin, so it runs nothing: no hooks (none are installed: an
+ * empty template, and core.hooksPath=/dev/null), no submodules, no filters, no transport but the URL's own
+ * scheme (never ext:: or ssh), shallow, no credential prompt. Spark runs no git command in the clone
+ * afterwards, so its config is never read. A clone that did not finish is removed, never reused.
  */
-export async function fetchSuite(url: string, cacheDir: string, signal?: AbortSignal): Promise<string> {
+export async function fetchSuite(url: string, cacheDir: string, options: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<string> {
   const match = gitUrl.exec(url);
   if (!match) throw new UsageError(`--suite ${url}: Spark clones https://, http:// or file:// git URLs only. For another transport, clone it yourself and pass the folder.`);
-  const scheme = match[1] as string;
   const target = join(cacheDir, createHash("sha256").update(url).digest("hex").slice(0, 16));
-  if (await isDirectory(target)) return target;
+  const cached = await isDirectory(target);
+  if (cached && !options.refresh) return target;
   await mkdir(cacheDir, { recursive: true });
   const partial = await mkdtemp(join(cacheDir, ".clone-"));
   try {
-    const args = await safeGitArgs(cacheDir, [
-      "-c", `protocol.${scheme}.allow=always`,
-      "clone", "--quiet", "--depth", "1", "--no-recurse-submodules", "--template=", "--no-tags", "--single-branch", "--", url, join(partial, "suite"),
-    ]);
-    await run("git", args, { cwd: cacheDir, env: { ...safeGitEnv(), GIT_ALLOW_PROTOCOL: scheme, GIT_CONFIG_NOSYSTEM: "1" }, maxBuffer: 16 * 1024 * 1024, ...(signal ? { signal } : {}) });
-    await rename(join(partial, "suite"), target);
+    const clone = await cloneInto(url, match[1] as string, cacheDir, partial, options.signal);
+    // The old clone moves aside (inside the folder removed below) before the new one takes its name.
+    if (cached) await rename(target, join(partial, "old"));
+    await rename(clone, target).catch(async (error: unknown) => {
+      if (cached) await rename(join(partial, "old"), target);
+      throw error;
+    });
     return target;
   } catch (error) {
     throw new UsageError(`Could not clone the eval suite ${url}: ${errorMessage(error).split("\n").slice(-3).join(" ")}. Check the URL, or clone it yourself and pass the folder to --suite.`, { cause: error });

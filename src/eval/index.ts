@@ -1,8 +1,10 @@
 export { bundledTasksDir, type EvalTask, type HiddenCopy } from "./eval-task.js";
 export { EvalJournal, journalPath, type JournalEntry } from "./eval-journal.js";
+export { chartScale, escapeXml, formatEvalChart, speedAxis, type ChartRow } from "./eval-chart.js";
 export { formatEvalMarkdown } from "./eval-report.js";
+export { evalReportSchema, parseEvalReport, type EvalReportData } from "./eval-report-schema.js";
 export { modelTotals, pairedDifference, summarise, wilsonInterval, type EvalModelTotals, type EvalSummary, type PairedDifference } from "./eval-results.js";
-export { fetchSuite, isSuiteUrl } from "./fetch-suite.js";
+export { fetchSuite, isSuiteUrl, suiteLabel } from "./fetch-suite.js";
 export { detectLayout, loadSuite, type SuiteLayout, type SuiteSelection } from "./load-suite.js";
 export { runEval } from "./run-eval.js";
 export { runEvalTask, type EvalSetup, type EvalTaskResult } from "./run-eval-task.js";

@@ -36,6 +36,7 @@ import { createUpstreamAgents } from "./upstream-proxy.js";
 import { UsageRecorder } from "./usage-recorder.js";
 import { errorBodies, errorShapeOf } from "./vendor-error.js";
 import { registerVendorRoutes } from "./vendor-routes.js";
+import { registerWebEvalRoute } from "./web-eval-route.js";
 import { registerWebModelsRoute } from "./web-models-route.js";
 import { registerWebQuotaRoute } from "./web-quota-route.js";
 import { registerWebStatic } from "./web-static.js";
@@ -215,7 +216,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   app.setNotFoundHandler((request, reply) => {
     const failure = new GatewayError(
       404,
-      `There is no route ${request.method} ${request.url.split("?")[0] ?? ""}. This gateway serves the web UI at GET /, GET /v1/models, POST /v1/chat/completions, POST /v1/responses, POST /v1/completions, /v1/spark/conversations, POST /v1/messages (Anthropic), POST /v1beta/models/MODEL:generateContent (Gemini), GET /v1/spark/pools, GET /healthz and GET /metrics.`,
+      `There is no route ${request.method} ${request.url.split("?")[0] ?? ""}. This gateway serves the web UI at GET /, GET /v1/models, POST /v1/chat/completions, POST /v1/responses, POST /v1/completions, /v1/spark/conversations, POST /v1/messages (Anthropic), POST /v1beta/models/MODEL:generateContent (Gemini), GET /v1/spark/pools, GET /v1/spark/eval (the page /eval.html), GET /healthz and GET /metrics.`,
       "unknown_route",
     );
     metrics.answered({ route: "unmatched", model: "-", status: 404, errorCode: wireCode(failure) });
@@ -241,6 +242,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   registerResponsesSocket(app, context, socketLimits(config, bodyLimit));
   registerWebModelsRoute(app, context.auth, router, context.families);
   registerWebQuotaRoute(app, context);
+  registerWebEvalRoute(app, context.auth, options.db);
   const quota = {
     conversations: config.gateway?.conversations_max ?? DEFAULT_WEB_CONVERSATION_QUOTA.conversations,
     characters: config.gateway?.conversation_storage_max_chars ?? DEFAULT_WEB_CONVERSATION_QUOTA.characters,

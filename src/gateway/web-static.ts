@@ -71,7 +71,7 @@ function securityHeaders(path: string): Record<string, string> {
   if (path === "/mermaid-frame.html") return { ...common, "content-security-policy": MERMAID_FRAME_CSP };
   // The diagram renderer frame has an opaque origin, so its module scripts are cross-origin requests.
   if (path.startsWith("/assets/")) return { ...common, "access-control-allow-origin": "*" };
-  if (path === "/index.html") return { ...common, "content-security-policy": PAGE_CSP, "x-frame-options": "DENY" };
+  if (path === "/index.html" || path === "/eval.html") return { ...common, "content-security-policy": PAGE_CSP, "x-frame-options": "DENY" };
   return common;
 }
 

@@ -39,4 +39,5 @@ export {
   type WebMessage,
   type WebMessageRole,
 } from "./web-conversation-store.js";
+export { createEvalReportStore, EVAL_REPORTS_KEPT, type EvalReportStore, type StoredEvalReport } from "./eval-report-store.js";
 export { createResponseStore, DEFAULT_RESPONSE_STORE_LIMITS, type ResponseStore, type ResponseStoreLimits } from "./response-store.js";

@@ -196,6 +196,21 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    description: "spark eval's reports, for the results page of spark serve",
+    up(db) {
+      // report is eval.json's text; suite is what the user passed to --suite (shown, never opened).
+      db.exec(`
+        CREATE TABLE eval_reports (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          suite TEXT NOT NULL,
+          report TEXT NOT NULL,
+          created_at TEXT NOT NULL
+        );
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);

@@ -21,8 +21,12 @@ export default defineConfig({
     chunkSizeWarningLimit: 2_000,
     reportCompressedSize: false,
     rollupOptions: {
-      // The page, and the diagram renderer frame that loads Mermaid when the first diagram appears.
-      input: { index: fileURLToPath(new URL("index.html", import.meta.url)), "mermaid-frame": fileURLToPath(new URL("mermaid-frame.html", import.meta.url)) },
+      // The page, the diagram renderer frame that loads Mermaid when the first diagram appears, and the eval results page.
+      input: {
+        index: fileURLToPath(new URL("index.html", import.meta.url)),
+        "mermaid-frame": fileURLToPath(new URL("mermaid-frame.html", import.meta.url)),
+        eval: fileURLToPath(new URL("eval.html", import.meta.url)),
+      },
     },
   },
 });

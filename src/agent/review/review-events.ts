@@ -7,7 +7,10 @@ import type { ReviewVerdict } from "./verdict-schema.js";
 
 export type ReviewRole = "drafter" | "reviewer";
 
-/** One pass of the loop: a model changed the code (draft, revision or handoff), the checks ran, maybe a verdict. */
+/**
+ * One pass of the loop: a model changed the code (draft, revision, or handoff: the review model's own
+ * rounds once the task was handed to it), the checks ran, maybe a verdict.
+ */
 export interface ReviewRound {
   round: number;
   kind: "draft" | "revision" | "handoff";
@@ -39,7 +42,7 @@ export type ReviewOutcome =
 export interface ReviewReport {
   task: string;
   outcome: ReviewOutcome;
-  /** Present when the escalation policy ran (not with --no-escalate). */
+  /** Present when the escalation policy ran (not with --no-escalate): every round's reasons together. */
   escalation?: EscalationDecision;
   rounds: ReviewRound[];
   accounting: ModelAccount[];
@@ -57,6 +60,7 @@ export type ReviewEvent =
   | { type: "agent"; round: number; role: ReviewRole; event: AgentEvent }
   | { type: "reviewer-stream"; round: number; event: StreamEvent }
   | { type: "checks"; round: number; results: CheckResult[] }
-  | { type: "escalation"; decision: EscalationDecision }
+  /** The escalation policy picked the change after `round`, for `decision.reasons` (only the reasons new in this round). */
+  | { type: "escalation"; round: number; decision: EscalationDecision }
   | { type: "verdict"; round: number; verdict: ReviewVerdict }
   | { type: "report"; report: ReviewReport };

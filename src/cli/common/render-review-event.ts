@@ -16,7 +16,7 @@ export function renderReviewEvent(event: ReviewEvent, out: { stdout: NodeJS.Writ
       for (const check of event.results) out.stderr.write(`  check ${check.command}: ${check.status}\n`);
       break;
     case "escalation":
-      out.stderr.write(`Escalating (${event.decision.mode}): ${event.decision.reasons.join("; ")}\n`);
+      out.stderr.write(`Escalating (${event.decision.mode}) after round ${event.round}: ${event.decision.reasons.join("; ")}\n`);
       break;
     case "verdict":
       out.stderr.write(`${formatVerdict(event.verdict).join("\n")}\n`);

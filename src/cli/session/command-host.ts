@@ -19,7 +19,9 @@ export interface CommandHost {
   modelChanged(): void;
   /** Summarises the older turns now, as happens by itself near the window's end (a busy operation, see runBusy). */
   compact(): Promise<void>;
+  /** The review loop on this session's changes (a busy operation): verdicts, and revisions by the current model. */
+  review(): Promise<void>;
   /** Runs `work` as the session's busy operation: Esc aborts its signal, messages sent meanwhile are queued. */
-  runBusy(activity: string, work: (signal: AbortSignal) => Promise<void>): Promise<void>;
+  runBusy(activity: string, work: (signal: AbortSignal) => Promise<void>, stoppedNote?: string): Promise<void>;
   exit(): void;
 }

@@ -1,19 +1,20 @@
-import { compactConversation, defaultTools, type AgentStatus, type ApprovalRequest, type ContextPolicy, type Tool } from "../../agent/index.js";
+import { compactConversation, defaultTools, type AgentStatus, type ContextPolicy, type Tool } from "../../agent/index.js";
 import type { ModelClient } from "../../models/index.js";
 import type { ApprovalMode } from "../../sandbox/index.js";
 import type { SparkStores } from "../../store/index.js";
 import { agentContextPolicy, sandboxFor, type AgentWiring, type ModelSwitcher, type OpenedModel } from "../../runtime/index.js";
 import { paint } from "./ansi-style.js";
-import { compactedLines, errorLines, notShrunkLines, runTurn } from "./agent-turn.js";
+import { compactedLines, errorLines, notShrunkLines, runTurn, type TurnContext } from "./agent-turn.js";
 import { Conversation } from "./conversation.js";
-import { patchDiffLines } from "./edit-diff.js";
 import type { FrameTrace, InterruptRecord } from "./frame-trace.js";
 import { resumedHeader, storedMessageLines } from "./history-lines.js";
 import { LiveMeter } from "./live-meter.js";
+import { ApprovalAsker } from "./approval-asker.js";
 import { Prewarmer, prewarmTarget, type PrewarmTarget } from "./prewarmer.js";
+import { reviewSessionChanges } from "./review-session.js";
 import type { CommandHost } from "./command-host.js";
 import { isCommand, runCommand } from "./slash-commands.js";
-import { ViewStore, type ApprovalChoice, type RenderMode, type SessionState } from "./view-store.js";
+import { ViewStore, type RenderMode, type SessionState } from "./view-store.js";
 import { errorMessage } from "../../core/index.js";
 
 /**
@@ -60,7 +61,6 @@ export class SessionController implements CommandHost {
   private turn: RunningTurn | undefined;
   private redirect: string | undefined;
   private queue: string[] = [];
-  private readonly alwaysAllowed = new Set<ApprovalRequest["kind"]>();
   private readonly exitListeners = new Set<() => void>();
   private ticker: NodeJS.Timeout | undefined;
   private inputSerial = 0;
@@ -70,6 +70,7 @@ export class SessionController implements CommandHost {
   /** Per model client: its window and how the session is compacted on it. */
   private readonly policies = new WeakMap<ModelClient, Promise<ContextPolicy>>();
   private readonly prewarmer = new Prewarmer(() => this.prewarmTarget());
+  private readonly approvals: ApprovalAsker;
 
   constructor(private readonly deps: SessionDeps) {
     this.stores = deps.stores;
@@ -90,6 +91,7 @@ export class SessionController implements CommandHost {
         contextFill: this.contextFill,
       }),
     });
+    this.approvals = new ApprovalAsker({ view: this.view, state: () => this.state, setState: (state) => this.setState(state), rows: () => deps.rows() });
   }
 
   busy(): boolean {
@@ -243,7 +245,7 @@ export class SessionController implements CommandHost {
    * busy operation: other commands that need an idle session wait, messages are queued, Esc aborts `signal`.
    * Resolves when it has ended.
    */
-  runBusy(activity: string, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  runBusy(activity: string, work: (signal: AbortSignal) => Promise<void>, stoppedNote = "nothing changed"): Promise<void> {
     if (this.turn) return Promise.resolve();
     const controller = new AbortController();
     const turn: RunningTurn = { kind: "command", controller, done: Promise.resolve(), interrupt: undefined, interruptAt: undefined };
@@ -260,10 +262,25 @@ export class SessionController implements CommandHost {
       })
       .then((status) => {
         this.view.set({ activity: undefined });
-        if (status === "interrupted") this.view.print([paint.dim(`Interrupted: ${activity.replace(/…$/, "")} stopped; nothing changed.`)]);
+        if (status === "interrupted") this.view.print([paint.dim(`Interrupted: ${activity.replace(/…$/, "")} stopped; ${stoppedNote}.`)]);
         this.afterTurn(status);
       });
     return turn.done;
+  }
+
+  /**
+   * /review: the drafter–reviewer loop on this session's changes, the current model revising in this
+   * conversation (its rounds shown like turns, its patches checkpointed in this session); Esc stops it.
+   */
+  review(): Promise<void> {
+    const model = this.models.current;
+    return this.runBusy(
+      "reviewing the session's changes…",
+      async (signal) => {
+        await reviewSessionChanges({ ...(await this.agentContext(model, () => undefined)), runtime: this.models.runtime }, signal);
+      },
+      "the patches made so far stay (/undo restores them)",
+    );
   }
 
   /** /compact: summarises the older turns now, as a busy operation that Esc cancels (nothing changes then). */
@@ -317,30 +334,35 @@ export class SessionController implements CommandHost {
   }
 
   private async runTurnOn(model: OpenedModel, turn: RunningTurn, text: string): Promise<AgentStatus> {
-    // Without a known window (a model that fails to load) the turn runs uncounted and fails itself, saying why.
+    const onStopped = () => {
+      if (turn.interrupt && turn.interruptAt !== undefined) turn.interrupt.stoppedMs = performance.now() - turn.interruptAt;
+    };
+    const context = {
+      ...(await this.agentContext(model, onStopped)),
+      // A steered redirect is in the conversation now: nothing to send after the turn.
+      onSteered: (input: string) => (this.redirect = this.redirect === input ? undefined : this.redirect),
+    };
+    return runTurn(context, text, turn.controller.signal);
+  }
+
+  /** What an agent run in this session needs (a turn, /review's rounds): the screen, conversation, model, tools and approvals. */
+  private async agentContext(model: OpenedModel, onStopped: () => void): Promise<TurnContext> {
+    // Without a known window (a model that fails to load) the run goes uncounted and fails itself, saying why.
     const contextPolicy = await this.contextPolicy(model).catch(() => undefined);
-    return runTurn(
-      {
-        view: this.view,
-        meter: this.meter,
-        conversation: this.conversation,
-        model,
-        wiring: { ...this.wiring },
-        stores: this.stores,
-        setState: (state) => this.setState(state),
-        ask: (request, signal) => this.ask(request, signal),
-        onStopped: () => {
-          if (turn.interrupt && turn.interruptAt !== undefined) turn.interrupt.stoppedMs = performance.now() - turn.interruptAt;
-        },
-        ...(this.deps.tools ? { tools: this.deps.tools } : {}),
-        ...(contextPolicy ? { contextPolicy } : {}),
-        onContextFill: (fill) => (this.contextFill = fill),
-        // A steered redirect is in the conversation now: nothing to send after the turn.
-        onSteered: (input) => (this.redirect = this.redirect === input ? undefined : this.redirect),
-      },
-      text,
-      turn.controller.signal,
-    );
+    return {
+      view: this.view,
+      meter: this.meter,
+      conversation: this.conversation,
+      model,
+      wiring: { ...this.wiring },
+      stores: this.stores,
+      setState: (state) => this.setState(state),
+      ask: (request, signal) => this.approvals.ask(request, signal),
+      onStopped,
+      ...(this.deps.tools ? { tools: this.deps.tools } : {}),
+      ...(contextPolicy ? { contextPolicy } : {}),
+      onContextFill: (fill) => (this.contextFill = fill),
+    };
   }
 
   private afterTurn(status: AgentStatus): void {
@@ -360,30 +382,6 @@ export class SessionController implements CommandHost {
     const next = this.queue.shift();
     this.view.set({ queued: [...this.queue] });
     if (next !== undefined) this.submit(next, "send");
-  }
-
-  private ask(request: ApprovalRequest, signal: AbortSignal): Promise<boolean> {
-    if (this.alwaysAllowed.has(request.kind)) return Promise.resolve(true);
-    if (signal.aborted) return Promise.resolve(false);
-    const previous = this.state;
-    return new Promise<boolean>((resolve) => {
-      let settled = false;
-      const settle = (choice: ApprovalChoice) => {
-        if (settled) return;
-        settled = true;
-        signal.removeEventListener("abort", onAbort);
-        if (choice === "always") this.alwaysAllowed.add(request.kind);
-        this.view.set({ approval: undefined }, true);
-        if (!signal.aborted) this.setState(previous);
-        resolve(choice !== "no");
-      };
-      const onAbort = () => settle("no");
-      signal.addEventListener("abort", onAbort, { once: true });
-      this.setState("approval");
-      const lines =
-        request.kind === "edit" ? (patchDiffLines(request.detail, Math.max(4, this.deps.rows() - 12)) ?? [request.detail]) : request.kind === "command" ? [`$ ${request.detail}`] : [request.detail];
-      this.view.set({ approval: { kind: request.kind, lines, answer: settle } }, true);
-    });
   }
 
   private startTicker(): void {

@@ -6,7 +6,6 @@ import { paint } from "./ansi-style.js";
 import { errorLines } from "./agent-turn.js";
 import { unifiedDiffLines } from "./edit-diff.js";
 import { sessionLabel } from "./history-lines.js";
-import { reviewSessionChanges } from "./review-session.js";
 import type { CommandHost } from "./command-host.js";
 import { errorMessage } from "../../core/index.js";
 
@@ -26,7 +25,7 @@ const note = (text: string) => [paint.dim(text)];
 const COMMANDS: Command[] = [
   { name: "help", usage: "/help", help: "this list", run: (host) => host.view.print(helpLines()) },
   { name: "model", usage: "/model [NAME]", help: `switch model; alone, toggle between ${FAST_ALIAS} and ${REVIEW_ALIAS}`, run: switchModel },
-  { name: "review", usage: "/review", help: "the review model reviews this session's changes (with the project's checks)", idleOnly: true, run: (host) => host.runBusy("reviewing the session's changes…", (signal) => reviewSessionChanges(host, signal)) },
+  { name: "review", usage: "/review", help: "the review model reviews this session's changes (with the project's checks); the model revises from its comments", idleOnly: true, run: (host) => host.review() },
   { name: "undo", usage: "/undo", help: "restore the files of the latest patch in this workspace", idleOnly: true, run: undo },
   { name: "diff", usage: "/diff", help: "what this session's patches changed, as a diff", run: diff },
   { name: "compact", usage: "/compact", help: "summarise older turns now, to free the context window", idleOnly: true, run: (host) => host.compact() },
