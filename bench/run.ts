@@ -55,7 +55,7 @@ interface Args {
 
 const WORKLOADS: Record<string, Workload> = {
   speed: {
-    description: "local engine levers (prediction, prompt lookup, draft model, prefix reuse) against plain decoding, on the chain test model",
+    description: "local engine levers (prediction, prompt lookup, draft model, prefix reuse) against plain decoding, on the chain test model (--shape: on a model of a real model's shape, against the bandwidth bound)",
     run: async (args, log) => {
       if (args.shape === undefined) {
         const result = await runSpeed(log);
@@ -252,7 +252,15 @@ async function main(): Promise<number> {
     const log = (line: string): void => void process.stdout.write(`${line}\n`);
     log(`bench ${name}: ${workload.description}`);
     const started = performance.now();
-    const { json, markdown, name: resultName = name } = await workload.run(args, log);
+    let outcome: Awaited<ReturnType<Workload["run"]>>;
+    try {
+      outcome = await workload.run(args, log);
+    } catch (error) {
+      // A workload that cannot run (no GPU for --gpu cuda, a model that fails to load) says why, without a stack.
+      process.stderr.write(`bench ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+      return 1;
+    }
+    const { json, markdown, name: resultName = name } = outcome;
     const seconds = (performance.now() - started) / 1000;
     await writeFile(join(RESULTS_DIR, `${resultName}.json`), `${JSON.stringify({ workload: resultName, machine: host, seconds: Number(seconds.toFixed(1)), result: json }, null, 2)}\n`);
     const page = `# Benchmark: ${resultName}\n\nMachine: ${label}. Run time ${seconds.toFixed(1)} s.\n\n${markdown}`;
