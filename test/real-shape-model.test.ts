@@ -3,7 +3,10 @@
  * writer as `npm run make-test-model -- --shape qwen2.5-coder-1.5b`, with the sizes reduced (2 blocks,
  * 256 wide, a 4,096-token vocabulary) so the suite writes and loads it in a second. llama.cpp must load
  * the qwen2 file with its quantized tensors as written, and greedy decoding must follow the chain text,
- * which it only does if every Q8_0 / Q4_0 block was read back as the writer meant it.
+ * which it only does if every Q8_0 / Q4_0 block was read back as the writer meant it. A layout error that
+ * moves values consistently (say, the two nibble halves of a Q4_0 block swapped) would move a token's
+ * embedding channel and the output rows that read it alike and leave decoding intact, so the embeddings
+ * llama.cpp computes are checked channel by channel too.
  * The full-size models are for `npm run bench -- speed --shape ...`, never the suite.
  */
 import { mkdtemp, rm, stat } from "node:fs/promises";
@@ -12,7 +15,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getLlama, GgmlType, LlamaCompletion, LlamaLogLevel, readGgufFileInfo } from "node-llama-cpp";
 import type { Llama } from "node-llama-cpp";
-import { CHAIN_TEXT } from "./support/chain-text.js";
+import { CHAIN_TEXT, chainWords, SPM_SPACE } from "./support/chain-text.js";
 import { ensureShapedModel, weightBytesPerToken, writeShapedGguf } from "./support/gguf-shapes.js";
 import type { ShapedModelOptions, ShapeQuant } from "./support/gguf-shapes.js";
 
@@ -33,17 +36,27 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-/** Writes the reduced model, loads it, and greedily continues PROMPT. */
+/** Chain words whose channels (2 + their index) fall in either half of a block and in other blocks. */
+const PROBED_WORDS = [1, 17, 30, 47].map((i) => ({ channel: 2 + i, text: (chainWords(CHAIN_TEXT)[i] as string).replaceAll(SPM_SPACE, " ") }));
+
+/**
+ * Writes the reduced model, loads it, greedily continues PROMPT, and takes the final hidden state of each
+ * probed word: the layers write nothing back, so it is the word's dequantized embedding row.
+ */
 async function generate(quant: ShapeQuant, maxTokens: number) {
   const options: ShapedModelOptions = { shape: "qwen2.5-coder-1.5b", quant, reduce: REDUCED };
   const path = await ensureShapedModel(options, dir);
   const model = await llama.loadModel({ modelPath: path });
   const context = await model.createContext({ contextSize: 512, threads: 1 });
+  const embeddings = await model.createEmbeddingContext({ contextSize: 64, threads: 1 });
   try {
     const completion = new LlamaCompletion({ contextSequence: context.getSequence() });
     const text = await completion.generateCompletion(PROMPT, { maxTokens, temperature: 0 });
-    return { path, text, info: model.fileInfo, vocabulary: model.fileInfo.metadata.tokenizer.ggml.tokens.length };
+    const rows = [];
+    for (const word of PROBED_WORDS) rows.push({ ...word, tokens: model.tokenize(word.text).length, vector: [...(await embeddings.getEmbeddingFor(word.text)).vector] });
+    return { path, text, rows, info: model.fileInfo, vocabulary: model.fileInfo.metadata.tokenizer.ggml.tokens.length };
   } finally {
+    await embeddings.dispose();
     await context.dispose();
     await model.dispose();
   }
@@ -54,7 +67,7 @@ const continuation = (length: number): string => (CHAIN_TEXT.slice(PROMPT.length
 
 describe.each(["q8_0", "q4_0"] as const)("a reduced real-shape model, %s", (quant) => {
   it("loads as qwen2 with quantized matrices, and greedy decoding follows the text", async () => {
-    const { text, info, vocabulary } = await generate(quant, 80);
+    const { text, rows, info, vocabulary } = await generate(quant, 80);
     expect(PROMPT.length).toBeGreaterThan(50);
     expect(info.metadata.general.architecture).toBe("qwen2");
     expect(vocabulary).toBe(REDUCED.vocab);
@@ -65,6 +78,14 @@ describe.each(["q8_0", "q4_0"] as const)("a reduced real-shape model, %s", (quan
     // 80 tokens run past the text's end and around again: every transition of the chain is taken.
     expect(text.length).toBeGreaterThan(CHAIN_TEXT.length - PROMPT.length);
     expect(text).toBe(continuation(text.length));
+    // Each probed word's row holds s = sqrt(width / 2) in the bias channel and its own channel, 0 elsewhere.
+    const s = Math.sqrt(REDUCED.embd / 2);
+    for (const row of rows) {
+      expect(row.tokens).toBe(1);
+      const large = row.vector.flatMap((value, channel) => (Math.abs(value) > s / 2 ? [channel] : []));
+      expect({ word: row.text, large }).toEqual({ word: row.text, large: [0, row.channel] });
+      expect(row.vector[row.channel]).toBeCloseTo(s, 1);
+    }
   });
 });
 
