@@ -13,6 +13,8 @@ import { GATEWAY_DEFAULTS, runGateway } from "./gateway/workload.js";
 import { SESSION_DEFAULTS, runSessionBench, sessionMarkdown } from "./session/workload.js";
 import { POOLS_DEFAULTS, poolsMarkdown, runPoolsBench } from "./pools/workload.js";
 import { runSpeed, speedMarkdown } from "./speed/workload.js";
+import { REAL_SHAPE_DEFAULTS, realShapeMarkdown, runRealShapeSpeed } from "./speed/real-shape.js";
+import { isShapeName, isShapeQuant, SHAPES, type ShapeName, type ShapeQuant } from "../test/support/gguf-shapes.js";
 import { runStartup, STARTUP_DEFAULTS, startupMarkdown } from "./startup/workload.js";
 import { runWebBench, WEB_DEFAULTS, webMarkdown } from "./web/workload.js";
 import { runWebsocketBench, WEBSOCKET_DEFAULTS, websocketMarkdown } from "./websocket/workload.js";
@@ -23,6 +25,8 @@ import { runWebsocketBench, WEBSOCKET_DEFAULTS, websocketMarkdown } from "./webs
  * latency rounds per mode), `--time-budget S` (seconds of timed passes per workload; for `gateway`, per
  * latency mode). Each workload writes bench/results/<name>.json and <name>.md, labelled
  * with the machine. Benchmarks are not tests: they report, they do not fail on a number.
+ * `speed` takes `--shape NAME [--quant q8_0|q4_0] [--threads 1,2] [--max-tokens N] [--gpu cuda]` to run on a
+ * model of a real model's shape instead (bench/speed/real-shape.ts; results in speed-real-shape[-q4_0][-cuda]).
  */
 
 interface Machine {
@@ -34,7 +38,8 @@ interface Machine {
 
 interface Workload {
   description: string;
-  run(args: Args, log: (line: string) => void): Promise<{ json: unknown; markdown: string }>;
+  /** `name` overrides the results files' name (a variant of the workload). */
+  run(args: Args, log: (line: string) => void): Promise<{ json: unknown; markdown: string; name?: string }>;
 }
 
 interface Args {
@@ -42,14 +47,26 @@ interface Args {
   cases: number | undefined;
   seed: number | undefined;
   timeBudgetS: number | undefined;
+  shape: ShapeName | undefined;
+  quant: ShapeQuant | undefined;
+  gpu: boolean;
+  threads: number[] | undefined;
+  maxTokens: number | undefined;
 }
 
 const WORKLOADS: Record<string, Workload> = {
   speed: {
-    description: "local engine levers (prediction, prompt lookup, draft model, prefix reuse) against plain decoding, on the chain test model",
-    run: async (_args, log) => {
-      const result = await runSpeed(log);
-      return { json: result, markdown: speedMarkdown(result) };
+    description: "local engine levers (prediction, prompt lookup, draft model, prefix reuse) against plain decoding, on the chain test model (--shape: on a model of a real model's shape, against the bandwidth bound)",
+    run: async (args, log) => {
+      if (args.shape === undefined) {
+        const result = await runSpeed(log);
+        return { json: result, markdown: speedMarkdown(result) };
+      }
+      const quant = args.quant ?? REAL_SHAPE_DEFAULTS.quant;
+      const options = { shape: args.shape, quant, gpu: args.gpu, threads: args.threads, maxTokens: args.maxTokens ?? REAL_SHAPE_DEFAULTS.maxTokens };
+      const result = await runRealShapeSpeed(options, log);
+      const name = `speed-real-shape${quant === REAL_SHAPE_DEFAULTS.quant ? "" : `-${quant}`}${args.gpu ? "-cuda" : ""}`;
+      return { json: result, markdown: realShapeMarkdown(result), name };
     },
   },
   edits: {
@@ -169,7 +186,7 @@ function machine(): Machine {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { workloads: [], cases: undefined, seed: undefined, timeBudgetS: undefined };
+  const args: Args = { workloads: [], cases: undefined, seed: undefined, timeBudgetS: undefined, shape: undefined, quant: undefined, gpu: false, threads: undefined, maxTokens: undefined };
   const number = (flag: string, value: string | undefined): number => {
     const parsed = Number(value);
     if (value === undefined || !Number.isFinite(parsed) || parsed < 0) throw new Error(`${flag} expects a non-negative number`);
@@ -180,10 +197,37 @@ function parseArgs(argv: readonly string[]): Args {
     if (arg === "--cases") args.cases = Math.min(100_000, Math.max(1, Math.floor(number(arg, argv[++i]))));
     else if (arg === "--seed") args.seed = Math.floor(number(arg, argv[++i]));
     else if (arg === "--time-budget") args.timeBudgetS = Math.min(3600, number(arg, argv[++i]));
+    else if (arg === "--shape") args.shape = shapeArg(argv[++i]);
+    else if (arg === "--quant") args.quant = quantArg(argv[++i]);
+    else if (arg === "--gpu") args.gpu = gpuArg(argv[++i]);
+    else if (arg === "--threads") args.threads = (argv[++i] ?? "").split(",").map((value) => Math.min(256, Math.max(1, Math.floor(number(arg, value)))));
+    else if (arg === "--max-tokens") args.maxTokens = Math.min(4096, Math.max(1, Math.floor(number(arg, argv[++i]))));
     else if (arg.startsWith("--")) throw new Error(`unknown option ${arg}`);
     else args.workloads.push(arg);
   }
   return args;
+}
+
+function shapeArg(value: string | undefined): ShapeName {
+  if (value !== undefined && isShapeName(value)) return value;
+  throw new Error(`--shape expects one of ${Object.keys(SHAPES).join(", ")}`);
+}
+
+function quantArg(value: string | undefined): ShapeQuant {
+  if (value !== undefined && isShapeQuant(value)) return value;
+  throw new Error("--quant expects q8_0 or q4_0");
+}
+
+function gpuArg(value: string | undefined): boolean {
+  if (value === "cuda") return true;
+  throw new Error("--gpu expects cuda (the only GPU build the bench checks for)");
+}
+
+/** The options that only `speed --shape` reads must not be silently ignored elsewhere. */
+function checkShapeOptions(args: Args, names: readonly string[]): void {
+  const shapeOnly = args.quant !== undefined || args.gpu || args.threads !== undefined || args.maxTokens !== undefined;
+  if (shapeOnly && args.shape === undefined) throw new Error("--quant, --gpu, --threads and --max-tokens need --shape");
+  if (args.shape !== undefined && names.some((name) => name !== "speed")) throw new Error("--shape applies to the speed workload only: npm run bench -- speed --shape ...");
 }
 
 async function main(): Promise<number> {
@@ -195,6 +239,12 @@ async function main(): Promise<number> {
     return 2;
   }
   const names = args.workloads.length > 0 ? args.workloads : Object.keys(WORKLOADS);
+  try {
+    checkShapeOptions(args, names);
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).message}\n`);
+    return 2;
+  }
   // `edits` covers every edit format; lazy edits write their own page (edits-lazy.md).
   if (names.includes("edits") && !names.includes("edits-lazy")) names.push("edits-lazy");
   const unknown = names.filter((name) => WORKLOADS[name] === undefined);
@@ -211,11 +261,19 @@ async function main(): Promise<number> {
     const log = (line: string): void => void process.stdout.write(`${line}\n`);
     log(`bench ${name}: ${workload.description}`);
     const started = performance.now();
-    const { json, markdown } = await workload.run(args, log);
+    let outcome: Awaited<ReturnType<Workload["run"]>>;
+    try {
+      outcome = await workload.run(args, log);
+    } catch (error) {
+      // A workload that cannot run (no GPU for --gpu cuda, a model that fails to load) says why, without a stack.
+      process.stderr.write(`bench ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+      return 1;
+    }
+    const { json, markdown, name: resultName = name } = outcome;
     const seconds = (performance.now() - started) / 1000;
-    await writeFile(join(RESULTS_DIR, `${name}.json`), `${JSON.stringify({ workload: name, machine: host, seconds: Number(seconds.toFixed(1)), result: json }, null, 2)}\n`);
-    const page = `# Benchmark: ${name}\n\nMachine: ${label}. Run time ${seconds.toFixed(1)} s.\n\n${markdown}`;
-    await writeFile(join(RESULTS_DIR, `${name}.md`), page);
+    await writeFile(join(RESULTS_DIR, `${resultName}.json`), `${JSON.stringify({ workload: resultName, machine: host, seconds: Number(seconds.toFixed(1)), result: json }, null, 2)}\n`);
+    const page = `# Benchmark: ${resultName}\n\nMachine: ${label}. Run time ${seconds.toFixed(1)} s.\n\n${markdown}`;
+    await writeFile(join(RESULTS_DIR, `${resultName}.md`), page);
     log(page);
   }
   return 0;

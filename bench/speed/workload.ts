@@ -31,8 +31,7 @@ export async function runSpeed(log: (line: string) => void): Promise<SpeedResult
     log("speed: prediction, useless prediction and prompt lookup");
     const rows = await speculationRows({ ...shared, fast: lookup, defaultLever: "prompt lookup" });
     log("speed: draft model");
-    const withDraft = await speculationRows({ ...shared, fast: drafted, defaultLever: "draft model (chain.gguf)" });
-    rows.push(...withDraft.filter((row) => row.workload === "continue code"));
+    rows.push(...(await speculationRows({ ...shared, fast: drafted, defaultLever: "draft model (chain.gguf)", workloads: ["continue"] })));
     log("speed: follow-up and redirect");
     rows.push(...(await cacheRows({ ...shared, fast: lookup, defaultLever: "prompt lookup", conversationTurns })));
     return { model: "chain-wide.gguf (test model, 512 wide, 8 blocks)", draftModel: "chain.gguf (64 wide, 2 blocks)", threads, rows };

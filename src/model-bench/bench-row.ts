@@ -20,11 +20,12 @@ export interface BenchRow {
 
 const fixed = (value: number | null, digits = 0) => (value === null ? "n/a" : value.toFixed(digits));
 
-export function formatBenchTable(rows: readonly BenchRow[]): string {
+/** `rateDigits`: decimals of the tokens/s columns (default 0; slow models need 1 to tell rows apart). */
+export function formatBenchTable(rows: readonly BenchRow[], rateDigits = 0): string {
   const header = "| workload | lever | plain tok/s | lever tok/s | speed-up | TTFT plain ms | TTFT lever ms | drafts accepted/rejected | prompt tokens evaluated | identical | note |";
   const lines = rows.map(
     (row) =>
-      `| ${row.workload} | ${row.lever} | ${fixed(row.plainTokensPerSecond)} | ${fixed(row.leverTokensPerSecond)} | ${row.speedup === null ? "n/a" : `${row.speedup.toFixed(2)}x`} | ${fixed(row.plainTtftMs, 1)} | ${fixed(row.leverTtftMs, 1)} | ${row.draftAccepted}/${row.draftRejected} | ${row.promptTokensEvaluated ?? ""} | ${row.identical === undefined ? "" : row.identical ? "yes" : "NO"} | ${row.note ?? ""} |`,
+      `| ${row.workload} | ${row.lever} | ${fixed(row.plainTokensPerSecond, rateDigits)} | ${fixed(row.leverTokensPerSecond, rateDigits)} | ${row.speedup === null ? "n/a" : `${row.speedup.toFixed(2)}x`} | ${fixed(row.plainTtftMs, 1)} | ${fixed(row.leverTtftMs, 1)} | ${row.draftAccepted}/${row.draftRejected} | ${row.promptTokensEvaluated ?? ""} | ${row.identical === undefined ? "" : row.identical ? "yes" : "NO"} | ${row.note ?? ""} |`,
   );
   return [header, header.replace(/[^|]+/g, " --- "), ...lines].join("\n");
 }

@@ -16,6 +16,8 @@ export interface SpeedBenchOptions {
   defaultLever: string;
   /** Remote models: only the prediction workloads apply. */
   remote: boolean;
+  /** Which workloads run; default both. A second pass with another `fast` (a draft model) may need only "continue". */
+  workloads?: ReadonlyArray<"rewrite" | "continue">;
 }
 
 const ask = (messages: Message[], maxTokens: number, extra: Partial<ModelRequest> = {}): ModelRequest => ({ messages, temperature: 0, maxTokens, ...extra });
@@ -55,12 +57,13 @@ export async function speculationRows(options: SpeedBenchOptions): Promise<Bench
   await inWorkload("warm-up", () => runCall(plain, ask([{ role: "user", content: "warm up" }], 8)));
   const rewrite = ask([{ role: "system", content: "Output only the file, rewritten with the requested change." }, { role: "user", content: `Add a comment at the top of this file:\n\n${source}` }], maxTokens);
   const rows: BenchRow[] = [];
-  await inWorkload("rewrite a file", async () => {
+  const workloads = options.workloads ?? ["rewrite", "continue"];
+  if (workloads.includes("rewrite")) await inWorkload("rewrite a file", async () => {
     const rewritePlain = await runCall(plain, rewrite);
     rows.push(compare("rewrite a file", "prediction = old file", rewritePlain, await runCall(fast, { ...rewrite, prediction: source })));
     rows.push(compare("rewrite a file", "useless prediction", rewritePlain, await runCall(fast, { ...rewrite, prediction: uselessPrediction(source) }), "adaptive switch-off"));
   });
-  if (!options.remote) {
+  if (!options.remote && workloads.includes("continue")) {
     const continuation = ask([{ role: "user", content: `Continue this code:\n\n${source}` }], maxTokens);
     rows.push(await inWorkload("continue code", async () => compare("continue code", options.defaultLever, await runCall(plain, continuation), await runCall(fast, continuation))));
   }

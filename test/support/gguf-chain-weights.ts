@@ -18,6 +18,7 @@
  * a probability below e^-27.
  */
 import type { TensorSpec } from "./gguf-file.js";
+import type { TensorType } from "./gguf-quant.js";
 import type { Vocab } from "./gguf-vocab.js";
 
 /** The hyperparameters these weights need (the writer's Dims has them all). */
@@ -30,24 +31,52 @@ export interface ChainDims {
   vocab: number;
 }
 
+/** How the tensors are stored: the llama test models are all F32; the real-shape ones are qwen2, quantized. */
+export interface ChainLayout {
+  /** Type of the matrices (token_embd, output, attention, feed-forward); norms and biases stay F32. */
+  weightType: TensorType;
+  /** qwen2 has biases on the Q, K and V projections (zero here: they cost what real ones cost). */
+  attentionBias: boolean;
+  /**
+   * Draw only this many rows of each random (and zero) block matrix and repeat them (TensorSpec.repeatRows):
+   * what makes a 1.5B-parameter model quick to write. Undefined: every row drawn.
+   */
+  repeatRows?: number;
+}
+
+const LLAMA_F32: ChainLayout = { weightType: "f32", attentionBias: false };
+
 const ALLOWED_LOGIT = 16;
 const SUCCESSOR_LOGIT = 32;
 const BIAS_CHANNEL = 0;
 const OFF_CHAIN_CHANNEL = 1;
 const FIRST_CHAIN_CHANNEL = 2;
+/** Values per generated chunk: ~4 MiB of F32, so a 151,936 x 1,536 matrix is never held whole. */
+const CHUNK_VALUES = 1 << 20;
 
 /** The smallest embedding length that gives every chain token its own channel. */
 export const chainChannelsNeeded = (chainLength: number): number => FIRST_CHAIN_CHANNEL + chainLength;
 
-/** Uniform values with standard deviation 1 / sqrt(cols): a plain random linear layer. */
-function randomLinear(rng: () => number, cols: number, rows: number): Float32Array {
-  const out = new Float32Array(cols * rows);
-  const a = Math.sqrt(3 / cols);
-  for (let i = 0; i < out.length; i++) out[i] = (rng() * 2 - 1) * a;
-  return out;
+/** A [cols, rows] matrix yielded a few whole rows at a time; `fill` writes row `r` into a zeroed row. */
+function* rowChunks(cols: number, rows: number, fill?: (row: Float32Array, r: number) => void): Generator<Float32Array> {
+  const rowsPerChunk = Math.max(1, Math.floor(CHUNK_VALUES / cols));
+  for (let first = 0; first < rows; first += rowsPerChunk) {
+    const count = Math.min(rowsPerChunk, rows - first);
+    const chunk = new Float32Array(count * cols);
+    if (fill) for (let r = 0; r < count; r++) fill(chunk.subarray(r * cols, (r + 1) * cols), first + r);
+    yield chunk;
+  }
 }
 
-export function chainTensorSpecs(d: ChainDims, vocab: Vocab, chain: readonly number[]): TensorSpec[] {
+/** Uniform values with standard deviation 1 / sqrt(cols): a plain random linear layer (rows drawn in order). */
+function randomLinear(rng: () => number, cols: number, rows: number): Iterable<Float32Array> {
+  const a = Math.sqrt(3 / cols);
+  return rowChunks(cols, rows, (row) => {
+    for (let i = 0; i < row.length; i++) row[i] = (rng() * 2 - 1) * a;
+  });
+}
+
+export function chainTensorSpecs(d: ChainDims, vocab: Vocab, chain: readonly number[], layout: ChainLayout = LLAMA_F32): TensorSpec[] {
   if (d.embd < chainChannelsNeeded(chain.length)) {
     throw new Error(`a chain of ${chain.length} tokens needs embeddingLength >= ${chainChannelsNeeded(chain.length)}, got ${d.embd}`);
   }
@@ -55,45 +84,55 @@ export function chainTensorSpecs(d: ChainDims, vocab: Vocab, chain: readonly num
   if (channelOf.size !== chain.length) throw new Error("chain tokens must be distinct");
   for (const token of chain) if (!vocab.allowed[token]) throw new Error(`chain token ${token} is not generable`);
   const s = Math.sqrt(d.embd / 2);
+  const successorOf = new Map(chain.map((token, i) => [chain[(i + 1) % chain.length] as number, FIRST_CHAIN_CHANNEL + i]));
 
-  const embeddings = (): Float32Array => {
-    const out = new Float32Array(d.vocab * d.embd);
-    for (let t = 0; t < d.vocab; t++) {
-      out[t * d.embd + BIAS_CHANNEL] = s;
-      out[t * d.embd + (channelOf.get(t) ?? OFF_CHAIN_CHANNEL)] = s;
-    }
-    return out;
-  };
-  const output = (): Float32Array => {
-    const out = new Float32Array(d.vocab * d.embd);
-    for (let t = 0; t < d.vocab; t++) out[t * d.embd + BIAS_CHANNEL] = (vocab.allowed[t] ? ALLOWED_LOGIT : -ALLOWED_LOGIT) / s;
-    const successorOf = (channel: number, next: number): void => { out[next * d.embd + channel] = SUCCESSOR_LOGIT / s; };
-    chain.forEach((_, i) => successorOf(FIRST_CHAIN_CHANNEL + i, chain[(i + 1) % chain.length] as number));
-    successorOf(OFF_CHAIN_CHANNEL, chain[0] as number);
-    return out;
-  };
+  const embeddings = (): Iterable<Float32Array> => rowChunks(d.embd, d.vocab, (row, t) => {
+    row[BIAS_CHANNEL] = s;
+    row[channelOf.get(t) ?? OFF_CHAIN_CHANNEL] = s;
+  });
+  // Output row t: the allowed/forbidden offset, and SUCCESSOR_LOGIT from the channel of the token it follows.
+  const output = (): Iterable<Float32Array> => rowChunks(d.embd, d.vocab, (row, t) => {
+    row[BIAS_CHANNEL] = (vocab.allowed[t] ? ALLOWED_LOGIT : -ALLOWED_LOGIT) / s;
+    const from = successorOf.get(t);
+    if (from !== undefined) row[from] = SUCCESSOR_LOGIT / s;
+    if (t === chain[0]) row[OFF_CHAIN_CHANNEL] = SUCCESSOR_LOGIT / s;
+  });
   const ones = (): Float32Array => new Float32Array(d.embd).fill(1);
-  const zeros = (count: number) => (): Float32Array => new Float32Array(count);
+  const type = layout.weightType;
+  /** A block matrix: every row drawn by `make`, or the first `repeatRows` repeated. */
+  const matrix = (name: string, cols: number, rows: number, make: (rng: () => number, rows: number) => Iterable<Float32Array>): TensorSpec => {
+    const drawn = Math.min(rows, layout.repeatRows ?? rows);
+    return { name, dims: [cols, rows], type, make: (rng) => make(rng, drawn), ...(drawn < rows ? { repeatRows: drawn } : {}) };
+  };
+  const random = (cols: number) => (rng: () => number, rows: number) => randomLinear(rng, cols, rows);
+  const zeros = (cols: number) => (_rng: () => number, rows: number) => rowChunks(cols, rows);
 
   const kv = (d.embd / d.heads) * d.headsKv;
   const specs: TensorSpec[] = [
-    { name: "token_embd.weight", dims: [d.embd, d.vocab], make: embeddings },
+    { name: "token_embd.weight", dims: [d.embd, d.vocab], type, make: embeddings },
     { name: "output_norm.weight", dims: [d.embd], make: ones },
-    { name: "output.weight", dims: [d.embd, d.vocab], make: output },
+    { name: "output.weight", dims: [d.embd, d.vocab], type, make: output },
   ];
   for (let b = 0; b < d.blocks; b++) {
     const p = `blk.${b}.`;
     specs.push(
       { name: `${p}attn_norm.weight`, dims: [d.embd], make: ones },
-      { name: `${p}attn_q.weight`, dims: [d.embd, d.embd], make: (rng) => randomLinear(rng, d.embd, d.embd) },
-      { name: `${p}attn_k.weight`, dims: [d.embd, kv], make: (rng) => randomLinear(rng, d.embd, kv) },
-      { name: `${p}attn_v.weight`, dims: [d.embd, kv], make: (rng) => randomLinear(rng, d.embd, kv) },
-      { name: `${p}attn_output.weight`, dims: [d.embd, d.embd], make: zeros(d.embd * d.embd) },
+      matrix(`${p}attn_q.weight`, d.embd, d.embd, random(d.embd)),
+      matrix(`${p}attn_k.weight`, d.embd, kv, random(d.embd)),
+      matrix(`${p}attn_v.weight`, d.embd, kv, random(d.embd)),
+      matrix(`${p}attn_output.weight`, d.embd, d.embd, zeros(d.embd)),
       { name: `${p}ffn_norm.weight`, dims: [d.embd], make: ones },
-      { name: `${p}ffn_gate.weight`, dims: [d.embd, d.ff], make: (rng) => randomLinear(rng, d.embd, d.ff) },
-      { name: `${p}ffn_up.weight`, dims: [d.embd, d.ff], make: (rng) => randomLinear(rng, d.embd, d.ff) },
-      { name: `${p}ffn_down.weight`, dims: [d.ff, d.embd], make: zeros(d.ff * d.embd) },
+      matrix(`${p}ffn_gate.weight`, d.embd, d.ff, random(d.embd)),
+      matrix(`${p}ffn_up.weight`, d.embd, d.ff, random(d.embd)),
+      matrix(`${p}ffn_down.weight`, d.ff, d.embd, zeros(d.ff)),
     );
+    if (layout.attentionBias) {
+      specs.push(
+        { name: `${p}attn_q.bias`, dims: [d.embd], make: () => new Float32Array(d.embd) },
+        { name: `${p}attn_k.bias`, dims: [kv], make: () => new Float32Array(kv) },
+        { name: `${p}attn_v.bias`, dims: [kv], make: () => new Float32Array(kv) },
+      );
+    }
   }
   return specs;
 }

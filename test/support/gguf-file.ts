@@ -1,15 +1,17 @@
 /**
- * GGUF v3 serialization for the test-model writers (tiny-gguf.ts): metadata values, tensor infos, F32
- * tensor data, and an atomic write. Knows nothing about what the weights mean.
+ * GGUF v3 serialization for the test-model writers (tiny-gguf.ts, gguf-shapes.ts): metadata values,
+ * tensor infos, tensor data (F32, or quantized by gguf-quant.ts), and an atomic write. Knows nothing about
+ * what the weights mean.
  */
 import { mkdir, open, rename, unlink } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
+import { BLOCK_VALUES, encodeTensorData, GGML_TYPE_ID, typeBytes } from "./gguf-quant.js";
+import type { TensorType } from "./gguf-quant.js";
 
 const GGUF_MAGIC = 0x46554747; // "GGUF" read as a little-endian uint32
 const GGUF_VERSION = 3;
 export const ALIGNMENT = 32;
-const GGML_TYPE_F32 = 0;
 
 /** GGUF metadata value types (gguf_type in ggml). */
 export const enum ValueType { Uint32 = 4, Int32 = 5, Float32 = 6, Bool = 7, String = 8, Array = 9 }
@@ -33,8 +35,21 @@ export interface TensorSpec {
   name: string;
   /** GGUF/ggml order: dims[0] is the contiguous (innermost) dimension. */
   dims: number[];
-  /** Builds the data; `rng` is this tensor's own stream (see tensorRng). */
-  make: (rng: () => number) => Float32Array;
+  /** How the data is stored. Default "f32". */
+  type?: TensorType;
+  /**
+   * Builds the data; `rng` is this tensor's own stream (see tensorRng). Large tensors yield it in chunks
+   * (in order; each a whole number of rows for quantized types) so that a 1.5B-parameter model is
+   * never held in memory whole.
+   */
+  make: (rng: () => number) => Float32Array | Iterable<Float32Array>;
+  /**
+   * When set, `make` yields only this many rows (dims[1] rows of dims[0] values) and the writer repeats
+   * their encoded bytes to fill the tensor. For the real-shape models' random matrices: the values in a
+   * row change nothing in what a matrix product costs, and drawing and quantizing 1.5 billion of them
+   * one by one would take minutes instead of seconds.
+   */
+  repeatRows?: number;
 }
 
 /** mulberry32: tiny, fast, and identical on every platform, which is all determinism needs. */
@@ -101,7 +116,8 @@ export function metadataEntryBytes(key: string, meta: MetaValue): Buffer {
 }
 
 const alignUp = (n: number): number => Math.ceil(n / ALIGNMENT) * ALIGNMENT;
-const tensorBytes = (spec: TensorSpec): number => 4 * spec.dims.reduce((a, b) => a * b, 1);
+const valueCount = (spec: TensorSpec): number => spec.dims.reduce((a, b) => a * b, 1);
+const tensorBytes = (spec: TensorSpec): number => typeBytes(spec.type ?? "f32", valueCount(spec));
 
 function buildHeader(meta: Array<[string, MetaValue]>, specs: TensorSpec[]): Buffer {
   const w = new ByteWriter();
@@ -112,10 +128,13 @@ function buildHeader(meta: Array<[string, MetaValue]>, specs: TensorSpec[]): Buf
   for (const [key, value] of meta) writeMeta(w, key, value);
   let offset = 0; // relative to the start of the (aligned) data section
   for (const spec of specs) {
+    if ((spec.type ?? "f32") !== "f32" && (spec.dims[0] as number) % BLOCK_VALUES !== 0) {
+      throw new Error(`tensor ${spec.name}: ${spec.type} rows must be a multiple of ${BLOCK_VALUES} values wide, got ${spec.dims[0]}`);
+    }
     w.string(spec.name);
     w.u32(spec.dims.length);
     for (const dim of spec.dims) w.u64(dim);
-    w.u32(GGML_TYPE_F32);
+    w.u32(GGML_TYPE_ID[spec.type ?? "f32"]);
     w.u64(offset);
     offset = alignUp(offset + tensorBytes(spec));
   }
@@ -123,15 +142,44 @@ function buildHeader(meta: Array<[string, MetaValue]>, specs: TensorSpec[]): Buf
   return w.toBuffer();
 }
 
-/** Tensors are generated and written one at a time so wide models never sit in memory whole. */
+/** Encodes the tensor's data chunk by chunk, checking each chunk holds whole rows; yields the encoded bytes. */
+function* encodedChunks(spec: TensorSpec, seed: number): Generator<Buffer> {
+  const type = spec.type ?? "f32";
+  const made = spec.make(tensorRng(seed, spec.name));
+  const expected = spec.repeatRows === undefined ? valueCount(spec) : spec.repeatRows * (spec.dims[0] as number);
+  let values = 0;
+  for (const chunk of made instanceof Float32Array ? [made] : made) {
+    if (type !== "f32" && chunk.length % (spec.dims[0] as number) !== 0) {
+      throw new Error(`tensor ${spec.name}: a ${type} chunk must hold whole rows of ${spec.dims[0]} values, got ${chunk.length}`);
+    }
+    values += chunk.length;
+    yield encodeTensorData(type, chunk);
+  }
+  if (values !== expected) throw new Error(`tensor ${spec.name}: ${values} values, expected ${expected}`);
+}
+
+/** Bytes per write when a tile of rows is repeated: few system calls, little memory. */
+const REPEAT_WRITE_BYTES = 8 << 20;
+
+/** Writes `tile` (whole rows) again and again until `total` bytes are written. */
+async function writeRepeated(file: FileHandle, tile: Buffer, total: number): Promise<void> {
+  const copies = Math.max(1, Math.floor(REPEAT_WRITE_BYTES / tile.length));
+  const block = Buffer.concat(Array.from({ length: copies }, () => tile));
+  for (let written = 0; written < total; written += block.length) {
+    await file.write(block.subarray(0, Math.min(block.length, total - written)));
+  }
+}
+
+/** Tensors are generated, encoded and written one chunk at a time so large models never sit in memory whole. */
 async function writeTensors(file: FileHandle, specs: TensorSpec[], seed: number): Promise<void> {
   for (const spec of specs) {
-    const data = spec.make(tensorRng(seed, spec.name));
-    const expected = tensorBytes(spec) / 4;
-    if (data.length !== expected) throw new Error(`tensor ${spec.name}: ${data.length} values, expected ${expected}`);
-    const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    await file.write(bytes);
-    const pad = alignUp(bytes.length) - bytes.length;
+    const bytes = tensorBytes(spec);
+    if (spec.repeatRows === undefined) {
+      for (const encoded of encodedChunks(spec, seed)) await file.write(encoded);
+    } else {
+      await writeRepeated(file, Buffer.concat([...encodedChunks(spec, seed)]), bytes);
+    }
+    const pad = alignUp(bytes) - bytes;
     if (pad > 0) await file.write(Buffer.alloc(pad));
   }
 }

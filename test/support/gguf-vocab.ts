@@ -6,7 +6,7 @@
 import { chainWords } from "./chain-text.js";
 
 /** llama.cpp token types (llama_token_type). */
-const enum TokenType { Normal = 1, Unknown = 2, Control = 3, Byte = 6 }
+const enum TokenType { Normal = 1, Unknown = 2, Control = 3, Unused = 5, Byte = 6 }
 
 const SPECIAL_TOKENS = ["<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>"] as const;
 export const UNK_ID = 0;
@@ -105,4 +105,21 @@ export function buildChainVocab(text: string, eosReachable: boolean): ChainVocab
     return id;
   });
   return { vocab, chain };
+}
+
+/**
+ * Pads `vocab` to `size` tokens with unused ones, so a model gets a real vocabulary's size (the output
+ * matrix, read for every token, is vocabulary x width). Their texts start with "<filler" and no prefix of
+ * them is a token, so SPM can never merge its way to one; their logits are forbidden like control tokens'.
+ */
+export function padVocab(vocab: Vocab, size: number): Vocab {
+  if (size < vocab.tokens.length) throw new Error(`a vocabulary of ${size} tokens cannot hold the ${vocab.tokens.length} the text needs`);
+  const padded: Vocab = { tokens: [...vocab.tokens], scores: [...vocab.scores], types: [...vocab.types], allowed: [...vocab.allowed] };
+  for (let id = vocab.tokens.length; id < size; id++) {
+    padded.tokens.push(`<filler${id}>`);
+    padded.scores.push(-1000);
+    padded.types.push(TokenType.Unused);
+    padded.allowed.push(false);
+  }
+  return padded;
 }

@@ -17,9 +17,11 @@ import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CHAIN_TEXT } from "./chain-text.js";
 import { chainChannelsNeeded, chainTensorSpecs } from "./gguf-chain-weights.js";
-import { ALIGNMENT, bool, f32, fileHasMetadataEntry, float32s, int32s, str, strings, u32, writeGgufFile } from "./gguf-file.js";
-import type { MetaValue, TensorSpec } from "./gguf-file.js";
-import { BOS_ID, EOS_ID, UNK_ID, buildChainVocab, buildVocab } from "./gguf-vocab.js";
+import { fileHasMetadataEntry, str, writeGgufFile } from "./gguf-file.js";
+import type { TensorSpec } from "./gguf-file.js";
+import { buildMetadata } from "./gguf-metadata.js";
+import type { Dims } from "./gguf-metadata.js";
+import { buildChainVocab, buildVocab } from "./gguf-vocab.js";
 import type { Vocab, VocabularyVariant } from "./gguf-vocab.js";
 
 export { CHAIN_TEXT } from "./chain-text.js";
@@ -65,23 +67,8 @@ const DEFAULT_MODEL_NAME = "spark-tiny-v1";
 const ALT_MODEL_NAME = "spark-tiny-alt-v1";
 const CHAIN_MODEL_NAME = "spark-chain-v1";
 
-const CHATML_TEMPLATE =
-  "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}" +
-  "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
-
 // ---------------------------------------------------------------------------------------------------
 // Hyperparameters and metadata
-
-interface Dims {
-  embd: number;
-  blocks: number;
-  heads: number;
-  headsKv: number;
-  ff: number;
-  ctx: number;
-  vocab: number;
-  seed: number;
-}
 
 const roundUp = (n: number, step: number): number => Math.ceil(n / step) * step;
 
@@ -99,38 +86,6 @@ function resolveDims(options: TinyModelOptions, vocabSize: number, defaultEmbd: 
     ctx: options.contextLength ?? 2048,
     seed: options.seed ?? 1,
   };
-}
-
-function buildMetadata(d: Dims, vocab: Vocab, name: string, spacePrefix: boolean): Array<[string, MetaValue]> {
-  const meta: Array<[string, MetaValue]> = [
-    ["general.architecture", str("llama")],
-    ["general.name", str(name)],
-    ["general.alignment", u32(ALIGNMENT)],
-    ["general.file_type", u32(0)], // LLAMA_FTYPE_ALL_F32
-    ["llama.vocab_size", u32(d.vocab)],
-    ["llama.context_length", u32(d.ctx)],
-    ["llama.embedding_length", u32(d.embd)],
-    ["llama.block_count", u32(d.blocks)],
-    ["llama.feed_forward_length", u32(d.ff)],
-    ["llama.attention.head_count", u32(d.heads)],
-    ["llama.attention.head_count_kv", u32(d.headsKv)],
-    ["llama.rope.dimension_count", u32(d.embd / d.heads)],
-    ["llama.rope.freq_base", f32(10000)],
-    ["llama.attention.layer_norm_rms_epsilon", f32(1e-5)],
-    ["tokenizer.ggml.model", str("llama")],
-    ["tokenizer.ggml.tokens", strings(vocab.tokens)],
-    ["tokenizer.ggml.scores", float32s(vocab.scores)],
-    ["tokenizer.ggml.token_type", int32s(vocab.types)],
-    ["tokenizer.ggml.bos_token_id", u32(BOS_ID)],
-    ["tokenizer.ggml.eos_token_id", u32(EOS_ID)],
-    ["tokenizer.ggml.unknown_token_id", u32(UNK_ID)],
-    ["tokenizer.ggml.add_bos_token", bool(true)],
-    ["tokenizer.ggml.add_eos_token", bool(false)],
-  ];
-  // llama.cpp's default for SPM is true (a text gets a leading space); left out, not written, when true.
-  if (!spacePrefix) meta.push(["tokenizer.ggml.add_space_prefix", bool(false)]);
-  meta.push(["tokenizer.chat_template", str(CHATML_TEMPLATE)]);
-  return meta;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,0 +1,162 @@
+/**
+ * `npm run bench -- speed --shape qwen2.5-coder-1.5b [--quant q8_0|q4_0] [--threads 1,2] [--max-tokens N] [--gpu cuda]`
+ *
+ * The speed levers on a chain model of a real model's shape (test/support/gguf-shapes.ts: Qwen2.5-Coder-1.5B's
+ * sizes and quantization, constructed weights whose greedy decoding follows CHAIN_TEXT), with the 0.5B-shaped
+ * model of the same vocabulary as draft model: plain decoding, prediction, a useless prediction, prompt
+ * lookup and the draft model, per thread count, each against plain decoding in the same run on the same
+ * model. On the CPU each thread count also gets this machine's measured read bandwidth (bandwidth.ts) and
+ * how close plain decoding comes to the bound it sets: tokens/s x bytes read per token / bandwidth.
+ * With `--gpu cuda` the engine runs on node-llama-cpp's CUDA build (refused, saying why, when that build or
+ * a GPU is missing); the CPU bandwidth bound does not apply there.
+ */
+import { availableParallelism, loadavg } from "node:os";
+import { getLlama, LlamaLogLevel } from "node-llama-cpp";
+import { formatBenchTable, speculationRows, type BenchRow } from "../../src/model-bench/index.js";
+import { defaultThreads, LocalEngine, LocalModelClient } from "../../src/models/providers/local/index.js";
+import { CHAIN_TEXT } from "../../test/support/chain-text.js";
+import { DRAFT_SHAPE, ensureShapedModel, weightBytesPerToken, type ShapeName, type ShapeQuant } from "../../test/support/gguf-shapes.js";
+import { measureReadBandwidth, type BandwidthResult } from "./bandwidth.js";
+
+export interface RealShapeOptions {
+  shape: ShapeName;
+  quant: ShapeQuant;
+  gpu: boolean;
+  /** Thread counts to run (each a separate engine); default 1 and 2 on the CPU, the default count on a GPU. */
+  threads: number[] | undefined;
+  /** Tokens per call: short, the machine is shared. */
+  maxTokens: number;
+}
+
+export const REAL_SHAPE_DEFAULTS = { quant: "q8_0" as ShapeQuant, maxTokens: 64 };
+
+interface ThreadRun {
+  threads: number;
+  /** Read bandwidth measured just before this thread count's calls (CPU only). */
+  bandwidth?: BandwidthResult;
+  rows: BenchRow[];
+  /** Plain decoding's tokens/s x bytes per token / bandwidth (best pass), per plain call. */
+  plainOfBound?: number[];
+  loadAverageBefore: number;
+}
+
+export interface RealShapeResult {
+  model: string;
+  draftModel: string;
+  quant: ShapeQuant;
+  backend: string;
+  weightBytesPerToken: number;
+  maxTokens: number;
+  runs: ThreadRun[];
+}
+
+/** The CUDA build and a GPU must both be there: a silent fall-back to the CPU would mislabel every figure. */
+async function checkCuda(): Promise<string> {
+  const llama = await getLlama({ gpu: "cuda", build: "never", skipDownload: true, progressLogs: false, logLevel: LlamaLogLevel.error }).catch((error: unknown) => {
+    throw new Error(`--gpu cuda: node-llama-cpp's CUDA build could not start (${error instanceof Error ? error.message : String(error)}). ` +
+      "It needs an NVIDIA GPU with its driver and the @node-llama-cpp/linux-x64-cuda package (npm ci installs it; `npm run engines:cpu-only` removes it).");
+  });
+  try {
+    const names = await llama.getGpuDeviceNames();
+    return `CUDA: ${names.join(", ") || "unnamed GPU"}`;
+  } finally {
+    await llama.dispose();
+  }
+}
+
+async function runThreads(options: RealShapeOptions, paths: { target: string; draft: string }, threads: number, log: (line: string) => void): Promise<ThreadRun> {
+  const run: ThreadRun = { threads, rows: [], loadAverageBefore: loadavg()[0] as number };
+  if (!options.gpu) {
+    run.bandwidth = await measureReadBandwidth(threads);
+    log(`speed --shape: ${threads} thread(s): read bandwidth ${(run.bandwidth.bestBytesPerSecond / 1e9).toFixed(2)} GB/s (best), ${(run.bandwidth.medianBytesPerSecond / 1e9).toFixed(2)} (median)`);
+  }
+  const engine = new LocalEngine({ threads, gpu: options.gpu, sequences: 2 });
+  const load = { contextSize: 2048 };
+  const name = options.shape;
+  const plain = new LocalModelClient(engine, paths.target, name, { ...load, speculation: false });
+  const lookup = new LocalModelClient(engine, paths.target, name, load);
+  const drafted = new LocalModelClient(engine, paths.target, name, { ...load, draftModelPath: paths.draft });
+  try {
+    const shared = { plain, source: CHAIN_TEXT, maxTokens: options.maxTokens, remote: false };
+    log(`speed --shape: ${threads} thread(s): prediction, useless prediction, prompt lookup`);
+    run.rows.push(...(await speculationRows({ ...shared, fast: lookup, defaultLever: "prompt lookup" })));
+    log(`speed --shape: ${threads} thread(s): draft model`);
+    run.rows.push(...(await speculationRows({ ...shared, fast: drafted, defaultLever: `draft model (${DRAFT_SHAPE[options.shape]} shape)`, workloads: ["continue"] })));
+  } finally {
+    await engine.dispose();
+  }
+  if (run.bandwidth) {
+    const bytes = weightBytesPerToken({ shape: options.shape, quant: options.quant });
+    const bandwidth = run.bandwidth.bestBytesPerSecond;
+    run.plainOfBound = run.rows.flatMap((row) => (row.plainTokensPerSecond ? [(row.plainTokensPerSecond * bytes) / bandwidth] : []));
+  }
+  return run;
+}
+
+export async function runRealShapeSpeed(options: RealShapeOptions, log: (line: string) => void): Promise<RealShapeResult> {
+  const backend = options.gpu ? await checkCuda() : "CPU";
+  const started = performance.now();
+  const target = await ensureShapedModel({ shape: options.shape, quant: options.quant });
+  const draft = await ensureShapedModel({ shape: DRAFT_SHAPE[options.shape], quant: options.quant });
+  log(`speed --shape: models ready in ${((performance.now() - started) / 1000).toFixed(1)} s: ${target}, ${draft}`);
+  const runs: ThreadRun[] = [];
+  for (const threads of options.threads ?? (options.gpu ? [defaultThreads()] : [1, 2])) runs.push(await runThreads(options, { target, draft }, threads, log));
+  return {
+    model: `${options.shape} shape, ${options.quant}`,
+    draftModel: `${DRAFT_SHAPE[options.shape]} shape, ${options.quant}`,
+    quant: options.quant,
+    backend,
+    weightBytesPerToken: weightBytesPerToken({ shape: options.shape, quant: options.quant }),
+    maxTokens: options.maxTokens,
+    runs,
+  };
+}
+
+const gb = (bytes: number): string => (bytes / 1e9).toFixed(2);
+const percent = (ratio: number): string => `${(ratio * 100).toFixed(0)}%`;
+
+/** The issue's GPU target for the rewrite workload, on a model of the 1.5B class. */
+const GPU_REWRITE_TARGET = 1200;
+
+/** Where the issue's targets stand in one thread count's rows. */
+function targets(run: ThreadRun, gpu: boolean): string[] {
+  const find = (lever: string) => run.rows.find((row) => row.lever === lever);
+  const edit = find("prediction = old file");
+  const useless = find("useless prediction");
+  const lines: string[] = [];
+  if (edit?.speedup) {
+    const drafted = edit.draftAccepted + edit.draftRejected;
+    const acceptance = drafted > 0 ? edit.draftAccepted / drafted : 0;
+    lines.push(`speculative edit ${edit.speedup.toFixed(2)}x plain at ${percent(acceptance)} acceptance (target >= 3x at >= 90%): ${edit.speedup >= 3 && acceptance >= 0.9 ? "met" : "not met"}`);
+  }
+  if (gpu && edit?.leverTokensPerSecond) {
+    lines.push(`rewrite with prediction at ${edit.leverTokensPerSecond.toFixed(0)} tokens/s (GPU target >= ${GPU_REWRITE_TARGET}): ${edit.leverTokensPerSecond >= GPU_REWRITE_TARGET ? "met" : "not met"}`);
+  }
+  if (useless?.speedup) lines.push(`useless drafts ${useless.speedup.toFixed(2)}x plain (target never below 0.95x): ${useless.speedup >= 0.95 ? "met" : "not met"}`);
+  if (run.plainOfBound && run.plainOfBound.length > 0) {
+    const best = Math.max(...run.plainOfBound);
+    lines.push(`plain decoding at ${run.plainOfBound.map(percent).join(", ")} of the bandwidth bound (target >= 80%): ${best >= 0.8 ? "met" : "not met"}`);
+  }
+  return lines;
+}
+
+export function realShapeMarkdown(result: RealShapeResult): string {
+  const loaded = result.runs.some((run) => run.loadAverageBefore > availableParallelism());
+  const out = [
+    `Label: constructed weights, real shape, ${result.backend}${loaded ? ", loaded by parallel work (load average above the core count: figures are what was left to this run)" : ""}.`,
+    "",
+    `Model: constructed weights, real shape: ${result.model} (qwen2, 28 blocks, 1536 wide, GQA 12/2, FFN 8960, 151,936-token vocabulary); draft model: ${result.draftModel}; backend: ${result.backend}.`,
+    `Greedy decoding follows a known text (test/support/chain-text.ts), so drafts from that text are accepted; the weights are not a trained model's, the shapes, types and bytes read per token are (${gb(result.weightBytesPerToken)} GB per token). ${result.maxTokens} tokens per call.`,
+    "node-llama-cpp 3.21.1 sets llama.cpp's n_threads_batch to its `threads` (AddonContext.cpp), so batch threads (prefill, verifying drafts) cannot be set apart from decode threads: each row's thread count is both.",
+    "",
+  ];
+  for (const run of result.runs) {
+    out.push(`## ${run.threads} thread(s)`, "", `Load average (1 min) before: ${run.loadAverageBefore.toFixed(1)}.`);
+    if (run.bandwidth) {
+      const bound = run.bandwidth.bestBytesPerSecond / result.weightBytesPerToken;
+      out.push(`Read bandwidth (${run.threads} thread(s), memchr over ${run.bandwidth.bufferBytes >> 20} MiB each, ${run.bandwidth.passes} passes): best ${gb(run.bandwidth.bestBytesPerSecond)} GB/s, median ${gb(run.bandwidth.medianBytesPerSecond)} GB/s; bound on plain decoding: ${bound.toFixed(2)} tokens/s.`);
+    }
+    out.push("", formatBenchTable(run.rows, 2), "", ...targets(run, result.backend !== "CPU").map((line) => `- ${line}`), "");
+  }
+  return out.join("\n");
+}

@@ -1,0 +1,114 @@
+/**
+ * The real-shape test models (test/support/gguf-shapes.ts) through the real node-llama-cpp: the same
+ * writer as `npm run make-test-model -- --shape qwen2.5-coder-1.5b`, with the sizes reduced (2 blocks,
+ * 256 wide, a 4,096-token vocabulary) so the suite writes and loads it in a second. llama.cpp must load
+ * the qwen2 file with its quantized tensors as written, and greedy decoding must follow the chain text,
+ * which it only does if every Q8_0 / Q4_0 block was read back as the writer meant it. A layout error that
+ * moves values consistently (say, the two nibble halves of a Q4_0 block swapped) would move a token's
+ * embedding channel and the output rows that read it alike and leave decoding intact, so the embeddings
+ * llama.cpp computes are checked channel by channel too.
+ * The full-size models are for `npm run bench -- speed --shape ...`, never the suite.
+ */
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getLlama, GgmlType, LlamaCompletion, LlamaLogLevel, readGgufFileInfo } from "node-llama-cpp";
+import type { Llama } from "node-llama-cpp";
+import { CHAIN_TEXT, chainWords, SPM_SPACE } from "./support/chain-text.js";
+import { ensureShapedModel, weightBytesPerToken, writeShapedGguf } from "./support/gguf-shapes.js";
+import type { ShapedModelOptions, ShapeQuant } from "./support/gguf-shapes.js";
+
+const REDUCED = { blocks: 2, embd: 256, heads: 4, headsKv: 2, ff: 512, vocab: 4096 };
+/** The chain text's first 12 whitespace-led words: a prompt that ends between two chain tokens. */
+const PROMPT = CHAIN_TEXT.match(/^(?:[ \n]+[^ \n]+){12}/)?.[0] ?? "";
+
+let llama: Llama;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "real-shape-"));
+  llama = await getLlama({ gpu: false, build: "never", progressLogs: false, logLevel: LlamaLogLevel.error });
+});
+
+afterAll(async () => {
+  await llama?.dispose();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** Chain words whose channels (2 + their index) fall in either half of a block and in other blocks. */
+const PROBED_WORDS = [1, 17, 30, 47].map((i) => ({ channel: 2 + i, text: (chainWords(CHAIN_TEXT)[i] as string).replaceAll(SPM_SPACE, " ") }));
+
+/**
+ * Writes the reduced model, loads it, greedily continues PROMPT, and takes the final hidden state of each
+ * probed word: the layers write nothing back, so it is the word's dequantized embedding row.
+ */
+async function generate(quant: ShapeQuant, maxTokens: number) {
+  const options: ShapedModelOptions = { shape: "qwen2.5-coder-1.5b", quant, reduce: REDUCED };
+  const path = await ensureShapedModel(options, dir);
+  const model = await llama.loadModel({ modelPath: path });
+  const context = await model.createContext({ contextSize: 512, threads: 1 });
+  const embeddings = await model.createEmbeddingContext({ contextSize: 64, threads: 1 });
+  try {
+    const completion = new LlamaCompletion({ contextSequence: context.getSequence() });
+    const text = await completion.generateCompletion(PROMPT, { maxTokens, temperature: 0 });
+    const rows = [];
+    for (const word of PROBED_WORDS) rows.push({ ...word, tokens: model.tokenize(word.text).length, vector: [...(await embeddings.getEmbeddingFor(word.text)).vector] });
+    return { path, text, rows, info: model.fileInfo, vocabulary: model.fileInfo.metadata.tokenizer.ggml.tokens.length };
+  } finally {
+    await embeddings.dispose();
+    await context.dispose();
+    await model.dispose();
+  }
+}
+
+/** What the chain text says after PROMPT, cycling. */
+const continuation = (length: number): string => (CHAIN_TEXT.slice(PROMPT.length) + CHAIN_TEXT.repeat(3)).slice(0, length);
+
+describe.each(["q8_0", "q4_0"] as const)("a reduced real-shape model, %s", (quant) => {
+  it("loads as qwen2 with quantized matrices, and greedy decoding follows the text", async () => {
+    const { text, rows, info, vocabulary } = await generate(quant, 80);
+    expect(PROMPT.length).toBeGreaterThan(50);
+    expect(info.metadata.general.architecture).toBe("qwen2");
+    expect(vocabulary).toBe(REDUCED.vocab);
+    const types = new Map(info.fullTensorInfo?.map((tensor) => [tensor.name, tensor.ggmlType]));
+    const blockType = quant === "q8_0" ? GgmlType.Q8_0 : GgmlType.Q4_0;
+    for (const name of ["token_embd.weight", "output.weight", "blk.1.attn_k.weight", "blk.1.ffn_down.weight"]) expect(types.get(name)).toBe(blockType);
+    expect(types.get("blk.1.attn_q.bias")).toBe(GgmlType.F32);
+    // 80 tokens run past the text's end and around again: every transition of the chain is taken.
+    expect(text.length).toBeGreaterThan(CHAIN_TEXT.length - PROMPT.length);
+    expect(text).toBe(continuation(text.length));
+    // Each probed word's row holds s = sqrt(width / 2) in the bias channel and its own channel, 0 elsewhere.
+    const s = Math.sqrt(REDUCED.embd / 2);
+    for (const row of rows) {
+      expect(row.tokens).toBe(1);
+      const large = row.vector.flatMap((value, channel) => (Math.abs(value) > s / 2 ? [channel] : []));
+      expect({ word: row.text, large }).toEqual({ word: row.text, large: [0, row.channel] });
+      expect(row.vector[row.channel]).toBeCloseTo(s, 1);
+    }
+  });
+});
+
+describe("real-shape sizes", () => {
+  it("count the bytes a token reads as Qwen2.5-Coder-1.5B's shape implies", () => {
+    const q8 = (values: number): number => (values / 32) * 34;
+    const layer = q8(1536 * 1536 * 2 + 1536 * 256 * 2 + 1536 * 8960 * 3) + 4 * (1536 * 2 + 1536 + 256 * 2);
+    const expected = 28 * layer + q8(151_936 * 1536) + 4 * 1536 + q8(1536);
+    expect(weightBytesPerToken({ shape: "qwen2.5-coder-1.5b", quant: "q8_0" })).toBe(expected);
+    expect(weightBytesPerToken({ shape: "qwen2.5-coder-1.5b", quant: "q4_0" })).toBeLessThan(expected * 0.6);
+  });
+
+  it("write repeated rows to exactly the tensors' sizes: the file ends where its last tensor does", async () => {
+    const path = join(dir, "sized.gguf");
+    // 1,024 rows of feed-forward: the writer draws 64 of them and repeats their encoded bytes.
+    await writeShapedGguf(path, { shape: "qwen2.5-coder-0.5b", quant: "q4_0", reduce: { ...REDUCED, ff: 1024 } });
+    const info = await readGgufFileInfo(path);
+    const last = info.fullTensorInfo?.at(-1);
+    if (!last) throw new Error("no tensors read");
+    const values = last.dimensions.reduce<number>((a, b) => a * Number(b), 1);
+    expect(last.ggmlType).toBe(GgmlType.F32);
+    expect((await stat(path)).size).toBe(Number(last.fileOffset) + Math.ceil((4 * values) / 32) * 32);
+    const gate = info.fullTensorInfo?.find((tensor) => tensor.name === "blk.0.ffn_gate.weight");
+    expect(gate?.dimensions.map(Number)).toEqual([256, 1024]);
+  });
+});
