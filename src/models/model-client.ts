@@ -29,6 +29,12 @@ export interface ModelClient {
    * with a cache of their own have it (the local engine); `usage` counts the prompt and what was cached.
    */
   prewarm?(request: ModelRequest, options?: StreamOptions): Promise<{ usage: Usage }>;
+  /**
+   * Evaluates what complete(request) would read, up to its last token, into the engine's cache without
+   * generating, so that call (or one for a cursor a little further on) evaluates only what is new. Only
+   * engines with a cache of their own have it; `usage` counts the tokens and those already cached.
+   */
+  warmCompletion?(request: CompletionRequest, options?: StreamOptions): Promise<{ usage: Usage }>;
   /** Releases what the client holds (a loaded model, sockets). */
   close(): Promise<void>;
 }
