@@ -15,7 +15,7 @@ import { promisify } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM_PATH, launchChromium, screenshot } from "./support/browser.js";
-import { codeServerEntry, node24, startCodeServer, type CodeServer } from "./support/code-server.js";
+import { codeServerEntry, node24, openWorkspace, startCodeServer, type CodeServer } from "./support/code-server.js";
 import { requireInterop } from "./support/interop-clients.js";
 import { sparkBin, tempDir } from "./support/run-spark.js";
 import { ensureTestModel } from "./support/tiny-gguf.js";
@@ -79,8 +79,7 @@ describe.runIf(installed)("the Spark extension in VS Code 1.139 (code-server 4.1
     });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`, { timeout: 60_000 });
-    await page.locator(".monaco-workbench").waitFor({ timeout: 120_000 });
+    await openWorkspace(page, server, workspace);
   }, 600_000);
 
   afterAll(async () => {

