@@ -71,6 +71,9 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     "chat.disableAIFeatures": true,
     "git.enabled": false,
     "npm.fetchOnlinePackageInfo": false,
+    // The language's own suggest widget hides ghost text while it is open: only Spark's suggestions here.
+    "editor.quickSuggestions": { other: "off", comments: "off", strings: "off" },
+    "editor.suggestOnTriggerCharacters": false,
     ...options.settings,
   };
   writeFileSync(join(userData, "User", "settings.json"), JSON.stringify(settings, null, 2));
