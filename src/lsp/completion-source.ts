@@ -1,4 +1,4 @@
-import type { StreamEvent } from "../core/index.js";
+import type { StreamEvent, Usage } from "../core/index.js";
 import type { FimContext } from "./fim-context.js";
 
 export interface CompletionCall {
@@ -18,4 +18,9 @@ export interface CompletionSource {
   /** How the next call will prompt: "fim" with native infill tokens, else "chat". */
   mode(): Promise<"fim" | "chat">;
   complete(context: FimContext, call: CompletionCall): AsyncIterable<StreamEvent>;
+  /**
+   * Evaluates what complete(context) would read into the model's cache ahead of the call; undefined where
+   * the model has no cache of its own. Aborted by `call.signal` within a moment; what was done stays.
+   */
+  warm(context: FimContext, call: Omit<CompletionCall, "temperature">): Promise<Usage | undefined>;
 }

@@ -7,6 +7,7 @@ import type { CompletionSource } from "./completion-source.js";
 import { buildFimContext, type OpenText } from "./fim-context.js";
 import type { LspSettings } from "./lsp-settings.js";
 import type { ModelRole, SparkMetrics } from "./lsp-protocol.js";
+import { untilAborted } from "./until-aborted.js";
 
 export interface CompletionTarget {
   uri: string;
@@ -66,6 +67,11 @@ export class InlineCompleter {
 
   constructor(private readonly deps: CompleterDeps) {
     this.cache = new CompletionCache(deps.settings().cacheEntries);
+  }
+
+  /** Whether a request is being answered or waits for the model. */
+  get busy(): boolean {
+    return this.running !== undefined || this.waiting.size > 0;
   }
 
   /** A keystroke (or any change) in `uri` makes its running suggestion worthless: stop it now. */
@@ -212,25 +218,6 @@ export class InlineCompleter {
       chars: generation.text.length,
     };
   }
-}
-
-/** `promise`'s value, or undefined as soon as `signal` aborts (the promise goes on, unobserved). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
-  if (signal.aborted) return Promise.resolve(undefined);
-  return new Promise<T | undefined>((resolve, reject) => {
-    const onAbort = (): void => resolve(undefined);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
 }
 
 function round(value: number): number {

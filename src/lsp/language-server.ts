@@ -23,10 +23,11 @@ import { TextDocument } from "vscode-languageserver-textdocument";
 import { documentPath, filePathOf } from "./document-paths.js";
 import { EditFailed, editSelection, type EditDocument, type EditSelectionResult } from "./edit-selection.js";
 import type { OpenText } from "./fim-context.js";
-import { InlineCompleter } from "./inline-completer.js";
+import { InlineCompleter, type ActiveSource } from "./inline-completer.js";
 import { commands, metricsNotification, statusNotification, type EditSelectionArguments, type ModelRole, type SparkMetrics, type SparkStatus } from "./lsp-protocol.js";
 import type { ModelSet } from "./lsp-model.js";
 import { withClientSettings, type LspSettings } from "./lsp-settings.js";
+import { PrefixWarmer } from "./prefix-warmer.js";
 import { minimalEdit } from "./text-edits.js";
 import { errorMessage } from "../core/index.js";
 
@@ -79,6 +80,9 @@ class SparkLanguageServer {
   private readonly documents = new TextDocuments(TextDocument);
   private readonly touched = new Map<string, number>();
   private readonly completer: InlineCompleter;
+  private readonly warmer: PrefixWarmer;
+  /** Per document, the offset of the last inline-completion request: the cursor region to warm. */
+  private readonly cursors = new Map<string, number>();
   private clock = 0;
   private settings: LspSettings;
   private roots: string[] = [];
@@ -89,16 +93,14 @@ class SparkLanguageServer {
     this.models = options.models;
     this.settings = options.settings;
     this.connection = createConnection(options.input, options.output);
-    this.completer = new InlineCompleter({
-      settings: () => this.settings,
-      source: async () => {
-        const role = this.models.activeRole;
-        const model = await this.models.get(role);
-        return { source: model.completions, role, temperature: model.settings.temperature };
-      },
-      report: (metrics) => this.report(metrics),
-      log: (message) => this.connection.console.log(`Spark: ${message}`),
-    });
+    const source = async (): Promise<ActiveSource> => {
+      const role = this.models.activeRole;
+      const model = await this.models.get(role);
+      return { source: model.completions, role, temperature: model.settings.temperature };
+    };
+    const log = (message: string): void => this.connection.console.log(`Spark: ${message}`);
+    this.completer = new InlineCompleter({ settings: () => this.settings, source, report: (metrics) => this.report(metrics), log });
+    this.warmer = new PrefixWarmer({ settings: () => this.settings, source, target: (uri) => this.warmTarget(uri), busy: () => this.completer.busy, log });
   }
 
   listen(): void {
@@ -107,9 +109,12 @@ class SparkLanguageServer {
     documents.onDidChangeContent((change) => {
       this.touched.set(change.document.uri, ++this.clock);
       this.completer.documentChanged(change.document.uri);
+      // Fires on open too: a newly opened file is warmed once it has been quiet a moment.
+      this.warmer.schedule(change.document.uri);
     });
     documents.onDidClose((event) => {
       this.touched.delete(event.document.uri);
+      this.cursors.delete(event.document.uri);
       this.completer.documentClosed(event.document.uri);
     });
     connection.onInitialize((params) => this.initialize(params));
@@ -121,6 +126,7 @@ class SparkLanguageServer {
     connection.onCodeAction((params) => this.codeActions(params));
     connection.onExecuteCommand((params, token) => this.executeCommand(params, token));
     connection.onShutdown(async () => {
+      await this.warmer.cancel();
       await this.models.dispose();
     });
     documents.listen(connection);
@@ -164,6 +170,14 @@ class SparkLanguageServer {
     };
   }
 
+  /** The document as it is now, at its last cursor (a file not asked about yet: its end). */
+  private warmTarget(uri: string): { document: OpenText; offset: number; openDocuments: OpenText[] } | undefined {
+    const document = this.documents.get(uri);
+    if (!document) return undefined;
+    const open = this.openText(document);
+    return { document: open, offset: this.cursors.get(uri) ?? open.text.length, openDocuments: this.documents.all().map((other) => this.openText(other)) };
+  }
+
   private async warm(role: ModelRole): Promise<void> {
     const name = this.models.nameOf(role);
     const started = performance.now();
@@ -180,9 +194,12 @@ class SparkLanguageServer {
     const document = this.documents.get(params.textDocument.uri);
     if (!document) return null;
     const offset = document.offsetAt(params.position);
+    this.cursors.set(document.uri, offset);
     const signal = abortSignalOf(token);
     let text: string | undefined;
     try {
+      // The request's own prompt comes first; the warm-up stops within a chunk, keeping what it evaluated.
+      await this.warmer.cancel();
       const openDocuments = this.documents.all().map((open) => this.openText(open));
       text = await this.completer.complete({ uri: document.uri, document: this.openText(document), offset, openDocuments, signal });
     } catch (error) {
@@ -222,6 +239,7 @@ class SparkLanguageServer {
     const instruction = args.instruction?.trim();
     if (!instruction) throw new ResponseError(ErrorCodes.InvalidParams, `${commands.editSelection} needs an instruction: say what to change in the selection`);
     const receivedAt = performance.now();
+    await this.warmer.cancel();
     const role = this.models.activeRole;
     const model = await this.models.get(role);
     const [start, end] = document.offsetAt(args.range.start) <= document.offsetAt(args.range.end) ? [args.range.start, args.range.end] : [args.range.end, args.range.start];

@@ -23,6 +23,8 @@ export interface LspSettings {
   cacheEntries: number;
   /** Most tokens of an edit-selection patch. */
   maxEditTokens: number;
+  /** Quiet time after a document opens or changes before its next prompt is warmed (prefix-warmer.ts). */
+  warmIdleMs: number;
 }
 
 export const defaultLspSettings: LspSettings = {
@@ -34,6 +36,7 @@ export const defaultLspSettings: LspSettings = {
   neighborChars: 2_000,
   cacheEntries: 64,
   maxEditTokens: 2_048,
+  warmIdleMs: 400,
 };
 
 function nonNegative(value: unknown): number | undefined {

@@ -1,4 +1,4 @@
-import type { StreamEvent } from "../core/index.js";
+import type { CompletionRequest, StreamEvent, Usage } from "../core/index.js";
 import { completeOn, fillModeOf, type ModelClient } from "../models/index.js";
 import type { CompletionCall, CompletionSource } from "./completion-source.js";
 import { fimPrefix, type FimContext } from "./fim-context.js";
@@ -19,13 +19,18 @@ export class ModelCompletionSource implements CompletionSource {
   }
 
   complete(context: FimContext, call: CompletionCall): AsyncIterable<StreamEvent> {
-    const request = {
-      prompt: fimPrefix(context),
-      suffix: context.suffix,
-      maxTokens: call.maxTokens,
-      // Greedy unless asked otherwise: the same text gets the same suggestion.
-      temperature: call.temperature ?? 0,
-    };
+    // Greedy unless asked otherwise: the same text gets the same suggestion.
+    const request = { ...fimRequest(context, call.maxTokens), temperature: call.temperature ?? 0 };
     return completeOn(this.client, request, { signal: call.signal });
   }
+
+  async warm(context: FimContext, call: Omit<CompletionCall, "temperature">): Promise<Usage | undefined> {
+    if (!this.client.warmCompletion) return undefined;
+    return (await this.client.warmCompletion(fimRequest(context, call.maxTokens), { signal: call.signal })).usage;
+  }
+}
+
+/** The same request for a call and its warm-up: the limit on the answer decides how the prompt is cut. */
+function fimRequest(context: FimContext, maxTokens: number): CompletionRequest {
+  return { prompt: fimPrefix(context), suffix: context.suffix, maxTokens };
 }

@@ -37,6 +37,12 @@ export interface ModelClient {
    * already made, the server refused): the caller interrupts and sends the input as a new call instead.
    */
   steer?(input: Message[]): Promise<boolean>;
+  /**
+   * Evaluates what complete(request) would read, up to its last token, into the engine's cache without
+   * generating, so that call (or one for a cursor a little further on) evaluates only what is new. Only
+   * engines with a cache of their own have it; `usage` counts the tokens and those already cached.
+   */
+  warmCompletion?(request: CompletionRequest, options?: StreamOptions): Promise<{ usage: Usage }>;
   /** Releases what the client holds (a loaded model, sockets). */
   close(): Promise<void>;
 }

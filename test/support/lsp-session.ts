@@ -34,6 +34,8 @@ export interface StartOptions {
   processId?: number | null;
   /** Added to the server's clean environment (e.g. SPARK_THREADS). */
   env?: Record<string, string>;
+  /** The server's HOME (its Spark home and KV cache under it); default: a fresh temp dir. */
+  home?: string;
 }
 
 export interface Metrics {
@@ -80,7 +82,7 @@ const sessions: Session[] = [];
  * (default: this test process).
  */
 export async function startServer(args: string[], options: StartOptions = {}): Promise<Session> {
-  const home = tempDir("spark-lsp-home-");
+  const home = options.home ?? tempDir("spark-lsp-home-");
   const child = spawn(process.execPath, [sparkBin, "lsp", "--stdio", ...args], {
     cwd: options.workspace ?? tempDir("spark-lsp-cwd-"),
     env: { PATH: process.env.PATH ?? "", HOME: home, SPARK_HOME: join(home, ".spark"), ...options.env },

@@ -148,6 +148,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       load = update.state === "ready" ? undefined : update;
       if (update.state === "ready") info = { role: update.role, model: update.model, ...(info?.alternative ? { alternative: info.alternative } : {}) };
       showStatus();
+      // Text typed before the server was up got no request (VS Code asks only on a keystroke, and only a
+      // running client): ask once for the cursor now, so the user need not type again for a suggestion.
+      if (update.state === "ready" && vscode.window.activeTextEditor) void vscode.commands.executeCommand("editor.action.inlineSuggest.trigger");
     });
     try {
       await created.start();

@@ -18,7 +18,7 @@ import type { ModelClient } from "../../model-client.js";
 import { hasInfillTokens } from "./fit-infill.js";
 import { promptTokensOf, transcriptAfter } from "./held-tokens.js";
 import { sharedPrefix } from "./kv-entry.js";
-import { generateCompletion } from "./local-completion.js";
+import { generateCompletion, warmCompletionPrompt } from "./local-completion.js";
 import type { LoadedModel, LocalEngine } from "./local-engine.js";
 import type { Slot } from "./sequence-pool.js";
 import { saveSequenceState } from "./save-sequence-state.js";
@@ -81,6 +81,17 @@ export class LocalModelClient implements ModelClient {
       }
       await generateCompletion(() => this.load(), request, { signal, speculation: this.options.speculation !== false }, events);
     });
+  }
+
+  /**
+   * Evaluates a completion's prompt (all but its last token) ahead of the call, natively filled in the
+   * middle only: a model that fills through its chat template is not warmed (nothing evaluated).
+   */
+  async warmCompletion(request: CompletionRequest, options: StreamOptions = {}): Promise<{ usage: Usage }> {
+    options.signal?.throwIfAborted();
+    const loaded = await this.load();
+    if (request.suffix !== undefined && !hasInfillTokens(loaded)) return { usage: emptyUsage() };
+    return { usage: await warmCompletionPrompt(loaded, request, options.signal) };
   }
 
   async fillMode(): Promise<"fim" | "chat"> {

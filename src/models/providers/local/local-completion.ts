@@ -1,5 +1,5 @@
 import { LlamaText, type LlamaCompletion, type LlamaCompletionGenerationOptions, type LlamaCompletionResponse, type Token } from "node-llama-cpp";
-import { EventQueue, emptyUsage, toSparkError, type CompletionRequest, type FinishReason, type StreamEvent } from "../../../core/index.js";
+import { EventQueue, emptyUsage, toSparkError, type CompletionRequest, type FinishReason, type StreamEvent, type Usage } from "../../../core/index.js";
 import { CallMeter } from "../../../speed/index.js";
 import { fitInfill } from "./fit-infill.js";
 import type { LoadedModel } from "./local-engine.js";
@@ -32,6 +32,42 @@ function continuationPlan(loaded: LoadedModel, request: CompletionRequest): Comp
   return { prompt, maxTokens: Math.max(1, Math.min(request.maxTokens ?? room, room)), generate: (completion, options) => completion.generateCompletionWithMeta(prompt, options) };
 }
 
+function planFor(loaded: LoadedModel, request: CompletionRequest): CompletionPlan {
+  return request.suffix !== undefined ? infillPlan(loaded, { ...request, suffix: request.suffix }) : continuationPlan(loaded, request);
+}
+
+/** Prompt tokens a warm-up evaluates between looks at its abort signal: a real request waits at most one chunk. */
+const warmChunk = 64;
+
+/**
+ * Evaluates a completion's prompt, all but its last token, into the sequence that holds most of it (a
+ * state saved by an earlier process first, when it holds more), so that the call for it, or for a cursor
+ * a little further on, evaluates only what follows. The last token is left to the call, which needs its
+ * logits. In chunks, so an abort (a real request) stops it within one chunk; what was evaluated stays.
+ */
+export async function warmCompletionPrompt(loaded: LoadedModel, request: CompletionRequest, signal: AbortSignal | undefined): Promise<Usage> {
+  const usage = emptyUsage();
+  const plan = planFor(loaded, request);
+  const target = plan.prompt.slice(0, -1);
+  const slot = await loaded.pool.acquire(plan.prompt, signal);
+  try {
+    let reused = slot.sequence.compareContextTokens(plan.prompt).firstDifferentIndex;
+    if (loaded.persistence) reused = await loaded.persistence.restore(slot, plan.prompt, reused);
+    usage.inputTokens = target.length;
+    usage.cachedInputTokens = Math.min(reused, target.length);
+    // Keeps the shared start and drops what follows it (never shifting the window), then evaluates the rest.
+    await slot.sequence.adaptStateToTokens(target, false);
+    for (let start = slot.sequence.nextTokenIndex; start < target.length; start += warmChunk) {
+      signal?.throwIfAborted();
+      await slot.sequence.evaluateWithoutGeneratingNewTokens(target.slice(start, start + warmChunk));
+    }
+    return usage;
+  } finally {
+    loaded.pool.release(slot);
+    loaded.persistence?.used(slot, 0);
+  }
+}
+
 /**
  * Runs a raw completion (fill-in-the-middle when the request has a suffix; the model must have infill
  * tokens then) on the context sequence that already holds the longest part of its prompt, so a keystroke
@@ -46,11 +82,13 @@ export async function generateCompletion(load: () => Promise<LoadedModel>, reque
   try {
     run.signal?.throwIfAborted();
     const loaded = await load();
-    const plan = request.suffix !== undefined ? infillPlan(loaded, { ...request, suffix: request.suffix }) : continuationPlan(loaded, request);
+    const plan = planFor(loaded, request);
     const slot = await loaded.pool.acquire(plan.prompt, run.signal);
     try {
       usage.inputTokens = plan.prompt.length;
       usage.cachedInputTokens = slot.sequence.compareContextTokens(plan.prompt).firstDifferentIndex;
+      // A state saved by an earlier process (an editor reopened) may hold more of this prompt than memory does.
+      if (loaded.persistence) usage.cachedInputTokens = await loaded.persistence.restore(slot, plan.prompt, usage.cachedInputTokens);
       evaluated = plan.prompt.length - usage.cachedInputTokens;
       slot.predictor.beginRequest(run.speculation ? "input-lookup" : "off");
       const result = await plan.generate(slot.completion, {
@@ -71,6 +109,8 @@ export async function generateCompletion(load: () => Promise<LoadedModel>, reque
       reason = stopReasons[result.metadata.stopReason] ?? "stop";
     } finally {
       loaded.pool.release(slot);
+      // Saved once the slot has been idle a while, so the next process starts from this prompt.
+      loaded.persistence?.used(slot, 0);
     }
   } catch (error) {
     if (run.signal?.aborted) reason = "abort";
