@@ -340,6 +340,15 @@ describe.skipIf(!hasBwrap)("spark eval --suite URL", () => {
     expect(readdirSync(join(sparkHome, "eval-suites")).filter((name) => name.startsWith(".clone-"))).toEqual([]);
   });
 
+  it("never shows the user name or token of a suite URL, not even in git's own clone error", async () => {
+    const sparkHome = join(tempDir("spark-secret-url-home-"), ".spark");
+    // A closed loopback port: the clone fails at once, and git's message repeats the URL.
+    const failed = await runSpark(["eval", "--base-url", "http://127.0.0.1:9/v1", "-m", "x", "--suite", "https://someone:s3cret-token@127.0.0.1:9/suite.git"], { env: { SPARK_HOME: sparkHome } });
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toContain("Could not clone the eval suite https://127.0.0.1:9/suite.git");
+    expect(failed.stderr + failed.stdout).not.toContain("s3cret-token");
+  });
+
   it("refuses --refresh for a folder, and --jobs below 1 or above 4 per CPU, before any model call", async () => {
     const folder = await runSpark(["eval", "--base-url", "http://127.0.0.1:9/v1", "-m", "x", "--suite", tempDir("spark-refresh-folder-"), "--refresh"]);
     expect(folder.code).toBe(2);

@@ -63,7 +63,9 @@ export async function fetchSuite(url: string, cacheDir: string, options: { refre
     });
     return target;
   } catch (error) {
-    throw new UsageError(`Could not clone the eval suite ${url}: ${errorMessage(error).split("\n").slice(-3).join(" ")}. Check the URL, or clone it yourself and pass the folder to --suite.`, { cause: error });
+    // git's own message may repeat the URL: neither says the user name or token it carries.
+    const reason = errorMessage(error).split("\n").slice(-3).join(" ").replaceAll(url, suiteLabel(url));
+    throw new UsageError(`Could not clone the eval suite ${suiteLabel(url)}: ${reason}. Check the URL, or clone it yourself and pass the folder to --suite.`);
   } finally {
     await rm(partial, { recursive: true, force: true });
   }

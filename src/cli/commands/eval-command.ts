@@ -56,7 +56,8 @@ async function suiteFolder(options: EvalOptions): Promise<{ dir: string; key: st
   const refresh = options.refresh === true;
   if (refresh && (suite === undefined || !isSuiteUrl(suite))) throw new UsageError("--refresh clones a git suite again: pass it with --suite URL (a folder is read as it is; the bundled suite ships with Spark).");
   if (suite === undefined) return { dir: bundledTasksDir, key: "bundled", remote: false };
-  if (isSuiteUrl(suite)) return { dir: await fetchSuite(suite, join(sparkHome(process.env), "eval-suites"), { refresh }), key: suite, remote: true };
+  // The key names the suite in messages, the journal and reports: never with the URL's user name or token.
+  if (isSuiteUrl(suite)) return { dir: await fetchSuite(suite, join(sparkHome(process.env), "eval-suites"), { refresh }), key: suiteLabel(suite), remote: true };
   const dir = resolve(suite);
   return { dir, key: dir, remote: false };
 }
@@ -110,7 +111,7 @@ export async function runEvalCommand(options: EvalOptions): Promise<number> {
     if ((interrupted = done.interrupted)) break;
   }
   const comparisons = summaries.slice(1).map((summary) => pairedDifference(summaries[0] as EvalSummary, summary));
-  const report = { suite: suiteLabel(suite.key), layout, configurations: summaries, comparisons };
+  const report = { suite: suite.key, layout, configurations: summaries, comparisons };
   await writeReport(out, report, summaries);
   process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : formatEvalMarkdown(summaries));
   process.stderr.write(`Results: ${join(out, "eval.json")}, eval.md, eval.svg and results.jsonl (a rerun with the same --out continues this run); \`spark serve\` shows the latest at /eval.html\n`);

@@ -146,7 +146,8 @@ export class SessionController implements CommandHost {
   private steerOrInterrupt(turn: RunningTurn, text: string): void {
     const steerable = turn.kind === "turn" && turn.client?.steer !== undefined && (this.state === "streaming" || this.state === "waiting");
     if (!steerable || !turn.client?.steer) return void this.interrupt();
-    void turn.client.steer([{ role: "user", content: text }]).then((accepted) => {
+    // A steer that fails to send counts as refused: the turn is interrupted and the redirect sent after it.
+    void turn.client.steer([{ role: "user", content: text }]).catch(() => false).then((accepted) => {
       if (!accepted && this.turn === turn && this.redirect === text) this.interrupt();
     });
   }

@@ -319,8 +319,14 @@ export class LocalModelClient implements ModelClient {
     const loaded = await this.load();
     const slot = loaded.pool.mostRecent();
     if (!slot) throw new Error("no context sequence to save");
-    const { fileSize } = await saveSequenceState(slot.sequence, filePath);
-    return { tokens: slot.sequence.contextTokens.length, fileSize };
+    // Saving evaluates the last token again: a call running on the sequence must not see that.
+    if (!loaded.pool.tryClaim(slot)) throw new Error("the conversation to save is still running: save it once it has finished");
+    try {
+      const { fileSize } = await saveSequenceState(slot.sequence, filePath);
+      return { tokens: slot.sequence.contextTokens.length, fileSize };
+    } finally {
+      loaded.pool.release(slot);
+    }
   }
 
   /** Loads a state saved by saveSession (same model file) into the least recently used sequence. */
