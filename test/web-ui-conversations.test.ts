@@ -121,8 +121,9 @@ describe("nothing is lost while an answer streams", () => {
     await expect.poll(() => lastAnswer(page).textContent()).toContain("so far.");
     await page.locator(".conversation-link", { hasText: "first one" }).click();
     await disconnect;
+    // The conversation opened loads after the click: until then the one left (also two messages) is shown.
+    await expect.poll(() => page.locator("article.message.user").textContent()).toBe("first one");
     await expect.poll(() => page.locator("article.message").count()).toBe(2);
-    expect(await page.locator("article.message.user").textContent()).toBe("first one");
     await expect.poll(async () => (await findSaved("hang while switching")).messages).toEqual([
       { role: "user", content: "hang while switching", interrupted: false },
       { role: "assistant", content: "Partial answer so far. ", interrupted: true },
