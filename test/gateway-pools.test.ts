@@ -248,6 +248,11 @@ describe("gateway upstream pools", () => {
     expect(answer.text).toContain("part");
     expect(answer.text).toContain("upstream_stream_broken");
     expect(receivers("mid-stream drop")).toHaveLength(1);
+    // The broken stream cooled its replica down, on both gateways through Redis: the tests after this one
+    // expect every replica admitted, so wait (bounded) for the cool-down to end, and the shared key with it.
+    const up = async () => ((await (await fetch(`${gateway.url}/v1/spark/pools`)).json()) as { data: { model: string; replicas: { up: boolean }[] }[] }).data.find((pool) => pool.model === "pooled")?.replicas.every((replica) => replica.up);
+    await expect.poll(up, { timeout: 10_000 }).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 300));
   });
 
   it("cools a failing replica down, routes around it, and re-admits it when the cool-down ends", async () => {
