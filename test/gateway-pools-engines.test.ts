@@ -115,6 +115,8 @@ describe("upstream pools of real `spark serve` replicas", () => {
         "cooldown_ms = 1000",
         // A replica that comes back is re-admitted by its probe, without a client's request paying for the check.
         "probe_interval_ms = 300",
+        // Six requests at once on three replicas: a replica more than 1 request (and 1.5x) above the least loaded is passed over.
+        "balance_abs_threshold = 1",
         `[models.${POOL}]`,
         `upstreams = [${urls().map(member).join(", ")}]`,
         "[models.slow-mix]",

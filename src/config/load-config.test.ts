@@ -57,4 +57,11 @@ describe("loadConfig", () => {
     const { cwd, env } = setup(undefined, undefined);
     expect(() => loadConfig({ cwd, env: { ...env, SPARK_TEMPERATURE: "7" } })).toThrow(/key `temperature`.*\(set by env SPARK_TEMPERATURE\)/);
   });
+
+  it("reads the pool's balance thresholds, and says what replaced load_factor", () => {
+    const { cwd, env } = setup(`[gateway.pool]\nbalance_abs_threshold = 8\nbalance_rel_threshold = 2\n`, undefined);
+    expect(loadConfig({ cwd, env }).config.gateway?.pool).toEqual({ balance_abs_threshold: 8, balance_rel_threshold: 2 });
+    const old = setup(`[gateway.pool]\nload_factor = 1.25\n`, undefined);
+    expect(() => loadConfig({ cwd: old.cwd, env: old.env })).toThrow(/load_factor was replaced by balance_abs_threshold .* and balance_rel_threshold/);
+  });
 });

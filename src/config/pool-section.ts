@@ -37,8 +37,15 @@ export const poolSection = z
     probe_interval_ms: z.number().int().min(200).optional(),
     /** Replicas one request may try before the client gets the error (default 3). */
     max_attempts: z.number().int().min(1).max(10).optional(),
-    /** A conversation moves when its replica has more than this factor times the pool's mean load (default 1.25). */
-    load_factor: z.number().min(1).max(10).optional(),
+    /**
+     * A conversation moves off its replica (a cold prefill elsewhere) only when that replica has more than
+     * this many requests in flight (per unit of weight) above the least loaded replica (default 4) ...
+     */
+    balance_abs_threshold: z.number().min(0).max(100_000).optional(),
+    /** ... and more than this factor times its load (default 1.5); or when it is at `max_concurrent` or down. */
+    balance_rel_threshold: z.number().min(1).max(1000).optional(),
+    /** Replaced by the two above: a bound that moved conversations at 2 in flight restarted them cold. */
+    load_factor: z.never({ error: "[gateway.pool] load_factor was replaced by balance_abs_threshold (default 4) and balance_rel_threshold (default 1.5); see README, \"Scaling out\"" }).optional(),
     /**
      * How requests pick a replica: "affinity" (default: a conversation's replica, for its KV cache),
      * "least-loaded" or "round-robin" (conversations ignored; to compare, or for servers without a cache).

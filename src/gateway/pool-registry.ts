@@ -12,7 +12,7 @@ export function poolSettings(section: PoolSection | undefined): PoolSettings {
     cooldownMs,
     maxCooldownMs: Math.max(cooldownMs, section?.max_cooldown_ms ?? 300_000),
     maxAttempts: section?.max_attempts ?? 3,
-    loadFactor: section?.load_factor ?? 1.25,
+    balance: { absolute: section?.balance_abs_threshold ?? 4, relative: section?.balance_rel_threshold ?? 1.5 },
     routing: section?.routing ?? "affinity",
     affinityTtlMs: section?.affinity_ttl_ms ?? 3_600_000,
   };

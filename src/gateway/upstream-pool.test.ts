@@ -5,7 +5,7 @@ import { GatewayMetrics } from "./gateway-metrics.js";
 import { ReplicaHealth } from "./replica-health.js";
 import { UpstreamPool, type Replica } from "./upstream-pool.js";
 
-const settings = { cooldownMs: 1000, maxCooldownMs: 8000, maxAttempts: 3, loadFactor: 1.25, affinityTtlMs: 60_000 };
+const settings = { cooldownMs: 1000, maxCooldownMs: 8000, maxAttempts: 3, balance: { absolute: 4, relative: 1.5 }, affinityTtlMs: 60_000 };
 
 /** Cool-downs shared by pools of one test (as Redis shares them between gateways). */
 function sharedCooldowns(now: () => number): SharedCooldowns {
@@ -26,16 +26,36 @@ function pool(count: number, maxConcurrent = 100, now = () => 0, routing: "affin
 }
 
 describe("upstream pool routing", () => {
-  it("keeps a conversation on its replica until that replica is over its bounded share", async () => {
+  it("keeps a conversation on its replica under ordinary unevenness, moves it only on a real imbalance, and it stays there", async () => {
     const p = pool(4);
     const home = (await p.acquire("c"))!;
     home.release("ok");
-    for (let i = 0; i < 2; i++) expect((await p.acquire("c"))?.replica.id).toBe(home.replica.id);
-    // Two in flight on one replica of four, nothing elsewhere: a third is past both 1.25x its share and the floor of 2.
-    expect(home.replica.inFlight).toBe(2);
+    // Five in flight on one replica of four, nothing elsewhere: not yet more than 4 above the least loaded.
+    const held = [];
+    for (let i = 0; i < 5; i++) {
+      const lease = (await p.acquire("c"))!;
+      expect(lease.replica.id).toBe(home.replica.id);
+      held.push(lease);
+    }
     const moved = (await p.acquire("c"))!;
     expect(moved.replica.id).not.toBe(home.replica.id);
+    for (const lease of held) lease.release("ok");
+    // Balanced again, the conversation stays where it moved (its cache is there now).
     expect((await p.acquire("c"))?.replica.id).toBe(moved.replica.id);
+  });
+
+  it("sends a new conversation past a replica that is out of balance to the next in its order", async () => {
+    const p = pool(2);
+    const first = (await p.acquire("x"))!;
+    first.release("ok");
+    const busy = await Promise.all(Array.from({ length: 5 }, () => p.acquire("x")));
+    expect(busy.every((lease) => lease?.replica.id === first.replica.id)).toBe(true);
+    // Fresh conversations whose first choice is the busy replica go to the other one.
+    for (let i = 0; i < 8; i++) {
+      const lease = (await p.acquire(`fresh-${i}`))!;
+      expect(lease.replica.id).not.toBe(first.replica.id);
+      lease.release("ok");
+    }
   });
 
   it("skips replicas that are tried or cooling down, and sends keyless requests to the least loaded", async () => {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { PoolMember } from "../models/index.js";
 import type { AffinityStore, SharedCooldowns } from "../store/index.js";
+import { overloaded, type BalanceThresholds } from "./balance.js";
 import type { GatewayMetrics } from "./gateway-metrics.js";
 import { rankByRendezvous } from "./rendezvous.js";
 import { ReplicaHealth, type CooldownSettings } from "./replica-health.js";
@@ -8,8 +9,8 @@ import { ReplicaHealth, type CooldownSettings } from "./replica-health.js";
 export interface PoolSettings extends CooldownSettings {
   /** Replicas one request may try. */
   maxAttempts: number;
-  /** A conversation moves off a replica that has more than this factor times its share of the pool's requests. */
-  loadFactor: number;
+  /** A conversation moves off its replica only when that replica is this far out of balance (balance.ts). */
+  balance: BalanceThresholds;
   affinityTtlMs: number;
   /** "affinity": by conversation (bounded load); the others ignore conversations. */
   routing?: "affinity" | "least-loaded" | "round-robin";
@@ -73,9 +74,10 @@ const STORE_WARNING_EVERY_MS = 60_000;
 /**
  * The replicas of one pooled model and the choice among them. A request with a conversation key goes to
  * the replica its conversation is kept on (the affinity store, shared through Redis when the gateway has
- * one), else to the first replica of its rendezvous order that is up and within its bound: fewer than
- * `max_concurrent` requests, and at most `loadFactor` times its weighted share of the pool's requests in
- * flight (consistent hashing with bounded loads). A request without a key goes to the least loaded replica.
+ * one) while that replica is up and not overloaded (balance.ts: at `max_concurrent`, or out of balance
+ * with the least loaded replica beyond both thresholds), else to the first replica of its rendezvous
+ * order that is not overloaded, where the conversation then stays. A request without a key goes to the
+ * least loaded replica.
  */
 export class UpstreamPool<H> {
   private lastStoreWarning = -Infinity;
@@ -110,15 +112,10 @@ export class UpstreamPool<H> {
     return this.replicas.filter((replica) => replica.handle !== undefined && !tried.has(replica.id));
   }
 
-  /** Whether one more request keeps `replica` within its bound. */
+  /** Whether one more request may go to `replica` rather than to a less loaded one of `candidates`. */
   private fits(replica: Replica<H>, candidates: readonly Replica<H>[]): boolean {
-    if (replica.inFlight >= replica.member.maxConcurrent) return false;
-    if (candidates.length < 2) return true;
-    const total = candidates.reduce((sum, candidate) => sum + candidate.inFlight, 0);
-    const weights = candidates.reduce((sum, candidate) => sum + candidate.member.weight, 0);
-    // At least 2 in flight before load moves a conversation: at low load the cache matters more than balance.
-    const bound = Math.max(2, Math.ceil((this.settings.loadFactor * (total + 1) * replica.member.weight) / weights));
-    return replica.inFlight + 1 <= bound;
+    const load = (one: Replica<H>) => ({ inFlight: one.inFlight, weight: one.member.weight, maxConcurrent: one.member.maxConcurrent });
+    return !overloaded(load(replica), candidates.map(load), this.settings.balance);
   }
 
   private leastLoaded(candidates: readonly Replica<H>[]): Replica<H> | undefined {
