@@ -11,7 +11,8 @@ import { gatewayMarkdown } from "./gateway/report.js";
 import { LSP_DEFAULTS, lspMarkdown, runLspBench } from "./lsp/workload.js";
 import { GATEWAY_DEFAULTS, runGateway } from "./gateway/workload.js";
 import { SESSION_DEFAULTS, runSessionBench, sessionMarkdown } from "./session/workload.js";
-import { POOLS_DEFAULTS, poolsMarkdown, runPoolsBench } from "./pools/workload.js";
+import { poolsMarkdown } from "./pools/report.js";
+import { POOLS_DEFAULTS, runPoolsBench } from "./pools/workload.js";
 import { runSpeed, speedMarkdown } from "./speed/workload.js";
 import { REAL_SHAPE_DEFAULTS, realShapeMarkdown, runRealShapeSpeed } from "./speed/real-shape.js";
 import { isShapeName, isShapeQuant, SHAPES, type ShapeName, type ShapeQuant } from "../test/support/gguf-shapes.js";
@@ -165,7 +166,7 @@ const WORKLOADS: Record<string, Workload> = {
     },
   },
   pools: {
-    description: "upstream pools on real engines: 3 spark serve replicas of the tiny test model behind a fourth, 16 conversations routed round-robin, least-loaded and by affinity (prompt tokens evaluated, cache hits, TTFT, total), then failover after kill -9",
+    description: "upstream pools on real engines: 3 spark serve replicas of the tiny test model behind a fourth, 16 conversations (agent-shaped: each with its own large context; and short) routed round-robin, least-loaded and by affinity (prompt tokens evaluated, cache hits, TTFT, total), then failover after kill -9",
     run: async (args, log) => {
       // --cases N: turns per conversation (default 10).
       const result = await runPoolsBench({ ...POOLS_DEFAULTS, turns: args.cases ?? POOLS_DEFAULTS.turns }, log);

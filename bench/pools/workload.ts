@@ -1,27 +1,36 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startGateway, type GatewayProcess } from "../../test/support/gateway-process.js";
+import { rankByRendezvous } from "../../src/gateway/rendezvous.js";
 import { freePort } from "../../test/support/pool-keys.js";
 import { tempDir } from "../../test/support/run-spark.js";
-import { CHAIN_TEXT, ensureTestModel } from "../../test/support/tiny-gguf.js";
+import { ensureTestModel } from "../../test/support/tiny-gguf.js";
+import { AGENT_SHAPE, SHORT_SHAPE, type ConversationShape, type Message } from "./conversations.js";
 
 /**
  * Upstream pools on real engines: three built `spark serve` replicas of the tiny test model behind a
- * fourth `spark serve`, the gateway. An agent-like workload (conversations that each re-send their whole
- * history every turn, interleaved) runs once per routing (`[gateway.pool] routing`): round-robin,
- * least-loaded and by conversation affinity. Per routing: prompt tokens evaluated per turn (what the
- * replicas did not find in their KV cache), cache hit rate, TTFT p50/p99 and total time. Then, under
- * affinity, a replica is killed and a conversation that lives on it is timed to its next answer.
+ * fourth `spark serve`, the gateway. Multi-conversation workloads (conversations.ts: each re-sends its
+ * whole history every turn, interleaved) run once per routing (`[gateway.pool] routing`): round-robin,
+ * least-loaded and by conversation affinity. Per routing: prompt tokens evaluated (what the replicas did
+ * not find in their KV cache), cache hit rate, TTFT p50/p99 and total time. Then, under affinity, a
+ * replica is killed and the next conversation is timed to its first token.
  */
 
 export interface PoolsOptions {
-  conversations: number;
   turns: number;
   /** Requests in flight at once. */
   concurrency: number;
 }
 
-export const POOLS_DEFAULTS: PoolsOptions = { conversations: 16, turns: 10, concurrency: 4 };
+export const POOLS_DEFAULTS: PoolsOptions = { turns: 10, concurrency: 4 };
+
+/**
+ * Context sequences per replica: the conversations whose KV cache one replica holds. A GPU replica
+ * holds few agent conversations: Qwen2.5-Coder-7B keeps 57 KB of KV per token (28 layers x 4 KV heads x
+ * 128 x 2 x 2 bytes), 5.5 GB for a 96k-token conversation, so an 80 GB GPU with ~60 GB left after the
+ * weights holds about 10 (a 32B model, 262 KB per token, not even 3). 8 here, as llama-server --parallel 8.
+ */
+export const REPLICA_SEQUENCES = 8;
 
 export type Routing = "round-robin" | "least-loaded" | "affinity";
 
@@ -31,24 +40,41 @@ export interface RoutingResult {
   promptTokens: number;
   evaluatedTokens: number;
   evaluatedPerTurn: number;
+  /** Mean tokens evaluated by turns after a conversation's first. */
+  evaluatedPerLaterTurn: number;
   cacheHitRate: number;
   ttftP50Ms: number;
   ttftP99Ms: number;
   totalMs: number;
+  /** At best, with every conversation's history kept: each first turn in full, then each turn's new tokens. */
+  idealEvaluated: number;
+  /** Turns whose conversation left its replica (`spark_pool_affinity_total{result="moved"}`; affinity only). */
+  moves: number;
+}
+
+export interface ShapeResult {
+  shape: ConversationShape["name"];
+  description: string;
+  conversations: number;
+  /** Conversations whose first choice (rendezvous) is each replica: where affinity keeps them unless they move. */
+  homes: number[];
+  routings: RoutingResult[];
 }
 
 export interface PoolsResult {
   model: string;
   replicas: number;
-  conversations: number;
+  sequencesPerReplica: number;
   turns: number;
   concurrency: number;
-  routings: RoutingResult[];
-  /** From `kill -9` of a conversation's replica to that conversation's next answer's first token. */
+  shapes: ShapeResult[];
+  /** From `kill -9` of the busiest replica to the next conversation's first token (agent shape, affinity). */
   failoverMs: number;
 }
 
 interface TurnFigures {
+  conversation: number;
+  step: number;
   prompt: number;
   cached: number;
   ttftMs: number;
@@ -60,7 +86,7 @@ const percentile = (values: number[], p: number): number => {
 };
 
 /** One streamed chat turn: its TTFT (first content frame) and the usage the replica reported. */
-async function turn(gateway: string, key: string, messages: { role: string; content: string }[]): Promise<TurnFigures & { text: string }> {
+async function turn(gateway: string, key: string, messages: Message[]): Promise<Omit<TurnFigures, "conversation" | "step"> & { text: string }> {
   const started = performance.now();
   const response = await fetch(`${gateway}/v1/chat/completions`, {
     method: "POST",
@@ -88,24 +114,21 @@ async function turn(gateway: string, key: string, messages: { role: string; cont
   return { prompt: usage.prompt_tokens, cached: usage.prompt_tokens_details?.cached_tokens ?? 0, ttftMs, text };
 }
 
+/** The conversation key of conversation `index` of a run (its prompt_cache_key). */
+const conversationKey = (run: string, index: number) => `${run}-${index}`;
+
 /** The workload: every conversation's turn t (at most `concurrency` at once), then every one's turn t + 1. */
-async function workload(gateway: string, run: string, options: PoolsOptions): Promise<TurnFigures[]> {
-  // About 450 prompt tokens (the test model's vocabulary is byte-level) before the first turn.
-  const instructions = CHAIN_TEXT.slice(0, 400);
-  const histories = Array.from({ length: options.conversations }, (_, index) => [
-    // The run and conversation come first, so no routing finds another's conversation in a cache.
-    { role: "system", content: `${run} conversation ${index}. ${instructions}` },
-    { role: "user", content: "Start the task." },
-  ]);
+async function workload(gateway: string, run: string, shape: ConversationShape, options: PoolsOptions): Promise<TurnFigures[]> {
+  const histories = Array.from({ length: shape.conversations }, (_, index) => shape.opening(run, index));
   const figures: TurnFigures[] = [];
   for (let step = 0; step < options.turns; step++) {
     let next = 0;
     const worker = async () => {
       for (let index = next++; index < histories.length; index = next++) {
         const history = histories[index]!;
-        const answer = await turn(gateway, `${run}-${index}`, history);
-        figures.push(answer);
-        history.push({ role: "assistant", content: answer.text }, { role: "user", content: `Tool output ${step}: ${CHAIN_TEXT.slice(step * 40, step * 40 + 60)}` });
+        const { text, ...answer } = await turn(gateway, conversationKey(run, index), history);
+        figures.push({ conversation: index, step, ...answer });
+        history.push({ role: "assistant", content: text }, { role: "user", content: shape.item(step, index) });
       }
     };
     await Promise.all(Array.from({ length: options.concurrency }, worker));
@@ -113,9 +136,25 @@ async function workload(gateway: string, run: string, options: PoolsOptions): Pr
   return figures;
 }
 
-function summary(routing: Routing, figures: TurnFigures[], totalMs: number): RoutingResult {
+/**
+ * What a pool that kept every history would evaluate: each first turn as it was evaluated (cold but for
+ * what any replica shares, as the instructions), then only what each later turn added.
+ */
+function idealEvaluated(figures: TurnFigures[]): number {
+  const byConversation = new Map<number, TurnFigures[]>();
+  for (const figure of figures) byConversation.set(figure.conversation, [...(byConversation.get(figure.conversation) ?? []), figure]);
+  let total = 0;
+  for (const turns of byConversation.values()) {
+    turns.sort((a, b) => a.step - b.step);
+    turns.forEach((figure, index) => (total += index === 0 ? figure.prompt - figure.cached : figure.prompt - turns[index - 1]!.prompt));
+  }
+  return total;
+}
+
+function summary(routing: Routing, figures: TurnFigures[], totalMs: number, moves: number): RoutingResult {
   const promptTokens = figures.reduce((sum, figure) => sum + figure.prompt, 0);
   const cached = figures.reduce((sum, figure) => sum + figure.cached, 0);
+  const later = figures.filter((figure) => figure.step > 0);
   const ttfts = figures.map((figure) => figure.ttftMs);
   return {
     routing,
@@ -123,93 +162,106 @@ function summary(routing: Routing, figures: TurnFigures[], totalMs: number): Rou
     promptTokens,
     evaluatedTokens: promptTokens - cached,
     evaluatedPerTurn: Math.round((promptTokens - cached) / figures.length),
+    evaluatedPerLaterTurn: Math.round(later.reduce((sum, figure) => sum + figure.prompt - figure.cached, 0) / Math.max(1, later.length)),
     cacheHitRate: promptTokens === 0 ? 0 : cached / promptTokens,
     ttftP50Ms: Math.round(percentile(ttfts, 50)),
     ttftP99Ms: Math.round(percentile(ttfts, 99)),
     totalMs: Math.round(totalMs),
+    idealEvaluated: idealEvaluated(figures),
+    moves,
   };
+}
+
+/** Turns of pool "pool" whose conversation left its replica, from the gateway's /metrics. */
+async function movedCount(gateway: string): Promise<number> {
+  const metrics = await (await fetch(`${gateway}/metrics`)).text();
+  return Number(/spark_pool_affinity_total\{model="pool",result="moved"\} (\d+)/.exec(metrics)?.[1] ?? 0);
+}
+
+/** A home whose config is the user's: the replicas' `[local]` (kv_cache_max_bytes is not a project's to set). */
+function homeWith(prefix: string, config: string[]): Record<string, string> {
+  const home = tempDir(prefix);
+  mkdirSync(join(home, ".spark"), { recursive: true });
+  writeFileSync(join(home, ".spark", "config.toml"), [...config, ""].join("\n"));
+  return { HOME: home, SPARK_HOME: join(home, ".spark") };
+}
+
+/** Three `spark serve -m tiny` replicas, each with `REPLICA_SEQUENCES` sequences, one thread, and no KV state on disk. */
+async function startReplicas(model: string, log: (line: string) => void): Promise<{ replicas: GatewayProcess[]; urls: string[] }> {
+  const project = tempDir("spark-pools-bench-replica-");
+  mkdirSync(join(project, ".spark"));
+  writeFileSync(join(project, ".spark", "config.toml"), ["[aliases]", `tiny = "local:${model}"`, "[models.tiny]", "context_size = 16384", ""].join("\n"));
+  const ports = [await freePort(), await freePort(), await freePort()];
+  const replicas: GatewayProcess[] = [];
+  log("pools: starting 3 replicas");
+  try {
+    for (const port of ports) {
+      // No KV states saved to disk: a GPU serving engine keeps its cache in GPU memory only, so a replica
+      // holds the conversations its sequences hold, no more (the local engine would otherwise reload others).
+      const env = homeWith("spark-pools-bench-home-", ["[local]", `sequences = ${REPLICA_SEQUENCES}`, "threads = 1", "kv_cache_max_bytes = 0"]);
+      replicas.push(await startGateway(project, env, ["--port", String(port), "-m", "tiny"], 180_000));
+    }
+  } catch (error) {
+    await Promise.all(replicas.map((replica) => replica.stop()));
+    throw error;
+  }
+  return { replicas, urls: ports.map((port) => `http://127.0.0.1:${port}/v1`) };
+}
+
+/** A gateway in front of the replicas, routing `routing`; each member as a llama-server --parallel 8 would be configured. */
+async function startPoolGateway(urls: string[], routing: Routing): Promise<GatewayProcess> {
+  const members = urls.map((url) => `{ base_url = "${url}", model = "tiny", max_concurrent = ${REPLICA_SEQUENCES} }`).join(", ");
+  const env = homeWith("spark-pools-bench-gateway-home-", ["[gateway.pool]", `routing = "${routing}"`, "cooldown_ms = 1000", "[models.pool]", `upstreams = [${members}]`]);
+  return startGateway(tempDir("spark-pools-bench-gateway-"), env, [], 60_000);
+}
+
+/** Conversations per replica by their first rendezvous choice, as the gateway ranks members (`URL#MODEL`). */
+function homes(urls: string[], run: string, conversations: number): number[] {
+  const members = urls.map((url, index) => ({ id: `${url}#tiny`, weight: 1, index }));
+  const counts = urls.map(() => 0);
+  for (let index = 0; index < conversations; index++) counts[rankByRendezvous(`key:${conversationKey(run, index)}`, members)[0]!.index]!++;
+  return counts;
+}
+
+/** From `kill -9` of the replica that took most requests to the first token of a new conversation's turn. */
+async function failover(gateway: GatewayProcess, replicas: GatewayProcess[]): Promise<number> {
+  const status = (await (await fetch(`${gateway.url}/v1/spark/pools`)).json()) as { data: { replicas: { routed: number }[] }[] };
+  const busiest = status.data[0]!.replicas.reduce((best, replica, index, all) => (replica.routed > all[best]!.routed ? index : best), 0);
+  const killed = performance.now();
+  replicas[busiest]!.child.kill("SIGKILL");
+  for (let index = 0; index < 16; index++) {
+    // Conversations spread over the replicas: the first whose answer comes after the kill, wherever it lives.
+    const answer = await turn(gateway.url, `failover-probe-${index}`, [{ role: "user", content: `after the kill ${index}` }]);
+    if (answer.ttftMs >= 0) return Math.round(performance.now() - killed);
+  }
+  return -1;
 }
 
 export async function runPoolsBench(options: PoolsOptions, log: (line: string) => void): Promise<PoolsResult> {
   const model = await ensureTestModel();
-  const replicaProject = tempDir("spark-pools-bench-replica-");
-  mkdirSync(join(replicaProject, ".spark"));
-  // Each replica keeps up to 8 conversations in cache (its context sequences share the context), one thread each.
-  writeFileSync(join(replicaProject, ".spark", "config.toml"), ["[aliases]", `tiny = "local:${model}"`, "[models.tiny]", "context_size = 16384", "[local]", "sequences = 8", "threads = 1", ""].join("\n"));
-  const ports = [await freePort(), await freePort(), await freePort()];
-  const replicas: GatewayProcess[] = [];
+  const { replicas, urls } = await startReplicas(model, log);
   const gateways: GatewayProcess[] = [];
   try {
-    log("pools: starting 3 replicas");
-    for (const port of ports) {
-      const home = tempDir("spark-pools-bench-home-");
-      replicas.push(await startGateway(replicaProject, { HOME: home, SPARK_HOME: join(home, ".spark") }, ["--port", String(port), "-m", "tiny"], 180_000));
-    }
-    const urls = ports.map((port) => `http://127.0.0.1:${port}/v1`);
-    const startPoolGateway = async (routing: Routing) => {
-      const project = tempDir("spark-pools-bench-gateway-");
-      const home = tempDir("spark-pools-bench-gateway-home-");
-      mkdirSync(join(home, ".spark"), { recursive: true });
-      const members = urls.map((url) => `{ base_url = "${url}", model = "tiny" }`).join(", ");
-      writeFileSync(join(home, ".spark", "config.toml"), ["[gateway.pool]", `routing = "${routing}"`, "cooldown_ms = 1000", "[models.pool]", `upstreams = [${members}]`, ""].join("\n"));
-      const gateway = await startGateway(project, { HOME: home, SPARK_HOME: join(home, ".spark") }, [], 60_000);
-      gateways.push(gateway);
-      return gateway;
-    };
-    const routings: RoutingResult[] = [];
-    let affinityGateway: GatewayProcess | undefined;
-    for (const routing of ["round-robin", "least-loaded", "affinity"] as const) {
-      const gateway = await startPoolGateway(routing);
-      log(`pools: ${routing}, ${options.conversations} conversations x ${options.turns} turns`);
-      const started = performance.now();
-      const figures = await workload(gateway.url, routing, options);
-      routings.push(summary(routing, figures, performance.now() - started));
-      log(`pools: ${JSON.stringify(routings.at(-1))}`);
-      if (routing === "affinity") affinityGateway = gateway;
-      else await gateway.stop();
-    }
-    // Failover: the conversation's replica dies between two turns; its next turn is timed from the kill.
-    const status = (await (await fetch(`${affinityGateway!.url}/v1/spark/pools`)).json()) as { data: { replicas: { routed: number }[] }[] };
-    const busiest = status.data[0]!.replicas.reduce((best, replica, index, all) => (replica.routed > all[best]!.routed ? index : best), 0);
-    const killed = performance.now();
-    replicas[busiest]!.child.kill("SIGKILL");
+    const shapes: ShapeResult[] = [];
     let failoverMs = -1;
-    for (let index = 0; index < options.conversations && failoverMs < 0; index++) {
-      // The first conversation whose turn is answered after the kill: any of them may have lived there.
-      const answer = await turn(affinityGateway!.url, `failover-probe-${index}`, [{ role: "user", content: `after the kill ${index}` }]);
-      if (answer.ttftMs >= 0) failoverMs = performance.now() - killed;
+    // The short shape first: the agent shape ends with the failover, which kills a replica.
+    for (const shape of [SHORT_SHAPE, AGENT_SHAPE]) {
+      const routings: RoutingResult[] = [];
+      for (const routing of ["round-robin", "least-loaded", "affinity"] as const) {
+        const gateway = await startPoolGateway(urls, routing);
+        gateways.push(gateway);
+        log(`pools: ${shape.name}, ${routing}, ${shape.conversations} conversations x ${options.turns} turns`);
+        const started = performance.now();
+        const figures = await workload(gateway.url, `${shape.name}-${routing}`, shape, options);
+        routings.push(summary(routing, figures, performance.now() - started, await movedCount(gateway.url)));
+        log(`pools: ${JSON.stringify(routings.at(-1))}`);
+        if (shape === AGENT_SHAPE && routing === "affinity") failoverMs = await failover(gateway, replicas);
+        await gateway.stop();
+      }
+      shapes.push({ shape: shape.name, description: shape.description, conversations: shape.conversations, homes: homes(urls, `${shape.name}-affinity`, shape.conversations), routings });
     }
-    return { model: "tiny (constructed test model: 64 wide, 2 blocks, byte-level vocabulary)", replicas: 3, ...options, routings, failoverMs: Math.round(failoverMs) };
+    return { model: "tiny (constructed test model: 64 wide, 2 blocks, byte-level vocabulary)", replicas: 3, sequencesPerReplica: REPLICA_SEQUENCES, ...options, shapes, failoverMs };
   } finally {
     await Promise.all([...gateways, ...replicas].map((process) => process.stop()));
   }
-}
-
-export function poolsMarkdown(result: PoolsResult): string {
-  const roundRobin = result.routings.find((row) => row.routing === "round-robin");
-  const affinity = result.routings.find((row) => row.routing === "affinity");
-  const lines = [
-    "# Upstream pools: routing by conversation against round-robin and least-loaded",
-    "",
-    "AMD EPYC 2 vCPU, Node 20, loaded by parallel work (other builds and benchmarks on the same cores): compare rows of one run, not runs.",
-    "",
-    `Model: ${result.model}. ${result.replicas} \`spark serve\` replicas (8 context sequences, 1 thread each) behind a fourth \`spark serve\`; ${result.conversations} conversations x ${result.turns} turns, ${result.concurrency} at once, each turn re-sending the whole history (streamed, max_tokens 8).`,
-    "",
-    "| routing | requests | prompt tokens | evaluated | evaluated per turn | cache hit rate | TTFT p50 | TTFT p99 | total |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ...result.routings.map((row) => `| ${row.routing} | ${row.requests} | ${row.promptTokens} | ${row.evaluatedTokens} | ${row.evaluatedPerTurn} | ${(row.cacheHitRate * 100).toFixed(1)}% | ${row.ttftP50Ms} ms | ${row.ttftP99Ms} ms | ${(row.totalMs / 1000).toFixed(1)} s |`),
-    "",
-  ];
-  if (roundRobin && affinity) {
-    lines.push(
-      `Affinity evaluates ${((affinity.evaluatedTokens / Math.max(1, roundRobin.evaluatedTokens)) * 100).toFixed(1)}% of round-robin's prompt tokens (target <= 15%); TTFT p50 ${(roundRobin.ttftP50Ms / Math.max(1, affinity.ttftP50Ms)).toFixed(1)}x better (target >= 3x).`,
-      "",
-    );
-  }
-  lines.push(`Failover: \`kill -9\` of the busiest replica to the next conversation's first token: ${result.failoverMs} ms (target < 2 s).`, "");
-  lines.push(
-    "Reading it: round-robin still finds part of a conversation cached, since with 16 conversations on 3 replicas each comes back to a replica every third turn and 8 sequences per replica keep some of them; affinity pays every conversation's first turn cold, and with 4 requests in flight the bounded load moves a conversation off a replica already running 2 (a moved conversation starts cold there). On this model prompt evaluation is cheap, so TTFT is mostly the two HTTP hops.",
-    "",
-  );
-  return lines.join("\n");
 }
