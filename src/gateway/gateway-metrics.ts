@@ -32,7 +32,7 @@ export class GatewayMetrics {
   readonly poolCooldowns = this.counter("spark_pool_cooldowns_total", "Cool-downs started: the replica was out of rotation for a while.", ["model", "replica"]);
   readonly poolInFlight = this.gauge("spark_pool_in_flight", "Requests running on each replica now.", ["model", "replica"]);
   readonly poolUp = this.gauge("spark_pool_replica_up", "1 when the replica is in rotation, 0 while it cools down or cannot be used.", ["model", "replica"]);
-  readonly poolAffinity = this.counter("spark_pool_affinity_total", "Pooled requests with a conversation, by routing: hit (its replica), moved (its replica was over its bound or down), new.", ["model", "result"]);
+  readonly poolAffinity = this.counter("spark_pool_affinity_total", "Pooled requests with a conversation, by routing: hit (its replica), moved (its replica was at max_concurrent, out of balance or down), new.", ["model", "result"]);
   readonly poolRetries = this.counter("spark_pool_retries_total", "Requests retried on another replica after a failure before their first byte.", ["model"]);
   readonly poolCachedTokens = this.counter("spark_pool_cached_tokens_total", "Prompt tokens each replica reported as read from its cache (cached_tokens).", ["model", "replica"]);
 

@@ -12,7 +12,7 @@ export interface PoolSettings extends CooldownSettings {
   /** A conversation moves off its replica only when that replica is this far out of balance (balance.ts). */
   balance: BalanceThresholds;
   affinityTtlMs: number;
-  /** "affinity": by conversation (bounded load); the others ignore conversations. */
+  /** "affinity": by conversation (moved only on a real imbalance); the others ignore conversations. */
   routing?: "affinity" | "least-loaded" | "round-robin";
 }
 
