@@ -3,8 +3,8 @@
  * (ggml-quants.c: quantize_row_q4_K_ref and quantize_row_q6_K_ref with their helpers make_qkx2_quants and
  * make_qx_quants; what llama-quantize runs when it has no importance matrix). Both work on super-blocks of
  * 256 values (QK_K) split into sub-blocks that each get a scale, itself quantized against one fp16 scale
- * per super-block. The arithmetic here is in doubles where ggml's is in floats, so a quant sitting on a
- * rounding tie may come out one step apart from llama.cpp's: the layout and the error are ggml's.
+ * per super-block. Every step is rounded to binary32 as ggml's float code rounds it, so the bytes are
+ * ggml's own, ties included (test/gguf-kquant.test.ts holds them to the engine's libggml).
  *
  * Q4_K, 144 bytes: fp16 d, fp16 dmin, 12 bytes of eight 6-bit scales and eight 6-bit mins, 128 bytes of
  *   4-bit quants. Sub-block j (32 values) decodes as x = d * scale_j * q - dmin * min_j. Scales and mins of
@@ -77,6 +77,34 @@ function fitError(x: Float32Array, start: number, q: Uint8Array, qStart: number,
 }
 
 /**
+ * One grid of make_qkx2_quants: quantize with `inverse` (into `candidate`), then the weighted
+ * least-squares scale and min for those quants (min kept <= 0); returns them and the error they leave.
+ */
+function gridFit(x: Float32Array, start: number, min: number, inverse: number, sumW: number, sumX: number): { scale: number; min: number; error: number } | undefined {
+  let sumL = 0;
+  let sumL2 = 0;
+  let sumXL = 0;
+  for (let i = 0; i < Q4K_SUB; i++) {
+    const v = x[start + i] as number;
+    const l = clamp(nearestInt(f(inverse * f(v - min))), 0, Q4K_LEVELS);
+    candidate[i] = l;
+    const wl = f((weights[i] as number) * l);
+    sumL = f(sumL + wl);
+    sumL2 = f(sumL2 + f(wl * l));
+    sumXL = f(sumXL + f(wl * v));
+  }
+  const det = f(f(sumW * sumL2) - f(sumL * sumL));
+  if (det <= 0) return undefined;
+  let scale = f(f(f(sumW * sumXL) - f(sumX * sumL)) / det);
+  let offset = f(f(f(sumL2 * sumX) - f(sumL * sumXL)) / det);
+  if (offset > 0) {
+    offset = 0;
+    scale = f(sumXL / sumL2);
+  }
+  return { scale, min: offset, error: fitError(x, start, candidate, 0, scale, offset) };
+}
+
+/**
  * make_qkx2_quants(32, 15, ..., rmin -1, rdelta 0.1, nstep 20, use_mad false): x ≈ scale * q + min with
  * q in 0..15 and min <= 0; first the plain min/max grid, then 21 grids a little finer or coarser, each
  * refitted by weighted least squares, keeping whichever leaves the least weighted squared error. Writes
@@ -103,35 +131,14 @@ function fitAffine(x: Float32Array, start: number, qStart: number): { scale: num
   let scale = f(1 / inverse);
   for (let i = 0; i < Q4K_SUB; i++) quants[qStart + i] = clamp(nearestInt(f(inverse * f((x[start + i] as number) - min))), 0, Q4K_LEVELS);
   let bestError = fitError(x, start, quants, qStart, scale, min);
+  // As in ggml, a better fit's min becomes the origin of the grids after it.
   for (let step = 0; step <= 20; step++) {
-    const stepInverse = f(f(f(-1 + f(TENTH * step)) + Q4K_LEVELS) / f(max - min));
-    let sumL = 0;
-    let sumL2 = 0;
-    let sumXL = 0;
-    for (let i = 0; i < Q4K_SUB; i++) {
-      const v = x[start + i] as number;
-      const l = clamp(nearestInt(f(stepInverse * f(v - min))), 0, Q4K_LEVELS);
-      candidate[i] = l;
-      const wl = f((weights[i] as number) * l);
-      sumL = f(sumL + wl);
-      sumL2 = f(sumL2 + f(wl * l));
-      sumXL = f(sumXL + f(wl * v));
-    }
-    const det = f(f(sumW * sumL2) - f(sumL * sumL));
-    if (det <= 0) continue;
-    let thisScale = f(f(f(sumW * sumXL) - f(sumX * sumL)) / det);
-    let thisMin = f(f(f(sumL2 * sumX) - f(sumL * sumXL)) / det);
-    if (thisMin > 0) {
-      thisMin = 0;
-      thisScale = f(sumXL / sumL2);
-    }
-    const error = fitError(x, start, candidate, 0, thisScale, thisMin);
-    if (error < bestError) {
-      quants.set(candidate, qStart);
-      bestError = error;
-      scale = thisScale;
-      min = thisMin;
-    }
+    const fit = gridFit(x, start, min, f(f(f(-1 + f(TENTH * step)) + Q4K_LEVELS) / f(max - min)), sumW, sumX);
+    if (fit === undefined || !(fit.error < bestError)) continue;
+    quants.set(candidate, qStart);
+    bestError = fit.error;
+    scale = fit.scale;
+    min = fit.min;
   }
   return { scale, min: -min };
 }
