@@ -15,7 +15,7 @@ import { poolsMarkdown } from "./pools/report.js";
 import { POOLS_DEFAULTS, runPoolsBench } from "./pools/workload.js";
 import { runSpeed, speedMarkdown } from "./speed/workload.js";
 import { REAL_SHAPE_DEFAULTS, realShapeMarkdown, runRealShapeSpeed } from "./speed/real-shape.js";
-import { isShapeName, isShapeQuant, SHAPES, type ShapeName, type ShapeQuant } from "../test/support/gguf-shapes.js";
+import { isShapeName, isShapeQuant, SHAPE_QUANTS, SHAPES, type ShapeName, type ShapeQuant } from "../test/support/gguf-shapes.js";
 import { runStartup, STARTUP_DEFAULTS, startupMarkdown } from "./startup/workload.js";
 import { runVscodeBench, VSCODE_DEFAULTS, vscodeMarkdown } from "./vscode/workload.js";
 import { runWebBench, WEB_DEFAULTS, webMarkdown } from "./web/workload.js";
@@ -27,8 +27,9 @@ import { runWebsocketBench, WEBSOCKET_DEFAULTS, websocketMarkdown } from "./webs
  * latency rounds per mode), `--time-budget S` (seconds of timed passes per workload; for `gateway`, per
  * latency mode). Each workload writes bench/results/<name>.json and <name>.md, labelled
  * with the machine. Benchmarks are not tests: they report, they do not fail on a number.
- * `speed` takes `--shape NAME [--quant q8_0|q4_0] [--threads 1,2] [--max-tokens N] [--gpu cuda]` to run on a
- * model of a real model's shape instead (bench/speed/real-shape.ts; results in speed-real-shape[-q4_0][-cuda]).
+ * `speed` takes `--shape NAME [--quant q8_0|q4_0|q4_k|q4_k_m] [--threads 1,2] [--max-tokens N] [--gpu cuda]` to
+ * run on a model of a real model's shape instead (bench/speed/real-shape.ts; results in
+ * speed-real-shape[-<quant>][-cuda], no quant suffix for q8_0).
  */
 
 interface Machine {
@@ -225,7 +226,7 @@ function shapeArg(value: string | undefined): ShapeName {
 
 function quantArg(value: string | undefined): ShapeQuant {
   if (value !== undefined && isShapeQuant(value)) return value;
-  throw new Error("--quant expects q8_0 or q4_0");
+  throw new Error(`--quant expects one of ${SHAPE_QUANTS.join(", ")}`);
 }
 
 function gpuArg(value: string | undefined): boolean {

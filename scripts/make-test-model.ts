@@ -4,9 +4,11 @@
  * <repo>/.models/test-model.gguf). Not the path the test suite's own model uses (<repo>/.models/tiny.gguf,
  * 2,048 tokens), so running the tests never rewrites the model a newcomer set up with.
  *
- * `npm run make-test-model -- --shape qwen2.5-coder-1.5b [--quant q8_0|q4_0] [--out PATH]` writes a chain
- * model of that real model's shape and quantization (gguf-shapes.ts; default <repo>/.models/<shape>-<quant>.gguf)
- * and its draft model (the 0.5B shape, same vocabulary), unless they are there already.
+ * `npm run make-test-model -- --shape qwen2.5-coder-1.5b [--quant q8_0|q4_0|q4_k|q4_k_m] [--out PATH]` writes
+ * a chain model of that real model's shape and quantization (gguf-shapes.ts; default
+ * <repo>/.models/<shape>-<quant>.gguf) and its draft model (the 0.5B shape, same vocabulary), unless they are
+ * there already. q4_k is every matrix Q4_K; q4_k_m is llama.cpp's Q4_K_M mix (Q4_K with Q6_K for the output
+ * matrix and some attn_v / ffn_down); both fall back to Q5_0 / Q8_0 in rows not 256 wide, as llama.cpp does.
  */
 import { stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
@@ -14,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { writeTinyGguf } from "../test/support/tiny-gguf.js";
 import type { TinyModelOptions } from "../test/support/tiny-gguf.js";
-import { DRAFT_SHAPE, ensureShapedModel, isShapeName, isShapeQuant, SHAPES, writeShapedGguf } from "../test/support/gguf-shapes.js";
+import { DRAFT_SHAPE, ensureShapedModel, isShapeName, isShapeQuant, SHAPE_QUANTS, SHAPES, writeShapedGguf } from "../test/support/gguf-shapes.js";
 import type { ShapedModelOptions } from "../test/support/gguf-shapes.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -39,7 +41,7 @@ function parseShaped(shape: string, quant: string | undefined, out: string | und
   if (tinyFlags) throw new Error("--shape sets every size: --context, --embedding, --blocks and --seed do not apply");
   if (!isShapeName(shape)) throw new Error(`unknown --shape "${shape}"; known: ${Object.keys(SHAPES).join(", ")}`);
   const type = quant ?? "q8_0";
-  if (!isShapeQuant(type)) throw new Error(`--quant must be q8_0 or q4_0, got "${type}"`);
+  if (!isShapeQuant(type)) throw new Error(`--quant must be one of ${SHAPE_QUANTS.join(", ")}, got "${type}"`);
   return { kind: "shaped", out: out === undefined ? undefined : resolve(out), options: { shape, quant: type } };
 }
 

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- speed --shape qwen2.5-coder-1.5b [--quant q8_0|q4_0] [--threads 1,2] [--max-tokens N] [--gpu cuda]`
+ * `npm run bench -- speed --shape qwen2.5-coder-1.5b [--quant q8_0|q4_0|q4_k|q4_k_m] [--threads 1,2] [--max-tokens N] [--gpu cuda]`
  *
  * The speed levers on a chain model of a real model's shape (test/support/gguf-shapes.ts: Qwen2.5-Coder-1.5B's
  * sizes and quantization, constructed weights whose greedy decoding follows CHAIN_TEXT), with the 0.5B-shaped

@@ -6,7 +6,7 @@
 import { mkdir, open, rename, unlink } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
-import { BLOCK_VALUES, encodeTensorData, GGML_TYPE_ID, typeBytes } from "./gguf-quant.js";
+import { blockValues, encodeTensorData, GGML_TYPE_ID, typeBytes } from "./gguf-quant.js";
 import type { TensorType } from "./gguf-quant.js";
 
 const GGUF_MAGIC = 0x46554747; // "GGUF" read as a little-endian uint32
@@ -128,13 +128,14 @@ function buildHeader(meta: Array<[string, MetaValue]>, specs: TensorSpec[]): Buf
   for (const [key, value] of meta) writeMeta(w, key, value);
   let offset = 0; // relative to the start of the (aligned) data section
   for (const spec of specs) {
-    if ((spec.type ?? "f32") !== "f32" && (spec.dims[0] as number) % BLOCK_VALUES !== 0) {
-      throw new Error(`tensor ${spec.name}: ${spec.type} rows must be a multiple of ${BLOCK_VALUES} values wide, got ${spec.dims[0]}`);
+    const type = spec.type ?? "f32";
+    if ((spec.dims[0] as number) % blockValues(type) !== 0) {
+      throw new Error(`tensor ${spec.name}: ${type} rows must be a multiple of ${blockValues(type)} values wide, got ${spec.dims[0]}`);
     }
     w.string(spec.name);
     w.u32(spec.dims.length);
     for (const dim of spec.dims) w.u64(dim);
-    w.u32(GGML_TYPE_ID[spec.type ?? "f32"]);
+    w.u32(GGML_TYPE_ID[type]);
     w.u64(offset);
     offset = alignUp(offset + tensorBytes(spec));
   }

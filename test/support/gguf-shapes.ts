@@ -8,8 +8,9 @@
  * What is not real: the tokenizer is the chain's byte-level SPM vocabulary padded with unused tokens to
  * the real 151,936 (the real model uses byte-level BPE; tokenizing costs differ, decoding costs do not),
  * the output matrix is stored untied (Qwen2.5-1.5B ties it to the embeddings: the same bytes are read per
- * token either way, the file is larger), and every matrix has the chosen type ("pure", as llama.cpp's
- * `--pure` quantization; published Q4 files keep the output matrix at Q6_K).
+ * token either way, the file is larger). Every matrix has the chosen type ("pure", as llama.cpp's
+ * `--pure` quantization) except in q4_k_m, llama.cpp's Q4_K_M mix of Q4_K and Q6_K, what most published
+ * Q4 files are (gguf-quant-mix.ts, with llama.cpp's fall-back for rows not a multiple of 256 wide).
  */
 import { createHash } from "node:crypto";
 import { dirname, join, resolve } from "node:path";
@@ -21,6 +22,8 @@ import type { TensorSpec } from "./gguf-file.js";
 import { buildMetadata } from "./gguf-metadata.js";
 import type { Dims } from "./gguf-metadata.js";
 import { typeBytes } from "./gguf-quant.js";
+import { isShapeQuant, matrixType, quantFileType, quantMainType, SHAPE_QUANTS } from "./gguf-quant-mix.js";
+import type { ShapeQuant } from "./gguf-quant-mix.js";
 import { buildChainVocab, padVocab } from "./gguf-vocab.js";
 import type { Vocab } from "./gguf-vocab.js";
 
@@ -31,7 +34,8 @@ export const SHAPES = {
 } as const;
 
 export type ShapeName = keyof typeof SHAPES;
-export type ShapeQuant = "q8_0" | "q4_0";
+export { isShapeQuant, SHAPE_QUANTS };
+export type { ShapeQuant };
 export type ShapeSizes = { [K in keyof (typeof SHAPES)[ShapeName]]: number };
 
 /** The draft model written with each target shape: the same vocabulary, a third of the bytes per token. */
@@ -41,7 +45,6 @@ export const DRAFT_SHAPE: Record<ShapeName, ShapeName> = {
 };
 
 export const isShapeName = (name: string): name is ShapeName => Object.hasOwn(SHAPES, name);
-export const isShapeQuant = (name: string): name is ShapeQuant => name === "q8_0" || name === "q4_0";
 
 export interface ShapedModelOptions {
   shape: ShapeName;
@@ -54,8 +57,6 @@ export interface ShapedModelOptions {
 const SHAPED_MODEL_VERSION = "spark-shape-v1";
 /** Rows drawn per random block matrix, then repeated (see ChainLayout.repeatRows). */
 const REPEAT_ROWS = 64;
-/** llama_ftype of a file whose matrices are all of one type. */
-const FILE_TYPE: Record<ShapeQuant, number> = { q4_0: 2, q8_0: 7 };
 
 interface ShapedPlan {
   dims: Dims;
@@ -72,7 +73,9 @@ function planShaped(options: ShapedModelOptions): ShapedPlan {
   const vocab = padVocab(chainVocab, sizes.vocab);
   const dims: Dims = { ...sizes, seed: 1 };
   const hash = createHash("sha256").update(JSON.stringify([CHAIN_TEXT, sizes, options.quant])).digest("hex").slice(0, 12);
-  const specs = chainTensorSpecs(dims, vocab, chain, { weightType: options.quant, attentionBias: true, repeatRows: REPEAT_ROWS });
+  const layout = { weightType: quantMainType(options.quant), attentionBias: true, repeatRows: REPEAT_ROWS };
+  const specs = chainTensorSpecs(dims, vocab, chain, layout).map((spec) =>
+    spec.type === undefined ? spec : { ...spec, type: matrixType(options.quant, spec.name, spec.dims[0] as number, sizes.blocks) });
   return { dims, vocab, specs, name: `${SHAPED_MODEL_VERSION}-${options.shape}-${options.quant}-${hash}` };
 }
 
@@ -80,7 +83,7 @@ function planShaped(options: ShapedModelOptions): ShapedPlan {
 export async function writeShapedGguf(path: string, options: ShapedModelOptions): Promise<void> {
   const plan = planShaped(options);
   const meta = buildMetadata(plan.dims, plan.vocab, plan.name, false, {
-    arch: "qwen2", fileType: FILE_TYPE[options.quant], ropeFreqBase: 1_000_000, rmsEpsilon: 1e-6,
+    arch: "qwen2", fileType: quantFileType(options.quant), ropeFreqBase: 1_000_000, rmsEpsilon: 1e-6,
   });
   await writeGgufFile(path, meta, plan.specs, plan.dims.seed);
 }
