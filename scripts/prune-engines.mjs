@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /* global process, console */
 // Removes the node-llama-cpp engine builds a CPU-only machine never loads: CUDA, CUDA extension and Vulkan
-// builds, and builds for other CPU architectures (npm installs linux-arm64 and linux-armv7l on x64 too,
-// as their package.json lists x64). The CPU build of this platform and architecture (e.g.
+// builds (a global install brings them all; a clone's `npm ci` none, see package.json's overrides), and
+// builds for other CPU architectures (npm installs linux-arm64 and linux-armv7l on x64 too, as their
+// package.json lists x64). The CPU build of this platform and architecture (e.g.
 // @node-llama-cpp/linux-x64) stays, so the local engine works as before: Spark runs it on the CPU unless
 // `[local] gpu = true`, and even then node-llama-cpp falls back to the CPU build when no GPU build is
 // installed (Spark never compiles or downloads one at run time).
@@ -10,7 +11,7 @@
 // Plain Node, no dependencies; finds node-llama-cpp's builds as Node would (the nearest
 // node_modules/@node-llama-cpp upwards from this file), in a clone or a global install alike. Deletes only
 // folders directly inside that one folder whose names are node-llama-cpp build names; a symbolic link is
-// removed as a link, never followed. `npm ci` (or reinstalling the package) brings every build back.
+// removed as a link, never followed. `npm ci` (or reinstalling the package) brings back what it removed.
 //
 //   node scripts/prune-engines.mjs                 remove them, print the space freed
 //   node scripts/prune-engines.mjs --dry-run       only list what would go

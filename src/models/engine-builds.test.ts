@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -6,14 +6,47 @@ import { ENGINE_BUILDS, ENGINE_VERSION, buildsForThisMachine, engineBuildStatus,
 
 const repoFile = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../${name}`, import.meta.url), "utf8"));
 
+type LockEntry = { version?: string; integrity?: string; resolved?: string; link?: boolean; os?: string[]; cpu?: string[] } & Record<string, unknown>;
+const lockPackages = (): Record<string, LockEntry> => (repoFile("package-lock.json") as { packages: Record<string, LockEntry> }).packages;
+const GPU_BUILD = /^@node-llama-cpp\/.*-(cuda|cuda-ext|vulkan)$/;
+/** Where package.json's overrides put a GPU build: the stub's folder, as npm resolves it from node-llama-cpp's. */
+const ABSENT_SPEC = "file:../../engines/absent";
+
 describe("the pinned engine builds", () => {
-  it("are node-llama-cpp's version and the lockfile's checksums, so a node-llama-cpp update cannot leave them stale", () => {
+  it("are node-llama-cpp's version, and the CPU builds carry the lockfile's checksums", () => {
     const pkg = repoFile("package.json") as { dependencies: Record<string, string> };
     expect(pkg.dependencies["node-llama-cpp"]).toBe(ENGINE_VERSION);
-    const lock = repoFile("package-lock.json") as { packages: Record<string, { version?: string; integrity?: string }> };
-    for (const pinned of ENGINE_BUILDS.flatMap((build) => build.packages)) {
-      expect(lock.packages[`node_modules/${pinned.name}`], pinned.name).toMatchObject({ version: pinned.version, integrity: pinned.integrity });
+    const lock = lockPackages();
+    const cpuPackages = ENGINE_BUILDS.filter((build) => build.gpu === "cpu" || build.gpu === "metal").flatMap((build) => build.packages);
+    expect(cpuPackages.length).toBeGreaterThan(0);
+    for (const pinned of cpuPackages) {
+      expect(lock[`node_modules/${pinned.name}`], pinned.name).toMatchObject({ version: pinned.version, integrity: pinned.integrity });
     }
+    // node-llama-cpp's own list of builds: each GPU build it knows is one `spark engine add` can install.
+    const known = Object.keys((lock["node_modules/node-llama-cpp"]?.optionalDependencies ?? {}) as Record<string, string>);
+    const pinnedNames = ENGINE_BUILDS.flatMap((build) => build.packages.map((pkg) => pkg.name));
+    expect(known.filter((name) => GPU_BUILD.test(name)).filter((name) => !pinnedNames.includes(name))).toEqual([]);
+  });
+
+  it("leave every GPU build out of the default install: overridden by the inert stub, no tarball in the lockfile", () => {
+    const overrides = (repoFile("package.json") as { overrides: Record<string, string> }).overrides;
+    const gpuPackages = ENGINE_BUILDS.filter((build) => build.gpu === "cuda" || build.gpu === "vulkan").flatMap((build) => build.packages.map((pkg) => pkg.name));
+    expect(Object.keys(overrides).filter((name) => name.startsWith("@node-llama-cpp/")).sort()).toEqual([...gpuPackages].sort());
+    const lock = lockPackages();
+    for (const name of gpuPackages) {
+      expect(overrides[name], name).toBe(ABSENT_SPEC);
+      expect(lock[`node_modules/${name}`], name).toEqual({ resolved: "engines/absent", link: true });
+    }
+    // No GPU build anywhere in the lockfile with a tarball of its own (a nested copy would be installed).
+    const withTarball = Object.entries(lock).filter(([path, entry]) => GPU_BUILD.test(path.replace(/^.*node_modules\//, "")) && entry.link !== true);
+    expect(withTarball.map(([path]) => path)).toEqual([]);
+    // The stub: no platform matches it, so npm installs nothing; nothing in it could run if one did.
+    const stubFolder = new URL("../../engines/absent/", import.meta.url);
+    expect(readdirSync(stubFolder)).toEqual(["package.json"]);
+    const stub = JSON.parse(readFileSync(new URL("package.json", stubFolder), "utf8")) as Record<string, unknown>;
+    expect(Object.keys(stub).sort()).toEqual(["description", "license", "name", "os", "private", "version"]);
+    expect(stub.os).toEqual(["none"]);
+    expect(lock["engines/absent"]).toMatchObject({ name: stub.name, version: stub.version, optional: true, os: ["none"] });
   });
 
   it("lists only this machine's platform and architecture", () => {

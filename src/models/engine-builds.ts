@@ -7,7 +7,11 @@ import { fileURLToPath } from "node:url";
  * and finds one by importing it from its own folder, so a build counts only where that import resolves
  * (the node_modules holding node-llama-cpp, or one above it) and only at node-llama-cpp's exact version.
  * `spark engine add` installs the GPU builds below; the exact versions and registry checksums are pinned
- * here (from package-lock.json; src/models/engine-builds.test.ts keeps them equal), never taken from a user.
+ * here, never taken from a user. The CPU builds' checksums equal package-lock.json's; the GPU builds are
+ * not in the lockfile (package.json's `overrides` replace them with engines/absent, which npm never
+ * installs), so this table is their only record: the registry's `dist.integrity` for 3.21.1, as the
+ * lockfile held it before (`npm view @node-llama-cpp/linux-x64-cuda@3.21.1 dist.integrity` shows it).
+ * src/models/engine-builds.test.ts checks both against the lockfile and package.json.
  */
 
 export interface PinnedPackage {
