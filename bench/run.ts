@@ -26,7 +26,7 @@ import { runWebsocketBench, WEBSOCKET_DEFAULTS, websocketMarkdown } from "./webs
  * latency rounds per mode), `--time-budget S` (seconds of timed passes per workload; for `gateway`, per
  * latency mode). Each workload writes bench/results/<name>.json and <name>.md, labelled
  * with the machine. Benchmarks are not tests: they report, they do not fail on a number.
- * `speed` takes `--shape NAME [--quant q8_0|q4_0] [--threads 1,2] [--max-tokens N] [--cases ROUNDS] [--gpu cuda]` to run on a
+ * `speed` takes `--shape NAME [--quant q8_0|q4_0] [--threads 1,2] [--max-tokens N] [--gpu cuda]` to run on a
  * model of a real model's shape instead (bench/speed/real-shape.ts; results in speed-real-shape[-q4_0][-cuda]).
  */
 

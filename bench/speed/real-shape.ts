@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- speed --shape qwen2.5-coder-1.5b [--quant q8_0|q4_0] [--threads 1,2] [--max-tokens N] [--cases ROUNDS] [--gpu cuda]`
+ * `npm run bench -- speed --shape qwen2.5-coder-1.5b [--quant q8_0|q4_0] [--threads 1,2] [--max-tokens N] [--gpu cuda]`
  *
  * The speed levers on a chain model of a real model's shape (test/support/gguf-shapes.ts: Qwen2.5-Coder-1.5B's
  * sizes and quantization, constructed weights whose greedy decoding follows CHAIN_TEXT), with the 0.5B-shaped
@@ -8,6 +8,7 @@
  * model. On the CPU each thread count also gets this machine's measured read bandwidth (bandwidth.ts) and
  * how close plain decoding comes to the bound it sets: tokens/s x bytes read per token / bandwidth; and
  * what verifying a draft costs per batch size (verify-cost.ts), which caps what speculation can reach.
+ * `--cases N` runs each comparison N times, plain and lever in turn (rows show the median call).
  * With `--gpu cuda` the engine runs on node-llama-cpp's CUDA build (refused, saying why, when that build or
  * a GPU is missing); the CPU bandwidth bound does not apply there.
  */
