@@ -20,7 +20,7 @@ export interface DraftPolicyOptions {
   initialLength: number;
   /** Rejected draft tokens a request may spend before any draft has been accepted. */
   initialAllowance: number;
-  /** Longest draft: on the real-shape CPU model a 16-token batch verified fastest per token (bench/speed/verify-cost.ts). */
+  /** Longest draft: on the real-shape CPU model 16-token batches verified as many tokens per second as 32 and more than 8 (bench/speed/verify-cost.ts). */
   maxLength: number;
   /** Rejected draft tokens a request may add per generated token: the re-probe rate of a useless source. */
   allowancePerToken: number;
