@@ -66,7 +66,8 @@ const WORKLOADS: Record<string, Workload> = {
         return { json: result, markdown: speedMarkdown(result) };
       }
       const quant = args.quant ?? REAL_SHAPE_DEFAULTS.quant;
-      const options = { shape: args.shape, quant, gpu: args.gpu, threads: args.threads, maxTokens: args.maxTokens ?? REAL_SHAPE_DEFAULTS.maxTokens };
+      // --cases N: calls per side of each comparison (rows show the median).
+      const options = { shape: args.shape, quant, gpu: args.gpu, threads: args.threads, maxTokens: args.maxTokens ?? REAL_SHAPE_DEFAULTS.maxTokens, rounds: args.cases ?? REAL_SHAPE_DEFAULTS.rounds };
       const result = await runRealShapeSpeed(options, log);
       const name = `speed-real-shape${quant === REAL_SHAPE_DEFAULTS.quant ? "" : `-${quant}`}${args.gpu ? "-cuda" : ""}`;
       return { json: result, markdown: realShapeMarkdown(result), name };

@@ -6,7 +6,9 @@
  * model of the same vocabulary as draft model: plain decoding, prediction, a useless prediction, prompt
  * lookup and the draft model, per thread count, each against plain decoding in the same run on the same
  * model. On the CPU each thread count also gets this machine's measured read bandwidth (bandwidth.ts) and
- * how close plain decoding comes to the bound it sets: tokens/s x bytes read per token / bandwidth.
+ * how close plain decoding comes to the bound it sets: tokens/s x bytes read per token / bandwidth; and
+ * what verifying a draft costs per batch size (verify-cost.ts), which caps what speculation can reach.
+ * `--cases N` runs each comparison N times, plain and lever in turn (rows show the median call).
  * With `--gpu cuda` the engine runs on node-llama-cpp's CUDA build (refused, saying why, when that build or
  * a GPU is missing); the CPU bandwidth bound does not apply there.
  */
@@ -17,6 +19,7 @@ import { defaultThreads, LocalEngine, LocalModelClient } from "../../src/models/
 import { CHAIN_TEXT } from "../../test/support/chain-text.js";
 import { DRAFT_SHAPE, ensureShapedModel, weightBytesPerToken, type ShapeName, type ShapeQuant } from "../../test/support/gguf-shapes.js";
 import { measureReadBandwidth, type BandwidthResult } from "./bandwidth.js";
+import { measureVerifyCost, verifyCostMarkdown, type VerifyCostRow } from "./verify-cost.js";
 
 export interface RealShapeOptions {
   shape: ShapeName;
@@ -26,15 +29,21 @@ export interface RealShapeOptions {
   threads: number[] | undefined;
   /** Tokens per call: short, the machine is shared. */
   maxTokens: number;
+  /** Calls per side of each comparison (rows show the median); batches per size for the verification table. */
+  rounds: number;
 }
 
-export const REAL_SHAPE_DEFAULTS = { quant: "q8_0" as ShapeQuant, maxTokens: 64 };
+export const REAL_SHAPE_DEFAULTS = { quant: "q8_0" as ShapeQuant, maxTokens: 64, rounds: 1 };
+/** Batches per size in the verification table: its medians need a few even when the levers run once. */
+const minVerifyRounds = 3;
 
 interface ThreadRun {
   threads: number;
   /** Read bandwidth measured just before this thread count's calls (CPU only). */
   bandwidth?: BandwidthResult;
   rows: BenchRow[];
+  /** Time to verify a batch of N tokens against one token (same engine settings). */
+  verifyCost: VerifyCostRow[];
   /** Plain decoding's tokens/s x bytes per token / bandwidth (best pass), per plain call. */
   plainOfBound?: number[];
   loadAverageBefore: number;
@@ -47,6 +56,7 @@ export interface RealShapeResult {
   backend: string;
   weightBytesPerToken: number;
   maxTokens: number;
+  rounds: number;
   runs: ThreadRun[];
 }
 
@@ -65,11 +75,13 @@ async function checkCuda(): Promise<string> {
 }
 
 async function runThreads(options: RealShapeOptions, paths: { target: string; draft: string }, threads: number, log: (line: string) => void): Promise<ThreadRun> {
-  const run: ThreadRun = { threads, rows: [], loadAverageBefore: loadavg()[0] as number };
+  const run: ThreadRun = { threads, rows: [], verifyCost: [], loadAverageBefore: loadavg()[0] as number };
   if (!options.gpu) {
     run.bandwidth = await measureReadBandwidth(threads);
     log(`speed --shape: ${threads} thread(s): read bandwidth ${(run.bandwidth.bestBytesPerSecond / 1e9).toFixed(2)} GB/s (best), ${(run.bandwidth.medianBytesPerSecond / 1e9).toFixed(2)} (median)`);
   }
+  log(`speed --shape: ${threads} thread(s): verification cost per batch size`);
+  run.verifyCost = await measureVerifyCost({ modelPath: paths.target, threads, gpu: options.gpu, text: CHAIN_TEXT.repeat(2), rounds: Math.max(minVerifyRounds, options.rounds) });
   const engine = new LocalEngine({ threads, gpu: options.gpu, sequences: 2 });
   const load = { contextSize: 2048 };
   const name = options.shape;
@@ -77,7 +89,7 @@ async function runThreads(options: RealShapeOptions, paths: { target: string; dr
   const lookup = new LocalModelClient(engine, paths.target, name, load);
   const drafted = new LocalModelClient(engine, paths.target, name, { ...load, draftModelPath: paths.draft });
   try {
-    const shared = { plain, source: CHAIN_TEXT, maxTokens: options.maxTokens, remote: false };
+    const shared = { plain, source: CHAIN_TEXT, maxTokens: options.maxTokens, remote: false, rounds: options.rounds };
     log(`speed --shape: ${threads} thread(s): prediction, useless prediction, prompt lookup`);
     run.rows.push(...(await speculationRows({ ...shared, fast: lookup, defaultLever: "prompt lookup" })));
     log(`speed --shape: ${threads} thread(s): draft model`);
@@ -108,6 +120,7 @@ export async function runRealShapeSpeed(options: RealShapeOptions, log: (line: s
     backend,
     weightBytesPerToken: weightBytesPerToken({ shape: options.shape, quant: options.quant }),
     maxTokens: options.maxTokens,
+    rounds: options.rounds,
     runs,
   };
 }
@@ -140,13 +153,26 @@ function targets(run: ThreadRun, gpu: boolean): string[] {
   return lines;
 }
 
+/** The verification table and the most speculation could give at full acceptance with the best batch. */
+function verifyCostSection(rows: readonly VerifyCostRow[]): string[] {
+  const one = rows.find((row) => row.batch === 1);
+  const best = rows.reduce((a, b) => (b.tokensPerSecond > a.tokensPerSecond ? b : a));
+  return [
+    "Verifying a draft: a batch of N tokens evaluated with every token's next token sampled, as speculative decoding does (median of the rounds):",
+    "",
+    verifyCostMarkdown(rows),
+    "",
+    ...(one ? [`- At 100% acceptance speculation can reach at most ${(best.tokensPerSecond / one.tokensPerSecond).toFixed(2)}x one-token decoding here (batches of ${best.batch}), less each step's own work.`] : []),
+  ];
+}
+
 export function realShapeMarkdown(result: RealShapeResult): string {
   const loaded = result.runs.some((run) => run.loadAverageBefore > availableParallelism());
   const out = [
     `Label: constructed weights, real shape, ${result.backend}${loaded ? ", loaded by parallel work (load average above the core count: figures are what was left to this run)" : ""}.`,
     "",
     `Model: constructed weights, real shape: ${result.model} (qwen2, 28 blocks, 1536 wide, GQA 12/2, FFN 8960, 151,936-token vocabulary); draft model: ${result.draftModel}; backend: ${result.backend}.`,
-    `Greedy decoding follows a known text (test/support/chain-text.ts), so drafts from that text are accepted; the weights are not a trained model's, the shapes, types and bytes read per token are (${gb(result.weightBytesPerToken)} GB per token). ${result.maxTokens} tokens per call.`,
+    `Greedy decoding follows a known text (test/support/chain-text.ts), so drafts from that text are accepted; the weights are not a trained model's, the shapes, types and bytes read per token are (${gb(result.weightBytesPerToken)} GB per token). ${result.maxTokens} tokens per call${result.rounds > 1 ? `; ${result.rounds} calls per side of each comparison, plain and lever in turn, each row showing the call with the median decode speed` : ""}.`,
     "node-llama-cpp 3.21.1 sets llama.cpp's n_threads_batch to its `threads` (AddonContext.cpp), so batch threads (prefill, verifying drafts) cannot be set apart from decode threads: each row's thread count is both.",
     "",
   ];
@@ -157,6 +183,7 @@ export function realShapeMarkdown(result: RealShapeResult): string {
       out.push(`Read bandwidth (${run.threads} thread(s), memchr over ${run.bandwidth.bufferBytes >> 20} MiB each, ${run.bandwidth.passes} passes): best ${gb(run.bandwidth.bestBytesPerSecond)} GB/s, median ${gb(run.bandwidth.medianBytesPerSecond)} GB/s; bound on plain decoding: ${bound.toFixed(2)} tokens/s.`);
     }
     out.push("", formatBenchTable(run.rows, 2), "", ...targets(run, result.backend !== "CPU").map((line) => `- ${line}`), "");
+    if (run.verifyCost.length > 0) out.push(...verifyCostSection(run.verifyCost), "");
   }
   return out.join("\n");
 }

@@ -18,9 +18,36 @@ export interface SpeedBenchOptions {
   remote: boolean;
   /** Which workloads run; default both. A second pass with another `fast` (a draft model) may need only "continue". */
   workloads?: ReadonlyArray<"rewrite" | "continue">;
+  /**
+   * Calls per side of each comparison, plain and lever alternating; each row shows the call with the median
+   * decode speed. Default 1. More rounds make a comparison on a loaded machine mean something.
+   */
+  rounds?: number;
 }
 
 const ask = (messages: Message[], maxTokens: number, extra: Partial<ModelRequest> = {}): ModelRequest => ({ messages, temperature: 0, maxTokens, ...extra });
+
+/** The call with the median decode speed (a real call's figures, not a blend of several). */
+function medianCall(calls: readonly CallResult[]): CallResult {
+  const sorted = [...calls].sort((a, b) => (a.metrics.decodeTokensPerSecond ?? 0) - (b.metrics.decodeTokensPerSecond ?? 0));
+  return sorted[Math.floor((sorted.length - 1) / 2)] as CallResult;
+}
+
+/** Median calls of each side; "identical" holds only if every lever call said what every plain call said. */
+function compareRounds(workload: string, lever: string, plain: readonly CallResult[], fast: readonly CallResult[], note?: string): BenchRow {
+  const row = compare(workload, lever, medianCall(plain), medianCall(fast), note);
+  if (row.identical !== undefined) row.identical = [...plain, ...fast].every((call) => call.text === plain[0]?.text);
+  return row;
+}
+
+/** `rounds` rounds of the calls, in turn within each round (so load that comes and goes falls on all of them alike). */
+async function inRounds(rounds: number, calls: ReadonlyArray<() => Promise<CallResult>>): Promise<CallResult[][]> {
+  const results = calls.map((): CallResult[] => []);
+  for (let round = 0; round < rounds; round++) {
+    for (const [index, call] of calls.entries()) results[index]?.push(await call());
+  }
+  return results;
+}
 
 function compare(workload: string, lever: string, plain: CallResult, fast: CallResult, note?: string): BenchRow {
   const plainRate = plain.metrics.decodeTokensPerSecond;
@@ -58,14 +85,24 @@ export async function speculationRows(options: SpeedBenchOptions): Promise<Bench
   const rewrite = ask([{ role: "system", content: "Output only the file, rewritten with the requested change." }, { role: "user", content: `Add a comment at the top of this file:\n\n${source}` }], maxTokens);
   const rows: BenchRow[] = [];
   const workloads = options.workloads ?? ["rewrite", "continue"];
+  const rounds = Math.max(1, options.rounds ?? 1);
   if (workloads.includes("rewrite")) await inWorkload("rewrite a file", async () => {
-    const rewritePlain = await runCall(plain, rewrite);
-    rows.push(compare("rewrite a file", "prediction = old file", rewritePlain, await runCall(fast, { ...rewrite, prediction: source })));
-    rows.push(compare("rewrite a file", "useless prediction", rewritePlain, await runCall(fast, { ...rewrite, prediction: uselessPrediction(source) }), "adaptive switch-off"));
+    const [rewritePlain = [], predicted = [], useless = []] = await inRounds(rounds, [
+      () => runCall(plain, rewrite),
+      () => runCall(fast, { ...rewrite, prediction: source }),
+      () => runCall(fast, { ...rewrite, prediction: uselessPrediction(source) }),
+    ]);
+    rows.push(compareRounds("rewrite a file", "prediction = old file", rewritePlain, predicted));
+    rows.push(compareRounds("rewrite a file", "useless prediction", rewritePlain, useless, "draft allowance"));
   });
   if (!options.remote && workloads.includes("continue")) {
     const continuation = ask([{ role: "user", content: `Continue this code:\n\n${source}` }], maxTokens);
-    rows.push(await inWorkload("continue code", async () => compare("continue code", options.defaultLever, await runCall(plain, continuation), await runCall(fast, continuation))));
+    rows.push(
+      await inWorkload("continue code", async () => {
+        const [plainCalls = [], leverCalls = []] = await inRounds(rounds, [() => runCall(plain, continuation), () => runCall(fast, continuation)]);
+        return compareRounds("continue code", options.defaultLever, plainCalls, leverCalls);
+      }),
+    );
   }
   return rows;
 }

@@ -1,2 +1,3 @@
 export { PredictionFollower } from "./prediction-follower.js";
-export { defaultAdaptive, RequestPredictor, type AdaptiveOptions, type PredictorSources, type SpeculationMode, type SpeculationStats } from "./request-predictor.js";
+export { DraftPolicy, defaultDraftPolicy, type DraftPolicyOptions } from "./draft-policy.js";
+export { RequestPredictor, type PredictorSources, type SpeculationMode, type SpeculationStats } from "./request-predictor.js";

@@ -46,35 +46,42 @@ describe("PredictionFollower", () => {
 
 describe("RequestPredictor", () => {
   function requestPredictor(target: number[]) {
-    const prediction = new PredictionFollower(4);
-    const predictor = new RequestPredictor({ prediction, inputLookup: new PredictionFollower(4) }, { window: 8, minAcceptance: 0.5, maxConsecutiveMisses: 3 });
+    const prediction = new PredictionFollower(16);
+    const predictor = new RequestPredictor({ prediction, inputLookup: new PredictionFollower(4) });
     predictor.beginRequest("prediction", tokens(...target));
     predictor.reset({ stateTokens: tokens(900) } as Parameters<RequestPredictor["reset"]>[0]);
     return predictor;
   }
 
-  it("counts accepted drafts and keeps speculating while they pay", async () => {
-    const predictor = requestPredictor([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  it("counts accepted drafts and lengthens them while they are accepted", async () => {
+    const predictor = requestPredictor(Array.from({ length: 40 }, (_, index) => index + 1));
+    const lengths: number[] = [];
     for (let step = 0; step < 3; step++) {
       const draft = await predictor.predictTokens();
+      lengths.push(draft.length);
       predictor.pushTokens(draft);
     }
-    expect(predictor.requestStats()).toEqual({ mode: "prediction", proposed: 12, accepted: 12, switchedOff: false });
+    expect(lengths).toEqual([4, 8, 16]);
+    expect(predictor.requestStats()).toEqual({ mode: "prediction", proposed: 28, accepted: 28, drafts: 3, paused: false });
   });
 
-  it("switches itself off for the rest of the request when drafts keep failing", async () => {
+  it("holds drafting back after a fully rejected draft, then probes with one token", async () => {
     // The prediction keeps re-synchronising on "1 2 3" but always drafts the wrong continuation.
-    const predictor = requestPredictor(Array.from({ length: 10 }, () => [1, 2, 3, 9, 9, 9, 9]).flat());
-    const output = Array.from({ length: 6 }, () => [1, 2, 3]).flat();
+    const predictor = requestPredictor([7, 7, 7, ...Array.from({ length: 40 }, () => [1, 2, 3, 9, 9, 9, 9]).flat()]);
+    const output = Array.from({ length: 30 }, () => [1, 2, 3]).flat();
+    const drafts: number[][] = [];
     for (const token of output) {
-      await predictor.predictTokens();
+      const draft = await predictor.predictTokens();
+      if (draft.length > 0) drafts.push(draft);
       predictor.pushTokens(tokens(token));
     }
     const stats = predictor.requestStats();
-    expect(stats.switchedOff).toBe(true);
-    expect(stats.accepted).toBeLessThan(stats.proposed / 2);
-    expect(await predictor.predictTokens()).toEqual([]);
-    predictor.beginRequest("prediction", tokens(1, 2));
-    expect(predictor.requestStats().switchedOff).toBe(false);
+    expect(stats.paused).toBe(true);
+    expect(stats.accepted).toBe(0);
+    // The first draft of the request, then one-token probes: two at once, then one per 32 generated tokens.
+    expect(drafts.map((draft) => draft.length)).toEqual([4, 1, 1, 1, 1]);
+    predictor.beginRequest("prediction", tokens(1, 2, 3, 4, 5));
+    expect(predictor.requestStats().paused).toBe(false);
+    expect(await predictor.predictTokens()).toEqual([1, 2, 3, 4]);
   });
 });

@@ -1,22 +1,9 @@
 import { TokenPredictor, type LlamaContextSequence, type SequenceEvaluateOptions, type Token } from "node-llama-cpp";
+import { DraftPolicy, type DraftPolicyOptions } from "./draft-policy.js";
 import type { PredictionFollower } from "./prediction-follower.js";
 
 /** What drafts tokens for one request. */
 export type SpeculationMode = "prediction" | "input-lookup" | "draft" | "off";
-
-export interface AdaptiveOptions {
-  /** How many recent drafted tokens the acceptance rate is measured over. */
-  window: number;
-  /** Under this acceptance rate over a full window, speculation stops for the rest of the request. */
-  minAcceptance: number;
-  /** This many drafts in a row with not one token accepted also stop it. */
-  maxConsecutiveMisses: number;
-}
-
-export const defaultAdaptive: AdaptiveOptions = { window: 64, minAcceptance: 0.25, maxConsecutiveMisses: 6 };
-/** Drafts start short (a wrong guess costs little), double while fully accepted, halve after a miss. */
-const initialDraftLimit = 4;
-const maxDraftLimit = 16;
 
 export interface PredictorSources {
   prediction: PredictionFollower;
@@ -28,31 +15,35 @@ export interface SpeculationStats {
   mode: SpeculationMode;
   proposed: number;
   accepted: number;
-  /** True when the adaptive check switched speculation off during the request. */
-  switchedOff: boolean;
+  /** Drafts made (each one verification batch). */
+  drafts: number;
+  /** True when the draft policy held drafting back at some point of the request. */
+  paused: boolean;
 }
 
 /**
  * The one token predictor a context sequence holds. Each request picks its source (the predicted output,
- * prompt lookup, or a draft model) and the acceptance of its drafts is tracked, so speculation that does
- * not pay off switches itself off and decoding is never much slower than without it.
+ * prompt lookup, or a draft model); each draft's outcome goes to the DraftPolicy, which sets the length
+ * of the next one and holds drafting back when drafts do not pay, so decoding is never much slower
+ * than without speculation.
  */
 export class RequestPredictor extends TokenPredictor {
   private mode: SpeculationMode = "off";
   private pendingDraft: Token[] = [];
-  /** Outcome of each recent drafted token: accepted or not. */
-  private outcomes: boolean[] = [];
-  private stats: SpeculationStats = { mode: "off", proposed: 0, accepted: 0, switchedOff: false };
-  private draftLimit = initialDraftLimit;
-  private consecutiveMisses = 0;
-  /** Tokens of the pending draft accepted so far, to tell a total miss from a partial one. */
+  private stats: SpeculationStats = { mode: "off", proposed: 0, accepted: 0, drafts: 0, paused: false };
+  private readonly policy: DraftPolicy;
+  /** Length of the pending draft and how many of its tokens were accepted so far. */
+  private draftLength = 0;
   private acceptedOfDraft = 0;
+  /** Whether the active source was told to stop while drafting is held back (a draft model runs ahead otherwise). */
+  private sourceStopped = false;
 
   constructor(
     private readonly sources: PredictorSources,
-    private readonly adaptive: AdaptiveOptions = defaultAdaptive,
+    policy?: DraftPolicyOptions,
   ) {
     super();
+    this.policy = new DraftPolicy(policy);
   }
 
   get hasDraftModel(): boolean {
@@ -64,10 +55,10 @@ export class RequestPredictor extends TokenPredictor {
     this.mode = mode === "draft" && !this.sources.draft ? "input-lookup" : mode;
     if (this.mode === "prediction") this.sources.prediction.setTarget(predictionTokens);
     this.pendingDraft = [];
-    this.outcomes = [];
-    this.draftLimit = initialDraftLimit;
-    this.consecutiveMisses = 0;
-    this.stats = { mode: this.mode, proposed: 0, accepted: 0, switchedOff: false };
+    this.draftLength = 0;
+    this.sourceStopped = false;
+    this.policy.begin();
+    this.stats = { mode: this.mode, proposed: 0, accepted: 0, drafts: 0, paused: false };
   }
 
   requestStats(): SpeculationStats {
@@ -89,6 +80,7 @@ export class RequestPredictor extends TokenPredictor {
 
   reset(params: { targetSequence: LlamaContextSequence; stateTokens: Token[]; evaluateOptions: Readonly<SequenceEvaluateOptions> }): Promise<void> | void {
     this.pendingDraft = [];
+    this.draftLength = 0;
     return this.active?.reset(params);
   }
 
@@ -98,54 +90,47 @@ export class RequestPredictor extends TokenPredictor {
 
   pushTokens(tokens: Token[]): void {
     for (const token of tokens) this.recordOutcome(token);
+    this.policy.generated(tokens.length);
     this.active?.pushTokens(tokens);
   }
 
   /** A drafted token is accepted when the output produces it next; the first miss rejects the rest. */
   private recordOutcome(token: Token): void {
     if (this.pendingDraft.length === 0) return;
-    if (this.pendingDraft[0] === token) {
+    const accepted = this.pendingDraft[0] === token;
+    if (accepted) {
       this.pendingDraft.shift();
       this.stats.accepted++;
       this.acceptedOfDraft++;
-      this.consecutiveMisses = 0;
-      this.outcomes.push(true);
-      if (this.pendingDraft.length === 0) this.draftLimit = Math.min(maxDraftLimit, this.draftLimit * 2);
-    } else {
-      this.rejectPending();
     }
-    if (this.outcomes.length > this.adaptive.window) this.outcomes.splice(0, this.outcomes.length - this.adaptive.window);
+    if (!accepted || this.pendingDraft.length === 0) this.settlePending();
   }
 
-  private rejectPending(): void {
-    if (this.pendingDraft.length === 0) return;
-    if (this.acceptedOfDraft === 0) this.consecutiveMisses++;
-    this.outcomes.push(...this.pendingDraft.map(() => false));
+  private settlePending(): void {
+    this.policy.settled(this.draftLength, this.acceptedOfDraft);
     this.pendingDraft = [];
-    this.draftLimit = Math.max(1, Math.floor(this.draftLimit / 2));
-  }
-
-  private pays(): boolean {
-    if (this.consecutiveMisses >= this.adaptive.maxConsecutiveMisses) return false;
-    if (this.outcomes.length < this.adaptive.window) return true;
-    const accepted = this.outcomes.filter(Boolean).length;
-    return accepted / this.outcomes.length >= this.adaptive.minAcceptance;
+    this.draftLength = 0;
   }
 
   async predictTokens(): Promise<Token[]> {
     const active = this.active;
-    if (!active || this.stats.switchedOff) return [];
-    // A draft still pending when new drafts are asked for was not used: count it as rejected.
-    this.rejectPending();
-    if (!this.pays()) {
-      this.stats.switchedOff = true;
-      await active.stop();
+    if (!active) return [];
+    // A draft still pending when new drafts are asked for was not used: its rest counts as rejected.
+    if (this.pendingDraft.length > 0) this.settlePending();
+    const limit = this.policy.nextLength();
+    if (limit === 0) {
+      this.stats.paused = true;
+      if (!this.sourceStopped) await active.stop();
+      this.sourceStopped = true;
       return [];
     }
-    const draft = (await active.predictTokens()).slice(0, this.draftLimit);
+    this.sourceStopped = false;
+    const draft = (await active.predictTokens()).slice(0, limit);
     this.pendingDraft = draft.slice();
+    this.draftLength = draft.length;
     this.acceptedOfDraft = 0;
     this.stats.proposed += draft.length;
+    if (draft.length > 0) this.stats.drafts++;
     return draft;
   }
 
