@@ -6,8 +6,8 @@ import { describe, expect, it } from "vitest";
 import { sparkBin, tempDir } from "./support/run-spark.js";
 
 /**
- * Start-up stays light: `spark --version`, `--help` and any command's help load commander and Spark's
- * command definitions, nothing else; `spark apply --check` loads the patch engine and the config, not
+ * Start-up stays light: `spark --version` is answered by bin/spark.js alone; `--help` and any command's
+ * help load commander and Spark's command definitions, nothing else; `spark apply --check` loads the patch engine and the config, not
  * SQLite, a model SDK or the local engine; `spark lsp` and `spark mcp` answer `initialize` without a model
  * SDK, the local engine, the gateway or the terminal UI. Every module the built CLI loads is recorded by a
  * module hook (test/support/import-recorder), so this checks what is imported, not how long it takes
@@ -93,8 +93,22 @@ function lspFrame(message: object): string {
 }
 
 describe("start-up imports of the built CLI", () => {
-  it("--version and --help load commander and the command definitions only", async () => {
-    for (const args of [["--version"], ["--help"], ["exec", "--help"], ["help", "keys", "create"], ["lsp", "--help"]]) {
+  it("--version is answered by the launcher: no bundle file, no package", async () => {
+    for (const args of [["--version"], ["-V"]]) {
+      const loaded = await runRecorded(args);
+      expect(loaded.code, `spark ${args.join(" ")}: ${loaded.stderr}`).toBe(0);
+      expect(loaded.stdout).toBe(`${(JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string }).version}\n`);
+      expect([...loaded.packages], `spark ${args.join(" ")}`).toEqual([]);
+      expect(loaded.files, `spark ${args.join(" ")}`).toBe(0);
+    }
+    // Anything more than the bare flag is commander's to parse, as before.
+    const withMore = await runRecorded(["--version", "--json"]);
+    expect(withMore.code, withMore.stderr).toBe(0);
+    expect([...withMore.packages]).toEqual(["commander"]);
+  });
+
+  it("--help loads commander and the command definitions only", async () => {
+    for (const args of [["--help"], ["exec", "--help"], ["help", "keys", "create"], ["lsp", "--help"]]) {
       const loaded = await runRecorded(args);
       expect(loaded.code, `spark ${args.join(" ")}: ${loaded.stderr}`).toBe(0);
       expect([...loaded.packages], `spark ${args.join(" ")}`).toEqual(["commander"]);
