@@ -15,6 +15,7 @@
 // test/startup-imports.test.ts check what a command loads; it is left out of the npm package.
 import { build } from "esbuild";
 import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -30,6 +31,21 @@ const external = [
   "utf-8-validate",
   "react-devtools-core",
 ];
+
+// zod's namespace (`import { z } from "zod"`) re-exports all of its ~50 locales (z.locales, z.core.locales):
+// half of the 580 kB it adds to every command that validates the config (`spark apply --check` compiled it
+// all at start). Nothing in Spark or the packages bundled with it switches locale; English, the one zod
+// installs itself (classic/schemas.js imports en.js directly), is all that is kept.
+const zodEnglishOnly = {
+  name: "zod-english-only",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, (args) => ({
+      contents: 'export { default as en } from "./en.js";',
+      resolveDir: dirname(args.path),
+      loader: "js",
+    }));
+  },
+};
 
 // CommonJS packages inside an ES module bundle call require() for Node's built-ins: give them one.
 const banner = 'import { createRequire as __sparkCreateRequire } from "node:module"; const require = __sparkCreateRequire(import.meta.url);';
@@ -48,6 +64,7 @@ const result = await build({
   platform: "node",
   target: "node20.9",
   external,
+  plugins: [zodEnglishOnly],
   banner: { js: banner },
   chunkNames: "chunk-[hash]",
   minifyWhitespace: true,

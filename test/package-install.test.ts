@@ -99,9 +99,10 @@ afterAll(() => {
 describe("npm pack", () => {
   it("holds the built CLI, the web UI and the postinstall, and nothing from tests, bench, sources or models", () => {
     const paths = packed.files.map((file) => file.path);
-    for (const needed of ["bin/spark.js", "dist/cli/main.js", "dist/web/index.html", "scripts/patch-node-llama-cpp.mjs", "README.md", "package.json"]) {
+    for (const needed of ["bin/spark.js", "bin/package.json", "dist/cli/main.js", "dist/web/index.html", "scripts/patch-node-llama-cpp.mjs", "README.md", "package.json"]) {
       expect(paths).toContain(needed);
     }
+    // bin/package.json makes the launcher CommonJS (it answers --version before any ES module loads).
     // The CLI is an esbuild bundle (main.js and its chunks); its source maps and metafile stay in the clone.
     expect(paths.filter((path) => path.startsWith("dist/cli/chunk-")).length).toBeGreaterThan(0);
     const unwanted = paths.filter((path) => /^(test|bench|src|eval|extensions|patches|node_modules|\.models|\.ci|\.interop)\//.test(path) || /\.test\.[jt]s$|\.map$|^dist\/bundle-meta\.json$/.test(path));

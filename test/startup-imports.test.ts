@@ -6,8 +6,8 @@ import { describe, expect, it } from "vitest";
 import { sparkBin, tempDir } from "./support/run-spark.js";
 
 /**
- * Start-up stays light: `spark --version`, `--help` and any command's help load commander and Spark's
- * command definitions, nothing else; `spark apply --check` loads the patch engine and the config, not
+ * Start-up stays light: `spark --version` is answered by bin/spark.js alone; `--help` and any command's
+ * help load commander and Spark's command definitions, nothing else; `spark apply --check` loads the patch engine and the config, not
  * SQLite, a model SDK or the local engine; `spark lsp` and `spark mcp` answer `initialize` without a model
  * SDK, the local engine, the gateway or the terminal UI. Every module the built CLI loads is recorded by a
  * module hook (test/support/import-recorder), so this checks what is imported, not how long it takes
@@ -34,6 +34,8 @@ interface Loaded {
   packages: Set<string>;
   /** Spark's own modules loaded, as their source's place under src/, named .js (e.g. "cli/main.js"). */
   spark: Set<string>;
+  /** Every source and package file inside what was loaded, as the metafile names them (e.g. "node_modules/zod/…"). */
+  inputs: string[];
   /** Files Node loaded from dist/ and node_modules: the bundle keeps this to a few. */
   files: number;
 }
@@ -79,7 +81,7 @@ function runRecorded(args: string[], options: { cwd?: string; stdin?: string; un
       const paths = files.flatMap((file) => (file.startsWith(distDir) ? bundleInputs(file) : [file]));
       const packages = new Set(paths.flatMap((path) => packageOf(path) ?? []));
       const spark = new Set(paths.filter((path) => path.startsWith("src/")).map((path) => path.slice("src/".length).replace(/\.tsx?$/, ".js")));
-      resolve({ code, stdout, stderr, packages, spark, files: files.filter((file) => file.startsWith(distDir) || file.includes("/node_modules/")).length });
+      resolve({ code, stdout, stderr, packages, spark, inputs: paths, files: files.filter((file) => file.startsWith(distDir) || file.includes("/node_modules/")).length });
     });
   });
 }
@@ -93,8 +95,22 @@ function lspFrame(message: object): string {
 }
 
 describe("start-up imports of the built CLI", () => {
-  it("--version and --help load commander and the command definitions only", async () => {
-    for (const args of [["--version"], ["--help"], ["exec", "--help"], ["help", "keys", "create"], ["lsp", "--help"]]) {
+  it("--version is answered by the launcher: no bundle file, no package", async () => {
+    for (const args of [["--version"], ["-V"]]) {
+      const loaded = await runRecorded(args);
+      expect(loaded.code, `spark ${args.join(" ")}: ${loaded.stderr}`).toBe(0);
+      expect(loaded.stdout).toBe(`${(JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string }).version}\n`);
+      expect([...loaded.packages], `spark ${args.join(" ")}`).toEqual([]);
+      expect(loaded.files, `spark ${args.join(" ")}`).toBe(0);
+    }
+    // Anything more than the bare flag is commander's to parse, as before.
+    const withMore = await runRecorded(["--version", "--json"]);
+    expect(withMore.code, withMore.stderr).toBe(0);
+    expect([...withMore.packages]).toEqual(["commander"]);
+  });
+
+  it("--help loads commander and the command definitions only", async () => {
+    for (const args of [["--help"], ["exec", "--help"], ["help", "keys", "create"], ["lsp", "--help"]]) {
       const loaded = await runRecorded(args);
       expect(loaded.code, `spark ${args.join(" ")}: ${loaded.stderr}`).toBe(0);
       expect([...loaded.packages], `spark ${args.join(" ")}`).toEqual(["commander"]);
@@ -105,7 +121,7 @@ describe("start-up imports of the built CLI", () => {
       const beyond = [...loaded.spark].filter((file) => !/^(cli|core)\//.test(file) && file !== "lsp/lsp-settings.js");
       expect(beyond, `spark ${args.join(" ")}`).toEqual([]);
       // The bundle: a few files (main.js, chunks it shares with commands) instead of one per source (41 before).
-      expect(loaded.files, `spark ${args.join(" ")}`).toBeLessThanOrEqual(8);
+      expect(loaded.files, `spark ${args.join(" ")}`).toBeLessThanOrEqual(6);
     }
   });
 
@@ -124,6 +140,10 @@ describe("start-up imports of the built CLI", () => {
     expect(loaded.code, loaded.stderr).toBe(0);
     expect(loaded.stdout).toMatch(/would be applied/);
     expect(heavyIn(loaded).filter((name) => name !== "zod" && name !== "smol-toml")).toEqual([]);
+    // zod comes without its ~50 locales (English only: scripts/build-cli.mjs), and the bundle keeps the files few (236 modules before it).
+    expect(loaded.inputs.filter((input) => /zod\/v4\/locales\/(?!index\.js$|en\.js$)/.test(input))).toEqual([]);
+    expect(loaded.inputs.some((input) => input.endsWith("zod/v4/locales/en.js"))).toBe(true);
+    expect(loaded.files).toBeLessThanOrEqual(12);
     expect([...loaded.spark].filter((file) => /^(runtime|models|agent|store|gateway|mcp|sandbox)\//.test(file) || file === "lsp/index.js")).toEqual([]);
     expect(readFileSync(join(workspace, "a.txt"), "utf8")).toBe("one\ntwo\nthree\n");
   });

@@ -5,32 +5,14 @@ import { refuseMistypedCommand } from "./commands/mistyped-command.js";
 import { reportError } from "./common/report-error.js";
 import { sparkVersion } from "../core/index.js";
 import type { RunOptions } from "./commands/run-command.js";
-import { registerApplyCommand } from "./definitions/apply-definition.js";
-import { registerBenchCommand } from "./definitions/bench-definition.js";
-import { registerConfigCommand } from "./definitions/config-definition.js";
-import { registerDiffCommand } from "./definitions/diff-definition.js";
-import { registerEngineCommand } from "./definitions/engine-definition.js";
-import { registerEvalCommand } from "./definitions/eval-definition.js";
-import { registerExecCommand } from "./definitions/exec-definition.js";
-import { registerHelpCommand } from "./definitions/help-definition.js";
-import { registerKeysCommand } from "./definitions/keys-definition.js";
-import { registerLspCommand } from "./definitions/lsp-definition.js";
-import { registerMcpCommand } from "./definitions/mcp-definition.js";
-import { registerModelsCommand } from "./definitions/models-definition.js";
-import type { RegisterCommand } from "./definitions/register-command.js";
-import { registerResumeCommand } from "./definitions/resume-definition.js";
-import { registerReviewCommand } from "./definitions/review-definition.js";
-import { registerServeCommand } from "./definitions/serve-definition.js";
-import { registerUndoCommand } from "./definitions/undo-definition.js";
-import { registerUsageCommand } from "./definitions/usage-definition.js";
+import { definitionsFor } from "./definitions/command-table.js";
 
 /*
  * Start-up: this file and definitions/ (names, arguments, options, help) load nothing but commander, so
  * `spark --help` and `--version` are quick; each command's code (commands/) is imported by its action,
- * when it runs. test/startup-imports.test.ts fails if a heavy module creeps back into the start.
+ * when it runs; `spark NAME …` defines NAME alone (definitions/command-table.ts). `--version` never gets here
+ * (bin/spark.js answers it). test/startup-imports.test.ts fails if a heavy module creeps back into the start.
  */
-
-const commands: RegisterCommand[] = [registerModelsCommand, registerEngineCommand, registerConfigCommand, registerExecCommand, registerApplyCommand, registerUndoCommand, registerDiffCommand, registerBenchCommand, registerServeCommand, registerKeysCommand, registerUsageCommand, registerLspCommand, registerResumeCommand, registerReviewCommand, registerEvalCommand, registerMcpCommand, registerHelpCommand];
 
 function buildProgram(setExitCode: (code: number) => void): Command {
   // Positional: the program's own options (--system, --prediction) end at a command's name; see addGlobalOptionsToCommands.
@@ -47,7 +29,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       const { runPrompt } = await import("./commands/run-command.js");
       setExitCode(await runPrompt(task, options));
     });
-  for (const register of commands) register(program, setExitCode);
+  for (const register of definitionsFor(process.argv.slice(2))) register(program, setExitCode);
   addGlobalOptionsToCommands(program);
   return program;
 }

@@ -19,6 +19,15 @@ function setup(user: string | undefined, project: string | undefined) {
 }
 
 describe("loadConfig", () => {
+  it("with nothing set anywhere gives the empty config; one setting anywhere is validated again", () => {
+    const { cwd, env } = setup(undefined, undefined);
+    const empty = loadConfig({ cwd, env });
+    expect(empty.config).toEqual({});
+    expect(empty.files).toEqual([]);
+    // The shortcut is only for no layers at all: a flag alone is checked like a file.
+    expect(() => loadConfig({ cwd, env, flags: [{ source: "--temperature", data: { temperature: 5 } }] })).toThrow(/temperature.*\(set by --temperature\)/s);
+  });
+
   it("lets the project file (found from a subdirectory) win over the user file, key by key", () => {
     const { cwd, env, root } = setup(`model = "a"\ntemperature = 0.5\n[aliases]\nspark = "x"\n`, `model = "b"\n[aliases]\nreview = "y"\n`);
     const loaded = loadConfig({ cwd, env });

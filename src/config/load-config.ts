@@ -75,7 +75,12 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   layers.push(...laterLayers);
 
   const { merged, sources } = mergeLayers(layers);
-  const result = configFileSchema.safeParse(merged);
+  const files = fileLayers.map((layer) => layer.source);
+  const loaded = { sources, files, homeDir, warnings, ...(found.file ? { projectFile: found.file } : {}), ...(profile ? { profile } : {}) };
+  // Nothing set anywhere (no config file, no SPARK_* variable, no flag): the empty config is valid as it is,
+  // and its schemas are not even built (they were a good part of `spark apply --check`'s start-up).
+  if (layers.length === 0) return { config: {}, ...loaded };
+  const result = configFileSchema().safeParse(merged);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       // Arrays are set whole by one layer: a key inside one (upstreams.0.weight) is found by its prefix.
@@ -86,6 +91,5 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     });
     throw new ConfigError(`The configuration is invalid:\n${problems.join("\n")}`);
   }
-  const files = fileLayers.map((layer) => layer.source);
-  return { config: result.data, sources, files, homeDir, warnings, ...(found.file ? { projectFile: found.file } : {}), ...(profile ? { profile } : {}) };
+  return { config: result.data, ...loaded };
 }

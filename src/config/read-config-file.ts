@@ -32,7 +32,7 @@ export function readConfigFile(path: string): ConfigFile {
     });
   }
   checkConfigShape(data, path);
-  const result = configFileSchema.safeParse(data);
+  const result = configFileSchema().safeParse(data);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `  - ${describeIssue(issue)}`).join("\n");
     throw new ConfigError(`${path} has invalid settings:\n${problems}\nSee the README's Configuration section for every key.`);
