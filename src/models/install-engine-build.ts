@@ -1,11 +1,11 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
-import { mkdtemp, readFile, rename, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { SparkError } from "../core/index.js";
+import { placePackage } from "./place-package.js";
 import { buildsForThisMachine, ENGINE_VERSION, findEnginePackage, installedVersion, nodeLlamaCppDir, type EngineBuild, type PinnedPackage } from "./engine-builds.js";
 
 /**
@@ -16,8 +16,8 @@ import { buildsForThisMachine, ENGINE_VERSION, findEnginePackage, installedVersi
  * come only from ENGINE_BUILDS (nothing from the user but the build's name, picked from that list); npm
  * only downloads (`npm pack`, scripts ignored) in a fresh temporary folder, so a repository's .npmrc is
  * not read; the tarball's checksum is compared with the pinned one before anything is unpacked; it is
- * unpacked by tar into a staging folder next to the destination and renamed into place in one step, so a
- * failure leaves nothing half-written. Nothing from the package runs.
+ * unpacked by tar into a staging folder next to the destination and swapped into place (place-package.ts),
+ * so a failure leaves the build that was there. Nothing from the package runs.
  */
 
 const run = promisify(execFile);
@@ -81,23 +81,6 @@ async function download(pkg: PinnedPackage, workDir: string): Promise<string> {
   return tarball;
 }
 
-/** Unpacks a checked tarball into a staging folder beside `destination`, then renames it into place. */
-async function place(tarball: string, destination: string): Promise<void> {
-  mkdirSync(dirname(destination), { recursive: true });
-  const staging = await mkdtemp(join(dirname(destination), ".spark-engine-"));
-  try {
-    await run("tar", ["-xzf", tarball, "-C", staging, "--no-same-owner"]);
-    const unpacked = join(staging, "package");
-    if (!existsSync(join(unpacked, "package.json"))) throw installError(`${tarball} holds no package/ folder.`);
-    const old = `${staging}-old`;
-    if (existsSync(destination)) await rename(destination, old);
-    await rename(unpacked, destination);
-    await rm(old, { recursive: true, force: true });
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
-}
-
 /** Installs every package of `build` that node-llama-cpp does not find yet at its version. */
 export async function installEngineBuild(options: InstallOptions): Promise<InstallResult> {
   const { build, nodeModules, log = () => undefined } = options;
@@ -117,7 +100,7 @@ export async function installEngineBuild(options: InstallOptions): Promise<Insta
       log(`downloading ${pkg.name}@${pkg.version}…`);
       const tarball = await download(pkg, workDir);
       log(`checksum ok; unpacking into ${join(nodeModules, pkg.name)}`);
-      await place(tarball, join(nodeModules, pkg.name)).catch((error: unknown) => {
+      await placePackage(tarball, join(nodeModules, pkg.name)).catch((error: unknown) => {
         if (error instanceof SparkError) throw error;
         throw installError(`Could not write ${join(nodeModules, pkg.name)}: ${error instanceof Error ? error.message : String(error)}. Run \`spark engine add\` as the user that installed Spark.`, error);
       });
