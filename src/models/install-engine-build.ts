@@ -64,12 +64,13 @@ async function integrityOf(file: string): Promise<string> {
   return `sha512-${createHash("sha512").update(await readFile(file)).digest("base64")}`;
 }
 
-/** Downloads one pinned package's tarball with npm (no scripts, no config file but workDir's empty one) and checks its checksum. */
+/** Downloads one pinned package's tarball with npm (no scripts, no config file but workDir's empty ones) and checks its checksum. */
 async function download(pkg: PinnedPackage, workDir: string): Promise<string> {
   const spec = `${pkg.name}@${pkg.version}`;
+  // Outside the try: a Windows without npm-cli.js is refused with its own message.
+  const npm = isolatedNpm(["pack", spec, "--json", "--ignore-scripts", "--pack-destination", workDir], workDir);
   let stdout: string;
   try {
-    const npm = isolatedNpm(["pack", spec, "--json", "--ignore-scripts", "--pack-destination", workDir], workDir);
     ({ stdout } = await run(npm.file, npm.args, { cwd: workDir, env: npm.env, maxBuffer: 16 * 1024 * 1024 }));
   } catch (error) {
     const detail = error instanceof Error && "stderr" in error ? String(error.stderr).trim().split("\n").slice(-3).join(" ") : String(error);
