@@ -113,6 +113,29 @@ describe("installing a pinned engine build", () => {
     }
   }, 120_000);
 
+  it("reads no .npmrc another local user planted above its temporary folder", async () => {
+    // A shared temporary folder where someone left a package.json and an .npmrc: npm, walking up from the
+    // install's temporary folder for a project, would take that .npmrc (here: no network, so it fails).
+    const shared = tempDir("spark-engine-shared-tmp-");
+    writeFileSync(join(shared, "package.json"), "{}");
+    writeFileSync(join(shared, ".npmrc"), "offline=true\n");
+    const registry = await startRegistry(good.file);
+    process.env.npm_config_registry = registry.url;
+    const target = freshNodeModules();
+    const tmp = process.env.TMPDIR;
+    process.env.TMPDIR = shared;
+    try {
+      expect(await installEngineBuild({ build: build(good.integrity), ...target })).toEqual({ installed: [NAME], alreadyPresent: [] });
+      expect(registry.requests).toContain(`/${NAME}`);
+      // The install's temporary folder was there, and is gone.
+      expect(readdirSync(shared).sort()).toEqual([".npmrc", "package.json"]);
+    } finally {
+      if (tmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = tmp;
+      await registry.close();
+    }
+  }, 120_000);
+
   it("refuses when node-llama-cpp is not the version the builds are pinned for", async () => {
     const target = freshNodeModules();
     writeFileSync(join(target.engineDir, "package.json"), JSON.stringify({ name: "node-llama-cpp", version: "3.0.0" }));

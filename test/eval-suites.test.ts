@@ -23,6 +23,9 @@ const toolOutputs = (server: ScriptedServer) => server.requests.flatMap((request
 const patchCall = (patch: string): ScriptedReply => ({ kind: "tool-calls", calls: [{ id: "p1", name: "apply_patch", arguments: JSON.stringify({ patch }) }] });
 const approve: ScriptedReply = { kind: "text", chunks: [JSON.stringify({ verdict: "approve", summary: "fine", risk: "low", comments: [], security: [] })] };
 
+/** The clone of a cached suite that the next run takes (the cache keeps versions: src/eval/suite-cache.ts). */
+const currentClone = (suiteRoot: string): string => join(suiteRoot, readFileSync(join(suiteRoot, "current"), "utf8"));
+
 function writeFiles(root: string, files: Record<string, string>): void {
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
@@ -269,16 +272,16 @@ describe.skipIf(!hasBwrap)("spark eval --suite URL", () => {
     expect(first.code, first.stderr).toBe(0);
     expect(outcomes((summaries(join(cwd, "a")) as [Summary])[0])).toEqual([["one", true]]);
     expect(existsSync(marker)).toBe(false);
-    const cached = readdirSync(join(sparkHome, "eval-suites"));
+    const cached = readdirSync(join(sparkHome, "eval-suites")).filter((name) => !name.startsWith("."));
     expect(cached).toHaveLength(1);
-    expect(existsSync(join(sparkHome, "eval-suites", cached[0] as string, "one", "task.json"))).toBe(true);
+    expect(existsSync(join(currentClone(join(sparkHome, "eval-suites", cached[0] as string)), "one", "task.json"))).toBe(true);
 
     // The second run reuses the clone: the source is gone, the suite still runs (and --limit picks one).
     spawnSync("rm", ["-rf", source]);
     const second = await run("b", "--limit", "1");
     expect(second.code, second.stderr).toBe(0);
     expect(outcomes((summaries(join(cwd, "b")) as [Summary])[0])).toEqual([["one", true]]);
-    expect(readdirSync(join(sparkHome, "eval-suites"))).toEqual(cached);
+    expect(readdirSync(join(sparkHome, "eval-suites")).filter((name) => !name.startsWith("."))).toEqual(cached);
   });
 
   it("--refresh clones the suite again with the same safe-git rules, swaps it in only when complete, and starts the run over", async () => {
@@ -336,7 +339,9 @@ describe.skipIf(!hasBwrap)("spark eval --suite URL", () => {
     expect(failed.stderr).toContain("Could not clone the eval suite");
     const cached = readdirSync(join(sparkHome, "eval-suites")).filter((name) => !name.startsWith("."));
     expect(cached).toHaveLength(1);
-    expect(existsSync(join(sparkHome, "eval-suites", cached[0] as string, "two", "task.json"))).toBe(true);
+    expect(existsSync(join(currentClone(join(sparkHome, "eval-suites", cached[0] as string)), "two", "task.json"))).toBe(true);
+    // The clones the earlier runs read are gone with them: only the current one is left.
+    expect(readdirSync(join(sparkHome, "eval-suites", cached[0] as string)).filter((name) => name.startsWith("v"))).toHaveLength(1);
     expect(readdirSync(join(sparkHome, "eval-suites")).filter((name) => name.startsWith(".clone-"))).toEqual([]);
   });
 

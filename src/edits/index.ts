@@ -28,3 +28,4 @@ export { mergeLazyEdit } from "./lazy-merge.js";
 export { guardLazyMerge } from "./lazy-guard.js";
 export { parseLazySnippet } from "./lazy-snippet.js";
 export { lazyMergeRequest } from "./lazy-merge-prompt.js";
+export { isAlive as isProcessAlive, withWorkspaceLock } from "./workspace-lock.js";

@@ -91,7 +91,8 @@ async function takeOverIfStale(lockPath: string): Promise<number | undefined> {
   return undefined;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether process `pid` runs (on this machine): a lock or a mark it left counts only while it does. */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

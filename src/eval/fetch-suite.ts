@@ -1,11 +1,11 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { errorMessage, UsageError } from "../core/index.js";
 import { safeGitArgs, safeGitEnv } from "../workspace/index.js";
-import { isDirectory } from "./eval-task.js";
+import { SuiteCache, type HeldSuite } from "./suite-cache.js";
 
 const run = promisify(execFile);
 
@@ -38,34 +38,33 @@ async function cloneInto(url: string, scheme: string, cacheDir: string, partial:
 }
 
 /**
- * The suite at `url`, cloned once into `cacheDir/<hash of the url>` and reused afterwards; `refresh` clones
- * it again (the same way) and swaps the new clone in only once it is complete, so a failed refresh keeps
- * the old one. The clone is a suite of unknown origin, so it runs nothing: no hooks (none are installed: an
- * empty template, and core.hooksPath=/dev/null), no submodules, no filters, no transport but the URL's own
- * scheme (never ext:: or ssh), shallow, no credential prompt. Spark runs no git command in the clone
- * afterwards, so its config is never read. A clone that did not finish is removed, never reused.
+ * The suite at `url`, cloned once into `cacheDir/<hash of the url>` (a SuiteCache) and reused afterwards;
+ * `refresh` clones it again (the same way) and makes the new clone current only once it is complete, so a
+ * failed refresh keeps the old one, and a run still reading the old one keeps it until it releases it. The
+ * clone is a suite of unknown origin, so it runs nothing: no hooks (none are installed: an empty template,
+ * and core.hooksPath=/dev/null), no submodules, no filters, no transport but the URL's own scheme (never
+ * ext:: or ssh), shallow, no credential prompt. Spark runs no git command in the clone afterwards, so its
+ * config is never read. A clone that did not finish is removed, never reused. The caller releases the
+ * suite when its run ends.
  */
-export async function fetchSuite(url: string, cacheDir: string, options: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<string> {
+export async function fetchSuite(url: string, cacheDir: string, options: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<HeldSuite> {
   const match = gitUrl.exec(url);
   if (!match) throw new UsageError(`--suite ${url}: Spark clones https://, http:// or file:// git URLs only. For another transport, clone it yourself and pass the folder.`);
-  const target = join(cacheDir, createHash("sha256").update(url).digest("hex").slice(0, 16));
-  const cached = await isDirectory(target);
-  if (cached && !options.refresh) return target;
+  const cache = new SuiteCache(join(cacheDir, createHash("sha256").update(url).digest("hex").slice(0, 16)), join(cacheDir, ".locks"));
+  const held = options.refresh ? undefined : await cache.holdCurrent();
+  if (held !== undefined) return held;
   await mkdir(cacheDir, { recursive: true });
   const partial = await mkdtemp(join(cacheDir, ".clone-"));
   try {
-    const clone = await cloneInto(url, match[1] as string, cacheDir, partial, options.signal);
-    // The old clone moves aside (inside the folder removed below) before the new one takes its name.
-    if (cached) await rename(target, join(partial, "old"));
-    await rename(clone, target).catch(async (error: unknown) => {
-      if (cached) await rename(join(partial, "old"), target);
-      throw error;
-    });
-    return target;
-  } catch (error) {
-    // git's own message may repeat the URL: neither says the user name or token it carries.
-    const reason = errorMessage(error).split("\n").slice(-3).join(" ").replaceAll(url, suiteLabel(url));
-    throw new UsageError(`Could not clone the eval suite ${suiteLabel(url)}: ${reason}. Check the URL, or clone it yourself and pass the folder to --suite.`);
+    let clone: string;
+    try {
+      clone = await cloneInto(url, match[1] as string, cacheDir, partial, options.signal);
+    } catch (error) {
+      // git's own message may repeat the URL: neither says the user name or token it carries.
+      const reason = errorMessage(error).split("\n").slice(-3).join(" ").replaceAll(url, suiteLabel(url));
+      throw new UsageError(`Could not clone the eval suite ${suiteLabel(url)}: ${reason}. Check the URL, or clone it yourself and pass the folder to --suite.`);
+    }
+    return await cache.addVersion(clone);
   } finally {
     await rm(partial, { recursive: true, force: true });
   }

@@ -1,6 +1,9 @@
+import { createServer, type Server, type Socket } from "node:net";
+import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import type { PoolMember } from "../models/index.js";
 import { createMemoryAffinityStore, type SharedCooldowns } from "../store/index.js";
+import { createRedisAffinityStore, createRedisCooldowns } from "../store/redis.js";
 import { GatewayMetrics } from "./gateway-metrics.js";
 import { ReplicaHealth } from "./replica-health.js";
 import { UpstreamPool, type Replica } from "./upstream-pool.js";
@@ -109,4 +112,41 @@ describe("upstream pool routing", () => {
     (await third.acquire("d"))!.release("neutral");
     expect(third.status().every((replica) => replica.up)).toBe(true);
   });
+
+  it("routes without a Redis that accepts and never answers, warning once, instead of stalling every request", async () => {
+    // The hung Redis: a loopback server that reads every command and says nothing.
+    const sockets = new Set<Socket>();
+    const server: Server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on("data", () => undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as { port: number };
+    const client = new Redis({ host: "127.0.0.1", port, enableReadyCheck: false, maxRetriesPerRequest: null, retryStrategy: () => null });
+    const warnings: string[] = [];
+    try {
+      const replicas: Replica<string>[] = [0, 1].map((index) => {
+        const member: PoolMember = { id: `r${index}`, target: { kind: "local", path: `/m${index}` }, weight: 1, maxConcurrent: 100 };
+        return { id: member.id, label: String(index + 1), member, handle: member.id, health: new ReplicaHealth(settings), inFlight: 0, routed: 0, failures: 0 };
+      });
+      const p = new UpstreamPool("p", replicas, {
+        settings: { ...settings, routing: "affinity" },
+        affinity: createRedisAffinityStore(client),
+        cooldowns: createRedisCooldowns(client),
+        metrics: new GatewayMetrics(),
+        log: (level, message) => void (level === "warn" && warnings.push(message)),
+      });
+      // Each acquire reads the cool-downs and the conversation's replica, and writes its claim.
+      for (const conversation of ["a", "b", undefined]) {
+        const lease = await p.acquire(conversation);
+        expect(lease?.replica.id).toMatch(/^r[01]$/);
+        lease?.release("ok");
+      }
+      expect(warnings).toEqual([expect.stringContaining("the conversation store failed (no answer within 100 ms)")]);
+    } finally {
+      client.disconnect();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }, 60_000);
 });

@@ -72,6 +72,13 @@ export interface PoolDependencies {
 const STORE_WARNING_EVERY_MS = 60_000;
 
 /**
+ * How long a request waits for the shared store (Redis: affinity, cool-downs) before routing without it. A
+ * Redis that accepts and never answers would otherwise stall every request; a healthy one answers in about
+ * a millisecond.
+ */
+const STORE_ANSWER_MS = 100;
+
+/**
  * The replicas of one pooled model and the choice among them. A request with a conversation key goes to
  * the replica its conversation is kept on (the affinity store, shared through Redis when the gateway has
  * one) while that replica is up and not overloaded (balance.ts: at `max_concurrent`, or out of balance
@@ -159,15 +166,23 @@ export class UpstreamPool<H> {
   private storeFailed(error: unknown): void {
     if (this.now() - this.lastStoreWarning < STORE_WARNING_EVERY_MS) return;
     this.lastStoreWarning = this.now();
-    this.deps.log("warn", `pool ${this.name}: the conversation store failed (${error instanceof Error ? error.message : String(error)}); conversations route by hash alone until it is back`);
+    this.deps.log("warn", `pool ${this.name}: the conversation store failed (${error instanceof Error ? error.message : String(error)}); conversations route by hash alone, and cool-downs by this gateway's own view, until it is back`);
   }
 
+  /** A round trip to the shared store, or undefined (warned about) when it fails or is late: the pool goes on without it. */
   private async store<T>(work: () => Promise<T>): Promise<T | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${STORE_ANSWER_MS} ms`)), STORE_ANSWER_MS);
+    });
     try {
-      return await work();
+      // race() handles a late answer's rejection too: a command that fails after the time-out is dropped.
+      return await Promise.race([work(), late]);
     } catch (error) {
       this.storeFailed(error);
       return undefined;
+    } finally {
+      clearTimeout(timer);
     }
   }
 

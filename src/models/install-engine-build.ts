@@ -1,11 +1,12 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
-import { mkdtemp, readFile, rename, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { SparkError } from "../core/index.js";
+import { ISOLATED_NPMRC_FILES, isolatedNpm } from "./npm-command.js";
+import { placePackage } from "./place-package.js";
 import { buildsForThisMachine, ENGINE_VERSION, findEnginePackage, installedVersion, nodeLlamaCppDir, type EngineBuild, type PinnedPackage } from "./engine-builds.js";
 
 /**
@@ -14,10 +15,12 @@ import { buildsForThisMachine, ENGINE_VERSION, findEnginePackage, installedVersi
  *
  * What stops a hostile registry, mirror or repository: the package names, versions and sha512 checksums
  * come only from ENGINE_BUILDS (nothing from the user but the build's name, picked from that list); npm
- * only downloads (`npm pack`, scripts ignored) in a fresh temporary folder, so a repository's .npmrc is
- * not read; the tarball's checksum is compared with the pinned one before anything is unpacked; it is
- * unpacked by tar into a staging folder next to the destination and renamed into place in one step, so a
- * failure leaves nothing half-written. Nothing from the package runs.
+ * runs without a shell (npm-command.ts) and only downloads (`npm pack`, scripts ignored) in a fresh
+ * temporary folder reading no .npmrc (not a repository's, nor one planted above that folder, nor the
+ * user's: only the environment's registry, cache and proxy settings); the tarball's checksum is compared
+ * with the pinned one before anything is unpacked; it is unpacked by tar into a staging folder next to the
+ * destination and swapped into place (place-package.ts), so a failure leaves the build that was there.
+ * Nothing from the package runs.
  */
 
 const run = promisify(execFile);
@@ -61,15 +64,17 @@ async function integrityOf(file: string): Promise<string> {
   return `sha512-${createHash("sha512").update(await readFile(file)).digest("base64")}`;
 }
 
-/** Downloads one pinned package's tarball with npm (no scripts, no project config) and checks its checksum. */
+/** Downloads one pinned package's tarball with npm (no scripts, no config file but workDir's empty ones) and checks its checksum. */
 async function download(pkg: PinnedPackage, workDir: string): Promise<string> {
   const spec = `${pkg.name}@${pkg.version}`;
+  // Outside the try: a Windows without npm-cli.js is refused with its own message.
+  const npm = isolatedNpm(["pack", spec, "--json", "--ignore-scripts", "--pack-destination", workDir], workDir);
   let stdout: string;
   try {
-    ({ stdout } = await run("npm", ["pack", spec, "--json", "--ignore-scripts", "--pack-destination", workDir], { cwd: workDir, maxBuffer: 16 * 1024 * 1024 }));
+    ({ stdout } = await run(npm.file, npm.args, { cwd: workDir, env: npm.env, maxBuffer: 16 * 1024 * 1024 }));
   } catch (error) {
     const detail = error instanceof Error && "stderr" in error ? String(error.stderr).trim().split("\n").slice(-3).join(" ") : String(error);
-    throw installError(`Could not download ${spec} with npm (is the registry reachable? npm needs to be on PATH): ${detail}`, error);
+    throw installError(`Could not download ${spec} with npm (is the registry reachable? Spark's npm reads no .npmrc: set npm_config_registry for a mirror): ${detail}`, error);
   }
   const [packed] = JSON.parse(stdout) as { filename: string }[];
   if (packed === undefined) throw installError(`npm pack ${spec} reported no file.`);
@@ -79,23 +84,6 @@ async function download(pkg: PinnedPackage, workDir: string): Promise<string> {
     throw installError(`${spec} from the registry does not match the checksum Spark pins (${pkg.integrity.slice(0, 24)}…, got ${actual.slice(0, 24)}…): nothing was installed. Check the registry npm uses (npm config get registry).`);
   }
   return tarball;
-}
-
-/** Unpacks a checked tarball into a staging folder beside `destination`, then renames it into place. */
-async function place(tarball: string, destination: string): Promise<void> {
-  mkdirSync(dirname(destination), { recursive: true });
-  const staging = await mkdtemp(join(dirname(destination), ".spark-engine-"));
-  try {
-    await run("tar", ["-xzf", tarball, "-C", staging, "--no-same-owner"]);
-    const unpacked = join(staging, "package");
-    if (!existsSync(join(unpacked, "package.json"))) throw installError(`${tarball} holds no package/ folder.`);
-    const old = `${staging}-old`;
-    if (existsSync(destination)) await rename(destination, old);
-    await rename(unpacked, destination);
-    await rm(old, { recursive: true, force: true });
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
 }
 
 /** Installs every package of `build` that node-llama-cpp does not find yet at its version. */
@@ -108,6 +96,8 @@ export async function installEngineBuild(options: InstallOptions): Promise<Insta
   const result: InstallResult = { installed: [], alreadyPresent: [] };
   const workDir = await mkdtemp(join(tmpdir(), "spark-engine-add-"));
   try {
+    // The only npm configuration files npm reads (isolatedNpm): empty.
+    for (const name of ISOLATED_NPMRC_FILES) await writeFile(join(workDir, name), "");
     for (const pkg of build.packages) {
       const found = findEnginePackage(pkg.name, engineDir);
       if (found !== undefined && installedVersion(found) === pkg.version) {
@@ -117,7 +107,7 @@ export async function installEngineBuild(options: InstallOptions): Promise<Insta
       log(`downloading ${pkg.name}@${pkg.version}…`);
       const tarball = await download(pkg, workDir);
       log(`checksum ok; unpacking into ${join(nodeModules, pkg.name)}`);
-      await place(tarball, join(nodeModules, pkg.name)).catch((error: unknown) => {
+      await placePackage(tarball, join(nodeModules, pkg.name)).catch((error: unknown) => {
         if (error instanceof SparkError) throw error;
         throw installError(`Could not write ${join(nodeModules, pkg.name)}: ${error instanceof Error ? error.message : String(error)}. Run \`spark engine add\` as the user that installed Spark.`, error);
       });

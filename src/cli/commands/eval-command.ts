@@ -49,17 +49,21 @@ function machineLabel(): string {
   return `${cores.length} vCPU ${cores[0]?.model.trim() ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 }
 
-/** The suite's folder: the bundled one, a local folder, or a git URL cloned into Spark's cache. */
-async function suiteFolder(options: EvalOptions): Promise<{ dir: string; key: string; remote: boolean }> {
+/** The suite's folder: the bundled one, a local folder, or a git URL cloned into Spark's cache (held until release). */
+async function suiteFolder(options: EvalOptions): Promise<{ dir: string; key: string; remote: boolean; release: () => Promise<void> }> {
   if (options.suite !== undefined && options.tasksDir !== undefined) throw new UsageError("Pass --suite or --tasks-dir, not both (--tasks-dir is the older name of --suite).");
   const suite = options.suite ?? options.tasksDir;
   const refresh = options.refresh === true;
   if (refresh && (suite === undefined || !isSuiteUrl(suite))) throw new UsageError("--refresh clones a git suite again: pass it with --suite URL (a folder is read as it is; the bundled suite ships with Spark).");
-  if (suite === undefined) return { dir: bundledTasksDir, key: "bundled", remote: false };
-  // The key names the suite in messages, the journal and reports: never with the URL's user name or token.
-  if (isSuiteUrl(suite)) return { dir: await fetchSuite(suite, join(sparkHome(process.env), "eval-suites"), { refresh }), key: suiteLabel(suite), remote: true };
+  const release = () => Promise.resolve();
+  if (suite === undefined) return { dir: bundledTasksDir, key: "bundled", remote: false, release };
+  if (isSuiteUrl(suite)) {
+    const held = await fetchSuite(suite, join(sparkHome(process.env), "eval-suites"), { refresh });
+    // The key names the suite in messages, the journal and reports: never with the URL's user name or token.
+    return { dir: held.dir, key: suiteLabel(suite), remote: true, release: held.release };
+  }
   const dir = resolve(suite);
-  return { dir, key: dir, remote: false };
+  return { dir, key: dir, remote: false, release };
 }
 
 /** The configurations to compare: --configs, or the one that -m and --review-model name. */
@@ -91,11 +95,29 @@ async function writeReport(out: string, report: { suite: string }, summaries: re
 
 /** `spark eval`: a suite against one or more configurations, side by side; resumable from the run directory. */
 export async function runEvalCommand(options: EvalOptions): Promise<number> {
-  const configurations = configurationsOf(options);
-  const jobs = jobsFrom(options.jobs);
-  const limit = options.limit === undefined ? undefined : positive("--limit", options.limit, 1);
-  const taskTimeoutMs = positive("--task-timeout", options.taskTimeout, 300) * 1000;
+  const settings: RunSettings = {
+    configurations: configurationsOf(options),
+    jobs: jobsFrom(options.jobs),
+    limit: options.limit === undefined ? undefined : positive("--limit", options.limit, 1),
+    taskTimeoutMs: positive("--task-timeout", options.taskTimeout, 300) * 1000,
+  };
   const suite = await suiteFolder(options);
+  try {
+    return await runSuite(options, settings, suite);
+  } finally {
+    // A clone another run refreshed meanwhile is removed once no run reads it.
+    await suite.release();
+  }
+}
+
+interface RunSettings {
+  configurations: EvalConfiguration[];
+  jobs: number;
+  limit: number | undefined;
+  taskTimeoutMs: number;
+}
+
+async function runSuite(options: EvalOptions, { configurations, jobs, limit, taskTimeoutMs }: RunSettings, suite: { dir: string; key: string; remote: boolean }): Promise<number> {
   const { layout, tasks } = await loadSuite(suite.dir, { ...(options.tasks !== undefined ? { tasks: options.tasks } : {}), ...(limit !== undefined ? { limit } : {}) });
   const out = resolve(options.out ?? join("bench", "results"));
   // The run directory is made by the first result: a run refused before any task (no sandbox) leaves nothing.

@@ -69,4 +69,29 @@ describe("Prewarmer", () => {
     await vi.advanceTimersByTimeAsync(400);
     expect(calls).toHaveLength(1);
   });
+
+  it("lets a turn's Esc cut its wait for a running prewarm, which goes on and is waited for by the next turn", async () => {
+    const { client, calls, finishAll } = fakeClient();
+    const prewarmer = new Prewarmer((): PrewarmTarget => ({ client, request: { messages: [] }, conversation: {} }), 400);
+    prewarmer.typed("a long prompt");
+    await vi.advanceTimersByTimeAsync(400);
+    expect(calls).toHaveLength(1);
+    const turn = new AbortController();
+    let waited = false;
+    const wait = prewarmer.settled(turn.signal).then(() => (waited = true));
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(waited).toBe(false);
+    turn.abort(new Error("interrupted by the user"));
+    await wait;
+    expect(waited).toBe(true);
+    // An already-aborted turn does not wait at all; a turn without Esc still waits for the prewarm.
+    await prewarmer.settled(AbortSignal.abort());
+    let next = false;
+    const nextWait = prewarmer.settled(new AbortController().signal).then(() => (next = true));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(next).toBe(false);
+    finishAll();
+    await nextWait;
+    expect(next).toBe(true);
+  });
 });

@@ -71,11 +71,22 @@ export class Prewarmer {
       .finally(() => (this.running = undefined));
   }
 
-  /** Resolves when no prewarm runs: a turn waits for it, as its prompt starts with what the prewarm evaluates. */
-  async settled(): Promise<void> {
+  /**
+   * Resolves when no prewarm runs: a turn waits for it, as its prompt starts with what the prewarm
+   * evaluates. An abort of `signal` (Esc on that turn) ends the wait at once; the prewarm goes on.
+   */
+  async settled(signal?: AbortSignal): Promise<void> {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    await this.running;
+    const running = this.running;
+    if (running === undefined || signal === undefined) return running;
+    if (signal.aborted) return;
+    let onAbort = (): void => undefined;
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = () => resolve();
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    await Promise.race([running, aborted]).finally(() => signal.removeEventListener("abort", onAbort));
   }
 
   /** The session is closing: no more prewarms, and the running one stops. */

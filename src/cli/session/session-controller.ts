@@ -325,7 +325,7 @@ export class SessionController implements CommandHost {
     this.startTicker();
     // A prewarm still running evaluates the start of this turn's prompt: the turn goes on from it.
     turn.done = this.prewarmer
-      .settled()
+      .settled(controller.signal)
       .then(() => this.runTurnOn(model, turn, text))
       .catch((error: unknown): AgentStatus => {
         this.view.print(errorLines(errorMessage(error)));

@@ -20,7 +20,7 @@ import { promptTokensOf, transcriptAfter } from "./held-tokens.js";
 import { sharedPrefix } from "./kv-entry.js";
 import { generateCompletion, warmCompletionPrompt } from "./local-completion.js";
 import type { LoadedModel, LocalEngine } from "./local-engine.js";
-import type { Slot } from "./sequence-pool.js";
+import { tokensPerTranscript, type Slot } from "./sequence-pool.js";
 import { saveSequenceState } from "./save-sequence-state.js";
 import { stopReasons } from "./stop-reasons.js";
 import { toChatFunctions, toChatHistory } from "./to-chat-history.js";
@@ -143,11 +143,11 @@ export class LocalModelClient implements ModelClient {
       const history = toChatHistory(request.messages);
       const functions: ChatModelFunctions | undefined = request.tools?.length ? toChatFunctions(request.tools) : undefined;
       const contextText = this.render(loaded, history, functions);
-      const tokensFor = (slot: Slot) => promptTokensOf(contextText, slot.transcript, loaded.model.tokenizer);
+      const tokensFor = tokensPerTranscript((transcript) => promptTokensOf(contextText, transcript, loaded.model.tokenizer));
       const slot = await loaded.pool.acquire(tokensFor, signal, request.cacheKey);
       let transcript = slot.transcript;
       try {
-        const promptTokens = tokensFor(slot);
+        const promptTokens = [...tokensFor(slot)];
         // llama.cpp would silently drop the start of the conversation to make room: say so instead.
         if (promptTokens.length >= loaded.contextSize) throw new ContextOverflowError(promptTokens.length, loaded.contextSize, 0, this.displayName);
         let reused = slot.sequence.compareContextTokens(promptTokens).firstDifferentIndex;
@@ -269,11 +269,11 @@ export class LocalModelClient implements ModelClient {
     // tokens are cut from a rendering with a stand-in task, so they hold no transcript of the prompt's text.
     const beforeFirstTask = functions !== undefined && request.messages.every((message) => message.role === "system");
     const contextText = beforeFirstTask ? undefined : this.render(loaded, toChatHistory(request.messages).slice(0, -1), functions);
-    const tokensFor = (slot: Slot) => (contextText ? promptTokensOf(contextText, slot.transcript, loaded.model.tokenizer) : this.taskPrefixTokens(loaded, request, functions));
+    const tokensFor = tokensPerTranscript((transcript) => (contextText ? promptTokensOf(contextText, transcript, loaded.model.tokenizer) : this.taskPrefixTokens(loaded, request, functions)));
     const slot = await loaded.pool.acquire(tokensFor, signal, request.cacheKey);
     let transcript = slot.transcript;
     try {
-      const promptTokens = tokensFor(slot);
+      const promptTokens = [...tokensFor(slot)];
       if (promptTokens.length >= loaded.contextSize) throw new ContextOverflowError(promptTokens.length, loaded.contextSize, 0, this.displayName);
       if (loaded.persistence) await loaded.persistence.restore(slot, promptTokens, slot.sequence.compareContextTokens(promptTokens).firstDifferentIndex);
       // Keeps the shared prefix and drops what follows it (never shifting the window), then evaluates the rest.

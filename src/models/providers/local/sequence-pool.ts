@@ -23,6 +23,21 @@ export interface Slot {
 /** A prompt's tokens, or how to get them for a given slot (a slot's transcript may hold part of them as generated). */
 export type PromptFor = readonly Token[] | ((slot: Slot) => readonly Token[]);
 
+/**
+ * A slot's prompt tokens computed once per transcript: rendering and tokenizing a long prompt costs
+ * milliseconds, and pick() asks for every free slot, then the call asks again for the slot it got. Slots
+ * with the same transcript (none, most often) get the same tokens; a transcript is replaced, never changed
+ * in place, so its identity is the key. Made per call: it holds that call's prompt.
+ */
+export function tokensPerTranscript(tokensFor: (transcript: Transcript | undefined) => readonly Token[]): (slot: Slot) => readonly Token[] {
+  const known = new Map<Transcript | undefined, readonly Token[]>();
+  return (slot) => {
+    let tokens = known.get(slot.transcript);
+    if (tokens === undefined) known.set(slot.transcript, (tokens = tokensFor(slot.transcript)));
+    return tokens;
+  };
+}
+
 /** Share of the shorter of cache and prompt that must be shared for a slot to be reused rather than evicted. */
 const minimumSimilarity = 0.5;
 
