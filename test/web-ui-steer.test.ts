@@ -118,6 +118,17 @@ async function send(page: Page, text: string): Promise<void> {
   await page.press("#composer-input", "Enter");
 }
 
+/** Each message on screen: who, its text, how it ended. */
+async function shownMessages(page: Page): Promise<(string | null | undefined)[][]> {
+  const articles = page.locator("article.message");
+  const shown: (string | null | undefined)[][] = [];
+  for (let index = 0; index < (await articles.count()); index++) {
+    const article = articles.nth(index);
+    shown.push([await article.getAttribute("aria-label"), (await article.textContent())?.trim(), await article.getAttribute("data-finish")]);
+  }
+  return shown;
+}
+
 const answers = (page: Page) => page.locator("article.message.assistant");
 const finishOf = (page: Page) => answers(page).last().getAttribute("data-finish");
 
@@ -187,7 +198,7 @@ describe("a redirect while the answer streams is a steer", () => {
     expect(received.find((event) => event["type"] === "spark.rate_limits")).toMatchObject({ headers: { "x-spark-family": "spark", "x-ratelimit-limit-requests": "900" } });
 
     // On screen: the partial answer (marked redirected), the redirect as the user's, the successor.
-    expect(await page.locator("article.message").evaluateAll((nodes) => nodes.map((node) => [node.getAttribute("aria-label"), node.textContent?.trim(), node.getAttribute("data-finish")]))).toEqual([
+    expect(await shownMessages(page)).toEqual([
       ["You", "hang on", null],
       ["Spark", PARTIAL.trim(), "steered"],
       ["You", "redirected", null],
