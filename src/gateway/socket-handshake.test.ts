@@ -75,3 +75,15 @@ describe("refuseCrossSiteSocket (CSWSH)", () => {
     for (const headers of refused) expect(refusal(() => refuseCrossSiteSocket(headers)).code).toBe("origin_not_allowed");
   });
 });
+
+describe("the web UI's side of the handshake", () => {
+  it("offers the protocol name and key prefix the gateway reads, and its encoding decodes to the key", async () => {
+    const web = await import("../web/responses-socket.js");
+    expect([web.SPARK_SOCKET_PROTOCOL, web.SOCKET_KEY_PREFIX]).toEqual([SPARK_SOCKET_PROTOCOL, SOCKET_KEY_PREFIX]);
+    for (const key of [KEY, "sk-spark-x", "sk-spark-xy", "sk-spark-xyz", "k/+=?~"]) {
+      const offered = `${web.SPARK_SOCKET_PROTOCOL}, ${web.keyProtocol(key)}`;
+      expect(/^[A-Za-z0-9._-]+$/.test(web.keyProtocol(key))).toBe(true);
+      expect(readSocketHandshake({ "sec-websocket-protocol": offered })).toEqual({ protocol: SPARK_SOCKET_PROTOCOL, key });
+    }
+  });
+});
