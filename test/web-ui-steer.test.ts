@@ -12,7 +12,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page, WebSocketRoute } from "playwright-core";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keyProtocol, SOCKET_KEY_PREFIX, SPARK_SOCKET_PROTOCOL } from "../src/web/responses-socket.js";
@@ -95,7 +95,8 @@ interface OpenedPage {
   received: Record<string, unknown>[];
 }
 
-async function openPage(): Promise<OpenedPage> {
+/** `prepare` runs before the page loads (a WebSocket route must be in place before the page opens its socket). */
+async function openPage(prepare?: (page: Page) => Promise<void>): Promise<OpenedPage> {
   const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
   await context.addInitScript(`localStorage.setItem("spark.apiKey", ${JSON.stringify(key)})`);
   const page = await context.newPage();
@@ -108,6 +109,7 @@ async function openPage(): Promise<OpenedPage> {
     socket.on("framesent", ({ payload }) => opened.sent.push(JSON.parse(String(payload)) as Record<string, unknown>));
     socket.on("framereceived", ({ payload }) => opened.received.push(JSON.parse(String(payload)) as Record<string, unknown>));
   });
+  await prepare?.(page);
   await page.goto(gateway.url);
   await expect.poll(() => page.locator("#model-select option").count(), { timeout: STEP_MS }).toBe(1);
   return opened;
@@ -339,6 +341,95 @@ describe("without the socket", () => {
     } finally {
       await context.close();
       await closed(holder);
+    }
+  }, 120_000);
+});
+
+/**
+ * The page's sockets, passed through to the gateway by Playwright (the browser still opens the real
+ * socket, with its protocols and Origin): each one's page end, and what the page sent on it. With
+ * `declineSteers`, a steer is answered `response.steer.failed` as a gateway does when it cannot take it.
+ */
+async function routeSockets(page: Page, options: { declineSteers: boolean }) {
+  const routes: { page: WebSocketRoute; server: WebSocketRoute; sent: Record<string, unknown>[] }[] = [];
+  await page.routeWebSocket(/\/v1\/responses$/, (socket) => {
+    const route = { page: socket, server: socket.connectToServer(), sent: [] as Record<string, unknown>[] };
+    routes.push(route);
+    socket.onMessage((message) => {
+      const event = JSON.parse(String(message)) as Record<string, unknown>;
+      route.sent.push(event);
+      if (options.declineSteers && event["type"] === "response.steer") {
+        const error = { type: "invalid_request_error", code: "no_active_response", message: "declined by the test", param: null };
+        return socket.send(JSON.stringify({ type: "response.steer.failed", response_id: null, input: [], error }));
+      }
+      route.server.send(message);
+    });
+  });
+  return routes;
+}
+
+describe("when the socket fails", () => {
+  it("a declined steer falls back to stop-and-resend on the socket; nothing is lost", async () => {
+    await noSocketsOpen();
+    const steers = await metricOf(STEERS);
+    let routes: Awaited<ReturnType<typeof routeSockets>> = [];
+    const { context, page, posts } = await openPage(async (page) => void (routes = await routeSockets(page, { declineSteers: true })));
+    try {
+      const disconnect = upstream.waitForClientDisconnect(STEP_MS);
+      await send(page, "hang, then decline");
+      await expect.poll(() => answers(page).last().textContent()).toContain("so far.");
+      await send(page, "redirected");
+      await disconnect;
+      await expect.poll(() => finishOf(page), { timeout: STEP_MS }).toBe("stop");
+      expect(await metricOf(STEERS)).toBe(steers);
+      expect(posts).toEqual([]);
+      const sent = routes.flatMap((route) => route.sent);
+      expect(sent.map((event) => event["type"])).toEqual(["response.create", "response.steer", "response.cancel", "response.create"]);
+      // After a stop the whole conversation goes out again (the gateway's copy of a stopped answer may hold more).
+      expect(sent[3]).toMatchObject({ input: [{ role: "user", content: "hang, then decline" }, { role: "assistant", content: PARTIAL }, { role: "user", content: "redirected" }] });
+      expect(sent[3]?.["previous_response_id"]).toBeUndefined();
+      expect(await answers(page).first().getAttribute("data-finish")).toBe("abort");
+      await expect.poll(() => savedMessages("hang, then decline"), { timeout: STEP_MS }).toEqual([
+        { role: "user", content: "hang, then decline", interrupted: false },
+        { role: "assistant", content: PARTIAL, interrupted: true },
+        { role: "user", content: "redirected", interrupted: false },
+        { role: "assistant", content: "Redirected answer.", interrupted: false },
+      ]);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+
+  it("a socket dropped mid-answer keeps the partial answer, reopens by itself, and the next turn goes on it", async () => {
+    await noSocketsOpen();
+    let routes: Awaited<ReturnType<typeof routeSockets>> = [];
+    const { context, page, posts } = await openPage(async (page) => void (routes = await routeSockets(page, { declineSteers: false })));
+    try {
+      const disconnect = upstream.waitForClientDisconnect(STEP_MS);
+      await send(page, "hang, then drop");
+      await expect.poll(() => answers(page).last().textContent()).toContain("so far.");
+      const [first] = routes;
+      await first?.server.close();
+      await first?.page.close({ code: 1011, reason: "dropped by the test" });
+      // The gateway stops the generation of a closed socket: the upstream request is closed.
+      await disconnect;
+      await expect.poll(() => finishOf(page), { timeout: STEP_MS }).toBe("abort");
+      expect(await page.locator("#status-line").textContent()).toContain("dropped");
+      await expect.poll(() => routes.length, { timeout: STEP_MS }).toBe(2);
+      await send(page, "still there?");
+      await expect.poll(() => answers(page).count()).toBe(2);
+      await expect.poll(() => finishOf(page), { timeout: STEP_MS }).toBe("stop");
+      expect(posts).toEqual([]);
+      // A new socket holds no chain: the whole conversation goes out on it.
+      expect(routes[1]?.sent).toMatchObject([{ type: "response.create", input: [{ content: "hang, then drop" }, { content: PARTIAL }, { content: "still there?" }] }]);
+      await expect.poll(() => savedMessages("hang, then drop"), { timeout: STEP_MS }).toEqual([
+        { role: "user", content: "hang, then drop", interrupted: false },
+        { role: "assistant", content: PARTIAL, interrupted: true },
+        { role: "user", content: "still there?", interrupted: false },
+        { role: "assistant", content: "Hello again.", interrupted: false },
+      ]);
+    } finally {
+      await context.close();
     }
   }, 120_000);
 });

@@ -73,6 +73,6 @@ describe("SocketAnswer (a turn's Responses events as the page's chat events)", (
     const events = readAll(late, [{ type: "response.created", response: { id: "resp_1" } }, delta("part"), { type: SOCKET_CLOSED }]);
     expect(events.slice(1).map((event) => event.type)).toEqual(["error", "finish"]);
     expect(events.at(-1)).toEqual({ type: "finish", reason: "abort" });
-    expect(late.closedBeforeStart).toBe(false);
+    expect([late.closedBeforeStart, late.reason]).toEqual([false, "abort"]);
   });
 });

@@ -76,11 +76,20 @@ export class SocketAnswer {
       case "error":
         return this.error(event);
       case SOCKET_CLOSED:
-        if (!this.started) this.closedBeforeStart = true;
-        return this.started ? [{ type: "error", message: "the connection to the gateway dropped mid-answer; the partial answer is kept" }, { type: "finish", reason: "abort" }] : [];
+        return this.closed();
       default:
         return [];
     }
+  }
+
+  /** A drop ends a started answer as stopped (its part kept); before the start, the turn may go over HTTP. */
+  private closed(): ChatStreamEvent[] {
+    if (!this.started) {
+      this.closedBeforeStart = true;
+      return [];
+    }
+    this.reason = "abort";
+    return [{ type: "error", message: "the connection to the gateway dropped mid-answer; the partial answer is kept" }, { type: "finish", reason: "abort" }];
   }
 
   private steered(response: ResponseBody | undefined): ChatStreamEvent[] {
