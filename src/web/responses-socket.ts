@@ -72,6 +72,8 @@ interface Exchange {
   answer?: ((accepted: boolean) => void) | undefined;
   /** An end that came while the steer's answer was still on its way: accepted makes it a steered end. */
   held?: SocketEvent | undefined;
+  /** The page stopped the response: a successor a steer started is stopped too. */
+  cancelled: boolean;
 }
 
 export interface ResponsesSocketOptions {
@@ -196,6 +198,7 @@ export class ResponsesSocket {
   private steeredEnd(exchange: Exchange, end: SocketEvent): void {
     exchange.steer = "none";
     exchange.queue.push({ type: STEERED, response: end["response"] });
+    if (exchange.cancelled && exchange.socket.readyState === WebSocket.OPEN) exchange.socket.send(JSON.stringify({ type: "response.cancel" }));
   }
 
   private finish(exchange: Exchange): void {
@@ -213,7 +216,7 @@ export class ResponsesSocket {
     await this.idle;
     const socket = this.socket;
     if (!socket || socket.readyState !== WebSocket.OPEN) return yield { type: SOCKET_CLOSED };
-    const exchange: Exchange = { socket, queue: new EventQueue(), steer: "none" };
+    const exchange: Exchange = { socket, queue: new EventQueue(), steer: "none", cancelled: false };
     this.current = exchange;
     let ended: () => void = () => undefined;
     this.idle = new Promise((resolve) => (ended = resolve));
@@ -231,6 +234,7 @@ export class ResponsesSocket {
 
   private cancel(socket: WebSocket, exchange: Exchange): void {
     if (this.current !== exchange || socket.readyState !== WebSocket.OPEN) return;
+    exchange.cancelled = true;
     socket.send(JSON.stringify({ type: "response.cancel" }));
     setTimeout(() => {
       if (this.current === exchange) socket.close();

@@ -1,6 +1,6 @@
 import { streamChat, type ChatCall, type ChatMessage, type ChatStreamEvent } from "./chat-stream.js";
 import type { GatewayClient } from "./gateway-client.js";
-import type { ResponsesSocket } from "./responses-socket.js";
+import { STEERED, type ResponsesSocket } from "./responses-socket.js";
 import { SocketAnswer } from "./socket-answer.js";
 
 /** Where the page's answers come from, and how a redirect reaches an answer that still streams. */
@@ -52,7 +52,8 @@ export class SocketChat implements ChatTransport {
       };
       const answer = new SocketAnswer(() => this.takeRedirect());
       for await (const event of this.socket.exchange(create, signal)) {
-        if (signal.aborted) continue;
+        // Stopped: the rest is not shown, but a redirect the gateway took stays the user's message.
+        if (signal.aborted && event.type !== STEERED) continue;
         yield* answer.read(event);
       }
       if (answer.chainLost && incremental) continue;
