@@ -248,7 +248,7 @@ describe("stop and redirect", () => {
     await context.close();
   });
 
-  it("sending mid-stream interrupts and redirects: the first request is aborted upstream, the new one answered", async () => {
+  it("sending mid-stream redirects (a steer over the socket): the first upstream request is aborted, the successor answered", async () => {
     const { context, page } = await openPage();
     const disconnect = upstream.waitForClientDisconnect(STEP_MS);
     await send(page, "hang");
@@ -257,11 +257,9 @@ describe("stop and redirect", () => {
     await disconnect;
     await waitForFinish(page, "stop");
     expect(await lastAnswer(page).textContent()).toContain("Redirected answer.");
-    expect(await page.locator("article.message.assistant").first().getAttribute("data-finish")).toBe("abort");
-    const [first, redirect] = upstream.requests.filter((request) => request.method === "POST").slice(-2);
-    // One conversation, one cache key: the local engine keeps serving it from the sequence that holds it.
-    expect(redirect?.body.prompt_cache_key).toMatch(/^[0-9a-f]{32}$/);
-    expect(redirect?.body.prompt_cache_key).toBe(first?.body.prompt_cache_key);
+    expect(await page.locator("article.message.assistant").first().getAttribute("data-finish")).toBe("steered");
+    // The gateway made the successor (test/web-ui-steer.test.ts counts the steer; the HTTP fallback's cache key is tested there).
+    const redirect = upstream.requests.filter((request) => request.method === "POST").at(-1);
     expect(redirect?.body.messages.slice(-3)).toEqual([
       { role: "user", content: "hang" },
       { role: "assistant", content: "Partial answer so far. " },

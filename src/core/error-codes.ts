@@ -67,6 +67,8 @@ type GatewaySocketErrorCode =
   | "conversation_already_has_active_response"
   | "previous_response_not_found"
   | "websocket_connection_limit_reached"
-  | "upgrade_required";
+  | "upgrade_required"
+  | "invalid_subprotocol"
+  | "origin_not_allowed";
 
 export type SparkErrorCode = EngineErrorCode | GatewayRequestErrorCode | GatewayStreamErrorCode | GatewaySocketErrorCode;

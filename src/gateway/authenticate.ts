@@ -89,6 +89,8 @@ export interface Caller {
   headers: Headers;
   /** The request's path and query (a Gemini client may send its key as `?key=`). */
   url?: string | undefined;
+  /** A key presented outside the headers: a browser's WebSocket sends it in a subprotocol entry (socket-handshake.ts). */
+  key?: string | undefined;
   socket?: { localPort?: number | undefined } | null;
 }
 
@@ -127,7 +129,7 @@ export class Authenticator {
       refuseNonLoopbackCaller(caller);
       return ANONYMOUS;
     }
-    const presented = presentedKey(headers, caller.url);
+    const presented = caller.key ?? presentedKey(headers, caller.url);
     if (presented === undefined) {
       throw new GatewayError(
         401,

@@ -10,6 +10,7 @@ import { ResponsesSocketSession } from "./responses-socket-session.js";
 import type { SocketLimits } from "./socket-limits.js";
 import { watchSocket } from "./socket-heartbeat.js";
 import { SocketMetrics } from "./socket-metrics.js";
+import { readSocketHandshake, refuseCrossSiteSocket, SPARK_SOCKET_PROTOCOL, type SocketHandshake } from "./socket-handshake.js";
 
 const PATH = "/v1/responses";
 
@@ -22,25 +23,42 @@ function refuse(socket: Duplex, failure: GatewayError): void {
   socket.end(`HTTP/1.1 ${failure.status} ${STATUS_CODES[failure.status] ?? "Error"}\r\n${headers}\r\n${body}`);
 }
 
+/** Spark's own clients ask for the `spark.rate_limits` event: the CLI by header, a page by the protocol it offers. */
+function wantsRateLimits(request: IncomingMessage, handshake: SocketHandshake): boolean {
+  return request.headers["x-spark-events"] === "rate_limits" || handshake.protocol === SPARK_SOCKET_PROTOCOL;
+}
+
 /**
  * The Responses API over WebSocket: `GET /v1/responses` with `Upgrade: websocket`. The handshake is
  * authenticated like an HTTP request (same keys, same Host/Origin rules without keys) before any frame
- * is read; frames are bounded by the body limit and sockets by `max_sockets`. A plain GET is told to
- * upgrade (426), which clients such as the Codex CLI read as "use HTTP instead".
+ * is read; a browser presents its key in a `spark.key.` subprotocol entry, and only the gateway's own
+ * pages may open it (socket-handshake.ts). Frames are bounded by the body limit and sockets by
+ * `max_sockets`. A plain GET is told to upgrade (426), which clients such as the Codex CLI read as "use
+ * HTTP instead".
  */
 export function registerResponsesSocket(app: FastifyInstance, gateway: GatewayContext, limits: SocketLimits): void {
   const metrics = new SocketMetrics(gateway.metrics.registry);
-  const server = new WebSocketServer({ noServer: true, maxPayload: limits.maxPayloadBytes, perMessageDeflate: false });
+  const server = new WebSocketServer({
+    noServer: true,
+    maxPayload: limits.maxPayloadBytes,
+    perMessageDeflate: false,
+    // Only Spark's protocol name is ever echoed: never a `spark.key.` entry, whatever order it was offered in.
+    handleProtocols: (offered) => (offered.has(SPARK_SOCKET_PROTOCOL) ? SPARK_SOCKET_PROTOCOL : false),
+  });
   let sockets = 0;
 
   const accept = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if ((request.url ?? "").split("?")[0] !== PATH) return refuse(socket, new GatewayError(404, `The only WebSocket route is GET ${PATH} (the Responses API).`, "unknown_route"));
+    let handshake: SocketHandshake;
     let principal: Principal;
     try {
-      principal = gateway.auth.authenticate(request);
+      handshake = readSocketHandshake(request.headers);
+      refuseCrossSiteSocket(request.headers);
+      principal = gateway.auth.authenticate({ headers: request.headers, url: request.url, socket: request.socket, key: handshake.key });
     } catch (error) {
-      metrics.refused.inc({ reason: "auth" });
-      return refuse(socket, error instanceof GatewayError ? error : new GatewayError(401, "Authentication failed.", "invalid_api_key"));
+      const failure = error instanceof GatewayError ? error : new GatewayError(401, "Authentication failed.", "invalid_api_key");
+      metrics.refused.inc({ reason: failure.code === "invalid_subprotocol" ? "protocol" : failure.code === "origin_not_allowed" ? "origin" : "auth" });
+      return refuse(socket, failure);
     }
     if (sockets >= limits.maxSockets) {
       metrics.refused.inc({ reason: "max_sockets" });
@@ -52,7 +70,7 @@ export function registerResponsesSocket(app: FastifyInstance, gateway: GatewayCo
     socket.once("close", () => sockets--);
     server.handleUpgrade(request, socket, head, (ws) => {
       metrics.open.inc();
-      const session = new ResponsesSocketSession(ws, { gateway, principal, metrics, socketKey: `ws-${randomUUID()}`, rateLimitEvents: request.headers["x-spark-events"] === "rate_limits" }, limits);
+      const session = new ResponsesSocketSession(ws, { gateway, principal, metrics, socketKey: `ws-${randomUUID()}`, rateLimitEvents: wantsRateLimits(request, handshake) }, limits);
       ws.on("message", (data, isBinary) => session.receive(data, isBinary));
       ws.on("error", (error) => gateway.log("debug", `${PATH} websocket: ${error.message}`));
       const unwatch = watchSocket(ws, limits, () => gateway.log("debug", `${PATH} websocket: a peer did not answer a ping; dropped`));

@@ -1,12 +1,13 @@
 import type { ChatMessage } from "./chat-stream.js";
-import { streamChat } from "./chat-stream.js";
 import type { ConversationApi, SavedMessage } from "./conversation-api.js";
-import { GatewayRequestError, type GatewayClient } from "./gateway-client.js";
+import { GatewayRequestError } from "./gateway-client.js";
 import { MessageView, type MessageRenderDeps } from "./message-view.js";
+import type { ChatTransport } from "./socket-chat.js";
 import type { StatsBar } from "./stats-bar.js";
 
 export interface ChatControllerDeps {
-  client: GatewayClient;
+  /** The gateway's socket (steering) or HTTP. */
+  transport: ChatTransport;
   conversations: ConversationApi;
   transcript: HTMLElement;
   stats: StatsBar;
@@ -26,19 +27,32 @@ interface RunningTurn {
   done: Promise<void>;
 }
 
+/** One answer on screen while it streams: its bubble, its view, and what came so far. */
+interface LiveAnswer {
+  bubble: HTMLElement;
+  view: MessageView;
+  text: string;
+  deltas: number;
+  startedAt: number;
+  firstAt: number | undefined;
+  completionTokens: number | undefined;
+}
+
 const TITLE_LENGTH = 80;
 const STATS_INTERVAL_MS = 200;
 
-/**
- * The conversation on screen: sends messages, streams answers into the transcript, and saves both to the
- * gateway. Sending while an answer streams interrupts it (its partial text is kept, marked interrupted)
- * and redirects: the new message goes out with the partial answer in its history.
- */
 /** A random conversation key; crypto.randomUUID exists only in secure contexts (not http://LAN-IP). */
 function randomKey(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
+/**
+ * The conversation on screen: sends messages, streams answers into the transcript, and saves both to the
+ * gateway. Sending while an answer streams redirects it: as a steer where the gateway takes one (the
+ * partial answer ends, the redirect follows it, the successor's answer streams on), else by interrupting
+ * it and sending the message with the partial answer in its history. Either way the partial text is kept,
+ * marked interrupted.
+ */
 export class ChatController {
   private history: ChatMessage[] = [];
   /** The conversation on screen; its id comes with its first save. Saves hold the one they were made for. */
@@ -57,6 +71,8 @@ export class ChatController {
   }
 
   async send(text: string): Promise<void> {
+    // The answer streaming now takes the redirect, and shows it when its successor starts.
+    if (this.running && (await this.deps.transport.steer(text))) return;
     // Two quick sends both wait here; whichever resumes second stops the answer the first one started.
     while (this.running) await this.stop();
     this.history.push({ role: "user", content: text });
@@ -137,54 +153,75 @@ export class ChatController {
     return bubble;
   }
 
-  private async answer(signal: AbortSignal): Promise<void> {
-    const { stats } = this.deps;
-    const thread = this.thread;
+  private startAnswer(): LiveAnswer {
     const bubble = this.bubble("assistant");
     bubble.dataset.finish = "streaming";
     const view = new MessageView(this.deps.render);
     this.answers.push(view);
     bubble.append(view.element);
+    this.deps.stats.reset();
+    return { bubble, view, text: "", deltas: 0, startedAt: performance.now(), firstAt: undefined, completionTokens: undefined };
+  }
+
+  private showSpeed(answer: LiveAnswer): void {
+    if (answer.firstAt !== undefined) this.deps.stats.showSpeed(answer.completionTokens ?? answer.deltas, (performance.now() - answer.firstAt) / 1000);
+  }
+
+  /** Ends an answer on screen and saves it (an empty one is not saved). */
+  private endAnswer(answer: LiveAnswer, reason: string, thread: { id?: string }): void {
+    answer.view.finish();
+    this.showSpeed(answer);
+    answer.bubble.dataset.finish = reason;
+    if (answer.text === "") return;
+    this.history.push({ role: "assistant", content: answer.text });
+    this.save({ role: "assistant", content: answer.text, interrupted: reason === "abort" || reason === "steered" }, answer.text, thread);
+  }
+
+  /** A steer ended the answer: it stays as it is, the redirect follows it, and the successor's answer starts. */
+  private redirected(answer: LiveAnswer, redirect: string, thread: { id?: string }): LiveAnswer {
+    this.endAnswer(answer, "steered", thread);
+    this.history.push({ role: "user", content: redirect });
+    this.renderUser(redirect);
+    this.save({ role: "user", content: redirect, interrupted: false }, redirect, thread);
+    return this.startAnswer();
+  }
+
+  private async answer(signal: AbortSignal): Promise<void> {
+    const { stats } = this.deps;
+    const thread = this.thread;
     this.deps.onBusy(true);
     this.deps.onStatus("");
-    stats.reset();
-    const startedAt = performance.now();
-    let firstAt: number | undefined;
+    let answer = this.startAnswer();
     let statsAt = 0;
-    let text = "";
-    let deltas = 0;
-    let completionTokens: number | undefined;
     let reason = "stop";
-    const showSpeed = () => firstAt !== undefined && stats.showSpeed(completionTokens ?? deltas, (performance.now() - firstAt) / 1000);
+    let failed = false;
     try {
-      for await (const event of streamChat(this.deps.client, { model: this.deps.model(), messages: [...this.history], cacheKey: this.cacheKey }, signal)) {
+      for await (const event of this.deps.transport.stream({ model: this.deps.model(), messages: [...this.history], cacheKey: this.cacheKey }, signal)) {
         if (event.type === "text-delta") {
-          if (firstAt === undefined) stats.showTtft((firstAt = performance.now()) - startedAt);
-          text += event.text;
-          deltas += event.deltas;
-          view.append(event.text);
+          if (answer.firstAt === undefined) stats.showTtft((answer.firstAt = performance.now()) - answer.startedAt);
+          answer.text += event.text;
+          answer.deltas += event.deltas;
+          answer.view.append(event.text);
           if (performance.now() - statsAt > STATS_INTERVAL_MS) {
             statsAt = performance.now();
-            showSpeed();
+            this.showSpeed(answer);
           }
-        } else if (event.type === "quota") stats.showQuota(event.quota);
-        else if (event.type === "usage") completionTokens = event.completionTokens;
+        } else if (event.type === "steered") answer = this.redirected(answer, event.text, thread);
+        else if (event.type === "quota") stats.showQuota(event.quota);
+        else if (event.type === "usage") answer.completionTokens = event.completionTokens;
         else if (event.type === "finish") reason = event.reason;
-        else this.deps.onStatus(`The model failed: ${event.message}`);
+        else {
+          failed = true;
+          this.deps.onStatus(`The model failed: ${event.message}`);
+        }
       }
     } catch (error) {
       reason = "error";
       if (error instanceof GatewayRequestError && error.needsKey) this.deps.onNeedKey();
       this.deps.onStatus(error instanceof Error ? error.message : String(error));
     }
-    view.finish();
-    showSpeed();
-    bubble.dataset.finish = reason;
-    if (reason === "abort") this.deps.onStatus("Stopped; the partial answer is kept.");
-    if (text !== "") {
-      this.history.push({ role: "assistant", content: text });
-      this.save({ role: "assistant", content: text, interrupted: reason === "abort" }, text, thread);
-    }
+    this.endAnswer(answer, reason, thread);
+    if (reason === "abort" && !failed) this.deps.onStatus("Stopped; the partial answer is kept.");
     this.running = undefined;
     this.deps.onBusy(false);
     await this.saving;

@@ -8,6 +8,8 @@ export type ChatStreamEvent =
   | { type: "text-delta"; text: string; deltas: number }
   | { type: "usage"; promptTokens: number; completionTokens: number }
   | { type: "error"; message: string }
+  /** A redirect (`text`) ended the answer so far; the successor's answer follows in the same stream. */
+  | { type: "steered"; text: string }
   | { type: "finish"; reason: string };
 
 export interface ChatMessage {

@@ -10,6 +10,8 @@ import { MermaidRenderer } from "./mermaid-renderer.js";
 import { ModelPicker } from "./model-picker.js";
 import { pageElements, type PageElements } from "./page-elements.js";
 import { quotaFromState, type FamilyState } from "./quota.js";
+import { ResponsesSocket } from "./responses-socket.js";
+import { SocketChat } from "./socket-chat.js";
 import { StatsBar } from "./stats-bar.js";
 import { ThemeSwitch } from "./theme.js";
 
@@ -126,8 +128,10 @@ function start(): void {
       if ((error as { status?: number }).status === 401) askForKey(page, keys, load);
     });
   };
+  // Turns go over the gateway's Responses WebSocket (redirects steer), else over HTTP.
+  const socket = new ResponsesSocket({ url: `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/v1/responses`, key: () => keys.get() });
   const chat = new ChatController({
-    client,
+    transport: new SocketChat(client, socket),
     conversations,
     transcript: page.transcript,
     stats,
