@@ -52,6 +52,8 @@ export class OpenAIChatClient extends OpenAIClientBase {
       ...(request.seed !== undefined ? { seed: request.seed } : {}),
       ...(request.stop?.length ? { stop: request.stop } : {}),
       ...(request.prediction !== undefined ? { prediction: { type: "content", content: request.prediction } } : {}),
+      // The conversation, so the upstream (OpenAI, a Spark replica) serves it from its prompt cache.
+      ...(request.cacheKey ? { prompt_cache_key: request.cacheKey } : {}),
       ...(request.jsonSchema
         ? { response_format: { type: "json_schema", json_schema: { name: request.jsonSchema.name, schema: request.jsonSchema.schema, strict: true } } }
         : {}),

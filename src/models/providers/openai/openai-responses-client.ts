@@ -71,6 +71,7 @@ export class OpenAIResponsesClient extends OpenAIClientBase {
       ...(request.tools?.length ? { tools: toResponsesTools(request.tools) } : {}),
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
       ...(request.maxTokens !== undefined ? { max_output_tokens: request.maxTokens } : {}),
+      ...(request.cacheKey ? { prompt_cache_key: request.cacheKey } : {}),
       ...(request.jsonSchema
         ? { text: { format: { type: "json_schema", name: request.jsonSchema.name, schema: request.jsonSchema.schema, strict: true } } }
         : {}),
