@@ -11,8 +11,9 @@ import { ensureTestModel } from "./support/tiny-gguf.js";
  * temporary prefix, and the installed `spark-code` / `spark` run from a folder outside the clone, with a
  * PATH that holds only the prefix's bin and Node.
  *
- * The install resolves dependencies from npm's cache first (`--prefer-offline`; `npm ci` filled it) and
- * the registry for the rest. better-sqlite3's install script would download its prebuilt binary from
+ * The install resolves dependencies from npm's cache first (`--prefer-offline`; `npm ci` filled it, and
+ * .ci/run adds node-llama-cpp's GPU builds, which a global install brings because it ignores the project's
+ * overrides) and the registry for the rest. better-sqlite3's install script would download its prebuilt binary from
  * GitHub (unreachable here) and then compile SQLite for minutes; the test hands it the binary the clone's
  * own install already has, as a local prebuild, which is the same file the download would give.
  * Without a reachable registry for what the cache lacks, the tests skip and say so.

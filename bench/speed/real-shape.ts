@@ -64,7 +64,7 @@ export interface RealShapeResult {
 async function checkCuda(): Promise<string> {
   const llama = await getLlama({ gpu: "cuda", build: "never", skipDownload: true, progressLogs: false, logLevel: LlamaLogLevel.error }).catch((error: unknown) => {
     throw new Error(`--gpu cuda: node-llama-cpp's CUDA build could not start (${error instanceof Error ? error.message : String(error)}). ` +
-      "It needs an NVIDIA GPU with its driver and the @node-llama-cpp/linux-x64-cuda package (npm ci installs it; `npm run engines:cpu-only` removes it).");
+      "It needs an NVIDIA GPU with its driver and the @node-llama-cpp/linux-x64-cuda package which `npm ci` leaves out: `npm run bench:cuda` adds it first.");
   });
   try {
     const names = await llama.getGpuDeviceNames();

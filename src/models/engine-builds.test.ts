@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ENGINE_BUILDS, ENGINE_VERSION, buildsForThisMachine, engineBuildStatus, findEnginePackage } from "./engine-builds.js";
+import { CHECKSUMS_OF, ENGINE_BUILDS, ENGINE_VERSION, buildsForThisMachine, engineBuildStatus, findEnginePackage } from "./engine-builds.js";
 
 const repoFile = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../${name}`, import.meta.url), "utf8"));
 
@@ -16,6 +16,7 @@ describe("the pinned engine builds", () => {
   it("are node-llama-cpp's version, and the CPU builds carry the lockfile's checksums", () => {
     const pkg = repoFile("package.json") as { dependencies: Record<string, string> };
     expect(pkg.dependencies["node-llama-cpp"]).toBe(ENGINE_VERSION);
+    expect(CHECKSUMS_OF, "refresh every build's sha512 (npm view @node-llama-cpp/NAME@VERSION dist.integrity), then CHECKSUMS_OF").toBe(ENGINE_VERSION);
     const lock = lockPackages();
     const cpuPackages = ENGINE_BUILDS.filter((build) => build.gpu === "cpu" || build.gpu === "metal").flatMap((build) => build.packages);
     expect(cpuPackages.length).toBeGreaterThan(0);

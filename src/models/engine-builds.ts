@@ -33,7 +33,14 @@ export interface EngineBuild {
 /** The node-llama-cpp version every build below belongs to. */
 export const ENGINE_VERSION = "3.21.1";
 
-const pin = (name: string, integrity: string): PinnedPackage => ({ name: `@node-llama-cpp/${name}`, version: ENGINE_VERSION, integrity });
+/**
+ * The node-llama-cpp version whose builds' registry sha512 (`npm view @node-llama-cpp/NAME@VERSION
+ * dist.integrity`) the table records. Kept apart from ENGINE_VERSION on purpose: the GPU builds are in no
+ * lockfile, so a version bump must fail a test until someone refreshes their checksums and then this.
+ */
+export const CHECKSUMS_OF = "3.21.1";
+
+const pin = (name: string, integrity: string): PinnedPackage => ({ name: `@node-llama-cpp/${name}`, version: CHECKSUMS_OF, integrity });
 
 export const ENGINE_BUILDS: readonly EngineBuild[] = [
   { gpu: "cpu", platform: "linux", arch: "x64", packages: [pin("linux-x64", "sha512-Totj6RTDMGo3FoK2yNUaz/oGmZD0olAqTrRluFUWmu0kW2i9TOzHSW0OWCAiGkzRCVX0WsU2CyUQo/W2NYtdPA==")] },
