@@ -31,7 +31,10 @@ const HOSTILE_ANSWER = [
   "",
   '<a href="javascript:window.pwned=3">click</a> or [a link](https://example.invalid/docs) or <svg><foreignObject><iframe srcdoc="<script>parent.pwned=4</script>"></iframe></foreignObject></svg>',
   "",
-  "<style>body { display: none }</style>The end.",
+  // Markup that tries to close the sanitiser's holder, and a classic mutation-XSS shape (safe only without a re-parse).
+  'Out: </div></p></body></html><img src=x onerror="window.pwned = 5"> <noscript><p title="</noscript><img src=x onerror=window.pwned=6>"></noscript>',
+  "",
+  "<style>body { display: none }</style>The end. <style>p { display: none }</style>",
   "",
 ].join("\n");
 

@@ -2,7 +2,9 @@ import { actionButton, copyText, downloadText, flashLabel } from "./block-action
 import { frameDocumentFor, KIND_INFO, type InteractiveKind, type RenderDeps } from "./block-renderers.js";
 import type { BlockView } from "./block-view.js";
 import type { Block } from "./markdown-blocks.js";
-import { SandboxFrame, whenIdle, type FrameEvent } from "./sandbox-frame.js";
+import { whenIdle } from "./idle.js";
+import type { FrameEvent, SandboxFrame } from "./sandbox-frame.js";
+import { shellPool } from "./shell-pool.js";
 
 /** Opens a document full size (a dialog with a larger sandboxed frame). */
 export interface FullSizeViewer {
@@ -22,8 +24,8 @@ const MAX_FRAME_HEIGHT = 640;
  * Each render loads into a fresh hidden frame and replaces the shown one only when it rendered without
  * error, so an unfinished or invalid block keeps its last good render and shows the error quietly.
  *
- * Off the critical path of the page's frames: the next frame is made and its shell loaded while the main
- * thread is idle (requestIdleCallback), a streaming render starts in idle time too, a replaced frame is
+ * Off the critical path of the page's frames: a render's frame comes from the page's pool of shells made
+ * and loaded while the main thread was idle (shell-pool.ts), a streaming render starts in idle time too, a replaced frame is
  * removed in idle time, and a render happens only when the source changed in substance (not for a new
  * blank line or trailing spaces).
  */
@@ -33,8 +35,6 @@ export class InteractiveBlock implements BlockView {
   private readonly sourceView = document.createElement("pre");
   private readonly status = document.createElement("span");
   private shown: SandboxFrame | undefined;
-  /** The next render's frame, made and loaded (the empty shell) while the main thread was idle. */
-  private spare: SandboxFrame | undefined;
   private lastGoodHtml: string | undefined;
   private source = "";
   private final = false;
@@ -58,7 +58,6 @@ export class InteractiveBlock implements BlockView {
     this.status.className = "block-status";
     this.status.setAttribute("role", "status");
     this.element.append(this.toolbar(), this.stage, this.sourceView);
-    whenIdle(() => this.prepareSpare());
   }
 
   update(block: Block, final: boolean): void {
@@ -126,32 +125,11 @@ export class InteractiveBlock implements BlockView {
     }, delayMs);
   }
 
-  /** Makes the next render's frame and loads its shell, unless one waits already. The stage must be in the page. */
-  private prepareSpare(): void {
-    if (this.spare || this.final || !this.element.isConnected) return;
-    const frame = new SandboxFrame(`${KIND_INFO[this.kind].label} preview`, (event) => this.onFrameEvent(frame, event));
-    frame.element.classList.add("candidate");
-    this.stage.append(frame.element);
-    this.spare = frame;
-  }
-
+  /** A fresh frame for the next render, hidden in the stage until it rendered: from the page's pool of shells made in idle time. */
   private takeFrame(): SandboxFrame {
-    const spare = this.spare;
-    this.spare = undefined;
-    if (spare) return spare;
-    const frame = new SandboxFrame(`${KIND_INFO[this.kind].label} preview`, (event) => this.onFrameEvent(frame, event));
+    const frame = shellPool().take(this.stage, `${KIND_INFO[this.kind].label} preview`, (event) => this.onFrameEvent(frame, event));
     frame.element.classList.add("candidate");
-    this.stage.append(frame.element);
     return frame;
-  }
-
-  /** After a render: a streaming block gets its next frame ready in idle time; a finished one keeps none. */
-  private afterRender(final: boolean): void {
-    if (!final) whenIdle(() => this.prepareSpare());
-    else if (this.spare) {
-      this.spare.dispose();
-      this.spare = undefined;
-    }
   }
 
   /** While streaming, the source up to its last complete line: a half-written line rarely renders. */
@@ -186,7 +164,6 @@ export class InteractiveBlock implements BlockView {
       if (!(await this.renderSource(source, final)) && final) await this.renderFallback(source, attempt);
     } finally {
       this.rendering = false;
-      this.afterRender(this.final);
       if (this.renderAgain || attempt !== this.substance(this.renderable()) || (this.final && !final)) {
         this.renderAgain = false;
         this.scheduleRender(this.final ? 0 : STREAMING_RENDER_INTERVAL_MS[this.kind]);

@@ -23,12 +23,6 @@ function isFrameMessage(data: unknown): data is FrameMessage {
   return typeof data === "object" && data !== null && typeof (data as { type?: unknown }).type === "string";
 }
 
-/** Runs `task` when the main thread is idle (within `timeoutMs` at the latest), off the frames' critical path. */
-export function whenIdle(task: () => void, timeoutMs = 200): void {
-  if (typeof window.requestIdleCallback === "function") window.requestIdleCallback(() => task(), { timeout: timeoutMs });
-  else window.setTimeout(task, 0);
-}
-
 export class SandboxFrame {
   readonly element: HTMLIFrameElement;
   private settle: ((outcome: FrameOutcome) => void) | undefined;
@@ -43,7 +37,7 @@ export class SandboxFrame {
    * render is due. The shell's URL is set before the frame enters the page, so the browser never loads
    * an about:blank document in the page's own process first.
    */
-  constructor(title: string, private readonly onEvent: (event: FrameEvent) => void) {
+  constructor(title: string, private onEvent: (event: FrameEvent) => void = () => undefined) {
     this.element = document.createElement("iframe");
     this.element.setAttribute("sandbox", "allow-scripts");
     this.element.setAttribute("referrerpolicy", "no-referrer");
@@ -52,6 +46,17 @@ export class SandboxFrame {
     this.element.src = SANDBOX_URL;
     this.element.addEventListener("load", () => this.onShellLoaded(), { once: true });
     window.addEventListener("message", this.listener);
+  }
+
+  /** Its shell has loaded: it waits for a document. */
+  get loaded(): boolean {
+    return this.ready;
+  }
+
+  /** A frame made ahead (a pooled shell) goes to a block: its name for assistive technology, and its events. */
+  claim(title: string, onEvent: (event: FrameEvent) => void): void {
+    this.element.title = title;
+    this.onEvent = onEvent;
   }
 
   /** Loads `html` into the frame (which must be in the page); resolves once it rendered or failed. Once per frame. */
