@@ -3,8 +3,7 @@ import { frameDocumentFor, KIND_INFO, type InteractiveKind, type RenderDeps } fr
 import type { BlockView } from "./block-view.js";
 import type { Block } from "./markdown-blocks.js";
 import { whenIdle } from "./idle.js";
-import type { FrameEvent, SandboxFrame } from "./sandbox-frame.js";
-import { shellPool } from "./shell-pool.js";
+import { SandboxFrame, type FrameEvent } from "./sandbox-frame.js";
 
 /** Opens a document full size (a dialog with a larger sandboxed frame). */
 export interface FullSizeViewer {
@@ -13,9 +12,11 @@ export interface FullSizeViewer {
 
 /**
  * While a block streams, re-render at most this often (a Mermaid layout costs far more main-thread time
- * than loading an SVG or an app into a frame); its final text renders at once.
+ * than loading an SVG or an app into a frame); its final text is due at once.
  */
 const STREAMING_RENDER_INTERVAL_MS: Record<InteractiveKind, number> = { mermaid: 300, svg: 150, html: 150 };
+/** A due render starts in idle time, at the latest this long after it was due. */
+const RENDER_IDLE_TIMEOUT_MS = 50;
 const MIN_FRAME_HEIGHT = 60;
 const MAX_FRAME_HEIGHT = 640;
 
@@ -24,8 +25,8 @@ const MAX_FRAME_HEIGHT = 640;
  * Each render loads into a fresh hidden frame and replaces the shown one only when it rendered without
  * error, so an unfinished or invalid block keeps its last good render and shows the error quietly.
  *
- * Off the critical path of the page's frames: a render's frame comes from the page's pool of shells made
- * and loaded while the main thread was idle (shell-pool.ts), a streaming render starts in idle time too, a replaced frame is
+ * Off the critical path of the page's frames: the next frame is made and its shell loaded while the main
+ * thread is idle (requestIdleCallback), every render starts in idle time too, a replaced frame is
  * removed in idle time, and a render happens only when the source changed in substance (not for a new
  * blank line or trailing spaces).
  */
@@ -35,6 +36,8 @@ export class InteractiveBlock implements BlockView {
   private readonly sourceView = document.createElement("pre");
   private readonly status = document.createElement("span");
   private shown: SandboxFrame | undefined;
+  /** The next render's frame, made and loaded (the empty shell) while the main thread was idle. */
+  private spare: SandboxFrame | undefined;
   private lastGoodHtml: string | undefined;
   private source = "";
   private final = false;
@@ -58,6 +61,7 @@ export class InteractiveBlock implements BlockView {
     this.status.className = "block-status";
     this.status.setAttribute("role", "status");
     this.element.append(this.toolbar(), this.stage, this.sourceView);
+    whenIdle(() => this.prepareSpare());
   }
 
   update(block: Block, final: boolean): void {
@@ -111,25 +115,43 @@ export class InteractiveBlock implements BlockView {
       if (delayMs > 0) return;
       window.clearTimeout(this.timer);
     }
+    // Every render waits for idle time (at most a few frames): it may make a frame, milliseconds of the
+    // page's main thread, and at a fast model's pace a block is often complete when first seen, so its
+    // one render used to make its frame in a timer task landing in the middle of the stream's frames.
     this.timer = window.setTimeout(() => {
-      // While streaming, the render waits for idle time (at most a frame or two); a final one goes at once.
-      if (this.final) {
+      whenIdle(() => {
         this.timer = undefined;
         void this.render();
-      } else {
-        whenIdle(() => {
-          this.timer = undefined;
-          void this.render();
-        }, 50);
-      }
+      }, RENDER_IDLE_TIMEOUT_MS);
     }, delayMs);
   }
 
-  /** A fresh frame for the next render, hidden in the stage until it rendered: from the page's pool of shells made in idle time. */
-  private takeFrame(): SandboxFrame {
-    const frame = shellPool().take(this.stage, `${KIND_INFO[this.kind].label} preview`, (event) => this.onFrameEvent(frame, event));
+  /** Makes the next render's frame and loads its shell, unless one waits already. The stage must be in the page. */
+  private prepareSpare(): void {
+    if (this.spare || this.final || !this.element.isConnected) return;
+    const frame = new SandboxFrame(`${KIND_INFO[this.kind].label} preview`, (event) => this.onFrameEvent(frame, event));
     frame.element.classList.add("candidate");
+    this.stage.append(frame.element);
+    this.spare = frame;
+  }
+
+  private takeFrame(): SandboxFrame {
+    const spare = this.spare;
+    this.spare = undefined;
+    if (spare) return spare;
+    const frame = new SandboxFrame(`${KIND_INFO[this.kind].label} preview`, (event) => this.onFrameEvent(frame, event));
+    frame.element.classList.add("candidate");
+    this.stage.append(frame.element);
     return frame;
+  }
+
+  /** After a render: a streaming block gets its next frame ready in idle time; a finished one keeps none. */
+  private afterRender(final: boolean): void {
+    if (!final) whenIdle(() => this.prepareSpare());
+    else if (this.spare) {
+      this.spare.dispose();
+      this.spare = undefined;
+    }
   }
 
   /** While streaming, the source up to its last complete line: a half-written line rarely renders. */
@@ -164,6 +186,7 @@ export class InteractiveBlock implements BlockView {
       if (!(await this.renderSource(source, final)) && final) await this.renderFallback(source, attempt);
     } finally {
       this.rendering = false;
+      this.afterRender(this.final);
       if (this.renderAgain || attempt !== this.substance(this.renderable()) || (this.final && !final)) {
         this.renderAgain = false;
         this.scheduleRender(this.final ? 0 : STREAMING_RENDER_INTERVAL_MS[this.kind]);

@@ -7,7 +7,6 @@ import { InteractiveBlock, type FullSizeViewer } from "./interactive-block.js";
 import { BlockSplitter, type Block } from "./markdown-blocks.js";
 import { MarkdownBlockView } from "./markdown-block-view.js";
 import type { MarkdownToNodes } from "./markdown-html.js";
-import { shellPool } from "./shell-pool.js";
 
 export interface MessageRenderDeps extends RenderDeps {
   toNodes: MarkdownToNodes;
@@ -37,8 +36,6 @@ export class MessageView {
 
   constructor(private readonly deps: MessageRenderDeps) {
     this.element.className = "message-body";
-    // Live blocks may follow: their frames are made now, in idle time, not when a block arrives.
-    shellPool().warm();
   }
 
   append(text: string): void {

@@ -37,7 +37,7 @@ export class SandboxFrame {
    * render is due. The shell's URL is set before the frame enters the page, so the browser never loads
    * an about:blank document in the page's own process first.
    */
-  constructor(title: string, private onEvent: (event: FrameEvent) => void = () => undefined) {
+  constructor(title: string, private readonly onEvent: (event: FrameEvent) => void) {
     this.element = document.createElement("iframe");
     this.element.setAttribute("sandbox", "allow-scripts");
     this.element.setAttribute("referrerpolicy", "no-referrer");
@@ -46,17 +46,6 @@ export class SandboxFrame {
     this.element.src = SANDBOX_URL;
     this.element.addEventListener("load", () => this.onShellLoaded(), { once: true });
     window.addEventListener("message", this.listener);
-  }
-
-  /** Its shell has loaded: it waits for a document. */
-  get loaded(): boolean {
-    return this.ready;
-  }
-
-  /** A frame made ahead (a pooled shell) goes to a block: its name for assistive technology, and its events. */
-  claim(title: string, onEvent: (event: FrameEvent) => void): void {
-    this.element.title = title;
-    this.onEvent = onEvent;
   }
 
   /** Loads `html` into the frame (which must be in the page); resolves once it rendered or failed. Once per frame. */
