@@ -4,10 +4,10 @@ import type { Highlighter } from "./code-highlight.js";
 
 /**
  * Markdown to sanitised nodes: the model's text never reaches the page as live markup. The nodes come
- * straight from the sanitiser's walk (no second parse of its output by innerHTML, and no output string
- * to build), which also leaves no gap between what was checked and what is shown.
+ * straight from the sanitiser's own parse (no second parse of its output by innerHTML, and no output
+ * string to build), which also leaves no gap between what was checked and what is shown.
  */
-export type MarkdownToNodes = (markdown: string) => Node;
+export type MarkdownToNodes = (markdown: string) => DocumentFragment;
 
 /**
  * Every link the model writes opens in a new tab, with no opener and no referrer: a click while an answer
@@ -23,39 +23,14 @@ function openLinksApart(purifier: ReturnType<typeof DOMPurify>): void {
   });
 }
 
-/**
- * Parses and sanitises in the page's inert template document. Handed a string, DOMPurify builds a new
- * document per call (DOMParser), the largest single cost of a streamed frame with live blocks. Here the
- * markup is parsed into a holder element of the document the browser keeps for `<template>` contents
- * (no browsing context: nothing in it loads or runs, so no image fetch and no onerror), cleaned there in
- * place, and the holder itself goes into the page: one node to adopt, not each of its children, which
- * measured several times faster. The parse is the fragment algorithm in the holder's context, so a stray
- * `</div>` or `</body>` cannot lift markup out of the holder and past the sanitiser.
- *
- * Returns undefined when DOMPurify refuses a tree (it throws when it cannot vouch for one in place).
- */
-export function createSanitiser(): (html: string) => HTMLElement | undefined {
+export function createMarkdownRenderer(highlight: Highlighter): MarkdownToNodes {
   const purifier = DOMPurify(window);
   // Set once: a configuration passed to each sanitize() call is parsed again on every call, which cost
-  // as much as the sanitising itself at one call per streamed frame. No <style>: the page's CSP already
-  // refuses inline styles, and an answer has no business styling the page.
-  purifier.setConfig({ USE_PROFILES: { html: true }, FORBID_TAGS: ["style"], IN_PLACE: true });
+  // as much as the sanitising itself at one call per streamed frame.
+  // No <style>: the page's CSP already refuses inline styles, and an answer has no business styling the
+  // page (a block that starts with one only lost it by the parser's placing it in the discarded head).
+  purifier.setConfig({ USE_PROFILES: { html: true }, FORBID_TAGS: ["style"], RETURN_DOM_FRAGMENT: true });
   openLinksApart(purifier);
-  const inert = document.createElement("template").content.ownerDocument;
-  return (html) => {
-    const holder = inert.createElement("div");
-    holder.innerHTML = html;
-    try {
-      purifier.sanitize(holder);
-    } catch {
-      return undefined;
-    }
-    return holder;
-  };
-}
-
-export function createMarkdownRenderer(highlight: Highlighter): MarkdownToNodes {
-  const sanitise = createSanitiser();
   const marked = new Marked({
     gfm: true,
     renderer: {
@@ -65,6 +40,6 @@ export function createMarkdownRenderer(highlight: Highlighter): MarkdownToNodes 
       },
     },
   });
-  // What the sanitiser refuses is shown as its markdown text.
-  return (markdown) => sanitise(marked.parse(markdown, { async: false })) ?? document.createTextNode(markdown);
+  // setConfig's RETURN_DOM_FRAGMENT makes sanitize() return a fragment; its typings only see per-call configs.
+  return (markdown) => purifier.sanitize(marked.parse(markdown, { async: false })) as unknown as DocumentFragment;
 }
