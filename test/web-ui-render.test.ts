@@ -31,8 +31,30 @@ const HOSTILE_ANSWER = [
   "",
   '<a href="javascript:window.pwned=3">click</a> or [a link](https://example.invalid/docs) or <svg><foreignObject><iframe srcdoc="<script>parent.pwned=4</script>"></iframe></foreignObject></svg>',
   "",
-  "<style>body { display: none }</style>The end.",
+  // Markup that tries to close the sanitiser's holder, and a classic mutation-XSS shape (safe only without a re-parse).
+  'Out: </div></p></body></html><img src=x onerror="window.pwned = 5"> <noscript><p title="</noscript><img src=x onerror=window.pwned=6>"></noscript>',
   "",
+  "<style>body { display: none }</style>The end. <style>p { display: none }</style>",
+  "",
+].join("\n");
+
+/** Two apps: the first leaves what state a frame could carry (its window's name, a global, a timer); the second reports what it finds. */
+const TWO_APPS_ANSWER = [
+  "First:",
+  "",
+  `${fence}html`,
+  '<p id="first">first app</p>',
+  '<script>window.name = "first-app"; window.leak = "first"; setInterval(function () { parent.postMessage({ type: "spark-frame", kind: "error", message: "from the first app" }, "*"); }, 50);</script>',
+  fence,
+  "",
+  "Second:",
+  "",
+  `${fence}html`,
+  '<p id="second">pending</p>',
+  '<script>document.getElementById("second").textContent = JSON.stringify({ name: window.name, leak: typeof window.leak });</script>',
+  fence,
+  "",
+  "Done.",
 ].join("\n");
 
 let upstream: ScriptedServer;
@@ -47,6 +69,7 @@ function lastUserText(request: RecordedRequest): string {
 const script = (request: RecordedRequest): ScriptedReply => {
   const prompt = lastUserText(request);
   if (prompt === "long") return { kind: "text", chunks: LONG_ANSWER, delayMs: 300 };
+  if (prompt === "two apps") return { kind: "text", chunks: splitForStreaming(TWO_APPS_ANSWER, 40), delayMs: 5 };
   if (prompt === "hostile") return { kind: "text", chunks: splitForStreaming(HOSTILE_ANSWER, 7), delayMs: 5 };
   return { kind: "text", chunks: splitForStreaming(BLOCKS_ANSWER, 40), delayMs: 5 };
 };
@@ -165,6 +188,27 @@ describe("live block frames", () => {
     for (const block of await blocks.all()) await expect.poll(() => block.getAttribute("data-state"), { timeout: STEP_MS }).toBe("rendered");
     const inPageFrames = created.filter((event) => event.context.auxData?.isDefault === true && event.context.auxData.frameId !== mainFrame);
     expect(inPageFrames).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
+
+describe("live blocks side by side", () => {
+  it("never share a frame: nothing one block's app leaves (its window's name, a global, its messages) reaches the next", async () => {
+    const { context, page, errors } = await openPage();
+    await send(page, "two apps");
+    await expect.poll(() => lastAnswer(page).getAttribute("data-finish"), { timeout: STEP_MS }).toBe("stop");
+    const blocks = lastAnswer(page).locator(".interactive-block");
+    await expect.poll(() => blocks.count()).toBe(2);
+    // The first app reports errors to the page on a timer: its own block shows them, the second never does.
+    await expect.poll(() => blocks.nth(0).getAttribute("data-state"), { timeout: STEP_MS }).toBe("error");
+    await expect.poll(() => blocks.nth(1).getAttribute("data-state"), { timeout: STEP_MS }).toBe("rendered");
+    const second = page.frameLocator(".interactive-block:nth-of-type(2) iframe.sandbox-frame:not(.candidate)").first();
+    await expect.poll(() => second.locator("#second").textContent(), { timeout: STEP_MS }).toContain("{");
+    expect(JSON.parse((await second.locator("#second").textContent()) ?? "{}")).toEqual({ name: "", leak: "undefined" });
+    const shown = "[...document.querySelectorAll('article.message.assistant:last-of-type .interactive-block iframe.sandbox-frame:not(.candidate)')]";
+    expect(await page.evaluate(`(() => { const frames = ${shown}; return frames.length === 2 && frames[0] !== frames[1]; })()`)).toBe(true);
+    expect(await blocks.nth(1).getAttribute("data-state")).toBe("rendered");
     expect(errors).toEqual([]);
     await context.close();
   });

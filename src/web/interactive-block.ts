@@ -2,7 +2,8 @@ import { actionButton, copyText, downloadText, flashLabel } from "./block-action
 import { frameDocumentFor, KIND_INFO, type InteractiveKind, type RenderDeps } from "./block-renderers.js";
 import type { BlockView } from "./block-view.js";
 import type { Block } from "./markdown-blocks.js";
-import { SandboxFrame, whenIdle, type FrameEvent } from "./sandbox-frame.js";
+import { whenIdle } from "./idle.js";
+import { SandboxFrame, type FrameEvent } from "./sandbox-frame.js";
 
 /** Opens a document full size (a dialog with a larger sandboxed frame). */
 export interface FullSizeViewer {
@@ -11,9 +12,11 @@ export interface FullSizeViewer {
 
 /**
  * While a block streams, re-render at most this often (a Mermaid layout costs far more main-thread time
- * than loading an SVG or an app into a frame); its final text renders at once.
+ * than loading an SVG or an app into a frame); its final text is due at once.
  */
 const STREAMING_RENDER_INTERVAL_MS: Record<InteractiveKind, number> = { mermaid: 300, svg: 150, html: 150 };
+/** A due render starts in idle time, at the latest this long after it was due. */
+const RENDER_IDLE_TIMEOUT_MS = 50;
 const MIN_FRAME_HEIGHT = 60;
 const MAX_FRAME_HEIGHT = 640;
 
@@ -23,7 +26,7 @@ const MAX_FRAME_HEIGHT = 640;
  * error, so an unfinished or invalid block keeps its last good render and shows the error quietly.
  *
  * Off the critical path of the page's frames: the next frame is made and its shell loaded while the main
- * thread is idle (requestIdleCallback), a streaming render starts in idle time too, a replaced frame is
+ * thread is idle (requestIdleCallback), every render starts in idle time too, a replaced frame is
  * removed in idle time, and a render happens only when the source changed in substance (not for a new
  * blank line or trailing spaces).
  */
@@ -112,17 +115,14 @@ export class InteractiveBlock implements BlockView {
       if (delayMs > 0) return;
       window.clearTimeout(this.timer);
     }
+    // Every render waits for idle time (at most a few frames): it may make a frame, milliseconds of the
+    // page's main thread, and at a fast model's pace a block is often complete when first seen, so its
+    // one render used to make its frame in a timer task landing in the middle of the stream's frames.
     this.timer = window.setTimeout(() => {
-      // While streaming, the render waits for idle time (at most a frame or two); a final one goes at once.
-      if (this.final) {
+      whenIdle(() => {
         this.timer = undefined;
         void this.render();
-      } else {
-        whenIdle(() => {
-          this.timer = undefined;
-          void this.render();
-        }, 50);
-      }
+      }, RENDER_IDLE_TIMEOUT_MS);
     }, delayMs);
   }
 

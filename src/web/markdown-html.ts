@@ -27,7 +27,9 @@ export function createMarkdownRenderer(highlight: Highlighter): MarkdownToNodes 
   const purifier = DOMPurify(window);
   // Set once: a configuration passed to each sanitize() call is parsed again on every call, which cost
   // as much as the sanitising itself at one call per streamed frame.
-  purifier.setConfig({ USE_PROFILES: { html: true }, RETURN_DOM_FRAGMENT: true });
+  // No <style>: the page's CSP already refuses inline styles, and an answer has no business styling the
+  // page (a block that starts with one only lost it by the parser's placing it in the discarded head).
+  purifier.setConfig({ USE_PROFILES: { html: true }, FORBID_TAGS: ["style"], RETURN_DOM_FRAGMENT: true });
   openLinksApart(purifier);
   const marked = new Marked({
     gfm: true,

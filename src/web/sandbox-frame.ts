@@ -23,12 +23,6 @@ function isFrameMessage(data: unknown): data is FrameMessage {
   return typeof data === "object" && data !== null && typeof (data as { type?: unknown }).type === "string";
 }
 
-/** Runs `task` when the main thread is idle (within `timeoutMs` at the latest), off the frames' critical path. */
-export function whenIdle(task: () => void, timeoutMs = 200): void {
-  if (typeof window.requestIdleCallback === "function") window.requestIdleCallback(() => task(), { timeout: timeoutMs });
-  else window.setTimeout(task, 0);
-}
-
 export class SandboxFrame {
   readonly element: HTMLIFrameElement;
   private settle: ((outcome: FrameOutcome) => void) | undefined;
