@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import { errorMessage, SparkError } from "../core/index.js";
-import { RESERVE_SCRIPT, SETTLE_SCRIPT } from "./rate-bucket-redis-scripts.js";
+import { SparkError } from "../core/index.js";
+import { RESERVE_SCRIPT, SETTLE_SCRIPT, WITHDRAW_SCRIPT } from "./rate-bucket-redis-scripts.js";
 import type { BucketLimits, BucketState, RateBucketStore, ReserveResult, WindowState } from "./rate-bucket-store.js";
+import { describeRedisFailure } from "./redis-connection.js";
 import { checkLimits, checkReserveRequest, checkTokens, MAX_AGE_OUT_SCAN, WEEK_MS, WINDOWS } from "./rate-bucket-windows.js";
 
 export interface RedisRateBucketOptions {
@@ -34,6 +35,8 @@ export function createRedisRateBuckets(redis: Redis | string, options: RedisRate
   const clock = options.clock;
   const reserveScript = script(client, RESERVE_SCRIPT);
   const settleScript = script(client, SETTLE_SCRIPT);
+  const server = { host: client.options.host ?? "localhost", port: client.options.port ?? 6379 };
+  const guard = <T>(work: () => Promise<T>): Promise<T> => guarded(work, server);
 
   function keysOf(tag: string): [string, string, string] {
     const base = `${prefix}{${tag}}`;
@@ -60,7 +63,16 @@ export function createRedisRateBuckets(redis: Redis | string, options: RedisRate
       checkReserveRequest(request);
       const tag = bucketTag(request.key, request.family);
       const reservationId = `${tag}|${randomUUID()}`;
-      const out = await guard(() => run(request.key, request.family, reservationId, request.tokens, request.limits));
+      let out: ScriptOutput;
+      try {
+        out = await guard(() => run(request.key, request.family, reservationId, request.tokens, request.limits));
+      } catch (error) {
+        // No answer does not mean the script did not run: Redis may have run it and answered too late. The
+        // caller refuses the request, so take the charge back. Sent on the same connection, the withdrawal
+        // runs after the reservation whenever that runs; for one that never ran it changes nothing.
+        void client.eval(WITHDRAW_SCRIPT, 3, ...keysOf(tag), reservationId).catch(() => undefined);
+        throw error;
+      }
       const state = toState(request.key, request.family, request.limits, out);
       if (out.ok) return { ok: true, reservationId, state };
       const refused = WINDOWS[out.refusedIndex];
@@ -182,17 +194,20 @@ async function serverTime(client: Redis): Promise<number> {
   return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
 }
 
-async function guard<T>(work: () => Promise<T>): Promise<T> {
+/**
+ * A Redis failure as the 503 a request gets: the rate limiter fails closed (a request it cannot meter is
+ * refused, never let through), saying why and what to do.
+ */
+async function guarded<T>(work: () => Promise<T>, { host, port }: { host: string; port: number }): Promise<T> {
   try {
     return await work();
   } catch (error) {
     if (error instanceof SparkError) throw error;
-    const detail = errorMessage(error);
-    throw new SparkError("internal", `The rate-limit store (Redis) failed: ${detail}. Check that Redis is running and reachable.`, {
-      cause: error,
-      status: 503,
-      retryable: true,
-    });
+    throw new SparkError(
+      "store_unreachable",
+      `The rate limiter could not use its Redis at ${host}:${port}: ${describeRedisFailure(error)}. The request was refused rather than let through unmetered; retry in a moment. If this persists, check that Redis answers (redis-cli -h ${host} -p ${port} ping), or restart the gateway without --redis to keep rate buckets in SQLite.`,
+      { cause: error, status: 503, retryable: true },
+    );
   }
 }
 
