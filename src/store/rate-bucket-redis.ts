@@ -36,7 +36,7 @@ export function createRedisRateBuckets(redis: Redis | string, options: RedisRate
   const reserveScript = script(client, RESERVE_SCRIPT);
   const settleScript = script(client, SETTLE_SCRIPT);
   const server = { host: client.options.host ?? "localhost", port: client.options.port ?? 6379 };
-  const guard = <T>(work: () => Promise<T>): Promise<T> => guarded(work, server);
+  const guard = <T>(work: () => Promise<T>, outcome = BUCKETS_UNREAD): Promise<T> => guarded(work, server, outcome);
 
   function keysOf(tag: string): [string, string, string] {
     const base = `${prefix}{${tag}}`;
@@ -65,7 +65,7 @@ export function createRedisRateBuckets(redis: Redis | string, options: RedisRate
       const reservationId = `${tag}|${randomUUID()}`;
       let out: ScriptOutput;
       try {
-        out = await guard(() => run(request.key, request.family, reservationId, request.tokens, request.limits));
+        out = await guard(() => run(request.key, request.family, reservationId, request.tokens, request.limits), REQUEST_REFUSED);
       } catch (error) {
         // No answer does not mean the script did not run: Redis may have run it and answered too late. The
         // caller refuses the request, so take the charge back. Sent on the same connection, the withdrawal
@@ -85,7 +85,7 @@ export function createRedisRateBuckets(redis: Redis | string, options: RedisRate
       const separator = reservationId.indexOf("|");
       if (separator <= 0) return; // not one of ours: nothing to settle
       const tag = reservationId.slice(0, separator);
-      await guard(() => settleScript(keysOf(tag), [reservationId, String(usedTokens)]));
+      await guard(() => settleScript(keysOf(tag), [reservationId, String(usedTokens)]), CHARGE_UNSETTLED);
     },
 
     async state(key, family, limits): Promise<BucketState> {
@@ -194,18 +194,23 @@ async function serverTime(client: Redis): Promise<number> {
   return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
 }
 
+/** What a Redis failure meant, for each kind of call. */
+const REQUEST_REFUSED = "The request was refused rather than let through unmetered; retry in a moment.";
+const CHARGE_UNSETTLED = "The charge keeps its reserved tokens.";
+const BUCKETS_UNREAD = "Bucket levels cannot be read until it answers.";
+
 /**
- * A Redis failure as the 503 a request gets: the rate limiter fails closed (a request it cannot meter is
- * refused, never let through), saying why and what to do.
+ * A Redis failure as a 503 that says why and what to do. The rate limiter fails closed: a request whose
+ * reservation failed is refused (REQUEST_REFUSED), never let through unmetered.
  */
-async function guarded<T>(work: () => Promise<T>, { host, port }: { host: string; port: number }): Promise<T> {
+async function guarded<T>(work: () => Promise<T>, { host, port }: { host: string; port: number }, outcome: string): Promise<T> {
   try {
     return await work();
   } catch (error) {
     if (error instanceof SparkError) throw error;
     throw new SparkError(
       "store_unreachable",
-      `The rate limiter could not use its Redis at ${host}:${port}: ${describeRedisFailure(error)}. The request was refused rather than let through unmetered; retry in a moment. If this persists, check that Redis answers (redis-cli -h ${host} -p ${port} ping), or restart the gateway without --redis to keep rate buckets in SQLite.`,
+      `The rate limiter could not use its Redis at ${host}:${port}: ${describeRedisFailure(error)}. ${outcome} If this persists, check that Redis answers (redis-cli -h ${host} -p ${port} ping), or restart the gateway without --redis to keep rate buckets in SQLite.`,
       { cause: error, status: 503, retryable: true },
     );
   }

@@ -21,7 +21,7 @@ export function redisUrlForMessages(url: string): string {
  * a millisecond; one that accepts connections and never answers (hung, swapping, stopped with SIGSTOP) would
  * otherwise hold every request at the rate limiter for ever. The pools wait less (100 ms) on top of this.
  */
-export const REDIS_COMMAND_TIMEOUT_MS = 750;
+export const REDIS_COMMAND_TIMEOUT_MS = 1_000;
 
 /** How long opening the TCP connection may take (the ready check after it is one command, bounded as above). */
 export const REDIS_CONNECT_TIMEOUT_MS = 2_000;
