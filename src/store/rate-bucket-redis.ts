@@ -3,7 +3,7 @@ import { Redis } from "ioredis";
 import { SparkError } from "../core/index.js";
 import { RESERVE_SCRIPT, SETTLE_SCRIPT, WITHDRAW_SCRIPT } from "./rate-bucket-redis-scripts.js";
 import type { BucketLimits, BucketState, RateBucketStore, ReserveResult, WindowState } from "./rate-bucket-store.js";
-import { describeRedisFailure } from "./redis-connection.js";
+import { describeRedisFailure, redisClientOptions } from "./redis-connection.js";
 import { checkLimits, checkReserveRequest, checkTokens, MAX_AGE_OUT_SCAN, WEEK_MS, WINDOWS } from "./rate-bucket-windows.js";
 
 export interface RedisRateBucketOptions {
@@ -23,13 +23,15 @@ export interface RedisRateBucketOptions {
  * parallel gateways cannot overshoot; settle is one script that changes a charge exactly once. The data
  * layout is described in rate-bucket-redis-scripts.ts.
  *
- * `redis`: a connected ioredis client (the caller keeps owning it: close() leaves it open; do not set
- * ioredis's own `keyPrefix` on it, use `prefix`), or a URL (redis://host:port/db), whose connection
- * close() ends. Keys of one bucket share a hash slot; buckets() scans keys and expects one Redis server
- * (or a primary with replicas), not a Cluster.
+ * `redis`: a connected ioredis client from connectRedis (its commands are bounded in time; the caller keeps
+ * owning it: close() leaves it open; do not set ioredis's own `keyPrefix` on it, use `prefix`), or a URL
+ * (redis://host:port/db), whose connection, bounded the same way, close() ends. A reservation that fails
+ * without an answer is withdrawn (see reserve). Keys of one bucket share a hash slot; buckets() scans keys
+ * and expects one Redis server (or a primary with replicas), not a Cluster.
  */
 export function createRedisRateBuckets(redis: Redis | string, options: RedisRateBucketOptions = {}): RateBucketStore {
-  const client = typeof redis === "string" ? new Redis(redis, { lazyConnect: false }) : redis;
+  // Bounded as connectRedis's clients are; queueing while it first connects lets callers use it at once.
+  const client = typeof redis === "string" ? new Redis(redis, { ...redisClientOptions(), lazyConnect: false, enableOfflineQueue: true }) : redis;
   const owned = typeof redis === "string";
   const prefix = options.prefix ?? "spark:rb:";
   const clock = options.clock;
