@@ -180,3 +180,25 @@ end
 redis.call('HSET', TOK, id, int(tokens), 's:' .. id, 1)
 return 1
 `;
+
+/**
+ * KEYS: log, tok, agg. ARGV: id.
+ * Takes back a reservation whose caller never heard it was made (the answer came too late): removes the
+ * charge from the log and from each token window's sum it is still inside. An unknown or settled id
+ * changes nothing. Returns 1 when it withdrew, 0 otherwise.
+ */
+export const WITHDRAW_SCRIPT = `${PRELUDE}
+local LOG, TOK, AGG = KEYS[1], KEYS[2], KEYS[3]
+local id = ARGV[1]
+if redis.call('HEXISTS', TOK, 's:' .. id) == 1 then return 0 end
+local old = tonumber(redis.call('HGET', TOK, id))
+local ts = tonumber(redis.call('ZSCORE', LOG, id))
+if old == nil or ts == nil then return 0 end
+for _, f in ipairs({'m', 'h', 'w'}) do
+  local c = tonumber(redis.call('HGET', AGG, 'cut_' .. f))
+  if c ~= nil and ts > c then redis.call('HINCRBY', AGG, 'sum_' .. f, int(-old)) end
+end
+redis.call('ZREM', LOG, id)
+redis.call('HDEL', TOK, id)
+return 1
+`;

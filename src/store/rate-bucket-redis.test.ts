@@ -8,7 +8,9 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SparkError } from "../core/index.js";
 import { describeRateBucketContract } from "../../test/support/rate-bucket-contract.js";
+import { startRedisProxy } from "../../test/support/redis-proxy.js";
 import { createRedisRateBuckets } from "./rate-bucket-redis.js";
+import { connectRedis } from "./redis-connection.js";
 import { MINUTE_MS, WEEK_MS } from "./rate-bucket-windows.js";
 
 const provided = inject("redis");
@@ -30,6 +32,14 @@ async function deleteKeys(prefix: string): Promise<void> {
     } while (cursor !== "0");
   } finally {
     await redis.quit();
+  }
+}
+
+/** Polls `done` every 20 ms for up to 30 s. */
+async function until(done: () => Promise<boolean>): Promise<void> {
+  for (let waited = 0; !(await done()); waited += 20) {
+    if (waited > 30_000) throw new Error("gave up waiting after 30 s");
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
@@ -103,6 +113,30 @@ describe.skipIf(skipReason !== undefined)(`createRedisRateBuckets${skipReason ==
     expect(failure).toMatchObject({ status: 503, isRetryable: true });
     dead.disconnect();
   });
+
+  it("takes back a reservation Redis ran but answered too late, and says the request was refused, not let through", async () => {
+    const proxy = await startRedisProxy(url);
+    const late = await connectRedis(proxy.url);
+    try {
+      const store = createRedisRateBuckets(late, { prefix });
+      const limits = { requestsPerMinute: 10, tokensPerMinute: 1000 };
+      // Once answered, so the server knows the reserve script and the late one runs (not NOSCRIPT).
+      expect((await store.reserve({ key: "warm", family: "spark", tokens: 1, limits })).ok).toBe(true);
+      proxy.setMode("hold");
+      const failure = await store.reserve({ key: "late", family: "spark", tokens: 7, limits }).catch((error: unknown) => error);
+      expect(failure).toMatchObject({ code: "store_unreachable", status: 503, isRetryable: true });
+      expect((failure as Error).message).toMatch(/Redis at 127\.0\.0\.1:\d+: it accepted the connection but did not answer within \d+ ms\. The request was refused rather than let through unmetered/);
+      // The reservation ran (its answer was held back: the first one), then the withdrawal takes it back.
+      await until(async () => proxy.heldReplies() >= 1);
+      const direct = createRedisRateBuckets(client, { prefix });
+      let used: number[] = [];
+      await until(async () => (used = (await direct.state("late", "spark", limits)).windows.map((window) => window.used)).every((n) => n === 0));
+      expect(used).toEqual([0, 0]);
+    } finally {
+      late.disconnect();
+      await proxy.close();
+    }
+  }, 60_000);
 
   it("two gateway processes hammering one bucket stay exact: no overshoot, every settle counted once", async () => {
     const dir = mkdtempSync(join(tmpdir(), "spark-redis-hammer-"));

@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import { errorMessage, SparkError } from "../core/index.js";
-import { RESERVE_SCRIPT, SETTLE_SCRIPT } from "./rate-bucket-redis-scripts.js";
+import { SparkError } from "../core/index.js";
+import { RESERVE_SCRIPT, SETTLE_SCRIPT, WITHDRAW_SCRIPT } from "./rate-bucket-redis-scripts.js";
 import type { BucketLimits, BucketState, RateBucketStore, ReserveResult, WindowState } from "./rate-bucket-store.js";
+import { describeRedisFailure, redisClientOptions } from "./redis-connection.js";
 import { checkLimits, checkReserveRequest, checkTokens, MAX_AGE_OUT_SCAN, WEEK_MS, WINDOWS } from "./rate-bucket-windows.js";
 
 export interface RedisRateBucketOptions {
@@ -22,18 +23,22 @@ export interface RedisRateBucketOptions {
  * parallel gateways cannot overshoot; settle is one script that changes a charge exactly once. The data
  * layout is described in rate-bucket-redis-scripts.ts.
  *
- * `redis`: a connected ioredis client (the caller keeps owning it: close() leaves it open; do not set
- * ioredis's own `keyPrefix` on it, use `prefix`), or a URL (redis://host:port/db), whose connection
- * close() ends. Keys of one bucket share a hash slot; buckets() scans keys and expects one Redis server
- * (or a primary with replicas), not a Cluster.
+ * `redis`: a connected ioredis client from connectRedis (its commands are bounded in time; the caller keeps
+ * owning it: close() leaves it open; do not set ioredis's own `keyPrefix` on it, use `prefix`), or a URL
+ * (redis://host:port/db), whose connection, bounded the same way, close() ends. A reservation that fails
+ * without an answer is withdrawn (see reserve). Keys of one bucket share a hash slot; buckets() scans keys
+ * and expects one Redis server (or a primary with replicas), not a Cluster.
  */
 export function createRedisRateBuckets(redis: Redis | string, options: RedisRateBucketOptions = {}): RateBucketStore {
-  const client = typeof redis === "string" ? new Redis(redis, { lazyConnect: false }) : redis;
+  // Bounded as connectRedis's clients are; queueing while it first connects lets callers use it at once.
+  const client = typeof redis === "string" ? new Redis(redis, { ...redisClientOptions(), lazyConnect: false, enableOfflineQueue: true }) : redis;
   const owned = typeof redis === "string";
   const prefix = options.prefix ?? "spark:rb:";
   const clock = options.clock;
   const reserveScript = script(client, RESERVE_SCRIPT);
   const settleScript = script(client, SETTLE_SCRIPT);
+  const server = { host: client.options.host ?? "localhost", port: client.options.port ?? 6379 };
+  const guard = <T>(work: () => Promise<T>, outcome = BUCKETS_UNREAD): Promise<T> => guarded(work, server, outcome);
 
   function keysOf(tag: string): [string, string, string] {
     const base = `${prefix}{${tag}}`;
@@ -60,7 +65,16 @@ export function createRedisRateBuckets(redis: Redis | string, options: RedisRate
       checkReserveRequest(request);
       const tag = bucketTag(request.key, request.family);
       const reservationId = `${tag}|${randomUUID()}`;
-      const out = await guard(() => run(request.key, request.family, reservationId, request.tokens, request.limits));
+      let out: ScriptOutput;
+      try {
+        out = await guard(() => run(request.key, request.family, reservationId, request.tokens, request.limits), REQUEST_REFUSED);
+      } catch (error) {
+        // No answer does not mean the script did not run: Redis may have run it and answered too late. The
+        // caller refuses the request, so take the charge back. Sent on the same connection, the withdrawal
+        // runs after the reservation whenever that runs; for one that never ran it changes nothing.
+        void client.eval(WITHDRAW_SCRIPT, 3, ...keysOf(tag), reservationId).catch(() => undefined);
+        throw error;
+      }
       const state = toState(request.key, request.family, request.limits, out);
       if (out.ok) return { ok: true, reservationId, state };
       const refused = WINDOWS[out.refusedIndex];
@@ -73,7 +87,7 @@ export function createRedisRateBuckets(redis: Redis | string, options: RedisRate
       const separator = reservationId.indexOf("|");
       if (separator <= 0) return; // not one of ours: nothing to settle
       const tag = reservationId.slice(0, separator);
-      await guard(() => settleScript(keysOf(tag), [reservationId, String(usedTokens)]));
+      await guard(() => settleScript(keysOf(tag), [reservationId, String(usedTokens)]), CHARGE_UNSETTLED);
     },
 
     async state(key, family, limits): Promise<BucketState> {
@@ -182,17 +196,25 @@ async function serverTime(client: Redis): Promise<number> {
   return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
 }
 
-async function guard<T>(work: () => Promise<T>): Promise<T> {
+/** What a Redis failure meant, for each kind of call. */
+const REQUEST_REFUSED = "The request was refused rather than let through unmetered; retry in a moment.";
+const CHARGE_UNSETTLED = "The charge keeps its reserved tokens.";
+const BUCKETS_UNREAD = "Bucket levels cannot be read until it answers.";
+
+/**
+ * A Redis failure as a 503 that says why and what to do. The rate limiter fails closed: a request whose
+ * reservation failed is refused (REQUEST_REFUSED), never let through unmetered.
+ */
+async function guarded<T>(work: () => Promise<T>, { host, port }: { host: string; port: number }, outcome: string): Promise<T> {
   try {
     return await work();
   } catch (error) {
     if (error instanceof SparkError) throw error;
-    const detail = errorMessage(error);
-    throw new SparkError("internal", `The rate-limit store (Redis) failed: ${detail}. Check that Redis is running and reachable.`, {
-      cause: error,
-      status: 503,
-      retryable: true,
-    });
+    throw new SparkError(
+      "store_unreachable",
+      `The rate limiter could not use its Redis at ${host}:${port}: ${describeRedisFailure(error)}. ${outcome} If this persists, check that Redis answers (redis-cli -h ${host} -p ${port} ping), or restart the gateway without --redis to keep rate buckets in SQLite.`,
+      { cause: error, status: 503, retryable: true },
+    );
   }
 }
 
