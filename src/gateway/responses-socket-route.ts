@@ -35,9 +35,9 @@ function wantsRateLimits(request: IncomingMessage, handshake: SocketHandshake): 
  * authenticated like an HTTP request (same keys, same Host/Origin rules without keys) before any frame
  * is read; a browser presents its key in a `spark.key.` subprotocol entry, and only the gateway's own
  * pages may open it (socket-handshake.ts); the session checks the key again before each response, and
- * open sockets are swept each second, so revoking a key closes its sockets. Frames are bounded by the body
- * limit and sockets by `max_sockets` and, per key, `max_sockets_per_key`. A plain GET is told to upgrade (426), which clients such as the Codex CLI read as "use
- * HTTP instead".
+ * open sockets are swept each second, so revoking a key closes its sockets. Frames are bounded by the
+ * body limit, and sockets by `max_sockets` and, per key, `max_sockets_per_key`. A plain GET is told to
+ * upgrade (426), which clients such as the Codex CLI read as "use HTTP instead".
  */
 export function registerResponsesSocket(app: FastifyInstance, gateway: GatewayContext, limits: SocketLimits): void {
   const metrics = new SocketMetrics(gateway.metrics.registry);
