@@ -76,6 +76,8 @@ const websocketSection = lazySchema(() =>
     .object({
       /** Open sockets at once (default 256); more are refused at the handshake with a 503. */
       max_sockets: z.number().int().positive().optional(),
+      /** Open sockets one API key may hold at once (default 16); more get a 429 at the handshake. */
+      max_sockets_per_key: z.number().int().positive().optional(),
       /** Lanes (`stream_id`) one socket may have at once (default 8). */
       max_lanes: z.number().int().positive().optional(),
       /** `response.create` events waiting in one named lane (default 4). */

@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
-import type { ApiKeyStore } from "../store/index.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { openTempDatabase, type TempDatabase } from "../../test/support/temp-stores.js";
+import { createApiKeyStore, type ApiKeyStore } from "../store/index.js";
 import { ANONYMOUS, Authenticator } from "./authenticate.js";
 
 /** A store with no keys: the gateway is keyless, and only its own loopback origin may call it. */
@@ -48,5 +49,32 @@ describe("the key forms of each vendor's clients", () => {
     expect(principal({}, "/v1/chat/completions?key=sk-good")).toThrow(/No API key given/);
     expect(principal({ "x-goog-api-key": "sk-bad-secret" })).toThrow(/not valid/);
     expect(principal({ "x-goog-api-key": "sk-bad-secret" })).not.toThrow(/sk-bad-secret/);
+  });
+});
+
+describe("a principal checked again after its handshake (a WebSocket's)", () => {
+  let temp: TempDatabase | undefined;
+  afterEach(() => temp?.close());
+
+  it("refuses a key once revoked, at once, and anonymous once any key exists (after the count's second)", () => {
+    temp = openTempDatabase("spark-auth-refusal-");
+    const keys = createApiKeyStore(temp.db);
+    let now = 0;
+    const auth = new Authenticator(keys, () => now);
+    expect(auth.refusal(ANONYMOUS)).toBeUndefined();
+    const { secret } = keys.create({ name: "alice" });
+    // The key count is cached for a second: anonymous stays valid until it is reread.
+    expect(auth.refusal(ANONYMOUS)).toBeUndefined();
+    now += 1000;
+    expect(auth.refusal(ANONYMOUS)?.code).toBe("missing_api_key");
+
+    const alice = auth.authenticate({ headers: { authorization: `Bearer ${secret}` } });
+    expect(auth.refusal(alice)).toBeUndefined();
+    expect(keys.revoke("alice")).toBe(true);
+    // No cache for a key: its very next check fails, with the 401 HTTP would answer.
+    expect(auth.refusal(alice)).toMatchObject({ status: 401, code: "invalid_api_key" });
+    // A new key of the same name is another key: the revoked one stays refused.
+    keys.create({ name: "alice" });
+    expect(auth.refusal(alice)?.code).toBe("invalid_api_key");
   });
 });

@@ -39,6 +39,18 @@ function presentedKey(headers: Headers, url: string | undefined): string | undef
   return queryKey(url);
 }
 
+function missingKey(): GatewayError {
+  return new GatewayError(
+    401,
+    "No API key given. This gateway requires one: send 'Authorization: Bearer sk-spark-...' (the OpenAI SDKs do this with apiKey; 'x-api-key' and 'x-goog-api-key' work too, as Claude Code and Gemini CLI send them). The gateway's operator creates keys with `spark keys create --name NAME`.",
+    "missing_api_key",
+  );
+}
+
+function invalidKey(): GatewayError {
+  return new GatewayError(401, "The API key is not valid for this gateway (unknown, mistyped or revoked). Check the key, or ask the operator for a new one.", "invalid_api_key");
+}
+
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 /** The host and port of a Host header ("127.0.0.1:8787") or of an Origin ("http://localhost:8787"). */
@@ -98,7 +110,9 @@ export interface Caller {
  * Checks API keys. While no key was ever created every request is anonymous (the gateway then listens on
  * loopback only, and refuses requests addressed to other names or sent by other sites' pages); once one exists, every model request needs a valid key, and revoking the last key locks
  * the gateway rather than opening it. The count is cached for a second, so `spark keys create` on a
- * running gateway takes effect within about a second; a revoked key is refused at its next request.
+ * running gateway takes effect within about a second; a revoked key is refused at its next request. A
+ * WebSocket is authenticated once, at its handshake, so its session asks `stillValid` before each
+ * response and the socket route sweeps its open sockets every second (responses-socket-route.ts).
  */
 export class Authenticator {
   private cachedCount: { value: number; until: number } | undefined;
@@ -112,6 +126,17 @@ export class Authenticator {
     const now = this.now();
     if (!this.cachedCount || this.cachedCount.until <= now) this.cachedCount = { value: this.keys.totalCount(), until: now + 1000 };
     return this.cachedCount.value > 0;
+  }
+
+  /**
+   * The 401 a principal found earlier would get now, or undefined while it may still make requests: a key
+   * while it is not revoked, anonymous while no key exists (after `spark keys create` every request needs
+   * one). The key's row is read each time, uncached: one primary-key lookup, far cheaper than the turn it
+   * guards, so a revoked key is refused at its very next response, as over HTTP.
+   */
+  refusal(principal: Principal): GatewayError | undefined {
+    if (principal.id === ANONYMOUS.id) return this.keysExist() ? missingKey() : undefined;
+    return this.keys.isActive(principal.id) ? undefined : invalidKey();
   }
 
   /** The principal for a request, or a 401 that says how to authenticate (and never repeats the key). */
@@ -131,16 +156,10 @@ export class Authenticator {
     }
     const presented = caller.key ?? presentedKey(headers, caller.url);
     if (presented === undefined) {
-      throw new GatewayError(
-        401,
-        "No API key given. This gateway requires one: send 'Authorization: Bearer sk-spark-...' (the OpenAI SDKs do this with apiKey; 'x-api-key' and 'x-goog-api-key' work too, as Claude Code and Gemini CLI send them). The gateway's operator creates keys with `spark keys create --name NAME`.",
-        "missing_api_key",
-      );
+      throw missingKey();
     }
     const info = this.keys.verify(presented);
-    if (!info) {
-      throw new GatewayError(401, "The API key is not valid for this gateway (unknown, mistyped or revoked). Check the key, or ask the operator for a new one.", "invalid_api_key");
-    }
+    if (!info) throw invalidKey();
     const now = this.now();
     if ((this.touched.get(info.id) ?? 0) + 60_000 < now) {
       this.touched.set(info.id, now);

@@ -3,7 +3,7 @@ import { STATUS_CODES, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { WebSocketServer } from "ws";
-import type { Principal } from "./authenticate.js";
+import { ANONYMOUS, type Principal } from "./authenticate.js";
 import type { GatewayContext } from "./gateway-context.js";
 import { GatewayError, openAIErrorBody } from "./openai-error.js";
 import { ResponsesSocketSession } from "./responses-socket-session.js";
@@ -13,6 +13,8 @@ import { SocketMetrics } from "./socket-metrics.js";
 import { readSocketHandshake, refuseCrossSiteSocket, SPARK_SOCKET_PROTOCOL, type SocketHandshake } from "./socket-handshake.js";
 
 const PATH = "/v1/responses";
+/** How often open sockets are checked against the key store (a revoked key's idle socket is closed). */
+const SWEEP_MS = 1000;
 
 /** Answers a handshake with an HTTP error (the OpenAI error body) and closes the connection. */
 function refuse(socket: Duplex, failure: GatewayError): void {
@@ -32,9 +34,10 @@ function wantsRateLimits(request: IncomingMessage, handshake: SocketHandshake): 
  * The Responses API over WebSocket: `GET /v1/responses` with `Upgrade: websocket`. The handshake is
  * authenticated like an HTTP request (same keys, same Host/Origin rules without keys) before any frame
  * is read; a browser presents its key in a `spark.key.` subprotocol entry, and only the gateway's own
- * pages may open it (socket-handshake.ts). Frames are bounded by the body limit and sockets by
- * `max_sockets`. A plain GET is told to upgrade (426), which clients such as the Codex CLI read as "use
- * HTTP instead".
+ * pages may open it (socket-handshake.ts); the session checks the key again before each response, and
+ * open sockets are swept each second, so revoking a key closes its sockets. Frames are bounded by the
+ * body limit, and sockets by `max_sockets` and, per key, `max_sockets_per_key`. A plain GET is told to
+ * upgrade (426), which clients such as the Codex CLI read as "use HTTP instead".
  */
 export function registerResponsesSocket(app: FastifyInstance, gateway: GatewayContext, limits: SocketLimits): void {
   const metrics = new SocketMetrics(gateway.metrics.registry);
@@ -46,6 +49,14 @@ export function registerResponsesSocket(app: FastifyInstance, gateway: GatewayCo
     handleProtocols: (offered) => (offered.has(SPARK_SOCKET_PROTOCOL) ? SPARK_SOCKET_PROTOCOL : false),
   });
   let sockets = 0;
+  const perKey = new Map<string, number>();
+  const sessions = new Set<ResponsesSocketSession>();
+  // A socket is authenticated at its handshake; one idle when its key is revoked (or opened without keys
+  // before one was created) would stay open, so every open socket is checked again each second.
+  const sweep = setInterval(() => {
+    for (const session of sessions) session.authorized();
+  }, SWEEP_MS);
+  sweep.unref();
 
   const accept = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if ((request.url ?? "").split("?")[0] !== PATH) return refuse(socket, new GatewayError(404, `The only WebSocket route is GET ${PATH} (the Responses API).`, "unknown_route"));
@@ -64,18 +75,32 @@ export function registerResponsesSocket(app: FastifyInstance, gateway: GatewayCo
       metrics.refused.inc({ reason: "max_sockets" });
       return refuse(socket, new GatewayError(503, `This gateway has ${limits.maxSockets} WebSockets open, its limit. Retry later, or use POST ${PATH}.`, "websocket_connection_limit_reached", null, "server_error", { "retry-after": "1" }));
     }
+    const held = principal.id === ANONYMOUS.id ? undefined : (perKey.get(principal.id) ?? 0);
+    if (held !== undefined && held >= limits.maxSocketsPerKey) {
+      metrics.refused.inc({ reason: "max_sockets_per_key" });
+      return refuse(socket, new GatewayError(429, `This key has ${limits.maxSocketsPerKey} WebSockets open, its limit (max_sockets_per_key). Close one, retry later, or use POST ${PATH}.`, "websocket_connection_limit_reached", null, "rate_limit_error", { "retry-after": "1" }));
+    }
     // Counted until the connection itself closes: a handshake that ws rejects never reaches the callback,
     // and must not hold a place forever.
     sockets++;
-    socket.once("close", () => sockets--);
+    if (held !== undefined) perKey.set(principal.id, held + 1);
+    socket.once("close", () => {
+      sockets--;
+      if (held === undefined) return;
+      const left = (perKey.get(principal.id) ?? 1) - 1;
+      if (left > 0) perKey.set(principal.id, left);
+      else perKey.delete(principal.id);
+    });
     server.handleUpgrade(request, socket, head, (ws) => {
       metrics.open.inc();
       const session = new ResponsesSocketSession(ws, { gateway, principal, metrics, socketKey: `ws-${randomUUID()}`, rateLimitEvents: wantsRateLimits(request, handshake) }, limits);
+      sessions.add(session);
       ws.on("message", (data, isBinary) => session.receive(data, isBinary));
       ws.on("error", (error) => gateway.log("debug", `${PATH} websocket: ${error.message}`));
       const unwatch = watchSocket(ws, limits, () => gateway.log("debug", `${PATH} websocket: a peer did not answer a ping; dropped`));
       ws.once("close", () => {
         unwatch();
+        sessions.delete(session);
         metrics.open.dec();
         session.close();
       });
@@ -94,6 +119,7 @@ export function registerResponsesSocket(app: FastifyInstance, gateway: GatewayCo
   });
   // Open sockets are closed before the server stops: each session stops its generations, charged what they made.
   app.addHook("preClose", async () => {
+    clearInterval(sweep);
     for (const client of server.clients) client.terminate();
   });
 }

@@ -46,6 +46,7 @@ export class ResponsesSocketSession {
   private readonly lanes = new Map<string, SocketLane>();
   private readonly chains: ResponseChainStore;
   private turns = 0;
+  private shutting = false;
 
   constructor(
     private readonly socket: WebSocket,
@@ -87,6 +88,7 @@ export class ResponsesSocketSession {
   }
 
   private create(event: Json, streamId: string | undefined): void {
+    if (!this.authorized(streamId)) return;
     const lane = this.lane(streamId);
     if (!lane.submit((running) => this.run(lane, event, running))) {
       throw new GatewayError(
@@ -101,6 +103,8 @@ export class ResponsesSocketSession {
 
   /** One response of a lane; a steered one is followed at once by its successor with the steer's input. */
   private async run(lane: SocketLane, event: Json, running: RunningTurn): Promise<void> {
+    // Checked again here: a queued response or a steer's successor may start after the key was revoked.
+    if (!this.authorized(lane.streamId)) return;
     try {
       const stored = await runTurn({ ...this.context, chains: this.chains }, new SocketEventSink(this.socket, lane.streamId), prepareCreate(this.context.gateway.router, this.chains, event, (id) => this.stored(id)), running);
       if (event["generate"] !== false) this.turns++;
@@ -130,6 +134,25 @@ export class ResponsesSocketSession {
     const running = this.lanes.get(streamId ?? "")?.running;
     const id = event["response_id"];
     if (running && (id === undefined || id === running.responseId)) running.stop("interrupted");
+  }
+
+  /**
+   * Whether the socket's principal may still make requests (the key not revoked; no key created since an
+   * anonymous handshake). If not, the socket is told why and closed (responses-socket-route.ts also
+   * sweeps idle sockets so).
+   */
+  authorized(streamId?: string): boolean {
+    const refusal = this.context.gateway.auth.refusal(this.context.principal);
+    if (refusal) void this.shut(refusal, streamId);
+    return refusal === undefined;
+  }
+
+  /** Sends the refusal as an `error` event, then closes with 1008 (policy violation): its reason is the code. */
+  private async shut(refusal: GatewayError, streamId: string | undefined): Promise<void> {
+    if (this.shutting) return;
+    this.shutting = true;
+    await this.fail(refusal, streamId);
+    this.socket.close(1008, wireCode(refusal));
   }
 
   private async fail(error: unknown, streamId: string | undefined): Promise<void> {

@@ -62,7 +62,10 @@ describe("refuseCrossSiteSocket (CSWSH)", () => {
     expect(() => refuseCrossSiteSocket({ host: "[::1]:9000", origin: "http://[::1]:9000" })).not.toThrow();
   });
 
-  it("refuses other sites, other ports, other schemes, opaque origins and a missing Host", () => {
+  it("refuses other sites, other ports, a scheme whose implied port differs, opaque origins and a missing Host", () => {
+    // The scheme is compared only through a port it implies (https: 443, http: 80): an Origin of
+    // https://host and a Host of host:80 differ. With the port written out the scheme is not compared, so
+    // a TLS proxy in front of the gateway (https page, Host passed on with its port) is let through.
     const refused = [
       { host: "127.0.0.1:8787", origin: "https://evil.example" },
       { host: "127.0.0.1:8787", origin: "http://127.0.0.1:8788" },
@@ -73,6 +76,7 @@ describe("refuseCrossSiteSocket (CSWSH)", () => {
       { origin: "http://127.0.0.1:8787" },
     ];
     for (const headers of refused) expect(refusal(() => refuseCrossSiteSocket(headers)).code).toBe("origin_not_allowed");
+    expect(() => refuseCrossSiteSocket({ host: "127.0.0.1:8787", origin: "https://127.0.0.1:8787" })).not.toThrow();
   });
 });
 

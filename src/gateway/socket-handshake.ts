@@ -83,7 +83,9 @@ function hostOf(value: string, scheme: string): string | undefined {
  * Cross-site WebSocket hijacking: a browser sends every WebSocket handshake with its page's Origin and
  * applies no CORS to it, so any site the user visits could open the socket. A handshake that carries an
  * Origin (every browser's) is taken only from the gateway's own pages: the Origin must name the host and
- * port the request was sent to (its Host). Clients that are not browsers send no Origin.
+ * port the request was sent to (its Host). The scheme counts only through a port it implies (an Origin
+ * without a port against a Host with one): with both ports written out, an https page behind a TLS proxy
+ * matches the Host the proxy passed on. Clients that are not browsers send no Origin.
  */
 export function refuseCrossSiteSocket(headers: Headers): void {
   const origin = headers.origin;
@@ -99,7 +101,7 @@ export function refuseCrossSiteSocket(headers: Headers): void {
   if (same) return;
   throw new GatewayError(
     403,
-    "This WebSocket is open only to the gateway's own pages: the handshake's Origin must be the address the gateway is reached at (a guard against other web sites opening it through your browser). Open the web UI from the gateway itself; clients that are not browsers send no Origin. Behind a proxy, pass the original Host header on.",
+    "This WebSocket is open only to the gateway's own pages: the handshake's Origin must be the address the gateway is reached at (a guard against other web sites opening it through your browser). Open the web UI from the gateway itself; clients that are not browsers send no Origin. Behind a proxy, pass the original Host header on, port included (nginx: proxy_set_header Host $http_host).",
     "origin_not_allowed",
   );
 }

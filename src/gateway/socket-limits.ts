@@ -3,6 +3,8 @@ import type { ConfigFile } from "../config/index.js";
 /** The bounds of the Responses WebSocket, so that no client can grow the gateway's memory or work. */
 export interface SocketLimits {
   maxSockets: number;
+  /** Sockets one API key may hold at once (anonymous sockets, without keys, only count toward `maxSockets`). */
+  maxSocketsPerKey: number;
   /** Largest frame accepted, in bytes: the HTTP body limit (a `response.create` is a POST body). */
   maxPayloadBytes: number;
   maxLanes: number;
@@ -21,6 +23,7 @@ export interface SocketLimits {
 
 export const DEFAULT_SOCKET_LIMITS = {
   maxSockets: 256,
+  maxSocketsPerKey: 16,
   maxLanes: 8,
   maxQueued: 4,
   chainMaxResponses: 64,
@@ -35,6 +38,7 @@ export function socketLimits(config: ConfigFile, bodyLimit: number): SocketLimit
   const section = config.gateway?.websocket;
   return {
     maxSockets: section?.max_sockets ?? DEFAULT_SOCKET_LIMITS.maxSockets,
+    maxSocketsPerKey: section?.max_sockets_per_key ?? DEFAULT_SOCKET_LIMITS.maxSocketsPerKey,
     maxPayloadBytes: bodyLimit,
     maxLanes: section?.max_lanes ?? DEFAULT_SOCKET_LIMITS.maxLanes,
     maxQueued: section?.max_queued ?? DEFAULT_SOCKET_LIMITS.maxQueued,

@@ -38,6 +38,8 @@ export interface ApiKeyStore {
   revoke(name: string): boolean;
   /** The active key a presented secret belongs to, or undefined (unknown, malformed or revoked). */
   verify(presented: string): ApiKeyInfo | undefined;
+  /** Whether the key of that id exists and is not revoked (a socket opened with it is still allowed). */
+  isActive(id: string): boolean;
   /** How many keys are active (not revoked). */
   activeCount(): number;
   /** How many keys were ever created, revoked ones included. */
@@ -80,6 +82,7 @@ export function createApiKeyStore(db: Database, clock: StoreClock = systemClock)
   const selectById = db.prepare("SELECT * FROM api_keys WHERE id = ?");
   const selectActiveByName = db.prepare("SELECT id FROM api_keys WHERE name = ? AND revoked_at IS NULL");
   const revokeByName = db.prepare("UPDATE api_keys SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL");
+  const selectActiveById = db.prepare("SELECT 1 FROM api_keys WHERE id = ? AND revoked_at IS NULL");
   const countActive = db.prepare("SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NULL");
   const countAll = db.prepare("SELECT COUNT(*) AS n FROM api_keys");
   const touchKey = db.prepare("UPDATE api_keys SET last_used_at = ? WHERE id = ?");
@@ -117,6 +120,7 @@ export function createApiKeyStore(db: Database, clock: StoreClock = systemClock)
       const full = selectById.get(id) as KeyRow | undefined;
       return full ? toInfo(full) : undefined;
     },
+    isActive: (id) => selectActiveById.get(id) !== undefined,
     activeCount: () => (countActive.get() as { n: number }).n,
     totalCount: () => (countAll.get() as { n: number }).n,
     touch: (id) => void touchKey.run(clock.now().toISOString(), id),

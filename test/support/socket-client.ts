@@ -23,8 +23,9 @@ export class SocketClient {
     socket.on("close", (code, reason) => (this.closed = { code, reason: reason.toString() }));
   }
 
-  static open(baseUrl: string, headers: Record<string, string> = {}): Promise<SocketClient> {
-    const socket = new WebSocket(`${baseUrl.replace(/^http/, "ws")}/v1/responses`, { headers });
+  /** `protocols`: the subprotocols offered, as a browser offers them (e.g. a `spark.key.` entry). */
+  static open(baseUrl: string, headers: Record<string, string> = {}, protocols: string[] = []): Promise<SocketClient> {
+    const socket = new WebSocket(`${baseUrl.replace(/^http/, "ws")}/v1/responses`, protocols, { headers });
     return new Promise((resolve, reject) => {
       socket.once("open", () => resolve(new SocketClient(socket)));
       socket.once("unexpected-response", (_request, response) => reject(new Error(`handshake refused: ${response.statusCode}`)));
@@ -53,6 +54,15 @@ export class SocketClient {
     const lane = body["stream_id"];
     const end = await this.next((event) => ENDING.has(event.type) && event["stream_id"] === lane, from);
     return { end, events: this.events.slice(from, this.events.indexOf(end) + 1) };
+  }
+
+  /** Resolves with the close code and reason once the socket closed (by either side). */
+  whenClosed(timeoutMs = 30_000): Promise<{ code: number; reason: string }> {
+    if (this.closed) return Promise.resolve(this.closed);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the socket did not close in ${timeoutMs} ms`)), timeoutMs);
+      this.socket.once("close", (code, reason) => (clearTimeout(timer), resolve({ code, reason: reason.toString() })));
+    });
   }
 
   close(): Promise<void> {

@@ -60,6 +60,6 @@ export function revokeKey(name: string): number {
     process.stderr.write(`spark: there is no active key named "${name}". \`spark keys list\` shows the keys.\n`);
     return exitCodes.failed;
   }
-  process.stdout.write(`Revoked key "${name}"; a running gateway refuses it within a second.\n`);
+  process.stdout.write(`Revoked key "${name}"; a running gateway refuses it at its next request and closes its WebSockets within a second.\n`);
   return exitCodes.ok;
 }
