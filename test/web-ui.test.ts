@@ -238,7 +238,7 @@ describe("interactive code blocks", () => {
     await send(page, "navigating");
     await waitForFinish(page, "stop");
     const blocks = page.locator('.interactive-block[data-kind="html"]');
-    await expect.poll(() => blocks.count(), { timeout: STEP_MS }).toBe(2);
+    await expect.poll(() => blocks.count(), { timeout: STEP_MS }).toBe(3);
     for (const index of [0, 1]) {
       // The page's CSP (frame-src 'self') refuses both navigations; the frame's second load (the
       // browser's error page) then removes it, as any document the page did not give it would be.
@@ -246,6 +246,9 @@ describe("interactive code blocks", () => {
       expect(await blocks.nth(index).locator(".block-status").textContent()).toContain("tried to leave its sandbox");
       expect(await blocks.nth(index).locator("iframe").count()).toBe(0);
     }
+    // The third leaves while its document is still loading: the refused navigation leaves its frame
+    // without a document, so the block never reports a render and fails (stopped, or out of time).
+    await expect.poll(() => blocks.nth(2).getAttribute("data-state"), { timeout: STEP_MS }).toMatch(/stopped|error/);
     // The data: document never ran: it posts before its load event, which is what stops the block.
     expect(await page.evaluate("window.escapees")).toEqual([]);
     expect(probe.hits).toEqual([]);

@@ -71,9 +71,10 @@ export function probeAnswer(probeUrl: string): string {
 }
 
 /**
- * Two apps that, once rendered, navigate their own frame away from the sandbox's shell: one to a data:
- * document that tries WebRTC (which only the shell's reporter removes) and reports what it got to the page
- * by postMessage; one to `probeUrl` on another origin, with a secret in the URL.
+ * Apps that navigate their own frame away from the sandbox's shell: once rendered, one to a data: document
+ * that tries WebRTC (which only the shell's reporter removes) and reports what it got to the page by
+ * postMessage, one to `probeUrl` on another origin with a secret in the URL; a third to the same data:
+ * document while its own is still loading.
  */
 export function navigatingAnswer(probeUrl: string): string {
   const escapee = [
@@ -93,11 +94,17 @@ export function navigatingAnswer(probeUrl: string): string {
     fence,
   ];
   return [
-    "Two apps that leave:",
+    "Three apps that leave:",
     "",
     ...leave(`data:text/html,${encodeURIComponent(escapee)}`),
     "",
     ...leave(`${probeUrl}?navigated=secret`),
+    "",
+    `${fence}html`,
+    "<script>",
+    `  location.href = ${JSON.stringify(`data:text/html,${encodeURIComponent(escapee)}`)};`,
+    "</script>",
+    fence,
     "",
     "Done.",
   ].join("\n");
