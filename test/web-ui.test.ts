@@ -14,7 +14,7 @@ import { startGateway, type GatewayProcess } from "./support/gateway-process.js"
 import { tempDir } from "./support/run-spark.js";
 import { startScriptedServer, type RecordedRequest, type ScriptedReply, type ScriptedServer } from "./support/scripted-openai-server.js";
 import { ensureTestModel } from "./support/tiny-gguf.js";
-import { BLOCKS_ANSWER, BREAKING_DIAGRAM_CHUNKS, probeAnswer, splitForStreaming } from "./support/web-answers.js";
+import { BLOCKS_ANSWER, BREAKING_DIAGRAM_CHUNKS, navigatingAnswer, probeAnswer, splitForStreaming } from "./support/web-answers.js";
 
 /** A bound on each wait (a model loads in the first one), not a speed target. */
 const STEP_MS = 30_000;
@@ -34,6 +34,7 @@ const script = (request: RecordedRequest): ScriptedReply => {
   // About 3 s in all: the SVG's frame must have time to render while the rest streams, even on a loaded machine.
   if (prompt === "blocks") return { kind: "text", chunks: splitForStreaming(BLOCKS_ANSWER, 12), delayMs: 40 };
   if (prompt === "probe") return { kind: "text", chunks: splitForStreaming(probeAnswer(probe.url), 40), delayMs: 2 };
+  if (prompt === "navigating") return { kind: "text", chunks: [navigatingAnswer(probe.url)], delayMs: 2 };
   if (prompt === "breaking") return { kind: "text", chunks: BREAKING_DIAGRAM_CHUNKS, delayMs: 600 };
   if (prompt === "hang") return { kind: "hang-after", chunks: ["Partial ", "answer ", "so far. "] };
   if (prompt === "redirected") return { kind: "text", chunks: ["Redirected ", "answer."] };
@@ -228,6 +229,30 @@ describe("interactive code blocks", () => {
     expect(JSON.stringify(result)).not.toContain("parent-storage");
     expect(probe.hits).toEqual([]);
     await screenshot(page, "04-isolation");
+    await context.close();
+  });
+
+  it("stops a mini-app that navigates its frame away from the sandbox (to a data: document with WebRTC, or another site)", async () => {
+    const { context, page } = await openPage();
+    await page.evaluate(`window.escapees = []; addEventListener("message", (event) => { if (event.data && event.data.type === "spark-escapee") escapees.push(event.data.webrtc); });`);
+    await send(page, "navigating");
+    await waitForFinish(page, "stop");
+    const blocks = page.locator('.interactive-block[data-kind="html"]');
+    await expect.poll(() => blocks.count(), { timeout: STEP_MS }).toBe(3);
+    for (const index of [0, 1]) {
+      // The page's CSP (frame-src 'self') refuses both navigations; the frame's second load (the
+      // browser's error page) then removes it, as any document the page did not give it would be.
+      await expect.poll(() => blocks.nth(index).getAttribute("data-state"), { timeout: STEP_MS }).toBe("stopped");
+      expect(await blocks.nth(index).locator(".block-status").textContent()).toContain("tried to leave its sandbox");
+      expect(await blocks.nth(index).locator("iframe").count()).toBe(0);
+    }
+    // The third leaves while its document is still loading: the refused navigation leaves its frame
+    // without a document, so the block never reports a render and fails (stopped, or out of time).
+    await expect.poll(() => blocks.nth(2).getAttribute("data-state"), { timeout: STEP_MS }).toMatch(/stopped|error/);
+    // The data: document never ran: it posts before its load event, which is what stops the block.
+    expect(await page.evaluate("window.escapees")).toEqual([]);
+    expect(probe.hits).toEqual([]);
+    await screenshot(page, "04b-navigation-stopped");
     await context.close();
   });
 });

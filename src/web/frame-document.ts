@@ -4,6 +4,8 @@
  * not govern, is removed before the block's code runs), plus a small reporter
  * that tells the page whether it rendered, its errors and its height. The gateway serves the frame's
  * shell (/sandbox.html) under the same policy as a header, so the meta tag is a second lock, not the only.
+ * A document the block navigates its frame to would lack the WebRTC removal: the page's frame-src 'self'
+ * refuses such navigations, and SandboxFrame removes a frame that loads anything it did not give it.
  */
 export type Theme = "light" | "dark";
 

@@ -3,7 +3,7 @@ import { frameDocumentFor, KIND_INFO, type InteractiveKind, type RenderDeps } fr
 import type { BlockView } from "./block-view.js";
 import type { Block } from "./markdown-blocks.js";
 import { whenIdle } from "./idle.js";
-import { SandboxFrame, type FrameEvent } from "./sandbox-frame.js";
+import { NAVIGATED_MESSAGE, SandboxFrame, type FrameEvent } from "./sandbox-frame.js";
 
 /** Opens a document full size (a dialog with a larger sandboxed frame). */
 export interface FullSizeViewer {
@@ -50,6 +50,8 @@ export class InteractiveBlock implements BlockView {
   private goodAttempt: string | undefined;
   /** The last render's error, if it failed. */
   private problem: string | undefined;
+  /** A frame of this block navigated away from its sandbox: hostile code, so the block never runs again. */
+  private stopped = false;
 
   constructor(private readonly kind: InteractiveKind, private readonly deps: RenderDeps, private readonly viewer: FullSizeViewer) {
     this.element.className = "interactive-block";
@@ -128,7 +130,7 @@ export class InteractiveBlock implements BlockView {
 
   /** Makes the next render's frame and loads its shell, unless one waits already. The stage must be in the page. */
   private prepareSpare(): void {
-    if (this.spare || this.final || !this.element.isConnected) return;
+    if (this.spare || this.final || this.stopped || !this.element.isConnected) return;
     const frame = new SandboxFrame(`${KIND_INFO[this.kind].label} preview`, (event) => this.onFrameEvent(frame, event));
     frame.element.classList.add("candidate");
     this.stage.append(frame.element);
@@ -165,6 +167,7 @@ export class InteractiveBlock implements BlockView {
   }
 
   private async render(): Promise<void> {
+    if (this.stopped) return;
     if (this.rendering) {
       this.renderAgain = true;
       return;
@@ -222,9 +225,14 @@ export class InteractiveBlock implements BlockView {
     }
     const candidate = this.takeFrame();
     const outcome = await candidate.load(html);
+    if (this.stopped) {
+      candidate.dispose();
+      return false;
+    }
     if (!outcome.ok) {
       candidate.dispose();
-      this.showProblem(outcome.message, final);
+      if (outcome.message === NAVIGATED_MESSAGE) this.stop();
+      else this.showProblem(outcome.message, final);
       return false;
     }
     const replaced = this.shown;
@@ -243,7 +251,20 @@ export class InteractiveBlock implements BlockView {
 
   private onFrameEvent(frame: SandboxFrame, event: FrameEvent): void {
     if (event.kind === "height") this.setHeight(frame, event.height);
+    else if (event.kind === "stopped") this.stop();
     else if (frame === this.shown) this.showProblem(event.message, true);
+  }
+
+  /** Removes every frame of the block (the one that left its sandbox already removed itself) for good. */
+  private stop(): void {
+    this.stopped = true;
+    window.clearTimeout(this.timer);
+    for (const frame of [this.shown, this.spare]) frame?.dispose();
+    this.shown = undefined;
+    this.spare = undefined;
+    this.lastGoodHtml = undefined;
+    this.showProblem(NAVIGATED_MESSAGE, true);
+    this.element.dataset.state = "stopped";
   }
 
   private setHeight(frame: SandboxFrame, height: number): void {

@@ -6,7 +6,10 @@
 
 export type FrameOutcome = { ok: true; height: number } | { ok: false; message: string };
 
-export type FrameEvent = { kind: "error"; message: string } | { kind: "height"; height: number };
+export type FrameEvent = { kind: "error"; message: string } | { kind: "height"; height: number } | { kind: "stopped"; message: string };
+
+/** Why a frame was removed: its document was replaced by one the page did not give it. */
+export const NAVIGATED_MESSAGE = "stopped: the block tried to leave its sandbox (it navigated its frame)";
 
 /** How long a document may take to load before the page gives up on it and keeps the last good one. */
 const LOAD_TIMEOUT_MS = 4_000;
@@ -29,6 +32,8 @@ export class SandboxFrame {
   private html: string | undefined;
   /** The shell has loaded (the element's load event): only then is the frame's window touched. */
   private ready = false;
+  /** The element's load events so far: the shell's, then the posted document's (document.close fires one). */
+  private loads = 0;
   private readonly listener = (event: MessageEvent) => this.onMessage(event);
 
   /**
@@ -44,7 +49,7 @@ export class SandboxFrame {
     this.element.title = title;
     this.element.className = "sandbox-frame";
     this.element.src = SANDBOX_URL;
-    this.element.addEventListener("load", () => this.onShellLoaded(), { once: true });
+    this.element.addEventListener("load", () => this.onLoad());
     window.addEventListener("message", this.listener);
   }
 
@@ -71,6 +76,24 @@ export class SandboxFrame {
 
   private post(): void {
     this.element.contentWindow?.postMessage({ type: "spark-render", html: this.html }, "*");
+  }
+
+  /**
+   * A document the page did not give the frame (the block's script navigated it: to a data: or blob: URL,
+   * another site, or back to a gateway page) would not run the reporter that removes WebRTC. The page's
+   * CSP (frame-src 'self') already refuses every navigation but one to the gateway's own pages; this is
+   * the second lock: any load beyond the shell's and the posted document's removes the frame at once.
+   */
+  private onLoad(): void {
+    this.loads += 1;
+    if (this.loads === 1) this.onShellLoaded();
+    else if (this.loads > (this.html === undefined ? 1 : 2)) this.stop();
+  }
+
+  private stop(): void {
+    this.element.remove();
+    if (this.settle) this.settle({ ok: false, message: NAVIGATED_MESSAGE });
+    else this.onEvent({ kind: "stopped", message: NAVIGATED_MESSAGE });
   }
 
   /**

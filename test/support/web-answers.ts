@@ -70,6 +70,46 @@ export function probeAnswer(probeUrl: string): string {
   ].join("\n");
 }
 
+/**
+ * Apps that navigate their own frame away from the sandbox's shell: once rendered, one to a data: document
+ * that tries WebRTC (which only the shell's reporter removes) and reports what it got to the page by
+ * postMessage, one to `probeUrl` on another origin with a secret in the URL; a third to the same data:
+ * document while its own is still loading.
+ */
+export function navigatingAnswer(probeUrl: string): string {
+  const escapee = [
+    "<script>",
+    "let webrtc;",
+    `try { const peer = new RTCPeerConnection({ iceServers: [{ urls: "stun:${new URL(probeUrl).host}" }] }); peer.createDataChannel("leak"); webrtc = "created"; }`,
+    'catch (error) { webrtc = "blocked:" + error.name; }',
+    'parent.postMessage({ type: "spark-escapee", webrtc }, "*");',
+    "</scr" + "ipt>",
+  ].join("");
+  const leave = (url: string) => [
+    `${fence}html`,
+    "<p>leaving</p>",
+    "<script>",
+    `  addEventListener("load", () => setTimeout(() => { location.href = ${JSON.stringify(url)}; }));`,
+    "</script>",
+    fence,
+  ];
+  return [
+    "Three apps that leave:",
+    "",
+    ...leave(`data:text/html,${encodeURIComponent(escapee)}`),
+    "",
+    ...leave(`${probeUrl}?navigated=secret`),
+    "",
+    `${fence}html`,
+    "<script>",
+    `  location.href = ${JSON.stringify(`data:text/html,${encodeURIComponent(escapee)}`)};`,
+    "</script>",
+    fence,
+    "",
+    "Done.",
+  ].join("\n");
+}
+
 /** A diagram that is valid, then gets a line Mermaid cannot parse, then ends: three chunks. */
 export const BREAKING_DIAGRAM_CHUNKS = [
   `A diagram:\n\n${fence}mermaid\ngraph LR\n  Alpha --> Beta\n`,
