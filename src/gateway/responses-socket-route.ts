@@ -93,7 +93,7 @@ export function registerResponsesSocket(app: FastifyInstance, gateway: GatewayCo
     });
     server.handleUpgrade(request, socket, head, (ws) => {
       metrics.open.inc();
-      const session = new ResponsesSocketSession(ws, { gateway, principal, metrics, socketKey: `ws-${randomUUID()}`, rateLimitEvents: wantsRateLimits(request, handshake) }, limits);
+      const session = new ResponsesSocketSession(ws, { gateway, principal, metrics, socketKey: `ws-${randomUUID()}`, rateLimitEvents: wantsRateLimits(request, handshake), coalesceDeltas: handshake.protocol === SPARK_SOCKET_PROTOCOL }, limits);
       sessions.add(session);
       ws.on("message", (data, isBinary) => session.receive(data, isBinary));
       ws.on("error", (error) => gateway.log("debug", `${PATH} websocket: ${error.message}`));

@@ -106,7 +106,7 @@ export class ResponsesSocketSession {
     // Checked again here: a queued response or a steer's successor may start after the key was revoked.
     if (!this.authorized(lane.streamId)) return;
     try {
-      const stored = await runTurn({ ...this.context, chains: this.chains }, new SocketEventSink(this.socket, lane.streamId), prepareCreate(this.context.gateway.router, this.chains, event, (id) => this.stored(id)), running);
+      const stored = await runTurn({ ...this.context, chains: this.chains }, new SocketEventSink(this.socket, lane.streamId, this.context.coalesceDeltas), prepareCreate(this.context.gateway.router, this.chains, event, (id) => this.stored(id)), running);
       if (event["generate"] !== false) this.turns++;
       lane.last = stored;
       const steered = running.steerInput;

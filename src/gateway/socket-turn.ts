@@ -54,6 +54,8 @@ export interface TurnContext {
    * headers as a `spark.rate_limits` event before it, as HTTP sends them: Spark's own client does.
    */
   rateLimitEvents?: boolean;
+  /** Text deltas that come together go out as one message (the gateway's own page: SocketEventSink). */
+  coalesceDeltas?: boolean;
 }
 
 
