@@ -52,8 +52,11 @@ export class MermaidRenderer {
     return new Promise<void>((resolve, reject) => {
       const timer = window.setTimeout(() => reject(new Error("the diagram renderer did not start; reload the page")), RENDER_TIMEOUT_MS);
       window.addEventListener("message", (event: MessageEvent) => {
+        // The type first: reading the frame's window for another frame's message while this one is still on its
+        // empty first document would build a script context for that document in the page's process.
+        const data = event.data as ResultMessage | null;
+        if (data?.type !== "spark-mermaid-ready" && data?.type !== "spark-mermaid-result") return;
         if (event.source !== frame.contentWindow) return;
-        const data = event.data as ResultMessage;
         if (data.type === "spark-mermaid-ready") {
           window.clearTimeout(timer);
           resolve();
