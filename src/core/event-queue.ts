@@ -5,7 +5,7 @@
 export class EventQueue<T> implements AsyncIterable<T> {
   private readonly items: T[] = [];
   private waiter: (() => void) | undefined;
-  private ended = false;
+  private finished = false;
 
   /** `onCancel` runs when the consumer stops reading before the end, so the producer can stop too. */
   constructor(private readonly onCancel?: () => void) {}
@@ -15,8 +15,13 @@ export class EventQueue<T> implements AsyncIterable<T> {
     this.wake();
   }
 
+  /** True once the producer has called `end()`. */
+  get ended(): boolean {
+    return this.finished;
+  }
+
   end(): void {
-    this.ended = true;
+    this.finished = true;
     this.wake();
   }
 
@@ -34,11 +39,11 @@ export class EventQueue<T> implements AsyncIterable<T> {
           yield item;
           continue;
         }
-        if (this.ended) return;
+        if (this.finished) return;
         await new Promise<void>((resolve) => (this.waiter = resolve));
       }
     } finally {
-      if (!this.ended) this.onCancel?.();
+      if (!this.finished) this.onCancel?.();
     }
   }
 }

@@ -4,6 +4,7 @@
  * travels as OpenAI's browser Realtime clients send theirs: a `spark.key.<base64url>` entry in
  * Sec-WebSocket-Protocol beside `spark.responses.v1`, the only name the gateway echoes. Never in the URL.
  */
+import { EventQueue } from "../core/event-queue.js";
 
 export type SocketEvent = Record<string, unknown> & { type: string };
 
@@ -31,42 +32,10 @@ export function keyProtocol(key: string): string {
   return SOCKET_KEY_PREFIX + btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-/** Bridges the socket's message callbacks to the async iteration of one response's events. */
-class EventQueue {
-  private readonly items: SocketEvent[] = [];
-  private waiter: (() => void) | undefined;
-  ended = false;
-
-  push(event: SocketEvent): void {
-    this.items.push(event);
-    this.wake();
-  }
-
-  end(): void {
-    this.ended = true;
-    this.wake();
-  }
-
-  private wake(): void {
-    const waiter = this.waiter;
-    this.waiter = undefined;
-    waiter?.();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<SocketEvent> {
-    for (;;) {
-      const item = this.items.shift();
-      if (item !== undefined) yield item;
-      else if (this.ended) return;
-      else await new Promise<void>((resolve) => (this.waiter = resolve));
-    }
-  }
-}
-
 /** The response running on the socket and the steer sent into it, if any. */
 interface Exchange {
   socket: WebSocket;
-  queue: EventQueue;
+  queue: EventQueue<SocketEvent>;
   steer: "none" | "sent" | "accepted";
   /** The server's answer to the steer sent, awaited by `steer()`. */
   answer?: ((accepted: boolean) => void) | undefined;
@@ -216,7 +185,7 @@ export class ResponsesSocket {
     await this.idle;
     const socket = this.socket;
     if (!socket || socket.readyState !== WebSocket.OPEN) return yield { type: SOCKET_CLOSED };
-    const exchange: Exchange = { socket, queue: new EventQueue(), steer: "none", cancelled: false };
+    const exchange: Exchange = { socket, queue: new EventQueue<SocketEvent>(), steer: "none", cancelled: false };
     this.current = exchange;
     let ended: () => void = () => undefined;
     this.idle = new Promise((resolve) => (ended = resolve));
