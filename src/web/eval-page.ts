@@ -1,5 +1,6 @@
 import "./styles.css";
 import "./eval-page.css";
+import type { EvalReportData } from "../eval/eval-report-schema.js";
 import { GatewayClient, GatewayRequestError, localStorageKeys } from "./gateway-client.js";
 
 /**
@@ -8,43 +9,8 @@ import { GatewayClient, GatewayRequestError, localStorageKeys } from "./gateway-
  * with the key, is shown as an image (an SVG in an <img> runs nothing).
  */
 
-interface Row {
-  configuration: string;
-  tasks: number;
-  passed: number;
-  skipped: number;
-  passRate: number;
-  passRateInterval: [number, number];
-  wallMs: number;
-  inputTokens: number;
-  outputTokens: number;
-  tokensPerSecond: number | null;
-  ttftMs: number | null;
-  cost: number | null;
-  reviewRounds: number;
-  escalations: number;
-  machine: string;
-  startedAt: string;
-}
-
-interface Comparison {
-  baseline: string;
-  configuration: string;
-  tasks: number;
-  onlyBaseline: number;
-  onlyConfiguration: number;
-  difference: number;
-  interval: [number, number];
-}
-
-interface Report {
-  id: number;
-  created_at: string;
-  suite: string;
-  layout: string;
-  configurations: Row[];
-  comparisons: Comparison[];
-}
+/** GET /v1/spark/eval's body: the stored eval.json as the gateway checked it, with its id and date. */
+type Report = EvalReportData & { id: number; created_at: string };
 
 function byId<T extends HTMLElement>(id: string, type: new () => T): T {
   const element = document.getElementById(id);
