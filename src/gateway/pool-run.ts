@@ -23,7 +23,9 @@ function resultOf(outcome: Outcome): "ok" | "fault" | "neutral" {
 
 /**
  * Runs a request on a pool: on the replica its conversation is kept on (or the least loaded), and on
- * another when that one fails before the client got a byte — up to `max_attempts` replicas. Once a byte was
+ * another when that one fails before the client got a byte — up to `max_attempts` replicas. Each attempt
+ * holds one of its replica's `max_concurrent` slots from the choice until its lease is released (waiting for
+ * one while all are taken, until the client goes away); every path out of an attempt releases it. Once a byte was
  * sent nothing is retried: a stream that breaks gets its error frame (see upstream-proxy.ts), never a
  * second answer spliced on. Each failure cools its replica down.
  */
@@ -34,7 +36,7 @@ export async function runOnPool(gateway: GatewayContext, backend: PoolBackend, c
   let lastError: unknown;
   let lastOutcome: Outcome | undefined;
   for (let attempts = 0; attempts < pool.settings.maxAttempts && !context.signal.aborted; attempts++) {
-    const lease = await pool.acquire(conversation, tried);
+    const lease = await pool.acquire(conversation, tried, context.signal);
     if (lease?.replica.handle === undefined) break;
     tried.add(lease.replica.id);
     if (attempts > 0) gateway.metrics.poolRetries.inc({ model });
