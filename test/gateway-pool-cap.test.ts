@@ -102,6 +102,10 @@ describe("gateway pool max_concurrent", () => {
     leaving.abort();
     expect(await gone).toBeInstanceOf(Error);
     await expect.poll(waiting, { timeout: 20_000 }).toBe(0);
+    // Recorded as a client that left (499), not as a failure of the pool.
+    const requests = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(requests).toMatch(/spark_gateway_requests_total\{[^}]*model="capped"[^}]*status="499"\} 1\n/);
+    expect(requests).not.toMatch(/spark_gateway_requests_total\{[^}]*model="capped"[^}]*status="503"\}/);
     const kept = chat("queued-kept");
     await expect.poll(waiting, { timeout: 20_000 }).toBe(1);
     for (const holder of holders) holder.abort();

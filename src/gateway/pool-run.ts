@@ -1,3 +1,4 @@
+import { emptyUsage } from "../core/index.js";
 import type { Backend, MemberBackend, PoolBackend } from "./backend.js";
 import { responseKey } from "./conversation-key.js";
 import type { GatewayContext } from "./gateway-context.js";
@@ -66,6 +67,8 @@ export async function runOnPool(gateway: GatewayContext, backend: PoolBackend, c
   }
   if (lastOutcome !== undefined) return lastOutcome;
   if (lastError !== undefined) throw lastError;
+  // The client went away before a replica took the request (it waited for a slot): nothing to answer or charge.
+  if (context.signal.aborted) return { status: 499, usage: emptyUsage(), reason: "abort", disconnected: true };
   throw new GatewayError(
     503,
     `No replica of the model '${backend.name}' can take the request now (all are cooling down after failures). Try again in a few seconds; the gateway's operator should check its upstreams.`,
