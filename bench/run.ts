@@ -20,6 +20,7 @@ import { runStartup, STARTUP_DEFAULTS, startupMarkdown } from "./startup/workloa
 import { runVscodeBench, VSCODE_DEFAULTS, vscodeMarkdown } from "./vscode/workload.js";
 import { runWebBench, WEB_DEFAULTS, webMarkdown } from "./web/workload.js";
 import { runWebsocketBench, WEBSOCKET_DEFAULTS, websocketMarkdown } from "./websocket/workload.js";
+import { runSinkBurstBench, SINK_BURST_DEFAULTS, sinkBurstMarkdown } from "./websocket/sink-burst.js";
 
 /**
  * The benchmark runner: `npm run bench` runs every workload, `npm run bench -- edits` the named ones.
@@ -181,6 +182,14 @@ const WORKLOADS: Record<string, Workload> = {
       // --cases N: tool calls in the rollout (default 20).
       const result = await runWebsocketBench({ steps: args.cases ?? WEBSOCKET_DEFAULTS.steps, maxOutputTokens: WEBSOCKET_DEFAULTS.maxOutputTokens }, log);
       return { json: result, markdown: websocketMarkdown(result) };
+    },
+  },
+  "socket-sink": {
+    description: "CPU time of the Responses WebSocket sink on a burst of 300 text deltas over a loopback socket: encoder events and forwarded upstream frames, for a plain client, a stream_id lane and the coalescing web page",
+    run: async (args, log) => {
+      // --cases N: bursts per variant (default 200).
+      const result = await runSinkBurstBench({ chunks: SINK_BURST_DEFAULTS.chunks, rounds: args.cases ?? SINK_BURST_DEFAULTS.rounds }, log);
+      return { json: result, markdown: sinkBurstMarkdown(result) };
     },
   },
 };

@@ -31,6 +31,7 @@ export class GatewayMetrics {
   readonly poolFailures = this.counter("spark_pool_failures_total", "Replica failures: no connection, a timeout, a 5xx or 429, a broken stream, a failed probe.", ["model", "replica"]);
   readonly poolCooldowns = this.counter("spark_pool_cooldowns_total", "Cool-downs started: the replica was out of rotation for a while.", ["model", "replica"]);
   readonly poolInFlight = this.gauge("spark_pool_in_flight", "Requests running on each replica now.", ["model", "replica"]);
+  readonly poolWaiting = this.gauge("spark_pool_waiting", "Requests waiting for a slot: every replica they may use is at its max_concurrent.", ["model"]);
   readonly poolUp = this.gauge("spark_pool_replica_up", "1 when the replica is in rotation, 0 while it cools down or cannot be used.", ["model", "replica"]);
   readonly poolAffinity = this.counter("spark_pool_affinity_total", "Pooled requests with a conversation, by routing: hit (its replica), moved (its replica was at max_concurrent, out of balance or down), new.", ["model", "result"]);
   readonly poolRetries = this.counter("spark_pool_retries_total", "Requests retried on another replica after a failure before their first byte.", ["model"]);

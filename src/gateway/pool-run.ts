@@ -1,3 +1,4 @@
+import { emptyUsage } from "../core/index.js";
 import type { Backend, MemberBackend, PoolBackend } from "./backend.js";
 import { responseKey } from "./conversation-key.js";
 import type { GatewayContext } from "./gateway-context.js";
@@ -23,7 +24,9 @@ function resultOf(outcome: Outcome): "ok" | "fault" | "neutral" {
 
 /**
  * Runs a request on a pool: on the replica its conversation is kept on (or the least loaded), and on
- * another when that one fails before the client got a byte — up to `max_attempts` replicas. Once a byte was
+ * another when that one fails before the client got a byte — up to `max_attempts` replicas. Each attempt
+ * holds one of its replica's `max_concurrent` slots from the choice until its lease is released (waiting for
+ * one while all are taken, until the client goes away); every path out of an attempt releases it. Once a byte was
  * sent nothing is retried: a stream that breaks gets its error frame (see upstream-proxy.ts), never a
  * second answer spliced on. Each failure cools its replica down.
  */
@@ -34,7 +37,7 @@ export async function runOnPool(gateway: GatewayContext, backend: PoolBackend, c
   let lastError: unknown;
   let lastOutcome: Outcome | undefined;
   for (let attempts = 0; attempts < pool.settings.maxAttempts && !context.signal.aborted; attempts++) {
-    const lease = await pool.acquire(conversation, tried);
+    const lease = await pool.acquire(conversation, tried, context.signal);
     if (lease?.replica.handle === undefined) break;
     tried.add(lease.replica.id);
     if (attempts > 0) gateway.metrics.poolRetries.inc({ model });
@@ -64,6 +67,8 @@ export async function runOnPool(gateway: GatewayContext, backend: PoolBackend, c
   }
   if (lastOutcome !== undefined) return lastOutcome;
   if (lastError !== undefined) throw lastError;
+  // The client went away before a replica took the request (it waited for a slot): nothing to answer or charge.
+  if (context.signal.aborted) return { status: 499, usage: emptyUsage(), reason: "abort", disconnected: true };
   throw new GatewayError(
     503,
     `No replica of the model '${backend.name}' can take the request now (all are cooling down after failures). Try again in a few seconds; the gateway's operator should check its upstreams.`,

@@ -6,7 +6,7 @@ import { createMemoryAffinityStore, type SharedCooldowns } from "../store/index.
 import { createRedisAffinityStore, createRedisCooldowns } from "../store/redis.js";
 import { GatewayMetrics } from "./gateway-metrics.js";
 import { ReplicaHealth } from "./replica-health.js";
-import { UpstreamPool, type Replica } from "./upstream-pool.js";
+import { UpstreamPool, type Lease, type Replica } from "./upstream-pool.js";
 
 const settings = { cooldownMs: 1000, maxCooldownMs: 8000, maxAttempts: 3, balance: { absolute: 4, relative: 1.5 }, affinityTtlMs: 60_000 };
 
@@ -91,6 +91,30 @@ describe("upstream pool routing", () => {
     const least = pool(3, 100, () => 0, "least-loaded");
     const held = await Promise.all([least.acquire("c"), least.acquire("c"), least.acquire("c")]);
     expect(new Set(held.map((lease) => lease?.replica.id)).size).toBe(3);
+  });
+
+  it("never passes a replica's max_concurrent: a burst fills each replica, the rest wait for a slot, and a wait ends with its signal", async () => {
+    for (const routing of ["affinity", "least-loaded", "round-robin"] as const) {
+      const p = pool(2, 2, () => 0, routing);
+      const inFlight = () => p.status().map((replica) => replica.inFlight);
+      const granted: Lease<string>[] = [];
+      // One conversation's burst: every request reads the store before any has taken a slot.
+      for (let i = 0; i < 6; i++) void p.acquire("burst").then((lease) => lease && granted.push(lease));
+      const leaving = new AbortController();
+      const gone = p.acquire("burst", new Set(), leaving.signal);
+      await expect.poll(() => granted.length).toBe(4);
+      expect(inFlight()).toEqual([2, 2]);
+      leaving.abort();
+      expect(await gone).toBeUndefined();
+      // A slot given back goes to a waiter, never past the bound.
+      granted.shift()!.release("ok");
+      await expect.poll(() => granted.length).toBe(4);
+      expect(inFlight()).toEqual([2, 2]);
+      for (const lease of granted.splice(0)) lease.release("neutral");
+      await expect.poll(() => granted.length).toBe(1);
+      granted.pop()!.release("ok");
+      expect(inFlight(), routing).toEqual([0, 0]);
+    }
   });
 
   it("skips a replica another pool sharing its cool-downs saw fail, until it answers there again", async () => {

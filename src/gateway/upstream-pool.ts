@@ -5,6 +5,7 @@ import { overloaded, type BalanceThresholds } from "./balance.js";
 import type { GatewayMetrics } from "./gateway-metrics.js";
 import { rankByRendezvous } from "./rendezvous.js";
 import { ReplicaHealth, type CooldownSettings } from "./replica-health.js";
+import { SlotWaiters } from "./slot-waiters.js";
 
 export interface PoolSettings extends CooldownSettings {
   /** Replicas one request may try. */
@@ -55,6 +56,9 @@ export interface ReplicaStatus {
   cooldownRemainingMs: number;
 }
 
+/** Whether one more request may go to `replica` by its `max_concurrent`. */
+const hasRoom = <H>(replica: Replica<H>): boolean => replica.inFlight < replica.member.maxConcurrent;
+
 /** The gateway's log (GatewayLog), as the pool uses it. */
 export type PoolLog = (level: "info" | "warn", message: string) => void;
 
@@ -78,19 +82,28 @@ const STORE_WARNING_EVERY_MS = 60_000;
  */
 const STORE_ANSWER_MS = 100;
 
+/** A conversation's routing: its key in the affinity store, and the replica kept for it (undefined: none yet). */
+interface Affinity {
+  conversation: string;
+  key: string;
+  keptId: string | undefined;
+}
+
 /**
  * The replicas of one pooled model and the choice among them. A request with a conversation key goes to
  * the replica its conversation is kept on (the affinity store, shared through Redis when the gateway has
  * one) while that replica is up and not overloaded (balance.ts: at `max_concurrent`, or out of balance
  * with the least loaded replica beyond both thresholds), else to the first replica of its rendezvous
  * order that is not overloaded, where the conversation then stays. A request without a key goes to the
- * least loaded replica.
+ * least loaded replica. `max_concurrent` is a hard bound: when every replica a request may use is at it,
+ * the request waits for a slot (SlotWaiters) until its client goes away.
  */
 export class UpstreamPool<H> {
   private lastStoreWarning = -Infinity;
   /** Requests routed round-robin so far: the next goes to the replica after the last one's. */
   private turn = 0;
   private readonly now: () => number;
+  private readonly waiters = new SlotWaiters();
 
   constructor(
     readonly name: string,
@@ -136,21 +149,21 @@ export class UpstreamPool<H> {
     return best[Math.floor(Math.random() * best.length)];
   }
 
-  /** The next replica in turn, passing over one at its max_concurrent (if all are, the least loaded). */
+  /** The next replica in turn, passing over one at its max_concurrent; undefined when all are. */
   private inTurn(candidates: readonly Replica<H>[]): Replica<H> | undefined {
     for (let step = 0; step < candidates.length; step++) {
       const replica = candidates[(this.turn + step) % candidates.length]!;
-      if (replica.inFlight < replica.member.maxConcurrent) {
+      if (hasRoom(replica)) {
         this.turn += step + 1;
         return replica;
       }
     }
-    return this.leastLoaded(candidates);
+    return undefined;
   }
 
-  /** A replica by load alone, chosen without awaiting anything: requests arriving together see each other's count. */
+  /** A replica by load alone, among those below their max_concurrent. */
   private byLoad(candidates: readonly Replica<H>[]): Replica<H> | undefined {
-    return this.settings.routing === "round-robin" ? this.inTurn(candidates) : this.leastLoaded(candidates);
+    return this.settings.routing === "round-robin" ? this.inTurn(candidates) : this.leastLoaded(candidates.filter(hasRoom));
   }
 
   /** Replicas up now, or when none is, the one whose cool-down ends first (better a try than a refusal). */
@@ -186,29 +199,42 @@ export class UpstreamPool<H> {
     }
   }
 
-  private async byConversation(conversation: string, candidates: Replica<H>[]): Promise<Replica<H> | undefined> {
+  private async affinityOf(conversation: string): Promise<Affinity> {
     const key = this.affinityKey(conversation);
-    const ttl = this.settings.affinityTtlMs;
-    const byId = (id: string | undefined) => candidates.find((replica) => replica.id === id);
-    const keptId = await this.store(() => this.deps.affinity.get(key, ttl));
-    const kept = byId(keptId);
-    const model = this.deps.metrics.modelLabel(this.name);
-    if (kept !== undefined && this.fits(kept, candidates)) {
-      this.deps.metrics.poolAffinity.inc({ model, result: "hit" });
-      return kept;
-    }
+    return { conversation, key, keptId: await this.store(() => this.deps.affinity.get(key, this.settings.affinityTtlMs)) };
+  }
+
+  /** The replica for a conversation, below its max_concurrent; undefined when none is. */
+  private byConversation({ conversation, keptId }: Affinity, candidates: Replica<H>[]): Replica<H> | undefined {
+    const kept = candidates.find((replica) => replica.id === keptId);
+    if (kept !== undefined && this.fits(kept, candidates)) return kept;
     const ranked = rankByRendezvous(conversation, candidates.map((replica) => ({ id: replica.id, weight: replica.member.weight, replica })));
-    const choice = ranked.find(({ replica }) => this.fits(replica, candidates))?.replica ?? this.leastLoaded(candidates);
-    if (choice === undefined) return undefined;
-    if (keptId === undefined) {
-      // Another gateway may have claimed the conversation since the read: its choice wins if it can be used.
-      const claimed = byId(await this.store(() => this.deps.affinity.claim(key, choice.id, ttl)));
-      this.deps.metrics.poolAffinity.inc({ model, result: "new" });
-      return claimed !== undefined && this.fits(claimed, candidates) ? claimed : choice;
+    return ranked.find((one) => this.fits(one.replica, candidates))?.replica ?? this.leastLoaded(candidates.filter(hasRoom));
+  }
+
+  /**
+   * Records where a conversation went, its slot on `replica` already taken. A new one is claimed: another
+   * gateway may have claimed it since the read, and its choice wins if it has room (the slot moves there
+   * in one synchronous step, so the bound holds).
+   */
+  private async keep({ key, keptId }: Affinity, replica: Replica<H>, candidates: Replica<H>[]): Promise<Replica<H>> {
+    const ttl = this.settings.affinityTtlMs;
+    const result = keptId === undefined ? "new" : keptId === replica.id ? "hit" : "moved";
+    this.deps.metrics.poolAffinity.inc({ model: this.deps.metrics.modelLabel(this.name), result });
+    if (result === "hit") return replica;
+    if (result === "moved") {
+      await this.store(() => this.deps.affinity.set(key, replica.id, ttl));
+      return replica;
     }
-    await this.store(() => this.deps.affinity.set(key, choice.id, ttl));
-    this.deps.metrics.poolAffinity.inc({ model, result: "moved" });
-    return choice;
+    const claimedId = await this.store(() => this.deps.affinity.claim(key, replica.id, ttl));
+    const claimed = candidates.find((one) => one.id === claimedId);
+    if (claimed === undefined || claimed === replica) return replica;
+    replica.inFlight--;
+    const moves = this.fits(claimed, candidates);
+    const chosen = moves ? claimed : replica;
+    chosen.inFlight++;
+    if (moves) this.slotFreed(replica);
+    return chosen;
   }
 
   /** Keeps `replica` for `conversation` (a response it made, which the next turn continues). */
@@ -253,15 +279,45 @@ export class UpstreamPool<H> {
     if (wasFailing) this.share(replica, "readmitted");
   }
 
-  /** Takes a replica for one attempt, none of `tried`; undefined when none is left to try. */
-  async acquire(conversation: string | undefined, tried: ReadonlySet<string> = new Set()): Promise<Lease<H> | undefined> {
+  /**
+   * Takes a replica for one attempt, none of `tried`; undefined when none is left to try, or when `signal`
+   * aborts while every replica it may use is at its max_concurrent (it waits for a slot until then).
+   */
+  async acquire(conversation: string | undefined, tried: ReadonlySet<string> = new Set(), signal?: AbortSignal): Promise<Lease<H> | undefined> {
     await this.syncCooldowns();
-    const candidates = this.candidates(tried);
-    if (candidates.length === 0) return undefined;
     const byConversation = conversation !== undefined && (this.settings.routing ?? "affinity") === "affinity";
-    const replica = byConversation ? await this.byConversation(conversation, candidates) : this.byLoad(candidates);
-    if (replica === undefined) return undefined;
-    replica.inFlight++;
+    const affinity = byConversation ? await this.affinityOf(conversation) : undefined;
+    for (;;) {
+      // From the choice to the slot taken nothing is awaited: a request arriving meanwhile sees the slot gone.
+      const candidates = this.candidates(tried);
+      if (candidates.length === 0) return undefined;
+      const choice = affinity === undefined ? this.byLoad(candidates) : this.byConversation(affinity, candidates);
+      if (choice !== undefined) {
+        choice.inFlight++;
+        return this.lease(affinity === undefined ? choice : await this.keep(affinity, choice, candidates));
+      }
+      if (!(await this.waitForSlot(signal))) return undefined;
+    }
+  }
+
+  private async waitForSlot(signal: AbortSignal | undefined): Promise<boolean> {
+    const gauge = this.deps.metrics.poolWaiting;
+    const labels = { model: this.deps.metrics.modelLabel(this.name) };
+    const waited = this.waiters.next(signal);
+    gauge.set(labels, this.waiters.size);
+    const freed = await waited;
+    gauge.set(labels, this.waiters.size);
+    return freed;
+  }
+
+  /** A slot of `replica` was given back: requests waiting for one choose again. */
+  private slotFreed(replica: Replica<H>): void {
+    this.gauge(replica);
+    this.waiters.wakeAll();
+  }
+
+  /** The attempt's lease on `replica`, whose slot is taken: it gives the slot back exactly once. */
+  private lease(replica: Replica<H>): Lease<H> {
     replica.routed++;
     this.deps.metrics.poolRouted.inc(this.labels(replica));
     this.gauge(replica);
@@ -274,7 +330,7 @@ export class UpstreamPool<H> {
         replica.inFlight--;
         if (result === "ok") this.succeeded(replica);
         if (result === "fault") this.fault(replica, "the request failed");
-        this.gauge(replica);
+        this.slotFreed(replica);
       },
     };
   }

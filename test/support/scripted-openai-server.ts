@@ -43,6 +43,9 @@ export interface ScriptedServer {
    */
   waitForClientDisconnect(timeoutMs?: number): Promise<void>;
   disconnects: number;
+  /** POSTs being answered now, and the most at once so far (what a gateway's max_concurrent bounds). */
+  inFlight: number;
+  peakInFlight: number;
   close(): Promise<void>;
 }
 
@@ -81,6 +84,8 @@ export async function startScriptedServer(script: Script): Promise<ScriptedServe
     url: "",
     requests: [],
     disconnects: 0,
+    inFlight: 0,
+    peakInFlight: 0,
     waitForClientDisconnect: (timeoutMs = 5_000) => {
       const target = ++claimed;
       return new Promise<void>((resolve, reject) => {
@@ -108,6 +113,11 @@ export async function startScriptedServer(script: Script): Promise<ScriptedServe
   };
 
   const server = http.createServer((req, res) => {
+    if (req.method === "POST") {
+      state.peakInFlight = Math.max(state.peakInFlight, ++state.inFlight);
+      // 'close' comes once per response, whether it ended or its client went away.
+      res.once("close", () => state.inFlight--);
+    }
     // `res` 'close' (not `req` 'close') is the connection-level signal: since Node 16
     // `req` emits 'close' as soon as its body is consumed, long before a client abort.
     res.on("close", () => {

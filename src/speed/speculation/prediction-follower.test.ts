@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Token } from "node-llama-cpp";
 import { PredictionFollower } from "./prediction-follower.js";
+import { defaultDraftPolicy } from "./draft-policy.js";
 import { RequestPredictor } from "./request-predictor.js";
 
 const tokens = (...values: number[]) => values as Token[];
@@ -63,6 +64,27 @@ describe("RequestPredictor", () => {
     }
     expect(lengths).toEqual([4, 8, 16]);
     expect(predictor.requestStats()).toEqual({ mode: "prediction", proposed: 28, accepted: 28, drafts: 3, paused: false });
+  });
+
+  it("charges a draft cut by a reset (a redirect) to the allowance: its unverified tokens count as rejected", async () => {
+    const predictor = requestPredictor(Array.from({ length: 400 }, (_, index) => index + 1));
+    const state = { stateTokens: tokens(900) } as Parameters<RequestPredictor["reset"]>[0];
+    const lengths: number[] = [];
+    let generated = 0;
+    // Each draft gets its first token accepted, then the sequence is reset before the rest is settled.
+    for (let cycle = 0; cycle < 20; cycle++) {
+      const draft = await predictor.predictTokens();
+      lengths.push(draft.length);
+      predictor.pushTokens(draft.length > 0 ? draft.slice(0, 1) : tokens(1000 + cycle));
+      generated++;
+      await predictor.reset(state);
+    }
+    const { proposed, accepted, paused } = predictor.requestStats();
+    // A partly accepted draft halves the next one: 4, then 2, then 1-token drafts.
+    expect(lengths.slice(0, 3)).toEqual([4, 2, 1]);
+    // What the policy promises: rejected tokens are paid from the first allowance, the accepted tokens and 1/32 per generated one.
+    expect(proposed - accepted).toBeLessThanOrEqual(defaultDraftPolicy.initialAllowance + accepted + generated * defaultDraftPolicy.allowancePerToken);
+    expect(paused).toBe(false);
   });
 
   it("holds drafting back after a fully rejected draft, then probes with one token", async () => {

@@ -79,8 +79,9 @@ export class RequestPredictor extends TokenPredictor {
   }
 
   reset(params: { targetSequence: LlamaContextSequence; stateTokens: Token[]; evaluateOptions: Readonly<SequenceEvaluateOptions> }): Promise<void> | void {
-    this.pendingDraft = [];
-    this.draftLength = 0;
+    // The sequence moved on (a redirect, a new evaluation) with a draft pending: it was verified, so its
+    // unaccepted rest cost as much as a rejection and is charged as one, as in predictTokens.
+    if (this.pendingDraft.length > 0) this.settlePending();
     return this.active?.reset(params);
   }
 
