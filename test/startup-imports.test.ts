@@ -1,13 +1,14 @@
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { commandTable } from "../src/cli/definitions/command-table.js";
 import { sparkBin, tempDir } from "./support/run-spark.js";
 
 /**
- * Start-up stays light: `spark --version` is answered by bin/spark.js alone; `--help` and any command's
- * help load commander and Spark's command definitions, nothing else; `spark apply --check` loads the patch engine, not
+ * Start-up stays light: `spark --version`, and `--help` and each command's help on a pipe, are answered by
+ * bin/spark.js alone; other help loads commander and Spark's command definitions, nothing else; `spark apply --check` loads the patch engine, not
  * SQLite, a model SDK or the local engine, nor zod and the TOML parser unless a config layer exists; `spark lsp` and `spark mcp` answer `initialize` without a model
  * SDK, the local engine, the gateway or the terminal UI. Every module the built CLI loads is recorded by a
  * module hook (test/support/import-recorder), so this checks what is imported, not how long it takes
@@ -90,6 +91,12 @@ function runRecorded(args: string[], options: { cwd?: string; stdin?: string; un
   });
 }
 
+/** What the bundled CLI itself (not the launcher) prints for `args`, on a pipe. */
+function liveCli(args: string[]): string {
+  const home = tempDir("spark-startup-live-");
+  return execFileSync(process.execPath, [join(distDir, "cli", "main.js"), ...args], { cwd: home, env: { PATH: process.env.PATH ?? "", HOME: home, SPARK_HOME: join(home, ".spark") }, encoding: "utf8" });
+}
+
 const heavyIn = (loaded: Loaded): string[] => HEAVY.filter((name) => loaded.packages.has(name));
 
 /** One JSON-RPC message with its Content-Length header, as LSP clients send them. */
@@ -113,10 +120,26 @@ describe("start-up imports of the built CLI", () => {
     expect([...withMore.packages]).toEqual(["commander"]);
   });
 
-  it("--help loads commander and the command definitions only", async () => {
-    for (const args of [["--help"], ["exec", "--help"], ["help", "keys", "create"], ["lsp", "--help"]]) {
+  it("--help on a pipe prints the help commander rendered at build time: no bundle file, every command, each one's options", async () => {
+    const names = Object.keys(commandTable);
+    const topics = [["--help"], ["-h"], ["help"], ["help", "apply"], ["mcp", "-h"], ...names.map((name) => [name, "--help"])];
+    for (const args of topics) {
       const loaded = await runRecorded(args);
       expect(loaded.code, `spark ${args.join(" ")}: ${loaded.stderr}`).toBe(0);
+      expect(loaded.files, `spark ${args.join(" ")}`).toBe(0);
+      // The same text as the CLI's own commander renders now (so a stale or missing help.json would fail here).
+      expect(loaded.stdout, `spark ${args.join(" ")}`).toBe(liveCli(args));
+    }
+    const root = liveCli(["--help"]);
+    for (const name of names) expect(root, name).toMatch(new RegExp(`^ {2}${name}\\b`, "m"));
+    expect(liveCli(["apply", "--help"])).toMatch(/--check +validate and report what would happen/);
+  }, 120_000);
+
+  it("help the launcher has not rendered goes to the CLI: commander and the command definitions only", async () => {
+    for (const args of [["help", "keys", "create"], ["keys", "create", "--help"], ["exec", "--help", "--json"], ["lsp", "--help", "--debounce-ms", "5"]]) {
+      const loaded = await runRecorded(args);
+      expect(loaded.code, `spark ${args.join(" ")}: ${loaded.stderr}`).toBe(0);
+      expect(loaded.stdout, `spark ${args.join(" ")}`).toMatch(/^Usage: spark /);
       expect([...loaded.packages], `spark ${args.join(" ")}`).toEqual(["commander"]);
       // Spark's side: the program, the definitions and the few small helpers they use; no command's code.
       const commandCode = [...loaded.spark].filter((file) => /^cli\/commands\//.test(file) && file !== "cli/commands/mistyped-command.js");
