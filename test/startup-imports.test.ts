@@ -130,6 +130,10 @@ describe("start-up imports of the built CLI", () => {
       // The same text as the CLI's own commander renders now (so a stale or missing help.json would fail here).
       expect(loaded.stdout, `spark ${args.join(" ")}`).toBe(liveCli(args));
     }
+    // Only the file's own topics: `spark constructor --help` is commander's to answer (a task, so the root help).
+    const inherited = await runRecorded(["constructor", "--help"]);
+    expect(inherited.files).toBeGreaterThan(0);
+    expect(inherited.stdout).toBe(liveCli(["constructor", "--help"]));
     const root = liveCli(["--help"]);
     for (const name of names) expect(root, name).toMatch(new RegExp(`^ {2}${name}\\b`, "m"));
     expect(liveCli(["apply", "--help"])).toMatch(/--check +validate and report what would happen/);
