@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/* global console, URL */
+/* global console, process, URL */
 // Bundles the CLI (src/cli/main.ts) with esbuild into dist/cli/: one ES module for the start and one chunk
 // per dynamically imported piece, so a command's code still loads only when it runs, but from a few files
 // instead of hundreds (Node's module resolution and linking dominated start-up: issue 23).
@@ -13,7 +13,11 @@
 // runtime's seccomp helpers), packages that pull optional native helpers, and ioredis (only `serve --redis`).
 // dist/bundle-meta.json (esbuild's metafile: which sources and packages each output file holds) lets
 // test/startup-imports.test.ts check what a command loads; it is left out of the npm package.
+//
+// dist/cli/help.json: `spark --help` and each `spark NAME --help` as the built CLI's commander renders them
+// on a pipe, for bin/spark.js to print without loading the CLI (see there).
 import { build } from "esbuild";
+import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -75,4 +79,19 @@ const result = await build({
   logLevel: "warning",
 });
 writeFileSync(`${root}dist/bundle-meta.json`, JSON.stringify(result.metafile));
+
+/** What the built CLI prints for `args` on a pipe: commander's 80 columns, no colour. */
+function renderHelp(args) {
+  const env = { ...process.env };
+  for (const name of ["FORCE_COLOR", "NO_COLOR", "CLICOLOR_FORCE"]) delete env[name];
+  return execFileSync(process.execPath, [`${root}dist/cli/main.js`, ...args], { encoding: "utf8", env, stdio: ["ignore", "pipe", "inherit"] });
+}
+
+// The commands are the terms of the root help's "Commands:" section (two spaces in; wrapped lines have more).
+const rootHelp = renderHelp(["--help"]);
+const commandSection = rootHelp.slice(rootHelp.indexOf("\nCommands:\n"));
+const commandNames = [...commandSection.matchAll(/^ {2}([a-z][\w-]*)/gm)].map((match) => match[1]);
+if (commandNames.length === 0) throw new Error("build-cli: no commands found in `spark --help`");
+const help = { "": rootHelp, ...Object.fromEntries(commandNames.map((name) => [name, renderHelp([name, "--help"])])) };
+writeFileSync(`${root}dist/cli/help.json`, JSON.stringify(help));
 console.log(`bundled src/cli/main.ts into ${Object.keys(result.metafile.outputs).filter((file) => file.endsWith(".js")).length} files in dist/cli/`);

@@ -35,7 +35,7 @@ async function startHarness(contextSize: number, summaryReply: ScriptedReply = q
   const home = tempDir("spark-ctx-session-home-");
   vi.stubEnv("SPARK_HOME", home);
   const wiring = await prepareAgentWiring({ cwd: tempDir("spark-ctx-session-ws-") });
-  const models = await ModelSwitcher.open(openRuntime({ baseUrl: server.url, model: "coder", contextSize: String(contextSize) }, { printWarnings: false }));
+  const models = await ModelSwitcher.open(await openRuntime({ baseUrl: server.url, model: "coder", contextSize: String(contextSize) }, { printWarnings: false }));
   const stores: SparkStores = openStores(home);
   const controller = new SessionController({ wiring, stores, models, systemPrompt: "You are a test.", mode: "batched", columns: () => 100, rows: () => 30, tools: [] });
   let written = "";

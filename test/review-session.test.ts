@@ -52,7 +52,7 @@ async function openSession(script: (request: RecordedRequest) => ScriptedReply, 
   const cwd = tempDir("spark-session-ws-");
   writeFileSync(join(cwd, "notes.txt"), "old\n");
   const wiring = await prepareAgentWiring({ cwd });
-  const models = await ModelSwitcher.open(openRuntime({ baseUrl: server.url, model: "coder" }, { printWarnings: false }));
+  const models = await ModelSwitcher.open(await openRuntime({ baseUrl: server.url, model: "coder" }, { printWarnings: false }));
   const stores = openStores(home);
   const controller = new SessionController({ wiring, stores, models, systemPrompt: "You are a test.", mode: "batched", columns: () => 100, rows: () => 30 });
   let written = "";

@@ -48,7 +48,7 @@ async function startSessionHarness(script: Script, options: HarnessOptions = {})
   vi.stubEnv("SPARK_HOME", home);
   const cwd = options.cwd ?? tempDir("spark-session-ws-");
   const wiring = await prepareAgentWiring({ cwd, approval: options.approval });
-  const models = await ModelSwitcher.open(openRuntime({ baseUrl: server.url, model: "coder" }, { printWarnings: false }));
+  const models = await ModelSwitcher.open(await openRuntime({ baseUrl: server.url, model: "coder" }, { printWarnings: false }));
   const stores = openStores(home);
   const controller = new SessionController({ wiring, stores, models, systemPrompt: "You are a test.", mode: options.mode ?? "batched", columns: () => 100, rows: () => 30 });
   // Finished output is written once, above the redrawn part: the screen is all of it, then the latest frame.

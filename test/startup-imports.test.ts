@@ -1,14 +1,15 @@
-import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { commandTable } from "../src/cli/definitions/command-table.js";
 import { sparkBin, tempDir } from "./support/run-spark.js";
 
 /**
- * Start-up stays light: `spark --version` is answered by bin/spark.js alone; `--help` and any command's
- * help load commander and Spark's command definitions, nothing else; `spark apply --check` loads the patch engine and the config, not
- * SQLite, a model SDK or the local engine; `spark lsp` and `spark mcp` answer `initialize` without a model
+ * Start-up stays light: `spark --version`, and `--help` and each command's help on a pipe, are answered by
+ * bin/spark.js alone; other help loads commander and Spark's command definitions, nothing else; `spark apply --check` loads the patch engine, not
+ * SQLite, a model SDK or the local engine, nor zod and the TOML parser unless a config layer exists; `spark lsp` and `spark mcp` answer `initialize` without a model
  * SDK, the local engine, the gateway or the terminal UI. Every module the built CLI loads is recorded by a
  * module hook (test/support/import-recorder), so this checks what is imported, not how long it takes
  * (timings are `npm run bench -- startup`). The CLI is an esbuild bundle (scripts/build-cli.mjs): a loaded
@@ -56,11 +57,15 @@ function bundleInputs(file: string): string[] {
  * Runs the built CLI under the recorder. `stdin` is written at once; with `until`, stdin stays open until
  * stdout matches it (a server's answer), then closes, which ends `spark lsp` and `spark mcp`.
  */
-function runRecorded(args: string[], options: { cwd?: string; stdin?: string; until?: RegExp } = {}): Promise<Loaded> {
+function runRecorded(args: string[], options: { cwd?: string; stdin?: string; until?: RegExp; userConfig?: string } = {}): Promise<Loaded> {
   const home = tempDir("spark-startup-home-");
   const log = join(home, "imports.log");
   writeFileSync(log, "");
   const env = { PATH: process.env.PATH ?? "", HOME: home, SPARK_HOME: join(home, ".spark"), SPARK_IMPORT_LOG: log };
+  if (options.userConfig !== undefined) {
+    mkdirSync(env.SPARK_HOME);
+    writeFileSync(join(env.SPARK_HOME, "config.toml"), options.userConfig);
+  }
   const child = spawn(process.execPath, ["--import", recorder, sparkBin, ...args], { cwd: options.cwd ?? home, env, stdio: ["pipe", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
@@ -86,6 +91,12 @@ function runRecorded(args: string[], options: { cwd?: string; stdin?: string; un
   });
 }
 
+/** What the bundled CLI itself (not the launcher) prints for `args`, on a pipe. */
+function liveCli(args: string[]): string {
+  const home = tempDir("spark-startup-live-");
+  return execFileSync(process.execPath, [join(distDir, "cli", "main.js"), ...args], { cwd: home, env: { PATH: process.env.PATH ?? "", HOME: home, SPARK_HOME: join(home, ".spark") }, encoding: "utf8" });
+}
+
 const heavyIn = (loaded: Loaded): string[] => HEAVY.filter((name) => loaded.packages.has(name));
 
 /** One JSON-RPC message with its Content-Length header, as LSP clients send them. */
@@ -109,10 +120,30 @@ describe("start-up imports of the built CLI", () => {
     expect([...withMore.packages]).toEqual(["commander"]);
   });
 
-  it("--help loads commander and the command definitions only", async () => {
-    for (const args of [["--help"], ["exec", "--help"], ["help", "keys", "create"], ["lsp", "--help"]]) {
+  it("--help on a pipe prints the help commander rendered at build time: no bundle file, every command, each one's options", async () => {
+    const names = Object.keys(commandTable);
+    const topics = [["--help"], ["-h"], ["help"], ["help", "apply"], ["mcp", "-h"], ...names.map((name) => [name, "--help"])];
+    for (const args of topics) {
       const loaded = await runRecorded(args);
       expect(loaded.code, `spark ${args.join(" ")}: ${loaded.stderr}`).toBe(0);
+      expect(loaded.files, `spark ${args.join(" ")}`).toBe(0);
+      // The same text as the CLI's own commander renders now (so a stale or missing help.json would fail here).
+      expect(loaded.stdout, `spark ${args.join(" ")}`).toBe(liveCli(args));
+    }
+    // Only the file's own topics: `spark constructor --help` is commander's to answer (a task, so the root help).
+    const inherited = await runRecorded(["constructor", "--help"]);
+    expect(inherited.files).toBeGreaterThan(0);
+    expect(inherited.stdout).toBe(liveCli(["constructor", "--help"]));
+    const root = liveCli(["--help"]);
+    for (const name of names) expect(root, name).toMatch(new RegExp(`^ {2}${name}\\b`, "m"));
+    expect(liveCli(["apply", "--help"])).toMatch(/--check +validate and report what would happen/);
+  }, 120_000);
+
+  it("help the launcher has not rendered goes to the CLI: commander and the command definitions only", async () => {
+    for (const args of [["help", "keys", "create"], ["keys", "create", "--help"], ["exec", "--help", "--json"], ["lsp", "--help", "--debounce-ms", "5"]]) {
+      const loaded = await runRecorded(args);
+      expect(loaded.code, `spark ${args.join(" ")}: ${loaded.stderr}`).toBe(0);
+      expect(loaded.stdout, `spark ${args.join(" ")}`).toMatch(/^Usage: spark /);
       expect([...loaded.packages], `spark ${args.join(" ")}`).toEqual(["commander"]);
       // Spark's side: the program, the definitions and the few small helpers they use; no command's code.
       const commandCode = [...loaded.spark].filter((file) => /^cli\/commands\//.test(file) && file !== "cli/commands/mistyped-command.js");
@@ -126,26 +157,47 @@ describe("start-up imports of the built CLI", () => {
   });
 
   it("the recorder sees modules a command imports when it runs (the check above can fail)", async () => {
-    const loaded = await runRecorded(["config", "--json"]);
+    const loaded = await runRecorded(["config", "--json"], { userConfig: 'model = "gpt-4o-mini"\n' });
     expect(loaded.code, loaded.stderr).toBe(0);
     expect(loaded.packages.has("smol-toml")).toBe(true);
+    expect(loaded.spark.has("config/validate-config.js")).toBe(true);
     expect(loaded.spark.has("cli/commands/config-command.js")).toBe(true);
   });
 
-  it("apply --check loads the patch engine and the config, not SQLite, a model or a server", async () => {
+  it("apply --check loads the patch engine only: no zod, no TOML parser, no SQLite, model or server", async () => {
     const workspace = tempDir("spark-startup-ws-");
     writeFileSync(join(workspace, "a.txt"), "one\ntwo\nthree\n");
     writeFileSync(join(workspace, "fix.patch"), "*** Begin Patch\n*** Update File: a.txt\n@@\n one\n-two\n+2\n three\n*** End Patch\n");
-    const loaded = await runRecorded(["apply", "--check", "fix.patch"], { cwd: workspace });
-    expect(loaded.code, loaded.stderr).toBe(0);
-    expect(loaded.stdout).toMatch(/would be applied/);
-    expect(heavyIn(loaded).filter((name) => name !== "zod" && name !== "smol-toml")).toEqual([]);
-    // zod comes without its ~50 locales (English only: scripts/build-cli.mjs), and the bundle keeps the files few (236 modules before it).
-    expect(loaded.inputs.filter((input) => /zod\/v4\/locales\/(?!index\.js$|en\.js$)/.test(input))).toEqual([]);
-    expect(loaded.inputs.some((input) => input.endsWith("zod/v4/locales/en.js"))).toBe(true);
-    expect(loaded.files).toBeLessThanOrEqual(12);
-    expect([...loaded.spark].filter((file) => /^(runtime|models|agent|store|gateway|mcp|sandbox)\//.test(file) || file === "lsp/index.js")).toEqual([]);
+    writeFileSync(join(workspace, "fix.json"), JSON.stringify({ path: "a.txt", old_string: "two", new_string: "2" }));
+    for (const patch of ["fix.patch", "fix.json"]) {
+      const loaded = await runRecorded(["apply", "--check", patch], { cwd: workspace });
+      expect(loaded.code, loaded.stderr).toBe(0);
+      expect(loaded.stdout).toMatch(/would be applied/);
+      // Nothing is configured, so nothing is validated: zod and smol-toml stay unloaded (the config's
+      // validation is imported when a layer exists; the JSON edit shape is checked without zod).
+      expect(heavyIn(loaded), patch).toEqual([]);
+      expect(loaded.spark.has("config/validate-config.js"), patch).toBe(false);
+      expect(loaded.files, patch).toBeLessThanOrEqual(12);
+      expect([...loaded.spark].filter((file) => /^(runtime|models|agent|store|gateway|mcp|sandbox)\//.test(file) || file === "lsp/index.js")).toEqual([]);
+    }
     expect(readFileSync(join(workspace, "a.txt"), "utf8")).toBe("one\ntwo\nthree\n");
+  });
+
+  it("apply --check with a config validates it as before: its [sandbox] protected applies, a wrong key is refused", async () => {
+    const workspace = tempDir("spark-startup-ws-");
+    mkdirSync(join(workspace, "secret"));
+    writeFileSync(join(workspace, "secret", "a.txt"), "one\n");
+    writeFileSync(join(workspace, "fix.patch"), "*** Begin Patch\n*** Update File: secret/a.txt\n@@\n-one\n+1\n*** End Patch\n");
+    const guarded = await runRecorded(["apply", "--check", "fix.patch"], { cwd: workspace, userConfig: '[sandbox]\nprotected = ["secret/**"]\n' });
+    expect(guarded.code, guarded.stderr).toBe(1);
+    expect(guarded.stdout).toMatch(/protected/);
+    expect(guarded.packages.has("zod") && guarded.packages.has("smol-toml")).toBe(true);
+    // zod comes without its ~50 locales (English only: scripts/build-cli.mjs).
+    expect(guarded.inputs.filter((input) => /zod\/v4\/locales\/(?!index\.js$|en\.js$)/.test(input))).toEqual([]);
+    expect(guarded.inputs.some((input) => input.endsWith("zod/v4/locales/en.js"))).toBe(true);
+    const wrong = await runRecorded(["apply", "--check", "fix.patch"], { cwd: workspace, userConfig: "[sandbox]\nprotect = 1\n" });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/config\.toml has invalid settings:\n {2}- unknown key `protect` in `sandbox`/);
   });
 
   it("lsp and mcp answer initialize without a model SDK, the local engine, the gateway or the terminal UI", async () => {

@@ -6,13 +6,13 @@ import { ConfigError } from "../core/index.js";
 import { loadConfig } from "./load-config.js";
 
 /** Loads a project file holding `project`; returns the error it raises, or undefined. */
-function loadError(project: string): unknown {
+async function loadError(project: string): Promise<unknown> {
   const root = mkdtempSync(join(tmpdir(), "spark-config-limits-"));
   mkdirSync(join(root, "home"));
   mkdirSync(join(root, "repo", ".spark"), { recursive: true });
   writeFileSync(join(root, "repo", ".spark", "config.toml"), project);
   try {
-    loadConfig({ cwd: join(root, "repo"), env: { SPARK_HOME: join(root, "home"), HOME: join(root, "home") } });
+    await loadConfig({ cwd: join(root, "repo"), env: { SPARK_HOME: join(root, "home"), HOME: join(root, "home") } });
     return undefined;
   } catch (error) {
     return error;
@@ -32,8 +32,8 @@ describe("config limits", () => {
     ["tables nested 20 deep", `[${Array.from({ length: 20 }, (_, index) => `t${index}`).join(".")}]\nx = 1\n`, /is nested more than 16 tables deep/],
     ["an inline array nested 100,000 deep", `a = ${"[".repeat(100_000)}${"]".repeat(100_000)}\n`, /is not valid TOML: .*nested/],
     ["an array of 3,000 items", `[review]\nchecks = [${Array.from({ length: 3000 }, () => '"x"').join(",")}]\n`, /key `review.checks` has 3000 items; at most 2000/],
-  ])("refuses %s with a ConfigError naming the file and the key", (_name, text, message) => {
-    const error = loadError(text);
+  ])("refuses %s with a ConfigError naming the file and the key", async (_name, text, message) => {
+    const error = await loadError(text);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).toMatch(/\/repo\/\.spark\/config\.toml/);

@@ -2,7 +2,8 @@ export type { ConfigFile, ModelEntry, ProfileEntry, ProviderEntry } from "./conf
 export { configEnvVars } from "./env-layer.js";
 export type { ConfigLayer } from "./layers.js";
 export type { ReviewSection } from "./review-section.js";
-export { loadConfig, sparkHome, type LoadConfigOptions, type LoadedConfig } from "./load-config.js";
+export { loadConfig } from "./load-config.js";
+export { sparkHome, type LoadConfigOptions, type LoadedConfig } from "./config-sources.js";
 export type { ContextSection } from "./context-section.js";
 export type { McpSection, McpServerEntry } from "./mcp-section.js";
 export type { SandboxLimitsEntry, SandboxSection } from "./sandbox-section.js";

@@ -19,18 +19,18 @@ function setup(user: string | undefined, project: string | undefined) {
 }
 
 describe("loadConfig", () => {
-  it("with nothing set anywhere gives the empty config; one setting anywhere is validated again", () => {
+  it("with nothing set anywhere gives the empty config; one setting anywhere is validated again", async () => {
     const { cwd, env } = setup(undefined, undefined);
-    const empty = loadConfig({ cwd, env });
+    const empty = await loadConfig({ cwd, env });
     expect(empty.config).toEqual({});
     expect(empty.files).toEqual([]);
     // The shortcut is only for no layers at all: a flag alone is checked like a file.
-    expect(() => loadConfig({ cwd, env, flags: [{ source: "--temperature", data: { temperature: 5 } }] })).toThrow(/temperature.*\(set by --temperature\)/s);
+    await expect(loadConfig({ cwd, env, flags: [{ source: "--temperature", data: { temperature: 5 } }] })).rejects.toThrow(/temperature.*\(set by --temperature\)/s);
   });
 
-  it("lets the project file (found from a subdirectory) win over the user file, key by key", () => {
+  it("lets the project file (found from a subdirectory) win over the user file, key by key", async () => {
     const { cwd, env, root } = setup(`model = "a"\ntemperature = 0.5\n[aliases]\nspark = "x"\n`, `model = "b"\n[aliases]\nreview = "y"\n`);
-    const loaded = loadConfig({ cwd, env });
+    const loaded = await loadConfig({ cwd, env });
     expect(loaded.config.model).toBe("b");
     expect(loaded.config.temperature).toBe(0.5);
     expect(loaded.config.aliases).toEqual({ spark: "x", review: "y" });
@@ -38,9 +38,9 @@ describe("loadConfig", () => {
     expect(loaded.sources.get("aliases.spark")).toBe(join(root, "home", "config.toml"));
   });
 
-  it("applies a profile, then environment variables, then flags", () => {
+  it("applies a profile, then environment variables, then flags", async () => {
     const { cwd, env } = setup(`model = "a"\n[profiles.fast]\nmodel = "fast"\nthreads = 3\n`, undefined);
-    const loaded = loadConfig({
+    const loaded = await loadConfig({
       cwd,
       env: { ...env, SPARK_PROFILE: "fast", SPARK_MAX_TOKENS: "50" },
       flags: [{ source: "flag --max-tokens", data: { max_tokens: 70 } }],
@@ -52,25 +52,25 @@ describe("loadConfig", () => {
     expect(loaded.sources.get("max_tokens")).toBe("flag --max-tokens");
   });
 
-  it("names an unknown profile and the ones that exist", () => {
+  it("names an unknown profile and the ones that exist", async () => {
     const { cwd, env } = setup(`[profiles.fast]\nmodel = "x"\n`, undefined);
-    expect(() => loadConfig({ cwd, env, profile: "slow" })).toThrow(/Profile "slow" is not defined. Known profiles: fast/);
+    await expect(loadConfig({ cwd, env, profile: "slow" })).rejects.toThrow(/Profile "slow" is not defined. Known profiles: fast/);
   });
 
-  it("rejects a non-numeric environment override with the variable's name", () => {
+  it("rejects a non-numeric environment override with the variable's name", async () => {
     const { cwd, env } = setup(undefined, undefined);
-    expect(() => loadConfig({ cwd, env: { ...env, SPARK_TEMPERATURE: "warm" } })).toThrow(/SPARK_TEMPERATURE="warm" is not a number/);
+    await expect(loadConfig({ cwd, env: { ...env, SPARK_TEMPERATURE: "warm" } })).rejects.toThrow(/SPARK_TEMPERATURE="warm" is not a number/);
   });
 
-  it("says which layer set an out-of-range value", () => {
+  it("says which layer set an out-of-range value", async () => {
     const { cwd, env } = setup(undefined, undefined);
-    expect(() => loadConfig({ cwd, env: { ...env, SPARK_TEMPERATURE: "7" } })).toThrow(/key `temperature`.*\(set by env SPARK_TEMPERATURE\)/);
+    await expect(loadConfig({ cwd, env: { ...env, SPARK_TEMPERATURE: "7" } })).rejects.toThrow(/key `temperature`.*\(set by env SPARK_TEMPERATURE\)/);
   });
 
-  it("reads the pool's balance thresholds, and says what replaced load_factor", () => {
+  it("reads the pool's balance thresholds, and says what replaced load_factor", async () => {
     const { cwd, env } = setup(`[gateway.pool]\nbalance_abs_threshold = 8\nbalance_rel_threshold = 2\n`, undefined);
-    expect(loadConfig({ cwd, env }).config.gateway?.pool).toEqual({ balance_abs_threshold: 8, balance_rel_threshold: 2 });
+    expect((await loadConfig({ cwd, env })).config.gateway?.pool).toEqual({ balance_abs_threshold: 8, balance_rel_threshold: 2 });
     const old = setup(`[gateway.pool]\nload_factor = 1.25\n`, undefined);
-    expect(() => loadConfig({ cwd: old.cwd, env: old.env })).toThrow(/load_factor was replaced by balance_abs_threshold .* and balance_rel_threshold/);
+    await expect(loadConfig({ cwd: old.cwd, env: old.env })).rejects.toThrow(/load_factor was replaced by balance_abs_threshold .* and balance_rel_threshold/);
   });
 });

@@ -14,8 +14,8 @@ function load(user: string, project: string, env: NodeJS.ProcessEnv = {}, flags:
 }
 
 describe("what a project's config may set", () => {
-  it("drops every key that would move a credential, and names each one and the user's file", () => {
-    const loaded = load(
+  it("drops every key that would move a credential, and names each one and the user's file", async () => {
+    const loaded = await load(
       `[models.mine]\nbase_url = "https://mine.example/v1"\napi_key_env = "MINE_KEY"\n[aliases]\nfast = "mine"\n`,
       [
         'base_url = "http://127.0.0.1:9/v1"',
@@ -68,14 +68,14 @@ describe("what a project's config may set", () => {
     expect(warning).toContain(join(loaded.homeDir, "config.toml"));
   });
 
-  it("lets no project URL replace the user's: with a base_url of the user's (here a flag) every name is taken", () => {
-    const loaded = load("", `[models.evil]\nbase_url = "http://127.0.0.1:9/v1"\n`, {}, [{ source: "flag --server", data: { base_url: "http://127.0.0.1:1/v1", api_key_env: "SPARK_API_KEY" } }]);
+  it("lets no project URL replace the user's: with a base_url of the user's (here a flag) every name is taken", async () => {
+    const loaded = await load("", `[models.evil]\nbase_url = "http://127.0.0.1:9/v1"\n`, {}, [{ source: "flag --server", data: { base_url: "http://127.0.0.1:1/v1", api_key_env: "SPARK_API_KEY" } }]);
     expect(loaded.config.models?.evil).toEqual({});
     expect(loaded.warnings.join("\n")).toContain("models.evil.base_url");
   });
 
-  it("keeps the gateway's exposure, the model cache and the sandbox's widening keys to the user", () => {
-    const loaded = load(
+  it("keeps the gateway's exposure, the model cache and the sandbox's widening keys to the user", async () => {
+    const loaded = await load(
       "",
       [
         "[gateway]",
@@ -107,8 +107,8 @@ describe("what a project's config may set", () => {
     expect(loaded.warnings.join("\n")).toMatch(/gateway\.host, gateway\.redis_url, gateway\.public_metrics, local\.cache_dir, local\.kv_cache_dir, local\.kv_cache_max_bytes, sandbox\.home_read, sandbox\.allow_hosts, sandbox\.unix_sockets, sandbox\.limits/);
   });
 
-  it("still lets the user's own file set all of it, without a warning", () => {
-    const loaded = load(`base_url = "http://127.0.0.1:1/v1"\napi_key_env = "MY_KEY"\n[sandbox]\nallow_hosts = ["example.com"]\n`, `temperature = 0.2\n`);
+  it("still lets the user's own file set all of it, without a warning", async () => {
+    const loaded = await load(`base_url = "http://127.0.0.1:1/v1"\napi_key_env = "MY_KEY"\n[sandbox]\nallow_hosts = ["example.com"]\n`, `temperature = 0.2\n`);
     expect(loaded.config).toMatchObject({ base_url: "http://127.0.0.1:1/v1", api_key_env: "MY_KEY", temperature: 0.2, sandbox: { allow_hosts: ["example.com"] } });
     expect(loaded.warnings).toEqual([]);
   });

@@ -11,7 +11,7 @@ export interface WorkspaceWriteSettings {
   protectedGlobs: readonly string[];
 }
 
-export function workspaceWriteSettings(workspace: string, env: NodeJS.ProcessEnv = process.env): WorkspaceWriteSettings {
-  const loaded = loadConfig({ cwd: workspace, env });
+export async function workspaceWriteSettings(workspace: string, env: NodeJS.ProcessEnv = process.env): Promise<WorkspaceWriteSettings> {
+  const loaded = await loadConfig({ cwd: workspace, env });
   return { locksDir: join(loaded.homeDir, "locks"), protectedGlobs: loaded.config.sandbox?.protected ?? [] };
 }

@@ -136,6 +136,25 @@ describe("string replacements", () => {
     const report = await apply(json({ path: "a", old: "x" }));
     expect(report.error?.code).toBe("parse");
   });
+
+  it("names every problem of a malformed edit, where it is, and writes nothing", async () => {
+    await writeFile(join(ws, "a.txt"), "one\n");
+    const shape = 'Patch line 1: expected {"path", "old_string", "new_string", "replace_all"?} or an array of them';
+    const cases: [unknown, string][] = [
+      [{ path: "a.txt", old: "x", new: "y" }, 'value: Unrecognized keys: "old", "new"'],
+      [{ path: "", old_string: "one", new_string: "two" }, "path: Too small: expected string to have >=1 characters"],
+      [{ path: "a.txt", old_string: 1, new_string: "two", replace_all: "yes" }, "old_string: Invalid input: expected string, received number; replace_all: Invalid input: expected boolean, received string"],
+      [[{ path: "a.txt", old_string: "one", new_string: "two" }, { path: null }, 7], "1.path: Invalid input: expected string, received null; 2: Invalid input: expected object, received number"],
+      [[], "value: Too small: expected array to have >=1 items"],
+      [JSON.parse('{"__proto__": {"path": "a.txt"}, "old_string": "one", "new_string": "two"}'), 'value: Unrecognized key: "__proto__"'],
+    ];
+    for (const [value, problems] of cases) {
+      const report = await apply(json(value));
+      expect(report.status, json(value)).toBe("refused");
+      expect(report.error).toMatchObject({ code: "parse", message: `${shape} (${problems})` });
+    }
+    expect(await read("a.txt")).toBe("one\n");
+  });
 });
 
 describe("line-number hints in SEARCH/REPLACE", () => {

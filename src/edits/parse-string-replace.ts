@@ -1,4 +1,3 @@
-import { z } from "zod";
 import type { FileOperation, UpdateFileOperation } from "./patch-types.js";
 import { parseError } from "./patch-lines.js";
 
@@ -12,23 +11,58 @@ import { parseError } from "./patch-lines.js";
  * `replaceAll`. An empty old_string creates a file that does not exist yet.
  */
 
-const edit = z
-  .object({
-    path: z.string().min(1).optional(),
-    file_path: z.string().min(1).optional(),
-    filePath: z.string().min(1).optional(),
-    old_string: z.string().optional(),
-    oldString: z.string().optional(),
-    new_string: z.string().optional(),
-    newString: z.string().optional(),
-    replace_all: z.boolean().optional(),
-    replaceAll: z.boolean().optional(),
-  })
-  .strict();
+/** Each key an edit may have, and its JSON type. */
+const EDIT_KEYS = {
+  path: "string",
+  file_path: "string",
+  filePath: "string",
+  old_string: "string",
+  oldString: "string",
+  new_string: "string",
+  newString: "string",
+  replace_all: "boolean",
+  replaceAll: "boolean",
+} as const;
 
-export type StringReplacement = z.infer<typeof edit>;
+type EditKey = keyof typeof EDIT_KEYS;
+type StringReplacement = { [Key in EditKey]?: (typeof EDIT_KEYS)[Key] extends "string" ? string : boolean };
 
-const edits = z.union([edit, z.array(edit).min(1)]);
+/** The path keys name a file: an empty one is an error here, not a write to the workspace's root. */
+const PATH_KEYS: readonly EditKey[] = ["path", "file_path", "filePath"];
+
+/** A JSON value's kind as an error names it ("number", "array", "null"). */
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  return Array.isArray(value) ? "array" : typeof value;
+}
+
+/**
+ * What is wrong with one edit, each as "where: what" (where = its place in the JSON, "value" for the
+ * whole text). Checked by hand, not with a schema library: this shape is small, and zod was the largest
+ * module `spark apply` compiled at start (issue 23).
+ */
+function editProblems(value: unknown, where: string): string[] {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return [`${where}: Invalid input: expected object, received ${kindOf(value)}`];
+  const entries = Object.entries(value);
+  // Own keys only (Object.hasOwn): "__proto__" or "constructor" in the JSON is an unknown key like any other.
+  const unknown = entries.filter(([key]) => !Object.hasOwn(EDIT_KEYS, key)).map(([key]) => JSON.stringify(key));
+  const problems = unknown.length > 0 ? [`${where}: Unrecognized key${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}`] : [];
+  const at = (key: string) => (where === "value" ? key : `${where}.${key}`);
+  for (const [key, field] of entries) {
+    if (!Object.hasOwn(EDIT_KEYS, key)) continue;
+    const expected = EDIT_KEYS[key as EditKey];
+    if (typeof field !== expected) problems.push(`${at(key)}: Invalid input: expected ${expected}, received ${kindOf(field)}`);
+    else if (field === "" && PATH_KEYS.includes(key as EditKey)) problems.push(`${at(key)}: Too small: expected string to have >=1 characters`);
+  }
+  return problems;
+}
+
+/** One edit or a non-empty array of them, checked whole: every problem is named, not just the first. */
+function readEdits(value: unknown): { edits: StringReplacement[]; problems: string[] } {
+  if (!Array.isArray(value)) return { edits: [value as StringReplacement], problems: editProblems(value, "value") };
+  if (value.length === 0) return { edits: [], problems: ["value: Too small: expected array to have >=1 items"] };
+  return { edits: value as StringReplacement[], problems: value.flatMap((item, index) => editProblems(item, String(index))) };
+}
 
 /** The whole text is JSON (an object or an array): string replacements, at its first line. */
 export function stringReplaceMarkerLine(lines: readonly string[], text: string): number {
@@ -43,13 +77,9 @@ export function stringReplaceMarkerLine(lines: readonly string[], text: string):
 }
 
 export function parseStringReplace(text: string): FileOperation[] {
-  const parsed = edits.safeParse(JSON.parse(text.trim()));
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "value"}: ${issue.message}`).join("; ");
-    throw parseError(0, `expected {"path", "old_string", "new_string", "replace_all"?} or an array of them (${problems})`);
-  }
-  const list = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
-  return list.map((item, index) => toOperation(item, index));
+  const { edits, problems } = readEdits(JSON.parse(text.trim()));
+  if (problems.length > 0) throw parseError(0, `expected {"path", "old_string", "new_string", "replace_all"?} or an array of them (${problems.join("; ")})`);
+  return edits.map((item, index) => toOperation(item, index));
 }
 
 function toOperation(item: StringReplacement, index: number): UpdateFileOperation {

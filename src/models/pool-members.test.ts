@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "../config/index.js";
 import { resolveModel } from "./resolve-model.js";
 
-function setup(user: string, project: string) {
+async function setup(user: string, project: string) {
   const root = mkdtempSync(join(tmpdir(), "spark-pool-members-"));
   mkdirSync(join(root, "home"));
   mkdirSync(join(root, "repo", ".spark"), { recursive: true });
@@ -13,13 +13,13 @@ function setup(user: string, project: string) {
   writeFileSync(join(root, "repo", ".spark", "config.toml"), project);
   const env = { SPARK_HOME: join(root, "home"), HOME: join(root, "home") };
   const cwd = join(root, "repo");
-  const loaded = loadConfig({ cwd, env });
+  const loaded = await loadConfig({ cwd, env });
   return { loaded, resolve: (name: string) => resolveModel(name, { loaded, env, cwd }) };
 }
 
 describe("pooled models ([models.NAME] upstreams)", () => {
-  it("resolves each member with its weight, limit, model and key; a local model may be one", () => {
-    const { resolve } = setup(
+  it("resolves each member with its weight, limit, model and key; a local model may be one", async () => {
+    const { resolve } = await setup(
       [
         'api_key_env = "TOP_KEY"',
         "[models.team]",
@@ -41,8 +41,8 @@ describe("pooled models ([models.NAME] upstreams)", () => {
     expect(resolved.target).toEqual(resolved.pool?.[0]?.target);
   });
 
-  it("lets a project's config neither redirect the user's pool nor send any key to its own", () => {
-    const { loaded, resolve } = setup(
+  it("lets a project's config neither redirect the user's pool nor send any key to its own", async () => {
+    const { loaded, resolve } = await setup(
       ['api_key_env = "TOP_KEY"', "[models.team]", 'upstreams = [{ base_url = "https://mine.example/v1", api_key_env = "MINE" }]'].join("\n"),
       [
         "[models.team]",
@@ -60,13 +60,13 @@ describe("pooled models ([models.NAME] upstreams)", () => {
     expect(warnings).toContain("models.lab.upstreams[0].api_key_env");
   });
 
-  it("says which member is wrong and which file set it", () => {
-    expect(() => setup(["[models.team]", 'upstreams = [{ base_url = "http://10.0.0.1/v1" }, { model = "qwen", weight = 0 }]'].join("\n"), "")).toThrow(
+  it("says which member is wrong and which file set it", async () => {
+    await expect(setup(["[models.team]", 'upstreams = [{ base_url = "http://10.0.0.1/v1" }, { model = "qwen", weight = 0 }]'].join("\n"), "")).rejects.toThrow(
       /upstreams\.1\.weight.*\n?.*|each member needs base_url/,
     );
     let message = "";
     try {
-      setup(["[models.team]", 'upstreams = [{ model = "qwen" }]'].join("\n"), "");
+      await setup(["[models.team]", 'upstreams = [{ model = "qwen" }]'].join("\n"), "");
     } catch (error) {
       message = String(error);
     }

@@ -46,7 +46,7 @@ export async function prepareAgentWiring(options: AgentWiringOptions): Promise<A
     throw new UsageError(`-C ${cwd}: no such directory. Give a directory that exists, or leave out -C to work in the current one.`);
   }
   const workspace = await findWorkspaceRoot(cwd);
-  const sandboxSettings = loadConfig({ cwd, env: process.env }).config.sandbox ?? {};
+  const sandboxSettings = (await loadConfig({ cwd, env: process.env })).config.sandbox ?? {};
   const sandbox = await sandboxFor(approvalMode, sandboxSettings);
   return { cwd, workspace, approvalMode, sandbox, sandboxSettings, allowNetwork: options.network ?? false };
 }
@@ -62,12 +62,12 @@ export async function agentSystemPrompt(wiring: AgentWiring): Promise<string> {
 
 /** Every patch the agent applies is a checkpoint of its session, so `spark undo` can restore it. */
 export async function applyInWorkspace(patch: string, workspace: string, stores: SparkStores, sessionId: string): Promise<ToolResult> {
-  return patchToolResult(await applyWithCheckpoint(patch, { workspace, store: stores.checkpoints, sessionId, ...workspaceWriteSettings(workspace) }));
+  return patchToolResult(await applyWithCheckpoint(patch, { workspace, store: stores.checkpoints, sessionId, ...(await workspaceWriteSettings(workspace)) }));
 }
 
 /** A lazy edit (edit_file) is a checkpoint of the session too; the agent's model merges what needs a model. */
 export async function applyLazyInWorkspace(edit: LazyEditRequest, workspace: string, stores: SparkStores, sessionId: string): Promise<ToolResult> {
-  const report = await applyLazyEdit(edit.path, edit.snippet, { workspace, store: stores.checkpoints, sessionId, mergeModel: edit.mergeModel, signal: edit.signal, ...workspaceWriteSettings(workspace) });
+  const report = await applyLazyEdit(edit.path, edit.snippet, { workspace, store: stores.checkpoints, sessionId, mergeModel: edit.mergeModel, signal: edit.signal, ...(await workspaceWriteSettings(workspace)) });
   return { ...patchToolResult(report), output: formatLazyEditReport(report) };
 }
 

@@ -27,7 +27,7 @@ const STATUS_EXIT: Record<ApplyStatus, number> = {
 export async function applyCommand(file: string | undefined, options: ApplyCommandOptions & GlobalOptions, snippetFile?: string): Promise<number> {
   const workspace = await workspaceOption(options.cwd);
   const patch = await readPatch(options.lazy ? snippetFile : file);
-  const { locksDir, protectedGlobs } = workspaceWriteSettings(workspace);
+  const { locksDir, protectedGlobs } = await workspaceWriteSettings(workspace);
   // Only a person typing --allow-protected lifts the protection; no other entry point can.
   const guard = { protectedGlobs, allowProtected: options.allowProtected === true };
   let report: (ApplyReport & { checkpointId?: number }) | LazyEditReport;

@@ -23,10 +23,10 @@ export interface LazyRun {
 
 export async function applyLazyFile(file: string | undefined, snippet: string, run: LazyRun, options: ApplyLazyOptions): Promise<LazyEditReport> {
   if (file === undefined) throw new UsageError("spark apply --lazy needs the file to edit: spark apply --lazy FILE SNIPPET (SNIPPET '-' or left out reads stdin).");
-  let runtime: ModelRuntime | undefined;
+  let runtime: Promise<ModelRuntime> | undefined;
   const mergeModel = async (): Promise<MergeModel> => {
     runtime ??= openRuntime(options.mergeModel === undefined ? options : { ...options, model: options.mergeModel });
-    return (await runtime.openFast()).client;
+    return (await (await runtime).openFast()).client;
   };
   const common = { workspace: run.workspace, ...run.guard, mergeModel, forceModel: options.mergeModel !== undefined };
   try {
@@ -34,6 +34,7 @@ export async function applyLazyFile(file: string | undefined, snippet: string, r
     if (run.check) return await applyLazyEdit(file, snippet, { ...common, dryRun: true });
     return await withStores((stores) => applyLazyEdit(file, snippet, { ...common, store: stores.checkpoints, locksDir: run.locksDir }));
   } finally {
-    await runtime?.dispose();
+    // A runtime that failed to open (the error already went to the merge) has nothing to dispose.
+    await (await runtime?.catch(() => undefined))?.dispose();
   }
 }

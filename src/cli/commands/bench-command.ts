@@ -30,7 +30,7 @@ function positive(flag: string, value: string | undefined, fallback: number): nu
 /** `spark bench`: every speed lever against plain decoding of the same model, in the same run. */
 export async function runBench(options: BenchOptions): Promise<number> {
   // Its cold calls must be cold: no state saved by an earlier run is loaded, and none is saved.
-  const runtime = openRuntime(options, { printWarnings: false, kvCache: false });
+  const runtime = await openRuntime(options, { printWarnings: false, kvCache: false });
   const resolved = runtime.resolve(options.model);
   const source = options.source === undefined ? sampleSource : await readSource(options.source);
   const maxTokens = positive("--max-tokens", options.maxTokens, 256);

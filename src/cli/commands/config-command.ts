@@ -8,8 +8,8 @@ function leaves(value: unknown, prefix = ""): [string, unknown][] {
 }
 
 /** `spark config`: the effective configuration and where each value came from. */
-export function showConfig(options: GlobalOptions & { json?: boolean }): number {
-  const loaded = loadWithFlags(options);
+export async function showConfig(options: GlobalOptions & { json?: boolean }): Promise<number> {
+  const loaded = await loadWithFlags(options);
   printConfigWarnings(loaded);
   const entries = leaves(loaded.config).filter(([key]) => key !== "");
   if (options.json) {

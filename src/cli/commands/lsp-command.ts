@@ -24,7 +24,7 @@ function wholeNumber(flag: string, value: string | undefined, min: number): numb
  * and share one local engine.
  */
 export async function runLanguageServer(options: LspOptions): Promise<number> {
-  const models = new ModelSet(openRuntime(options, { reviewModel: options.reviewModel, printWarnings: false }));
+  const models = new ModelSet(await openRuntime(options, { reviewModel: options.reviewModel, printWarnings: false }));
   const settings: LspSettings = { ...defaultLspSettings };
   const debounceMs = wholeNumber("--debounce-ms", options.debounceMs, 0);
   if (debounceMs !== undefined) settings.debounceMs = debounceMs;

@@ -16,13 +16,13 @@ export interface McpOptions extends GlobalOptions {
 
 /** Applies in the workspace with a checkpoint, as `spark apply` does, so `spark undo` restores it. */
 async function applyPatchIn(workspace: string, stores: SparkStores, patch: string): Promise<PatchOutcome> {
-  const report = await applyWithCheckpoint(patch, { workspace, store: stores.checkpoints, description: "spark mcp apply_patch", ...workspaceWriteSettings(workspace) });
+  const report = await applyWithCheckpoint(patch, { workspace, store: stores.checkpoints, description: "spark mcp apply_patch", ...(await workspaceWriteSettings(workspace)) });
   return { applied: report.status === "applied", report: formatApplyReport(report) };
 }
 
 /** A lazy edit, checkpointed like apply_patch; the fast model is opened only if the merge needs it. */
 async function applyLazyIn(workspace: string, stores: SparkStores, edit: { path: string; snippet: string }, mergeModel: () => Promise<MergeModel>, signal: AbortSignal): Promise<PatchOutcome> {
-  const report = await applyLazyEdit(edit.path, edit.snippet, { workspace, store: stores.checkpoints, description: "spark mcp edit_file", mergeModel, signal, ...workspaceWriteSettings(workspace) });
+  const report = await applyLazyEdit(edit.path, edit.snippet, { workspace, store: stores.checkpoints, description: "spark mcp edit_file", mergeModel, signal, ...(await workspaceWriteSettings(workspace)) });
   return { applied: report.status === "applied", report: formatLazyEditReport(report) };
 }
 
@@ -69,7 +69,7 @@ export async function serveMcp(options: McpOptions): Promise<number> {
     opened ??= (async () => {
       // The runtime (model providers, the engine) loads here, so `initialize` is answered without it.
       const { openRuntime } = await import("../common/open-runtime.js");
-      const runtime = openRuntime(options);
+      const runtime = await openRuntime(options);
       return { runtime, model: await runtime.openFast() };
     })();
     // A failed open (no model configured) is answered as a tool error and tried again next time.

@@ -35,9 +35,9 @@ function poolRow(pool: PoolMember[], via: string): Pick<ModelRow, "resolvesTo" |
 }
 
 /** Every name the config defines (default, aliases, [models.*]), resolved and checked without calling it. */
-function modelRows(options: GlobalOptions): ModelRow[] {
+async function modelRows(options: GlobalOptions): Promise<ModelRow[]> {
   // Nothing is opened: the runtime only resolves here.
-  const runtime = new ModelRuntime({ loaded: loadWithFlags(options) });
+  const runtime = new ModelRuntime({ loaded: await loadWithFlags(options) });
   const { config } = runtime.loaded;
   const names = new Set<string>([...(config.model ? [config.model] : []), ...Object.keys(config.aliases ?? {}), ...Object.keys(config.models ?? {})]);
   return [...names].map((name) => {
@@ -62,8 +62,8 @@ function presetLines(): string[] {
 }
 
 /** `spark models`: what each configured name resolves to and whether it is usable now. */
-export function listModels(options: GlobalOptions & { json?: boolean }): number {
-  const rows = modelRows(options);
+export async function listModels(options: GlobalOptions & { json?: boolean }): Promise<number> {
+  const rows = await modelRows(options);
   const engineBuilds = engineBuildStatus();
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ models: rows, providers: providerPresets, engineBuilds }, null, 2)}\n`);

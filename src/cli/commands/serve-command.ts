@@ -64,7 +64,7 @@ export async function serve(options: ServeOptions): Promise<number> {
   // `-m NAME` is the model this gateway serves, as llama-server's -m: configured, so it is listed and
   // requests may name it (a `local:` name included), and loaded before the gateway says it listens.
   const served = options.model === undefined ? [] : [{ source: "flag --model", data: { model: options.model } }];
-  const runtime = new ModelRuntime({ loaded: loadWithFlags(options, process.env, process.cwd(), served) });
+  const runtime = new ModelRuntime({ loaded: await loadWithFlags(options, process.env, process.cwd(), served) });
   const gatewayConfig = runtime.loaded.config.gateway;
   const host = options.host ?? gatewayConfig?.host ?? "127.0.0.1";
   const port = portOf(options.port ?? gatewayConfig?.port);

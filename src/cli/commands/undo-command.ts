@@ -28,7 +28,7 @@ export async function undoCommand(id: string | undefined, options: UndoCommandOp
     return exitCodes.ok;
   }
   const checkpointId = id === undefined ? undefined : positiveInteger("the checkpoint id", id);
-  const settings = { ...workspaceWriteSettings(workspace), allowProtected: options.allowProtected === true };
+  const settings = { ...(await workspaceWriteSettings(workspace)), allowProtected: options.allowProtected === true };
   const result = await withStores((stores) => undoCheckpoint({ workspace, store: stores.checkpoints, id: checkpointId, force: options.force ?? false, ...settings }));
   process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatUndo(result));
   return exitCodes.ok;

@@ -34,7 +34,7 @@ function weekTotals(totals: UsageTotals[], keyId: string, family: string): Bucke
 
 /** Every bucket: for each key (and anonymous use), each family's windows, and the last week's totals. */
 async function collect(options: UsageOptions): Promise<KeyReport[]> {
-  const loaded = loadWithFlags(options);
+  const loaded = await loadWithFlags(options);
   const { config } = loaded;
   const db = openDatabase(databasePath(loaded.homeDir));
   const buckets = await openRateBuckets(db, options.redis ?? config.gateway?.redis_url);

@@ -46,6 +46,6 @@ export function printConfigWarnings(loaded: LoadedConfig): void {
  * Loads the configuration with the command line as its top layer. `extra`: layers a command adds over the
  * flags (`serve` makes `-m` the config's model).
  */
-export function loadWithFlags(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd(), extra: ConfigLayer[] = []): LoadedConfig {
+export async function loadWithFlags(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd(), extra: ConfigLayer[] = []): Promise<LoadedConfig> {
   return loadConfig({ cwd, env, flags: [...flagLayers(options), ...extra], ...(options.profile ? { profile: options.profile } : {}) });
 }

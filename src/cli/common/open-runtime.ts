@@ -19,8 +19,8 @@ export interface OpenRuntimeOptions {
 }
 
 /** Config (the flags its top layer), then the model runtime: the start of every command that talks to a model. */
-export function openRuntime(options: GlobalOptions, more: OpenRuntimeOptions = {}): ModelRuntime {
-  const loaded = loadWithFlags(options, process.env, more.cwd ?? process.cwd());
+export async function openRuntime(options: GlobalOptions, more: OpenRuntimeOptions = {}): Promise<ModelRuntime> {
+  const loaded = await loadWithFlags(options, process.env, more.cwd ?? process.cwd());
   if (more.printWarnings ?? true) printConfigWarnings(loaded);
   return new ModelRuntime({
     loaded,

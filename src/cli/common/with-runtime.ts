@@ -15,7 +15,7 @@ export async function withRuntime<T>(
   const controller = new AbortController();
   const removeHandler = abortOnInterrupt(controller);
   try {
-    const runtime = openRuntime(options, { ...more, signal: controller.signal });
+    const runtime = await openRuntime(options, { ...more, signal: controller.signal });
     try {
       return await work(runtime, controller.signal);
     } finally {

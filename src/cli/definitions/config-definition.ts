@@ -9,6 +9,6 @@ export const registerConfigCommand: RegisterCommand = (program, setExitCode) => 
     .option("--json", "machine-readable output")
     .action(async (options: { json?: boolean }, command: Command) => {
       const { showConfig } = await import("../commands/config-command.js");
-      setExitCode(showConfig({ ...command.optsWithGlobals<GlobalOptions>(), ...options }));
+      setExitCode(await showConfig({ ...command.optsWithGlobals<GlobalOptions>(), ...options }));
     });
 };

@@ -9,6 +9,6 @@ export const registerModelsCommand: RegisterCommand = (program, setExitCode) => 
     .option("--json", "machine-readable output")
     .action(async (options: { json?: boolean }, command: Command) => {
       const { listModels } = await import("../commands/models-command.js");
-      setExitCode(listModels({ ...command.optsWithGlobals<GlobalOptions>(), ...options }));
+      setExitCode(await listModels({ ...command.optsWithGlobals<GlobalOptions>(), ...options }));
     });
 };

@@ -33,7 +33,7 @@ export interface SessionOptions extends GlobalOptions, AgentWiringOptions {
 export async function openSession(options: SessionOptions): Promise<number> {
   const wiring = await prepareAgentWiring(options);
   // startAgentMcp reports the config's warnings.
-  const models = await ModelSwitcher.open(openRuntime(options, { printWarnings: false }));
+  const models = await ModelSwitcher.open(await openRuntime(options, { printWarnings: false }));
   const stores = openStores(sparkHome(process.env));
   const mcpProblems: string[] = [];
   const mcp = await startAgentMcp(models.runtime.loaded, wiring.workspace, (message) => mcpProblems.push(message));

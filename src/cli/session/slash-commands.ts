@@ -90,7 +90,7 @@ async function switchModel(host: CommandHost, args: string): Promise<void> {
 }
 
 async function undo(host: CommandHost): Promise<void> {
-  const result = await undoCheckpoint({ workspace: host.workspace, store: host.stores.checkpoints, ...workspaceWriteSettings(host.workspace) });
+  const result = await undoCheckpoint({ workspace: host.workspace, store: host.stores.checkpoints, ...(await workspaceWriteSettings(host.workspace)) });
   const words = { restored: "restored", removed: "removed (the patch created it)", recreated: "recreated (the patch deleted it)", unchanged: "already as before" };
   host.view.print([
     paint.green(`Undid checkpoint ${result.checkpoint.id} (${result.checkpoint.description}):`),
