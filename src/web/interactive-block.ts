@@ -235,8 +235,9 @@ export class InteractiveBlock implements BlockView {
       return true;
     }
     const candidate = await this.takeFrame();
-    const outcome = await candidate.load(html);
-    if (this.stopped) {
+    // A block that left its sandbox while its frame was made, or while it loaded, never runs again.
+    const outcome = this.stopped ? undefined : await candidate.load(html);
+    if (outcome === undefined || this.stopped) {
       candidate.dispose();
       return false;
     }
