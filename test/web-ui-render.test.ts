@@ -38,6 +38,15 @@ const HOSTILE_ANSWER = [
   "",
 ].join("\n");
 
+/**
+ * 40 hostile blocks streamed a few characters at a time: hundreds of sanitiser calls, well past the 32
+ * that share one inert document, so every document change is crossed while markup streams in.
+ */
+const HOSTILE_BLOCKS = Array.from(
+  { length: 40 },
+  (_, i) => `Block ${i}: <img src=x onerror="window.pwned = ${i}"> <a href="javascript:window.pwned=${i}">link</a> <b onclick="window.pwned = ${i}">bold</b>\n\n`,
+).join("");
+
 /** Two apps: the first leaves what state a frame could carry (its window's name, a global, a timer); the second reports what it finds. */
 const TWO_APPS_ANSWER = [
   "First:",
@@ -70,6 +79,7 @@ const script = (request: RecordedRequest): ScriptedReply => {
   const prompt = lastUserText(request);
   if (prompt === "long") return { kind: "text", chunks: LONG_ANSWER, delayMs: 300 };
   if (prompt === "two apps") return { kind: "text", chunks: splitForStreaming(TWO_APPS_ANSWER, 40), delayMs: 5 };
+  if (prompt === "hostile blocks") return { kind: "text", chunks: splitForStreaming(HOSTILE_BLOCKS, 9), delayMs: 2 };
   if (prompt === "hostile") return { kind: "text", chunks: splitForStreaming(HOSTILE_ANSWER, 7), delayMs: 5 };
   return { kind: "text", chunks: splitForStreaming(BLOCKS_ANSWER, 40), delayMs: 5 };
 };
@@ -162,6 +172,22 @@ describe("a hostile answer's markup", () => {
     expect(await link.getAttribute("target")).toBe("_blank");
     expect(await link.getAttribute("rel")).toBe("noopener noreferrer");
     expect(await page.evaluate("getComputedStyle(document.body).display")).not.toBe("none");
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
+
+describe("many hostile blocks", () => {
+  it("each reaches the page sanitised and whole, across the sanitiser's change of inert document", async () => {
+    const { context, page, errors } = await openPage();
+    await send(page, "hostile blocks");
+    await expect.poll(() => lastAnswer(page).getAttribute("data-finish"), { timeout: STEP_MS }).toBe("stop");
+    const body = lastAnswer(page).locator(".message-body");
+    const texts = await body.locator(".md-block").allTextContents();
+    expect(texts.map((text) => text.replace(/\s+/g, " ").trim())).toEqual(Array.from({ length: 40 }, (_, i) => `Block ${i}: link bold`));
+    expect(await page.evaluate("window.pwned === undefined")).toBe(true);
+    expect(await body.locator("[onerror], [onclick], a[href^='javascript']").count()).toBe(0);
+    expect(await body.locator("img").count()).toBe(40);
     expect(errors).toEqual([]);
     await context.close();
   });

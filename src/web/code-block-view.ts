@@ -6,6 +6,8 @@ import type { Block } from "./markdown-blocks.js";
 
 /** A finished block is highlighted in idle time, at the latest this long after its closing fence. */
 const HIGHLIGHT_TIMEOUT_MS = 500;
+/** The idle time highlighting wants left before it starts (about 1 ms for a short block, more for long ones). */
+const HIGHLIGHT_BUDGET_MS = 4;
 
 /**
  * A fenced code block: plain text while it streams (cheap at thousands of tokens a second), highlighted
@@ -49,6 +51,6 @@ export class CodeBlockView implements BlockView {
     whenIdle(() => {
       this.code.className = "hljs";
       this.code.innerHTML = this.highlight(block.code, block.lang);
-    }, HIGHLIGHT_TIMEOUT_MS);
+    }, HIGHLIGHT_TIMEOUT_MS, HIGHLIGHT_BUDGET_MS);
   }
 }

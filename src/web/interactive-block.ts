@@ -2,7 +2,7 @@ import { actionButton, copyText, downloadText, flashLabel } from "./block-action
 import { frameDocumentFor, KIND_INFO, type InteractiveKind, type RenderDeps } from "./block-renderers.js";
 import type { BlockView } from "./block-view.js";
 import type { Block } from "./markdown-blocks.js";
-import { whenIdle } from "./idle.js";
+import { idle, whenIdle } from "./idle.js";
 import { NAVIGATED_MESSAGE, SandboxFrame, type FrameEvent } from "./sandbox-frame.js";
 
 /** Opens a document full size (a dialog with a larger sandboxed frame). */
@@ -17,6 +17,12 @@ export interface FullSizeViewer {
 const STREAMING_RENDER_INTERVAL_MS: Record<InteractiveKind, number> = { mermaid: 300, svg: 150, html: 150 };
 /** A due render starts in idle time, at the latest this long after it was due. */
 const RENDER_IDLE_TIMEOUT_MS = 50;
+/**
+ * The idle time that making, loading or removing a frame wants left before it starts: each costs the
+ * page's main thread milliseconds (4-14 ms each in traces on 2 loaded cores), which at the end of an idle
+ * period would delay the next frame.
+ */
+const FRAME_BUDGET_MS = 8;
 const MIN_FRAME_HEIGHT = 60;
 const MAX_FRAME_HEIGHT = 640;
 
@@ -63,7 +69,7 @@ export class InteractiveBlock implements BlockView {
     this.status.className = "block-status";
     this.status.setAttribute("role", "status");
     this.element.append(this.toolbar(), this.stage, this.sourceView);
-    whenIdle(() => this.prepareSpare());
+    whenIdle(() => this.prepareSpare(), undefined, FRAME_BUDGET_MS);
   }
 
   update(block: Block, final: boolean): void {
@@ -124,23 +130,28 @@ export class InteractiveBlock implements BlockView {
       whenIdle(() => {
         this.timer = undefined;
         void this.render();
-      }, RENDER_IDLE_TIMEOUT_MS);
+      }, RENDER_IDLE_TIMEOUT_MS, FRAME_BUDGET_MS);
     }, delayMs);
   }
 
   /** Makes the next render's frame and loads its shell, unless one waits already. The stage must be in the page. */
   private prepareSpare(): void {
     if (this.spare || this.final || this.stopped || !this.element.isConnected) return;
-    const frame = new SandboxFrame(`${KIND_INFO[this.kind].label} preview`, (event) => this.onFrameEvent(frame, event));
-    frame.element.classList.add("candidate");
-    this.stage.append(frame.element);
-    this.spare = frame;
+    this.spare = this.newFrame();
   }
 
-  private takeFrame(): SandboxFrame {
-    const spare = this.spare;
+  /**
+   * The spare frame, else a new one made in idle time: a diagram's render goes on in the task that brought
+   * its SVG from the renderer frame, not in an idle one.
+   */
+  private async takeFrame(): Promise<SandboxFrame> {
+    if (!this.spare) await idle(RENDER_IDLE_TIMEOUT_MS, FRAME_BUDGET_MS);
+    const frame = this.spare ?? this.newFrame();
     this.spare = undefined;
-    if (spare) return spare;
+    return frame;
+  }
+
+  private newFrame(): SandboxFrame {
     const frame = new SandboxFrame(`${KIND_INFO[this.kind].label} preview`, (event) => this.onFrameEvent(frame, event));
     frame.element.classList.add("candidate");
     this.stage.append(frame.element);
@@ -149,7 +160,7 @@ export class InteractiveBlock implements BlockView {
 
   /** After a render: a streaming block gets its next frame ready in idle time; a finished one keeps none. */
   private afterRender(final: boolean): void {
-    if (!final) whenIdle(() => this.prepareSpare());
+    if (!final) whenIdle(() => this.prepareSpare(), undefined, FRAME_BUDGET_MS);
     else if (this.spare) {
       this.spare.dispose();
       this.spare = undefined;
@@ -223,9 +234,10 @@ export class InteractiveBlock implements BlockView {
       this.showProblem(undefined, final);
       return true;
     }
-    const candidate = this.takeFrame();
-    const outcome = await candidate.load(html);
-    if (this.stopped) {
+    const candidate = await this.takeFrame();
+    // A block that left its sandbox while its frame was made, or while it loaded, never runs again.
+    const outcome = this.stopped ? undefined : await candidate.load(html);
+    if (outcome === undefined || this.stopped) {
       candidate.dispose();
       return false;
     }
@@ -238,7 +250,7 @@ export class InteractiveBlock implements BlockView {
     const replaced = this.shown;
     if (replaced) {
       replaced.element.style.display = "none";
-      whenIdle(() => replaced.dispose(), 500);
+      whenIdle(() => replaced.dispose(), 500, FRAME_BUDGET_MS);
     }
     this.shown = candidate;
     this.lastGoodHtml = html;
