@@ -22,6 +22,7 @@ import { defaultThreads, LocalEngine, LocalModelClient } from "../../src/models/
 import { CHAIN_TEXT } from "../../test/support/chain-text.js";
 import { DRAFT_SHAPE, ensureShapedModel, weightBytesPerToken, type ShapeName, type ShapeQuant } from "../../test/support/gguf-shapes.js";
 import { measureReadBandwidth, type BandwidthResult } from "./bandwidth.js";
+import { measureMatrixKernels, type MatrixKernelResult } from "./matrix-kernels.js";
 import { measureVerifyCost, verifyCostMarkdown, type VerifyCostRow } from "./verify-cost.js";
 
 export interface RealShapeOptions {
@@ -49,6 +50,8 @@ interface ThreadRun {
   threads: number;
   /** Read bandwidth measured just before this thread count's calls (CPU only). */
   bandwidth?: BandwidthResult;
+  /** Every weight matrix of one token as one ggml graph, the engine's CPU kernels alone (CPU only). */
+  matrixKernels?: MatrixKernelResult;
   rows: BenchRow[];
   /** Time to verify a batch of N tokens against one token (same engine settings). */
   verifyCost: VerifyCostRow[];
@@ -87,6 +90,8 @@ async function runThreads(options: RealShapeOptions, paths: { target: string; dr
   if (!options.gpu) {
     run.bandwidth = await measureReadBandwidth(threads);
     log(`speed --shape: ${threads} thread(s): read bandwidth ${(run.bandwidth.bestBytesPerSecond / 1e9).toFixed(2)} GB/s (best), ${(run.bandwidth.medianBytesPerSecond / 1e9).toFixed(2)} (median)`);
+    run.matrixKernels = await measureMatrixKernels(options.shape, options.quant, threads);
+    log(`speed --shape: ${threads} thread(s): matrix kernels alone ${run.matrixKernels.bestMs.toFixed(0)} ms per token (best)`);
   }
   log(`speed --shape: ${threads} thread(s): verification cost per batch size`);
   run.verifyCost = await measureVerifyCost({ modelPath: paths.target, threads, gpu: options.gpu, text: CHAIN_TEXT.repeat(2), rounds: Math.max(minVerifyRounds, options.rounds) });
@@ -174,6 +179,12 @@ function verifyCostSection(rows: readonly VerifyCostRow[]): string[] {
   ];
 }
 
+/** The kernels alone against the bound: what a decoding step could reach if nothing but its matrices cost. */
+function matrixKernelLine(kernels: MatrixKernelResult, bandwidth: number): string {
+  const rate = kernels.bytes / (kernels.bestMs / 1000);
+  return `Matrix kernels alone (bench/speed/matrix-kernels.ts: every weight matrix of one token times one vector, one ggml graph on the engine's CPU backend, no attention, sampling or per-token work; ${kernels.bytes > 0 ? gb(kernels.bytes) : "?"} GB; Q4_0 not repacked as the engine repacks it): best ${kernels.bestMs.toFixed(0)} ms, median ${kernels.medianMs.toFixed(0)} ms per token = ${gb(rate)} GB/s, ${percent(rate / bandwidth)} of the read bandwidth: no decoding step on this CPU can come closer to the bound than its kernels.`;
+}
+
 export function realShapeMarkdown(result: RealShapeResult): string {
   const loaded = result.runs.some((run) => run.loadAverageBefore > availableParallelism());
   const out = [
@@ -189,6 +200,7 @@ export function realShapeMarkdown(result: RealShapeResult): string {
     if (run.bandwidth) {
       const bound = run.bandwidth.bestBytesPerSecond / result.weightBytesPerToken;
       out.push(`Read bandwidth (${run.threads} thread(s), memchr over ${run.bandwidth.bufferBytes >> 20} MiB each, ${run.bandwidth.passes} passes): best ${gb(run.bandwidth.bestBytesPerSecond)} GB/s, median ${gb(run.bandwidth.medianBytesPerSecond)} GB/s; bound on plain decoding: ${bound.toFixed(2)} tokens/s.`);
+      if (run.matrixKernels) out.push("", matrixKernelLine(run.matrixKernels, run.bandwidth.bestBytesPerSecond));
     }
     out.push("", formatBenchTable(run.rows, 2), "", ...targets(run, result.backend !== "CPU").map((line) => `- ${line}`), "");
     if (run.verifyCost.length > 0) out.push(...verifyCostSection(run.verifyCost), "");
