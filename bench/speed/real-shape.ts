@@ -11,7 +11,7 @@
  * `--cases N` runs each comparison N times, plain and lever in turn (rows show the median call).
  * The rewrite rows (what the speculative-edit target is judged on) rewrite a file of REWRITE_COPIES copies of
  * the chain text, `--max-tokens` (default 128) tokens per call: real rewrites are hundreds of tokens, and a
- * 32-token call spends most of its time ramping its drafts up. The "continue" rows stay short.
+ * 32-token call spends most of its time ramping its drafts up. The "continue" rows stay short (32 tokens, one copy).
  * With `--gpu cuda` the engine runs on node-llama-cpp's CUDA build (refused, saying why, when that build or
  * a GPU is missing); the CPU bandwidth bound does not apply there.
  */
@@ -102,7 +102,7 @@ async function runThreads(options: RealShapeOptions, paths: { target: string; dr
   const lookup = new LocalModelClient(engine, paths.target, name, load);
   const drafted = new LocalModelClient(engine, paths.target, name, { ...load, draftModelPath: paths.draft });
   try {
-    const shared = { plain, source: CHAIN_TEXT.repeat(REWRITE_COPIES), maxTokens: options.maxTokens, continueMaxTokens: Math.min(continueMaxTokens, options.maxTokens), remote: false, rounds: options.rounds };
+    const shared = { plain, source: CHAIN_TEXT.repeat(REWRITE_COPIES), maxTokens: options.maxTokens, continueMaxTokens: Math.min(continueMaxTokens, options.maxTokens), continueSource: CHAIN_TEXT, remote: false, rounds: options.rounds };
     log(`speed --shape: ${threads} thread(s): prediction, useless prediction, prompt lookup`);
     run.rows.push(...(await speculationRows({ ...shared, fast: lookup, defaultLever: "prompt lookup" })));
     log(`speed --shape: ${threads} thread(s): draft model`);
