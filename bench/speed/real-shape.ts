@@ -9,6 +9,9 @@
  * how close plain decoding comes to the bound it sets: tokens/s x bytes read per token / bandwidth; and
  * what verifying a draft costs per batch size (verify-cost.ts), which caps what speculation can reach.
  * `--cases N` runs each comparison N times, plain and lever in turn (rows show the median call).
+ * The rewrite rows (what the speculative-edit target is judged on) rewrite a file of REWRITE_COPIES copies of
+ * the chain text, `--max-tokens` (default 128) tokens per call: real rewrites are hundreds of tokens, and a
+ * 32-token call spends most of its time ramping its drafts up. The "continue" rows stay short (32 tokens, one copy).
  * With `--gpu cuda` the engine runs on node-llama-cpp's CUDA build (refused, saying why, when that build or
  * a GPU is missing); the CPU bandwidth bound does not apply there.
  */
@@ -19,6 +22,7 @@ import { defaultThreads, LocalEngine, LocalModelClient } from "../../src/models/
 import { CHAIN_TEXT } from "../../test/support/chain-text.js";
 import { DRAFT_SHAPE, ensureShapedModel, weightBytesPerToken, type ShapeName, type ShapeQuant } from "../../test/support/gguf-shapes.js";
 import { measureReadBandwidth, type BandwidthResult } from "./bandwidth.js";
+import { measureMatrixKernels, type MatrixKernelResult } from "./matrix-kernels.js";
 import { measureVerifyCost, verifyCostMarkdown, type VerifyCostRow } from "./verify-cost.js";
 
 export interface RealShapeOptions {
@@ -27,13 +31,18 @@ export interface RealShapeOptions {
   gpu: boolean;
   /** Thread counts to run (each a separate engine); default 1 and 2 on the CPU, the default count on a GPU. */
   threads: number[] | undefined;
-  /** Tokens per call: short, the machine is shared. */
+  /** Tokens per rewrite call (prediction, useless prediction and their plain calls). */
   maxTokens: number;
   /** Calls per side of each comparison (rows show the median); batches per size for the verification table. */
   rounds: number;
 }
 
-export const REAL_SHAPE_DEFAULTS = { quant: "q8_0" as ShapeQuant, maxTokens: 64, rounds: 1 };
+/** Defaults: the figures the issue's targets are judged on, both thread counts in about 8 minutes on a quiet 2-core machine. */
+export const REAL_SHAPE_DEFAULTS = { quant: "q8_0" as ShapeQuant, maxTokens: 128, rounds: 3 };
+/** Tokens per "continue" call (prompt lookup, draft model): no target is judged on them, and the draft model is slow. */
+const continueMaxTokens = 32;
+/** Copies of the chain text in the file the rewrite rows rewrite: 177 tokens, more than a rewrite call writes. */
+const REWRITE_COPIES = 3;
 /** Batches per size in the verification table: its medians need a few even when the levers run once. */
 const minVerifyRounds = 3;
 
@@ -41,6 +50,8 @@ interface ThreadRun {
   threads: number;
   /** Read bandwidth measured just before this thread count's calls (CPU only). */
   bandwidth?: BandwidthResult;
+  /** Every weight matrix of one token as one ggml graph, the engine's CPU kernels alone (CPU only). */
+  matrixKernels?: MatrixKernelResult;
   rows: BenchRow[];
   /** Time to verify a batch of N tokens against one token (same engine settings). */
   verifyCost: VerifyCostRow[];
@@ -79,6 +90,8 @@ async function runThreads(options: RealShapeOptions, paths: { target: string; dr
   if (!options.gpu) {
     run.bandwidth = await measureReadBandwidth(threads);
     log(`speed --shape: ${threads} thread(s): read bandwidth ${(run.bandwidth.bestBytesPerSecond / 1e9).toFixed(2)} GB/s (best), ${(run.bandwidth.medianBytesPerSecond / 1e9).toFixed(2)} (median)`);
+    run.matrixKernels = await measureMatrixKernels(options.shape, options.quant, threads);
+    log(`speed --shape: ${threads} thread(s): matrix kernels alone ${run.matrixKernels.bestMs.toFixed(0)} ms per token (best)`);
   }
   log(`speed --shape: ${threads} thread(s): verification cost per batch size`);
   run.verifyCost = await measureVerifyCost({ modelPath: paths.target, threads, gpu: options.gpu, text: CHAIN_TEXT.repeat(2), rounds: Math.max(minVerifyRounds, options.rounds) });
@@ -89,7 +102,7 @@ async function runThreads(options: RealShapeOptions, paths: { target: string; dr
   const lookup = new LocalModelClient(engine, paths.target, name, load);
   const drafted = new LocalModelClient(engine, paths.target, name, { ...load, draftModelPath: paths.draft });
   try {
-    const shared = { plain, source: CHAIN_TEXT, maxTokens: options.maxTokens, remote: false, rounds: options.rounds };
+    const shared = { plain, source: CHAIN_TEXT.repeat(REWRITE_COPIES), maxTokens: options.maxTokens, continueMaxTokens: Math.min(continueMaxTokens, options.maxTokens), continueSource: CHAIN_TEXT, remote: false, rounds: options.rounds };
     log(`speed --shape: ${threads} thread(s): prediction, useless prediction, prompt lookup`);
     run.rows.push(...(await speculationRows({ ...shared, fast: lookup, defaultLever: "prompt lookup" })));
     log(`speed --shape: ${threads} thread(s): draft model`);
@@ -166,13 +179,19 @@ function verifyCostSection(rows: readonly VerifyCostRow[]): string[] {
   ];
 }
 
+/** The kernels alone against the bound: what a decoding step could reach if nothing but its matrices cost. */
+function matrixKernelLine(kernels: MatrixKernelResult, bandwidth: number): string {
+  const rate = kernels.bytes / (kernels.bestMs / 1000);
+  return `Matrix kernels alone (bench/speed/matrix-kernels.ts: every weight matrix of one token times one vector, one ggml graph on the engine's CPU backend, no attention, sampling or per-token work; ${kernels.bytes > 0 ? gb(kernels.bytes) : "?"} GB; Q4_0 not repacked as the engine repacks it): best ${kernels.bestMs.toFixed(0)} ms, median ${kernels.medianMs.toFixed(0)} ms per token = ${gb(rate)} GB/s, ${percent(rate / bandwidth)} of the read bandwidth: no decoding step on this CPU can come closer to the bound than its kernels.`;
+}
+
 export function realShapeMarkdown(result: RealShapeResult): string {
   const loaded = result.runs.some((run) => run.loadAverageBefore > availableParallelism());
   const out = [
     `Label: constructed weights, real shape, ${result.backend}${loaded ? ", loaded by parallel work (load average above the core count: figures are what was left to this run)" : ""}.`,
     "",
     `Model: constructed weights, real shape: ${result.model} (qwen2, 28 blocks, 1536 wide, GQA 12/2, FFN 8960, 151,936-token vocabulary); draft model: ${result.draftModel}; backend: ${result.backend}.`,
-    `Greedy decoding follows a known text (test/support/chain-text.ts), so drafts from that text are accepted; the weights are not a trained model's, the shapes, types and bytes read per token are (${gb(result.weightBytesPerToken)} GB per token). ${result.maxTokens} tokens per call${result.rounds > 1 ? `; ${result.rounds} calls per side of each comparison, plain and lever in turn, each row showing the call with the median decode speed` : ""}.`,
+    `Greedy decoding follows a known text (test/support/chain-text.ts), so drafts from that text are accepted; the weights are not a trained model's, the shapes, types and bytes read per token are (${gb(result.weightBytesPerToken)} GB per token). ${result.maxTokens} tokens per rewrite call (a file of ${REWRITE_COPIES} copies of the text), ${Math.min(continueMaxTokens, result.maxTokens)} per continue call${result.rounds > 1 ? `; ${result.rounds} calls per side of each comparison, plain and lever in turn, each row showing the call with the median decode speed` : ""}.`,
     "node-llama-cpp 3.21.1 sets llama.cpp's n_threads_batch to its `threads` (AddonContext.cpp), so batch threads (prefill, verifying drafts) cannot be set apart from decode threads: each row's thread count is both.",
     "",
   ];
@@ -181,6 +200,7 @@ export function realShapeMarkdown(result: RealShapeResult): string {
     if (run.bandwidth) {
       const bound = run.bandwidth.bestBytesPerSecond / result.weightBytesPerToken;
       out.push(`Read bandwidth (${run.threads} thread(s), memchr over ${run.bandwidth.bufferBytes >> 20} MiB each, ${run.bandwidth.passes} passes): best ${gb(run.bandwidth.bestBytesPerSecond)} GB/s, median ${gb(run.bandwidth.medianBytesPerSecond)} GB/s; bound on plain decoding: ${bound.toFixed(2)} tokens/s.`);
+      if (run.matrixKernels) out.push("", matrixKernelLine(run.matrixKernels, run.bandwidth.bestBytesPerSecond));
     }
     out.push("", formatBenchTable(run.rows, 2), "", ...targets(run, result.backend !== "CPU").map((line) => `- ${line}`), "");
     if (run.verifyCost.length > 0) out.push(...verifyCostSection(run.verifyCost), "");

@@ -12,6 +12,10 @@ export interface SpeedBenchOptions {
   /** The code the rewrite and continue workloads work on. */
   source: string;
   maxTokens: number;
+  /** Tokens per "continue" call, when it should differ from maxTokens (the rewrite's); default maxTokens. */
+  continueMaxTokens?: number;
+  /** The code the "continue" workload continues, when it should differ from the rewrite's; default source. */
+  continueSource?: string;
   /** Label of the speculation `fast` uses without a prediction ("prompt lookup" or "draft model"). */
   defaultLever: string;
   /** Remote models: only the prediction workloads apply. */
@@ -96,7 +100,7 @@ export async function speculationRows(options: SpeedBenchOptions): Promise<Bench
     rows.push(compareRounds("rewrite a file", "useless prediction", rewritePlain, useless, "draft allowance"));
   });
   if (!options.remote && workloads.includes("continue")) {
-    const continuation = ask([{ role: "user", content: `Continue this code:\n\n${source}` }], maxTokens);
+    const continuation = ask([{ role: "user", content: `Continue this code:\n\n${options.continueSource ?? source}` }], options.continueMaxTokens ?? maxTokens);
     rows.push(
       await inWorkload("continue code", async () => {
         const [plainCalls = [], leverCalls = []] = await inRounds(rounds, [() => runCall(plain, continuation), () => runCall(fast, continuation)]);

@@ -24,7 +24,7 @@ function decode(policy: DraftPolicy, tokens: number, outcome: (length: number) =
 describe("DraftPolicy", () => {
   it("doubles the draft length while drafts are accepted, up to the cap", () => {
     const { drafts } = decode(new DraftPolicy(), 200, (length) => length);
-    expect(drafts.slice(0, 5)).toEqual([4, 8, 16, 16, 16]);
+    expect(drafts.slice(0, 6)).toEqual([4, 8, 16, 32, 32, 32]);
   });
 
   it("after a fully rejected first draft only probes with one token, two at once then one per 32 generated", () => {
@@ -37,15 +37,15 @@ describe("DraftPolicy", () => {
   it("gets going after a first draft that misses, as when the output starts with text the prediction lacks", () => {
     const policy = new DraftPolicy();
     policy.settled(4, 0);
-    const { drafts } = decode(policy, 40, (length) => length);
-    expect(drafts.slice(0, 5)).toEqual([1, 2, 4, 8, 16]);
+    const { drafts } = decode(policy, 80, (length) => length);
+    expect(drafts.slice(0, 6)).toEqual([1, 2, 4, 8, 16, 32]);
   });
 
   it("keeps drafting through an edit point when earlier drafts were accepted", () => {
     const policy = new DraftPolicy();
     decode(policy, 60, (length) => length);
-    policy.settled(16, 0); // the output left the prediction
-    expect(policy.nextLength()).toBe(4);
+    policy.settled(32, 0); // the output left the prediction
+    expect(policy.nextLength()).toBe(8);
   });
 
   it("bounds what a bad run wastes after a long good one by the allowance cap", () => {
@@ -57,7 +57,7 @@ describe("DraftPolicy", () => {
 
   it("never wastes more than its initial allowance, the allowance earned by accepted tokens and the probe rate", () => {
     fc.assert(
-      fc.property(fc.array(fc.nat({ max: 16 }), { minLength: 1, maxLength: 50 }), fc.integer({ min: 1, max: 400 }), (accepts, tokens) => {
+      fc.property(fc.array(fc.nat({ max: defaultDraftPolicy.maxLength }), { minLength: 1, maxLength: 50 }), fc.integer({ min: 1, max: 400 }), (accepts, tokens) => {
         let step = 0;
         let accepted = 0;
         const { rejected } = decode(new DraftPolicy(), tokens, (length) => {
@@ -66,7 +66,8 @@ describe("DraftPolicy", () => {
           return taken;
         });
         // Allowance: the initial one, plus each accepted token, plus 1/32 per generated token (last step may overshoot by a draft).
-        expect(rejected).toBeLessThanOrEqual(defaultDraftPolicy.initialAllowance + accepted + (tokens + 17) / 32);
+        const generated = tokens + defaultDraftPolicy.maxLength + 1;
+        expect(rejected).toBeLessThanOrEqual(defaultDraftPolicy.initialAllowance + accepted + generated * defaultDraftPolicy.allowancePerToken);
       }),
     );
   });

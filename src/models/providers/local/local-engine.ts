@@ -15,7 +15,7 @@ import {
 } from "node-llama-cpp";
 import { errorMessage, ModelError, SparkError } from "../../../core/index.js";
 import type { LocalEngine as LocalEngineHandle } from "../../local-engine-handle.js";
-import { PredictionFollower, RequestPredictor } from "../../../speed/speculation/index.js";
+import { defaultDraftPolicy, PredictionFollower, RequestPredictor } from "../../../speed/speculation/index.js";
 import { checkGgufFile } from "./check-gguf-file.js";
 import { splicingWrapper } from "./held-tokens.js";
 import { KvCacheStore, type KvCacheOptions } from "./kv-cache-store.js";
@@ -54,8 +54,12 @@ export interface LoadedModel {
 }
 
 const defaultMaxContext = 8192;
-/** Most drafted tokens per step; RequestPredictor shrinks drafts after misses and grows them back. */
-const maxDraftTokens = 16;
+/**
+ * Most tokens a draft model drafts per step: each costs it a decode step of its own, so it stops at 16,
+ * where verification already gives most of what longer batches give. A prediction or prompt lookup drafts
+ * for free, up to the draft policy's longest draft; RequestPredictor shrinks drafts after misses either way.
+ */
+const maxDraftModelTokens = 16;
 
 /**
  * The embedded llama.cpp engine: one Llama binding and one loaded model per file (and options) per
@@ -176,9 +180,9 @@ export class LocalEngine implements LocalEngineHandle {
     for (let index = 0; index < context.totalSequences; index++) {
       await yieldToEventLoop();
       const predictor = new RequestPredictor({
-        prediction: new PredictionFollower(maxDraftTokens),
-        inputLookup: new InputLookupTokenPredictor({ predictionLength: { max: maxDraftTokens } }),
-        ...(draft ? { draft: new DraftSequenceTokenPredictor(draft.getSequence(), { minTokens: 4, maxTokens: maxDraftTokens }) } : {}),
+        prediction: new PredictionFollower(defaultDraftPolicy.maxLength),
+        inputLookup: new InputLookupTokenPredictor({ predictionLength: { max: defaultDraftPolicy.maxLength } }),
+        ...(draft ? { draft: new DraftSequenceTokenPredictor(draft.getSequence(), { minTokens: 4, maxTokens: maxDraftModelTokens }) } : {}),
       });
       const sequence = context.getSequence({ tokenPredictor: predictor });
       let chat: LlamaChat | undefined;

@@ -30,7 +30,11 @@ export function usableCores(): number {
 
 /**
  * Threads for llama.cpp. Measured on 2-vCPU machines: 2 threads was erratic and often ~25x slower than 1,
- * so one core is left for Node's event loop; on larger machines all but one core.
+ * so one core is left for Node's event loop; on larger machines all but one core. On a model of real shape
+ * (1.5B, Q8_0) 2 threads decoded 1.66x faster than 1 on an idle machine, but 6x slower while other work
+ * ran (0.46 against 2.77 tokens/s): llama.cpp's threads wait on each other at every operation, and one
+ * that loses its core stalls the rest (bench/results/speed-real-shape-cpu-analysis-loaded-i20.md). On an
+ * idle 2-core machine `threads = 2` (`[local]`, `--threads`, SPARK_THREADS) is the faster choice.
  */
 export function defaultThreads(cores: number = usableCores()): number {
   return cores <= 2 ? 1 : cores - 1;
