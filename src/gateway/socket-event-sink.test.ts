@@ -1,5 +1,6 @@
+import { EventEmitter } from "node:events";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
 import { SocketEventSink } from "./socket-event-sink.js";
 
@@ -82,5 +83,33 @@ describe("SocketEventSink", () => {
       { type: "response.completed", sequence_number: 6, stream_id: "page" },
     ]);
     expect(events).toEqual(before);
+  });
+
+  it("sends the page's deltas at most once per 8 ms, a delta after a quiet spell at once", async () => {
+    // A socket stand-in, so the clock can be the test's: only what the sink uses of a ws socket.
+    const sent: Json[] = [];
+    const socket = Object.assign(new EventEmitter(), { readyState: WebSocket.OPEN, bufferedAmount: 0, send: (text: string) => void sent.push(JSON.parse(text) as Json) });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setImmediate", "clearImmediate", "performance"] });
+    try {
+      const sink = new SocketEventSink(socket as unknown as WebSocket, undefined, true);
+      sink.open();
+      await sink.send([{ data: delta(1, "a") }]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(sent.map((event) => event["delta"])).toEqual(["a"]);
+      await sink.send([{ data: delta(2, "b") }]);
+      await vi.advanceTimersByTimeAsync(2);
+      await sink.send([{ data: delta(3, "c") }]);
+      await vi.advanceTimersByTimeAsync(4);
+      expect(sent).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(2);
+      expect(sent.map((event) => event["delta"])).toEqual(["a", "bc"]);
+      await vi.advanceTimersByTimeAsync(50);
+      await sink.send([{ data: delta(4, "d") }]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(sent.map((event) => event["delta"])).toEqual(["a", "bc", "d"]);
+      sink.end();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
