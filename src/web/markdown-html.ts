@@ -58,9 +58,10 @@ export function createMarkdownRenderer(highlight: Highlighter): MarkdownToNodes 
     // Parsed in the inert document: an <img onerror> or a <script> there neither loads nor runs.
     holder.innerHTML = marked.parse(markdown, { async: false });
     purifier.sanitize(holder);
-    // Moved (adopted) into the page only once checked; the holder is left empty for the next call.
+    // Moved (adopted) into the page only once checked; the holder is left empty for the next call. One
+    // node at a time: append(...childNodes) throws past V8's argument limit (~120,000 nodes in one block).
     const nodes = document.createDocumentFragment();
-    nodes.append(...holder.childNodes);
+    while (holder.firstChild) nodes.appendChild(holder.firstChild);
     return nodes;
   };
 }
