@@ -39,6 +39,26 @@ const ANSWER = Array.from({ length: 4 }, () => PAYLOADS.map((payload, i) => `Pro
  */
 const WIDE_ANSWER = ["Before.\n\n", `${"<hr>".repeat(150_000)}\n\n`, "After."];
 
+interface Report {
+  pwned: unknown;
+  tags: string[];
+  bad: string[];
+  templateHandlers: number;
+}
+
+/** What reached the answer: whether anything ran, its elements, its suspect attributes, what its templates hold. */
+const REPORT = `(() => {
+  const body = [...document.querySelectorAll("article.message.assistant")].at(-1).querySelector(".message-body");
+  const all = [...body.querySelectorAll("*")];
+  const attrs = all.flatMap((el) => [...el.attributes].map((a) => el.tagName.toLowerCase() + "[" + a.name + "=" + a.value + "]"));
+  return {
+    pwned: window.pwned,
+    tags: [...new Set(all.map((el) => el.tagName.toLowerCase()))].sort(),
+    bad: attrs.filter((a) => /\\[(on\\w+|style|formaction|xlink:href|srcdoc|id|name)=|javascript:|data:text/i.test(a)),
+    templateHandlers: [...body.querySelectorAll("template")].filter((t) => t.content.querySelector("script, [onerror], [onclick]") !== null).length,
+  };
+})()`;
+
 let upstream: ScriptedServer;
 let gateway: GatewayProcess;
 let browser: Browser;
@@ -74,21 +94,7 @@ describe("hostile markup against the reused inert document", () => {
     await page.press("#composer-input", "Enter");
     const answer = page.locator("article.message.assistant").last();
     await expect.poll(() => answer.getAttribute("data-finish"), { timeout: 90_000 }).toBe("stop");
-    const report = await page.evaluate(() => {
-      const body = [...document.querySelectorAll("article.message.assistant")].at(-1)!.querySelector(".message-body")!;
-      const all = [...body.querySelectorAll("*")];
-      const attrs = all.flatMap((el) => [...el.attributes].map((a) => `${el.tagName.toLowerCase()}[${a.name}=${a.value}]`));
-      return {
-        pwned: (window as unknown as { pwned?: unknown }).pwned,
-        tags: [...new Set(all.map((el) => el.tagName.toLowerCase()))].sort(),
-        bad: attrs.filter((a) => /\[(on\w+|style|formaction|xlink:href|srcdoc)=|javascript:|data:text|\[(id|name)=/i.test(a)),
-        composer: document.getElementById("composer-input")?.tagName,
-        forms: [...body.querySelectorAll("form")].map((f) => f.getAttribute("action")),
-        blocks: body.querySelectorAll(".md-block").length,
-        // A <template> may stay; what its inert content holds was sanitised too.
-        templateHandlers: [...body.querySelectorAll("template")].filter((t) => t.content.querySelector("script, [onerror], [onclick]") !== null).length,
-      };
-    });
+    const report = await page.evaluate<Report>(REPORT);
     expect(report.pwned).toBeUndefined();
     // Left by the sanitiser's configuration (not the inert document): ids pass as written, and a style
     // attribute stays in the DOM though the page's CSP (style-src 'self') never applies it.
