@@ -19,13 +19,16 @@ if (major < 20 || (major === 20 && minor < 9)) {
 
 /** Writes `text` to stdout at once: process.stdout on a pipe would load Node's net and stream modules. */
 function writeOut(text) {
+  const bytes = Buffer.from(text);
+  let written = 0;
   try {
-    writeSync(1, text);
+    // A pipe may take part of the help at a time: write until all of it is out.
+    while (written < bytes.length) written += writeSync(1, bytes, written);
   } catch (error) {
     // `spark --version | head -c0` closed the pipe: stop quietly, as the CLI does. A non-blocking stdout
-    // that is full (EAGAIN) gets the ordinary stream, which waits.
+    // that is full (EAGAIN) gets the rest through the ordinary stream, which waits.
     if (error && error.code === "EPIPE") return;
-    if (error && error.code === "EAGAIN") process.stdout.write(text);
+    if (error && error.code === "EAGAIN") process.stdout.write(bytes.subarray(written));
     else throw error;
   }
 }
