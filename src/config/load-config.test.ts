@@ -88,6 +88,7 @@ max_queued = 1
       ["max_queued = 0", /key `gateway\.pool\.max_queued`: a whole number of requests from 1 to 100000; the default is 256/],
       ["max_queued = -1", /max_queued`: a whole number of requests from 1/],
       ["max_queued = 1.5", /max_queued`: a whole number of requests from 1/],
+      ["max_queued = 100001", /max_queued`: a whole number of requests from 1 to 100000/],
       ['max_queued = "many"', /max_queued`: .*expected number/],
     ];
     for (const [line, message] of refusals) {
