@@ -126,3 +126,94 @@ describe("gateway pool max_concurrent", () => {
     expect(await waiting()).toBe(0);
   }, 120_000);
 });
+
+/**
+ * The pool's wait queue is bounded (`[gateway.pool] max_queued`, `queue_timeout_ms`): one replica capped at
+ * one request, held by a stream its upstream never ends. The next request waits; while it does, a request in
+ * each API family is refused at once (the queue is full); then the waiter is refused when its time is up.
+ * Each refusal is 503 pool_saturated with Retry-After in the caller's error shape, counted, and reaches no
+ * upstream; the waiter gave back nothing it did not hold, and once the holder lets go a request is answered.
+ */
+describe("gateway pool wait queue bounds", () => {
+  // The full-queue refusals must come while the waiter still waits: a margin for a loaded 2-core machine.
+  const QUEUE_TIMEOUT_MS = 2000;
+  let upstream: ScriptedServer;
+  let gateway: GatewayProcess;
+
+  const metricsText = async () => (await fetch(`${gateway.url}/metrics`)).text();
+  const metric = async (line: RegExp): Promise<number> => Number(line.exec(await metricsText())?.[1] ?? Number.NaN);
+  const waiting = () => metric(/^spark_pool_waiting\{model="bounded"\} (\d+)$/m);
+  const inFlight = () => metric(/^spark_pool_in_flight\{model="bounded",replica="1"\} (\d+)$/m);
+  const post = (path: string, body: object, signal: AbortSignal = AbortSignal.timeout(60_000)) =>
+    fetch(`${gateway.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal });
+  const chat = (content: string, extra: object = {}, signal?: AbortSignal) => post("/v1/chat/completions", { model: "bounded", messages: [{ role: "user", content }], ...extra }, signal);
+
+  beforeAll(async () => {
+    upstream = await startScriptedServer(script(2));
+    const home = tempDir("spark-pool-queue-home-");
+    mkdirSync(join(home, ".spark"), { recursive: true });
+    const config = ["[gateway.pool]", `queue_timeout_ms = ${QUEUE_TIMEOUT_MS}`, "max_queued = 1", "[models.bounded]", `upstreams = [{ base_url = "${upstream.url}", model = "${MODEL}", max_concurrent = 1 }]`, ""];
+    writeFileSync(join(home, ".spark", "config.toml"), config.join("\n"));
+    gateway = await startGateway(tempDir("spark-pool-queue-"), { HOME: home, SPARK_HOME: join(home, ".spark") });
+  }, 60_000);
+
+  afterAll(async () => {
+    await gateway?.stop();
+    await upstream?.close();
+  });
+
+  it("refuses past max_queued at once and past queue_timeout_ms, with 503 pool_saturated and Retry-After in every API's shape, and leaks no slot or waiter", async () => {
+    const holder = new AbortController();
+    const held = await chat("hold-the-slot", { stream: true }, holder.signal);
+    expect(held.status).toBe(200);
+    await expect.poll(() => upstream.inFlight, { timeout: 20_000 }).toBe(1);
+
+    const started = performance.now();
+    const timedOut = chat("waits-too-long").then(async (response) => ({ response, body: (await response.json()) as { error: { code: string; message: string } }, elapsed: performance.now() - started }));
+    await expect.poll(waiting, { timeout: 20_000 }).toBe(1);
+
+    // The queue is full: each API family is refused at once, in its own error shape.
+    const [streamed, responses, anthropic, gemini] = await Promise.all([
+      chat("refused-chat", { stream: true }),
+      post("/v1/responses", { model: "bounded", input: "refused-responses" }),
+      post("/v1/messages", { model: "bounded", max_tokens: 16, messages: [{ role: "user", content: "refused-messages" }] }),
+      post("/v1beta/models/bounded:generateContent", { contents: [{ role: "user", parts: [{ text: "refused-gemini" }] }] }),
+    ]);
+    for (const response of [streamed, responses, anthropic, gemini]) {
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("1");
+      expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+    }
+    for (const body of [await streamed.json(), await responses.json()] as { error: { code: string; type: string; message: string } }[]) {
+      expect(body.error).toMatchObject({ code: "pool_saturated", type: "server_error" });
+      expect(body.error.message).toMatch(/its wait queue is full \(\[gateway\.pool\] max_queued = 1\)\. Retry in 1 s.*raise max_concurrent .*add replicas/);
+    }
+    expect(await anthropic.json()).toEqual({ type: "error", error: { type: "overloaded_error", message: expect.stringMatching(/max_queued/) } });
+    expect(await gemini.json()).toMatchObject({ error: { code: 503, status: "UNAVAILABLE", details: [{ reason: "pool_saturated" }] } });
+    expect(await waiting()).toBe(1);
+
+    // The waiter is refused when its time is up, no sooner; it held no slot, so the holder's is still counted.
+    const { response, body, elapsed } = await timedOut;
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("1");
+    expect(body.error.code).toBe("pool_saturated");
+    expect(body.error.message).toMatch(new RegExp(`within ${QUEUE_TIMEOUT_MS} ms \\(\\[gateway\\.pool\\] queue_timeout_ms\\)`));
+    expect(elapsed).toBeGreaterThanOrEqual(QUEUE_TIMEOUT_MS);
+    expect(await waiting()).toBe(0);
+    expect(await inFlight()).toBe(1);
+
+    const text = await metricsText();
+    expect(text).toMatch(/^spark_pool_rejected_total\{model="bounded",reason="queue_full"\} 4$/m);
+    expect(text).toMatch(/^spark_pool_rejected_total\{model="bounded",reason="queue_timeout"\} 1$/m);
+    expect(text).toMatch(/^spark_gateway_errors_total\{code="pool_saturated"\} 5$/m);
+    expect(upstream.requests.map((req) => JSON.stringify(req.body))).toEqual([expect.stringContaining("hold-the-slot")]);
+
+    // The holder lets go: the slot comes back and the next request is answered.
+    holder.abort();
+    await expect.poll(inFlight, { timeout: 20_000 }).toBe(0);
+    const answer = await chat("after-release");
+    expect(answer.status).toBe(200);
+    expect(contentOf(await answer.text(), false)).toBe("abc");
+    expect(await waiting()).toBe(0);
+  }, 120_000);
+});

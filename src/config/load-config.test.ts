@@ -73,4 +73,27 @@ describe("loadConfig", () => {
     const old = setup(`[gateway.pool]\nload_factor = 1.25\n`, undefined);
     await expect(loadConfig({ cwd: old.cwd, env: old.env })).rejects.toThrow(/load_factor was replaced by balance_abs_threshold .* and balance_rel_threshold/);
   });
+
+  it("reads the pool's wait-queue bounds, and refuses a bound that is not a whole number from 1 up with what to write", async () => {
+    const { cwd, env } = setup(`[gateway.pool]
+queue_timeout_ms = 300
+max_queued = 1
+`, undefined);
+    expect((await loadConfig({ cwd, env })).config.gateway?.pool).toEqual({ queue_timeout_ms: 300, max_queued: 1 });
+    const refusals: [string, RegExp][] = [
+      ["queue_timeout_ms = 0", /key `gateway\.pool\.queue_timeout_ms`: a whole number of milliseconds from 1 to 600000 \(10 minutes\); the default is 30000/],
+      ["queue_timeout_ms = -5", /queue_timeout_ms`: a whole number of milliseconds from 1/],
+      ["queue_timeout_ms = 2.5", /queue_timeout_ms`: a whole number of milliseconds from 1/],
+      ["queue_timeout_ms = 600001", /queue_timeout_ms`: a whole number of milliseconds from 1 to 600000/],
+      ["max_queued = 0", /key `gateway\.pool\.max_queued`: a whole number of requests from 1 to 100000; the default is 256/],
+      ["max_queued = -1", /max_queued`: a whole number of requests from 1/],
+      ["max_queued = 1.5", /max_queued`: a whole number of requests from 1/],
+      ["max_queued = 100001", /max_queued`: a whole number of requests from 1 to 100000/],
+      ['max_queued = "many"', /max_queued`: .*expected number/],
+    ];
+    for (const [line, message] of refusals) {
+      const bad = setup(`[gateway.pool]\n${line}\n`, undefined);
+      await expect(loadConfig({ cwd: bad.cwd, env: bad.env }), line).rejects.toThrow(message);
+    }
+  });
 });

@@ -3,6 +3,9 @@ import { lazySchema } from "./lazy-schema.js";
 
 const envName = (): z.ZodString => z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name");
 
+/** A whole number from 1 to `max`, refused with `range` (what to write instead) when it is not. */
+const count = (max: number, range: string) => z.number().int(range).min(1, range).max(max, range);
+
 /**
  * One replica of a pooled model (`[models.NAME] upstreams = [{ ... }]`): an OpenAI-compatible server, or
  * a local model (`model = "local:PATH"`). Only `base_url` is required, except for a local member.
@@ -57,6 +60,19 @@ export const poolSection = lazySchema(() =>
       routing: z.enum(["affinity", "least-loaded", "round-robin"]).optional(),
       /** How long a conversation's replica is remembered, in ms (default 1 h). */
       affinity_ttl_ms: z.number().int().min(1000).optional(),
+      /**
+       * How long a request may wait for a slot when every replica it may use is at `max_concurrent`, in ms
+       * (default 30,000); then it gets 503 pool_saturated. Long enough to ride out a burst of answers that
+       * take seconds, short of the 60 s idle timeout of common proxies and load balancers (nginx, AWS ALB),
+       * so a client hears the gateway's advice rather than a proxy's bare 504. At most 10 minutes.
+       */
+      queue_timeout_ms: count(600_000, "a whole number of milliseconds from 1 to 600000 (10 minutes); the default is 30000").optional(),
+      /**
+       * How many requests of one pool may wait for a slot at once (default 256); the next gets 503
+       * pool_saturated at once. Each waiter holds a socket and its parsed body: 256 is 16 full replicas'
+       * worth at the default max_concurrent of 16, and bounds the memory a burst can pin to 256 bodies.
+       */
+      max_queued: count(100_000, "a whole number of requests from 1 to 100000; the default is 256").optional(),
     })
     .strict(),
 );

@@ -45,6 +45,7 @@ type GatewayRequestErrorCode =
   | "unsupported_value"
   | "unknown_route"
   | "model_unavailable"
+  | "pool_saturated"
   | "host_not_allowed"
   | "missing_api_key"
   | "invalid_api_key"

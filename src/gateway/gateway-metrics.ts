@@ -32,6 +32,7 @@ export class GatewayMetrics {
   readonly poolCooldowns = this.counter("spark_pool_cooldowns_total", "Cool-downs started: the replica was out of rotation for a while.", ["model", "replica"]);
   readonly poolInFlight = this.gauge("spark_pool_in_flight", "Requests running on each replica now.", ["model", "replica"]);
   readonly poolWaiting = this.gauge("spark_pool_waiting", "Requests waiting for a slot: every replica they may use is at its max_concurrent.", ["model"]);
+  readonly poolRejected = this.counter("spark_pool_rejected_total", "Requests a pool refused with 503 pool_saturated: its wait queue was full (queue_full) or no slot came within queue_timeout_ms (queue_timeout).", ["model", "reason"]);
   readonly poolUp = this.gauge("spark_pool_replica_up", "1 when the replica is in rotation, 0 while it cools down or cannot be used.", ["model", "replica"]);
   readonly poolAffinity = this.counter("spark_pool_affinity_total", "Pooled requests with a conversation, by routing: hit (its replica), moved (its replica was at max_concurrent, out of balance or down), new.", ["model", "result"]);
   readonly poolRetries = this.counter("spark_pool_retries_total", "Requests retried on another replica after a failure before their first byte.", ["model"]);

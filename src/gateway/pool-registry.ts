@@ -15,6 +15,8 @@ export function poolSettings(section: PoolSection | undefined): PoolSettings {
     balance: { absolute: section?.balance_abs_threshold ?? 4, relative: section?.balance_rel_threshold ?? 1.5 },
     routing: section?.routing ?? "affinity",
     affinityTtlMs: section?.affinity_ttl_ms ?? 3_600_000,
+    // Why these defaults: see queue_timeout_ms and max_queued in config/pool-section.ts.
+    queue: { maxQueued: section?.max_queued ?? 256, timeoutMs: section?.queue_timeout_ms ?? 30_000 },
   };
 }
 

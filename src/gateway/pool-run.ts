@@ -26,7 +26,8 @@ function resultOf(outcome: Outcome): "ok" | "fault" | "neutral" {
  * Runs a request on a pool: on the replica its conversation is kept on (or the least loaded), and on
  * another when that one fails before the client got a byte — up to `max_attempts` replicas. Each attempt
  * holds one of its replica's `max_concurrent` slots from the choice until its lease is released (waiting for
- * one while all are taken, until the client goes away); every path out of an attempt releases it. Once a byte was
+ * one while all are taken, until the client goes away or the queue's bounds refuse it with pool_saturated,
+ * which holds no slot); every path out of an attempt releases it. Once a byte was
  * sent nothing is retried: a stream that breaks gets its error frame (see upstream-proxy.ts), never a
  * second answer spliced on. Each failure cools its replica down.
  */

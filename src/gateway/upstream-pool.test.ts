@@ -1,14 +1,16 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { Redis } from "ioredis";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { PoolMember } from "../models/index.js";
 import { createMemoryAffinityStore, type SharedCooldowns } from "../store/index.js";
 import { createRedisAffinityStore, createRedisCooldowns } from "../store/redis.js";
 import { GatewayMetrics } from "./gateway-metrics.js";
 import { ReplicaHealth } from "./replica-health.js";
+import { GatewayError } from "./openai-error.js";
+import type { QueueBounds } from "./slot-waiters.js";
 import { UpstreamPool, type Lease, type Replica } from "./upstream-pool.js";
 
-const settings = { cooldownMs: 1000, maxCooldownMs: 8000, maxAttempts: 3, balance: { absolute: 4, relative: 1.5 }, affinityTtlMs: 60_000 };
+const settings = { cooldownMs: 1000, maxCooldownMs: 8000, maxAttempts: 3, balance: { absolute: 4, relative: 1.5 }, affinityTtlMs: 60_000, queue: { maxQueued: 100, timeoutMs: 600_000 } };
 
 /** Cool-downs shared by pools of one test (as Redis shares them between gateways). */
 function sharedCooldowns(now: () => number): SharedCooldowns {
@@ -20,13 +22,23 @@ function sharedCooldowns(now: () => number): SharedCooldowns {
   };
 }
 
-function pool(count: number, maxConcurrent = 100, now = () => 0, routing: "affinity" | "least-loaded" | "round-robin" = "affinity", cooldowns?: SharedCooldowns) {
+function pool(count: number, maxConcurrent = 100, now = () => 0, routing: "affinity" | "least-loaded" | "round-robin" = "affinity", cooldowns?: SharedCooldowns, queue: QueueBounds = settings.queue, metrics = new GatewayMetrics()) {
   const replicas: Replica<string>[] = Array.from({ length: count }, (_, index) => {
     const member: PoolMember = { id: `r${index}`, target: { kind: "local", path: `/m${index}` }, weight: 1, maxConcurrent };
     return { id: member.id, label: String(index + 1), member, handle: member.id, health: new ReplicaHealth(settings), inFlight: 0, routed: 0, failures: 0 };
   });
-  return new UpstreamPool("p", replicas, { settings: { ...settings, routing }, affinity: createMemoryAffinityStore(now), cooldowns, metrics: new GatewayMetrics(), log: () => undefined, now });
+  return new UpstreamPool("p", replicas, { settings: { ...settings, routing, queue }, affinity: createMemoryAffinityStore(now), cooldowns, metrics, log: () => undefined, now });
 }
+
+/** A metric's value for pool "p" (and `labels`), 0 when it has none yet. */
+async function metricOf(metric: { get(): Promise<{ values: { value: number; labels: object }[] }> }, labels: Record<string, string> = {}): Promise<number> {
+  const { values } = await metric.get();
+  const wanted = Object.entries({ model: "p", ...labels });
+  return values.find((one) => wanted.every(([key, value]) => (one.labels as Record<string, unknown>)[key] === value))?.value ?? 0;
+}
+
+/** What a refused acquire threw, or the lease it got. */
+const settled = <T>(promise: Promise<T>) => promise.then((value) => ({ value }), (error: unknown) => ({ error }));
 
 describe("upstream pool routing", () => {
   it("keeps a conversation on its replica under ordinary unevenness, moves it only on a real imbalance, and it stays there", async () => {
@@ -115,6 +127,63 @@ describe("upstream pool routing", () => {
       granted.pop()!.release("ok");
       expect(inFlight(), routing).toEqual([0, 0]);
     }
+  });
+
+  afterEach(() => void vi.useRealTimers());
+
+  it("refuses the request past max_queued at once with pool_saturated, and lets the queued ones through", async () => {
+    const metrics = new GatewayMetrics();
+    const p = pool(1, 1, () => 0, "least-loaded", undefined, { maxQueued: 2, timeoutMs: 600_000 }, metrics);
+    const holder = (await p.acquire(undefined))!;
+    const queued = [p.acquire(undefined), p.acquire(undefined)];
+    await expect.poll(() => metricOf(metrics.poolWaiting)).toBe(2);
+    const refused = await settled(p.acquire(undefined));
+    expect(refused).toEqual({ error: expect.any(GatewayError) });
+    const failure = (refused as { error: GatewayError }).error;
+    expect([failure.status, failure.code, failure.headers["retry-after"]]).toEqual([503, "pool_saturated", "1"]);
+    expect(failure.message).toMatch(/its wait queue is full \(\[gateway\.pool\] max_queued = 2\).*raise max_concurrent .*add replicas/);
+    expect(await metricOf(metrics.poolRejected, { reason: "queue_full" })).toBe(1);
+    // The refusal took no slot and no place: the queued requests get the slots in turn.
+    expect(p.status()[0]?.inFlight).toBe(1);
+    expect(await metricOf(metrics.poolWaiting)).toBe(2);
+    holder.release("ok");
+    const first = (await queued[0])!;
+    expect(await metricOf(metrics.poolWaiting)).toBe(1);
+    first.release("ok");
+    (await queued[1])!.release("ok");
+    expect(await metricOf(metrics.poolWaiting)).toBe(0);
+    expect(p.status()[0]?.inFlight).toBe(0);
+  });
+
+  it("refuses a request whose wait for a slot passes queue_timeout_ms, counting from when it joined the queue, and leaves nothing behind", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const metrics = new GatewayMetrics();
+    const p = pool(2, 1, () => 0, "affinity", undefined, { maxQueued: 10, timeoutMs: 300 }, metrics);
+    const held = [(await p.acquire("a", new Set()))!, (await p.acquire("b"))!];
+    // Tried replica 1 already (a failover): only replica 2 will do.
+    const waiting = settled(p.acquire("c", new Set([held[0]!.replica.id])));
+    const kept = settled(p.acquire("d"));
+    await expect.poll(() => metricOf(metrics.poolWaiting)).toBe(2);
+    vi.advanceTimersByTime(200);
+    // A slot it may not use wakes it; it waits on, its deadline unchanged.
+    held[0]!.release("ok");
+    const other = await kept;
+    expect(other).toEqual({ value: expect.objectContaining({ replica: held[0]!.replica }) });
+    expect(await metricOf(metrics.poolWaiting)).toBe(1);
+    vi.advanceTimersByTime(99);
+    await Promise.resolve();
+    expect(await metricOf(metrics.poolWaiting)).toBe(1);
+    vi.advanceTimersByTime(1);
+    const refused = await waiting;
+    expect((refused as { error: GatewayError }).error).toMatchObject({ status: 503, code: "pool_saturated", message: expect.stringMatching(/within 300 ms \(\[gateway\.pool\] queue_timeout_ms\)/) });
+    expect(await metricOf(metrics.poolRejected, { reason: "queue_timeout" })).toBe(1);
+    expect(await metricOf(metrics.poolWaiting)).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+    // It held no slot, so it gave none back: the two held ones are still counted.
+    expect(p.status().map((replica) => replica.inFlight)).toEqual([1, 1]);
+    held[1]!.release("ok");
+    (other as { value: Lease<string> }).value.release("ok");
+    expect(p.status().map((replica) => replica.inFlight)).toEqual([0, 0]);
   });
 
   it("skips a replica another pool sharing its cool-downs saw fail, until it answers there again", async () => {

@@ -3,9 +3,11 @@ import type { PoolMember } from "../models/index.js";
 import type { AffinityStore, SharedCooldowns } from "../store/index.js";
 import { overloaded, type BalanceThresholds } from "./balance.js";
 import type { GatewayMetrics } from "./gateway-metrics.js";
+import type { GatewayError } from "./openai-error.js";
+import { poolSaturated, type QueueRejection } from "./pool-saturated.js";
 import { rankByRendezvous } from "./rendezvous.js";
 import { ReplicaHealth, type CooldownSettings } from "./replica-health.js";
-import { SlotWaiters } from "./slot-waiters.js";
+import { SlotWaiters, type QueueBounds, type QueuePlace } from "./slot-waiters.js";
 
 export interface PoolSettings extends CooldownSettings {
   /** Replicas one request may try. */
@@ -15,6 +17,8 @@ export interface PoolSettings extends CooldownSettings {
   affinityTtlMs: number;
   /** "affinity": by conversation (moved only on a real imbalance); the others ignore conversations. */
   routing?: "affinity" | "least-loaded" | "round-robin";
+  /** How many requests may wait for a slot, and for how long (slot-waiters.ts). */
+  queue: QueueBounds;
 }
 
 /** One replica: its member config, how it is called (`handle`), its health and load. */
@@ -96,14 +100,15 @@ interface Affinity {
  * with the least loaded replica beyond both thresholds), else to the first replica of its rendezvous
  * order that is not overloaded, where the conversation then stays. A request without a key goes to the
  * least loaded replica. `max_concurrent` is a hard bound: when every replica a request may use is at it,
- * the request waits for a slot (SlotWaiters) until its client goes away.
+ * the request waits for a slot (SlotWaiters) until its client goes away, or is refused (pool_saturated)
+ * when `max_queued` wait already or no slot came within `queue_timeout_ms`.
  */
 export class UpstreamPool<H> {
   private lastStoreWarning = -Infinity;
   /** Requests routed round-robin so far: the next goes to the replica after the last one's. */
   private turn = 0;
   private readonly now: () => number;
-  private readonly waiters = new SlotWaiters();
+  private readonly waiters: SlotWaiters;
 
   constructor(
     readonly name: string,
@@ -111,6 +116,7 @@ export class UpstreamPool<H> {
     private readonly deps: PoolDependencies,
   ) {
     this.now = deps.now ?? Date.now;
+    this.waiters = new SlotWaiters(deps.settings.queue, (size) => deps.metrics.poolWaiting.set({ model: deps.metrics.modelLabel(name) }, size));
     for (const replica of replicas) this.gauge(replica);
   }
 
@@ -281,33 +287,46 @@ export class UpstreamPool<H> {
 
   /**
    * Takes a replica for one attempt, none of `tried`; undefined when none is left to try, or when `signal`
-   * aborts while every replica it may use is at its max_concurrent (it waits for a slot until then).
+   * aborts while every replica it may use is at its max_concurrent (it waits for a slot until then). Throws
+   * pool_saturated (a 503 with Retry-After) when the wait queue is full or the wait lasts `queue_timeout_ms`.
    */
   async acquire(conversation: string | undefined, tried: ReadonlySet<string> = new Set(), signal?: AbortSignal): Promise<Lease<H> | undefined> {
     await this.syncCooldowns();
     const byConversation = conversation !== undefined && (this.settings.routing ?? "affinity") === "affinity";
     const affinity = byConversation ? await this.affinityOf(conversation) : undefined;
-    for (;;) {
-      // From the choice to the slot taken nothing is awaited: a request arriving meanwhile sees the slot gone.
-      const candidates = this.candidates(tried);
-      if (candidates.length === 0) return undefined;
-      const choice = affinity === undefined ? this.byLoad(candidates) : this.byConversation(affinity, candidates);
-      if (choice !== undefined) {
-        choice.inFlight++;
-        return this.lease(affinity === undefined ? choice : await this.keep(affinity, choice, candidates));
+    const taken = await this.takeSlot(affinity, tried, signal);
+    if (taken === undefined) return undefined;
+    return this.lease(affinity === undefined ? taken.choice : await this.keep(affinity, taken.choice, taken.candidates));
+  }
+
+  /** A replica whose slot this request took, waiting in the queue while none has room; the queue is left once it has one. */
+  private async takeSlot(affinity: Affinity | undefined, tried: ReadonlySet<string>, signal: AbortSignal | undefined) {
+    let place: QueuePlace | undefined;
+    try {
+      for (;;) {
+        // From the choice to the slot taken nothing is awaited: a request arriving meanwhile sees the slot gone.
+        const candidates = this.candidates(tried);
+        if (candidates.length === 0) return undefined;
+        const choice = affinity === undefined ? this.byLoad(candidates) : this.byConversation(affinity, candidates);
+        if (choice !== undefined) {
+          choice.inFlight++;
+          return { choice, candidates };
+        }
+        if (signal?.aborted === true) return undefined;
+        place ??= this.waiters.join(signal);
+        if (place === undefined) throw this.rejected("queue_full");
+        const end = await place.next();
+        if (end === "timed-out") throw this.rejected("queue_timeout");
+        if (end === "aborted") return undefined;
       }
-      if (!(await this.waitForSlot(signal))) return undefined;
+    } finally {
+      place?.leave();
     }
   }
 
-  private async waitForSlot(signal: AbortSignal | undefined): Promise<boolean> {
-    const gauge = this.deps.metrics.poolWaiting;
-    const labels = { model: this.deps.metrics.modelLabel(this.name) };
-    const waited = this.waiters.next(signal);
-    gauge.set(labels, this.waiters.size);
-    const freed = await waited;
-    gauge.set(labels, this.waiters.size);
-    return freed;
+  private rejected(reason: QueueRejection): GatewayError {
+    this.deps.metrics.poolRejected.inc({ model: this.deps.metrics.modelLabel(this.name), reason });
+    return poolSaturated(this.name, reason, this.settings.queue);
   }
 
   /** A slot of `replica` was given back: requests waiting for one choose again. */
