@@ -6,6 +6,9 @@ export interface QueueBounds {
   timeoutMs: number;
 }
 
+/** How often requests waiting for a slot choose again when no slot is given back (scheduleRecheck). */
+const RECHECK_MS = 1000;
+
 /** Why a wait ended: a slot was given back (choose again), the client went away, or the wait lasted too long. */
 export type WaitEnd = "freed" | "aborted" | "timed-out";
 
@@ -32,6 +35,8 @@ export interface QueuePlace {
 export class SlotWaiters {
   private readonly wakers = new Set<(end: WaitEnd) => void>();
   private members = 0;
+  /** While anyone waits, everyone chooses again every RECHECK_MS. */
+  private recheck: NodeJS.Timeout | undefined;
 
   /** `counted` hears the queue's length each time it changes (the pool's spark_pool_waiting). */
   constructor(
@@ -48,6 +53,7 @@ export class SlotWaiters {
   join(signal?: AbortSignal): QueuePlace | undefined {
     if (this.members >= this.bounds.maxQueued) return undefined;
     this.counted(++this.members);
+    this.scheduleRecheck();
     let ended: WaitEnd | undefined = signal?.aborted === true ? "aborted" : undefined;
     let waking: ((end: WaitEnd) => void) | undefined;
     const end = (why: WaitEnd) => {
@@ -75,6 +81,10 @@ export class SlotWaiters {
         if (left) return;
         left = true;
         this.counted(--this.members);
+        if (this.members === 0) {
+          clearTimeout(this.recheck);
+          this.recheck = undefined;
+        }
         clearTimeout(timer);
         signal?.removeEventListener("abort", abort);
         // A wait still pending ends as the client's: nobody is left to take a slot for it.
@@ -83,7 +93,22 @@ export class SlotWaiters {
     };
   }
 
-  /** A slot was given back. */
+  /**
+   * A replica can get room that no release announces: its cool-down ends (this gateway's, or one another
+   * gateway shared through Redis) or a probe lets it back in. Waiters choose again each RECHECK_MS, a few
+   * comparisons each, rather than sleeping on a busy replica while another stands idle.
+   */
+  private scheduleRecheck(): void {
+    this.recheck ??= setTimeout(() => {
+      this.recheck = undefined;
+      if (this.members === 0) return;
+      this.scheduleRecheck();
+      this.wakeAll();
+    }, RECHECK_MS);
+    this.recheck.unref?.();
+  }
+
+  /** A slot was given back (or may be: a recheck). */
   wakeAll(): void {
     for (const wake of [...this.wakers]) wake("freed");
   }

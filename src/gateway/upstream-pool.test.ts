@@ -186,6 +186,26 @@ describe("upstream pool routing", () => {
     expect(p.status().map((replica) => replica.inFlight)).toEqual([0, 0]);
   });
 
+  it("lets a waiting request take a replica back from its cool-down, while the busy one stays busy", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    let now = 0;
+    const metrics = new GatewayMetrics();
+    const p = pool(2, 1, () => now, "affinity", undefined, settings.queue, metrics);
+    const faulty = (await p.acquire(undefined))!;
+    const busy = (await p.acquire(undefined))!;
+    faulty.release("fault");
+    const waiting = p.acquire(undefined);
+    await expect.poll(() => metricOf(metrics.poolWaiting)).toBe(1);
+    now = 1000;
+    vi.advanceTimersByTime(1000);
+    const lease = (await waiting)!;
+    expect(lease.replica.id).toBe(faulty.replica.id);
+    expect(p.status().map((replica) => replica.inFlight)).toEqual([1, 1]);
+    lease.release("ok");
+    busy.release("ok");
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it("skips a replica another pool sharing its cool-downs saw fail, until it answers there again", async () => {
     let now = 0;
     const shared = sharedCooldowns(() => now);

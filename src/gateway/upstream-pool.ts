@@ -370,7 +370,7 @@ export class UpstreamPool<H> {
   recovered(replica: Replica<H>): void {
     if (!replica.health.isUp(this.now())) this.deps.log("info", `pool ${this.name}: replica ${replica.id} answers again; re-admitted`);
     this.succeeded(replica);
-    this.gauge(replica);
+    this.slotFreed(replica);
   }
 
   status(): ReplicaStatus[] {
