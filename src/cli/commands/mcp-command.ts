@@ -4,7 +4,7 @@ import { sparkHome, workspaceWriteSettings } from "../../config/index.js";
 import { SparkError, sparkVersion, type Message, type Metrics, type Usage } from "../../core/index.js";
 import { applyLazyEdit, applyWithCheckpoint, formatApplyReport, formatLazyEditReport, type MergeModel } from "../../edits/index.js";
 import { createSparkMcpServer, type CompletionOutcome, type CompletionRequest, type PatchOutcome } from "../../mcp/index.js";
-import { openStores, type SparkStores } from "../../store/index.js";
+import type { SparkStores } from "../../store/index.js";
 import type { ModelRuntime, OpenedModel } from "../../runtime/index.js";
 import { exitCodes } from "../common/exit-codes.js";
 import { formatCallSummary } from "../common/format-call-summary.js";
@@ -62,7 +62,14 @@ async function completeWith(model: OpenedModel, request: CompletionRequest, sign
  */
 export async function serveMcp(options: McpOptions): Promise<number> {
   const workspace = await findWorkspaceRoot(options.cwd ?? process.cwd());
-  const stores = openStores(sparkHome(process.env));
+  // The database (a native module and its migrations) opens at the first edit: `initialize` is answered without it.
+  let stores: Promise<SparkStores> | undefined;
+  const storesNow = (): Promise<SparkStores> => {
+    stores ??= import("../../store/index.js").then(({ openStores }) => openStores(sparkHome(process.env)));
+    // A database that failed to open (a full disk, a locked file) is answered as a tool error and tried again next time.
+    stores.catch(() => (stores = undefined));
+    return stores;
+  };
   let opened: Promise<{ runtime: ModelRuntime; model: OpenedModel }> | undefined;
   const fastModel = async (): Promise<OpenedModel> => {
     // The config is read again on each try, so a model configured meanwhile is found.
@@ -78,8 +85,8 @@ export async function serveMcp(options: McpOptions): Promise<number> {
   };
   const server = createSparkMcpServer({
     version: sparkVersion,
-    applyPatch: (patch) => applyPatchIn(workspace, stores, patch),
-    applyLazyEdit: (path, snippet, signal) => applyLazyIn(workspace, stores, { path, snippet }, async () => (await fastModel()).client, signal),
+    applyPatch: async (patch) => applyPatchIn(workspace, await storesNow(), patch),
+    applyLazyEdit: async (path, snippet, signal) => applyLazyIn(workspace, await storesNow(), { path, snippet }, async () => (await fastModel()).client, signal),
     complete: async (request, signal) => completeWith(await fastModel(), request, signal),
   });
   const transport = new StdioServerTransport();
@@ -90,7 +97,7 @@ export async function serveMcp(options: McpOptions): Promise<number> {
     await closed;
   } finally {
     await (await opened?.catch(() => undefined))?.runtime.dispose();
-    stores.close();
+    (await stores?.catch(() => undefined))?.close();
   }
   return exitCodes.ok;
 }
