@@ -9,7 +9,7 @@
  * how close plain decoding comes to the bound it sets: tokens/s x bytes read per token / bandwidth; and
  * what verifying a draft costs per batch size (verify-cost.ts), which caps what speculation can reach.
  * `--cases N` runs each comparison N times, plain and lever in turn (rows show the median call).
- * The rewrite rows (what the speculative-edit target is judged on) rewrite a file of REWRITE_COPIES copies of
+ * The rewrite rows (what the speculative-edit target is judged on) rewrite a file of rewriteCopies() copies of
  * the chain text, `--max-tokens` (default 128) tokens per call: real rewrites are hundreds of tokens, and a
  * 32-token call spends most of its time ramping its drafts up. The "continue" rows stay short (32 tokens, one copy).
  * With `--gpu cuda` the engine runs on node-llama-cpp's CUDA build (refused, saying why, when that build or
@@ -41,8 +41,10 @@ export interface RealShapeOptions {
 export const REAL_SHAPE_DEFAULTS = { quant: "q8_0" as ShapeQuant, maxTokens: 128, rounds: 3 };
 /** Tokens per "continue" call (prompt lookup, draft model): no target is judged on them, and the draft model is slow. */
 const continueMaxTokens = 32;
-/** Copies of the chain text in the file the rewrite rows rewrite: 177 tokens, more than a rewrite call writes. */
-const REWRITE_COPIES = 3;
+/** Tokens in one copy of the chain text (3 copies: 177). */
+const CHAIN_COPY_TOKENS = 59;
+/** Copies of the chain text in the file the rewrite rows rewrite: more tokens than a rewrite call writes, at least 3. */
+const rewriteCopies = (maxTokens: number): number => Math.max(3, Math.ceil(maxTokens / CHAIN_COPY_TOKENS) + 1);
 /** Batches per size in the verification table: its medians need a few even when the levers run once. */
 const minVerifyRounds = 3;
 
@@ -102,7 +104,7 @@ async function runThreads(options: RealShapeOptions, paths: { target: string; dr
   const lookup = new LocalModelClient(engine, paths.target, name, load);
   const drafted = new LocalModelClient(engine, paths.target, name, { ...load, draftModelPath: paths.draft });
   try {
-    const shared = { plain, source: CHAIN_TEXT.repeat(REWRITE_COPIES), maxTokens: options.maxTokens, continueMaxTokens: Math.min(continueMaxTokens, options.maxTokens), continueSource: CHAIN_TEXT, remote: false, rounds: options.rounds };
+    const shared = { plain, source: CHAIN_TEXT.repeat(rewriteCopies(options.maxTokens)), maxTokens: options.maxTokens, continueMaxTokens: Math.min(continueMaxTokens, options.maxTokens), continueSource: CHAIN_TEXT, remote: false, rounds: options.rounds };
     log(`speed --shape: ${threads} thread(s): prediction, useless prediction, prompt lookup`);
     run.rows.push(...(await speculationRows({ ...shared, fast: lookup, defaultLever: "prompt lookup" })));
     log(`speed --shape: ${threads} thread(s): draft model`);
@@ -191,7 +193,7 @@ export function realShapeMarkdown(result: RealShapeResult): string {
     `Label: constructed weights, real shape, ${result.backend}${loaded ? ", loaded by parallel work (load average above the core count: figures are what was left to this run)" : ""}.`,
     "",
     `Model: constructed weights, real shape: ${result.model} (qwen2, 28 blocks, 1536 wide, GQA 12/2, FFN 8960, 151,936-token vocabulary); draft model: ${result.draftModel}; backend: ${result.backend}.`,
-    `Greedy decoding follows a known text (test/support/chain-text.ts), so drafts from that text are accepted; the weights are not a trained model's, the shapes, types and bytes read per token are (${gb(result.weightBytesPerToken)} GB per token). ${result.maxTokens} tokens per rewrite call (a file of ${REWRITE_COPIES} copies of the text), ${Math.min(continueMaxTokens, result.maxTokens)} per continue call${result.rounds > 1 ? `; ${result.rounds} calls per side of each comparison, plain and lever in turn, each row showing the call with the median decode speed` : ""}.`,
+    `Greedy decoding follows a known text (test/support/chain-text.ts), so drafts from that text are accepted; the weights are not a trained model's, the shapes, types and bytes read per token are (${gb(result.weightBytesPerToken)} GB per token). ${result.maxTokens} tokens per rewrite call (a file of ${rewriteCopies(result.maxTokens)} copies of the text), ${Math.min(continueMaxTokens, result.maxTokens)} per continue call${result.rounds > 1 ? `; ${result.rounds} calls per side of each comparison, plain and lever in turn, each row showing the call with the median decode speed` : ""}.`,
     "node-llama-cpp 3.21.1 sets llama.cpp's n_threads_batch to its `threads` (AddonContext.cpp), so batch threads (prefill, verifying drafts) cannot be set apart from decode threads: each row's thread count is both.",
     "",
   ];
