@@ -81,19 +81,24 @@ afterAll(async () => {
   await upstream?.close();
 });
 
+/** A fresh page that sent `prompt` and got its whole answer; `errors` collects the page's uncaught errors. */
+async function answered(prompt: string) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(STEP_MS);
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  await page.goto(gateway.url);
+  await expect.poll(() => page.locator("#model-select option").count(), { timeout: STEP_MS }).toBeGreaterThan(0);
+  await page.fill("#composer-input", prompt);
+  await page.press("#composer-input", "Enter");
+  await expect.poll(() => page.locator("article.message.assistant").last().getAttribute("data-finish"), { timeout: 90_000 }).toBe("stop");
+  return { context, page, errors };
+}
+
 describe("hostile markup against the reused inert document", () => {
   it("runs nothing and carries no handler, script URL or form target into the page", async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(STEP_MS);
-    const errors: string[] = [];
-    page.on("pageerror", (error) => errors.push(error.message));
-    await page.goto(gateway.url);
-    await expect.poll(() => page.locator("#model-select option").count(), { timeout: STEP_MS }).toBeGreaterThan(0);
-    await page.fill("#composer-input", "probe");
-    await page.press("#composer-input", "Enter");
-    const answer = page.locator("article.message.assistant").last();
-    await expect.poll(() => answer.getAttribute("data-finish"), { timeout: 90_000 }).toBe("stop");
+    const { context, page, errors } = await answered("probe");
     const report = await page.evaluate<Report>(REPORT);
     expect(report.pwned).toBeUndefined();
     // Left by the sanitiser's configuration (not the inert document): ids pass as written, and a style
@@ -108,17 +113,8 @@ describe("hostile markup against the reused inert document", () => {
 
 describe("a block of very many nodes", () => {
   it("is shown whole, not dropped by a spread past V8's argument limit", async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(STEP_MS);
-    const errors: string[] = [];
-    page.on("pageerror", (error) => errors.push(error.message));
-    await page.goto(gateway.url);
-    await expect.poll(() => page.locator("#model-select option").count(), { timeout: STEP_MS }).toBeGreaterThan(0);
-    await page.fill("#composer-input", "wide block");
-    await page.press("#composer-input", "Enter");
+    const { context, page, errors } = await answered("wide block");
     const answer = page.locator("article.message.assistant").last();
-    await expect.poll(() => answer.getAttribute("data-finish"), { timeout: 90_000 }).toBe("stop");
     await expect.poll(() => answer.locator(".message-body").textContent(), { timeout: STEP_MS }).toContain("After.");
     expect(await answer.locator(".message-body hr").count()).toBe(150_000);
     expect(errors).toEqual([]);
