@@ -191,6 +191,9 @@ describe("gateway pool wait queue bounds", () => {
     expect(await anthropic.json()).toEqual({ type: "error", error: { type: "overloaded_error", message: expect.stringMatching(/max_queued/) } });
     expect(await gemini.json()).toMatchObject({ error: { code: 503, status: "UNAVAILABLE", details: [{ reason: "pool_saturated" }] } });
     expect(await waiting()).toBe(1);
+    // GET /v1/spark/pools shows the queue and its bounds next to the replicas.
+    const pools = (await (await fetch(`${gateway.url}/v1/spark/pools`)).json()) as { data: { model: string; waiting: number; maxQueued: number; queueTimeoutMs: number; replicas: { inFlight: number }[] }[] };
+    expect(pools.data).toEqual([{ model: "bounded", waiting: 1, maxQueued: 1, queueTimeoutMs: QUEUE_TIMEOUT_MS, replicas: [expect.objectContaining({ replica: "1", inFlight: 1, maxConcurrent: 1 })] }]);
 
     // The waiter is refused when its time is up, no sooner; it held no slot, so the holder's is still counted.
     const { response, body, elapsed } = await timedOut;
@@ -207,6 +210,10 @@ describe("gateway pool wait queue bounds", () => {
     expect(text).toMatch(/^spark_pool_rejected_total\{model="bounded",reason="queue_timeout"\} 1$/m);
     expect(text).toMatch(/^spark_gateway_errors_total\{code="pool_saturated"\} 5$/m);
     expect(upstream.requests.map((req) => JSON.stringify(req.body))).toEqual([expect.stringContaining("hold-the-slot")]);
+    // Back-pressure working as configured is a warning in the log, never an error: one line per refusal.
+    const logged = gateway.stderr().split("\n");
+    expect(logged.filter((line) => /^spark serve: warn: .*The gateway is saturated/.test(line))).toHaveLength(5);
+    expect(logged.filter((line) => line.startsWith("spark serve: error:"))).toEqual([]);
 
     // The holder lets go: the slot comes back and the next request is answered.
     holder.abort();

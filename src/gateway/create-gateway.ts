@@ -21,6 +21,7 @@ import { Authenticator } from "./authenticate.js";
 import { planChat } from "./chat-route.js";
 import { planCompletions } from "./completions-route.js";
 import { registerConversationRoutes } from "./conversation-routes.js";
+import { logFailure } from "./failure-log.js";
 import type { GatewayContext, GatewayLog } from "./gateway-context.js";
 import { GatewayMetrics } from "./gateway-metrics.js";
 import { handleGeneration } from "./generation-route.js";
@@ -202,7 +203,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const failure = fromFastifyError(error, bodyLimit);
     metrics.answered({ route: request.routeOptions.url ?? "unmatched", model: "-", status: failure.status, errorCode: wireCode(failure) });
     // The path only: a Gemini client's query may carry its key (?key=).
-    if (failure.status >= 500) options.log("error", `${request.method} ${request.routeOptions.url ?? request.url.split("?")[0]}: ${failure.logMessage ?? failure.message}`);
+    logFailure(options.log, `${request.method} ${request.routeOptions.url ?? request.url.split("?")[0]}`, failure);
     if (reply.sent || reply.raw.headersSent) return;
     // An answer given before the body was read (no key, too slow, wrong type) ends the connection: the rest
     // of the body is never read, so it cannot carry another request.

@@ -11,6 +11,7 @@ import { recordGeneration, reserveGeneration, settleGeneration } from "./generat
 import type { Outcome, RunContext } from "./serve-events.js";
 import { SseReplyWriter } from "./sse-reply-writer.js";
 import { errorBodies, errorShapeOf } from "./vendor-error.js";
+import { logFailure } from "./failure-log.js";
 
 /** A parsed, routed request, ready to be charged and run. */
 export interface GenerationPlan {
@@ -72,7 +73,7 @@ export async function handleGeneration(
   } catch (error) {
     const failure = toGatewayError(error);
     // Logged below unless a stream was under way (then nothing is answered below).
-    if (failure.status >= 500 && sink.opened) gateway.log("error", `${route} ${backend.name}: ${failure.logMessage ?? failure.message}`);
+    if (sink.opened) logFailure(gateway.log, `${route} ${backend.name}`, failure);
     outcome = { status: failure.status, usage: emptyUsage(), reason: "error", failure, errorCode: wireCode(failure), disconnected: sink.gone.aborted };
     // A stream already under way cannot get an error status any more: at least do not leave it open.
     if (sink.opened) sink.end();
@@ -87,7 +88,7 @@ export async function handleGeneration(
   if (outcome.disconnected) sink.end();
   else if (outcome.failure && !sink.sent) {
     const { failure } = outcome;
-    if (failure.status >= 500) gateway.log("error", `${route} ${backend.name}: ${failure.logMessage ?? failure.message}`);
+    logFailure(gateway.log, `${route} ${backend.name}`, failure);
     const hidden = context.publicMessage(failure.message);
     await sink.fail(hidden === failure.message ? failure : failure.withMessage(hidden), []);
   }

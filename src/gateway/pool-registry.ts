@@ -3,7 +3,8 @@ import type { PoolMember } from "../models/index.js";
 import type { MemberBackend } from "./backend.js";
 import { startPoolProbes } from "./pool-probe.js";
 import { ReplicaHealth } from "./replica-health.js";
-import { UpstreamPool, type PoolDependencies, type PoolSettings, type ReplicaStatus } from "./upstream-pool.js";
+import type { PoolStatus } from "./pool-status.js";
+import { UpstreamPool, type PoolDependencies, type PoolSettings } from "./upstream-pool.js";
 
 /** `[gateway.pool]` with its defaults. */
 export function poolSettings(section: PoolSection | undefined): PoolSettings {
@@ -56,9 +57,9 @@ export class PoolRegistry {
     return pool;
   }
 
-  /** Every pool built so far and its replicas, for GET /v1/spark/pools. */
-  status(): { model: string; replicas: ReplicaStatus[] }[] {
-    return [...this.pools.values()].map((pool) => ({ model: pool.name, replicas: pool.status() }));
+  /** Every pool built so far, its queue and its replicas, for GET /v1/spark/pools. */
+  status(): PoolStatus[] {
+    return [...this.pools.values()].map((pool) => pool.status());
   }
 
   close(): void {

@@ -86,7 +86,7 @@ describe("upstream pool routing", () => {
     expect(fallback.replica.id).toBe(first.replica.id);
     fallback.release("neutral");
     now = 1000;
-    expect(p.status().every((replica) => replica.up)).toBe(true);
+    expect(p.status().replicas.every((replica) => replica.up)).toBe(true);
     const keyless = (await p.acquire(undefined))!;
     expect(keyless.replica.id).toBe(first.replica.id);
   });
@@ -108,7 +108,7 @@ describe("upstream pool routing", () => {
   it("never passes a replica's max_concurrent: a burst fills each replica, the rest wait for a slot, and a wait ends with its signal", async () => {
     for (const routing of ["affinity", "least-loaded", "round-robin"] as const) {
       const p = pool(2, 2, () => 0, routing);
-      const inFlight = () => p.status().map((replica) => replica.inFlight);
+      const inFlight = () => p.status().replicas.map((replica) => replica.inFlight);
       const granted: Lease<string>[] = [];
       // One conversation's burst: every request reads the store before any has taken a slot.
       for (let i = 0; i < 6; i++) void p.acquire("burst").then((lease) => lease && granted.push(lease));
@@ -144,7 +144,7 @@ describe("upstream pool routing", () => {
     expect(failure.message).toMatch(/its wait queue is full \(\[gateway\.pool\] max_queued = 2\).*raise max_concurrent .*add replicas/);
     expect(await metricOf(metrics.poolRejected, { reason: "queue_full" })).toBe(1);
     // The refusal took no slot and no place: the queued requests get the slots in turn.
-    expect(p.status()[0]?.inFlight).toBe(1);
+    expect(p.status().replicas[0]?.inFlight).toBe(1);
     expect(await metricOf(metrics.poolWaiting)).toBe(2);
     holder.release("ok");
     const first = (await queued[0])!;
@@ -152,7 +152,7 @@ describe("upstream pool routing", () => {
     first.release("ok");
     (await queued[1])!.release("ok");
     expect(await metricOf(metrics.poolWaiting)).toBe(0);
-    expect(p.status()[0]?.inFlight).toBe(0);
+    expect(p.status().replicas[0]?.inFlight).toBe(0);
   });
 
   it("refuses a request whose wait for a slot passes queue_timeout_ms, counting from when it joined the queue, and leaves nothing behind", async () => {
@@ -180,10 +180,10 @@ describe("upstream pool routing", () => {
     expect(await metricOf(metrics.poolWaiting)).toBe(0);
     expect(vi.getTimerCount()).toBe(0);
     // It held no slot, so it gave none back: the two held ones are still counted.
-    expect(p.status().map((replica) => replica.inFlight)).toEqual([1, 1]);
+    expect(p.status().replicas.map((replica) => replica.inFlight)).toEqual([1, 1]);
     held[1]!.release("ok");
     (other as { value: Lease<string> }).value.release("ok");
-    expect(p.status().map((replica) => replica.inFlight)).toEqual([0, 0]);
+    expect(p.status().replicas.map((replica) => replica.inFlight)).toEqual([0, 0]);
   });
 
   it("lets a waiting request take a replica back from its cool-down, while the busy one stays busy", async () => {
@@ -200,7 +200,7 @@ describe("upstream pool routing", () => {
     vi.advanceTimersByTime(1000);
     const lease = (await waiting)!;
     expect(lease.replica.id).toBe(faulty.replica.id);
-    expect(p.status().map((replica) => replica.inFlight)).toEqual([1, 1]);
+    expect(p.status().replicas.map((replica) => replica.inFlight)).toEqual([1, 1]);
     lease.release("ok");
     busy.release("ok");
     expect(vi.getTimerCount()).toBe(0);
@@ -211,19 +211,19 @@ describe("upstream pool routing", () => {
     const shared = sharedCooldowns(() => now);
     const [seen, other] = [pool(2, 100, () => now, "affinity", shared), pool(2, 100, () => now, "affinity", shared)];
     (await seen.acquire("c"))!.release("fault");
-    const failed = seen.status().findIndex((replica) => !replica.up);
+    const failed = seen.status().replicas.findIndex((replica) => !replica.up);
     for (let i = 0; i < 4; i++) {
       const lease = (await other.acquire(`fresh-${i}`))!;
       expect(lease.replica.label).not.toBe(String(failed + 1));
       lease.release("neutral");
     }
-    expect(other.status()[failed]?.up).toBe(false);
+    expect(other.status().replicas[failed]?.up).toBe(false);
     // A probe finds it answering on the first pool before its cool-down ends: re-admitted for every pool.
     now = 500;
     seen.recovered(seen.replicas[failed]!);
     const third = pool(2, 100, () => now, "affinity", shared);
     (await third.acquire("d"))!.release("neutral");
-    expect(third.status().every((replica) => replica.up)).toBe(true);
+    expect(third.status().replicas.every((replica) => replica.up)).toBe(true);
   });
 
   it("routes without a Redis that accepts and never answers, warning once, instead of stalling every request", async () => {

@@ -5,6 +5,7 @@ import { overloaded, type BalanceThresholds } from "./balance.js";
 import type { GatewayMetrics } from "./gateway-metrics.js";
 import type { GatewayError } from "./openai-error.js";
 import { poolSaturated, type QueueRejection } from "./pool-saturated.js";
+import type { PoolStatus, ReplicaStatus } from "./pool-status.js";
 import { rankByRendezvous } from "./rendezvous.js";
 import { ReplicaHealth, type CooldownSettings } from "./replica-health.js";
 import { SlotWaiters, type QueueBounds, type QueuePlace } from "./slot-waiters.js";
@@ -41,23 +42,6 @@ export interface Lease<H> {
   replica: Replica<H>;
   /** "fault": the replica failed (cool-down); "ok": it answered; "neutral": the request's own fault. */
   release(result: "ok" | "fault" | "neutral"): void;
-}
-
-/** What GET /v1/spark/pools and `spark models --gateway` show of a replica. */
-export interface ReplicaStatus {
-  replica: string;
-  /** The model name it serves (its address is the operator's: see the config). */
-  model: string;
-  up: boolean;
-  usable: boolean;
-  detail: string;
-  weight: number;
-  maxConcurrent: number;
-  inFlight: number;
-  routed: number;
-  failures: number;
-  cooldowns: number;
-  cooldownRemainingMs: number;
 }
 
 /** Whether one more request may go to `replica` by its `max_concurrent`. */
@@ -373,7 +357,12 @@ export class UpstreamPool<H> {
     this.slotFreed(replica);
   }
 
-  status(): ReplicaStatus[] {
+  status(): PoolStatus {
+    const { maxQueued, timeoutMs } = this.deps.settings.queue;
+    return { model: this.name, waiting: this.waiters.size, maxQueued, queueTimeoutMs: timeoutMs, replicas: this.replicaStatus() };
+  }
+
+  private replicaStatus(): ReplicaStatus[] {
     const now = this.now();
     return this.replicas.map((replica) => ({
       replica: replica.label,
