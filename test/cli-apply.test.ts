@@ -272,6 +272,10 @@ describe("spark diff", () => {
     );
     const stat = await spark(["diff", "--stat"]);
     expect(stat.stdout).toBe([" a.txt  +1 -1", " b.txt  +1 -0 (created)", " 2 files changed, +2 -1", ""].join("\n"));
+    // A session with no patch here: the answer is about that session, not "no patch is in effect" (one is).
+    const unknown = await spark(["diff", "--stat", "--session", "3f2c91ab"]);
+    expect(unknown).toMatchObject({ code: 0, stdout: "" });
+    expect(unknown.stderr).toBe('No changes: no patch of a session "3f2c91ab" is still in effect here (`spark undo --list` shows the checkpoints; `spark resume --list` the sessions).\n');
     await spark(["undo"]);
     expect((await spark(["diff"])).stdout).toBe("");
   });

@@ -47,6 +47,14 @@ describe("spark apply --lazy", () => {
     expect(await readFile(join(ws, "ab.ts"), "utf8")).toBe(SOURCE);
   });
 
+  it("--merge-model naming no model: refused (exit 1) saying the merge was asked for and why the model could not be opened", async () => {
+    await writeFile(join(ws, "ab.ts"), SOURCE);
+    const result = await spark(["apply", "--lazy", "--merge-model", "fast", "ab.ts", "-"], "// ... existing code ...\nexport function b(): number {\n  return 3;\n}\n");
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("The lazy edit of ab.ts was refused: a model merge was asked for (--merge-model), and the merge model could not be opened: Unknown model \"fast\"");
+    expect(await readFile(join(ws, "ab.ts"), "utf8")).toBe(SOURCE);
+  });
+
   it("--merge-model: the model merges with the old file as prediction; a stray change is refused with the hunk shown", async () => {
     await writeFile(join(ws, "ab.ts"), SOURCE);
     const honest = SOURCE.replace("return 2;", "return 3;");

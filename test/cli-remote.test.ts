@@ -135,11 +135,13 @@ describe("spark with nothing usable", () => {
     expect(result.stderr).toContain("OPENAI_API_KEY is not set");
   });
 
-  it("rejects an unknown model name with what is accepted", async () => {
+  it("rejects an unknown model name with what is accepted, and how to make it an alias", async () => {
     const result = await runSpark(["-m", "no-such-alias", "hi"]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('Unknown model "no-such-alias"');
     expect(result.stderr).toContain("local:PATH.gguf");
+    // The README's examples say `-m spark`: a newcomer without that alias learns how to define it.
+    expect(result.stderr).toContain('[aliases] "no-such-alias" = "cerebras/gpt-oss-120b"');
   });
 
   it("rejects an invalid config value naming the file and key", async () => {

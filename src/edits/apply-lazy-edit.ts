@@ -93,7 +93,9 @@ async function merge(path: string, oldLines: string[], snippet: LazySnippet, sni
     model = typeof options.mergeModel === "function" ? await options.mergeModel() : options.mergeModel;
   } catch (error) {
     const detail = errorMessage(error);
-    return { ok: false, code: "ambiguous", message: `The lazy edit of ${path} was refused: ${modelReason}. The merge model could not be opened: ${detail}`, merge: { method: "none" } };
+    // "requested": no deterministic merge was tried, so the only reason is the model that was asked for.
+    const why = modelReason === "requested" ? "a model merge was asked for (--merge-model)" : modelReason;
+    return { ok: false, code: "ambiguous", message: `The lazy edit of ${path} was refused: ${why}, and the merge model could not be opened: ${detail}`, merge: { method: "none" } };
   }
   const outcome = await mergeWithModel(model, path, oldLines.join("\n"), snippetText, { signal: options.signal, maxTokens: options.maxTokens });
   const info: LazyMergeInfo = { method: "model", modelReason, model: outcome.model, ...(outcome.usage ? { usage: outcome.usage } : {}), ...(outcome.metrics ? { metrics: outcome.metrics } : {}) };

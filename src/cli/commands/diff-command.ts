@@ -22,12 +22,15 @@ export async function diffCommand(options: DiffCommandOptions): Promise<number> 
   if (options.json) process.stdout.write(`${JSON.stringify(diff, null, 2)}\n`);
   else if (options.stat) process.stdout.write(formatStat(diff));
   else process.stdout.write(diff.text);
-  if (!options.json && diff.files.length === 0) {
-    process.stderr.write(
-      diff.checkpointIds.length === 0 ? "No changes: no patch applied here is still in effect.\n" : "No changes: the files are as they were before the patches.\n",
-    );
-  }
+  if (!options.json && diff.files.length === 0) process.stderr.write(noChanges(diff, options.session));
   return exitCodes.ok;
+}
+
+/** Why there is nothing to show; for `--session`, about that session, not the workspace (others may have patches). */
+function noChanges(diff: SessionDiff, session: string | undefined): string {
+  if (diff.checkpointIds.length > 0) return "No changes: the files are as they were before the patches.\n";
+  if (session !== undefined) return `No changes: no patch of a session "${session}" is still in effect here (\`spark undo --list\` shows the checkpoints; \`spark resume --list\` the sessions).\n`;
+  return "No changes: no patch applied here is still in effect.\n";
 }
 
 /**
