@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lastAnswer, openPage, send } from "./support/web-page.js";
 import { launchChromium } from "./support/browser.js";
 import { startGateway, type GatewayProcess } from "./support/gateway-process.js";
 import { tempDir } from "./support/run-spark.js";
@@ -83,17 +84,10 @@ afterAll(async () => {
 
 /** A fresh page that sent `prompt` and got its whole answer; `errors` collects the page's uncaught errors. */
 async function answered(prompt: string) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(STEP_MS);
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  await page.goto(gateway.url);
-  await expect.poll(() => page.locator("#model-select option").count(), { timeout: STEP_MS }).toBeGreaterThan(0);
-  await page.fill("#composer-input", prompt);
-  await page.press("#composer-input", "Enter");
-  await expect.poll(() => page.locator("article.message.assistant").last().getAttribute("data-finish"), { timeout: 90_000 }).toBe("stop");
-  return { context, page, errors };
+  const opened = await openPage(browser, gateway.url, { stepMs: STEP_MS });
+  await send(opened.page, prompt);
+  await expect.poll(() => lastAnswer(opened.page).getAttribute("data-finish"), { timeout: 90_000 }).toBe("stop");
+  return opened;
 }
 
 describe("hostile markup against the reused inert document", () => {

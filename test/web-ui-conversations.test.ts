@@ -6,8 +6,9 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lastAnswer, openPage as openWebPage, send, type OpenedPage } from "./support/web-page.js";
 import { launchChromium, screenshot } from "./support/browser.js";
 import { startGateway, type GatewayProcess } from "./support/gateway-process.js";
 import { tempDir } from "./support/run-spark.js";
@@ -55,23 +56,8 @@ afterAll(async () => {
   expect(code).toBe(0);
 });
 
-async function openPage(options: Parameters<Browser["newContext"]>[0] = {}): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
-  const page = await context.newPage();
-  page.setDefaultTimeout(STEP_MS);
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  await page.goto(gateway.url);
-  await expect.poll(() => page.locator("#model-select option").count(), { timeout: STEP_MS }).toBeGreaterThan(0);
-  return { context, page, errors };
-}
+const openPage = (context: Parameters<Browser["newContext"]>[0] = {}): Promise<OpenedPage> => openWebPage(browser, gateway.url, { stepMs: STEP_MS, context });
 
-async function send(page: Page, text: string): Promise<void> {
-  await page.fill("#composer-input", text);
-  await page.press("#composer-input", "Enter");
-}
-
-const lastAnswer = (page: Page) => page.locator("article.message.assistant").last();
 const finishOf = (page: Page) => lastAnswer(page).getAttribute("data-finish");
 
 interface Listed {

@@ -6,8 +6,9 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lastAnswer, openPage as openWebPage, send, type OpenedPage } from "./support/web-page.js";
 import { launchChromium } from "./support/browser.js";
 import { startGateway, type GatewayProcess } from "./support/gateway-process.js";
 import { tempDir } from "./support/run-spark.js";
@@ -101,23 +102,8 @@ afterAll(async () => {
   expect(code).toBe(0);
 });
 
-async function openPage(): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(STEP_MS);
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  await page.goto(gateway.url);
-  await expect.poll(() => page.locator("#model-select option").count(), { timeout: STEP_MS }).toBeGreaterThan(0);
-  return { context, page, errors };
-}
+const openPage = (): Promise<OpenedPage> => openWebPage(browser, gateway.url, { stepMs: STEP_MS });
 
-async function send(page: Page, text: string): Promise<void> {
-  await page.fill("#composer-input", text);
-  await page.press("#composer-input", "Enter");
-}
-
-const lastAnswer = (page: Page) => page.locator("article.message.assistant").last();
 
 interface Layout {
   runs: { size: number; visibility: string; kinds: string[] }[];

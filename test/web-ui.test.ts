@@ -7,8 +7,9 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lastAnswer, openPage as openWebPage, send, type OpenedPage } from "./support/web-page.js";
 import { launchChromium, screenshot } from "./support/browser.js";
 import { startGateway, type GatewayProcess } from "./support/gateway-process.js";
 import { tempDir } from "./support/run-spark.js";
@@ -89,31 +90,12 @@ afterAll(async () => {
   expect(code).toBe(0);
 });
 
-async function openPage(options: Parameters<Browser["newContext"]>[0] = {}): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
-  const page = await context.newPage();
-  page.setDefaultTimeout(STEP_MS);
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  // A CSP violation in the page or a frame means something the UI itself does is blocked.
-  page.on("console", (message) => {
-    if (message.text().includes("Content Security Policy")) errors.push(`${message.location().url}: ${message.text()}`);
-  });
-  await page.goto(gateway.url);
-  await expect.poll(() => page.locator("#model-select option").count(), { timeout: STEP_MS }).toBeGreaterThan(0);
-  return { context, page, errors };
-}
+const openPage = (context: Parameters<Browser["newContext"]>[0] = {}): Promise<OpenedPage> => openWebPage(browser, gateway.url, { stepMs: STEP_MS, context, cspErrors: true });
 
 async function chooseModel(page: Page, model: string): Promise<void> {
   await page.selectOption("#model-select", model);
 }
 
-async function send(page: Page, text: string): Promise<void> {
-  await page.fill("#composer-input", text);
-  await page.press("#composer-input", "Enter");
-}
-
-const lastAnswer = (page: Page) => page.locator("article.message.assistant").last();
 
 async function waitForFinish(page: Page, reason: string): Promise<void> {
   await expect.poll(() => lastAnswer(page).getAttribute("data-finish"), { timeout: STEP_MS }).toBe(reason);
