@@ -46,12 +46,22 @@ describe("the command line's own dead ends", () => {
     expect(wrong.stderr).toContain('unknown command "exce": did you mean `spark exec`?');
   });
 
-  it("refuses a flag the command does not know, naming it, instead of ignoring it", async () => {
-    for (const args of [["exec", "--system", "be brief", "task"], ["models", "--prediction", "f.ts"], ["serve", "--bogus"], ["--bogus", "hi"]]) {
-      const result = await runSpark(args);
+  it("refuses a flag the command does not know, naming it and the help that lists the right ones, instead of ignoring it", async () => {
+    for (const [args, help] of [[["exec", "--system", "be brief", "task"], "spark exec"], [["models", "--prediction", "f.ts"], "spark models"], [["serve", "--bogus"], "spark serve"], [["--bogus", "hi"], "spark"]] as const) {
+      const result = await runSpark([...args]);
       expect(result.code, args.join(" ")).toBe(2);
       expect(result.stderr).toMatch(/unknown option '--(system|prediction|bogus)'/);
+      expect(result.stderr).toContain(`(\`${help} --help\` lists what it accepts)`);
     }
+  });
+
+  it("names the help of a subcommand whose required option or argument is missing", async () => {
+    const create = await runSpark(["keys", "create"]);
+    expect(create.code).toBe(2);
+    expect(create.stderr).toBe("error: required option '--name <name>' not specified\n(`spark keys create --help` lists what it accepts)\n");
+    const exec = await runSpark(["exec"]);
+    expect(exec.code).toBe(2);
+    expect(exec.stderr).toContain("(`spark exec --help` lists what it accepts)");
   });
 });
 

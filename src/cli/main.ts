@@ -31,7 +31,18 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     });
   for (const register of definitionsFor(process.argv.slice(2))) register(program, setExitCode);
   addGlobalOptionsToCommands(program);
+  pointToHelp(program);
   return program;
+}
+
+/**
+ * Commander's own usage errors ("unknown option '--x'", a missing argument) say what is wrong but not
+ * where the right spelling is: each command's end with the help that lists what it accepts.
+ */
+function pointToHelp(command: Command, parents = ""): void {
+  const name = `${parents}${command.name()}`;
+  command.showHelpAfterError(`(\`${name} --help\` lists what it accepts)`);
+  for (const sub of command.commands) pointToHelp(sub, `${name} `);
 }
 
 /** `spark … | head` closes the pipe early: stop quietly, as Unix tools do, instead of crashing. */
