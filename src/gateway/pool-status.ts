@@ -1,4 +1,4 @@
-/** What GET /v1/spark/pools and `spark models --gateway` show of a replica. */
+/** What GET /v1/spark/pools shows of a replica (`spark models` lists the members from the config alone). */
 export interface ReplicaStatus {
   replica: string;
   /** The model name it serves (its address is the operator's: see the config). */
