@@ -125,7 +125,16 @@ function bucketChecks(store: "sqlite" | "redis") {
     expect(events.find((event) => event.type === "metrics")?.metrics?.rateLimit).toMatchObject({ limitRequests: 50 });
     const refused = await runSpark(args);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain("$SPARK_API_KEY");
+    // Not "check the key": there was none to check, and the message says so.
+    expect(refused.stderr).toContain("$SPARK_API_KEY is not set, so no key was sent: export SPARK_API_KEY=a key this server accepts.");
+    const wrong = await runSpark(args, { env: { SPARK_API_KEY: "sk-spark-0000000000000000_mistyped" } });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain("Check the key in $SPARK_API_KEY.");
+    // The gateway's own sentence is quoted once, without a second full stop after it.
+    const unknown = await runSpark(["--server", gateway.url, "-m", "nonesuch", "--max-tokens", "3", "hi"], { env: { SPARK_API_KEY: key } });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/The model 'nonesuch' does not exist on this gateway\..*lists them\.\n$/);
+    expect(unknown.stderr).not.toContain("..");
   });
 
   it("spark keys list never shows a secret; revoke locks the key out of the running gateway", async () => {

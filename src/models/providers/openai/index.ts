@@ -25,7 +25,7 @@ export function openAIClient(target: Extract<ModelTarget, { kind: "remote" }>, d
     maxRetries: deps.maxRetries ?? 2,
     timeout: deps.timeoutMs ?? 600_000,
   });
-  const context = { baseUrl: target.baseUrl, model: target.model, provider: target.provider, ...(target.apiKeyEnv ? { apiKeyEnv: target.apiKeyEnv } : {}) };
+  const context = { baseUrl: target.baseUrl, model: target.model, provider: target.provider, ...(target.apiKeyEnv ? { apiKeyEnv: target.apiKeyEnv, keyMissing: !key } : {}) };
   // Predicted Outputs exist on Chat Completions only.
   if (target.api === "chat") return new OpenAIChatClient(openai, context, displayName, target.predictedOutputs ?? false);
   // The socket goes to the same server as HTTP, with the same key: it never takes a credential elsewhere.

@@ -5,6 +5,8 @@ export interface RemoteErrorContext {
   baseUrl: string;
   model: string;
   apiKeyEnv?: string;
+  /** `apiKeyEnv` is not set (or empty): the server got the SDK's placeholder, not a key of the user's. */
+  keyMissing?: boolean;
   /** A preset's or config provider's name; "custom" (or absent) when the URL came from --base-url or base_url. */
   provider?: string;
 }
@@ -33,7 +35,7 @@ export function mapOpenAIError(error: unknown, context: RemoteErrorContext): Spa
     );
   }
   if (!(error instanceof APIError) || error.status === undefined) return toSparkError(error);
-  const keyAdvice = context.apiKeyEnv ? `Check the key in $${context.apiKeyEnv}` : "Set an API key: --api-key-env NAME, or api_key_env in config";
+  const keyAdvice = keyAdviceFor(context);
   return upstreamStatusError(error.status, serverMessage(error), {
     where: `${context.baseUrl} (model ${context.model})`,
     keyAdvice,
@@ -41,4 +43,11 @@ export function mapOpenAIError(error: unknown, context: RemoteErrorContext): Spa
     notFoundAdvice: "Check the model name; `spark models` lists configured ones.",
     cause: error,
   });
+}
+
+/** What to do about a refused key: a variable that is not set is the likely cause, and says so (no key was sent). */
+function keyAdviceFor(context: RemoteErrorContext): string {
+  if (!context.apiKeyEnv) return "Set an API key: --api-key-env NAME, or api_key_env in config";
+  if (context.keyMissing) return `$${context.apiKeyEnv} is not set, so no key was sent: export ${context.apiKeyEnv}=a key this server accepts`;
+  return `Check the key in $${context.apiKeyEnv}`;
 }

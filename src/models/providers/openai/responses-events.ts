@@ -80,7 +80,8 @@ export class ResponsesEventReader {
           this.chainLost = true;
           return undefined;
         }
-        throw new ProviderError("provider_error", `${this.baseUrl} reported an error: ${message}.`, { status: 502 });
+        // The server's message usually ends with its own full stop.
+        throw new ProviderError("provider_error", `${this.baseUrl} reported an error: ${message.replace(/\.+$/, "")}.`, { status: 502 });
       }
       default:
         return undefined;
