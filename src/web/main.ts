@@ -1,12 +1,13 @@
 import "./styles.css";
 import { ChatController } from "./chat-controller.js";
-import { createHighlighter } from "./code-highlight.js";
+import { createHighlighter, highlighterWarmUp } from "./code-highlight.js";
 import { ConversationApi } from "./conversation-api.js";
 import { ConversationSidebar } from "./conversation-sidebar.js";
 import { DialogViewer } from "./fullsize-viewer.js";
 import { GatewayClient, localStorageKeys, type KeyStore } from "./gateway-client.js";
 import { createMarkdownRenderer } from "./markdown-html.js";
 import { MermaidRenderer } from "./mermaid-renderer.js";
+import { WARM_UP_MARKDOWN, warmUpWhenIdle } from "./warm-up.js";
 import { ModelPicker } from "./model-picker.js";
 import { pageElements, type PageElements } from "./page-elements.js";
 import { quotaFromState, type FamilyState } from "./quota.js";
@@ -99,6 +100,7 @@ function start(): void {
   const models = new ModelPicker(page.modelSelect, page.modelToggle, window.localStorage);
   const status = (text: string) => (page.statusLine.textContent = text);
   const highlight = createHighlighter();
+  const toNodes = createMarkdownRenderer(highlight);
   // The sidebar and the chat refer to each other; both closures run only after start() has built both.
   const sidebar = new ConversationSidebar({ list: page.conversationList, search: page.conversationSearch, more: page.conversationMore }, conversations, {
     open: (id) => {
@@ -136,7 +138,7 @@ function start(): void {
     transcript: page.transcript,
     stats,
     render: {
-      toNodes: createMarkdownRenderer(highlight),
+      toNodes,
       highlight,
       mermaid: new MermaidRenderer(() => theme.current()),
       theme: () => theme.current(),
@@ -165,6 +167,8 @@ function start(): void {
   wireShortcuts(page, chat, models);
   load();
   page.input.focus();
+  const renderSample = () => void toNodes(WARM_UP_MARKDOWN);
+  warmUpWhenIdle([renderSample, renderSample, ...highlighterWarmUp(highlight)]);
 }
 
 start();
