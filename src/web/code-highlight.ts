@@ -39,8 +39,8 @@ export function createHighlighter(): Highlighter {
 
 /**
  * One step per language that highlights a word in it: highlight.js compiles a language's patterns on its
- * first use (up to ~25 ms for the larger grammars, traced), which would otherwise land in the first
- * idle highlighting of a stream, or in a streamed frame through the markdown renderer.
+ * first use (up to ~25 ms for the larger grammars, traced), which would otherwise delay the first block
+ * of each language.
  */
 export function highlighterWarmUp(highlight: Highlighter): (() => void)[] {
   return Object.keys(LANGUAGES).map((name) => () => void highlight("x", name));

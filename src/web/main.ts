@@ -1,6 +1,6 @@
 import "./styles.css";
 import { ChatController } from "./chat-controller.js";
-import { createHighlighter, highlighterWarmUp } from "./code-highlight.js";
+import { createHighlighter } from "./code-highlight.js";
 import { ConversationApi } from "./conversation-api.js";
 import { ConversationSidebar } from "./conversation-sidebar.js";
 import { DialogViewer } from "./fullsize-viewer.js";
@@ -8,6 +8,7 @@ import { GatewayClient, localStorageKeys, type KeyStore } from "./gateway-client
 import { createMarkdownRenderer } from "./markdown-html.js";
 import { MermaidRenderer } from "./mermaid-renderer.js";
 import { WARM_UP_MARKDOWN, warmUpWhenIdle } from "./warm-up.js";
+import { createWorkerHighlighter } from "./worker-highlighter.js";
 import { ModelPicker } from "./model-picker.js";
 import { pageElements, type PageElements } from "./page-elements.js";
 import { quotaFromState, type FamilyState } from "./quota.js";
@@ -101,6 +102,7 @@ function start(): void {
   const status = (text: string) => (page.statusLine.textContent = text);
   const highlight = createHighlighter();
   const toNodes = createMarkdownRenderer(highlight);
+  const highlightCode = createWorkerHighlighter(highlight);
   // The sidebar and the chat refer to each other; both closures run only after start() has built both.
   const sidebar = new ConversationSidebar({ list: page.conversationList, search: page.conversationSearch, more: page.conversationMore }, conversations, {
     open: (id) => {
@@ -139,7 +141,7 @@ function start(): void {
     stats,
     render: {
       toNodes,
-      highlight,
+      highlight: highlightCode,
       mermaid: new MermaidRenderer(() => theme.current()),
       theme: () => theme.current(),
       viewer: new DialogViewer(page.fullsizeDialog, page.fullsizeStage, page.fullsizeTitle, page.fullsizeClose),
@@ -168,7 +170,8 @@ function start(): void {
   load();
   page.input.focus();
   const renderSample = () => void toNodes(WARM_UP_MARKDOWN);
-  warmUpWhenIdle([renderSample, renderSample, ...highlighterWarmUp(highlight)]);
+  // The highlighting worker starts too, and compiles its languages on its own thread.
+  warmUpWhenIdle([renderSample, renderSample, () => void highlightCode("", "")]);
 }
 
 start();

@@ -2,15 +2,16 @@ import type { RenderDeps } from "./block-renderers.js";
 import { interactiveKind } from "./block-renderers.js";
 import type { BlockView } from "./block-view.js";
 import { CodeBlockView } from "./code-block-view.js";
-import type { Highlighter } from "./code-highlight.js";
 import { InteractiveBlock, type FullSizeViewer } from "./interactive-block.js";
 import { BlockSplitter, type Block } from "./markdown-blocks.js";
 import { MarkdownBlockView } from "./markdown-block-view.js";
 import type { MarkdownToNodes } from "./markdown-html.js";
+import type { AsyncHighlighter } from "./worker-highlighter.js";
 
 export interface MessageRenderDeps extends RenderDeps {
   toNodes: MarkdownToNodes;
-  highlight: Highlighter;
+  /** Highlights a finished code block (off the main thread). */
+  highlight: AsyncHighlighter;
   viewer: FullSizeViewer;
 }
 

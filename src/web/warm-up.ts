@@ -3,7 +3,7 @@ import { whenIdle } from "./idle.js";
 /**
  * Work done once, in the page's idle time after it loads, so that the first answer does not pay for it in
  * its frames: the first markdown render (V8 compiling marked's and DOMPurify's functions) took 40 ms of
- * CPU in one streamed frame, and highlight.js compiles each language on first use. Each step runs in an
+ * CPU in one streamed frame, and the highlighting worker takes a while to start. Each step runs in an
  * idle period of its own with time to spare, never two in one task.
  */
 

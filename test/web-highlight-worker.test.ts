@@ -1,0 +1,121 @@
+/**
+ * Code blocks highlighted in the page's worker (src/web/highlight-worker.ts), through the built `spark
+ * serve`, Debian's Chromium and a scripted upstream: the worker's markup equals the main thread's
+ * highlighter's, a hostile code block reaches the page as text in spans and nothing else, and a page
+ * whose worker cannot load still highlights (on its main thread).
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHighlighter } from "../src/web/code-highlight.js";
+import { launchChromium } from "./support/browser.js";
+import { startGateway, type GatewayProcess } from "./support/gateway-process.js";
+import { tempDir } from "./support/run-spark.js";
+import { startScriptedServer, type ScriptedServer } from "./support/scripted-openai-server.js";
+import { splitForStreaming } from "./support/web-answers.js";
+
+const STEP_MS = 30_000;
+const fence = "```";
+
+/** Markup that would run, load or take clicks if it ever reached the page as markup. */
+const HOSTILE_CODE = [
+  '</span></code></pre><img src=x onerror="window.pwned = 1"><script>window.pwned = 2</script>',
+  '<span class="hljs-keyword" onclick="window.pwned = 3">click</span><a href="javascript:window.pwned = 4">a</a>',
+  "<!-- --><![CDATA[ ]]><style>body { display: none }</style>&lt;&amp;&#x3c;",
+].join("\n");
+
+const BLOCKS: { lang: string; code: string }[] = [
+  { lang: "ts", code: 'export function greet(name: string): string {\n  return `hello ${name}`; // a "quote" & <tag>\n}' },
+  { lang: "python", code: "def f(x):\n    return [i ** 2 for i in range(x) if i % 2]  # 'odd' squares" },
+  { lang: "bash", code: 'for f in *.ts; do echo "$f" | wc -c; done > /dev/null 2>&1' },
+  { lang: "json", code: '{ "a": [1, 2.5, true, null], "b": "<\\u003c>" }' },
+  { lang: "rust", code: "fn main() { let v: Vec<u8> = vec![1, 2]; println!(\"{:?}\", v); }" },
+  { lang: "unknownlang", code: "plain <text> & 'quotes'" },
+  { lang: "xml", code: HOSTILE_CODE },
+  { lang: "js", code: HOSTILE_CODE },
+];
+const ANSWER = `Code:\n\n${BLOCKS.map(({ lang, code }) => `${fence}${lang}\n${code}\n${fence}\n\n`).join("")}Done.`;
+
+let upstream: ScriptedServer;
+let gateway: GatewayProcess;
+let browser: Browser;
+
+beforeAll(async () => {
+  upstream = await startScriptedServer(() => ({ kind: "text", chunks: splitForStreaming(ANSWER, 13), delayMs: 2 }));
+  const project = tempDir("spark-webhl-");
+  const home = tempDir("spark-webhl-home-");
+  mkdirSync(join(project, ".spark"));
+  writeFileSync(join(project, ".spark", "config.toml"), ['[models."remote-spark"]', `base_url = "${upstream.url}"`, 'model = "upstream-fast"', ""].join("\n"));
+  gateway = await startGateway(project, { HOME: home, SPARK_HOME: join(home, ".spark") });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  const code = await gateway?.stop();
+  await upstream?.close();
+  expect(code).toBe(0);
+});
+
+/** Opens the page (optionally refusing the worker's script), streams the answer and waits for every block's highlighting. */
+async function answerWithCode(blockWorker: boolean): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(STEP_MS);
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  if (blockWorker) await page.route("**/highlight-worker-*.js", (route) => route.abort());
+  await page.goto(gateway.url);
+  await expect.poll(() => page.locator("#model-select option").count(), { timeout: STEP_MS }).toBeGreaterThan(0);
+  await page.fill("#composer-input", "code please");
+  await page.press("#composer-input", "Enter");
+  const answer = page.locator("article.message.assistant").last();
+  await expect.poll(() => answer.getAttribute("data-finish"), { timeout: STEP_MS }).toBe("stop");
+  await expect.poll(() => answer.locator(".code-block code.hljs").count(), { timeout: STEP_MS }).toBe(BLOCKS.length);
+  return { context, page, errors };
+}
+
+/** Each code block's markup as the page has it, and the main-thread highlighter's markup as the page would serialise it. */
+async function compare(page: Page): Promise<{ shown: string[]; expected: string[] }> {
+  const highlight = createHighlighter();
+  const expectedHtml = BLOCKS.map(({ lang, code }) => highlight(code, lang));
+  return page.evaluate<{ shown: string[]; expected: string[] }, string[]>((expectedMarkup) => {
+    const shown = [...document.querySelectorAll("article.message.assistant .code-block code")].map((code) => code.innerHTML);
+    const expected = expectedMarkup.map((html) => {
+      const template = document.createElement("template");
+      template.innerHTML = html;
+      return template.innerHTML;
+    });
+    return { shown, expected };
+  }, expectedHtml);
+}
+
+describe("code highlighting in a worker", () => {
+  it("runs in the page's worker and gives the main thread's markup, a hostile block's as text in spans only", async () => {
+    const { context, page, errors } = await answerWithCode(false);
+    expect(page.workers().some((worker) => worker.url().includes("/assets/highlight-worker-"))).toBe(true);
+    const { shown, expected } = await compare(page);
+    expect(shown).toEqual(expected);
+    const codes = page.locator("article.message.assistant .code-block code");
+    for (const [i, { code }] of BLOCKS.entries()) expect(await codes.nth(i).textContent()).toBe(code);
+    // Only spans with a class inside the highlighted code; nothing ran, nothing hid the page.
+    const foreign = await page.evaluate(`[...document.querySelectorAll(".code-block code *")].filter((element) => element.localName !== "span" || [...element.attributes].some((attribute) => attribute.name !== "class")).length`);
+    expect(foreign).toBe(0);
+    expect(await page.locator("article.message.assistant img, article.message.assistant script, article.message.assistant style").count()).toBe(0);
+    expect(await page.evaluate("window.pwned === undefined")).toBe(true);
+    expect(await page.evaluate("getComputedStyle(document.body).display")).not.toBe("none");
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("falls back to the main thread when the worker's script cannot load: the same markup", async () => {
+    const { context, page, errors } = await answerWithCode(true);
+    expect(page.workers().some((worker) => worker.url().includes("/assets/highlight-worker-"))).toBe(false);
+    const { shown, expected } = await compare(page);
+    expect(shown).toEqual(expected);
+    expect(await page.evaluate("window.pwned === undefined")).toBe(true);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
