@@ -58,22 +58,43 @@ afterAll(async () => {
   expect(code).toBe(0);
 });
 
-/** Opens the page (optionally refusing the worker's script), streams the answer and waits for every block's highlighting. */
-async function answerWithCode(blockWorker: boolean): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+/**
+ * A worker that answers with markup that is not highlight.js's (what a subverted highlighter could send),
+ * except for the last block (js), which it answers properly: replies are applied in order, so once that
+ * block is highlighted, the page has dealt with every other reply.
+ */
+const ROGUE_WORKER = `addEventListener("message", (event) => {
+  const { id, code, lang } = event.data;
+  const escaped = code.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  const html = lang === "js" ? '<span class="hljs-comment">' + escaped + "</span>" : '<img src=x onerror="window.pwned = 1"><a href="javascript:window.pwned = 2">a</a><span onclick="window.pwned = 3">s</span>';
+  postMessage({ id, html });
+});`;
+
+type WorkerScript = "real" | "blocked" | "rogue";
+
+/** Opens the page (its worker's script real, refused or replaced), streams the answer and waits for it to finish. */
+async function openAnswer(worker: WorkerScript): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   page.setDefaultTimeout(STEP_MS);
   const errors: string[] = [];
   page.on("pageerror", (error) => errors.push(error.message));
-  if (blockWorker) await page.route("**/highlight-worker-*.js", (route) => route.abort());
+  if (worker === "blocked") await page.route("**/highlight-worker-*.js", (route) => route.abort());
+  if (worker === "rogue") await page.route("**/highlight-worker-*.js", (route) => route.fulfill({ contentType: "text/javascript", body: ROGUE_WORKER }));
   await page.goto(gateway.url);
   await expect.poll(() => page.locator("#model-select option").count(), { timeout: STEP_MS }).toBeGreaterThan(0);
   await page.fill("#composer-input", "code please");
   await page.press("#composer-input", "Enter");
   const answer = page.locator("article.message.assistant").last();
   await expect.poll(() => answer.getAttribute("data-finish"), { timeout: STEP_MS }).toBe("stop");
-  await expect.poll(() => answer.locator(".code-block code.hljs").count(), { timeout: STEP_MS }).toBe(BLOCKS.length);
   return { context, page, errors };
+}
+
+/** As openAnswer, then waits for every block's highlighting. */
+async function answerWithCode(worker: WorkerScript): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const opened = await openAnswer(worker);
+  await expect.poll(() => opened.page.locator("article.message.assistant .code-block code.hljs").count(), { timeout: STEP_MS }).toBe(BLOCKS.length);
+  return opened;
 }
 
 /** Each code block's markup as the page has it, and the main-thread highlighter's markup as the page would serialise it. */
@@ -93,7 +114,7 @@ async function compare(page: Page): Promise<{ shown: string[]; expected: string[
 
 describe("code highlighting in a worker", () => {
   it("runs in the page's worker and gives the main thread's markup, a hostile block's as text in spans only", async () => {
-    const { context, page, errors } = await answerWithCode(false);
+    const { context, page, errors } = await answerWithCode("real");
     expect(page.workers().some((worker) => worker.url().includes("/assets/highlight-worker-"))).toBe(true);
     const { shown, expected } = await compare(page);
     expect(shown).toEqual(expected);
@@ -110,10 +131,24 @@ describe("code highlighting in a worker", () => {
   });
 
   it("falls back to the main thread when the worker's script cannot load: the same markup", async () => {
-    const { context, page, errors } = await answerWithCode(true);
+    const { context, page, errors } = await answerWithCode("blocked");
     expect(page.workers().some((worker) => worker.url().includes("/assets/highlight-worker-"))).toBe(false);
     const { shown, expected } = await compare(page);
     expect(shown).toEqual(expected);
+    expect(await page.evaluate("window.pwned === undefined")).toBe(true);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("admits nothing but classed spans from the worker: other markup leaves the block as plain text", async () => {
+    const { context, page, errors } = await openAnswer("rogue");
+    const codes = page.locator("article.message.assistant .code-block code");
+    const last = BLOCKS.length - 1;
+    await expect.poll(() => codes.nth(last).getAttribute("class"), { timeout: STEP_MS }).toBe("hljs");
+    for (const [i, { code }] of BLOCKS.entries()) expect(await codes.nth(i).textContent()).toBe(code);
+    // Every other block kept its plain text: no element at all, not even the rogue's span.
+    expect(await page.locator("article.message.assistant .code-block code:not(.hljs) *").count()).toBe(0);
+    expect(await page.locator("article.message.assistant code.hljs").count()).toBe(1);
     expect(await page.evaluate("window.pwned === undefined")).toBe(true);
     expect(errors).toEqual([]);
     await context.close();
