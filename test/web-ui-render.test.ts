@@ -26,6 +26,10 @@ const SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rec
  */
 const LONG_ANSWER = [`${paragraphs(1, 45)}${fence}sv`, `g\n${SVG}\n${fence}\n\n${paragraphs(46, 6)}`];
 
+/** 600 finished paragraphs in one delta (a page that fell behind meets them at once), then, a second later, the end. */
+const BURST_BLOCKS = 600;
+const BURST_ANSWER = [paragraphs(1, BURST_BLOCKS), "The end.\n"];
+
 /** Markup a hostile model might write in its prose; the page shows it sanitised, as nodes, never run. */
 const HOSTILE_ANSWER = [
   'Look: <img src=x onerror="window.pwned = 1"> and <script>window.pwned = 2</script>',
@@ -78,6 +82,7 @@ function lastUserText(request: RecordedRequest): string {
 
 const script = (request: RecordedRequest): ScriptedReply => {
   const prompt = lastUserText(request);
+  if (prompt === "burst") return { kind: "text", chunks: BURST_ANSWER, delayMs: 1_000 };
   if (prompt === "long") return { kind: "text", chunks: LONG_ANSWER, delayMs: 300 };
   if (prompt === "two apps") return { kind: "text", chunks: splitForStreaming(TWO_APPS_ANSWER, 40), delayMs: 5 };
   if (prompt === "hostile blocks") return { kind: "text", chunks: splitForStreaming(HOSTILE_BLOCKS, 9), delayMs: 2 };
@@ -139,6 +144,30 @@ describe("a long answer's layout", () => {
     expect(new Set(layout.blockVisibility)).toEqual(new Set(["visible"]));
     expect(layout.liveParents).toEqual(["message-body"]);
     expect(layout.texts).toEqual(Array.from({ length: 51 }, (_, i) => `Paragraph ${i + 1}.`));
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
+
+describe("a burst of finished blocks", () => {
+  it("is rendered over several animation frames, in order and whole, not in one long task", async () => {
+    const { context, page, errors } = await openPage();
+    // The answer's text blocks counted at every animation frame (bounded: a minute at 60 Hz).
+    await page.evaluate(`(() => {
+      window.blockCounts = [];
+      const sample = () => {
+        window.blockCounts.push(document.querySelectorAll("article.message.assistant .md-block").length);
+        if (window.blockCounts.length < 3600) requestAnimationFrame(sample);
+      };
+      requestAnimationFrame(sample);
+    })()`);
+    await send(page, "burst");
+    await expect.poll(() => lastAnswer(page).getAttribute("data-finish"), { timeout: STEP_MS }).toBe("stop");
+    const texts = await lastAnswer(page).locator(".md-block").allTextContents();
+    expect(texts.map((text) => text.trim())).toEqual([...Array.from({ length: BURST_BLOCKS }, (_, i) => `Paragraph ${i + 1}.`), "The end."]);
+    // Some frame showed part of the burst: it was not rendered in one go.
+    const counts = await page.evaluate<number[]>("window.blockCounts");
+    expect(counts.some((count) => count > 0 && count < BURST_BLOCKS)).toBe(true);
     expect(errors).toEqual([]);
     await context.close();
   });

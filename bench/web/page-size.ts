@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 
-/** Bytes of the built web UI: what the first visit loads, and Mermaid's chunks, loaded on demand. */
+/** Bytes of the built web UI: what the first visit loads, the highlighting worker, and Mermaid's chunks, loaded on demand. */
 
 export interface SizeFigure {
   files: number;
@@ -13,6 +13,8 @@ export interface SizeFigure {
 export interface PageSize {
   /** index.html plus the scripts, styles and preloads it names. */
   initial: SizeFigure;
+  /** The code highlighting worker's script, fetched in idle time after the first load. */
+  worker: SizeFigure;
   /** Every other script chunk: the diagram renderer frame (Mermaid and its diagram types), fetched only when a diagram appears. */
   lazy: SizeFigure;
   /** The diagram renderer frame's entry chunk alone (Mermaid's core, the first thing a diagram fetches). */
@@ -34,9 +36,11 @@ export function measurePageSize(webDir: string): PageSize {
   const html = readFileSync(join(webDir, "index.html"), "utf8");
   const referenced = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+)"/g)].map((match) => match[1] ?? "");
   const chunks = readdirSync(join(webDir, "assets")).filter((name) => name.endsWith(".js")).map((name) => `assets/${name}`);
-  const lazy = chunks.filter((chunk) => !referenced.includes(chunk));
+  const worker = chunks.filter((chunk) => /\/highlight-worker-/.test(chunk));
+  const lazy = chunks.filter((chunk) => !referenced.includes(chunk) && !worker.includes(chunk));
   return {
     initial: figure(webDir, ["index.html", ...referenced]),
+    worker: figure(webDir, worker),
     lazy: figure(webDir, lazy),
     mermaidCore: figure(webDir, lazy.filter((chunk) => /\/mermaid(-frame|\.core)-/.test(chunk))),
   };

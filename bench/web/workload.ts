@@ -205,6 +205,7 @@ export function webMarkdown(result: WebBenchResult): string {
     "| what | files | bytes | gzipped |",
     "| --- | ---: | ---: | ---: |",
     `| first load (index.html + its JS and CSS) | ${size.initial.files} | ${kb(size.initial.bytes)} | ${kb(size.initial.gzipBytes)} |`,
+    `| the code highlighting worker, loaded in idle time after the first load | ${size.worker.files} | ${kb(size.worker.bytes)} | ${kb(size.worker.gzipBytes)} |`,
     `| Mermaid, loaded when a diagram appears (all lazy chunks) | ${size.lazy.files} | ${kb(size.lazy.bytes)} | ${kb(size.lazy.gzipBytes)} |`,
     `| of which the renderer's entry (Mermaid's core) | ${size.mermaidCore.files} | ${kb(size.mermaidCore.bytes)} | ${kb(size.mermaidCore.gzipBytes)} |`,
     "",

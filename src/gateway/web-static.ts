@@ -22,6 +22,8 @@ export const PAGE_CSP = [
   "img-src 'self' data: blob:",
   "font-src 'self' data:",
   "connect-src 'self'",
+  // The highlighting worker: the page's own script file only (no blob: or data: worker).
+  "worker-src 'self'",
   // Checked for every navigation of the page's frames, those a block's script starts in its own frame
   // too: a frame that left for a data:/blob: document (no WebRTC removal) or another site is refused.
   "frame-src 'self'",

@@ -1,18 +1,19 @@
 import { actionButton, copyText, flashLabel } from "./block-actions.js";
 import type { BlockView } from "./block-view.js";
-import type { Highlighter } from "./code-highlight.js";
 import { whenIdle } from "./idle.js";
 import type { Block } from "./markdown-blocks.js";
+import { highlightedNodes, type AsyncHighlighter } from "./worker-highlighter.js";
 
-/** A finished block is highlighted in idle time, at the latest this long after its closing fence. */
+/** A highlighted block is shown in idle time, at the latest this long after its markup came back. */
 const HIGHLIGHT_TIMEOUT_MS = 500;
-/** The idle time highlighting wants left before it starts (about 1 ms for a short block, more for long ones). */
+/** The idle time showing it wants left before it starts (parsing the markup: under 1 ms for a short block, more for long ones). */
 const HIGHLIGHT_BUDGET_MS = 4;
 
 /**
  * A fenced code block: plain text while it streams (cheap at thousands of tokens a second), highlighted
- * once its closing fence has arrived, while the main thread is idle: highlighting and parsing its markup
- * cost milliseconds that, done at once, landed in the middle of the stream's frames.
+ * once its closing fence has arrived, in the highlighting worker, and shown while the main thread is
+ * idle: parsing the markup costs a fraction of a millisecond that, done at once, would land in the middle
+ * of the stream's frames.
  */
 export class CodeBlockView implements BlockView {
   readonly element = document.createElement("figure");
@@ -23,7 +24,7 @@ export class CodeBlockView implements BlockView {
   private source = "";
   private highlighted = false;
 
-  constructor(private readonly highlight: Highlighter) {
+  constructor(private readonly highlight: AsyncHighlighter) {
     this.element.className = "code-block";
     const toolbar = document.createElement("div");
     toolbar.className = "block-toolbar";
@@ -48,9 +49,14 @@ export class CodeBlockView implements BlockView {
     if (this.text.data !== block.code) this.text.data = block.code;
     if (!final) return;
     this.highlighted = true;
-    whenIdle(() => {
-      this.code.className = "hljs";
-      this.code.innerHTML = this.highlight(block.code, block.lang);
-    }, HIGHLIGHT_TIMEOUT_MS, HIGHLIGHT_BUDGET_MS);
+    void this.highlight(block.code, block.lang).then((html) => whenIdle(() => this.show(html), HIGHLIGHT_TIMEOUT_MS, HIGHLIGHT_BUDGET_MS));
+  }
+
+  /** Highlighted markup replaces the plain text only if it is nothing but spans and text. */
+  private show(html: string): void {
+    const nodes = highlightedNodes(html);
+    if (!nodes) return;
+    this.code.className = "hljs";
+    this.code.replaceChildren(nodes);
   }
 }

@@ -18,14 +18,15 @@ import yaml from "highlight.js/lib/languages/yaml";
  */
 export type Highlighter = (code: string, lang: string) => string;
 
+const LANGUAGES = { bash, css, diff, go, javascript, json, python, rust, sql, typescript, xml, yaml };
+
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 export function createHighlighter(): Highlighter {
   const instance = hljs.newInstance();
-  const languages = { bash, css, diff, go, javascript, json, python, rust, sql, typescript, xml, yaml };
-  for (const [name, language] of Object.entries(languages)) instance.registerLanguage(name, language);
+  for (const [name, language] of Object.entries(LANGUAGES)) instance.registerLanguage(name, language);
   instance.registerAliases(["sh", "shell", "zsh"], { languageName: "bash" });
   instance.registerAliases(["js", "jsx", "mjs"], { languageName: "javascript" });
   instance.registerAliases(["ts", "tsx"], { languageName: "typescript" });
@@ -34,4 +35,13 @@ export function createHighlighter(): Highlighter {
   instance.registerAliases(["rs"], { languageName: "rust" });
   instance.registerAliases(["yml"], { languageName: "yaml" });
   return (code, lang) => (lang !== "" && instance.getLanguage(lang) ? instance.highlight(code, { language: lang, ignoreIllegals: true }).value : escapeHtml(code));
+}
+
+/**
+ * One step per language that highlights a word in it: highlight.js compiles a language's patterns on its
+ * first use (up to ~25 ms for the larger grammars, traced), which would otherwise delay the first block
+ * of each language.
+ */
+export function highlighterWarmUp(highlight: Highlighter): (() => void)[] {
+  return Object.keys(LANGUAGES).map((name) => () => void highlight("x", name));
 }

@@ -7,6 +7,8 @@ import { DialogViewer } from "./fullsize-viewer.js";
 import { GatewayClient, localStorageKeys, type KeyStore } from "./gateway-client.js";
 import { createMarkdownRenderer } from "./markdown-html.js";
 import { MermaidRenderer } from "./mermaid-renderer.js";
+import { WARM_UP_MARKDOWN, warmUpWhenIdle } from "./warm-up.js";
+import { createWorkerHighlighter } from "./worker-highlighter.js";
 import { ModelPicker } from "./model-picker.js";
 import { pageElements, type PageElements } from "./page-elements.js";
 import { quotaFromState, type FamilyState } from "./quota.js";
@@ -99,6 +101,8 @@ function start(): void {
   const models = new ModelPicker(page.modelSelect, page.modelToggle, window.localStorage);
   const status = (text: string) => (page.statusLine.textContent = text);
   const highlight = createHighlighter();
+  const toNodes = createMarkdownRenderer(highlight);
+  const highlightCode = createWorkerHighlighter(highlight);
   // The sidebar and the chat refer to each other; both closures run only after start() has built both.
   const sidebar = new ConversationSidebar({ list: page.conversationList, search: page.conversationSearch, more: page.conversationMore }, conversations, {
     open: (id) => {
@@ -136,8 +140,8 @@ function start(): void {
     transcript: page.transcript,
     stats,
     render: {
-      toNodes: createMarkdownRenderer(highlight),
-      highlight,
+      toNodes,
+      highlight: highlightCode,
       mermaid: new MermaidRenderer(() => theme.current()),
       theme: () => theme.current(),
       viewer: new DialogViewer(page.fullsizeDialog, page.fullsizeStage, page.fullsizeTitle, page.fullsizeClose),
@@ -165,6 +169,9 @@ function start(): void {
   wireShortcuts(page, chat, models);
   load();
   page.input.focus();
+  const renderSample = () => void toNodes(WARM_UP_MARKDOWN);
+  // The highlighting worker starts too, and compiles its languages on its own thread.
+  warmUpWhenIdle([renderSample, renderSample, () => void highlightCode("", "")]);
 }
 
 start();

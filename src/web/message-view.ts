@@ -2,20 +2,30 @@ import type { RenderDeps } from "./block-renderers.js";
 import { interactiveKind } from "./block-renderers.js";
 import type { BlockView } from "./block-view.js";
 import { CodeBlockView } from "./code-block-view.js";
-import type { Highlighter } from "./code-highlight.js";
 import { InteractiveBlock, type FullSizeViewer } from "./interactive-block.js";
 import { BlockSplitter, type Block } from "./markdown-blocks.js";
 import { MarkdownBlockView } from "./markdown-block-view.js";
 import type { MarkdownToNodes } from "./markdown-html.js";
+import type { AsyncHighlighter } from "./worker-highlighter.js";
 
 export interface MessageRenderDeps extends RenderDeps {
   toNodes: MarkdownToNodes;
-  highlight: Highlighter;
+  /** Highlights a finished code block (off the main thread). */
+  highlight: AsyncHighlighter;
   viewer: FullSizeViewer;
 }
 
 /** Text blocks per run: a long answer has thousands of blocks, a few dozen runs. */
 const BLOCKS_PER_RUN = 20;
+
+/**
+ * The time one animation frame spends rendering finished blocks before it leaves the rest to the next
+ * frame. A page that fell behind (a busy core, a background tab) meets dozens of finished blocks at once:
+ * rendered in one go, they made the stream's long tasks (20-40 ms of CPU in one frame, traced). At least
+ * one block is rendered per frame, so the queue always drains; the stream brings ~4 blocks a frame at
+ * 5,000 tokens/s, well within the budget.
+ */
+const FRAME_RENDER_BUDGET_MS = 6;
 
 /**
  * One assistant answer, rendered incrementally: text is buffered and applied once per animation frame;
@@ -30,6 +40,9 @@ export class MessageView {
   private readonly splitter = new BlockSplitter();
   private readonly views = new Map<number, { shape: string; view: BlockView }>();
   private pending = "";
+  /** Finished blocks not rendered yet (a frame's budget ran out), oldest first from `next`. */
+  private queue: Block[] = [];
+  private next = 0;
   private frame: number | undefined;
   /** The run new text blocks join, and how many it holds; a live block ends it. */
   private run: { element: HTMLElement; blocks: number } | undefined;
@@ -48,19 +61,47 @@ export class MessageView {
     for (const { view } of this.views.values()) view.redraw?.();
   }
 
-  /** The answer ended (or was stopped): render what is left, final. */
+  /** The answer ended (or was stopped): render what is left, final, at once. */
   finish(): void {
     if (this.frame !== undefined) cancelAnimationFrame(this.frame);
-    this.flush();
-    for (const block of this.splitter.end().finished) this.viewFor(block).update(block, true);
+    this.frame = undefined;
+    this.take(this.splitter.push(this.pending).finished);
+    this.pending = "";
+    this.take(this.splitter.end().finished);
+    this.renderQueued(Infinity);
   }
 
+  /**
+   * Once per animation frame: the finished blocks within the frame's budget, then the block being
+   * written, which is only worth rendering once every block before it is on screen.
+   */
   private flush(): void {
     this.frame = undefined;
     const { finished, tail } = this.splitter.push(this.pending);
     this.pending = "";
-    for (const block of finished) this.viewFor(block).update(block, true);
-    if (tail) this.viewFor(tail).update(tail, false);
+    this.take(finished);
+    if (!this.renderQueued(FRAME_RENDER_BUDGET_MS)) this.frame = requestAnimationFrame(() => this.flush());
+    else if (tail) this.viewFor(tail).update(tail, false);
+  }
+
+  private take(finished: Block[]): void {
+    for (const block of finished) this.queue.push(block);
+  }
+
+  /** Renders queued blocks, at least one, until `budgetMs` have passed; true when none is left. */
+  private renderQueued(budgetMs: number): boolean {
+    const started = performance.now();
+    while (this.next < this.queue.length) {
+      const block = this.queue[this.next++] as Block;
+      this.viewFor(block).update(block, true);
+      if (performance.now() - started >= budgetMs) break;
+    }
+    const done = this.next >= this.queue.length;
+    if (done) {
+      this.queue = [];
+      this.next = 0;
+    }
+    return done;
   }
 
   /**

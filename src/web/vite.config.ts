@@ -13,6 +13,8 @@ export default defineConfig({
   base: "/",
   publicDir: "public",
   logLevel: "warn",
+  // The highlighting worker as an ES module file of its own, loaded from the page's origin.
+  worker: { format: "es" },
   build: {
     outDir: fileURLToPath(new URL("../../dist/web", import.meta.url)),
     emptyOutDir: true,

@@ -1,0 +1,140 @@
+/**
+ * Code blocks highlighted in the page's worker (src/web/highlight-worker.ts), through the built `spark
+ * serve`, Debian's Chromium and a scripted upstream: the worker's markup equals what the page makes on its
+ * main thread when the worker cannot load, a hostile code block reaches the page as text in spans and
+ * nothing else, and markup from the worker that is not classed spans never reaches the page.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "./support/browser.js";
+import { startGateway, type GatewayProcess } from "./support/gateway-process.js";
+import { tempDir } from "./support/run-spark.js";
+import { startScriptedServer, type ScriptedServer } from "./support/scripted-openai-server.js";
+import { splitForStreaming } from "./support/web-answers.js";
+
+const STEP_MS = 30_000;
+const fence = "```";
+
+/** Markup that would run, load or take clicks if it ever reached the page as markup. */
+const HOSTILE_CODE = [
+  '</span></code></pre><img src=x onerror="window.pwned = 1"><script>window.pwned = 2</script>',
+  '<span class="hljs-keyword" onclick="window.pwned = 3">click</span><a href="javascript:window.pwned = 4">a</a>',
+  "<!-- --><![CDATA[ ]]><style>body { display: none }</style>&lt;&amp;&#x3c;",
+].join("\n");
+
+const BLOCKS: { lang: string; code: string }[] = [
+  { lang: "ts", code: 'export function greet(name: string): string {\n  return `hello ${name}`; // a "quote" & <tag>\n}' },
+  { lang: "python", code: "def f(x):\n    return [i ** 2 for i in range(x) if i % 2]  # 'odd' squares" },
+  { lang: "bash", code: 'for f in *.ts; do echo "$f" | wc -c; done > /dev/null 2>&1' },
+  { lang: "json", code: '{ "a": [1, 2.5, true, null], "b": "<\\u003c>" }' },
+  { lang: "rust", code: "fn main() { let v: Vec<u8> = vec![1, 2]; println!(\"{:?}\", v); }" },
+  { lang: "unknownlang", code: "plain <text> & 'quotes'" },
+  { lang: "xml", code: HOSTILE_CODE },
+  { lang: "js", code: HOSTILE_CODE },
+];
+const ANSWER = `Code:\n\n${BLOCKS.map(({ lang, code }) => `${fence}${lang}\n${code}\n${fence}\n\n`).join("")}Done.`;
+
+let upstream: ScriptedServer;
+let gateway: GatewayProcess;
+let browser: Browser;
+
+beforeAll(async () => {
+  upstream = await startScriptedServer(() => ({ kind: "text", chunks: splitForStreaming(ANSWER, 13), delayMs: 2 }));
+  const project = tempDir("spark-webhl-");
+  const home = tempDir("spark-webhl-home-");
+  mkdirSync(join(project, ".spark"));
+  writeFileSync(join(project, ".spark", "config.toml"), ['[models."remote-spark"]', `base_url = "${upstream.url}"`, 'model = "upstream-fast"', ""].join("\n"));
+  gateway = await startGateway(project, { HOME: home, SPARK_HOME: join(home, ".spark") });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  const code = await gateway?.stop();
+  await upstream?.close();
+  expect(code).toBe(0);
+});
+
+/**
+ * A worker that answers with markup that is not highlight.js's (what a subverted highlighter could send),
+ * except for the last block (js), which it answers properly: replies are applied in order, so once that
+ * block is highlighted, the page has dealt with every other reply.
+ */
+const ROGUE_WORKER = `addEventListener("message", (event) => {
+  const { id, code, lang } = event.data;
+  const escaped = code.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  const html = lang === "js" ? '<span class="hljs-comment">' + escaped + "</span>" : '<img src=x onerror="window.pwned = 1"><a href="javascript:window.pwned = 2">a</a><span onclick="window.pwned = 3">s</span>';
+  postMessage({ id, html });
+});`;
+
+type WorkerScript = "real" | "blocked" | "rogue";
+
+/** Opens the page (its worker's script real, refused or replaced), streams the answer and waits for it to finish. */
+async function openAnswer(worker: WorkerScript): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(STEP_MS);
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  if (worker === "blocked") await page.route("**/highlight-worker-*.js", (route) => route.abort());
+  if (worker === "rogue") await page.route("**/highlight-worker-*.js", (route) => route.fulfill({ contentType: "text/javascript", body: ROGUE_WORKER }));
+  await page.goto(gateway.url);
+  await expect.poll(() => page.locator("#model-select option").count(), { timeout: STEP_MS }).toBeGreaterThan(0);
+  await page.fill("#composer-input", "code please");
+  await page.press("#composer-input", "Enter");
+  const answer = page.locator("article.message.assistant").last();
+  await expect.poll(() => answer.getAttribute("data-finish"), { timeout: STEP_MS }).toBe("stop");
+  return { context, page, errors };
+}
+
+/** As openAnswer, then waits for every block's highlighting. */
+async function answerWithCode(worker: WorkerScript): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const opened = await openAnswer(worker);
+  await expect.poll(() => opened.page.locator("article.message.assistant .code-block code.hljs").count(), { timeout: STEP_MS }).toBe(BLOCKS.length);
+  return opened;
+}
+
+/** Each code block's markup as the page shows it. */
+const SHOWN = `[...document.querySelectorAll("article.message.assistant .code-block code")].map((code) => code.innerHTML)`;
+
+describe("code highlighting in a worker", () => {
+  it("runs in the page's worker and gives the main thread's markup (a page whose worker cannot load), a hostile block's as text in spans only", async () => {
+    const fallback = await answerWithCode("blocked");
+    expect(fallback.page.workers().some((worker) => worker.url().includes("/assets/highlight-worker-"))).toBe(false);
+    const onMainThread = await fallback.page.evaluate<string[]>(SHOWN);
+    await fallback.context.close();
+    const { context, page, errors } = await answerWithCode("real");
+    expect(page.workers().some((worker) => worker.url().includes("/assets/highlight-worker-"))).toBe(true);
+    const inWorker = await page.evaluate<string[]>(SHOWN);
+    expect(inWorker).toEqual(onMainThread);
+    // Highlighted for real: the known languages have highlight.js's spans, the unknown one is only escaped.
+    expect(inWorker[0]).toContain('<span class="hljs-keyword">export</span>');
+    expect(inWorker[5]).toBe("plain &lt;text&gt; &amp; 'quotes'");
+    const codes = page.locator("article.message.assistant .code-block code");
+    for (const [i, { code }] of BLOCKS.entries()) expect(await codes.nth(i).textContent()).toBe(code);
+    // Only spans with a class inside the highlighted code; nothing ran, nothing hid the page.
+    const foreign = await page.evaluate(`[...document.querySelectorAll(".code-block code *")].filter((element) => element.localName !== "span" || [...element.attributes].some((attribute) => attribute.name !== "class")).length`);
+    expect(foreign).toBe(0);
+    expect(await page.locator("article.message.assistant img, article.message.assistant script, article.message.assistant style").count()).toBe(0);
+    expect(await page.evaluate("window.pwned === undefined")).toBe(true);
+    expect(await page.evaluate("getComputedStyle(document.body).display")).not.toBe("none");
+    expect([...errors, ...fallback.errors]).toEqual([]);
+    await context.close();
+  });
+
+  it("admits nothing but classed spans from the worker: other markup leaves the block as plain text", async () => {
+    const { context, page, errors } = await openAnswer("rogue");
+    const codes = page.locator("article.message.assistant .code-block code");
+    const last = BLOCKS.length - 1;
+    await expect.poll(() => codes.nth(last).getAttribute("class"), { timeout: STEP_MS }).toBe("hljs");
+    for (const [i, { code }] of BLOCKS.entries()) expect(await codes.nth(i).textContent()).toBe(code);
+    // Every other block kept its plain text: no element at all, not even the rogue's span.
+    expect(await page.locator("article.message.assistant .code-block code:not(.hljs) *").count()).toBe(0);
+    expect(await page.locator("article.message.assistant code.hljs").count()).toBe(1);
+    expect(await page.evaluate("window.pwned === undefined")).toBe(true);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
