@@ -6,13 +6,14 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./support/browser.js";
 import { startGateway, type GatewayProcess } from "./support/gateway-process.js";
 import { tempDir } from "./support/run-spark.js";
 import { startScriptedServer, type ScriptedServer } from "./support/scripted-openai-server.js";
 import { splitForStreaming } from "./support/web-answers.js";
+import { lastAnswer, openPage, send, type OpenedPage } from "./support/web-page.js";
 
 const STEP_MS = 30_000;
 const fence = "```";
@@ -72,25 +73,21 @@ const ROGUE_WORKER = `addEventListener("message", (event) => {
 type WorkerScript = "real" | "blocked" | "rogue";
 
 /** Opens the page (its worker's script real, refused or replaced), streams the answer and waits for it to finish. */
-async function openAnswer(worker: WorkerScript): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(STEP_MS);
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  if (worker === "blocked") await page.route("**/highlight-worker-*.js", (route) => route.abort());
-  if (worker === "rogue") await page.route("**/highlight-worker-*.js", (route) => route.fulfill({ contentType: "text/javascript", body: ROGUE_WORKER }));
-  await page.goto(gateway.url);
-  await expect.poll(() => page.locator("#model-select option").count(), { timeout: STEP_MS }).toBeGreaterThan(0);
-  await page.fill("#composer-input", "code please");
-  await page.press("#composer-input", "Enter");
-  const answer = page.locator("article.message.assistant").last();
-  await expect.poll(() => answer.getAttribute("data-finish"), { timeout: STEP_MS }).toBe("stop");
-  return { context, page, errors };
+async function openAnswer(worker: WorkerScript): Promise<OpenedPage> {
+  const opened = await openPage(browser, gateway.url, {
+    stepMs: STEP_MS,
+    beforeLoad: async (page) => {
+      if (worker === "blocked") await page.route("**/highlight-worker-*.js", (route) => route.abort());
+      if (worker === "rogue") await page.route("**/highlight-worker-*.js", (route) => route.fulfill({ contentType: "text/javascript", body: ROGUE_WORKER }));
+    },
+  });
+  await send(opened.page, "code please");
+  await expect.poll(() => lastAnswer(opened.page).getAttribute("data-finish"), { timeout: STEP_MS }).toBe("stop");
+  return opened;
 }
 
 /** As openAnswer, then waits for every block's highlighting. */
-async function answerWithCode(worker: WorkerScript): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+async function answerWithCode(worker: WorkerScript): Promise<OpenedPage> {
   const opened = await openAnswer(worker);
   await expect.poll(() => opened.page.locator("article.message.assistant .code-block code.hljs").count(), { timeout: STEP_MS }).toBe(BLOCKS.length);
   return opened;

@@ -19,6 +19,8 @@ export interface OpenPageOptions {
   context?: Parameters<Browser["newContext"]>[0];
   /** Also count a CSP violation on the console: something the UI itself does is blocked. */
   cspErrors?: boolean;
+  /** Runs on the new page before it loads the UI (e.g. `page.route` to refuse or replace a script). */
+  beforeLoad?: (page: Page) => Promise<void>;
 }
 
 /** Opens the web UI of the gateway at `url` in a new context of `browser`; close `context` when done. */
@@ -33,6 +35,7 @@ export async function openPage(browser: Browser, url: string, options: OpenPageO
       if (message.text().includes("Content Security Policy")) errors.push(`${message.location().url}: ${message.text()}`);
     });
   }
+  await options.beforeLoad?.(page);
   await page.goto(url);
   await expect.poll(() => page.locator("#model-select option").count(), { timeout: options.stepMs }).toBeGreaterThan(0);
   return { context, page, errors };
