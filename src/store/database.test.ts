@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -22,6 +22,7 @@ describe("openDatabase", () => {
     try {
       expect(existsSync(path)).toBe(true);
       expect(statSync(dirname(path)).mode & 0o777).toBe(0o700);
+      expect(statSync(path).mode & 0o777).toBe(0o600);
       expect(path.endsWith("spark.db")).toBe(true);
       expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
       expect(db.pragma("busy_timeout", { simple: true })).toBe(5000);
@@ -29,6 +30,20 @@ describe("openDatabase", () => {
       expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
       const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
       expect(tables).toEqual(expect.arrayContaining(["checkpoint_files", "checkpoints", "schema_version", "session_messages", "sessions"]));
+    } finally {
+      db.close();
+    }
+  });
+
+  it("keeps the file and its WAL readable by the owner alone, and tightens a file others could read", () => {
+    const path = databasePath(tempHome());
+    writeFileSync(path, "");
+    chmodSync(path, 0o644);
+    const db = openDatabase(path);
+    try {
+      db.exec("CREATE TABLE t (x)");
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+      expect(statSync(`${path}-wal`).mode & 0o777).toBe(0o600);
     } finally {
       db.close();
     }

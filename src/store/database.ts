@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { closeSync, fchmodSync, fstatSync, mkdirSync, openSync } from "node:fs";
 import { dirname, join } from "node:path";
 import BetterSqlite3, { type Database } from "better-sqlite3";
 import { errorMessage, SparkError } from "../core/index.js";
@@ -25,7 +25,10 @@ export interface OpenDatabaseOptions {
  */
 export function openDatabase(path: string, options: OpenDatabaseOptions = {}): Database {
   // The database holds file contents (checkpoints) and conversations: a new folder is the user's alone.
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (path !== ":memory:") {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    makeOwnerOnly(path);
+  }
   let db: Database;
   try {
     db = new BetterSqlite3(path, { timeout: options.busyTimeoutMs ?? 5000 });
@@ -41,6 +44,20 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
     throw error instanceof SparkError ? error : storeError(`Could not prepare the database ${path}`, error);
   }
   return db;
+}
+
+/**
+ * Creates the file readable by its owner alone, or takes group and world access away from an existing one
+ * (SPARK_HOME may be a shared folder; an older Spark created it 0644). SQLite gives its -wal and -shm files
+ * the database file's mode, so they follow.
+ */
+function makeOwnerOnly(path: string): void {
+  const fd = openSync(path, "a", 0o600);
+  try {
+    if ((fstatSync(fd).mode & 0o077) !== 0) fchmodSync(fd, 0o600);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The schema step the database is at (0 for a new file). */
