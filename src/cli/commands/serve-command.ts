@@ -77,7 +77,7 @@ export async function serve(options: ServeOptions): Promise<number> {
   else log("info", "no API keys exist, so the gateway asks for none and listens on loopback only. Create one with `spark keys create --name NAME`.");
   const names = running.gateway.context.router.list().map((model) => model.id);
   log("info", `models: ${names.length ? names.join(", ") : "none configured (aliases and [models.*] in config); OpenAI and PROVIDER/MODEL names still resolve"}`);
-  log("info", `rate buckets: ${redisUrl ? "Redis (shared)" : "SQLite"}; routes: /v1/models /v1/chat/completions /v1/responses /v1/completions /v1/messages /v1beta/models /metrics /healthz`);
+  log("info", `rate buckets: ${redisUrl ? "Redis (shared)" : "SQLite"}; routes: /v1/models /v1/chat/completions /v1/responses (HTTP and WebSocket) /v1/completions /v1/messages /v1beta/models /v1/spark/models /v1/spark/quota /v1/spark/pools /v1/spark/eval /metrics /healthz; the web UI at /`);
   // The one stdout line, last: scripts and tests read the URL from it (with --port 0 the port is chosen here).
   process.stdout.write(`Spark gateway listening on ${running.url}\n`);
   const signal = await untilStopped();
