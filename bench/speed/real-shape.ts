@@ -96,7 +96,7 @@ async function runThreads(options: RealShapeOptions, paths: { target: string; dr
     log(`speed --shape: ${threads} thread(s): matrix kernels alone ${run.matrixKernels.bestMs.toFixed(0)} ms per token (best)`);
   }
   log(`speed --shape: ${threads} thread(s): verification cost per batch size`);
-  run.verifyCost = await measureVerifyCost({ modelPath: paths.target, threads, gpu: options.gpu, text: CHAIN_TEXT.repeat(2), rounds: Math.max(minVerifyRounds, options.rounds) });
+  run.verifyCost = await measureVerifyCost({ modelPath: paths.target, threads, gpu: options.gpu, text: CHAIN_TEXT.repeat(3), rounds: Math.max(minVerifyRounds, options.rounds) });
   const engine = new LocalEngine({ threads, gpu: options.gpu, sequences: 2 });
   const load = { contextSize: 2048 };
   const name = options.shape;
