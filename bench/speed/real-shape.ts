@@ -8,7 +8,8 @@
  * model. On the CPU each thread count also gets this machine's measured read bandwidth (bandwidth.ts) and
  * how close plain decoding comes to the bound it sets: tokens/s x bytes read per token / bandwidth; and
  * what verifying a draft costs per batch size (verify-cost.ts), which caps what speculation can reach.
- * `--cases N` runs each comparison N times, plain and lever in turn (rows show the median call).
+ * `--cases N` runs each comparison N times, plain and lever in turn (rows show the median call; the speed-up is
+ * the median of each round's lever/plain ratio, its spread in the note).
  * The rewrite rows (what the speculative-edit target is judged on) rewrite a file of rewriteCopies() copies of
  * the chain text, `--max-tokens` (default 128) tokens per call: real rewrites are hundreds of tokens, and a
  * 32-token call spends most of its time ramping its drafts up. The "continue" rows stay short (32 tokens, one copy).
@@ -96,7 +97,7 @@ async function runThreads(options: RealShapeOptions, paths: { target: string; dr
     log(`speed --shape: ${threads} thread(s): matrix kernels alone ${run.matrixKernels.bestMs.toFixed(0)} ms per token (best)`);
   }
   log(`speed --shape: ${threads} thread(s): verification cost per batch size`);
-  run.verifyCost = await measureVerifyCost({ modelPath: paths.target, threads, gpu: options.gpu, text: CHAIN_TEXT.repeat(2), rounds: Math.max(minVerifyRounds, options.rounds) });
+  run.verifyCost = await measureVerifyCost({ modelPath: paths.target, threads, gpu: options.gpu, text: CHAIN_TEXT.repeat(3), rounds: Math.max(minVerifyRounds, options.rounds) });
   const engine = new LocalEngine({ threads, gpu: options.gpu, sequences: 2 });
   const load = { contextSize: 2048 };
   const name = options.shape;
@@ -193,7 +194,7 @@ export function realShapeMarkdown(result: RealShapeResult): string {
     `Label: constructed weights, real shape, ${result.backend}${loaded ? ", loaded by parallel work (load average above the core count: figures are what was left to this run)" : ""}.`,
     "",
     `Model: constructed weights, real shape: ${result.model} (qwen2, 28 blocks, 1536 wide, GQA 12/2, FFN 8960, 151,936-token vocabulary); draft model: ${result.draftModel}; backend: ${result.backend}.`,
-    `Greedy decoding follows a known text (test/support/chain-text.ts), so drafts from that text are accepted; the weights are not a trained model's, the shapes, types and bytes read per token are (${gb(result.weightBytesPerToken)} GB per token). ${result.maxTokens} tokens per rewrite call (a file of ${rewriteCopies(result.maxTokens)} copies of the text), ${Math.min(continueMaxTokens, result.maxTokens)} per continue call${result.rounds > 1 ? `; ${result.rounds} calls per side of each comparison, plain and lever in turn, each row showing the call with the median decode speed` : ""}.`,
+    `Greedy decoding follows a known text (test/support/chain-text.ts), so drafts from that text are accepted; the weights are not a trained model's, the shapes, types and bytes read per token are (${gb(result.weightBytesPerToken)} GB per token). ${result.maxTokens} tokens per rewrite call (a file of ${rewriteCopies(result.maxTokens)} copies of the text), ${Math.min(continueMaxTokens, result.maxTokens)} per continue call${result.rounds > 1 ? `; ${result.rounds} calls per side of each comparison, plain and lever in turn, each row showing the call with the median decode speed and the speed-up as the median of each round's lever/plain ratio` : ""}.`,
     "node-llama-cpp 3.21.1 sets llama.cpp's n_threads_batch to its `threads` (AddonContext.cpp), so batch threads (prefill, verifying drafts) cannot be set apart from decode threads: each row's thread count is both.",
     "",
   ];

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { SCRIPTED_MODEL, startScriptedServer, type ScriptedServer } from "../../test/support/scripted-openai-server.js";
 import { createModelClient, type ModelClient } from "../models/index.js";
-import { speculationRows } from "./speed-workloads.js";
+import type { CallResult } from "./run-call.js";
+import { pairedSpeedups, speculationRows } from "./speed-workloads.js";
 
 let server: ScriptedServer | undefined;
 afterEach(async () => {
@@ -33,5 +34,23 @@ describe("speculationRows in rounds", () => {
     const client = await scripted((index) => (index === 8 ? "another answer" : "same answer"));
     const rows = await speculationRows(options(client, 3));
     expect(rows.map((row) => row.identical)).toEqual([false, true]);
+  });
+});
+
+describe("pairedSpeedups", () => {
+  const call = (decodeTokensPerSecond: number | null) => ({ metrics: { decodeTokensPerSecond } }) as CallResult;
+
+  it("takes the median of each round's lever call over the same round's plain call, not the ratio of the medians", () => {
+    // Round 2 ran while other work loaded the machine: both its calls are slow.
+    const plain = [call(5), call(2), call(5)];
+    const fast = [call(15), call(6), call(14)];
+    const paired = pairedSpeedups(plain, fast);
+    expect(paired?.ratios).toEqual([3, 3, 2.8]);
+    expect(paired?.median).toBe(3);
+  });
+
+  it("skips rounds without a speed on either side and says null when none is left", () => {
+    expect(pairedSpeedups([call(null), call(4)], [call(10), call(8)])?.ratios).toEqual([2]);
+    expect(pairedSpeedups([call(null)], [call(10)])).toBeNull();
   });
 });

@@ -37,9 +37,38 @@ function medianCall(calls: readonly CallResult[]): CallResult {
   return sorted[Math.floor((sorted.length - 1) / 2)] as CallResult;
 }
 
-/** Median calls of each side; "identical" holds only if every lever call said what every plain call said. */
+const middle = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const half = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[half] as number) : ((sorted[half - 1] as number) + (sorted[half] as number)) / 2;
+};
+
+/**
+ * Each round's lever call against the same round's plain call, and the median of those ratios. Calls of one
+ * round run back to back, so load from other work that comes and goes hits both sides of a pair alike; the
+ * ratio of the two sides' medians can pair a plain call from a quiet minute with a lever call from a busy one.
+ */
+export function pairedSpeedups(plain: readonly CallResult[], fast: readonly CallResult[]): { median: number; ratios: number[] } | null {
+  const ratios = plain.flatMap((call, round) => {
+    const plainRate = call.metrics.decodeTokensPerSecond;
+    const leverRate = fast[round]?.metrics.decodeTokensPerSecond;
+    return plainRate && leverRate ? [leverRate / plainRate] : [];
+  });
+  return ratios.length > 0 ? { median: middle(ratios), ratios } : null;
+}
+
+/**
+ * Median calls of each side; the speed-up is the median of the rounds' paired ratios (the spread in the note
+ * when there are several); "identical" holds only if every lever call said what every plain call said.
+ */
 function compareRounds(workload: string, lever: string, plain: readonly CallResult[], fast: readonly CallResult[], note?: string): BenchRow {
   const row = compare(workload, lever, medianCall(plain), medianCall(fast), note);
+  const paired = pairedSpeedups(plain, fast);
+  if (paired) row.speedup = paired.median;
+  if (paired && paired.ratios.length > 1) {
+    const spread = `speed-up median of ${paired.ratios.length} rounds (${Math.min(...paired.ratios).toFixed(2)}-${Math.max(...paired.ratios).toFixed(2)}x)`;
+    row.note = row.note ? `${row.note}; ${spread}` : spread;
+  }
   if (row.identical !== undefined) row.identical = [...plain, ...fast].every((call) => call.text === plain[0]?.text);
   return row;
 }

@@ -22,9 +22,33 @@ function decode(policy: DraftPolicy, tokens: number, outcome: (length: number) =
 }
 
 describe("DraftPolicy", () => {
-  it("doubles the draft length while drafts are accepted, up to the cap", () => {
+  it("jumps to the longest draft once the first draft is fully accepted, and stays there while drafts are accepted", () => {
     const { drafts } = decode(new DraftPolicy(), 200, (length) => length);
-    expect(drafts.slice(0, 6)).toEqual([4, 8, 16, 32, 32, 32]);
+    expect(drafts.slice(0, 6)).toEqual([4, 32, 32, 32, 32, 32]);
+  });
+
+  it("jumps once per request: after a miss the length doubles back up", () => {
+    const policy = new DraftPolicy();
+    decode(policy, 60, (length) => length);
+    policy.settled(32, 0);
+    const { drafts } = decode(policy, 100, (length) => length);
+    expect(drafts.slice(0, 3)).toEqual([8, 16, 32]);
+    policy.begin();
+    expect(decode(policy, 40, (length) => length).drafts.slice(0, 2)).toEqual([4, 32]);
+  });
+
+  it("does not jump on a one-token probe that happens to match", () => {
+    const policy = new DraftPolicy();
+    policy.settled(4, 0);
+    policy.settled(1, 1);
+    expect(policy.nextLength()).toBe(2);
+  });
+
+  it("wastes at most one longest draft more when the source matches a first draft and never again", () => {
+    const policy = new DraftPolicy();
+    let step = 0;
+    const { rejected } = decode(policy, 256, (length) => (step++ === 0 ? length : 0));
+    expect(rejected).toBeLessThanOrEqual(defaultDraftPolicy.initialAllowance + 4 + defaultDraftPolicy.maxLength + 256 / 32);
   });
 
   it("after a fully rejected first draft only probes with one token, two at once then one per 32 generated", () => {
@@ -38,7 +62,7 @@ describe("DraftPolicy", () => {
     const policy = new DraftPolicy();
     policy.settled(4, 0);
     const { drafts } = decode(policy, 80, (length) => length);
-    expect(drafts.slice(0, 6)).toEqual([1, 2, 4, 8, 16, 32]);
+    expect(drafts.slice(0, 5)).toEqual([1, 2, 4, 32, 32]);
   });
 
   it("keeps drafting through an edit point when earlier drafts were accepted", () => {
@@ -55,7 +79,7 @@ describe("DraftPolicy", () => {
     expect(rejected).toBeLessThanOrEqual(defaultDraftPolicy.maxAllowance + 320 / 32);
   });
 
-  it("never wastes more than its initial allowance, the allowance earned by accepted tokens and the probe rate", () => {
+  it("never wastes more than its initial allowance, one longest draft, the allowance earned by accepted tokens and the probe rate", () => {
     fc.assert(
       fc.property(fc.array(fc.nat({ max: defaultDraftPolicy.maxLength }), { minLength: 1, maxLength: 50 }), fc.integer({ min: 1, max: 400 }), (accepts, tokens) => {
         let step = 0;
@@ -65,9 +89,10 @@ describe("DraftPolicy", () => {
           accepted += taken;
           return taken;
         });
-        // Allowance: the initial one, plus each accepted token, plus 1/32 per generated token (last step may overshoot by a draft).
+        // Allowance: the initial one, the one jump's longest draft, each accepted token, and 1/32 per generated token (last step may overshoot by a draft).
         const generated = tokens + defaultDraftPolicy.maxLength + 1;
-        expect(rejected).toBeLessThanOrEqual(defaultDraftPolicy.initialAllowance + accepted + generated * defaultDraftPolicy.allowancePerToken);
+        const { initialAllowance, maxLength, allowancePerToken } = defaultDraftPolicy;
+        expect(rejected).toBeLessThanOrEqual(initialAllowance + maxLength + accepted + generated * allowancePerToken);
       }),
     );
   });

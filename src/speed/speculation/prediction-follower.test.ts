@@ -54,7 +54,7 @@ describe("RequestPredictor", () => {
     return predictor;
   }
 
-  it("counts accepted drafts and lengthens them while they are accepted", async () => {
+  it("counts accepted drafts and, once the first is accepted, drafts as far as the source reaches", async () => {
     const predictor = requestPredictor(Array.from({ length: 40 }, (_, index) => index + 1));
     const lengths: number[] = [];
     for (let step = 0; step < 3; step++) {
@@ -62,8 +62,23 @@ describe("RequestPredictor", () => {
       lengths.push(draft.length);
       predictor.pushTokens(draft);
     }
-    expect(lengths).toEqual([4, 8, 16]);
-    expect(predictor.requestStats()).toEqual({ mode: "prediction", proposed: 28, accepted: 28, drafts: 3, paused: false });
+    // The follower drafts at most 16 here; the policy would allow 32 after the first accepted draft.
+    expect(lengths).toEqual([4, 16, 16]);
+    expect(predictor.requestStats()).toEqual({ mode: "prediction", proposed: 36, accepted: 36, drafts: 3, paused: false });
+  });
+
+  it("never drafts past the request's token limit: a batch yields its draft and one sampled token", async () => {
+    const prediction = new PredictionFollower(16);
+    const predictor = new RequestPredictor({ prediction, inputLookup: new PredictionFollower(4) });
+    predictor.beginRequest("prediction", tokens(...Array.from({ length: 40 }, (_, index) => index + 1)), 10);
+    predictor.reset({ stateTokens: tokens(900) } as Parameters<RequestPredictor["reset"]>[0]);
+    expect(await predictor.predictTokens()).toEqual([1, 2, 3, 4]);
+    predictor.pushTokens(tokens(1, 2, 3, 4, 5));
+    // 5 of 10 generated: a draft of 4 fills the limit (16 without it).
+    expect(await predictor.predictTokens()).toEqual([6, 7, 8, 9]);
+    predictor.pushTokens(tokens(6, 7, 8, 9, 10));
+    expect(await predictor.predictTokens()).toEqual([]);
+    expect(predictor.requestStats().paused).toBe(false);
   });
 
   it("charges a draft cut by a reset (a redirect) to the allowance: its unverified tokens count as rejected", async () => {

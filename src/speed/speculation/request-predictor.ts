@@ -37,6 +37,8 @@ export class RequestPredictor extends TokenPredictor {
   private acceptedOfDraft = 0;
   /** Whether the active source was told to stop while drafting is held back (a draft model runs ahead otherwise). */
   private sourceStopped = false;
+  /** Tokens the request may still generate: a draft never reaches past them (its tail would be verified for nothing). */
+  private remaining = Infinity;
 
   constructor(
     private readonly sources: PredictorSources,
@@ -50,8 +52,12 @@ export class RequestPredictor extends TokenPredictor {
     return this.sources.draft !== undefined;
   }
 
-  /** Chooses the source for the next request; `predictionTokens` is the tokenized predicted output. */
-  beginRequest(mode: SpeculationMode, predictionTokens: readonly Token[] = []): void {
+  /**
+   * Chooses the source for the next request; `predictionTokens` is the tokenized predicted output, `maxTokens`
+   * the request's token limit.
+   */
+  beginRequest(mode: SpeculationMode, predictionTokens: readonly Token[] = [], maxTokens = Infinity): void {
+    this.remaining = maxTokens;
     this.mode = mode === "draft" && !this.sources.draft ? "input-lookup" : mode;
     if (this.mode === "prediction") this.sources.prediction.setTarget(predictionTokens);
     this.pendingDraft = [];
@@ -91,6 +97,7 @@ export class RequestPredictor extends TokenPredictor {
 
   pushTokens(tokens: Token[]): void {
     for (const token of tokens) this.recordOutcome(token);
+    this.remaining -= tokens.length;
     this.policy.generated(tokens.length);
     this.active?.pushTokens(tokens);
   }
@@ -126,7 +133,8 @@ export class RequestPredictor extends TokenPredictor {
       return [];
     }
     this.sourceStopped = false;
-    const draft = (await active.predictTokens()).slice(0, limit);
+    // A verification batch yields its draft plus one sampled token; nothing past the request's last token.
+    const draft = (await active.predictTokens()).slice(0, Math.max(0, Math.min(limit, this.remaining - 1)));
     this.pendingDraft = draft.slice();
     this.draftLength = draft.length;
     this.acceptedOfDraft = 0;

@@ -31,7 +31,7 @@ describe("a prediction that keeps being accepted on the real engine (chain model
     expect(predicted.output).toEqual(plain.output);
     // All but the tail of the last draft, which may run past the token limit.
     expect(predicted.stats.accepted).toBeGreaterThanOrEqual(predicted.stats.proposed - defaultDraftPolicy.maxLength);
-    // 4, 8, 16, then 32-token drafts: an average above 16 is out of reach for drafts capped at 16.
+    // 4, then 32-token drafts: an average above 16 is out of reach for drafts capped at 16.
     expect(defaultDraftPolicy.maxLength).toBeGreaterThan(16);
     expect(predicted.stats.accepted / predicted.stats.drafts).toBeGreaterThan(16);
   });

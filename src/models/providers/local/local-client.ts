@@ -156,14 +156,15 @@ export class LocalModelClient implements ModelClient {
         usage.inputTokens = promptTokens.length;
         usage.cachedInputTokens = reused;
         promptTokensEvaluated = promptTokens.length - reused;
-        slot.predictor.beginRequest(this.speculationMode(request, slot), request.prediction ? loaded.model.tokenize(request.prediction) : []);
+        // Without a limit a model that never emits end-of-text would run until the window is full.
+        const maxTokens = request.maxTokens ?? Math.max(1, loaded.contextSize - promptTokens.length);
+        slot.predictor.beginRequest(this.speculationMode(request, slot), request.prediction ? loaded.model.tokenize(request.prediction) : [], maxTokens);
         const before = { ...slot.sequence.tokenPredictions };
         const generated: Token[] = [];
         let said = "";
         const options: LLamaChatGenerateResponseOptions<ChatModelFunctions> = {
           ...(signal ? { signal, stopOnAbortSignal: true } : {}),
-          // Without a limit a model that never emits end-of-text would run until the window is full.
-          maxTokens: request.maxTokens ?? Math.max(1, loaded.contextSize - promptTokens.length),
+          maxTokens,
           ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
           ...(request.seed !== undefined ? { seed: request.seed } : {}),
           ...(request.stop?.length ? { customStopTriggers: request.stop } : {}),

@@ -90,7 +90,7 @@ export async function generateCompletion(load: () => Promise<LoadedModel>, reque
       // A state saved by an earlier process (an editor reopened) may hold more of this prompt than memory does.
       if (loaded.persistence) usage.cachedInputTokens = await loaded.persistence.restore(slot, plan.prompt, usage.cachedInputTokens);
       evaluated = plan.prompt.length - usage.cachedInputTokens;
-      slot.predictor.beginRequest(run.speculation ? "input-lookup" : "off");
+      slot.predictor.beginRequest(run.speculation ? "input-lookup" : "off", [], plan.maxTokens);
       const result = await plan.generate(slot.completion, {
         ...(run.signal ? { signal: run.signal, stopOnAbortSignal: true } : {}),
         maxTokens: plan.maxTokens,
