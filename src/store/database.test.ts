@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -44,6 +44,25 @@ describe("openDatabase", () => {
       db.exec("CREATE TABLE t (x)");
       expect(statSync(path).mode & 0o777).toBe(0o600);
       expect(statSync(`${path}-wal`).mode & 0o777).toBe(0o600);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("says it could not open the database, not a bare system error, when its path is a folder", () => {
+    const path = databasePath(tempHome());
+    mkdirSync(path);
+    expect(() => openDatabase(path)).toThrow(/^Could not open the database .*spark\.db: /);
+  });
+
+  // As root every file is writable: the case is a user's own database made read-only (it opened before the 0600 step).
+  it.skipIf(process.getuid?.() === 0)("still opens a database file its owner made read-only", () => {
+    const path = databasePath(tempHome());
+    openDatabase(path).close();
+    chmodSync(path, 0o444);
+    const db = openDatabase(path);
+    try {
+      expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
     } finally {
       db.close();
     }

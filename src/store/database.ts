@@ -49,12 +49,21 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
 /**
  * Creates the file readable by its owner alone, or takes group and world access away from an existing one
  * (SPARK_HOME may be a shared folder; an older Spark created it 0644). SQLite gives its -wal and -shm files
- * the database file's mode, so they follow.
+ * the database file's mode, so they follow. Best effort: a file this user may not write (read-only, or a
+ * folder) is left to SQLite, which opens it or says why, and one another user owns in a shared SPARK_HOME
+ * keeps the mode its owner gave it (only the owner may change it); both opened before this step existed.
  */
 function makeOwnerOnly(path: string): void {
-  const fd = openSync(path, "a", 0o600);
+  let fd: number;
+  try {
+    fd = openSync(path, "a", 0o600);
+  } catch {
+    return;
+  }
   try {
     if ((fstatSync(fd).mode & 0o077) !== 0) fchmodSync(fd, 0o600);
+  } catch {
+    // EPERM: not this user's file.
   } finally {
     closeSync(fd);
   }
