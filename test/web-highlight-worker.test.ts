@@ -37,12 +37,41 @@ const BLOCKS: { lang: string; code: string }[] = [
 ];
 const ANSWER = `Code:\n\n${BLOCKS.map(({ lang, code }) => `${fence}${lang}\n${code}\n${fence}\n\n`).join("")}Done.`;
 
+/** Code in a quote and in a list item (rendered by marked inside a markdown block), then a top-level block that hangs a worker, then one after it. */
+const NESTED_AND_HANGING = [
+  "Quoted:",
+  "",
+  `> ${fence}ts`,
+  "> export const quoted = 1;",
+  `> ${fence}`,
+  "",
+  "- an item",
+  "  - a nested item",
+  `    ${fence}python`,
+  "    def listed(): pass",
+  `    ${fence}`,
+  "",
+  `${fence}js`,
+  "HANG here",
+  `${fence}`,
+  "",
+  `${fence}js`,
+  "const after = 2;",
+  `${fence}`,
+  "",
+  "Done.",
+].join("\n");
+
 let upstream: ScriptedServer;
 let gateway: GatewayProcess;
 let browser: Browser;
 
 beforeAll(async () => {
-  upstream = await startScriptedServer(() => ({ kind: "text", chunks: splitForStreaming(ANSWER, 13), delayMs: 2 }));
+  upstream = await startScriptedServer((request) => ({
+    kind: "text",
+    chunks: splitForStreaming(JSON.stringify(request.body).includes("nested please") ? NESTED_AND_HANGING : ANSWER, 13),
+    delayMs: 2,
+  }));
   const project = tempDir("spark-webhl-");
   const home = tempDir("spark-webhl-home-");
   mkdirSync(join(project, ".spark"));
@@ -70,18 +99,27 @@ const ROGUE_WORKER = `addEventListener("message", (event) => {
   postMessage({ id, html });
 });`;
 
-type WorkerScript = "real" | "blocked" | "rogue";
+/** A worker that never answers a block containing HANG (as highlight.js on a quadratic input) and wraps every other one in one comment span. */
+const HANGING_WORKER = `addEventListener("message", (event) => {
+  const { id, code } = event.data;
+  if (code.includes("HANG")) for (;;) {}
+  const escaped = code.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  postMessage({ id, html: '<span class="hljs-comment">' + escaped + "</span>" });
+});`;
+
+type WorkerScript = "real" | "blocked" | "rogue" | "hanging";
 
 /** Opens the page (its worker's script real, refused or replaced), streams the answer and waits for it to finish. */
-async function openAnswer(worker: WorkerScript): Promise<OpenedPage> {
+async function openAnswer(worker: WorkerScript, prompt = "code please"): Promise<OpenedPage> {
   const opened = await openPage(browser, gateway.url, {
     stepMs: STEP_MS,
     beforeLoad: async (page) => {
       if (worker === "blocked") await page.route("**/highlight-worker-*.js", (route) => route.abort());
       if (worker === "rogue") await page.route("**/highlight-worker-*.js", (route) => route.fulfill({ contentType: "text/javascript", body: ROGUE_WORKER }));
+      if (worker === "hanging") await page.route("**/highlight-worker-*.js", (route) => route.fulfill({ contentType: "text/javascript", body: HANGING_WORKER }));
     },
   });
-  await send(opened.page, "code please");
+  await send(opened.page, prompt);
   await expect.poll(() => lastAnswer(opened.page).getAttribute("data-finish"), { timeout: STEP_MS }).toBe("stop");
   return opened;
 }
@@ -131,6 +169,22 @@ describe("code highlighting in a worker", () => {
     expect(await page.locator("article.message.assistant .code-block code:not(.hljs) *").count()).toBe(0);
     expect(await page.locator("article.message.assistant code.hljs").count()).toBe(1);
     expect(await page.evaluate("window.pwned === undefined")).toBe(true);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("highlights code in quotes and lists in the worker too, and leaves a block that hangs the worker as plain text while the blocks after it are highlighted", async () => {
+    const { context, page, errors } = await openAnswer("hanging", "nested please");
+    const shown = (selector: string) => page.evaluate<string[]>(`[...document.querySelectorAll("article.message.assistant ${selector}")].map((code) => code.innerHTML)`);
+    // Nested code came back from the worker (its one comment span), not from a highlighter on the page's thread.
+    await expect.poll(() => shown(".md-block pre code.hljs"), { timeout: STEP_MS }).toEqual(['<span class="hljs-comment">export const quoted = 1;</span>', '<span class="hljs-comment">def listed(): pass</span>']);
+    // The block after the hanging one is highlighted by a fresh worker once the stall limit passed.
+    const blocks = page.locator("article.message.assistant .code-block code");
+    await expect.poll(() => blocks.nth(1).getAttribute("class"), { timeout: STEP_MS }).toBe("hljs");
+    expect(await blocks.nth(1).innerHTML()).toBe('<span class="hljs-comment">const after = 2;</span>');
+    // The hanging block stays plain text: neither highlighted on the page's thread nor lost.
+    expect(await blocks.nth(0).getAttribute("class")).toBeNull();
+    expect(await blocks.nth(0).innerHTML()).toBe("HANG here");
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -1,13 +1,7 @@
 import { actionButton, copyText, flashLabel } from "./block-actions.js";
 import type { BlockView } from "./block-view.js";
-import { whenIdle } from "./idle.js";
 import type { Block } from "./markdown-blocks.js";
-import { highlightedNodes, type AsyncHighlighter } from "./worker-highlighter.js";
-
-/** A highlighted block is shown in idle time, at the latest this long after its markup came back. */
-const HIGHLIGHT_TIMEOUT_MS = 500;
-/** The idle time showing it wants left before it starts (parsing the markup: under 1 ms for a short block, more for long ones). */
-const HIGHLIGHT_BUDGET_MS = 4;
+import { highlightInto, type AsyncHighlighter } from "./worker-highlighter.js";
 
 /**
  * A fenced code block: plain text while it streams (cheap at thousands of tokens a second), highlighted
@@ -49,14 +43,6 @@ export class CodeBlockView implements BlockView {
     if (this.text.data !== block.code) this.text.data = block.code;
     if (!final) return;
     this.highlighted = true;
-    void this.highlight(block.code, block.lang).then((html) => whenIdle(() => this.show(html), HIGHLIGHT_TIMEOUT_MS, HIGHLIGHT_BUDGET_MS));
-  }
-
-  /** Highlighted markup replaces the plain text only if it is nothing but spans and text. */
-  private show(html: string): void {
-    const nodes = highlightedNodes(html);
-    if (!nodes) return;
-    this.code.className = "hljs";
-    this.code.replaceChildren(nodes);
+    highlightInto(this.code, block.code, block.lang, this.highlight);
   }
 }

@@ -24,7 +24,13 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-export function createHighlighter(): Highlighter {
+/**
+ * Blocks longer than this are shown escaped, without colours: the worker's markup for a 1 MB block took
+ * 560 ms of the main thread to show, and highlight.js's time grows quadratically on some inputs.
+ */
+export const MAX_HIGHLIGHTED_CHARS = 50_000;
+
+export function createHighlighter(maxChars = MAX_HIGHLIGHTED_CHARS): Highlighter {
   const instance = hljs.newInstance();
   for (const [name, language] of Object.entries(LANGUAGES)) instance.registerLanguage(name, language);
   instance.registerAliases(["sh", "shell", "zsh"], { languageName: "bash" });
@@ -34,7 +40,7 @@ export function createHighlighter(): Highlighter {
   instance.registerAliases(["py"], { languageName: "python" });
   instance.registerAliases(["rs"], { languageName: "rust" });
   instance.registerAliases(["yml"], { languageName: "yaml" });
-  return (code, lang) => (lang !== "" && instance.getLanguage(lang) ? instance.highlight(code, { language: lang, ignoreIllegals: true }).value : escapeHtml(code));
+  return (code, lang) => (lang !== "" && code.length <= maxChars && instance.getLanguage(lang) ? instance.highlight(code, { language: lang, ignoreIllegals: true }).value : escapeHtml(code));
 }
 
 /**

@@ -92,6 +92,12 @@ async function loadQuotas(client: GatewayClient, stats: StatsBar): Promise<void>
   for (const family of data) stats.showQuota(quotaFromState(family));
 }
 
+/**
+ * Where the worker cannot run, blocks are highlighted on the main thread only up to this length: on some
+ * inputs highlight.js's time grows quadratically (4 KB: 100-280 ms), and there it would freeze the page.
+ */
+const MAIN_THREAD_MAX_CHARS = 2_000;
+
 function start(): void {
   const page = pageElements();
   const keys = localStorageKeys(window.localStorage);
@@ -100,9 +106,8 @@ function start(): void {
   const theme = new ThemeSwitch(window.localStorage, page.themeToggle);
   const models = new ModelPicker(page.modelSelect, page.modelToggle, window.localStorage);
   const status = (text: string) => (page.statusLine.textContent = text);
-  const highlight = createHighlighter();
-  const toNodes = createMarkdownRenderer(highlight);
-  const highlightCode = createWorkerHighlighter(highlight);
+  const toNodes = createMarkdownRenderer();
+  const highlightCode = createWorkerHighlighter(createHighlighter(MAIN_THREAD_MAX_CHARS));
   // The sidebar and the chat refer to each other; both closures run only after start() has built both.
   const sidebar = new ConversationSidebar({ list: page.conversationList, search: page.conversationSearch, more: page.conversationMore }, conversations, {
     open: (id) => {

@@ -1,6 +1,6 @@
 import DOMPurify from "dompurify";
 import { Marked } from "marked";
-import type { Highlighter } from "./code-highlight.js";
+import { escapeHtml } from "./code-highlight.js";
 
 /**
  * Markdown to sanitised nodes: the model's text never reaches the page as live markup. The nodes are
@@ -32,7 +32,7 @@ function openLinksApart(purifier: ReturnType<typeof DOMPurify>): void {
   });
 }
 
-export function createMarkdownRenderer(highlight: Highlighter): MarkdownToNodes {
+export function createMarkdownRenderer(): MarkdownToNodes {
   const purifier = DOMPurify(window);
   // Set once: a configuration passed to each sanitize() call is parsed again on every call, which cost
   // as much as the sanitising itself at one call per streamed frame.
@@ -44,9 +44,12 @@ export function createMarkdownRenderer(highlight: Highlighter): MarkdownToNodes 
   const marked = new Marked({
     gfm: true,
     renderer: {
+      // Code inside a quote or a list: escaped here, highlighted later off the main thread by its block
+      // view (markdown-block-view.ts); highlighting here would run on every streamed frame, on the main
+      // thread, where a hostile block can take highlight.js seconds.
       code({ text, lang }) {
         const language = (lang ?? "").split(/\s/)[0]?.toLowerCase() ?? "";
-        return `<pre><code class="hljs">${highlight(text, language)}</code></pre>`;
+        return `<pre><code data-lang="${escapeHtml(language)}">${escapeHtml(text)}</code></pre>`;
       },
     },
   });

@@ -150,7 +150,7 @@ export class MessageView {
   }
 
   private createView(block: Block): BlockView {
-    if (block.kind === "markdown") return new MarkdownBlockView(this.deps.toNodes);
+    if (block.kind === "markdown") return new MarkdownBlockView(this.deps.toNodes, this.deps.highlight);
     const kind = interactiveKind(block.lang);
     return kind ? new InteractiveBlock(kind, this.deps, this.deps.viewer) : new CodeBlockView(this.deps.highlight);
   }
