@@ -141,7 +141,7 @@ describe("spark with nothing usable", () => {
     expect(result.stderr).toContain('Unknown model "no-such-alias"');
     expect(result.stderr).toContain("local:PATH.gguf");
     // The README's examples say `-m spark`: a newcomer without that alias learns how to define it.
-    expect(result.stderr).toContain('[aliases] "no-such-alias" = "cerebras/gpt-oss-120b"');
+    expect(result.stderr).toContain('a line "no-such-alias" = "cerebras/gpt-oss-120b" under the [aliases] table');
   });
 
   it("rejects an invalid config value naming the file and key", async () => {

@@ -108,7 +108,7 @@ function targetFor(name: string, entry: { name: string; model: ModelEntry } | un
   const aliases = Object.keys(config.aliases ?? {});
   throw new ModelError(
     "model_unknown",
-    `Unknown model "${name}". It is not an alias${aliases.length ? ` (yours: ${aliases.join(", ")})` : ""} and not a known model name. Use an OpenAI model (gpt-5.3-codex-spark), PROVIDER/MODEL (${Object.keys(providerPresets).join(", ")}), local:PATH.gguf, hf:OWNER/REPO/FILE.gguf, or --base-url URL; or make it a name of your own in ~/.spark/config.toml, e.g. [aliases] ${JSON.stringify(name)} = "cerebras/gpt-oss-120b" (the README's examples use "spark" for the fast model and "review" for the strong one). \`spark models\` lists what is configured.`,
+    `Unknown model "${name}". It is not an alias${aliases.length ? ` (yours: ${aliases.join(", ")})` : ""} and not a known model name. Use an OpenAI model (gpt-5.3-codex-spark), PROVIDER/MODEL (${Object.keys(providerPresets).join(", ")}), local:PATH.gguf, hf:OWNER/REPO/FILE.gguf, or --base-url URL; or make it a name of your own: a line ${JSON.stringify(name)} = "cerebras/gpt-oss-120b" under the [aliases] table of ~/.spark/config.toml ($SPARK_HOME/config.toml when set; one [aliases] table per file) (the README's examples use "spark" for the fast model and "review" for the strong one). \`spark models\` lists what is configured.`,
   );
 }
 

@@ -80,7 +80,7 @@ export async function runCommand(host: CommandHost, text: string): Promise<void>
 async function switchModel(host: CommandHost, args: string): Promise<void> {
   const target = args || host.models.toggleTarget();
   if (!args && !host.models.runtime.isConfigured(target)) {
-    host.view.print(errorLines(`No "${target}" model is configured. Add it to ~/.spark/config.toml, e.g. [aliases] ${target} = "PROVIDER/MODEL", or give a name: /model NAME.`));
+    host.view.print(errorLines(`No "${target}" model is configured. Add a line ${target} = "PROVIDER/MODEL" under the [aliases] table of ~/.spark/config.toml ($SPARK_HOME/config.toml when set), or give a name: /model NAME.`));
     return;
   }
   const active = await host.models.switchTo(target);
