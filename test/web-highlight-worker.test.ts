@@ -4,14 +4,11 @@
  * main thread when the worker cannot load, a hostile code block reaches the page as text in spans and
  * nothing else, and markup from the worker that is not classed spans never reaches the page.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "./support/browser.js";
-import { startGateway, type GatewayProcess } from "./support/gateway-process.js";
-import { tempDir } from "./support/run-spark.js";
-import { startScriptedServer, type ScriptedServer } from "./support/scripted-openai-server.js";
+import type { GatewayProcess } from "./support/gateway-process.js";
+import type { RecordedRequest, ScriptedReply } from "./support/scripted-openai-server.js";
+import { startWebStack, type WebStack } from "./support/web-stack.js";
 import { splitForStreaming } from "./support/web-answers.js";
 import { lastAnswer, openPage, send, type OpenedPage } from "./support/web-page.js";
 
@@ -62,29 +59,22 @@ const NESTED_AND_HANGING = [
   "Done.",
 ].join("\n");
 
-let upstream: ScriptedServer;
+let stack: WebStack;
 let gateway: GatewayProcess;
 let browser: Browser;
 
 beforeAll(async () => {
-  upstream = await startScriptedServer((request) => ({
+  const script = (request: RecordedRequest): ScriptedReply => ({
     kind: "text",
     chunks: splitForStreaming(JSON.stringify(request.body).includes("nested please") ? NESTED_AND_HANGING : ANSWER, 13),
     delayMs: 2,
-  }));
-  const project = tempDir("spark-webhl-");
-  const home = tempDir("spark-webhl-home-");
-  mkdirSync(join(project, ".spark"));
-  writeFileSync(join(project, ".spark", "config.toml"), ['[models."remote-spark"]', `base_url = "${upstream.url}"`, 'model = "upstream-fast"', ""].join("\n"));
-  gateway = await startGateway(project, { HOME: home, SPARK_HOME: join(home, ".spark") });
-  browser = await launchChromium();
+  });
+  stack = await startWebStack(script, { name: "spark-webhl" });
+  ({ gateway, browser } = stack);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  const code = await gateway?.stop();
-  await upstream?.close();
-  expect(code).toBe(0);
+  expect(await stack?.stop()).toBe(0);
 });
 
 /**

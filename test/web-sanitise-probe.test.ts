@@ -3,15 +3,12 @@
  * document), through the built `spark serve`, Debian's Chromium and a scripted upstream: each payload
  * streamed a few characters at a time, so hundreds of sanitiser calls cross the change of inert document.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lastAnswer, openPage, send } from "./support/web-page.js";
-import { launchChromium } from "./support/browser.js";
-import { startGateway, type GatewayProcess } from "./support/gateway-process.js";
-import { tempDir } from "./support/run-spark.js";
-import { startScriptedServer, type ScriptedServer } from "./support/scripted-openai-server.js";
+import type { GatewayProcess } from "./support/gateway-process.js";
+import type { RecordedRequest, ScriptedReply } from "./support/scripted-openai-server.js";
+import { startWebStack, type WebStack } from "./support/web-stack.js";
 import { splitForStreaming } from "./support/web-answers.js";
 
 const STEP_MS = 30_000;
@@ -60,26 +57,19 @@ const REPORT = `(() => {
   };
 })()`;
 
-let upstream: ScriptedServer;
+let stack: WebStack;
 let gateway: GatewayProcess;
 let browser: Browser;
 
 beforeAll(async () => {
-  upstream = await startScriptedServer((request) =>
-    JSON.stringify(request.body).includes("wide block") ? { kind: "text", chunks: WIDE_ANSWER, delayMs: 200 } : { kind: "text", chunks: splitForStreaming(ANSWER, 11), delayMs: 1 },
-  );
-  const project = tempDir("spark-webp-");
-  const home = tempDir("spark-webp-home-");
-  mkdirSync(join(project, ".spark"));
-  writeFileSync(join(project, ".spark", "config.toml"), ['[models."remote-spark"]', `base_url = "${upstream.url}"`, 'model = "upstream-fast"', ""].join("\n"));
-  gateway = await startGateway(project, { HOME: home, SPARK_HOME: join(home, ".spark") });
-  browser = await launchChromium();
+  const script = (request: RecordedRequest): ScriptedReply =>
+    JSON.stringify(request.body).includes("wide block") ? { kind: "text", chunks: WIDE_ANSWER, delayMs: 200 } : { kind: "text", chunks: splitForStreaming(ANSWER, 11), delayMs: 1 };
+  stack = await startWebStack(script, { name: "spark-webp" });
+  ({ gateway, browser } = stack);
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await gateway?.stop();
-  await upstream?.close();
+  await stack?.stop();
 });
 
 /** A fresh page that sent `prompt` and got its whole answer; `errors` collects the page's uncaught errors. */

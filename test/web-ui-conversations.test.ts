@@ -4,28 +4,23 @@
  * user switches conversation mid-answer, Copy and Download, paging, search and rename with hostile titles,
  * the theme switch redrawing live blocks, and both families' quota side by side.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lastAnswer, openPage as openWebPage, send, type OpenedPage } from "./support/web-page.js";
-import { launchChromium, screenshot } from "./support/browser.js";
-import { startGateway, type GatewayProcess } from "./support/gateway-process.js";
-import { tempDir } from "./support/run-spark.js";
-import { startScriptedServer, type RecordedRequest, type ScriptedReply, type ScriptedServer } from "./support/scripted-openai-server.js";
+import { screenshot } from "./support/browser.js";
+import type { GatewayProcess } from "./support/gateway-process.js";
+import { type RecordedRequest, type ScriptedReply, type ScriptedServer } from "./support/scripted-openai-server.js";
+import { lastUserText, startWebStack, type WebStack } from "./support/web-stack.js";
 import { BLOCKS_ANSWER, splitForStreaming } from "./support/web-answers.js";
 
 const STEP_MS = 10_000;
 const SVG_SOURCE = /```svg\n([\s\S]*?)\n```/.exec(BLOCKS_ANSWER)?.[1] ?? "";
 
+let stack: WebStack;
 let upstream: ScriptedServer;
 let gateway: GatewayProcess;
 let browser: Browser;
-
-function lastUserText(request: RecordedRequest): string {
-  const messages = (request.body as { messages?: { role: string; content: string }[] }).messages ?? [];
-  return messages.filter((message) => message.role === "user").at(-1)?.content ?? "";
-}
 
 const script = (request: RecordedRequest): ScriptedReply => {
   const prompt = lastUserText(request);
@@ -36,24 +31,16 @@ const script = (request: RecordedRequest): ScriptedReply => {
 };
 
 beforeAll(async () => {
-  upstream = await startScriptedServer(script);
-  const project = tempDir("spark-webc-");
-  const home = tempDir("spark-webc-home-");
-  mkdirSync(join(project, ".spark"));
-  mkdirSync(join(home, ".spark"));
-  const models = ['[models."remote-spark"]', `base_url = "${upstream.url}"`, 'model = "upstream-fast"', '[models."remote-standard"]', `base_url = "${upstream.url}"`, 'model = "upstream-standard"', ""];
-  writeFileSync(join(project, ".spark", "config.toml"), models.join("\n"));
-  const limits = ["[gateway.limits.spark]", "requests_per_minute = 900", "tokens_per_minute = 400000", "[gateway.limits.standard]", "requests_per_minute = 800", ""];
-  writeFileSync(join(home, ".spark", "config.toml"), limits.join("\n"));
-  gateway = await startGateway(project, { HOME: home, SPARK_HOME: join(home, ".spark") });
-  browser = await launchChromium();
+  stack = await startWebStack(script, {
+    name: "spark-webc",
+    projectConfig: (url) => ['[models."remote-standard"]', `base_url = "${url}"`, 'model = "upstream-standard"'],
+    homeConfig: ["[gateway.limits.spark]", "requests_per_minute = 900", "tokens_per_minute = 400000", "[gateway.limits.standard]", "requests_per_minute = 800"],
+  });
+  ({ upstream, gateway, browser } = stack);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  const code = await gateway?.stop();
-  await upstream?.close();
-  expect(code).toBe(0);
+  expect(await stack?.stop()).toBe(0);
 });
 
 const openPage = (context: Parameters<Browser["newContext"]>[0] = {}): Promise<OpenedPage> => openWebPage(browser, gateway.url, { stepMs: STEP_MS, context });

@@ -4,15 +4,12 @@
  * while off screen, a live block stands on its own, and a live block's frames go straight to their shell
  * without the page ever building a script context for their initial empty document.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lastAnswer, openPage as openWebPage, send, type OpenedPage } from "./support/web-page.js";
-import { launchChromium } from "./support/browser.js";
-import { startGateway, type GatewayProcess } from "./support/gateway-process.js";
-import { tempDir } from "./support/run-spark.js";
-import { startScriptedServer, type RecordedRequest, type ScriptedReply, type ScriptedServer } from "./support/scripted-openai-server.js";
+import type { GatewayProcess } from "./support/gateway-process.js";
+import { type RecordedRequest, type ScriptedReply } from "./support/scripted-openai-server.js";
+import { lastUserText, startWebStack, type WebStack } from "./support/web-stack.js";
 import { BLOCKS_ANSWER, splitForStreaming } from "./support/web-answers.js";
 
 const STEP_MS = 20_000;
@@ -71,14 +68,9 @@ const TWO_APPS_ANSWER = [
   "Done.",
 ].join("\n");
 
-let upstream: ScriptedServer;
+let stack: WebStack;
 let gateway: GatewayProcess;
 let browser: Browser;
-
-function lastUserText(request: RecordedRequest): string {
-  const messages = (request.body as { messages?: { role: string; content: string }[] }).messages ?? [];
-  return messages.filter((message) => message.role === "user").at(-1)?.content ?? "";
-}
 
 const script = (request: RecordedRequest): ScriptedReply => {
   const prompt = lastUserText(request);
@@ -91,20 +83,12 @@ const script = (request: RecordedRequest): ScriptedReply => {
 };
 
 beforeAll(async () => {
-  upstream = await startScriptedServer(script);
-  const project = tempDir("spark-webr-");
-  const home = tempDir("spark-webr-home-");
-  mkdirSync(join(project, ".spark"));
-  writeFileSync(join(project, ".spark", "config.toml"), ['[models."remote-spark"]', `base_url = "${upstream.url}"`, 'model = "upstream-fast"', ""].join("\n"));
-  gateway = await startGateway(project, { HOME: home, SPARK_HOME: join(home, ".spark") });
-  browser = await launchChromium();
+  stack = await startWebStack(script, { name: "spark-webr" });
+  ({ gateway, browser } = stack);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  const code = await gateway?.stop();
-  await upstream?.close();
-  expect(code).toBe(0);
+  expect(await stack?.stop()).toBe(0);
 });
 
 const openPage = (): Promise<OpenedPage> => openWebPage(browser, gateway.url, { stepMs: STEP_MS });

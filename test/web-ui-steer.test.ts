@@ -20,6 +20,7 @@ import { launchChromium, screenshot } from "./support/browser.js";
 import { startGateway, type GatewayProcess } from "./support/gateway-process.js";
 import { runSpark, tempDir } from "./support/run-spark.js";
 import { startScriptedServer, type RecordedRequest, type ScriptedReply, type ScriptedServer } from "./support/scripted-openai-server.js";
+import { lastUserText } from "./support/web-stack.js";
 
 const STEP_MS = 15_000;
 const PARTIAL = "Partial answer so far. ";
@@ -28,11 +29,6 @@ let upstream: ScriptedServer;
 let gateway: GatewayProcess;
 let browser: Browser;
 let key = "";
-
-function lastUserText(request: RecordedRequest): string {
-  const messages = (request.body as { messages?: { role: string; content: string }[] }).messages ?? [];
-  return messages.filter((message) => message.role === "user").at(-1)?.content ?? "";
-}
 
 const script = (request: RecordedRequest): ScriptedReply => {
   const prompt = lastUserText(request);

@@ -14,6 +14,7 @@ import { launchChromium, screenshot } from "./support/browser.js";
 import { startGateway, type GatewayProcess } from "./support/gateway-process.js";
 import { tempDir } from "./support/run-spark.js";
 import { startScriptedServer, type RecordedRequest, type ScriptedReply, type ScriptedServer } from "./support/scripted-openai-server.js";
+import { lastUserText } from "./support/web-stack.js";
 import { ensureTestModel } from "./support/tiny-gguf.js";
 import { BLOCKS_ANSWER, BREAKING_DIAGRAM_CHUNKS, navigatingAnswer, probeAnswer, splitForStreaming } from "./support/web-answers.js";
 
@@ -24,11 +25,6 @@ let upstream: ScriptedServer;
 let gateway: GatewayProcess;
 let browser: Browser;
 let probe: { url: string; hits: string[]; close(): Promise<void> };
-
-function lastUserText(request: RecordedRequest): string {
-  const messages = (request.body as { messages?: { role: string; content: string }[] }).messages ?? [];
-  return messages.filter((message) => message.role === "user").at(-1)?.content ?? "";
-}
 
 const script = (request: RecordedRequest): ScriptedReply => {
   const prompt = lastUserText(request);
