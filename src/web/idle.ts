@@ -22,3 +22,18 @@ export function whenIdle(task: () => void, timeoutMs = 200, budgetMs = 0): void 
 export function idle(timeoutMs: number, budgetMs: number): Promise<void> {
   return new Promise((resolve) => whenIdle(resolve, timeoutMs, budgetMs));
 }
+
+/**
+ * Runs `step` in the page's idle periods, again and again while the period has `budgetMs` left, until it
+ * returns false (nothing left to do). Work that can be done ahead of a frame is done between frames, and
+ * never runs into the next one by more than one step. Nothing runs where the browser has no idle callbacks:
+ * the work is then done when it is needed.
+ */
+export function inIdleSlices(step: () => boolean, budgetMs: number): void {
+  if (typeof window.requestIdleCallback !== "function") return;
+  const slice = (deadline: IdleDeadline) => {
+    while (deadline.timeRemaining() >= budgetMs) if (!step()) return;
+    window.requestIdleCallback(slice);
+  };
+  window.requestIdleCallback(slice);
+}

@@ -11,6 +11,8 @@ export class MarkdownBlockView implements BlockView {
   readonly element = document.createElement("div");
   private rendered = "";
   private highlighted = false;
+  /** Nodes made ahead of the frame that shows them (in idle time), and the text they were made from. */
+  private prepared: { text: string; nodes: DocumentFragment } | undefined;
 
   constructor(
     private readonly toNodes: MarkdownToNodes,
@@ -19,11 +21,19 @@ export class MarkdownBlockView implements BlockView {
     this.element.className = "md-block";
   }
 
+  /** Makes the nodes of `block` now, for the next update with the same text to show. */
+  prepare(block: Block): void {
+    if (block.kind !== "markdown" || block.text === this.rendered || this.prepared?.text === block.text) return;
+    this.prepared = { text: block.text, nodes: this.toNodes(block.text) };
+  }
+
   update(block: Block, final: boolean): void {
     if (block.kind !== "markdown") return;
     if (block.text !== this.rendered) {
       this.rendered = block.text;
-      this.element.replaceChildren(this.toNodes(block.text));
+      const prepared = this.prepared;
+      this.prepared = undefined;
+      this.element.replaceChildren(prepared?.text === block.text ? prepared.nodes : this.toNodes(block.text));
     }
     if (!final || this.highlighted) return;
     this.highlighted = true;
