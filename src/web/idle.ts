@@ -24,16 +24,21 @@ export function idle(timeoutMs: number, budgetMs: number): Promise<void> {
 }
 
 /**
- * Runs `step` in the page's idle periods, again and again while the period has `budgetMs` left, until it
- * returns false (nothing left to do). Work that can be done ahead of a frame is done between frames, and
- * never runs into the next one by more than one step. Nothing runs where the browser has no idle callbacks:
- * the work is then done when it is needed.
+ * Runs `step` in the page's next idle period, again while the period has `budgetMs` left and `step` returns
+ * true (it has more to do), then `then`. After `timeoutMs` without an idle period, `then` runs at once
+ * (where the browser has no idle callbacks too): work that can be done ahead of a frame is done before
+ * it is requested, when the page has time, and never delays the frame by more than the timeout.
  */
-export function inIdleSlices(step: () => boolean, budgetMs: number): void {
-  if (typeof window.requestIdleCallback !== "function") return;
-  const slice = (deadline: IdleDeadline) => {
-    while (deadline.timeRemaining() >= budgetMs) if (!step()) return;
-    window.requestIdleCallback(slice);
-  };
-  window.requestIdleCallback(slice);
+export function inIdleThen(step: () => boolean, then: () => void, timeoutMs: number, budgetMs: number): void {
+  if (typeof window.requestIdleCallback !== "function") {
+    then();
+    return;
+  }
+  window.requestIdleCallback(
+    (deadline) => {
+      while (deadline.timeRemaining() >= budgetMs && step());
+      then();
+    },
+    { timeout: timeoutMs },
+  );
 }

@@ -2,7 +2,7 @@ import type { RenderDeps } from "./block-renderers.js";
 import { interactiveKind } from "./block-renderers.js";
 import type { BlockView } from "./block-view.js";
 import { CodeBlockView } from "./code-block-view.js";
-import { inIdleSlices } from "./idle.js";
+import { inIdleThen } from "./idle.js";
 import { InteractiveBlock, type FullSizeViewer } from "./interactive-block.js";
 import { BlockSplitter, type Block } from "./markdown-blocks.js";
 import { MarkdownBlockView } from "./markdown-block-view.js";
@@ -33,7 +33,9 @@ const FRAME_RENDER_BUDGET_MS = 3;
  * The idle time left that preparing one finished block's nodes wants (marked, the sanitiser: about half a
  * millisecond for a paragraph, on a loaded core a few times that).
  */
-const PREPARE_BUDGET_MS = 1.5;
+const PREPARE_BUDGET_MS = 2;
+/** The longest text waits for idle time before its frame is requested anyway (about one frame at 60 Hz). */
+const PREPARE_TIMEOUT_MS = 16;
 
 /**
  * One assistant answer, rendered incrementally: text is buffered and applied once per animation frame;
@@ -41,8 +43,10 @@ const PREPARE_BUDGET_MS = 1.5;
  *
  * A finished text block's nodes are made ahead of its frame, in the idle time between frames: traced at
  * 5,000 tokens/s with live blocks, making them was three quarters of the script each frame ran, and on two
- * busy cores every millisecond of a frame's own work stretched to three or four. The frame then only
- * puts the prepared nodes in place (or makes them itself, where idle time did not come first).
+ * busy cores every millisecond of a frame's own work stretched to three or four. New text therefore asks
+ * for an idle period first (a frame already asked for leaves none before it), prepares what it can
+ * there, and only then for the frame, which puts the prepared nodes in place (or makes them itself, where
+ * idle time did not come in time).
  *
  * Text and code blocks sit in runs of BLOCKS_PER_RUN that the browser skips laying out and painting while
  * off screen (content-visibility: auto). On the runs, not on each block: every such element is checked
@@ -59,8 +63,8 @@ export class MessageView {
   private frame: number | undefined;
   /** The run new text blocks join, and how many it holds; a live block ends it. */
   private run: { element: HTMLElement; blocks: number } | undefined;
-  /** Idle-time preparation is scheduled (it stops by itself when nothing is left to prepare). */
-  private preparing = false;
+  /** Idle time is asked for, and the frame after it. */
+  private scheduled = false;
   /** The queued block up to which idle time has prepared nodes. */
   private preparedUpTo = 0;
   private ended = false;
@@ -71,10 +75,22 @@ export class MessageView {
 
   append(text: string): void {
     this.pending += text;
-    this.frame ??= requestAnimationFrame(() => this.flush());
-    if (this.preparing) return;
-    this.preparing = true;
-    inIdleSlices(() => (this.preparing = this.prepareNext()), PREPARE_BUDGET_MS);
+    this.schedule();
+  }
+
+  /** Asks for an idle period to prepare in, then for the frame that shows the text; once until it comes. */
+  private schedule(): void {
+    if (this.scheduled || this.frame !== undefined) return;
+    this.scheduled = true;
+    inIdleThen(
+      () => this.prepareNext(),
+      () => {
+        this.scheduled = false;
+        if (!this.ended) this.frame ??= requestAnimationFrame(() => this.flush());
+      },
+      PREPARE_TIMEOUT_MS,
+      PREPARE_BUDGET_MS,
+    );
   }
 
   /** Draws again every block that depends on the theme. */
@@ -102,7 +118,7 @@ export class MessageView {
     const { finished, tail } = this.splitter.push(this.pending);
     this.pending = "";
     this.take(finished);
-    if (!this.renderQueued(FRAME_RENDER_BUDGET_MS)) this.frame = requestAnimationFrame(() => this.flush());
+    if (!this.renderQueued(FRAME_RENDER_BUDGET_MS)) this.schedule();
     else if (tail) this.viewFor(tail).update(tail, false);
   }
 
