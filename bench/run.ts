@@ -18,6 +18,7 @@ import { REAL_SHAPE_DEFAULTS, realShapeMarkdown, runRealShapeSpeed } from "./spe
 import { isShapeName, isShapeQuant, SHAPE_QUANTS, SHAPES, type ShapeName, type ShapeQuant } from "../test/support/gguf-shapes.js";
 import { runStartup, STARTUP_DEFAULTS, startupMarkdown } from "./startup/workload.js";
 import { runVscodeBench, VSCODE_DEFAULTS, vscodeMarkdown } from "./vscode/workload.js";
+import { frameTraceMarkdown, runFrameTrace } from "./web/frame-trace.js";
 import { runWebBench, WEB_DEFAULTS, webMarkdown } from "./web/workload.js";
 import { runWebsocketBench, WEBSOCKET_DEFAULTS, websocketMarkdown } from "./websocket/workload.js";
 import { runSinkBurstBench, SINK_BURST_DEFAULTS, sinkBurstMarkdown } from "./websocket/sink-burst.js";
@@ -158,6 +159,14 @@ const WORKLOADS: Record<string, Workload> = {
       // --time-budget S: seconds of streaming (default 10).
       const result = await runWebBench({ tokensPerSecond: WEB_DEFAULTS.tokensPerSecond, seconds: Math.max(1, args.timeBudgetS ?? WEB_DEFAULTS.seconds) }, log);
       return { json: result, markdown: webMarkdown(result) };
+    },
+  },
+  "web-trace": {
+    description: "the web UI's live-blocks pass under Chromium's tracing: each frame task's CPU (thread time, steady on a loaded machine) and wall time, CPU per frame by phase (script, style, layout, paint, commit), the busiest threads",
+    run: async (args, log) => {
+      // --time-budget S: seconds of streaming (default 10).
+      const result = await runFrameTrace({ tokensPerSecond: WEB_DEFAULTS.tokensPerSecond, seconds: Math.max(1, args.timeBudgetS ?? WEB_DEFAULTS.seconds) }, log);
+      return { json: result, markdown: frameTraceMarkdown(result) };
     },
   },
   startup: {

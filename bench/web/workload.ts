@@ -73,13 +73,13 @@ const FRAME_PROBE = `(() => {
   new PerformanceObserver((list) => { if (probe.measuring) for (const entry of list.getEntries()) probe.longTasks.push(entry.duration); }).observe({ type: "longtask" });
 })();`;
 
-function percentiles(values: number[]): Percentiles {
+export function percentiles(values: number[]): Percentiles {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (q: number) => Number((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0).toFixed(2));
   return { count: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: at(1) };
 }
 
-interface PassSpec {
+export interface PassSpec {
   name: string;
   description: string;
   proseSections: number;
@@ -87,12 +87,12 @@ interface PassSpec {
 }
 
 /** Prose sections are ~173 tokens; 56 of them put one set of live blocks every ~2 s at 5,000 tokens/s. */
-const PASSES: PassSpec[] = [
+export const PASSES: PassSpec[] = [
   { name: "prose-and-code", description: "prose, lists and highlighted code blocks", proseSections: 8, liveBlocks: false },
   { name: "live-blocks", description: "the same plus an SVG, a Mermaid diagram and an HTML app every ~10,000 tokens (~2 s)", proseSections: 56, liveBlocks: true },
 ];
 
-async function openChat(browser: Browser, url: string, model: string): Promise<Page> {
+export async function openChat(browser: Browser, url: string, model: string): Promise<Page> {
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   await page.addInitScript(FRAME_PROBE);
   await page.goto(url);
@@ -113,7 +113,7 @@ async function pageLoad(page: Page): Promise<{ domContentLoaded: number; load: n
  */
 const FINISH_POLL_MS = 250;
 
-async function waitForFinish(page: Page, timeoutMs: number): Promise<void> {
+export async function waitForFinish(page: Page, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   // A plain querySelector: Playwright's own selector engine walks the whole DOM for shadow roots each time.
   while (!(await page.evaluate<boolean>(`document.querySelector('article.message.assistant[data-finish="stop"]') !== null`))) {
@@ -158,33 +158,54 @@ async function runPass(page: Page, spec: PassSpec, upstream: PacedMarkdownServer
   };
 }
 
-export async function runWebBench(options: { tokensPerSecond: number; seconds: number }, log: (line: string) => void): Promise<WebBenchResult> {
-  const size = measurePageSize(webDir);
-  log(`page: ${size.initial.bytes} bytes initial (${size.initial.gzipBytes} gzipped), ${size.lazy.bytes} bytes of lazy chunks`);
-  const upstreams = await Promise.all(PASSES.map((spec) => startPacedMarkdownServer({ ...options, ...spec })));
+export interface BenchStack {
+  /** A paced upstream per pass, in order; the gateway names each pass's model after the pass. */
+  upstreams: PacedMarkdownServer[];
+  gatewayUrl: string;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+/** The paced upstreams of `specs`, the built gateway relaying them, and Chromium. */
+export async function startBenchStack(specs: readonly PassSpec[], options: { tokensPerSecond: number; seconds: number }): Promise<BenchStack> {
+  const upstreams = await Promise.all(specs.map((spec) => startPacedMarkdownServer({ ...options, ...spec })));
   const project = tempDir("spark-web-bench-");
   const home = tempDir("spark-web-bench-home-");
   mkdirSync(join(project, ".spark"));
-  const config = PASSES.flatMap((spec, i) => [`[models."${spec.name}"]`, `base_url = "${upstreams[i]?.url ?? ""}"`, 'model = "bench"']);
+  const config = specs.flatMap((spec, i) => [`[models."${spec.name}"]`, `base_url = "${upstreams[i]?.url ?? ""}"`, 'model = "bench"']);
   writeFileSync(join(project, ".spark", "config.toml"), `${config.join("\n")}\n`);
   const gateway = await startGateway(project, { HOME: home, SPARK_HOME: join(home, ".spark") });
   const browser = await launchChromium();
+  return {
+    upstreams,
+    gatewayUrl: gateway.url,
+    browser,
+    async close() {
+      await browser.close();
+      await gateway.stop();
+      await Promise.all(upstreams.map((upstream) => upstream.close()));
+    },
+  };
+}
+
+export async function runWebBench(options: { tokensPerSecond: number; seconds: number }, log: (line: string) => void): Promise<WebBenchResult> {
+  const size = measurePageSize(webDir);
+  log(`page: ${size.initial.bytes} bytes initial (${size.initial.gzipBytes} gzipped), ${size.lazy.bytes} bytes of lazy chunks`);
+  const stack = await startBenchStack(PASSES, options);
   try {
     const passes: StreamPass[] = [];
     let pageLoadMs = { domContentLoaded: 0, load: 0 };
     for (const [i, spec] of PASSES.entries()) {
-      const page = await openChat(browser, gateway.url, spec.name);
+      const page = await openChat(stack.browser, stack.gatewayUrl, spec.name);
       if (i === 0) pageLoadMs = await pageLoad(page);
       log(`${spec.name}: streaming ${options.tokensPerSecond} tokens/s for ${options.seconds} s…`);
-      const upstream = upstreams[i];
+      const upstream = stack.upstreams[i];
       if (upstream) passes.push(await runPass(page, spec, upstream, options.seconds));
       await page.context().close();
     }
-    return { tokensPerSecond: options.tokensPerSecond, streamedS: options.seconds, size, pageLoadMs, passes, browser: browser.version() };
+    return { tokensPerSecond: options.tokensPerSecond, streamedS: options.seconds, size, pageLoadMs, passes, browser: stack.browser.version() };
   } finally {
-    await browser.close();
-    await gateway.stop();
-    await Promise.all(upstreams.map((upstream) => upstream.close()));
+    await stack.close();
   }
 }
 
