@@ -42,6 +42,8 @@ export class BlockSplitter {
   private open = "";
   /** The line still arriving; a trailing "\r" waits to see whether "\n" follows it. */
   private partial = "";
+  /** The block left open in `open` by the last lex of it (so a push that ends on a line end lexes once). */
+  private openBlock: PlacedToken | undefined;
   private nextIndex = 0;
 
   /** Adds text; returns the blocks finished by it and the current tail. */
@@ -72,13 +74,14 @@ export class BlockSplitter {
     const final = lastFinal ? tokens : tokens.slice(0, -1);
     const finished = final.map((placed) => this.blockOf(placed, this.nextIndex++));
     this.open = lastFinal || !last ? "" : this.open.slice(last.start);
+    this.openBlock = lastFinal || !last ? undefined : { ...last, start: 0, end: last.end - last.start };
     return finished;
   }
 
   /** The block being written: the open text and the line arriving, as one block. */
   private tail(): Block | undefined {
     const text = this.open + this.partial.replace(/\r$/, "");
-    const tokens = this.partial === "" ? topLevelBlocks(this.open).slice(-1) : topLevelBlocks(text);
+    const tokens = this.partial === "" ? (this.openBlock ? [this.openBlock] : []) : topLevelBlocks(text);
     const [first] = tokens;
     if (!first) return undefined;
     // Two blocks at once (a paragraph, then a line that may begin a fence) show as markdown until the
