@@ -160,7 +160,7 @@ describe("code highlighting in a worker", () => {
     const codes = page.locator("article.message.assistant .code-block code");
     // Each block's own outcome, whatever order the page shows the replies in (idle time can reorder them):
     // the js block highlighted, every other one refused and left as its text, with no element at all.
-    const outcome = (i: number) => codes.nth(i).evaluate((code) => (code.className === "hljs" ? "highlighted" : (code.dataset.highlight ?? "pending")));
+    const outcome = async (i: number) => ((await codes.nth(i).getAttribute("class")) === "hljs" ? "highlighted" : ((await codes.nth(i).getAttribute("data-highlight")) ?? "pending"));
     for (const [i, { lang, code }] of BLOCKS.entries()) {
       await expect.poll(() => outcome(i), { timeout: STEP_MS }).toBe(lang === "js" ? "highlighted" : "refused");
       expect(await codes.nth(i).textContent()).toBe(code);
