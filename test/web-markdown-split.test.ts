@@ -32,6 +32,25 @@ describe("the block splitter against marked (generated documents)", () => {
     );
   });
 
+  it("does the same after a block long enough to be lexed again only as it grows by an eighth", () => {
+    const longList = Array.from({ length: 700 }, (_, i) => `- item ${i} with \`code\`\n\n`).join("");
+    fc.assert(
+      fc.property(markdownDocument, fc.integer({ min: 200, max: 900 }), (tail, size) => {
+        const text = `${longList}${tail}`;
+        const splitter = new BlockSplitter();
+        const shown: string[] = [];
+        for (let at = 0; at < text.length; at += size) {
+          const { finished, tail: open } = splitter.push(text.slice(at, at + size));
+          shown.push(...finished.map(render));
+          if (at % (size * 8) === 0) expect([...shown, ...(open ? [render(open)] : [])].join("")).toBe(renderWhole(text.slice(0, at + size).replace(/\r$/, "")));
+        }
+        shown.push(...splitter.end().finished.map(render));
+        expect(shown.join("")).toBe(renderWhole(text));
+      }),
+      { seed: 39, numRuns: 15 },
+    );
+  });
+
   it("gives every tail the text received so far, rendered as marked renders that much of the answer", () => {
     fc.assert(
       fc.property(markdownDocument, fc.array(fc.nat({ max: 400 }), { minLength: 1, maxLength: 6 }), (text, cuts) => {

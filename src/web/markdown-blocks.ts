@@ -58,6 +58,14 @@ function openFenceOf(open: string, block: PlacedToken | undefined): OpenFence | 
   return marker === undefined ? undefined : { marker, lang: fenceLanguage(block.token.lang), codeStart: open.indexOf("\n") + 1 };
 }
 
+/**
+ * Open text past which a block other than a fence (a long list, say) is lexed again only once it has grown
+ * by an eighth: lexing it on every push made streaming it quadratic (a 36 KB loose list: 60 ms a push).
+ * Meanwhile the tail is the whole open text as markdown, which renders the same; a block that ended in it
+ * is only found final a little later.
+ */
+const LEX_ALWAYS_CHARS = 8_192;
+
 export class BlockSplitter {
   /** Complete lines (CR line ends made \n) since the last finished block. */
   private open = "";
@@ -67,6 +75,8 @@ export class BlockSplitter {
   private openBlock: PlacedToken | undefined;
   /** Set while the open text is an unclosed unindented fence: then openBlock is not kept up to date. */
   private openFence: OpenFence | undefined;
+  /** The open text's length when it was last lexed. */
+  private lexedLength = 0;
   private nextIndex = 0;
 
   /** Adds text; returns the blocks finished by it and the current tail. */
@@ -81,7 +91,7 @@ export class BlockSplitter {
     this.open += lines;
     const fence = this.openFence;
     const stillOpen = fence !== undefined && !lines.split("\n").some((line) => closes(fence.marker, line));
-    return { finished: stillOpen ? [] : this.settle(false), tail: this.tail() };
+    return { finished: stillOpen || this.deferred() ? [] : this.settle(false), tail: this.tail() };
   }
 
   /** The stream ended: whatever is open becomes final. */
@@ -101,7 +111,14 @@ export class BlockSplitter {
     this.open = lastFinal || !last ? "" : this.open.slice(last.start);
     this.openBlock = lastFinal || !last ? undefined : { ...last, start: 0, end: last.end - last.start };
     this.openFence = openFenceOf(this.open, this.openBlock);
+    this.lexedLength = this.open.length;
     return finished;
+  }
+
+  /** The open text is a long block, not a fence, that has not grown enough to be lexed again. */
+  private deferred(): boolean {
+    const long = this.lexedLength > LEX_ALWAYS_CHARS && this.openBlock !== undefined && !isFence(this.openBlock.token);
+    return long && this.open.length - this.lexedLength < this.lexedLength / 8;
   }
 
   /** The block being written: the open text and the line arriving, as one block. */
@@ -110,6 +127,7 @@ export class BlockSplitter {
     const text = this.open + line;
     const fence = this.openFence;
     if (fence && !closes(fence.marker, line)) return { index: this.nextIndex, kind: "fence", lang: fence.lang, code: text.slice(fence.codeStart).replace(/\n$/, "") };
+    if (this.deferred()) return { index: this.nextIndex, kind: "markdown", text };
     const tokens = this.partial === "" ? (this.openBlock ? [this.openBlock] : []) : topLevelBlocks(text);
     const [first] = tokens;
     if (!first) return undefined;
