@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { sanitize, stripAnsi } from "../src/cli/session/ansi-style.js";
 import { patchDiffLines, unifiedDiffLines } from "../src/cli/session/edit-diff.js";
@@ -8,6 +9,7 @@ import { LiveMeter } from "../src/cli/session/live-meter.js";
 import { MarkdownStream } from "../src/cli/session/markdown-stream.js";
 import { statusParts } from "../src/cli/session/status-line.js";
 import { ViewStore, type StatusView } from "../src/cli/session/view-store.js";
+import { cutAt, markdownDocument } from "./support/markdown-documents.js";
 
 /** The session's rendering pieces on their own: markdown, highlighting, diffs, input editing, batching. */
 
@@ -55,6 +57,34 @@ describe("streamed markdown", () => {
     expect(finished.length).toBeGreaterThan(10);
     expect(finished.every((line) => line.length <= 40)).toBe(true);
     expect(stream.partialLine().length).toBeLessThanOrEqual(120);
+  });
+
+  it("keeps a fence opened on a list item's line to that item: the item's closing fence does not open one over the rest", () => {
+    const stream = new MarkdownStream(() => 80);
+    const lines = [...stream.push("- ```js\n  let a = 1;\n  ```\n- next **item**\n\nafter **bold**\n"), ...stream.end()];
+    expect(lines.map(stripAnsi)).toEqual(["• ```js", "  let a = 1;", "  ```", "• next item", "", "after bold"]);
+    expect(lines[1]).toContain("\u001B[35mlet\u001B[39m");
+    expect(lines[5]).toContain("\u001B[1mbold\u001B[22m");
+  });
+
+  it("reads neither a backtick info string nor the rest of a line cut for width as a fence", () => {
+    const stream = new MarkdownStream(() => 20);
+    const cutBeforeFence = `${"a".repeat(15)} \`\`\`js${" more".repeat(20)}`;
+    const pieces = [...stream.push("```x`y` is text\n**bold** line\n"), ...stream.push(cutBeforeFence), ...stream.push("\nafter **bold**\n"), ...stream.end()];
+    expect(pieces[1]).toContain("\u001B[1mbold\u001B[22m");
+    expect(pieces.at(-1)).toContain("\u001B[1mbold\u001B[22m");
+  });
+
+  it("renders the same lines however the text arrives (generated markdown, lines within three screen widths)", () => {
+    fc.assert(
+      fc.property(markdownDocument, fc.array(fc.nat({ max: 400 }), { maxLength: 12 }), (text, cuts) => {
+        const oneGo = new MarkdownStream(() => 200);
+        const expected = [...oneGo.push(text), ...oneGo.end()];
+        const stream = new MarkdownStream(() => 200);
+        expect([...cutAt(text, cuts).flatMap((piece) => stream.push(piece)), ...stream.end()]).toEqual(expected);
+      }),
+      { seed: 35, numRuns: 300 },
+    );
   });
 
   it("removes escape sequences and control characters a model might send", () => {

@@ -1,11 +1,13 @@
 /**
  * Code blocks highlighted in the page's worker (src/web/highlight-worker.ts), through the built `spark
  * serve`, Debian's Chromium and a scripted upstream: the worker's markup equals what the page makes on its
- * main thread when the worker cannot load, a hostile code block reaches the page as text in spans and
- * nothing else, and markup from the worker that is not classed spans never reaches the page.
+ * main thread when the worker cannot load, the worker runs under its own CSP that forbids it any request,
+ * a hostile code block reaches the page as text in spans and nothing else, and markup from the worker
+ * that is not classed spans never reaches the page.
  */
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WORKER_CSP } from "../src/gateway/web-static.js";
 import type { GatewayProcess } from "./support/gateway-process.js";
 import type { RecordedRequest, ScriptedReply } from "./support/scripted-openai-server.js";
 import { startWebStack, type WebStack } from "./support/web-stack.js";
@@ -79,8 +81,7 @@ afterAll(async () => {
 
 /**
  * A worker that answers with markup that is not highlight.js's (what a subverted highlighter could send),
- * except for the last block (js), which it answers properly: replies are applied in order, so once that
- * block is highlighted, the page has dealt with every other reply.
+ * except for the js blocks, which it answers properly.
  */
 const ROGUE_WORKER = `addEventListener("message", (event) => {
   const { id, code, lang } = event.data;
@@ -131,7 +132,12 @@ describe("code highlighting in a worker", () => {
     const onMainThread = await fallback.page.evaluate<string[]>(SHOWN);
     await fallback.context.close();
     const { context, page, errors } = await answerWithCode("real");
-    expect(page.workers().some((worker) => worker.url().includes("/assets/highlight-worker-"))).toBe(true);
+    const worker = page.workers().find((started) => started.url().includes("/assets/highlight-worker-"));
+    expect(worker).toBeDefined();
+    // The worker runs under its script's own CSP (default-src 'none'): no fetch, not even of its origin.
+    const script = await fetch(worker?.url() ?? "");
+    expect([script.headers.get("content-security-policy"), script.headers.get("x-content-type-options")]).toEqual([WORKER_CSP, "nosniff"]);
+    expect(await worker?.evaluate(() => fetch("/").then(() => "fetched", () => "refused"))).toBe("refused");
     const inWorker = await page.evaluate<string[]>(SHOWN);
     expect(inWorker).toEqual(onMainThread);
     // Highlighted for real: the known languages have highlight.js's spans, the unknown one is only escaped.
@@ -152,11 +158,14 @@ describe("code highlighting in a worker", () => {
   it("admits nothing but classed spans from the worker: other markup leaves the block as plain text", async () => {
     const { context, page, errors } = await openAnswer("rogue");
     const codes = page.locator("article.message.assistant .code-block code");
-    const last = BLOCKS.length - 1;
-    await expect.poll(() => codes.nth(last).getAttribute("class"), { timeout: STEP_MS }).toBe("hljs");
-    for (const [i, { code }] of BLOCKS.entries()) expect(await codes.nth(i).textContent()).toBe(code);
-    // Every other block kept its plain text: no element at all, not even the rogue's span.
-    expect(await page.locator("article.message.assistant .code-block code:not(.hljs) *").count()).toBe(0);
+    // Each block's own outcome, whatever order the page shows the replies in (idle time can reorder them):
+    // the js block highlighted, every other one refused and left as its text, with no element at all.
+    const outcome = async (i: number) => ((await codes.nth(i).getAttribute("class")) === "hljs" ? "highlighted" : ((await codes.nth(i).getAttribute("data-highlight")) ?? "pending"));
+    for (const [i, { lang, code }] of BLOCKS.entries()) {
+      await expect.poll(() => outcome(i), { timeout: STEP_MS }).toBe(lang === "js" ? "highlighted" : "refused");
+      expect(await codes.nth(i).textContent()).toBe(code);
+      if (lang !== "js") expect(await codes.nth(i).locator("*").count()).toBe(0);
+    }
     expect(await page.locator("article.message.assistant code.hljs").count()).toBe(1);
     expect(await page.evaluate("window.pwned === undefined")).toBe(true);
     expect(errors).toEqual([]);

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { SseUsageScanner } from "./sse-usage-scanner.js";
 
@@ -73,5 +74,33 @@ describe("SseUsageScanner with an output limit", () => {
     out += scanner.flush();
     expect(out).toBe(stream);
     expect(scanner.overLimit).toBe(false);
+  });
+});
+
+describe("SseUsageScanner on generated streams", () => {
+  const frame = (text: string) => `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", choices: [{ index: 0, delta: { content: text }, finish_reason: null }], usage: null })}`;
+  const usageFrame = `data: ${JSON.stringify({ id: "c", choices: [], usage: { prompt_tokens: 5, completion_tokens: 4 } })}`;
+
+  it("strips the usage frame and passes every other frame on as it completes, whatever the line ends and the chunk cuts", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom("a", "é€", "😀 x", "\\n", ""), { minLength: 1, maxLength: 5 }),
+        fc.constantFrom("\n", "\r\n", "\r"),
+        fc.array(fc.nat({ max: 600 }), { maxLength: 12 }),
+        (texts, eol, cuts) => {
+          const frames = [...texts.map(frame), usageFrame, "data: [DONE]"].map((line) => `: comment${eol}${line}${eol}${eol}`);
+          const bytes = Buffer.from(frames.join(""));
+          const points = [...new Set([0, ...cuts.map((cut) => Math.min(cut, bytes.length)), bytes.length])].sort((a, b) => a - b);
+          const scanner = new SseUsageScanner(true);
+          const out = points.slice(1).map((end, i) => String(scanner.push(bytes.subarray(points[i], end)))).join("");
+          const expected = frames.filter((text) => !text.includes('"usage":{"prompt')).join("");
+          // Every frame passed on as it completed; only the last may wait for the end (its final "\r" could have been "\r\n").
+          expect(expected.startsWith(out) && out.length >= expected.length - (frames.at(-1)?.length ?? 0)).toBe(true);
+          expect(out + scanner.flush()).toBe(expected);
+          expect(scanner.usage).toMatchObject({ inputTokens: 5, outputTokens: 4 });
+        },
+      ),
+      { seed: 37, numRuns: 300 },
+    );
   });
 });

@@ -27,6 +27,12 @@ const generatedStrings = /"(?:content|arguments|text|delta)":"((?:[^"\\]|\\.)*)"
 const responsesSummary = /"type":"response\.[a-z_.]*(?<!\.delta)"/;
 /** `"response":{..."id":"resp_..."`: the response object of a Responses event, its id before any nested object. */
 const responseIdPattern = /"response":\{[^{}]*?"id":"([^"\\]{1,256})"/;
+/**
+ * Where a frame ends: a line end, then an empty line (SSE's line ends are \r\n, \n and \r, mixed as
+ * they come; looking for "\n\n" and "\r\n\r\n" only, a stream with \r line ends was one frame,
+ * held whole until its end and never stripped of its usage).
+ */
+const FRAME_END = /(?:\r\n|\n|\r(?!\n))(?:\r\n|\n|\r)/g;
 const finishPattern = /"finish_reason":"(length|tool_calls|function_call)"|"type":"response\.incomplete"/;
 
 /**
@@ -68,11 +74,12 @@ export class SseUsageScanner {
     let start = 0;
     let out = "";
     for (;;) {
-      const lf = text.indexOf("\n\n", start);
-      const crlf = text.indexOf("\r\n\r\n", start);
-      const end = lf === -1 ? crlf : crlf === -1 ? lf : Math.min(lf, crlf);
-      if (end === -1) break;
-      const next = end + (end === crlf ? 4 : 2);
+      FRAME_END.lastIndex = start;
+      const match = FRAME_END.exec(text);
+      // A blank line that ends in the chunk's last "\r" may yet be "\r\n": its frame ends with the next chunk.
+      if (!match || (match.index + match[0].length === text.length && text.endsWith("\r"))) break;
+      const end = match.index;
+      const next = end + match[0].length;
       const frame = text.slice(start, end);
       if (this.inspect(frame) || !this.stripUsage) out += text.slice(start, next);
       start = next;
@@ -96,8 +103,9 @@ export class SseUsageScanner {
     if (this.overLimit) return "";
     const rest = this.pending + this.decoder.end();
     this.pending = "";
-    if (rest.trim() !== "") this.inspect(rest);
-    return this.frameAligned ? rest : "";
+    // The last frame may be the usage frame, held for its final "\r": dropped when stripping, as any other.
+    const keep = rest.trim() === "" || this.inspect(rest) || !this.stripUsage;
+    return this.frameAligned && keep ? rest : "";
   }
 
   /** Reads one frame; false when it is the usage-only frame (to drop when stripping). */
@@ -115,7 +123,7 @@ export class SseUsageScanner {
     if (finish) this.finishReason = finish[1] === undefined ? "length" : finish[1] === "length" ? "length" : "tool-calls";
     if (!frame.includes('"usage":{')) return true;
     const data = frame
-      .split(/\r?\n/)
+      .split(/\r\n|\n|\r/)
       .filter((line) => line.startsWith("data:"))
       .map((line) => line.slice(5).trimStart())
       .join("\n");

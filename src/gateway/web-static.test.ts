@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import Fastify from "fastify";
 import { describe, expect, it } from "vitest";
-import { PAGE_CSP, registerWebStatic, SANDBOX_CSP } from "./web-static.js";
+import { PAGE_CSP, registerWebStatic, SANDBOX_CSP, WORKER_CSP } from "./web-static.js";
 
 function builtUi(): string {
   const dir = mkdtempSync(join(tmpdir(), "spark-web-static-"));
@@ -12,6 +12,8 @@ function builtUi(): string {
   writeFileSync(join(dir, "index.html"), '<!doctype html><script type="module" src="/assets/index-abc.js"></script>');
   writeFileSync(join(dir, "sandbox.html"), "<!doctype html><p>shell</p>");
   writeFileSync(join(dir, "assets", "index-abc.js"), `console.log(${JSON.stringify("x".repeat(4000))});`);
+  writeFileSync(join(dir, "assets", "highlight-worker-Bp8z_9R.js"), "postMessage(1);");
+  writeFileSync(join(dir, "assets", "style-abc.css"), "body {}");
   return dir;
 }
 
@@ -34,6 +36,21 @@ describe("the web UI's static files", () => {
     const shell = await server.inject({ url: "/sandbox.html" });
     expect(shell.headers["content-security-policy"]).toBe(SANDBOX_CSP);
     expect(SANDBOX_CSP).toMatch(/^default-src 'none';/);
+  });
+
+  it("serves the highlighting worker's script with a CSP that forbids the worker everything, and every file with nosniff", async () => {
+    const server = await app(builtUi());
+    const worker = await server.inject({ url: "/assets/highlight-worker-Bp8z_9R.js" });
+    expect(worker.headers["content-security-policy"]).toBe(WORKER_CSP);
+    expect(WORKER_CSP).toBe("default-src 'none'");
+    // Only the worker's script: the page's own modules keep what they had (no CSP of their own).
+    expect((await server.inject({ url: "/assets/index-abc.js" })).headers["content-security-policy"]).toBeUndefined();
+    for (const url of ["/", "/sandbox.html", "/assets/index-abc.js", "/assets/highlight-worker-Bp8z_9R.js", "/assets/style-abc.css"]) {
+      const response = await server.inject({ url });
+      expect([url, response.statusCode, response.headers["x-content-type-options"]]).toEqual([url, 200, "nosniff"]);
+      const cached = await server.inject({ url, headers: { "if-none-match": String(response.headers.etag) } });
+      expect([url, cached.statusCode, cached.headers["x-content-type-options"]]).toEqual([url, 304, "nosniff"]);
+    }
   });
 
   it("serves hashed assets immutable, gzipped when asked, and 304 for a known ETag", async () => {

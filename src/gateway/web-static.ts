@@ -9,7 +9,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
  * Serves the built web UI (dist/web, made by `vite build`) at `/`. The files are read once at start (the
  * bundle is a few megabytes, mostly Mermaid's lazy chunks) with an ETag each and, for text, a gzipped
  * copy. The page goes out under a strict CSP; /sandbox.html, the shell of every interactive block's
- * frame, under an even stricter one that forbids any network access.
+ * frame, under an even stricter one that forbids any network access, and the highlighting worker's
+ * script under one that forbids everything. Every file is sent with nosniff.
  */
 
 /** dist/gateway/../web: where `npm run build` puts the UI, next to the compiled gateway. */
@@ -41,6 +42,15 @@ export const MERMAID_FRAME_CSP = "default-src 'none'; script-src 'self'; style-s
 
 /** The interactive blocks' frames: inline script and style only, no network, not even the gateway. */
 export const SANDBOX_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:; font-src data:; media-src data: blob:; form-action 'none'; frame-ancestors 'self'";
+
+/**
+ * The highlighting worker's script. A worker's CSP is the one its script's response carries, not the
+ * page's: this worker only turns text into markup, so it may load, fetch and evaluate nothing.
+ */
+export const WORKER_CSP = "default-src 'none'";
+
+/** Vite names the worker's bundle after its source, src/web/highlight-worker.ts, with a content hash. */
+const WORKER_SCRIPT = /^\/assets\/highlight-worker-[\w-]+\.js$/;
 
 const CONTENT_TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -74,6 +84,7 @@ function securityHeaders(path: string): Record<string, string> {
   if (path === "/sandbox.html") return { ...common, "content-security-policy": SANDBOX_CSP };
   if (path === "/mermaid-frame.html") return { ...common, "content-security-policy": MERMAID_FRAME_CSP };
   // The diagram renderer frame has an opaque origin, so its module scripts are cross-origin requests.
+  if (WORKER_SCRIPT.test(path)) return { ...common, "content-security-policy": WORKER_CSP };
   if (path.startsWith("/assets/")) return { ...common, "access-control-allow-origin": "*" };
   if (path === "/index.html" || path === "/eval.html") return { ...common, "content-security-policy": PAGE_CSP, "x-frame-options": "DENY" };
   return common;

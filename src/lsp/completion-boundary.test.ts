@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CompletionBoundary } from "./completion-boundary.js";
 
@@ -33,5 +34,33 @@ describe("CompletionBoundary", () => {
 
   it("ends a block when generation ends, without trailing whitespace", () => {
     expect(boundary("").cut("a();\nb();  \n", true)).toEqual({ text: "a();\nb();", done: true });
+  });
+});
+
+describe("CompletionBoundary while the suggestion streams", () => {
+  const codeLine = fc.constantFrom("", "  ", "x = 1", "  return x;", "    nested()", "}", "  }", ")", "\tif (a) {", "def f():", "  pass", "// note", "x = 1\r");
+  const input = fc.record({
+    linePrefix: fc.constantFrom("", "  ", "  const a = ", "function f() {", "  if (x) {", "def g():", "    "),
+    lineSuffix: fc.constantFrom("", "", ")", ");", " // tail", "}"),
+    followingText: fc.constantFrom("", "}\n", "  return x;\n}\n", "\n\nnext()"),
+    maxLines: fc.integer({ min: 1, max: 6 }),
+  });
+
+  it("stops where it stops on the whole suggestion, whatever prefix it first sees a boundary in", () => {
+    fc.assert(
+      fc.property(input, fc.array(codeLine, { minLength: 1, maxLength: 8 }), (boundaryInput, lines) => {
+        const generated = lines.join("\n");
+        const whole = new CompletionBoundary(boundaryInput).cut(generated, true);
+        for (let length = 0; length <= generated.length; length++) {
+          const early = new CompletionBoundary(boundaryInput).cut(generated.slice(0, length), false);
+          if (early.done) {
+            expect(early.text).toBe(whole.text);
+            break;
+          }
+          expect(generated.startsWith(early.text)).toBe(true);
+        }
+      }),
+      { seed: 42, numRuns: 500 },
+    );
   });
 });

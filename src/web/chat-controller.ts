@@ -1,6 +1,7 @@
 import type { ChatMessage } from "./chat-stream.js";
 import type { ConversationApi, SavedMessage } from "./conversation-api.js";
 import { GatewayRequestError } from "./gateway-client.js";
+import { conversationTitle } from "./conversation-title.js";
 import { MessageView, type MessageRenderDeps } from "./message-view.js";
 import type { ChatTransport } from "./socket-chat.js";
 import type { StatsBar } from "./stats-bar.js";
@@ -38,7 +39,6 @@ interface LiveAnswer {
   completionTokens: number | undefined;
 }
 
-const TITLE_LENGTH = 80;
 const STATS_INTERVAL_MS = 200;
 
 /** A random conversation key; crypto.randomUUID exists only in secure contexts (not http://LAN-IP). */
@@ -232,7 +232,7 @@ export class ChatController {
     const model = this.deps.model();
     this.saving = this.saving.then(async () => {
       try {
-        thread.id ??= (await this.deps.conversations.create(titleSource.split("\n")[0]?.slice(0, TITLE_LENGTH) ?? "Conversation", model)).id;
+        thread.id ??= (await this.deps.conversations.create(conversationTitle(titleSource), model)).id;
         await this.deps.conversations.append(thread.id, message);
         this.deps.onSaved(thread.id);
       } catch (error) {

@@ -1,5 +1,6 @@
 import type { GatewayClient } from "./gateway-client.js";
 import { quotaFromHeaders, type BucketQuota } from "./quota.js";
+import { ssePayloadBatches } from "./sse-payloads.js";
 
 /** One chat answer from the gateway's /v1/chat/completions (stream: true) as typed events. */
 export type ChatStreamEvent =
@@ -21,33 +22,6 @@ interface ChunkFrame {
   choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];
   usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
   error?: { message?: string };
-}
-
-/**
- * Splits an SSE byte stream into the payloads of its `data:` lines, one batch per network read: a fast
- * model sends hundreds of events per read, and handling them one await at a time would cost more than
- * rendering them.
- */
-async function* ssePayloadBatches(body: ReadableStream<Uint8Array>): AsyncIterable<string[]> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, "\n");
-      const events = buffer.split("\n\n");
-      buffer = events.pop() ?? "";
-      const payloads = events.flatMap((event) => {
-        const data = event.split("\n").filter((line) => line.startsWith("data:")).map((line) => line.slice(line.startsWith("data: ") ? 6 : 5));
-        return data.length > 0 ? [data.join("\n")] : [];
-      });
-      if (payloads.length > 0) yield payloads;
-    }
-  } finally {
-    reader.releaseLock();
-  }
 }
 
 function* eventsOf(frame: ChunkFrame): Iterable<ChatStreamEvent> {

@@ -11,6 +11,7 @@ import sql from "highlight.js/lib/languages/sql";
 import typescript from "highlight.js/lib/languages/typescript";
 import xml from "highlight.js/lib/languages/xml";
 import yaml from "highlight.js/lib/languages/yaml";
+import { escapeHtml } from "./escape-html.js";
 
 /**
  * Syntax highlighting for a handful of common languages only: the full highlight.js bundle would multiply
@@ -19,10 +20,6 @@ import yaml from "highlight.js/lib/languages/yaml";
 export type Highlighter = (code: string, lang: string) => string;
 
 const LANGUAGES = { bash, css, diff, go, javascript, json, python, rust, sql, typescript, xml, yaml };
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 /**
  * Blocks longer than this are shown escaped, without colours: the worker's markup for a 1 MB block took

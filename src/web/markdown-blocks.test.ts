@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { BlockSplitter, type Block } from "./markdown-blocks.js";
+import { codeHtml, createMarked } from "./markdown-grammar.js";
 
-function feed(text: string, pieceSize: number): { finished: Block[]; tails: (Block | undefined)[] } {
+function feed(pieces: string[]): { finished: Block[]; tails: (Block | undefined)[] } {
   const splitter = new BlockSplitter();
   const finished: Block[] = [];
   const tails: (Block | undefined)[] = [];
-  for (let i = 0; i < text.length; i += pieceSize) {
-    const result = splitter.push(text.slice(i, i + pieceSize));
+  for (const piece of pieces) {
+    const result = splitter.push(piece);
     finished.push(...result.finished);
     tails.push(result.tail);
   }
@@ -14,32 +15,57 @@ function feed(text: string, pieceSize: number): { finished: Block[]; tails: (Blo
   return { finished, tails };
 }
 
+const bySize = (text: string, size: number) => Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, (i + 1) * size));
+
 const ANSWER = "Intro **bold**\nsame paragraph\n\n```mermaid\ngraph LR\n  A --> B\n```\n\n- a\n- b\n\n~~~~html\n<p>```</p>\n~~~~\nlast";
+
+const marked = createMarked();
+/** A block as the page renders it: markdown by marked, a fence as marked renders code (before its view takes over). */
+const render = (block: Block) => (block.kind === "markdown" ? marked.parse(block.text, { async: false }) : codeHtml(block.code, block.lang));
+const renderWhole = (text: string) => marked.parse(text, { async: false });
 
 describe("BlockSplitter", () => {
   it("splits paragraphs, lists and fences the same way whatever the piece size", () => {
     const expected: Block[] = [
       { index: 0, kind: "markdown", text: "Intro **bold**\nsame paragraph" },
-      { index: 1, kind: "fence", lang: "mermaid", code: "graph LR\n  A --> B", closed: true },
+      { index: 1, kind: "fence", lang: "mermaid", code: "graph LR\n  A --> B" },
       { index: 2, kind: "markdown", text: "- a\n- b" },
-      { index: 3, kind: "fence", lang: "html", code: "<p>```</p>", closed: true },
+      { index: 3, kind: "fence", lang: "html", code: "<p>```</p>" },
       { index: 4, kind: "markdown", text: "last" },
     ];
-    for (const size of [1, 3, 7, 1000]) expect(feed(ANSWER, size).finished).toEqual(expected);
+    for (const size of [1, 3, 7, 1000]) expect(feed(bySize(ANSWER, size)).finished).toEqual(expected);
   });
 
-  it("shows the block being written as the tail, an open fence with what it has so far", () => {
+  it("shows the block being written as the tail, an open fence with what it has so far, and ends a fence at its closing line", () => {
     const splitter = new BlockSplitter();
-    expect(splitter.push("```svg\n<svg>").tail).toEqual({ index: 0, kind: "fence", lang: "svg", code: "<svg>", closed: false });
-    expect(splitter.push("</svg>\n").tail).toEqual({ index: 0, kind: "fence", lang: "svg", code: "<svg></svg>", closed: false });
+    expect(splitter.push("```svg\n<svg>").tail).toEqual({ index: 0, kind: "fence", lang: "svg", code: "<svg>" });
+    expect(splitter.push("</svg>\n").tail).toEqual({ index: 0, kind: "fence", lang: "svg", code: "<svg></svg>" });
     const closed = splitter.push("```\nnext");
-    expect(closed.finished).toEqual([{ index: 0, kind: "fence", lang: "svg", code: "<svg></svg>", closed: true }]);
+    expect(closed.finished).toEqual([{ index: 0, kind: "fence", lang: "svg", code: "<svg></svg>" }]);
     expect(closed.tail).toEqual({ index: 1, kind: "markdown", text: "next" });
   });
 
-  it("ends an unclosed fence as final but not closed", () => {
+  it("ends an unclosed fence as final", () => {
     const splitter = new BlockSplitter();
     splitter.push("```html\n<button>");
-    expect(splitter.end().finished).toEqual([{ index: 0, kind: "fence", lang: "html", code: "<button>", closed: false }]);
+    expect(splitter.end().finished).toEqual([{ index: 0, kind: "fence", lang: "html", code: "<button>" }]);
   });
+
+  it("keeps a fence indented inside a loose list item in its item (marked reads it as the item's code)", () => {
+    const text = "- first\n\n- second\n\n    ```js\n    const x = 1;\n    ```\n\nafter";
+    const { finished } = feed(bySize(text, 5));
+    expect(finished.map((block) => block.kind)).toEqual(["markdown", "markdown"]);
+    expect(finished.map(render).join("")).toBe(renderWhole(text));
+    expect(render(finished[0] as Block)).toContain('<code data-lang="js">const x = 1;</code>');
+  });
+
+  it("reads a fence opened on a list item's marker line as the item's, closed by its indented closing fence", () => {
+    const text = "- ```js\n  let a = 1;\n  ```\n- next item\n\nparagraph after";
+    const { finished } = feed(bySize(text, 4));
+    expect(finished).toEqual([
+      { index: 0, kind: "markdown", text: "- ```js\n  let a = 1;\n  ```\n- next item" },
+      { index: 1, kind: "markdown", text: "paragraph after" },
+    ]);
+  });
+
 });

@@ -1,6 +1,5 @@
 import DOMPurify from "dompurify";
-import { Marked } from "marked";
-import { escapeHtml } from "./code-highlight.js";
+import { createMarked } from "./markdown-grammar.js";
 
 /**
  * Markdown to sanitised nodes: the model's text never reaches the page as live markup. The nodes are
@@ -41,18 +40,7 @@ export function createMarkdownRenderer(): MarkdownToNodes {
   // IN_PLACE: the holder's nodes are checked where they were parsed, in the inert document.
   purifier.setConfig({ USE_PROFILES: { html: true }, FORBID_TAGS: ["style"], IN_PLACE: true });
   openLinksApart(purifier);
-  const marked = new Marked({
-    gfm: true,
-    renderer: {
-      // Code inside a quote or a list: escaped here, highlighted later off the main thread by its block
-      // view (markdown-block-view.ts); highlighting here would run on every streamed frame, on the main
-      // thread, where a hostile block can take highlight.js seconds.
-      code({ text, lang }) {
-        const language = (lang ?? "").split(/\s/)[0]?.toLowerCase() ?? "";
-        return `<pre><code data-lang="${escapeHtml(language)}">${escapeHtml(text)}</code></pre>`;
-      },
-    },
-  });
+  const marked = createMarked();
   const freshHolder = () => document.implementation.createHTMLDocument("").createElement("div");
   let holder = freshHolder();
   let calls = 0;

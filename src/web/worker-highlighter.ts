@@ -100,7 +100,8 @@ export function createWorkerHighlighter(fallback: Highlighter): AsyncHighlighter
 
 /**
  * Highlights `code` into `element` off the main thread, and shows it in idle time, only if the markup is
- * nothing but spans and text (highlightedNodes); until then, and otherwise, the element keeps its text.
+ * nothing but spans and text (highlightedNodes); until then, and otherwise, the element keeps its text
+ * (marked data-highlight="refused" when the markup was not admitted).
  */
 export function highlightInto(element: HTMLElement, code: string, lang: string, highlight: AsyncHighlighter): void {
   void highlight(code, lang).then((html) => {
@@ -108,7 +109,11 @@ export function highlightInto(element: HTMLElement, code: string, lang: string, 
     whenIdle(
       () => {
         const nodes = highlightedNodes(html);
-        if (!nodes) return;
+        // Refused markup leaves the text as it was, and says so: the block's outcome is known, not pending.
+        if (!nodes) {
+          element.dataset.highlight = "refused";
+          return;
+        }
         element.className = "hljs";
         element.replaceChildren(nodes);
       },

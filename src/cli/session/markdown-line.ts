@@ -14,7 +14,8 @@ export interface MarkdownState {
 
 export const initialMarkdownState: MarkdownState = { fence: undefined };
 
-const FENCE = /^(\s*)(`{3,}|~{3,})\s*([^\s`]*)/;
+// A backtick fence's info string has no backtick (CommonMark): "```x`y" is inline code, not a fence.
+const FENCE = /^(\s*)(`{3,}(?=[^`]*$)|~{3,})\s*([^\s`]*)/;
 const HEADING = /^(#{1,6})\s+(.*?)\s*#*\s*$/;
 const RULE = /^\s{0,3}([-*_])(?:\s*\1){2,}\s*$/;
 const QUOTE = /^(\s*)>\s?(.*)$/;
@@ -63,10 +64,9 @@ function renderBlockLine(line: string): string {
   const list = LIST.exec(line);
   if (list) {
     const [, indent = "", marker = "", rest = ""] = list;
-    const bullet = /\d/.test(marker) ? paint.dim(marker) : paint.dim("•");
     const task = TASK.exec(rest);
-    if (task) return `${indent}${bullet} ${task[1] === " " ? "☐" : paint.green("☑")} ${renderInline(task[2] ?? "")}`;
-    return `${indent}${bullet} ${renderInline(rest)}`;
+    if (task) return `${indent}${bullet(marker)} ${task[1] === " " ? "☐" : paint.green("☑")} ${renderInline(task[2] ?? "")}`;
+    return `${indent}${bullet(marker)} ${renderInline(rest)}`;
   }
   return renderInline(line);
 }
@@ -75,19 +75,45 @@ function renderBlockLine(line: string): string {
 export function renderMarkdownLine(line: string, state: MarkdownState): { text: string; state: MarkdownState } {
   const { fence } = state;
   if (fence) {
+    // Closed by a run of the opening character at least as long, and nothing else (```~~~ closes nothing).
     const trimmed = line.trim();
-    if (trimmed.startsWith(fence.marker) && /^[`~]+$/.test(trimmed) && trimmed.length >= fence.marker.length) {
+    if (trimmed.length >= fence.marker.length && [...trimmed].every((char) => char === fence.marker[0])) {
       return { text: paint.dim(line), state: initialMarkdownState };
     }
-    if (!fence.grammar) return { text: line, state };
-    const highlighted = highlightLine(line, fence.grammar, fence.code);
-    return { text: highlighted.text, state: highlighted.state === fence.code ? state : { fence: { ...fence, code: highlighted.state } } };
+    return codeLine(line, state);
   }
   const open = FENCE.exec(line);
-  if (open) {
-    const marker = open[2] as string;
-    const language = open[3] ?? "";
-    return { text: paint.dim(line), state: { fence: { marker, language, grammar: grammarFor(language), code: { inBlockComment: false } } } };
-  }
+  if (open) return { text: paint.dim(line), state: fenceState(open) };
+  // A fence opened on a list item's own line ("- ```js"): its code and its indented closing line are
+  // the item's; read as text, the closing line would open a fence that swallowed the rest of the answer.
+  const item = LIST.exec(line);
+  const itemFence = item ? FENCE.exec(item[3] ?? "") : null;
+  if (item && itemFence) return { text: `${item[1] ?? ""}${bullet(item[2] ?? "")} ${paint.dim(item[3] ?? "")}`, state: fenceState(itemFence) };
   return { text: renderBlockLine(line), state };
+}
+
+function fenceState(open: RegExpExecArray): MarkdownState {
+  const marker = open[2] as string;
+  const language = open[3] ?? "";
+  return { fence: { marker, language, grammar: grammarFor(language), code: { inBlockComment: false } } };
+}
+
+/**
+ * The rest of a line cut for width (markdown-stream.ts): inline markdown only, or code inside a fence; it
+ * starts mid-line, so what looks like a fence, heading or list marker there is the line's text.
+ */
+export function renderContinuation(piece: string, state: MarkdownState): { text: string; state: MarkdownState } {
+  return state.fence ? codeLine(piece, state) : { text: renderInline(piece), state };
+}
+
+/** A line of the open fence's code, highlighted in its language when known. */
+function codeLine(line: string, state: MarkdownState): { text: string; state: MarkdownState } {
+  const { fence } = state;
+  if (!fence?.grammar) return { text: line, state };
+  const highlighted = highlightLine(line, fence.grammar, fence.code);
+  return { text: highlighted.text, state: highlighted.state === fence.code ? state : { fence: { ...fence, code: highlighted.state } } };
+}
+
+function bullet(marker: string): string {
+  return /\d/.test(marker) ? paint.dim(marker) : paint.dim("•");
 }

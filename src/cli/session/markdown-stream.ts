@@ -1,5 +1,5 @@
 import { sanitize } from "./ansi-style.js";
-import { initialMarkdownState, renderMarkdownLine, type MarkdownState } from "./markdown-line.js";
+import { initialMarkdownState, renderContinuation, renderMarkdownLine, type MarkdownState } from "./markdown-line.js";
 
 /**
  * Turns a stream of text deltas into finished, styled lines plus the one line still being written.
@@ -11,6 +11,8 @@ import { initialMarkdownState, renderMarkdownLine, type MarkdownState } from "./
 export class MarkdownStream {
   private state: MarkdownState = initialMarkdownState;
   private partial = "";
+  /** The partial line is the rest of a line cut for width: not the start of a markdown line. */
+  private continued = false;
   private renderedPartial: string | undefined = "";
 
   /** `width` gives the terminal's columns when asked (it may change while the answer streams). */
@@ -26,6 +28,7 @@ export class MarkdownStream {
     let newline = rest.indexOf("\n");
     while (newline !== -1) {
       finished.push(this.finish(rest.slice(0, newline)));
+      this.continued = false;
       rest = rest.slice(newline + 1);
       newline = rest.indexOf("\n");
     }
@@ -33,6 +36,7 @@ export class MarkdownStream {
     while (rest.length > width * 3) {
       const cut = cutPoint(rest, width);
       finished.push(this.finish(rest.slice(0, cut)));
+      this.continued = true;
       rest = rest.slice(cut);
     }
     this.partial = rest;
@@ -41,7 +45,7 @@ export class MarkdownStream {
 
   /** The line being written, styled as it would be if it ended now ("" when none). */
   partialLine(): string {
-    this.renderedPartial ??= this.partial === "" ? "" : renderMarkdownLine(this.partial, this.state).text;
+    this.renderedPartial ??= this.partial === "" ? "" : this.render(this.partial).text;
     return this.renderedPartial;
   }
 
@@ -54,15 +58,20 @@ export class MarkdownStream {
   end(): string[] {
     const last = this.partial === "" ? [] : [this.finish(this.partial)];
     this.partial = "";
+    this.continued = false;
     this.renderedPartial = "";
     this.state = initialMarkdownState;
     return last;
   }
 
   private finish(line: string): string {
-    const { text, state } = renderMarkdownLine(line, this.state);
+    const { text, state } = this.render(line);
     this.state = state;
     return text;
+  }
+
+  private render(line: string): ReturnType<typeof renderMarkdownLine> {
+    return this.continued ? renderContinuation(line, this.state) : renderMarkdownLine(line, this.state);
   }
 }
 
