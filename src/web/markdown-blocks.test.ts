@@ -36,6 +36,15 @@ describe("BlockSplitter", () => {
     for (const size of [1, 3, 7, 1000]) expect(feed(bySize(ANSWER, size)).finished).toEqual(expected);
   });
 
+  it("finishes a paragraph, heading or table as soon as a blank line follows it, a list or quote only when another block starts", () => {
+    const splitter = new BlockSplitter();
+    expect(splitter.push("A paragraph\n\n").finished).toEqual([{ index: 0, kind: "markdown", text: "A paragraph" }]);
+    expect(splitter.push("## Heading\n\n| a |\n|---|\n| 1 |\n\n").finished.map((block) => block.index)).toEqual([1, 2]);
+    expect(splitter.push("- loose\n\n").finished).toEqual([]);
+    expect(splitter.push("- list\n\n> quote\n\n").finished).toEqual([{ index: 3, kind: "markdown", text: "- loose\n\n- list" }]);
+    expect(splitter.end().finished).toEqual([{ index: 4, kind: "markdown", text: "> quote" }]);
+  });
+
   it("shows the block being written as the tail, an open fence with what it has so far, and ends a fence at its closing line", () => {
     const splitter = new BlockSplitter();
     expect(splitter.push("```svg\n<svg>").tail).toEqual({ index: 0, kind: "fence", lang: "svg", code: "<svg>" });

@@ -8,8 +8,9 @@ import { fenceLanguage, topLevelBlocks, type PlacedToken } from "./markdown-gram
  * marked renders it whole; a top-level fenced code block is a block of its own, for the code and live views.
  *
  * Only complete lines decide where a block ends: a block is final once the lexer starts another after it
- * (no later text changes a token that another follows), or, for a fenced block, once its closing fence
- * line is complete. Only the text since the last finished block is lexed again.
+ * (no later text changes a token that another follows), for a fenced block once its closing fence line is
+ * complete, and for a paragraph, heading, rule or table once a blank line follows it. Only the text since
+ * the last finished block is lexed again.
  */
 
 export type Block = { index: number; kind: "markdown"; text: string } | { index: number; kind: "fence"; lang: string; code: string };
@@ -34,6 +35,23 @@ function closesItself(fence: Tokens.Code): boolean {
   const lines = fence.raw.replace(/\n+$/, "").split("\n");
   const marker = /^ {0,3}(`{3,}|~{3,})/.exec(lines[0] ?? "")?.[1];
   return lines.length > 1 && marker !== undefined && closes(marker, lines.at(-1) ?? "");
+}
+
+/**
+ * Blocks that a blank line ends for good: no later text changes a paragraph, heading, rule or table once a
+ * blank line follows it (lists, quotes, indented code and HTML blocks can go on past one).
+ */
+const ENDED_BY_BLANK_LINE = new Set(["paragraph", "heading", "hr", "table"]);
+
+/**
+ * The open text's last block is already final: a fence whose closing line is complete, or a block that a
+ * blank line ended. Without the second, a paragraph that arrived whole waited for the next block's first
+ * line to be known final, and was drawn as the block being written (in a frame) instead of being
+ * prepared in idle time.
+ */
+function endsHere(last: PlacedToken, open: string): boolean {
+  if (isFence(last.token)) return closesItself(last.token);
+  return ENDED_BY_BLANK_LINE.has(last.token.type) && open.slice(last.end).includes("\n\n");
 }
 
 function closes(marker: string, line: string): boolean {
@@ -105,7 +123,7 @@ export class BlockSplitter {
   private settle(ended: boolean): Block[] {
     const tokens = topLevelBlocks(this.open);
     const last = tokens.at(-1);
-    const lastFinal = ended || (last !== undefined && isFence(last.token) && closesItself(last.token));
+    const lastFinal = ended || (last !== undefined && endsHere(last, this.open));
     const final = lastFinal ? tokens : tokens.slice(0, -1);
     const finished = final.map((placed) => this.blockOf(placed, this.nextIndex++));
     this.open = lastFinal || !last ? "" : this.open.slice(last.start);
