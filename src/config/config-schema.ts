@@ -168,8 +168,6 @@ export const configFileSchema = lazySchema(() =>
           /** False turns off prompt-lookup and draft-model speculation (for comparisons). */
           speculation: z.boolean().optional(),
           gpu: z.boolean().optional(),
-          /** Map model files (true) or read them into memory (false, faster decoding on a CPU); default: read in when under half of memory. User config only. */
-          mmap: z.boolean().optional(),
         })
         .strict()
         .optional(),

@@ -87,7 +87,6 @@ describe("what a project's config may set", () => {
         'cache_dir = "/etc"',
         'kv_cache_dir = "/tmp/shared-kv"',
         "kv_cache_max_bytes = 1",
-        "mmap = false",
         "threads = 1",
         "[sandbox]",
         'protected = ["secrets/**"]',
@@ -105,7 +104,7 @@ describe("what a project's config may set", () => {
     expect(loaded.config.sandbox).toEqual({ protected: ["secrets/**"] });
     expect(loaded.config.mcp).toBeUndefined();
     expect(loaded.warnings.join("\n")).toMatch(/ignored \[mcp\]/);
-    expect(loaded.warnings.join("\n")).toMatch(/gateway\.host, gateway\.redis_url, gateway\.public_metrics, local\.cache_dir, local\.kv_cache_dir, local\.kv_cache_max_bytes, local\.mmap, sandbox\.home_read, sandbox\.allow_hosts, sandbox\.unix_sockets, sandbox\.limits/);
+    expect(loaded.warnings.join("\n")).toMatch(/gateway\.host, gateway\.redis_url, gateway\.public_metrics, local\.cache_dir, local\.kv_cache_dir, local\.kv_cache_max_bytes, sandbox\.home_read, sandbox\.allow_hosts, sandbox\.unix_sockets, sandbox\.limits/);
   });
 
   it("still lets the user's own file set all of it, without a warning", async () => {

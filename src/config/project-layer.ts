@@ -14,7 +14,6 @@ import { isConfiguredModel, REVIEW_ALIAS } from "./model-roles.js";
  * - start programs: no `[mcp]` (those servers run outside the sandbox);
  * - expose a service: no `[gateway]` host, redis_url or public_metrics;
  * - write outside the workspace: no `[local] cache_dir`, `kv_cache_dir` or `kv_cache_max_bytes`;
- * - take the machine's memory: no `[local] mmap` (false would read any model, however large, into memory);
  * - widen the sandbox: of `[sandbox]` only `protected` (it can only narrow).
  * Such keys are dropped; the warnings say which, and where the user can set them if they mean it. A model
  * at a URL of the project's own may still be the one Spark uses unasked (a team's shared server), but never
@@ -154,7 +153,7 @@ function restrict(data: ConfigFile, trusted: TrustedNames, dropped: string[]): C
   const providers = restrictNamed(data.providers, "providers", (name) => (trusted.providers.has(name) ? "all" : ["api_key_env"]), dropped);
   const profiles = restrictNamed(data.profiles, "profiles", () => ["base_url", "api_key_env"], dropped);
   const gateway = data.gateway && drop(data.gateway, ["host", "redis_url", "public_metrics"], "gateway.", dropped);
-  const local = data.local && drop(data.local, ["cache_dir", "kv_cache_dir", "kv_cache_max_bytes", "mmap"], "local.", dropped);
+  const local = data.local && drop(data.local, ["cache_dir", "kv_cache_dir", "kv_cache_max_bytes"], "local.", dropped);
   const sandbox = data.sandbox && drop(data.sandbox, ["home_read", "allow_hosts", "unix_sockets", "limits"], "sandbox.", dropped);
   return {
     ...top,

@@ -4,8 +4,6 @@ export interface LocalEngineSettings {
   threads?: number | undefined;
   gpu?: boolean | undefined;
   sequences?: number | undefined;
-  /** Map model files (true) or read them into memory (false); absent: decided by the file's size. */
-  mmap?: boolean | undefined;
   /** Keeps conversations' KV states in `dir` between processes, at most `maxBytes` (0: off). */
   kvCache?: { dir: string; maxBytes: number; note?: (message: string) => void } | undefined;
 }
@@ -20,7 +18,6 @@ export async function createLocalEngine(options: LocalEngineSettings): Promise<L
     threads: options.threads ?? defaultThreads(),
     gpu: options.gpu ?? false,
     ...(options.sequences ? { sequences: options.sequences } : {}),
-    ...(options.mmap !== undefined ? { mmap: options.mmap } : {}),
     ...(options.kvCache ? { kvCache: options.kvCache } : {}),
   });
 }

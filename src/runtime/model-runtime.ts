@@ -76,7 +76,7 @@ export class ModelRuntime {
   localEngine(): Promise<LocalEngine> {
     if (this.disposed) return Promise.reject(disposedError());
     const { local } = this.loaded.config;
-    this.engine ??= createLocalEngine({ threads: local?.threads, gpu: local?.gpu, sequences: local?.sequences, mmap: local?.mmap, kvCache: this.options.kvCache === false ? undefined : kvCacheSettings(this.loaded, this.resolveContext.env) });
+    this.engine ??= createLocalEngine({ threads: local?.threads, gpu: local?.gpu, sequences: local?.sequences, kvCache: this.options.kvCache === false ? undefined : kvCacheSettings(this.loaded, this.resolveContext.env) });
     return this.engine;
   }
 

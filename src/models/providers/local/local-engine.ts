@@ -1,4 +1,4 @@
-import { realpath, stat } from "node:fs/promises";
+import { realpath } from "node:fs/promises";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import {
   DraftSequenceTokenPredictor,
@@ -23,7 +23,6 @@ import { KvPersistence } from "./kv-persistence.js";
 import { modelIdentity } from "./model-identity.js";
 import { SequencePool, type Slot } from "./sequence-pool.js";
 import { vocabularyMismatch } from "./vocabulary-match.js";
-import { useMmapFor } from "./weight-memory.js";
 
 export interface LocalEngineOptions {
   threads: number;
@@ -32,8 +31,6 @@ export interface LocalEngineOptions {
   sequences?: number;
   /** Where conversations' KV states are kept between processes (the user's config only); absent: not kept. */
   kvCache?: (KvCacheOptions & { idleMs?: number | undefined }) | undefined;
-  /** Map model files (true) or read them into memory (false); absent: weight-memory.ts decides by size. */
-  mmap?: boolean | undefined;
 }
 
 export interface LoadOptions {
@@ -121,8 +118,7 @@ export class LocalEngine implements LocalEngineHandle {
   private async loadFile(path: string): Promise<LlamaModel> {
     const llama = await this.binding();
     try {
-      const { size } = await stat(path);
-      return await llama.loadModel({ modelPath: path, useMmap: useMmapFor({ configured: this.options.mmap, fileBytes: size, gpu: this.options.gpu }) });
+      return await llama.loadModel({ modelPath: path });
     } catch (error) {
       this.loadFailed = true;
       throw new ModelError(
