@@ -101,7 +101,7 @@ async function checkCuda(): Promise<string> {
  */
 function bytesPerPlainToken(options: RealShapeOptions): number {
   const meanContext = rewriteCopies(options.maxTokens) * CHAIN_COPY_TOKENS + options.maxTokens / 2;
-  return weightBytesPerToken({ shape: options.shape, quant: options.quant }) + kvBytesPerContextToken(options.shape) * meanContext;
+  return weightBytesPerToken({ shape: options.shape, quant: options.quant }) + kvBytesPerContextToken({ shape: options.shape }) * meanContext;
 }
 
 async function runThreads(options: RealShapeOptions, paths: { target: string; draft: string }, threads: number, log: (line: string) => void): Promise<ThreadRun> {

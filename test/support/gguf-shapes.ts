@@ -108,8 +108,8 @@ export function weightBytesPerToken(options: ShapedModelOptions): number {
  * default) of every block, KV width each: 28 KiB at 1.5B's shape, so 10 MB at a 350-token context, under 1%
  * of ~1.6 GB of Q8_0 weights.
  */
-export function kvBytesPerContextToken(shape: ShapeName): number {
-  const { embd, blocks, heads, headsKv } = SHAPES[shape];
+export function kvBytesPerContextToken(options: Pick<ShapedModelOptions, "shape" | "reduce">): number {
+  const { embd, blocks, heads, headsKv }: ShapeSizes = { ...SHAPES[options.shape], ...options.reduce };
   return 2 * blocks * (embd / heads) * headsKv * 2;
 }
 
