@@ -18,7 +18,7 @@ import { getLlama, GgmlType, LlamaCompletion, LlamaLogLevel, readGgufFileInfo } 
 import type { Llama } from "node-llama-cpp";
 import { CHAIN_TEXT, chainWords, SPM_SPACE } from "./support/chain-text.js";
 import { matrixType, useMoreBits } from "./support/gguf-quant-mix.js";
-import { ensureShapedModel, weightBytesPerToken, writeShapedGguf } from "./support/gguf-shapes.js";
+import { ensureShapedModel, kvBytesPerContextToken, weightBytesPerToken, writeShapedGguf } from "./support/gguf-shapes.js";
 import type { ShapedModelOptions, ShapeQuant, ShapeSizes } from "./support/gguf-shapes.js";
 
 const REDUCED = { blocks: 2, embd: 256, heads: 4, headsKv: 2, ff: 512, vocab: 4096 };
@@ -106,6 +106,31 @@ describe.each(CASES)("a reduced real-shape model, $quant, $reduce.embd wide", ({
       expect(row.vector[row.channel]).toBeCloseTo(s, 1);
     }
   });
+});
+
+describe("the KV cache a decoded token reads", () => {
+  it("grows by kvBytesPerContextToken per token of context, as llama.cpp's saved sequence state does", async () => {
+    const options: ShapedModelOptions = { shape: "qwen2.5-coder-1.5b", quant: "q8_0", reduce: REDUCED };
+    const model = await llama.loadModel({ modelPath: await ensureShapedModel(options, dir) });
+    try {
+      const context = await model.createContext({ contextSize: 512, sequences: 1 });
+      const sequence = context.getSequence();
+      const tokens = model.tokenize(CHAIN_TEXT.repeat(3)).slice(0, 128);
+      expect(tokens.length).toBe(128);
+      await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(0, 64));
+      const { fileSize: at64 } = await sequence.saveStateToFile(join(dir, "kv-64.bin"));
+      await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(64));
+      const { fileSize: at128 } = await sequence.saveStateToFile(join(dir, "kv-128.bin"));
+      const perToken = (at128 - at64) / 64;
+      const expected = kvBytesPerContextToken(options);
+      // 2 x 2 blocks x 128 wide x 2 bytes; the file adds a few bytes per token (its id, the cell's position and sequence ids).
+      expect(expected).toBe(1024);
+      expect(perToken).toBeGreaterThanOrEqual(expected);
+      expect(perToken).toBeLessThan(expected + 32);
+    } finally {
+      await model.dispose();
+    }
+  }, 120_000);
 });
 
 describe("real-shape sizes", () => {

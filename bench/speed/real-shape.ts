@@ -21,9 +21,10 @@ import { getLlama, LlamaLogLevel } from "node-llama-cpp";
 import { formatBenchTable, speculationRows, type BenchRow } from "../../src/model-bench/index.js";
 import { defaultThreads, LocalEngine, LocalModelClient } from "../../src/models/providers/local/index.js";
 import { CHAIN_TEXT } from "../../test/support/chain-text.js";
-import { DRAFT_SHAPE, ensureShapedModel, weightBytesPerToken, type ShapeName, type ShapeQuant } from "../../test/support/gguf-shapes.js";
+import { DRAFT_SHAPE, ensureShapedModel, kvBytesPerContextToken, weightBytesPerToken, type ShapeName, type ShapeQuant } from "../../test/support/gguf-shapes.js";
 import { measureReadBandwidth, type BandwidthResult } from "./bandwidth.js";
 import { measureMatrixKernels, type MatrixKernelResult } from "./matrix-kernels.js";
+import { measureStepProfile, stepProfileMarkdown, type StepProfileRow } from "./step-profile.js";
 import { measureVerifyCost, verifyCostMarkdown, type VerifyCostRow } from "./verify-cost.js";
 
 export interface RealShapeOptions {
@@ -46,6 +47,8 @@ const continueMaxTokens = 32;
 const CHAIN_COPY_TOKENS = 59;
 /** Copies of the chain text in the file the rewrite rows rewrite: more tokens than a rewrite call writes, at least 3. */
 const rewriteCopies = (maxTokens: number): number => Math.max(3, Math.ceil(maxTokens / CHAIN_COPY_TOKENS) + 1);
+/** Tokens timed per part of the step profile (each part in turn, token by token): ~10 s at 2 threads. */
+const stepProfileTokens = 24;
 /** Batches per size in the verification table: its medians need a few even when the levers run once. */
 const minVerifyRounds = 3;
 
@@ -58,6 +61,8 @@ interface ThreadRun {
   rows: BenchRow[];
   /** Time to verify a batch of N tokens against one token (same engine settings). */
   verifyCost: VerifyCostRow[];
+  /** One plain step's time by part: transformer, output layer and sampler, node-llama-cpp's loop (CPU only). */
+  stepProfile?: StepProfileRow[];
   /** Plain decoding's tokens/s x bytes per token / bandwidth (best pass), per plain call. */
   plainOfBound?: number[];
   loadAverageBefore: number;
@@ -69,6 +74,8 @@ export interface RealShapeResult {
   quant: ShapeQuant;
   backend: string;
   weightBytesPerToken: number;
+  /** Weights and KV cache one plain step of a rewrite call reads: the bound's bytes. */
+  bytesPerPlainToken: number;
   maxTokens: number;
   rounds: number;
   runs: ThreadRun[];
@@ -88,6 +95,15 @@ async function checkCuda(): Promise<string> {
   }
 }
 
+/**
+ * What a plain step of a rewrite call reads: the weights and the KV cache at the call's mean context (the
+ * file's tokens, then half the answer; the chat template's few tokens left out).
+ */
+function bytesPerPlainToken(options: RealShapeOptions): number {
+  const meanContext = rewriteCopies(options.maxTokens) * CHAIN_COPY_TOKENS + options.maxTokens / 2;
+  return weightBytesPerToken({ shape: options.shape, quant: options.quant }) + kvBytesPerContextToken({ shape: options.shape }) * meanContext;
+}
+
 async function runThreads(options: RealShapeOptions, paths: { target: string; draft: string }, threads: number, log: (line: string) => void): Promise<ThreadRun> {
   const run: ThreadRun = { threads, rows: [], verifyCost: [], loadAverageBefore: loadavg()[0] as number };
   if (!options.gpu) {
@@ -95,6 +111,10 @@ async function runThreads(options: RealShapeOptions, paths: { target: string; dr
     log(`speed --shape: ${threads} thread(s): read bandwidth ${(run.bandwidth.bestBytesPerSecond / 1e9).toFixed(2)} GB/s (best), ${(run.bandwidth.medianBytesPerSecond / 1e9).toFixed(2)} (median)`);
     run.matrixKernels = await measureMatrixKernels(options.shape, options.quant, threads);
     log(`speed --shape: ${threads} thread(s): matrix kernels alone ${run.matrixKernels.bestMs.toFixed(0)} ms per token (best)`);
+  }
+  if (!options.gpu) {
+    log(`speed --shape: ${threads} thread(s): one plain step by part`);
+    run.stepProfile = await measureStepProfile({ modelPath: paths.target, threads, text: CHAIN_TEXT.repeat(6), tokens: stepProfileTokens });
   }
   log(`speed --shape: ${threads} thread(s): verification cost per batch size`);
   run.verifyCost = await measureVerifyCost({ modelPath: paths.target, threads, gpu: options.gpu, text: CHAIN_TEXT.repeat(3), rounds: Math.max(minVerifyRounds, options.rounds) });
@@ -114,7 +134,7 @@ async function runThreads(options: RealShapeOptions, paths: { target: string; dr
     await engine.dispose();
   }
   if (run.bandwidth) {
-    const bytes = weightBytesPerToken({ shape: options.shape, quant: options.quant });
+    const bytes = bytesPerPlainToken(options);
     const bandwidth = run.bandwidth.bestBytesPerSecond;
     run.plainOfBound = run.rows.flatMap((row) => (row.plainTokensPerSecond ? [(row.plainTokensPerSecond * bytes) / bandwidth] : []));
   }
@@ -135,6 +155,7 @@ export async function runRealShapeSpeed(options: RealShapeOptions, log: (line: s
     quant: options.quant,
     backend,
     weightBytesPerToken: weightBytesPerToken({ shape: options.shape, quant: options.quant }),
+    bytesPerPlainToken: bytesPerPlainToken(options),
     maxTokens: options.maxTokens,
     rounds: options.rounds,
     runs,
@@ -182,6 +203,19 @@ function verifyCostSection(rows: readonly VerifyCostRow[]): string[] {
   ];
 }
 
+/** The step profile, and the time a step would take at the read bandwidth (bytes of the whole step, output layer included). */
+function stepProfileSection(rows: readonly StepProfileRow[], result: RealShapeResult, bandwidth: number): string[] {
+  const boundMs = (result.bytesPerPlainToken / bandwidth) * 1000;
+  const full = rows[1];
+  return [
+    "One plain step by part (bench/speed/step-profile.ts; token by token in turn, each part on its own context at the same position, 200 tokens in):",
+    "",
+    stepProfileMarkdown(rows),
+    "",
+    `- At the read bandwidth a whole step (${gb(result.bytesPerPlainToken)} GB) takes ${boundMs.toFixed(1)} ms${full ? `; the step with its output layer and sampler takes ${full.p25Ms.toFixed(1)} ms at p25 (${percent(boundMs / full.p25Ms)} of the bound)` : ""}.`,
+  ];
+}
+
 /** The kernels alone against the bound: what a decoding step could reach if nothing but its matrices cost. */
 function matrixKernelLine(kernels: MatrixKernelResult, bandwidth: number): string {
   const rate = kernels.bytes / (kernels.bestMs / 1000);
@@ -194,17 +228,18 @@ export function realShapeMarkdown(result: RealShapeResult): string {
     `Label: constructed weights, real shape, ${result.backend}${loaded ? ", loaded by parallel work (load average above the core count: figures are what was left to this run)" : ""}.`,
     "",
     `Model: constructed weights, real shape: ${result.model} (qwen2, 28 blocks, 1536 wide, GQA 12/2, FFN 8960, 151,936-token vocabulary); draft model: ${result.draftModel}; backend: ${result.backend}.`,
-    `Greedy decoding follows a known text (test/support/chain-text.ts), so drafts from that text are accepted; the weights are not a trained model's, the shapes, types and bytes read per token are (${gb(result.weightBytesPerToken)} GB per token). ${result.maxTokens} tokens per rewrite call (a file of ${rewriteCopies(result.maxTokens)} copies of the text), ${Math.min(continueMaxTokens, result.maxTokens)} per continue call${result.rounds > 1 ? `; ${result.rounds} calls per side of each comparison, plain and lever in turn, each row showing the call with the median decode speed and the speed-up as the median of each round's lever/plain ratio` : ""}.`,
+    `Greedy decoding follows a known text (test/support/chain-text.ts), so drafts from that text are accepted; the weights are not a trained model's, the shapes, types and bytes read per token are (${gb(result.weightBytesPerToken)} GB of weights per token; with the KV cache at a rewrite call's mean context ${gb(result.bytesPerPlainToken)} GB, the bound's bytes). ${result.maxTokens} tokens per rewrite call (a file of ${rewriteCopies(result.maxTokens)} copies of the text), ${Math.min(continueMaxTokens, result.maxTokens)} per continue call${result.rounds > 1 ? `; ${result.rounds} calls per side of each comparison, plain and lever in turn, each row showing the call with the median decode speed and the speed-up as the median of each round's lever/plain ratio` : ""}.`,
     "node-llama-cpp 3.21.1 sets llama.cpp's n_threads_batch to its `threads` (AddonContext.cpp), so batch threads (prefill, verifying drafts) cannot be set apart from decode threads: each row's thread count is both.",
     "",
   ];
   for (const run of result.runs) {
     out.push(`## ${run.threads} thread(s)`, "", `Load average (1 min) before: ${run.loadAverageBefore.toFixed(1)}.`);
     if (run.bandwidth) {
-      const bound = run.bandwidth.bestBytesPerSecond / result.weightBytesPerToken;
+      const bound = run.bandwidth.bestBytesPerSecond / result.bytesPerPlainToken;
       out.push(`Read bandwidth (${run.threads} thread(s), memchr over ${run.bandwidth.bufferBytes >> 20} MiB each, ${run.bandwidth.passes} passes): best ${gb(run.bandwidth.bestBytesPerSecond)} GB/s, median ${gb(run.bandwidth.medianBytesPerSecond)} GB/s; bound on plain decoding: ${bound.toFixed(2)} tokens/s.`);
       if (run.matrixKernels) out.push("", matrixKernelLine(run.matrixKernels, run.bandwidth.bestBytesPerSecond));
     }
+    if (run.stepProfile && run.bandwidth) out.push("", ...stepProfileSection(run.stepProfile, result, run.bandwidth.bestBytesPerSecond));
     out.push("", formatBenchTable(run.rows, 2), "", ...targets(run, result.backend !== "CPU").map((line) => `- ${line}`), "");
     if (run.verifyCost.length > 0) out.push(...verifyCostSection(run.verifyCost), "");
   }
