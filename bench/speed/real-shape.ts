@@ -212,7 +212,7 @@ function stepProfileSection(rows: readonly StepProfileRow[], result: RealShapeRe
     "",
     stepProfileMarkdown(rows),
     "",
-    `- At the read bandwidth a whole step (${gb(result.bytesPerPlainToken)} GB) takes ${boundMs.toFixed(1)} ms${full ? `; the step with its output layer and sampler takes ${full.p25Ms.toFixed(1)} ms at p25 (${percent(boundMs / full.p25Ms)} of the bound)` : ""}.`,
+    `- At the read bandwidth a whole step (${gb(result.bytesPerPlainToken)} GB) takes ${boundMs.toFixed(1)} ms${full ? `; the step with its output layer and sampler takes ${full.p25Ms.toFixed(1)} ms at p25 (${percent(boundMs / full.p25Ms)} of the bound)` : ""}. Three contexts taking turns step more slowly than one decoding alone (compare the plain rows below, the real rate): read the parts as shares of a step, not as its speed.`,
   ];
 }
 
