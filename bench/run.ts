@@ -10,6 +10,7 @@ import { evalHarnessMarkdown, runEvalHarness } from "./eval-harness/workload.js"
 import { gatewayMarkdown } from "./gateway/report.js";
 import { LSP_DEFAULTS, lspMarkdown, runLspBench } from "./lsp/workload.js";
 import { GATEWAY_DEFAULTS, runGateway } from "./gateway/workload.js";
+import { RELAY_DEFAULTS, relayCpuMarkdown, runRelayCpu } from "./gateway/relay-cpu.js";
 import { SESSION_DEFAULTS, runSessionBench, sessionMarkdown } from "./session/workload.js";
 import { poolsMarkdown } from "./pools/report.js";
 import { POOLS_DEFAULTS, runPoolsBench } from "./pools/workload.js";
@@ -104,6 +105,14 @@ const WORKLOADS: Record<string, Workload> = {
         log,
       );
       return { json: result, markdown: gatewayMarkdown(result) };
+    },
+  },
+  "gateway-relay": {
+    description: "CPU time of the built gateway per 1,000 streamed tokens while it relays a paced upstream at 5,000 tokens/s: Chat Completions SSE passed through, Responses SSE translated",
+    run: async (args, log) => {
+      // --cases N: rounds (default 3), the modes alternating within each.
+      const result = await runRelayCpu({ ...RELAY_DEFAULTS, rounds: args.cases ?? RELAY_DEFAULTS.rounds }, log);
+      return { json: result, markdown: relayCpuMarkdown(result) };
     },
   },
   lsp: {

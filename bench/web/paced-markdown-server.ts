@@ -78,6 +78,8 @@ export async function startPacedMarkdownServer(options: PacedOptions): Promise<P
     res.write(frame({ role: "assistant", content: "" }));
     const started = performance.now();
     let open = true;
+    // Paced per stream: a server answers several streams in turn (the gateway-relay bench).
+    let sent = 0;
     res.on("close", () => (open = false));
     const tick = () => {
       if (!open) return;
@@ -86,10 +88,11 @@ export async function startPacedMarkdownServer(options: PacedOptions): Promise<P
         res.end(`${frame({}, "stop")}data: [DONE]\n\n`);
         return;
       }
-      const due = Math.floor((elapsed / 1000) * options.tokensPerSecond) - state.tokensSent;
+      const due = Math.floor((elapsed / 1000) * options.tokensPerSecond) - sent;
       let out = "";
       for (let i = 0; i < due; i++) {
-        const token = cycle[state.tokensSent % cycle.length] ?? " ";
+        const token = cycle[sent % cycle.length] ?? " ";
+        sent++;
         state.tokensSent++;
         state.charsSent += token.length;
         out += frame({ content: token });
