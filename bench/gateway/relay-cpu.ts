@@ -43,6 +43,8 @@ export interface RelayRow {
   tokens: number[];
   cpuMs: number[];
   cpuMsPer1000Tokens: number[];
+  /** The system (kernel) part of cpuMs: socket reads and writes. */
+  systemMs: number[];
   clientBytes: number[];
 }
 
@@ -53,14 +55,17 @@ export interface RelayResult {
   rows: RelayRow[];
 }
 
-/** The process's CPU time so far (user + system), from /proc: a child's own, which process.cpuUsage cannot read. */
-function processCpuMs(pid: number): number {
+/** The process's CPU time so far, from /proc: a child's own, which process.cpuUsage cannot read. */
+function processCpu(pid: number): { totalMs: number; systemMs: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   // Fields after the command's closing parenthesis; utime and stime are the 14th and 15th of the line.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticksPerSecond = 100;
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+  const msPerTick = 10;
+  const systemMs = Number(fields[12]) * msPerTick;
+  return { totalMs: Number(fields[11]) * msPerTick + systemMs, systemMs };
 }
+
+const processCpuMs = (pid: number) => processCpu(pid).totalMs;
 
 /** Streams one answer through the gateway, reading every byte; resolves with the bytes read. */
 function streamThrough(gatewayUrl: string, mode: RelayMode, model: string): Promise<number> {
@@ -78,13 +83,13 @@ function streamThrough(gatewayUrl: string, mode: RelayMode, model: string): Prom
   });
 }
 
-async function measure(gateway: GatewayProcess, upstream: PacedMarkdownServer, mode: RelayMode, model: string): Promise<{ tokens: number; cpuMs: number; bytes: number }> {
+async function measure(gateway: GatewayProcess, upstream: PacedMarkdownServer, mode: RelayMode, model: string): Promise<{ tokens: number; cpuMs: number; systemMs: number; bytes: number }> {
   const pid = gateway.child.pid ?? 0;
   const tokensBefore = upstream.tokensSent;
-  const cpuBefore = processCpuMs(pid);
+  const before = processCpu(pid);
   const bytes = await streamThrough(gateway.url, mode, model);
-  const cpuMs = processCpuMs(pid) - cpuBefore;
-  return { tokens: upstream.tokensSent - tokensBefore, cpuMs, bytes };
+  const after = processCpu(pid);
+  return { tokens: upstream.tokensSent - tokensBefore, cpuMs: after.totalMs - before.totalMs, systemMs: after.systemMs - before.systemMs, bytes };
 }
 
 export async function runRelayCpu(options: { tokensPerSecond: number; seconds: number; rounds: number }, log: (line: string) => void): Promise<RelayResult> {
@@ -100,14 +105,15 @@ export async function runRelayCpu(options: { tokensPerSecond: number; seconds: n
     const idleBefore = processCpuMs(gateway.child.pid ?? 0);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const idleCpuMsPerSecond = (processCpuMs(gateway.child.pid ?? 0) - idleBefore) / 2;
-    const rows: RelayRow[] = MODES.map((mode) => ({ mode: mode.name, description: mode.description, tokens: [], cpuMs: [], cpuMsPer1000Tokens: [], clientBytes: [] }));
+    const rows: RelayRow[] = MODES.map((mode) => ({ mode: mode.name, description: mode.description, tokens: [], cpuMs: [], cpuMsPer1000Tokens: [], systemMs: [], clientBytes: [] }));
     // Modes alternate within each round, so load from other work falls on each alike.
     for (let round = 0; round < options.rounds; round++) {
       for (const [i, mode] of MODES.entries()) {
         const row = rows[i] as RelayRow;
-        const { tokens, cpuMs, bytes } = await measure(gateway, upstream, mode, "relay");
+        const { tokens, cpuMs, systemMs, bytes } = await measure(gateway, upstream, mode, "relay");
         row.tokens.push(tokens);
         row.cpuMs.push(cpuMs);
+        row.systemMs.push(systemMs);
         row.cpuMsPer1000Tokens.push(Number(((cpuMs * 1000) / Math.max(1, tokens)).toFixed(2)));
         row.clientBytes.push(bytes);
         log(`${mode.name} round ${round + 1}: ${tokens} tokens, gateway CPU ${cpuMs} ms (${row.cpuMsPer1000Tokens.at(-1)} ms per 1,000 tokens)`);
@@ -129,9 +135,9 @@ export function relayCpuMarkdown(result: RelayResult): string {
   return [
     `The built gateway (\`spark serve\`) relays a paced Chat Completions upstream at ${result.tokensPerSecond.toLocaleString("en")} tokens/s for ${result.seconds} s per stream (one SSE frame per token, written each millisecond); a Node client reads every byte. CPU is the gateway process's user + system time (/proc, 10 ms ticks), median of the rounds; the idle gateway used ${result.idleCpuMsPerSecond} ms/s.`,
     "",
-    "| mode | tokens | gateway CPU ms (rounds) | CPU ms per 1,000 tokens (median) | what |",
-    "| --- | ---: | --- | ---: | --- |",
-    ...result.rows.map((row) => `| ${row.mode} | ${median(row.tokens)} | ${row.cpuMs.join(", ")} | ${median(row.cpuMsPer1000Tokens)} | ${row.description} |`),
+    "| mode | tokens | gateway CPU ms (rounds) | of which system | CPU ms per 1,000 tokens (median) | what |",
+    "| --- | ---: | --- | --- | ---: | --- |",
+    ...result.rows.map((row) => `| ${row.mode} | ${median(row.tokens)} | ${row.cpuMs.join(", ")} | ${row.systemMs.join(", ")} | ${median(row.cpuMsPer1000Tokens)} | ${row.description} |`),
     "",
   ].join("\n");
 }
