@@ -121,16 +121,34 @@ export class BlockSplitter {
 
   /** Takes the final blocks off the start of the open text (every one at the end of the stream). */
   private settle(ended: boolean): Block[] {
-    const tokens = topLevelBlocks(this.open);
+    const unreadable: Block[] = [];
+    let tokens = topLevelBlocks(this.open);
+    while (!tokens) {
+      unreadable.push(this.takeUnreadable());
+      tokens = topLevelBlocks(this.open);
+    }
     const last = tokens.at(-1);
     const lastFinal = ended || (last !== undefined && endsHere(last, this.open));
     const final = lastFinal ? tokens : tokens.slice(0, -1);
-    const finished = final.map((placed) => this.blockOf(placed, this.nextIndex++));
+    const finished = [...unreadable, ...final.map((placed) => this.blockOf(placed, this.nextIndex++))];
     this.open = lastFinal || !last ? "" : this.open.slice(last.start);
     this.openBlock = lastFinal || !last ? undefined : { ...last, start: 0, end: last.end - last.start };
     this.openFence = openFenceOf(this.open, this.openBlock);
     this.lexedLength = this.open.length;
     return finished;
+  }
+
+  /**
+   * Where the lexer cannot read the open text (hostile nesting), its first run of lines up to a blank line
+   * becomes a block of its own (rendered as text where marked cannot read it either), and the rest is read
+   * again: thrown instead, the lexer's error stopped the answer's rendering and its end (never shown done,
+   * never saved).
+   */
+  private takeUnreadable(): Block {
+    const open = this.open.replace(/^(?:[ \t]*\n)+/, "");
+    const end = /\n[ \t]*\n/.exec(open)?.index ?? open.length;
+    this.open = open.slice(end);
+    return { index: this.nextIndex++, kind: "markdown", text: open.slice(0, end).replace(/\n+$/, "") };
   }
 
   /** The open text is a long block, not a fence, that has not grown enough to be lexed again. */
@@ -147,6 +165,7 @@ export class BlockSplitter {
     if (fence && !closes(fence.marker, line)) return { index: this.nextIndex, kind: "fence", lang: fence.lang, code: text.slice(fence.codeStart).replace(/\n$/, "") };
     if (this.deferred()) return { index: this.nextIndex, kind: "markdown", text };
     const tokens = this.partial === "" ? (this.openBlock ? [this.openBlock] : []) : topLevelBlocks(text);
+    if (!tokens) return { index: this.nextIndex, kind: "markdown", text };
     const [first] = tokens;
     if (!first) return undefined;
     // Two blocks at once (a paragraph, then a line that may begin a fence) show as markdown until the

@@ -38,10 +38,17 @@ export interface PlacedToken {
 
 /**
  * The top-level blocks of `text` as marked's lexer reads it (block level only: inline parsing is left to
- * the render), blank runs left out. A new lexer each time: a lexer keeps what it queued for inline parsing.
+ * the render), blank runs left out; undefined where the lexer gives up (it recurses once per level of
+ * nesting: a line of a few thousand ">" or "- " overflows the stack). A new lexer each time: a lexer keeps
+ * what it queued for inline parsing.
  */
-export function topLevelBlocks(text: string): PlacedToken[] {
-  const tokens = new Lexer({ ...getDefaults(), ...MARKDOWN_OPTIONS }).blockTokens(text, []);
+export function topLevelBlocks(text: string): PlacedToken[] | undefined {
+  let tokens: Token[];
+  try {
+    tokens = new Lexer({ ...getDefaults(), ...MARKDOWN_OPTIONS }).blockTokens(text, []);
+  } catch {
+    return undefined;
+  }
   const placed: PlacedToken[] = [];
   let start = 0;
   for (const token of tokens) {
