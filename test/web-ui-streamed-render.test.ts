@@ -74,6 +74,12 @@ const CHUNKINGS: string[][] = fc
 /** Paragraphs that each arrive whole, 150 ms apart: a page with idle time between them. */
 const PACED_PARAGRAPHS = Array.from({ length: 12 }, (_, i) => `Paced paragraph ${i + 1} with *emphasis*.\n\n`);
 
+/**
+ * Nesting marked cannot read (its lexer recurses once per ">", and overflows the stack), between ordinary
+ * blocks, one hostile: streamed in pieces, the page must still end the answer and render what follows.
+ */
+const DEEP_ANSWER = `Before the nesting.\n\n${">".repeat(10_000)} deep\n\nAfter the nesting <img src=x onerror="window.pwned = 5">.\n\n${fence}js\nconst after = 1;\n${fence}\n`;
+
 let stack: WebStack;
 let gateway: GatewayProcess;
 let browser: Browser;
@@ -82,6 +88,7 @@ const script = (request: RecordedRequest): ScriptedReply => {
   const prompt = lastUserText(request);
   if (prompt === "whole") return { kind: "text", chunks: [COMPLEX_ANSWER] };
   if (prompt === "paced") return { kind: "text", chunks: PACED_PARAGRAPHS, delayMs: 150 };
+  if (prompt === "deep") return { kind: "text", chunks: DEEP_ANSWER.match(/[\s\S]{1,700}/g) ?? [], delayMs: 2 };
   const chunking = CHUNKINGS[Number(/^chunking (\d+)$/.exec(prompt)?.[1] ?? -1)];
   if (!chunking) throw new Error(`unexpected prompt ${prompt}`);
   return { kind: "text", chunks: chunking, delayMs: 3 };
@@ -133,6 +140,22 @@ describe("a streamed answer", () => {
     expect(errors).toEqual([]);
     await context.close();
   }, 180_000);
+
+  it("ends an answer with nesting marked cannot read, shows that block as text and renders what follows it, live and saved", async () => {
+    const { context, page, errors } = await openPage();
+    // Before the fix the splitter's lexer threw on every frame: the answer never ended (nor was saved).
+    const blocks = await answer(page, "deep");
+    expect(blocks.map((block) => block.trim().slice(0, 40))).toEqual(["<p>Before the nesting.</p>", '<pre class="unrendered">&gt;&gt;&gt;&gt;', expect.stringMatching(/^<p>After the nesting <img src="x">/), "code:const after = 1;"]);
+    expect(await page.locator("article.message.assistant pre.unrendered").textContent()).toBe(`${">".repeat(10_000)} deep`);
+    await expect.poll(() => page.locator(".conversation-link", { hasText: "deep" }).count(), { timeout: STEP_MS }).toBe(1);
+    await page.click("#new-conversation");
+    await page.locator(".conversation-link", { hasText: "deep" }).click();
+    await expect.poll(() => lastAnswer(page).getAttribute("data-finish"), { timeout: STEP_MS }).toBe("stop");
+    expect(await page.evaluate<string[]>(RENDERED)).toEqual(blocks);
+    expect(await page.evaluate("window.pwned")).toBeUndefined();
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 120_000);
 
   it("has its finished text blocks' markup made in idle time, not in the frames that show them", async () => {
     const { context, page, errors } = await openPage();

@@ -68,6 +68,18 @@ describe("BlockSplitter", () => {
     expect(render(finished[0] as Block)).toContain('<code data-lang="js">const x = 1;</code>');
   });
 
+  it("makes text marked's lexer cannot read (thousands of nested quotes or list markers) one block, and splits on after it", () => {
+    for (const unit of [">", "- "]) {
+      const deep = `${unit.repeat(10_000)}x`;
+      const text = `intro\n\n${deep}\n\nafter\n\n\`\`\`js\ncode\n\`\`\`\nend`;
+      for (const size of [700, text.length]) {
+        const { finished } = feed(bySize(text, size));
+        expect(finished.map((block) => (block.kind === "markdown" ? block.text.slice(0, 10) : block.code))).toEqual(["intro", deep.slice(0, 10), "after", "code", "end"]);
+        expect(finished.find((block) => block.kind === "markdown" && block.text.startsWith(unit))).toMatchObject({ text: deep });
+      }
+    }
+  });
+
   it("reads a fence opened on a list item's marker line as the item's, closed by its indented closing fence", () => {
     const text = "- ```js\n  let a = 1;\n  ```\n- next item\n\nparagraph after";
     const { finished } = feed(bySize(text, 4));

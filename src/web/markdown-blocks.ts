@@ -121,16 +121,37 @@ export class BlockSplitter {
 
   /** Takes the final blocks off the start of the open text (every one at the end of the stream). */
   private settle(ended: boolean): Block[] {
-    const tokens = topLevelBlocks(this.open);
+    const finished: Block[] = [];
+    let lexed = topLevelBlocks(this.open);
+    while (lexed.readTo < this.open.length) {
+      // The blocks before the one the lexer gave up on are final: another follows each.
+      for (const placed of lexed.blocks) finished.push(this.blockOf(placed, this.nextIndex++));
+      finished.push(this.takeUnreadable(lexed.readTo));
+      lexed = topLevelBlocks(this.open);
+    }
+    const tokens = lexed.blocks;
     const last = tokens.at(-1);
     const lastFinal = ended || (last !== undefined && endsHere(last, this.open));
     const final = lastFinal ? tokens : tokens.slice(0, -1);
-    const finished = final.map((placed) => this.blockOf(placed, this.nextIndex++));
+    for (const placed of final) finished.push(this.blockOf(placed, this.nextIndex++));
     this.open = lastFinal || !last ? "" : this.open.slice(last.start);
     this.openBlock = lastFinal || !last ? undefined : { ...last, start: 0, end: last.end - last.start };
     this.openFence = openFenceOf(this.open, this.openBlock);
     this.lexedLength = this.open.length;
     return finished;
+  }
+
+  /**
+   * Where the lexer gave up on the open text at `from` (hostile nesting), the lines from there up to a
+   * blank line become a block of its own (rendered as text where marked cannot read it either), and the
+   * rest is read again: thrown instead, the lexer's error stopped the answer's rendering and its end (never
+   * shown done, never saved).
+   */
+  private takeUnreadable(from: number): Block {
+    const open = this.open.slice(from).replace(/^(?:[ \t]*\n)+/, "");
+    const end = /\n[ \t]*\n/.exec(open)?.index ?? open.length;
+    this.open = open.slice(end);
+    return { index: this.nextIndex++, kind: "markdown", text: open.slice(0, end).replace(/\n+$/, "") };
   }
 
   /** The open text is a long block, not a fence, that has not grown enough to be lexed again. */
@@ -146,7 +167,9 @@ export class BlockSplitter {
     const fence = this.openFence;
     if (fence && !closes(fence.marker, line)) return { index: this.nextIndex, kind: "fence", lang: fence.lang, code: text.slice(fence.codeStart).replace(/\n$/, "") };
     if (this.deferred()) return { index: this.nextIndex, kind: "markdown", text };
-    const tokens = this.partial === "" ? (this.openBlock ? [this.openBlock] : []) : topLevelBlocks(text);
+    const lexed = this.partial === "" ? undefined : topLevelBlocks(text);
+    if (lexed && lexed.readTo < text.length) return { index: this.nextIndex, kind: "markdown", text };
+    const tokens = lexed ? lexed.blocks : this.openBlock ? [this.openBlock] : [];
     const [first] = tokens;
     if (!first) return undefined;
     // Two blocks at once (a paragraph, then a line that may begin a fence) show as markdown until the

@@ -36,18 +36,33 @@ export interface PlacedToken {
   end: number;
 }
 
+/** The top-level blocks of a text, and how far the lexer read it (less than its length where it gave up). */
+export interface Lexed {
+  blocks: PlacedToken[];
+  readTo: number;
+}
+
 /**
  * The top-level blocks of `text` as marked's lexer reads it (block level only: inline parsing is left to
- * the render), blank runs left out. A new lexer each time: a lexer keeps what it queued for inline parsing.
+ * the render), blank runs left out. The lexer recurses once per level of nesting, and a line of a few
+ * thousand ">" or "- " overflows the stack: then the blocks are those it finished before the one it gave
+ * up on, and `readTo` is where that one starts. A new lexer each time: a lexer keeps what it queued for
+ * inline parsing.
  */
-export function topLevelBlocks(text: string): PlacedToken[] {
-  const tokens = new Lexer({ ...getDefaults(), ...MARKDOWN_OPTIONS }).blockTokens(text, []);
-  const placed: PlacedToken[] = [];
+export function topLevelBlocks(text: string): Lexed {
+  const tokens: Token[] = [];
+  let complete = true;
+  try {
+    new Lexer({ ...getDefaults(), ...MARKDOWN_OPTIONS }).blockTokens(text, tokens);
+  } catch {
+    complete = false;
+  }
+  const blocks: PlacedToken[] = [];
   let start = 0;
   for (const token of tokens) {
     const end = start + token.raw.length;
-    if (token.type !== "space") placed.push({ token, start, end });
+    if (token.type !== "space") blocks.push({ token, start, end });
     start = end;
   }
-  return placed;
+  return { blocks, readTo: complete ? text.length : start };
 }

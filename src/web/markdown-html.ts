@@ -1,4 +1,5 @@
 import DOMPurify from "dompurify";
+import type { Marked } from "marked";
 import { createMarked } from "./markdown-grammar.js";
 
 /**
@@ -31,6 +32,23 @@ function openLinksApart(purifier: ReturnType<typeof DOMPurify>): void {
   });
 }
 
+/** marked's HTML for `markdown`; undefined where marked gives up (hostile nesting overflows its stack). */
+function markupOf(marked: Marked, markdown: string): string | undefined {
+  try {
+    return marked.parse(markdown, { async: false });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Text marked cannot read, shown as it is: as text, never as markup. */
+function plainText(markdown: string): HTMLElement {
+  const pre = document.createElement("pre");
+  pre.className = "unrendered";
+  pre.textContent = markdown;
+  return pre;
+}
+
 export function createMarkdownRenderer(): MarkdownToNodes {
   const purifier = DOMPurify(window);
   // Set once: a configuration passed to each sanitize() call is parsed again on every call, which cost
@@ -47,8 +65,12 @@ export function createMarkdownRenderer(): MarkdownToNodes {
   return (markdown) => {
     if (++calls % CALLS_PER_DOCUMENT === 0) holder = freshHolder();
     // Parsed in the inert document: an <img onerror> or a <script> there neither loads nor runs.
-    holder.innerHTML = marked.parse(markdown, { async: false });
-    purifier.sanitize(holder);
+    const html = markupOf(marked, markdown);
+    if (html === undefined) holder.replaceChildren(plainText(markdown));
+    else {
+      holder.innerHTML = html;
+      purifier.sanitize(holder);
+    }
     // Moved (adopted) into the page only once checked; the holder is left empty for the next call. One
     // node at a time: append(...childNodes) throws past V8's argument limit (~120,000 nodes in one block).
     const nodes = document.createDocumentFragment();
