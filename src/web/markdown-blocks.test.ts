@@ -45,6 +45,17 @@ describe("BlockSplitter", () => {
     expect(splitter.end().finished).toEqual([{ index: 4, kind: "markdown", text: "> quote" }]);
   });
 
+  it("shows a long line still arriving as markdown, and splits it as a short one once its line ends (CRLF cut between pushes)", () => {
+    const long = "word ".repeat(4_000);
+    const splitter = new BlockSplitter();
+    let tail: Block | undefined;
+    for (const piece of bySize(long, 330)) tail = splitter.push(piece).tail;
+    expect(tail).toEqual({ index: 0, kind: "markdown", text: long });
+    expect(splitter.push("end\r").finished).toEqual([]);
+    expect(splitter.push("\n\r\nnext\r\n").finished).toEqual([{ index: 0, kind: "markdown", text: `${long}end` }]);
+    expect(splitter.end().finished).toEqual([{ index: 1, kind: "markdown", text: "next\n" }]);
+  });
+
   it("shows the block being written as the tail, an open fence with what it has so far, and ends a fence at its closing line", () => {
     const splitter = new BlockSplitter();
     expect(splitter.push("```svg\n<svg>").tail).toEqual({ index: 0, kind: "fence", lang: "svg", code: "<svg>" });
